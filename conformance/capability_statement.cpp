@@ -1,0 +1,87 @@
+#include "conformance/capability_statement.h"
+
+#include "core/json/json_writer.h"
+#include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/rest/instant.h"
+#include "fhir_resources/rest/supported_features.h"
+
+namespace flint::conformance {
+namespace {
+
+using json::Value;
+
+Value strings(const std::vector<std::string>& items) {
+  Value out = Value::array();
+  for (const auto& s : items) out.push(Value::string(s));
+  return out;
+}
+
+Value interactions(const std::vector<std::string>& codes) {
+  Value out = Value::array();
+  for (const auto& code : codes) {
+    Value i = Value::object();
+    i.set("code", Value::string(code));
+    out.push(std::move(i));
+  }
+  return out;
+}
+
+Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& features) {
+  Value r = Value::object();
+  r.set("type", Value::string(type));
+  r.set("profile", Value::string("http://hl7.org/fhir/StructureDefinition/" + type));
+  r.set("interaction", interactions(features.typeInteractions));
+  r.set("versioning", Value::string("versioned"));
+  r.set("readHistory", Value::boolean(true));
+  r.set("updateCreate", Value::boolean(true));
+  r.set("conditionalCreate", Value::boolean(false));
+  r.set("conditionalRead", Value::string("full-support"));
+  r.set("conditionalUpdate", Value::boolean(false));
+  r.set("conditionalDelete", Value::string("not-supported"));
+  Value params = Value::array();
+  for (const auto& p : features.commonSearchParams) {
+    Value sp = Value::object();
+    sp.set("name", Value::string(p.name));
+    for (const auto* def : fhir::Definitions::get().searchParams(type))
+      if (def->code == p.name) sp.set("definition", Value::string("http://hl7.org/fhir/SearchParameter/" + def->id));
+    sp.set("type", Value::string(p.type));
+    params.push(std::move(sp));
+  }
+  r.set("searchParam", std::move(params));
+  return r;
+}
+
+}  // namespace
+
+std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion) {
+  const auto& defs = fhir::Definitions::get();
+  const auto& features = fhir::supportedFeatures();
+  Value cs = Value::object();
+  cs.set("resourceType", Value::string("CapabilityStatement"));
+  cs.set("status", Value::string("active"));
+  cs.set("date", Value::string(fhir::formatInstant(fhir::nowMillis()).substr(0, 10)));
+  cs.set("publisher", Value::string("Flint"));
+  cs.set("kind", Value::string("instance"));
+  Value software = Value::object();
+  software.set("name", Value::string("Flint"));
+  software.set("version", Value::string(softwareVersion));
+  cs.set("software", std::move(software));
+  Value implementation = Value::object();
+  implementation.set("description", Value::string("Flint FHIR R4 server"));
+  implementation.set("url", Value::string(baseUrl));
+  cs.set("implementation", std::move(implementation));
+  cs.set("fhirVersion", Value::string(defs.fhirVersion()));
+  cs.set("format", strings({"json", "application/fhir+json"}));
+  Value rest = Value::object();
+  rest.set("mode", Value::string("server"));
+  Value resources = Value::array();
+  for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features));
+  rest.set("resource", std::move(resources));
+  rest.set("interaction", interactions(features.systemInteractions));
+  Value restList = Value::array();
+  restList.push(std::move(rest));
+  cs.set("rest", std::move(restList));
+  return json::write(cs);
+}
+
+}  // namespace flint::conformance

@@ -1,0 +1,121 @@
+#include "core/db/migrations.h"
+
+#include "core/db/session.h"
+
+namespace flint::db {
+namespace {
+
+// Any constant works; it only has to be the same in every Flint process.
+constexpr long long kMigrationLock = 0x466c696e74;  // "Flint"
+
+}  // namespace
+
+const std::vector<Migration>& controlMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "instances", R"SQL(
+CREATE TABLE flint.instances (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9-]{1,40}$'),
+  organization_name text NOT NULL,
+  organization_npi text,
+  organization_address text,
+  patient_portal boolean NOT NULL DEFAULT false,
+  disabled boolean NOT NULL DEFAULT false,
+  schema_name text NOT NULL UNIQUE,
+  schema_version int NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+)SQL"},
+  };
+  return migrations;
+}
+
+const std::vector<Migration>& instanceMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "resources", R"SQL(
+CREATE TABLE resources (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  last_updated timestamptz NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  content text,
+  PRIMARY KEY (resource_type, id)
+);
+CREATE INDEX resources_type_updated ON resources (resource_type, last_updated, id);
+CREATE TABLE resource_history (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  last_updated timestamptz NOT NULL,
+  method text NOT NULL,
+  content text,
+  PRIMARY KEY (resource_type, id, version_id)
+);
+CREATE INDEX resource_history_type_updated ON resource_history (resource_type, last_updated);
+CREATE INDEX resource_history_updated ON resource_history (last_updated);
+)SQL"},
+  };
+  return migrations;
+}
+
+void migrateInstanceSchema(pqxx::work& tx, long long instanceId, const std::string& schema) {
+  auto row = tx.exec_params1("SELECT schema_version FROM flint.instances WHERE id = $1 FOR UPDATE", instanceId);
+  int current = row[0].as<int>();
+  tx.exec0("CREATE SCHEMA IF NOT EXISTS " + quoteIdentifier(schema));
+  tx.exec0("SET LOCAL search_path TO " + quoteIdentifier(schema));
+  for (const auto& m : instanceMigrations()) {
+    if (m.version <= current) continue;
+    tx.exec0(m.sql);
+    current = m.version;
+  }
+  tx.exec0("SET LOCAL search_path TO DEFAULT");
+  tx.exec_params0("UPDATE flint.instances SET schema_version = $2 WHERE id = $1", instanceId, current);
+}
+
+void migrateAll(pqxx::connection& conn) {
+  pqxx::nontransaction lock(conn);
+  lock.exec_params("SELECT pg_advisory_lock($1)", kMigrationLock);
+  lock.commit();
+  try {
+    {
+      pqxx::work tx(conn);
+      tx.exec0("CREATE SCHEMA IF NOT EXISTS flint");
+      tx.exec0(
+          "CREATE TABLE IF NOT EXISTS flint.schema_migrations ("
+          " version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+      tx.commit();
+    }
+    int applied;
+    {
+      pqxx::nontransaction q(conn);
+      applied = q.exec1("SELECT coalesce(max(version), 0) FROM flint.schema_migrations")[0].as<int>();
+    }
+    for (const auto& m : controlMigrations()) {
+      if (m.version <= applied) continue;
+      pqxx::work tx(conn);
+      tx.exec0(m.sql);
+      tx.exec_params0("INSERT INTO flint.schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
+      tx.commit();
+    }
+    const int latest = instanceMigrations().back().version;
+    pqxx::result behind;
+    {
+      pqxx::nontransaction q(conn);
+      behind = q.exec_params("SELECT id, schema_name FROM flint.instances WHERE schema_version < $1", latest);
+    }
+    for (const auto& row : behind) {
+      pqxx::work tx(conn);
+      migrateInstanceSchema(tx, row[0].as<long long>(), row[1].as<std::string>());
+      tx.commit();
+    }
+  } catch (...) {
+    pqxx::nontransaction unlock(conn);
+    unlock.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLock);
+    throw;
+  }
+  pqxx::nontransaction unlock(conn);
+  unlock.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLock);
+}
+
+}  // namespace flint::db

@@ -1,0 +1,26 @@
+// Versioned schema migrations: the control schema `flint` (instances, bookkeeping) and the
+// per-instance schemas that hold each customer's data. Safe when several servers start at once.
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+namespace flint::db {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;  // for instance migrations, runs with search_path set to the instance schema
+};
+
+const std::vector<Migration>& controlMigrations();
+const std::vector<Migration>& instanceMigrations();
+
+// Brings the control schema and every instance schema up to date, under an advisory lock.
+void migrateAll(pqxx::connection& conn);
+
+// Applies the instance migrations newer than the schema's recorded version, inside `tx`.
+void migrateInstanceSchema(pqxx::work& tx, long long instanceId, const std::string& schema);
+
+}  // namespace flint::db

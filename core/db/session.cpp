@@ -1,0 +1,30 @@
+#include "core/db/session.h"
+
+namespace flint::db {
+
+Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {}
+
+const std::string& Session::prepared(const std::string& name, const std::function<std::string()>& sql) {
+  auto it = prepared_.find(name);
+  if (it != prepared_.end()) return *it;
+  conn_->prepare(name, sql());
+  return *prepared_.insert(name).first;
+}
+
+Session& Session::forThisThread(const std::string& url) {
+  thread_local std::unique_ptr<Session> session;
+  if (!session || !session->connection().is_open() || session->url_ != url)
+    session = std::make_unique<Session>(url);
+  return *session;
+}
+
+std::string quoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace flint::db

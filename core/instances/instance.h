@@ -1,0 +1,43 @@
+// An instance: one customer practice with its own base URL, data (a schema of its own) and,
+// later, its own authorization server.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace flint::instances {
+
+struct Instance {
+  long long id = 0;
+  std::string name;
+  std::string organizationName;
+  std::string organizationNpi;
+  std::string organizationAddress;  // FHIR Address as JSON text, or empty
+  bool patientPortal = false;
+  bool disabled = false;
+  std::string schema;
+};
+
+struct NewInstance {
+  std::string name;
+  std::string organizationName;
+  std::string organizationNpi;
+  std::string organizationAddress;
+  bool patientPortal = false;
+};
+
+// A request about instances that cannot be carried out; `conflict` for a name already taken.
+class InstanceError : public std::runtime_error {
+ public:
+  InstanceError(const std::string& what, bool conflict = false) : std::runtime_error(what), conflict_(conflict) {}
+  bool conflict() const { return conflict_; }
+
+ private:
+  bool conflict_;
+};
+
+// Names are URL path segments: lowercase letters, digits and '-', at most 40, not a reserved word.
+void validateName(const std::string& name);
+
+}  // namespace flint::instances

@@ -1,0 +1,34 @@
+// Looks up instances by name for every request, caching answers for a short time so that a
+// change made by another server process (created, disabled) shows within a second.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/instances/instance.h"
+
+namespace flint::instances {
+
+class InstanceCache {
+ public:
+  explicit InstanceCache(std::string databaseUrl, std::chrono::milliseconds ttl = std::chrono::milliseconds(1000))
+      : databaseUrl_(std::move(databaseUrl)), ttl_(ttl) {}
+
+  // The enabled instance of that name, if any.
+  std::optional<Instance> find(const std::string& name);
+
+ private:
+  struct Entry {
+    std::optional<Instance> instance;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  std::string databaseUrl_;
+  std::chrono::milliseconds ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace flint::instances

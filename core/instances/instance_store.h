@@ -1,0 +1,18 @@
+// Reads and writes instances in the control schema, creating each instance's own schema.
+#pragma once
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <vector>
+
+#include "core/instances/instance.h"
+
+namespace flint::instances {
+
+Instance createInstance(pqxx::connection& conn, const NewInstance& request);
+std::vector<Instance> listInstances(pqxx::connection& conn);
+std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
+// Returns false when there is no such instance.
+bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled);
+
+}  // namespace flint::instances

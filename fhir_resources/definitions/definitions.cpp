@@ -1,0 +1,86 @@
+#include "fhir_resources/definitions/definitions.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+extern "C" const char flint_fhir_definitions_start[];
+extern "C" const char flint_fhir_definitions_end[];
+
+namespace flint::fhir {
+
+const Definitions& Definitions::get() {
+  static const Definitions instance;
+  return instance;
+}
+
+Definitions::Definitions() {
+  auto doc = nlohmann::json::parse(flint_fhir_definitions_start, flint_fhir_definitions_end);
+  fhirVersion_ = doc["fhirVersion"];
+  for (const auto& t : doc["types"]) {
+    TypeDef def;
+    def.name = t["name"];
+    def.kind = t["kind"];
+    def.base = t["base"];
+    def.isAbstract = t["abstract"];
+    for (const auto& e : t["elements"]) {
+      ElementDef el;
+      el.path = e[0];
+      el.min = e[1];
+      el.max = e[2];
+      el.types = e[3].get<std::vector<std::string>>();
+      el.contentReference = e[4];
+      el.bindingStrength = e[5];
+      el.valueSet = e[6];
+      el.targetTypes = e[7].get<std::vector<std::string>>();
+      def.elements.push_back(std::move(el));
+    }
+    if (def.kind == "resource" && !def.isAbstract) resourceTypes_.push_back(def.name);
+    types_.emplace(def.name, std::move(def));
+  }
+  std::sort(resourceTypes_.begin(), resourceTypes_.end());
+  for (const auto& p : doc["searchParams"]) {
+    SearchParamDef def;
+    def.id = p["id"];
+    def.code = p["code"];
+    def.type = p["type"];
+    def.expression = p["expression"];
+    def.base = p["base"].get<std::vector<std::string>>();
+    def.target = p["target"].get<std::vector<std::string>>();
+    for (const auto& c : p["components"]) def.components.push_back({c["definition"], c["expression"]});
+    searchParams_.push_back(std::move(def));
+  }
+  for (size_t i = 0; i < searchParams_.size(); ++i)
+    for (const auto& base : searchParams_[i].base) searchParamsByBase_[base].push_back(i);
+  for (const auto& [type, params] : doc["compartments"]["Patient"].items())
+    patientCompartment_[type] = params.get<std::vector<std::string>>();
+}
+
+const TypeDef* Definitions::type(std::string_view name) const {
+  auto it = types_.find(std::string(name));
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+bool Definitions::isResourceType(std::string_view name) const {
+  return std::binary_search(resourceTypes_.begin(), resourceTypes_.end(), name);
+}
+
+std::vector<const SearchParamDef*> Definitions::searchParams(std::string_view resourceType) const {
+  std::vector<const SearchParamDef*> out;
+  for (const char* base : {"Resource", "DomainResource"}) {
+    auto it = searchParamsByBase_.find(base);
+    if (it != searchParamsByBase_.end())
+      for (size_t i : it->second) out.push_back(&searchParams_[i]);
+  }
+  auto it = searchParamsByBase_.find(std::string(resourceType));
+  if (it != searchParamsByBase_.end())
+    for (size_t i : it->second) out.push_back(&searchParams_[i]);
+  return out;
+}
+
+const std::vector<std::string>& Definitions::patientCompartmentParams(std::string_view resourceType) const {
+  static const std::vector<std::string> none;
+  auto it = patientCompartment_.find(std::string(resourceType));
+  return it == patientCompartment_.end() ? none : it->second;
+}
+
+}  // namespace flint::fhir

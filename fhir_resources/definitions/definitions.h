@@ -1,0 +1,71 @@
+// The FHIR R4 definitions Flint serves, generated at build time from the official
+// StructureDefinitions, SearchParameters and the Patient CompartmentDefinition.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace flint::fhir {
+
+struct ElementDef {
+  std::string path;  // relative to the type, e.g. "name.given"
+  int min = 0;
+  int max = 1;  // -1 for unbounded
+  std::vector<std::string> types;
+  std::string contentReference;
+  std::string bindingStrength;
+  std::string valueSet;
+  std::vector<std::string> targetTypes;  // for Reference elements
+};
+
+struct TypeDef {
+  std::string name;
+  std::string kind;  // resource, complex-type, primitive-type
+  std::string base;
+  bool isAbstract = false;
+  std::vector<ElementDef> elements;
+};
+
+struct SearchParamComponent {
+  std::string definition;
+  std::string expression;
+};
+
+struct SearchParamDef {
+  std::string id;
+  std::string code;
+  std::string type;
+  std::string expression;
+  std::vector<std::string> base;
+  std::vector<std::string> target;
+  std::vector<SearchParamComponent> components;
+};
+
+class Definitions {
+ public:
+  // The definitions linked into this binary, loaded once.
+  static const Definitions& get();
+
+  const std::string& fhirVersion() const { return fhirVersion_; }
+  const TypeDef* type(std::string_view name) const;
+  // A concrete resource type (not Resource or DomainResource).
+  bool isResourceType(std::string_view name) const;
+  const std::vector<std::string>& resourceTypes() const { return resourceTypes_; }
+  // Search parameters that apply to `resourceType`, including those defined on Resource and DomainResource.
+  std::vector<const SearchParamDef*> searchParams(std::string_view resourceType) const;
+  // The Patient compartment's membership parameters for `resourceType` (empty if not a member).
+  const std::vector<std::string>& patientCompartmentParams(std::string_view resourceType) const;
+
+ private:
+  Definitions();
+  std::string fhirVersion_;
+  std::unordered_map<std::string, TypeDef> types_;
+  std::vector<std::string> resourceTypes_;
+  std::vector<SearchParamDef> searchParams_;
+  std::unordered_map<std::string, std::vector<size_t>> searchParamsByBase_;
+  std::unordered_map<std::string, std::vector<std::string>> patientCompartment_;
+};
+
+}  // namespace flint::fhir

@@ -1,0 +1,21 @@
+// The FHIR REST interactions, one file each; the router picks one per request.
+#pragma once
+
+#include <string>
+
+#include "fhir_resources/rest/fhir_request.h"
+
+namespace flint::fhir {
+
+FhirResponse readInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
+FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id,
+                              const std::string& version);
+FhirResponse createInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
+FhirResponse updateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
+FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
+// History of one resource (type and id), of a type (id empty) or of the whole instance (both empty).
+FhirResponse historyInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
+                                const std::string& id);
+FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
+
+}  // namespace flint::fhir

@@ -1,0 +1,32 @@
+// Writes searchset and history Bundles as text, splicing in each resource's stored JSON as is
+// (no parse, no re-serialisation per entry).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::fhir {
+
+class BundleWriter {
+ public:
+  BundleWriter(std::string_view type, std::string baseUrl);
+
+  void link(std::string_view relation, std::string_view url);
+  void matchEntry(const ResourceRow& row);
+  // An OperationOutcome entry with search.mode "outcome" (e.g. parameters that were ignored).
+  void outcomeEntry(const std::string& operationOutcomeJson);
+  void historyEntry(const ResourceRow& row);
+  std::string finish();
+
+ private:
+  void beginEntry();
+  std::string baseUrl_;
+  std::string links_;
+  std::string entries_;
+  std::string head_;
+};
+
+}  // namespace flint::fhir

@@ -1,0 +1,47 @@
+// A FHIR interaction as plain values, free of any transport: the server builds one from an HTTP
+// request, and batch/transaction entries will be dispatched the same way.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::fhir {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+struct FhirRequest {
+  std::string method;                 // GET, POST, PUT, DELETE, ...
+  std::vector<std::string> segments;  // path below the FHIR base, percent-decoded
+  Params params;                      // query (or form) parameters in order, repeats kept
+  std::string body;
+  std::string contentType;            // media type only, lower case; empty when absent
+  std::string ifMatch;
+  std::string ifNoneMatch;
+  std::string ifModifiedSince;
+  std::string prefer;
+  std::string baseUrl;                // absolute FHIR base of the instance, no trailing '/'
+};
+
+struct FhirResponse {
+  int status = 200;
+  std::string body;  // JSON text; empty for none
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct FhirSettings {
+  int defaultCount = 20;  // page size when _count is absent
+  int maxCount = 1000;    // larger _count values are reduced to this
+};
+
+// What an interaction runs against: one instance, through the calling worker's database session.
+struct FhirContext {
+  const instances::Instance& instance;
+  db::Session& session;
+  const FhirSettings& settings;
+};
+
+}  // namespace flint::fhir

@@ -1,0 +1,111 @@
+#include "fhir_resources/rest/fhir_router.h"
+
+#include <iostream>
+#include <typeinfo>
+
+#include "core/url/query_string.h"
+#include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/interactions/interactions.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/resource_id.h"
+
+namespace flint::fhir {
+namespace {
+
+[[noreturn]] void methodNotAllowed(const FhirRequest& req) {
+  throw FhirError(405, "not-supported", req.method + " is not supported on this path");
+}
+
+const std::string& resourceType(const std::string& type) {
+  if (!Definitions::get().isResourceType(type))
+    throw FhirError(404, "not-supported", "'" + type + "' is not a FHIR R4 resource type");
+  return type;
+}
+
+const std::string& resourceId(const std::string& id) {
+  if (!isValidId(id)) throw FhirError(400, "invalid", "'" + id + "' is not a valid FHIR id");
+  return id;
+}
+
+// POST [type]/_search carries its parameters as a form body, after any in the URL.
+FhirRequest withFormParams(const FhirRequest& req) {
+  if (req.contentType != "application/x-www-form-urlencoded")
+    throw FhirError(415, "not-supported", "POST _search needs an application/x-www-form-urlencoded body");
+  auto form = url::parseQuery(req.body);
+  if (!form) throw FhirError(400, "invalid", "the form body is malformed");
+  FhirRequest merged = req;
+  merged.params.insert(merged.params.end(), form->begin(), form->end());
+  return merged;
+}
+
+FhirResponse dispatch(FhirContext& ctx, const FhirRequest& req) {
+  const auto& s = req.segments;
+  const std::string& m = req.method;
+  switch (s.size()) {
+    case 0: methodNotAllowed(req);
+    case 1:
+      if (s[0] == "_history") {
+        if (m != "GET") methodNotAllowed(req);
+        return historyInteraction(ctx, req, "", "");
+      }
+      if (m == "GET") return searchTypeInteraction(ctx, req, resourceType(s[0]));
+      if (m == "POST") return createInteraction(ctx, req, resourceType(s[0]));
+      resourceType(s[0]);
+      methodNotAllowed(req);
+    case 2:
+      if (s[1] == "_search") {
+        if (m != "POST") methodNotAllowed(req);
+        return searchTypeInteraction(ctx, withFormParams(req), resourceType(s[0]));
+      }
+      if (s[1] == "_history") {
+        if (m != "GET") methodNotAllowed(req);
+        return historyInteraction(ctx, req, resourceType(s[0]), "");
+      }
+      if (m == "GET") return readInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+      if (m == "PUT") return updateInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+      if (m == "DELETE") return deleteInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+      resourceType(s[0]);
+      methodNotAllowed(req);
+    case 3:
+      if (s[2] != "_history") break;
+      if (m != "GET") methodNotAllowed(req);
+      return historyInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+    case 4:
+      if (s[2] != "_history") break;
+      if (m != "GET") methodNotAllowed(req);
+      return vreadInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]), s[3]);
+  }
+  throw FhirError(404, "not-found", "no FHIR endpoint at this path");
+}
+
+}  // namespace
+
+FhirResponse errorResponse(int status, const std::string& code, const std::string& diagnostics) {
+  FhirResponse response;
+  response.status = status;
+  response.body = operationOutcome("error", code, diagnostics);
+  return response;
+}
+
+FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req) {
+  try {
+    return dispatch(ctx, req);
+  } catch (const FhirError& e) {
+    FhirResponse response;
+    response.status = e.status();
+    response.body = operationOutcome("error", e.code(), e.what(), e.expression());
+    return response;
+  } catch (const pqxx::broken_connection&) {
+    return errorResponse(503, "transient", "the database is unavailable; retry later");
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "57014") return errorResponse(503, "timeout", "the request took too long and was cancelled");
+    std::cerr << "database error in FHIR interaction: SQLSTATE " << e.sqlstate() << "\n";
+    return errorResponse(500, "exception", "internal server error");
+  } catch (const std::exception& e) {
+    // The message may hold data from the request; log only the failure's kind.
+    std::cerr << "internal error in FHIR interaction: " << typeid(e).name() << "\n";
+    return errorResponse(500, "exception", "internal server error");
+  }
+}
+
+}  // namespace flint::fhir

@@ -1,0 +1,14 @@
+#include "fhir_resources/rest/supported_features.h"
+
+namespace flint::fhir {
+
+const SupportedFeatures& supportedFeatures() {
+  static const SupportedFeatures features{
+      {"read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"},
+      {"history-system"},
+      {{"_id", "token"}, {"_lastUpdated", "date"}},
+  };
+  return features;
+}
+
+}  // namespace flint::fhir

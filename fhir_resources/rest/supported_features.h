@@ -1,0 +1,23 @@
+// What the FHIR REST API implements today, in CapabilityStatement terms. The router and the
+// interactions are the behaviour; this list states it, and grows as they do.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace flint::fhir {
+
+struct SupportedSearchParam {
+  std::string name;
+  std::string type;
+};
+
+struct SupportedFeatures {
+  std::vector<std::string> typeInteractions;
+  std::vector<std::string> systemInteractions;
+  std::vector<SupportedSearchParam> commonSearchParams;
+};
+
+const SupportedFeatures& supportedFeatures();
+
+}  // namespace flint::fhir

@@ -1,0 +1,27 @@
+// `flint seed`: deterministic synthetic clinical data (same seed, same resources) with real code
+// systems, loaded through the repository's bulk path.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::fhir {
+
+struct SeedOptions {
+  int patients = 100;
+  uint64_t seed = 1;
+};
+
+struct SeedSummary {
+  size_t resources = 0;
+  std::map<std::string, size_t> byType;
+};
+
+// Refuses (std::runtime_error) an instance that already holds resources.
+SeedSummary seedInstance(db::Session& session, const instances::Instance& instance, const SeedOptions& options);
+
+}  // namespace flint::fhir

@@ -1,0 +1,38 @@
+// The rules of reading and writing resources — versions, meta, deletion, update-as-create —
+// between the interactions (which speak FHIR REST) and the repository (which speaks SQL).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/json/json_value.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::fhir {
+
+struct WriteResult {
+  ResourceRow row;
+  bool created = false;
+};
+
+class ResourceService {
+ public:
+  explicit ResourceService(ResourceRepository& repository) : repo_(repository) {}
+
+  // The current version; 404 when unknown, 410 when deleted.
+  ResourceRow read(const std::string& type, const std::string& id);
+  // A given version; 404 when unknown, 410 when that version is a deletion.
+  ResourceRow vread(const std::string& type, const std::string& id, int64_t versionId);
+
+  WriteResult create(const std::string& type, json::Value resource);
+  // PUT: updates, or creates with the client's id; `ifMatch` is the version the client expects.
+  WriteResult update(const std::string& type, const std::string& id, json::Value resource,
+                     std::optional<int64_t> ifMatch);
+  // The deletion's history row, or nothing when the resource was already deleted.
+  std::optional<ResourceRow> remove(const std::string& type, const std::string& id, std::optional<int64_t> ifMatch);
+
+ private:
+  ResourceRepository& repo_;
+};
+
+}  // namespace flint::fhir

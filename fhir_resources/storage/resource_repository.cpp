@@ -1,0 +1,180 @@
+#include "fhir_resources/storage/resource_repository.h"
+
+#include "fhir_resources/rest/instant.h"
+
+namespace flint::fhir {
+namespace {
+
+const char* kEpochMs = "(extract(epoch from last_updated) * 1000)::bigint";
+
+ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
+  ResourceRow out;
+  out.type = r[0].as<std::string>();
+  out.id = r[1].as<std::string>();
+  out.versionId = r[2].as<int64_t>();
+  out.lastUpdated = r[3].as<int64_t>();
+  if (withMethod) {
+    out.method = r[4].as<std::string>();
+    out.deleted = out.method == "DELETE";
+  } else {
+    out.deleted = r[4].as<bool>();
+  }
+  if (!r[5].is_null()) out.content = r[5].as<std::string>();
+  return out;
+}
+
+// Replaces each "{s}" in a statement template with the instance's quoted schema.
+std::string expand(const char* sqlTemplate, const std::string& quotedSchema) {
+  std::string sql = sqlTemplate;
+  for (size_t pos = 0; (pos = sql.find("{s}", pos)) != std::string::npos; pos += quotedSchema.size())
+    sql.replace(pos, 3, quotedSchema);
+  for (size_t pos = 0; (pos = sql.find("{ms}", pos)) != std::string::npos;) sql.replace(pos, 4, kEpochMs);
+  return sql;
+}
+
+}  // namespace
+
+ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
+    : session_(session), schema_(instance.schema), quotedSchema_(db::quoteIdentifier(instance.schema)) {}
+
+const std::string& ResourceRepository::statement(const char* name, const char* sqlTemplate) {
+  return session_.prepared(std::string(name) + "@" + schema_, [&] { return expand(sqlTemplate, quotedSchema_); });
+}
+
+std::optional<ResourceRow> ResourceRepository::current(const std::string& type, const std::string& id) {
+  const auto& name = statement("current",
+                               "SELECT resource_type, id, version_id, {ms}, deleted, content FROM {s}.resources"
+                               " WHERE resource_type = $1 AND id = $2");
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_prepared(name, type, id);
+  if (r.empty()) return std::nullopt;
+  return rowFrom(r[0], false);
+}
+
+std::optional<ResourceRow> ResourceRepository::version(const std::string& type, const std::string& id,
+                                                       int64_t versionId) {
+  const auto& name = statement("version",
+                               "SELECT resource_type, id, version_id, {ms}, method, content FROM {s}.resource_history"
+                               " WHERE resource_type = $1 AND id = $2 AND version_id = $3");
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_prepared(name, type, id, versionId);
+  if (r.empty()) return std::nullopt;
+  return rowFrom(r[0], true);
+}
+
+std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
+  pqxx::nontransaction tx(session_.connection());
+  std::string sql = expand(
+      "SELECT resource_type, id, version_id, {ms}, deleted, content FROM {s}.resources"
+      " WHERE resource_type = $1 AND NOT deleted",
+      quotedSchema_);
+  std::vector<std::string> params{query.type};
+  auto param = [&](std::string value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  };
+  if (!query.ids.empty()) {
+    std::string list;
+    for (const auto& id : query.ids) list += (list.empty() ? "" : ",") + param(id);
+    sql += " AND id IN (" + list + ")";
+  }
+  for (const auto& b : query.lastUpdated) {
+    switch (b.op) {
+      case InstantBound::Op::AtLeast:
+        sql += " AND last_updated >= to_timestamp(" + param(std::to_string(b.value)) + "::bigint / 1000.0)";
+        break;
+      case InstantBound::Op::Before:
+        sql += " AND last_updated < to_timestamp(" + param(std::to_string(b.value)) + "::bigint / 1000.0)";
+        break;
+      case InstantBound::Op::NotIn:
+        sql += " AND NOT (last_updated >= to_timestamp(" + param(std::to_string(b.value)) +
+               "::bigint / 1000.0) AND last_updated < to_timestamp(" + param(std::to_string(b.valueHigh)) +
+               "::bigint / 1000.0))";
+        break;
+    }
+  }
+  if (query.afterId) sql += " AND id > " + param(*query.afterId);
+  sql += " ORDER BY id LIMIT " + std::to_string(query.limit);
+  auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  std::vector<ResourceRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(rowFrom(row, false));
+  return out;
+}
+
+std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
+  pqxx::nontransaction tx(session_.connection());
+  std::string sql = expand(
+      "SELECT resource_type, id, version_id, {ms}, method, content FROM {s}.resource_history WHERE true",
+      quotedSchema_);
+  std::vector<std::string> params;
+  auto param = [&](std::string value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  };
+  if (query.type) sql += " AND resource_type = " + param(*query.type);
+  if (query.id) sql += " AND id = " + param(*query.id);
+  if (query.since) sql += " AND last_updated >= to_timestamp(" + param(std::to_string(*query.since)) + "::bigint / 1000.0)";
+  if (query.before) {
+    const auto& c = *query.before;
+    sql += " AND (last_updated, resource_type, id, version_id) < (to_timestamp(" +
+           param(std::to_string(c.lastUpdated)) + "::bigint / 1000.0), " + param(c.type) + ", " + param(c.id) +
+           ", " + param(std::to_string(c.versionId)) + "::bigint)";
+  }
+  sql += " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT " +
+         std::to_string(query.limit);
+  auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  std::vector<ResourceRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(rowFrom(row, true));
+  return out;
+}
+
+void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
+  pqxx::work tx(session_.connection());
+  {
+    pqxx::stream_to current(tx, quotedSchema_ + ".resources",
+                            std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "deleted",
+                                                     "content"});
+    for (const auto& r : rows)
+      current << std::make_tuple(r.type, r.id, r.versionId, formatInstant(r.lastUpdated), false, r.content);
+    current.complete();
+  }
+  {
+    pqxx::stream_to history(tx, quotedSchema_ + ".resource_history",
+                            std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "method",
+                                                     "content"});
+    for (const auto& r : rows)
+      history << std::make_tuple(r.type, r.id, r.versionId, formatInstant(r.lastUpdated), r.method, r.content);
+    history.complete();
+  }
+  tx.commit();
+}
+
+ResourceRepository::WriteTx::WriteTx(ResourceRepository& repo) : repo_(repo), tx_(repo.session_.connection()) {}
+
+std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::string& type, const std::string& id) {
+  const auto& name = repo_.statement(
+      "lock", "SELECT version_id, {ms}, deleted FROM {s}.resources WHERE resource_type = $1 AND id = $2 FOR UPDATE");
+  auto r = tx_.exec_prepared(name, type, id);
+  if (r.empty()) return std::nullopt;
+  return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
+}
+
+void ResourceRepository::WriteTx::put(const ResourceRow& row) {
+  const auto& upsert = repo_.statement(
+      "upsert",
+      "INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
+      " VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), $5, $6)"
+      " ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,"
+      " last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content");
+  const auto& record = repo_.statement(
+      "record",
+      "INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
+      " VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), $5, $6)");
+  const char* content = row.deleted ? nullptr : row.content.c_str();
+  tx_.exec_prepared(upsert, row.type, row.id, row.versionId, row.lastUpdated, row.deleted, content);
+  tx_.exec_prepared(record, row.type, row.id, row.versionId, row.lastUpdated, row.method, content);
+}
+
+}  // namespace flint::fhir

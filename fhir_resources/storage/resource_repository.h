@@ -1,0 +1,96 @@
+// SQL access to one instance's resources: the current version of each resource in `resources`,
+// every version in `resource_history` (see docs/storage.md). Knows nothing of HTTP.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::fhir {
+
+struct ResourceRow {
+  std::string type;
+  std::string id;
+  int64_t versionId = 0;
+  int64_t lastUpdated = 0;  // ms since the epoch
+  bool deleted = false;
+  std::string method;       // history only: POST, PUT or DELETE
+  std::string content;      // the resource's JSON text; empty when deleted
+};
+
+// A half-open range condition on last_updated, as a search prefix reduces to.
+struct InstantBound {
+  enum class Op { AtLeast, Before, NotIn } op;
+  int64_t value = 0;
+  int64_t valueHigh = 0;  // NotIn only: excluded range [value, valueHigh)
+};
+
+struct ResourceQuery {
+  std::string type;
+  std::vector<std::string> ids;  // empty: any id
+  std::vector<InstantBound> lastUpdated;
+  std::optional<std::string> afterId;  // keyset cursor
+  int limit = 20;
+};
+
+struct HistoryCursor {
+  int64_t lastUpdated;
+  std::string type;
+  std::string id;
+  int64_t versionId;
+};
+
+struct HistoryQuery {
+  std::optional<std::string> type;
+  std::optional<std::string> id;
+  std::optional<int64_t> since;
+  std::optional<HistoryCursor> before;
+  int limit = 20;
+};
+
+struct CurrentState {
+  int64_t versionId;
+  int64_t lastUpdated;
+  bool deleted;
+};
+
+class ResourceRepository {
+ public:
+  ResourceRepository(db::Session& session, const instances::Instance& instance);
+
+  std::optional<ResourceRow> current(const std::string& type, const std::string& id);
+  std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
+  std::vector<ResourceRow> list(const ResourceQuery& query);
+  std::vector<ResourceRow> history(const HistoryQuery& query);
+  // Loads new resources with COPY in one transaction (the seed's fast path); rows must be new ids.
+  void bulkInsert(const std::vector<ResourceRow>& rows);
+
+  // Every write goes through one of these, so whatever must change with a resource (search
+  // indexes, later) changes in the same transaction.
+  class WriteTx {
+   public:
+    explicit WriteTx(ResourceRepository& repo);
+    std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id);
+    void put(const ResourceRow& row);
+    void commit() { tx_.commit(); }
+
+   private:
+    ResourceRepository& repo_;
+    pqxx::work tx_;
+  };
+
+ private:
+  const std::string& statement(const char* name, const char* sqlTemplate);
+
+  db::Session& session_;
+  std::string schema_;
+  std::string quotedSchema_;
+};
+
+}  // namespace flint::fhir

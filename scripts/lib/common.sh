@@ -1,0 +1,87 @@
+# Shared by scripts/run, scripts/test and bench/: installs what Flint needs, builds it, and runs
+# private PostgreSQL clusters. Source it; do not run it.
+
+FLINT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+
+log() { printf '\033[1m[flint]\033[0m %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Debian packages for building, running and testing Flint.
+FLINT_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
+  libpistache-dev libpqxx-dev libhttp-parser-dev liburiparser-dev nlohmann-json3-dev
+  libcpp-httplib-dev libgtest-dev libssl-dev postgresql-15 postgresql-contrib-15 wrk)
+
+ensure_packages() {
+  local missing=() p
+  for p in "${FLINT_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  # npm fetches the pinned FHIR definitions; Debian's nodejs+npm, unless a node with npm is present.
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  ((${#missing[@]})) || return 0
+  [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [cmake options...]: a Release build of Flint in DIR.
+build_flint() {
+  local dir=$1
+  shift
+  log "building in ${dir#$FLINT_ROOT/}"
+  cmake -S "$FLINT_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -E 'error|Error|warning: unused' || true
+  [ -x "$dir/server/flint" ] || die "build failed (run: cmake --build $dir)"
+}
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user.
+pg_run() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_cluster DATA_DIR SOCKET_DIR PORT [durable|throwaway]: initialises (once) and starts a
+# cluster listening only on a unix socket; prints the connection string.
+start_cluster() {
+  local data=$1 sockets=$2 port=$3 mode=${4:-durable}
+  mkdir -p "$data" "$sockets"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres:postgres "$data" "$sockets"
+    chmod 700 "$data"
+    pg_run test -w "$data" || die "the postgres user cannot reach $data; put the project where postgres can traverse it"
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    pg_run "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null ||
+      die "initdb failed"
+    {
+      echo "listen_addresses = ''"
+      echo "unix_socket_directories = '$sockets'"
+      echo "port = $port"
+      echo "max_connections = 200"
+      echo "shared_buffers = 256MB"
+      if [ "$mode" = throwaway ]; then
+        echo "fsync = off"
+        echo "synchronous_commit = off"
+        echo "full_page_writes = off"
+      fi
+    } | pg_run tee -a "$data/postgresql.conf" >/dev/null
+  fi
+  pg_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null || {
+    tail -20 "$data/server.log" >&2
+    die "PostgreSQL did not start"
+  }
+  local url="host=$sockets port=$port user=postgres dbname=flint"
+  if ! psql "host=$sockets port=$port user=postgres dbname=postgres" -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'flint'" | grep -q 1; then
+    psql "host=$sockets port=$port user=postgres dbname=postgres" -qc "CREATE DATABASE flint" >/dev/null
+  fi
+  echo "$url"
+}
+
+stop_cluster() {
+  local data=$1
+  [ -f "$data/postmaster.pid" ] && pg_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1
+  return 0
+}

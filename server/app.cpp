@@ -1,0 +1,48 @@
+#include "server/app.h"
+
+#include <iostream>
+
+#include "conformance/capability_statement.h"
+#include "server/responses.h"
+
+namespace flint::server {
+
+App::App(Config config) : config_(std::move(config)), instances_(config_.databaseUrl) {
+  settings_.defaultCount = config_.defaultCount;
+  settings_.maxCount = config_.maxCount;
+}
+
+const std::string& App::capabilityStatement(const std::string& baseUrl) {
+  std::lock_guard lock(capabilityMutex_);
+  auto it = capabilityByBase_.find(baseUrl);
+  if (it == capabilityByBase_.end())
+    it = capabilityByBase_.emplace(baseUrl, conformance::capabilityStatement(baseUrl, FLINT_VERSION)).first;
+  return it->second;
+}
+
+http::HttpResponse App::handle(const http::HttpRequest& request) {
+  if (request.rejectStatus != 0) {
+    auto r = outcomeResponse(request.rejectStatus, request.rejectStatus == 413 ? "too-costly" : "invalid",
+                             request.rejectReason);
+    r.close = true;
+    return r;
+  }
+  const auto& s = request.segments;
+  try {
+    if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
+    if (!s.empty() && s[0] == "admin") return handleAdmin(request);
+    if (s.size() >= 2 && s[1] == "fhir") {
+      auto instance = instances_.find(s[0]);
+      if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      return handleFhir(request, *instance);
+    }
+  } catch (const pqxx::broken_connection&) {
+    return outcomeResponse(503, "transient", "the database is unavailable; retry later");
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << typeid(e).name() << "\n";
+    return outcomeResponse(500, "exception", "internal server error");
+  }
+  return outcomeResponse(404, "not-found", "nothing is served at this path");
+}
+
+}  // namespace flint::server

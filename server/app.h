@@ -1,0 +1,34 @@
+// The application behind the HTTP server: routes each request to the FHIR API of its instance,
+// the admin API or a health check. Runs on worker threads.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/instances/instance_cache.h"
+#include "fhir_resources/rest/fhir_request.h"
+#include "server/config.h"
+#include "server/http/http_request.h"
+#include "server/http/http_response.h"
+
+namespace flint::server {
+
+class App {
+ public:
+  explicit App(Config config);
+  http::HttpResponse handle(const http::HttpRequest& request);
+
+ private:
+  http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
+  http::HttpResponse handleAdmin(const http::HttpRequest& request);
+  const std::string& capabilityStatement(const std::string& baseUrl);
+
+  Config config_;
+  fhir::FhirSettings settings_;
+  instances::InstanceCache instances_;
+  std::mutex capabilityMutex_;
+  std::unordered_map<std::string, std::string> capabilityByBase_;
+};
+
+}  // namespace flint::server

@@ -1,0 +1,16 @@
+// The `flint` subcommands. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "server/config.h"
+
+namespace flint::server {
+
+int serveCommand(const Config& config);
+int migrateCommand(const Config& config);
+int instanceCommand(const Config& config, const std::vector<std::string>& args);
+int seedCommand(const Config& config, const std::vector<std::string>& args);
+
+}  // namespace flint::server

@@ -1,0 +1,69 @@
+#include <iostream>
+
+#include "core/db/migrations.h"
+#include "core/instances/instance_store.h"
+#include "server/cli/commands.h"
+
+namespace flint::server {
+namespace {
+
+const char* kUsage = R"(usage:
+  flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal]
+  flint instance list
+  flint instance disable NAME
+  flint instance enable NAME
+)";
+
+}  // namespace
+
+int instanceCommand(const Config& config, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  pqxx::connection conn(config.databaseUrl);
+  db::migrateAll(conn);
+  const std::string& verb = args[0];
+  try {
+    if (verb == "create" && args.size() >= 2) {
+      instances::NewInstance n;
+      n.name = args[1];
+      for (size_t i = 2; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+          if (i + 1 >= args.size()) throw instances::InstanceError(a + " needs a value");
+          return args[++i];
+        };
+        if (a == "--org-name") n.organizationName = value();
+        else if (a == "--npi") n.organizationNpi = value();
+        else if (a == "--address-json") n.organizationAddress = value();
+        else if (a == "--patient-portal") n.patientPortal = true;
+        else throw instances::InstanceError("unknown option " + a);
+      }
+      auto created = instances::createInstance(conn, n);
+      std::cout << "created instance " << created.name << "\n";
+      return 0;
+    }
+    if (verb == "list" && args.size() == 1) {
+      for (const auto& i : instances::listInstances(conn))
+        std::cout << i.name << "\t" << i.organizationName << (i.patientPortal ? "\tpatient-portal" : "")
+                  << (i.disabled ? "\tdisabled" : "") << "\n";
+      return 0;
+    }
+    if ((verb == "disable" || verb == "enable") && args.size() == 2) {
+      if (!instances::setInstanceDisabled(conn, args[1], verb == "disable")) {
+        std::cerr << "no instance named " << args[1] << "\n";
+        return 1;
+      }
+      std::cout << verb << "d instance " << args[1] << "\n";
+      return 0;
+    }
+  } catch (const instances::InstanceError& e) {
+    std::cerr << "flint instance: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << kUsage;
+  return 2;
+}
+
+}  // namespace flint::server

@@ -1,0 +1,53 @@
+#include <csignal>
+#include <iostream>
+
+#include "core/db/migrations.h"
+#include "server/app.h"
+#include "server/cli/commands.h"
+#include "server/http/http_server.h"
+
+namespace flint::server {
+
+int serveCommand(const Config& config) {
+  // Block the stop signals in every thread (Pistache's included) so that only sigwait sees them.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+  {
+    pqxx::connection conn(config.databaseUrl);
+    db::migrateAll(conn);
+  }
+  http::HttpServerOptions options;
+  options.host = config.host();
+  options.port = config.port();
+  options.workerThreads = config.workers;
+  options.reactorThreads = config.reactorThreads;
+  options.maxBodyBytes = config.maxBodyBytes;
+  std::unique_ptr<App> app;
+  http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
+  const uint16_t port = server.bind();
+  Config bound = config;
+  if (bound.publicUrl.empty()) bound.publicUrl = "http://" + config.host() + ":" + std::to_string(port);
+  app = std::make_unique<App>(bound);
+  server.start();
+  std::cout << "flint serving on " << config.host() << ":" << port << " (public URL " << bound.publicUrl << ")"
+            << std::endl;
+
+  int signal = 0;
+  sigwait(&stopSignals, &signal);
+  std::cout << "flint stopping" << std::endl;
+  server.stop();
+  return 0;
+}
+
+int migrateCommand(const Config& config) {
+  pqxx::connection conn(config.databaseUrl);
+  db::migrateAll(conn);
+  std::cout << "database is up to date" << std::endl;
+  return 0;
+}
+
+}  // namespace flint::server

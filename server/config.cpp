@@ -1,0 +1,96 @@
+#include "server/config.h"
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace flint::server {
+namespace {
+
+size_t positive(const std::string& name, const std::string& value) {
+  try {
+    size_t used = 0;
+    long long n = std::stoll(value, &used);
+    if (used != value.size() || n < 1) throw std::invalid_argument(name);
+    return static_cast<size_t>(n);
+  } catch (const std::exception&) {
+    throw std::invalid_argument(name + " must be a positive whole number, not '" + value + "'");
+  }
+}
+
+}  // namespace
+
+std::string Config::host() const { return listen.substr(0, listen.rfind(':')); }
+
+uint16_t Config::port() const {
+  size_t colon = listen.rfind(':');
+  std::string digits = listen.substr(colon + 1);
+  // Port 0 asks the system for a free port (tests use it); serve reports the one it got.
+  if (digits == "0") return 0;
+  size_t p = positive("--listen port", digits);
+  if (p > 65535) throw std::invalid_argument("--listen port out of range");
+  return static_cast<uint16_t>(p);
+}
+
+Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>& rest) {
+  Config c;
+  using Setter = std::function<void(const std::string&)>;
+  const std::map<std::string, std::pair<const char*, Setter>> options = {
+      {"--database-url", {"FLINT_DATABASE_URL", [&](const std::string& v) { c.databaseUrl = v; }}},
+      {"--listen", {"FLINT_LISTEN", [&](const std::string& v) { c.listen = v; }}},
+      {"--public-url", {"FLINT_PUBLIC_URL", [&](const std::string& v) { c.publicUrl = v; }}},
+      {"--workers", {"FLINT_WORKERS", [&](const std::string& v) { c.workers = positive("--workers", v); }}},
+      {"--reactor-threads",
+       {"FLINT_REACTOR_THREADS", [&](const std::string& v) { c.reactorThreads = positive("--reactor-threads", v); }}},
+      {"--max-body-bytes",
+       {"FLINT_MAX_BODY_BYTES", [&](const std::string& v) { c.maxBodyBytes = positive("--max-body-bytes", v); }}},
+      {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
+      {"--default-count",
+       {"FLINT_DEFAULT_COUNT", [&](const std::string& v) { c.defaultCount = int(positive("--default-count", v)); }}},
+      {"--max-count", {"FLINT_MAX_COUNT", [&](const std::string& v) { c.maxCount = int(positive("--max-count", v)); }}},
+  };
+  for (const auto& [flag, option] : options)
+    if (const char* env = std::getenv(option.first); env != nullptr && *env != '\0') option.second(env);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool inlineValue = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inlineValue = true;
+    }
+    auto it = options.find(arg);
+    if (it == options.end()) {
+      rest.push_back(args[i]);
+      continue;
+    }
+    if (!inlineValue) {
+      if (i + 1 >= args.size()) throw std::invalid_argument(arg + " needs a value");
+      value = args[++i];
+    }
+    it->second.second(value);
+  }
+  if (c.listen.find(':') == std::string::npos) throw std::invalid_argument("--listen must be HOST:PORT");
+  c.port();
+  if (c.defaultCount > c.maxCount) throw std::invalid_argument("--default-count must not exceed --max-count");
+  while (!c.publicUrl.empty() && c.publicUrl.back() == '/') c.publicUrl.pop_back();
+  return c;
+}
+
+const char* configHelp() {
+  return R"(Configuration (flag, or environment variable):
+  --database-url URL     FLINT_DATABASE_URL     PostgreSQL connection string (required)
+  --listen HOST:PORT     FLINT_LISTEN           address to serve on (127.0.0.1:8080)
+  --public-url URL       FLINT_PUBLIC_URL       external base URL (http://HOST:PORT as bound)
+  --workers N            FLINT_WORKERS          request worker threads = database connections (8)
+  --reactor-threads N    FLINT_REACTOR_THREADS  network reactor threads (1)
+  --max-body-bytes N     FLINT_MAX_BODY_BYTES   largest request body accepted (16777216)
+  --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
+  --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
+  --max-count N          FLINT_MAX_COUNT        largest page size (1000)
+)";
+}
+
+}  // namespace flint::server

@@ -1,0 +1,31 @@
+// Server configuration from command-line flags, falling back to FLINT_* environment variables.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flint::server {
+
+struct Config {
+  std::string databaseUrl;     // --database-url, FLINT_DATABASE_URL
+  std::string listen = "127.0.0.1:8080";  // --listen, FLINT_LISTEN
+  std::string publicUrl;       // --public-url, FLINT_PUBLIC_URL (default http://<host>:<bound port>)
+  size_t workers = 8;          // --workers, FLINT_WORKERS
+  size_t reactorThreads = 1;   // --reactor-threads, FLINT_REACTOR_THREADS
+  size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES
+  std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)
+  int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT
+  int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT
+
+  std::string host() const;
+  uint16_t port() const;
+};
+
+// Reads the FLINT_* environment, then applies known flags from `args`; other arguments are left
+// in `rest`. Throws std::invalid_argument for malformed values.
+Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>& rest);
+
+const char* configHelp();
+
+}  // namespace flint::server

@@ -1,0 +1,37 @@
+// An HTTP/1.1 request as the parser hands it to a worker: path and query already split and decoded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace flint::http {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;                 // as sent: path plus query
+  std::vector<std::string> segments;  // the path split on '/', each percent-decoded
+  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+  bool keepAlive = true;
+  // Set when the request could not be accepted as sent (malformed target, ...).
+  int rejectStatus = 0;
+  std::string rejectReason;
+
+  // The first header of that (lower-case) name, or empty.
+  std::string_view header(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+      if (n == name) return v;
+    return {};
+  }
+  std::optional<std::string> queryParam(std::string_view name) const {
+    for (const auto& [n, v] : query)
+      if (n == name) return v;
+    return std::nullopt;
+  }
+};
+
+}  // namespace flint::http

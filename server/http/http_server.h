@@ -1,0 +1,42 @@
+// The HTTP/1.1 server: Pistache's TCP reactor accepts and reads, libhttp-parser parses, and a
+// worker pool runs the handler. Keep-alive, pipelining and large bodies are handled here.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/http/connection.h"
+
+namespace Pistache::Tcp {
+class Listener;
+}
+
+namespace flint::http {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t reactorThreads = 1;
+  size_t workerThreads = 4;
+  size_t maxBodyBytes = 16 * 1024 * 1024;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, RequestHandler handler);
+  ~HttpServer();
+
+  // Binds the listening socket and returns the bound port (the system's choice for port 0).
+  uint16_t bind();
+  // Serves on background threads until stop().
+  void start();
+  void stop();
+
+ private:
+  HttpServerOptions options_;
+  RequestHandler handler_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
+};
+
+}  // namespace flint::http

@@ -1,0 +1,56 @@
+// flint: the FHIR server and its administration commands.
+#include <iostream>
+#include <pqxx/except>
+
+#include "server/cli/commands.h"
+
+namespace {
+
+const char* kHelp = R"(flint - FHIR R4 API platform
+
+usage: flint COMMAND [options]
+
+commands:
+  serve                      run the server (applies migrations first)
+  migrate                    bring the database schema up to date
+  instance create|list|disable|enable ...
+                             manage instances (one per customer practice)
+  seed --instance NAME [--patients N] [--seed S]
+                             load deterministic synthetic patients into an instance
+  --help                     show this help
+
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kHelp << flint::server::configHelp();
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  std::vector<std::string> rest;
+  flint::server::Config config;
+  try {
+    config = flint::server::loadConfig({args.begin() + 1, args.end()}, rest);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "flint: " << e.what() << "\n";
+    return 2;
+  }
+  if (config.databaseUrl.empty()) {
+    std::cerr << "flint: no database: set FLINT_DATABASE_URL or --database-url\n";
+    return 2;
+  }
+  try {
+    if (command == "serve" && rest.empty()) return flint::server::serveCommand(config);
+    if (command == "migrate" && rest.empty()) return flint::server::migrateCommand(config);
+    if (command == "instance") return flint::server::instanceCommand(config, rest);
+    if (command == "seed") return flint::server::seedCommand(config, rest);
+  } catch (const pqxx::broken_connection& e) {
+    std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "flint: unknown command or argument; see flint --help\n";
+  return 2;
+}

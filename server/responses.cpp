@@ -1,0 +1,23 @@
+#include "server/responses.h"
+
+#include "fhir_resources/rest/fhir_error.h"
+
+namespace flint::server {
+
+http::HttpResponse outcomeResponse(int status, const std::string& code, const std::string& diagnostics) {
+  http::HttpResponse r;
+  r.status = status;
+  r.contentType = kFhirJson;
+  r.body = fhir::operationOutcome("error", code, diagnostics);
+  return r;
+}
+
+http::HttpResponse jsonResponse(int status, std::string body) {
+  http::HttpResponse r;
+  r.status = status;
+  r.contentType = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace flint::server

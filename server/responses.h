@@ -1,0 +1,15 @@
+// Small helpers for building HTTP responses with OperationOutcome or JSON bodies.
+#pragma once
+
+#include <string>
+
+#include "server/http/http_response.h"
+
+namespace flint::server {
+
+inline constexpr const char* kFhirJson = "application/fhir+json;charset=utf-8";
+
+http::HttpResponse outcomeResponse(int status, const std::string& code, const std::string& diagnostics);
+http::HttpResponse jsonResponse(int status, std::string body);
+
+}  // namespace flint::server
