@@ -134,9 +134,14 @@ int RequestParser::onHeadersComplete(http_parser* p) {
   s->finishHeader();
   s->current_.method = http_method_str(static_cast<http_method>(p->method));
   s->current_.keepAlive = http_should_keep_alive(p) != 0;
+  // From this callback 1 would mean "no body"; any other non-zero value stops the parser.
+  if (p->http_major != 1) {
+    s->fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+    return -1;
+  }
   if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->maxBodyBytes_) {
     s->fail(413, "request body exceeds " + std::to_string(s->maxBodyBytes_) + " bytes");
-    return 1;
+    return -1;
   }
   std::string_view expect = s->current_.header("expect");
   if (expect.size() == 12 && std::equal(expect.begin(), expect.end(), "100-continue", [](char a, char b) {

@@ -1,0 +1,61 @@
+// The CapabilityStatement: generated from the definitions and claiming only what is implemented.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+TEST(Metadata, DescribesTheInstancesFhirApi) {
+  std::string inst = createInstance("meta");
+  auto c = client();
+  auto res = c.Get("/" + inst + "/fhir/metadata");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/fhir+json;charset=utf-8");
+  auto cs = parseJson(res->body);
+  EXPECT_EQ(cs["resourceType"], "CapabilityStatement");
+  EXPECT_EQ(cs["status"], "active");
+  EXPECT_EQ(cs["kind"], "instance");
+  EXPECT_EQ(cs["fhirVersion"], "4.0.1");
+  EXPECT_EQ(cs["implementation"]["url"], sharedServer().baseUrl() + "/" + inst + "/fhir");
+  std::set<std::string> formats(cs["format"].begin(), cs["format"].end());
+  EXPECT_TRUE(formats.count("application/fhir+json"));
+  EXPECT_FALSE(formats.count("xml"));
+
+  const auto& rest = cs["rest"][0];
+  EXPECT_EQ(rest["mode"], "server");
+  EXPECT_GE(rest["resource"].size(), 145u);
+  json patient;
+  for (const auto& r : rest["resource"])
+    if (r["type"] == "Patient") patient = r;
+  ASSERT_FALSE(patient.is_null());
+  std::set<std::string> interactions;
+  for (const auto& i : patient["interaction"]) interactions.insert(i["code"]);
+  EXPECT_EQ(interactions, (std::set<std::string>{"read", "vread", "update", "delete", "history-instance",
+                                                 "history-type", "create", "search-type"}));
+  EXPECT_EQ(patient["versioning"], "versioned");
+  EXPECT_EQ(patient["updateCreate"], true);
+  // Only what is implemented: no conditional writes, no patch, no batch yet.
+  EXPECT_EQ(patient["conditionalCreate"], false);
+  EXPECT_EQ(patient["conditionalUpdate"], false);
+  EXPECT_FALSE(interactions.count("patch"));
+  std::set<std::string> params;
+  for (const auto& p : patient["searchParam"]) params.insert(p["name"]);
+  EXPECT_EQ(params, (std::set<std::string>{"_id", "_lastUpdated"}));
+  EXPECT_EQ(patient["searchParam"][0]["definition"], "http://hl7.org/fhir/SearchParameter/Resource-id");
+  std::set<std::string> system;
+  for (const auto& i : rest["interaction"]) system.insert(i["code"]);
+  EXPECT_EQ(system, std::set<std::string>{"history-system"});
+}
+
+TEST(Metadata, IsPublicAndPerInstance) {
+  std::string a = createInstance("meta-a");
+  std::string b = createInstance("meta-b");
+  auto c = client();
+  auto ca = parseJson(c.Get("/" + a + "/fhir/metadata")->body);
+  auto cb = parseJson(c.Get("/" + b + "/fhir/metadata")->body);
+  EXPECT_NE(ca["implementation"]["url"], cb["implementation"]["url"]);
+  EXPECT_EQ(c.Get("/no-such-instance/fhir/metadata")->status, 404);
+}

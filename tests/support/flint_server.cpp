@@ -1,0 +1,170 @@
+#include "tests/support/flint_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+
+namespace flint::testing {
+
+std::string flintBinary() {
+  const char* bin = std::getenv("FLINT_BIN");
+  if (bin == nullptr) throw std::runtime_error("FLINT_BIN is not set (run the tests through scripts/test)");
+  return bin;
+}
+
+std::string databaseUrl() {
+  const char* url = std::getenv("FLINT_DATABASE_URL");
+  if (url == nullptr) throw std::runtime_error("FLINT_DATABASE_URL is not set (run the tests through scripts/test)");
+  return url;
+}
+
+FlintServer::FlintServer(const std::vector<std::string>& extraArgs) {
+  std::vector<std::string> args = {flintBinary(), "serve", "--listen", "127.0.0.1:0", "--admin-key", kAdminKey};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  stdoutFd_ = out[0];
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const std::string marker = "flint serving on 127.0.0.1:";
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{stdoutFd_, POLLIN, 0};
+    if (poll(&pfd, 1, 200) <= 0) continue;
+    char buf[512];
+    ssize_t n = read(stdoutFd_, buf, sizeof buf);
+    if (n <= 0) break;
+    seen.append(buf, size_t(n));
+    size_t at = seen.find(marker);
+    if (at != std::string::npos && seen.find(' ', at + marker.size()) != std::string::npos) {
+      port_ = std::stoi(seen.substr(at + marker.size()));
+      return;
+    }
+  }
+  throw std::runtime_error("flint serve did not start: " + seen);
+}
+
+FlintServer::~FlintServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  if (stdoutFd_ >= 0) close(stdoutFd_);
+}
+
+bool FlintServer::alive() const {
+  int status = 0;
+  return waitpid(pid_, &status, WNOHANG) == 0;
+}
+
+FlintServer& sharedServer() {
+  static FlintServer server;
+  return server;
+}
+
+httplib::Client client(const FlintServer& server) {
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_tcp_nodelay(true);
+  c.set_keep_alive(true);
+  c.set_read_timeout(60, 0);
+  return c;
+}
+
+int runFlint(const std::vector<std::string>& args, std::string* output) {
+  std::string command = flintBinary();
+  for (const auto& a : args) {
+    command += " '";
+    for (char c : a) command += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command += "'";
+  }
+  command += " 2>&1";
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("popen failed");
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  int status = pclose(p);
+  if (output != nullptr) *output = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string uniqueInstanceName(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  static const unsigned salt = std::random_device{}() % 100000;
+  return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(salt) + "-" + std::to_string(counter++);
+}
+
+std::string createInstance(const std::string& prefix, const FlintServer& server) {
+  std::string name = uniqueInstanceName(prefix);
+  auto c = client(server);
+  nlohmann::json body = {{"name", name}, {"organization", {{"name", "Test Practice " + name}}}, {"patientPortal", true}};
+  auto res = c.Post("/admin/instances", {{"Authorization", std::string("Bearer ") + kAdminKey}}, body.dump(),
+                    "application/json");
+  if (!res || res->status != 201)
+    throw std::runtime_error("could not create instance " + name + ": " + (res ? res->body : "no response"));
+  return name;
+}
+
+std::string rawExchange(int port, const std::string& bytes, int timeoutMs) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += size_t(n);
+  }
+  std::string out;
+  for (;;) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeoutMs) <= 0) break;
+    char buf[65536];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, size_t(n));
+  }
+  close(fd);
+  return out;
+}
+
+httplib::Headers fhirHeaders(httplib::Headers extra) {
+  extra.emplace("Accept", "application/fhir+json");
+  return extra;
+}
+
+nlohmann::json parseJson(const std::string& body) { return nlohmann::json::parse(body); }
+
+}  // namespace flint::testing

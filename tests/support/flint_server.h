@@ -1,0 +1,58 @@
+// Test support: runs the real `flint` binary (FLINT_BIN) against the test cluster
+// (FLINT_DATABASE_URL), and talks to it over real HTTP.
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace flint::testing {
+
+inline const char* kAdminKey = "test-admin-key-0123456789";
+
+std::string flintBinary();
+std::string databaseUrl();
+
+// A `flint serve` process on a free loopback port; stopped (SIGTERM) on destruction.
+class FlintServer {
+ public:
+  explicit FlintServer(const std::vector<std::string>& extraArgs = {});
+  ~FlintServer();
+  FlintServer(const FlintServer&) = delete;
+  FlintServer& operator=(const FlintServer&) = delete;
+
+  int port() const { return port_; }
+  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Whether the process is still running (it must survive every bad request).
+  bool alive() const;
+
+ private:
+  int pid_ = -1;
+  int stdoutFd_ = -1;
+  int port_ = 0;
+};
+
+// The server shared by all tests of one test binary, started on first use.
+FlintServer& sharedServer();
+
+// A keep-alive client with TCP_NODELAY (without it every response stalls ~40 ms).
+httplib::Client client(const FlintServer& server = sharedServer());
+
+// Runs `flint ARGS...` to completion; returns the exit code and fills `output` (stdout+stderr).
+int runFlint(const std::vector<std::string>& args, std::string* output = nullptr);
+
+// A fresh instance name, unique across test binaries running at once.
+std::string uniqueInstanceName(const std::string& prefix);
+// Creates an instance through the admin API and returns its name.
+std::string createInstance(const std::string& prefix, const FlintServer& server = sharedServer());
+
+// Sends raw bytes on a new connection and returns everything read until the server closes or
+// `timeoutMs` passes without data.
+std::string rawExchange(int port, const std::string& bytes, int timeoutMs = 2000);
+
+httplib::Headers fhirHeaders(httplib::Headers extra = {});
+nlohmann::json parseJson(const std::string& body);
+
+}  // namespace flint::testing

@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "core/json/json_parser.h"
+#include "core/json/json_writer.h"
+
+using namespace flint::json;
+
+TEST(Json, DecimalsAndLargeIntegersRoundTripExactly) {
+  const std::string text =
+      R"({"resourceType":"Observation","valueQuantity":{"value":1.50},"n":12345678901234567890,"e":1.0e-7,"z":-0.0})";
+  EXPECT_EQ(write(parse(text)), text);
+}
+
+TEST(Json, MemberOrderIsKept) {
+  const std::string text = R"({"z":1,"a":2,"m":{"y":true,"b":null}})";
+  EXPECT_EQ(write(parse(text)), text);
+}
+
+TEST(Json, StringsAreDecodedAndReEscaped) {
+  Value v = parse(R"(["a\"b\\c\n\u00e9\ud83d\ude00\/"])");
+  EXPECT_EQ(v.items()[0].text(), "a\"b\\c\n\xC3\xA9\xF0\x9F\x98\x80/");
+  EXPECT_EQ(write(v), "[\"a\\\"b\\\\c\\n\xC3\xA9\xF0\x9F\x98\x80/\"]");
+}
+
+TEST(Json, ControlCharactersAreEscapedOnOutput) {
+  Value v = Value::string(std::string("a\x01z", 3));
+  EXPECT_EQ(write(v), "\"a\\u0001z\"");
+}
+
+TEST(Json, PrettyPrintingIndents) {
+  EXPECT_EQ(write(parse(R"({"a":[1,2],"b":{}})"), true), "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
+}
+
+class JsonRejects : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(JsonRejects, MalformedInput) { EXPECT_THROW(parse(GetParam()), ParseError); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Malformed, JsonRejects,
+    ::testing::Values("", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", ".5", "-", "1e", "+1", "NaN",
+                      "\"unterminated", "\"bad \\x escape\"", "\"tab\tinside\"", "{\"a\":1}{}", "[1] 2",
+                      "{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "tru", "nul",
+                      std::string("\"\xC3\x28\""), std::string("\"\xC0\xAF\""), std::string("\"\xED\xA0\x80\""),
+                      std::string("\"\xF5\x80\x80\x80\""), std::string("\"\xE2\x82\""), std::string("\"\xFF\""),
+                      std::string("[\"a\"\0]", 6)));
+
+TEST(Json, NestingDepthIsBounded) {
+  std::string deep(200, '[');
+  deep += std::string(200, ']');
+  EXPECT_THROW(parse(deep), ParseError);
+  std::string fine(100, '[');
+  fine += std::string(100, ']');
+  EXPECT_NO_THROW(parse(fine));
+}
+
+TEST(Json, ErrorsNameTheOffset) {
+  try {
+    parse("{\"a\": tru}");
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.offset(), 6u);
+  }
+}
+
+TEST(JsonValue, EditingKeepsOrder) {
+  Value v = parse(R"({"b":1,"c":2})");
+  v.setFront("a", Value::number(0));
+  v.set("c", Value::number(3));
+  v.insertAfter("a", "z", Value::boolean(false));
+  EXPECT_EQ(write(v), R"({"a":0,"z":false,"b":1,"c":3})");
+  EXPECT_TRUE(v.erase("z"));
+  EXPECT_FALSE(v.erase("z"));
+}
