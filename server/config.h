@@ -11,7 +11,7 @@ struct Config {
   std::string databaseUrl;     // --database-url, FLINT_DATABASE_URL
   std::string listen = "127.0.0.1:8080";  // --listen, FLINT_LISTEN
   std::string publicUrl;       // --public-url, FLINT_PUBLIC_URL (default http://<host>:<bound port>)
-  size_t workers = 8;          // --workers, FLINT_WORKERS
+  size_t workers = 4;          // --workers, FLINT_WORKERS
   size_t reactorThreads = 1;   // --reactor-threads, FLINT_REACTOR_THREADS
   size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)

@@ -34,20 +34,20 @@ const std::vector<Migration>& instanceMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "resources", R"SQL(
 CREATE TABLE resources (
-  resource_type text NOT NULL,
-  id text NOT NULL,
+  resource_type text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
   version_id bigint NOT NULL,
-  last_updated timestamptz NOT NULL,
+  last_updated bigint NOT NULL,
   deleted boolean NOT NULL DEFAULT false,
   content text,
   PRIMARY KEY (resource_type, id)
 );
 CREATE INDEX resources_type_updated ON resources (resource_type, last_updated, id);
 CREATE TABLE resource_history (
-  resource_type text NOT NULL,
-  id text NOT NULL,
+  resource_type text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
   version_id bigint NOT NULL,
-  last_updated timestamptz NOT NULL,
+  last_updated bigint NOT NULL,
   method text NOT NULL,
   content text,
   PRIMARY KEY (resource_type, id, version_id)

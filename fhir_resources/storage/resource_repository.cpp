@@ -1,11 +1,7 @@
 #include "fhir_resources/storage/resource_repository.h"
 
-#include "fhir_resources/rest/instant.h"
-
 namespace flint::fhir {
 namespace {
-
-const char* kEpochMs = "(extract(epoch from last_updated) * 1000)::bigint";
 
 ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
   ResourceRow out;
@@ -28,7 +24,6 @@ std::string expand(const char* sqlTemplate, const std::string& quotedSchema) {
   std::string sql = sqlTemplate;
   for (size_t pos = 0; (pos = sql.find("{s}", pos)) != std::string::npos; pos += quotedSchema.size())
     sql.replace(pos, 3, quotedSchema);
-  for (size_t pos = 0; (pos = sql.find("{ms}", pos)) != std::string::npos;) sql.replace(pos, 4, kEpochMs);
   return sql;
 }
 
@@ -43,7 +38,7 @@ const std::string& ResourceRepository::statement(const char* name, const char* s
 
 std::optional<ResourceRow> ResourceRepository::current(const std::string& type, const std::string& id) {
   const auto& name = statement("current",
-                               "SELECT resource_type, id, version_id, {ms}, deleted, content FROM {s}.resources"
+                               "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
                                " WHERE resource_type = $1 AND id = $2");
   pqxx::nontransaction tx(session_.connection());
   auto r = tx.exec_prepared(name, type, id);
@@ -54,7 +49,7 @@ std::optional<ResourceRow> ResourceRepository::current(const std::string& type, 
 std::optional<ResourceRow> ResourceRepository::version(const std::string& type, const std::string& id,
                                                        int64_t versionId) {
   const auto& name = statement("version",
-                               "SELECT resource_type, id, version_id, {ms}, method, content FROM {s}.resource_history"
+                               "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
                                " WHERE resource_type = $1 AND id = $2 AND version_id = $3");
   pqxx::nontransaction tx(session_.connection());
   auto r = tx.exec_prepared(name, type, id, versionId);
@@ -65,7 +60,7 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   pqxx::nontransaction tx(session_.connection());
   std::string sql = expand(
-      "SELECT resource_type, id, version_id, {ms}, deleted, content FROM {s}.resources"
+      "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
       " WHERE resource_type = $1 AND NOT deleted",
       quotedSchema_);
   std::vector<std::string> params{query.type};
@@ -81,15 +76,14 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   for (const auto& b : query.lastUpdated) {
     switch (b.op) {
       case InstantBound::Op::AtLeast:
-        sql += " AND last_updated >= to_timestamp(" + param(std::to_string(b.value)) + "::bigint / 1000.0)";
+        sql += " AND last_updated >= " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::Before:
-        sql += " AND last_updated < to_timestamp(" + param(std::to_string(b.value)) + "::bigint / 1000.0)";
+        sql += " AND last_updated < " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::NotIn:
-        sql += " AND NOT (last_updated >= to_timestamp(" + param(std::to_string(b.value)) +
-               "::bigint / 1000.0) AND last_updated < to_timestamp(" + param(std::to_string(b.valueHigh)) +
-               "::bigint / 1000.0))";
+        sql += " AND NOT (last_updated >= " + param(std::to_string(b.value)) + "::bigint AND last_updated < " +
+               param(std::to_string(b.valueHigh)) + "::bigint)";
         break;
     }
   }
@@ -105,7 +99,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
   pqxx::nontransaction tx(session_.connection());
   std::string sql = expand(
-      "SELECT resource_type, id, version_id, {ms}, method, content FROM {s}.resource_history WHERE true",
+      "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history WHERE true",
       quotedSchema_);
   std::vector<std::string> params;
   auto param = [&](std::string value) {
@@ -114,12 +108,11 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   };
   if (query.type) sql += " AND resource_type = " + param(*query.type);
   if (query.id) sql += " AND id = " + param(*query.id);
-  if (query.since) sql += " AND last_updated >= to_timestamp(" + param(std::to_string(*query.since)) + "::bigint / 1000.0)";
+  if (query.since) sql += " AND last_updated >= " + param(std::to_string(*query.since)) + "::bigint";
   if (query.before) {
     const auto& c = *query.before;
-    sql += " AND (last_updated, resource_type, id, version_id) < (to_timestamp(" +
-           param(std::to_string(c.lastUpdated)) + "::bigint / 1000.0), " + param(c.type) + ", " + param(c.id) +
-           ", " + param(std::to_string(c.versionId)) + "::bigint)";
+    sql += " AND (last_updated, resource_type, id, version_id) < (" + param(std::to_string(c.lastUpdated)) +
+           "::bigint, " + param(c.type) + ", " + param(c.id) + ", " + param(std::to_string(c.versionId)) + "::bigint)";
   }
   sql += " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT " +
          std::to_string(query.limit);
@@ -137,7 +130,7 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
                             std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "deleted",
                                                      "content"});
     for (const auto& r : rows)
-      current << std::make_tuple(r.type, r.id, r.versionId, formatInstant(r.lastUpdated), false, r.content);
+      current << std::make_tuple(r.type, r.id, r.versionId, r.lastUpdated, false, r.content);
     current.complete();
   }
   {
@@ -145,7 +138,7 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
                             std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "method",
                                                      "content"});
     for (const auto& r : rows)
-      history << std::make_tuple(r.type, r.id, r.versionId, formatInstant(r.lastUpdated), r.method, r.content);
+      history << std::make_tuple(r.type, r.id, r.versionId, r.lastUpdated, r.method, r.content);
     history.complete();
   }
   tx.commit();
@@ -155,7 +148,7 @@ ResourceRepository::WriteTx::WriteTx(ResourceRepository& repo) : repo_(repo), tx
 
 std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::string& type, const std::string& id) {
   const auto& name = repo_.statement(
-      "lock", "SELECT version_id, {ms}, deleted FROM {s}.resources WHERE resource_type = $1 AND id = $2 FOR UPDATE");
+      "lock", "SELECT version_id, last_updated, deleted FROM {s}.resources WHERE resource_type = $1 AND id = $2 FOR UPDATE");
   auto r = tx_.exec_prepared(name, type, id);
   if (r.empty()) return std::nullopt;
   return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
@@ -165,13 +158,13 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row) {
   const auto& upsert = repo_.statement(
       "upsert",
       "INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
-      " VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), $5, $6)"
+      " VALUES ($1, $2, $3, $4, $5, $6)"
       " ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,"
       " last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content");
   const auto& record = repo_.statement(
       "record",
       "INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
-      " VALUES ($1, $2, $3, to_timestamp($4::bigint / 1000.0), $5, $6)");
+      " VALUES ($1, $2, $3, $4, $5, $6)");
   const char* content = row.deleted ? nullptr : row.content.c_str();
   tx_.exec_prepared(upsert, row.type, row.id, row.versionId, row.lastUpdated, row.deleted, content);
   tx_.exec_prepared(record, row.type, row.id, row.versionId, row.lastUpdated, row.method, content);

@@ -1,0 +1,20 @@
+-- wrk: GET resources by id, picked at random from the file named by IDS_FILE ("Type/id" per
+-- line). Requests are formatted once at start: formatting per request costs wrk more CPU than
+-- the server spends answering, and both share the same cores.
+local base = os.getenv("FHIR_PATH")
+local requests = {}
+local next_request = 0
+
+function init(args)
+  local ids = {}
+  for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
+  math.randomseed(os.time())
+  for i = 1, 20000 do
+    requests[i] = wrk.format("GET", base .. "/" .. ids[math.random(#ids)], {["Accept"] = "application/fhir+json"})
+  end
+end
+
+request = function()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
+end

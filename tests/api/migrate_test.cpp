@@ -1,0 +1,56 @@
+// Migrations: several processes migrating one fresh database at once all succeed, once.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <unistd.h>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+
+namespace {
+
+std::string psql(const std::string& url, const std::string& sql) {
+  std::string out;
+  FILE* p = popen(("psql '" + url + "' -qtAX -c \"" + sql + "\" 2>&1").c_str(), "r");
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+std::string withDatabase(std::string url, const std::string& db) {
+  size_t at = url.find("dbname=");
+  size_t end = url.find(' ', at);
+  return url.replace(at, end == std::string::npos ? std::string::npos : end - at, "dbname=" + db);
+}
+
+}  // namespace
+
+TEST(Migrations, ConcurrentMigratorsOfAFreshDatabaseAllSucceed) {
+  const std::string db = "flint_migrate_" + std::to_string(getpid());
+  psql(databaseUrl(), "DROP DATABASE IF EXISTS " + db);
+  psql(databaseUrl(), "CREATE DATABASE " + db);
+  const std::string url = withDatabase(databaseUrl(), db);
+  std::vector<std::future<int>> runs;
+  for (int i = 0; i < 4; ++i)
+    runs.push_back(std::async(std::launch::async, [&] { return runFlint({"migrate", "--database-url", url}); }));
+  for (auto& r : runs) EXPECT_EQ(r.get(), 0);
+  EXPECT_EQ(psql(url, "SELECT count(*) FROM flint.schema_migrations"), "1\n");
+  std::string out;
+  EXPECT_EQ(runFlint({"instance", "create", "fresh", "--org-name", "F", "--database-url", url}, &out), 0) << out;
+  EXPECT_EQ(psql(url, "SELECT schema_version FROM flint.instances WHERE name = 'fresh'"), "1\n");
+  EXPECT_EQ(runFlint({"migrate", "--database-url", url}), 0);
+  psql(databaseUrl(), "DROP DATABASE " + db);
+}
+
+TEST(Migrations, AnUnreachableDatabaseIsAClearError) {
+  std::string out;
+  EXPECT_EQ(runFlint({"migrate", "--database-url", "host=/nonexistent port=1 user=x dbname=y"}, &out), 1);
+  EXPECT_NE(out.find("cannot reach the database"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"serve", "--listen", "no-port"}, &out), 2);
+  EXPECT_EQ(runFlint({"serve", "--workers", "zero"}, &out), 2);
+  EXPECT_NE(out.find("--workers"), std::string::npos);
+  EXPECT_EQ(runFlint({"serve", "--bogus"}, &out), 2);
+}
