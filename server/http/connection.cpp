@@ -30,7 +30,17 @@ void Connection::onBytes(const char* data, size_t len) {
     if (failed_) return;
     ok = parser_.feed(data, len, ready);
   }
-  if (parser_.takeExpectContinue()) writeAll("HTTP/1.1 100 Continue\r\n\r\n");
+  // Best effort and never blocking: this runs on the reactor thread, and a client that gets no
+  // 100 sends its body anyway after a short wait.
+  if (parser_.takeExpectContinue()) {
+    static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    std::unique_lock writing(writeMutex_, std::try_to_lock);
+    if (writing.owns_lock()) {
+      ssize_t n = ::send(fd_, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      // Half an interim response would corrupt the stream; give the connection up instead.
+      if (n > 0 && n < static_cast<ssize_t>(sizeof kContinue - 1)) shutdownSocket();
+    }
+  }
   std::lock_guard lock(mutex_);
   for (auto& r : ready) pending_.push_back(std::move(r));
   if (!ok || pending_.size() > kMaxPending) {
