@@ -1,6 +1,7 @@
 #include "fhir_resources/definitions/definitions.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 extern "C" const char flint_fhir_definitions_start[];
@@ -53,6 +54,44 @@ Definitions::Definitions() {
     for (const auto& base : searchParams_[i].base) searchParamsByBase_[base].push_back(i);
   for (const auto& [type, params] : doc["compartments"]["Patient"].items())
     patientCompartment_[type] = params.get<std::vector<std::string>>();
+  for (const auto& [url, codes] : doc["valueSets"].items())
+    valueSets_[url] = codes.get<std::unordered_set<std::string>>();
+  indexChildren();
+}
+
+void Definitions::indexChildren() {
+  for (const auto& [typeName, def] : types_) {
+    for (const auto& el : def.elements) {
+      size_t dot = el.path.rfind('.');
+      std::string parent = dot == std::string::npos ? "" : el.path.substr(0, dot);
+      std::string name = dot == std::string::npos ? el.path : el.path.substr(dot + 1);
+      ElementChildren& siblings = children_[typeName + "#" + parent];
+      if (el.min >= 1) siblings.required.push_back(&el);
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, "[x]") == 0) {
+        std::string stem = name.substr(0, name.size() - 3);
+        for (const auto& t : el.types) {
+          std::string variant = stem + t;
+          variant[stem.size()] = static_cast<char>(std::toupper(static_cast<unsigned char>(variant[stem.size()])));
+          siblings.byName[variant] = ChildElement{&el, t};
+        }
+      } else {
+        siblings.byName[name] = ChildElement{&el, ""};
+      }
+    }
+  }
+}
+
+const ElementChildren* Definitions::children(std::string_view typeName, std::string_view parentPath) const {
+  std::string key(typeName);
+  key += '#';
+  key += parentPath;
+  auto it = children_.find(key);
+  return it == children_.end() ? nullptr : &it->second;
+}
+
+const std::unordered_set<std::string>* Definitions::valueSetCodes(std::string_view url) const {
+  auto it = valueSets_.find(std::string(url.substr(0, url.find('|'))));
+  return it == valueSets_.end() ? nullptr : &it->second;
 }
 
 const TypeDef* Definitions::type(std::string_view name) const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace flint::fhir {
@@ -43,6 +44,19 @@ struct SearchParamDef {
   std::vector<SearchParamComponent> components;
 };
 
+// One JSON member an object of some type may carry, with the type it then has: for a choice
+// element such as value[x] each variant (valueString, valueQuantity, ...) is a child of its own.
+struct ChildElement {
+  const ElementDef* def = nullptr;
+  std::string type;  // the chosen type for a choice variant; empty when the element is not a choice
+};
+
+// The children of one element (or of a type's root): by JSON member name, and which are required.
+struct ElementChildren {
+  std::unordered_map<std::string, ChildElement> byName;
+  std::vector<const ElementDef*> required;
+};
+
 class Definitions {
  public:
   // The definitions linked into this binary, loaded once.
@@ -57,15 +71,22 @@ class Definitions {
   std::vector<const SearchParamDef*> searchParams(std::string_view resourceType) const;
   // The Patient compartment's membership parameters for `resourceType` (empty if not a member).
   const std::vector<std::string>& patientCompartmentParams(std::string_view resourceType) const;
+  // Children of `parentPath` ("" for the root) within type `typeName`; null when it has none.
+  const ElementChildren* children(std::string_view typeName, std::string_view parentPath) const;
+  // The codes of a value set bound as "required", when it could be expanded at build time.
+  const std::unordered_set<std::string>* valueSetCodes(std::string_view url) const;
 
  private:
   Definitions();
+  void indexChildren();
   std::string fhirVersion_;
   std::unordered_map<std::string, TypeDef> types_;
   std::vector<std::string> resourceTypes_;
   std::vector<SearchParamDef> searchParams_;
   std::unordered_map<std::string, std::vector<size_t>> searchParamsByBase_;
   std::unordered_map<std::string, std::vector<std::string>> patientCompartment_;
+  std::unordered_map<std::string, ElementChildren> children_;  // key: type + "#" + parent path
+  std::unordered_map<std::string, std::unordered_set<std::string>> valueSets_;
 };
 
 }  // namespace flint::fhir

@@ -1,6 +1,9 @@
 // Build-time tool: reads the official FHIR R4 definitions (StructureDefinitions, SearchParameters,
 // the Patient CompartmentDefinition) and writes the compact table that Flint loads at start-up.
+#include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -91,6 +94,61 @@ json searchParams(const json& bundle) {
   return out;
 }
 
+void collectCodes(const json& concepts, json& out) {
+  for (const auto& c : concepts) {
+    out.push_back(c["code"]);
+    if (c.contains("concept")) collectCodes(c["concept"], out);
+  }
+}
+
+// Expands the value sets of required bindings on `code` elements into code lists. Value sets
+// that cannot be enumerated (filters, external systems such as BCP-47) are left out, and their
+// codes are then not checked.
+json requiredValueSets(const json& types, const std::vector<json>& bundles) {
+  std::map<std::string, const json*> byUrl;
+  for (const auto* bundle : {&bundles[0], &bundles[1]})
+    for (const auto& entry : (*bundle)["entry"]) {
+      const json& r = entry["resource"];
+      if (r.contains("url")) byUrl.emplace(r["url"].get<std::string>(), &r);
+    }
+  std::function<bool(const std::string&, json&)> expand = [&](const std::string& url, json& out) {
+    auto it = byUrl.find(url);
+    if (it == byUrl.end()) return false;
+    const json& r = *it->second;
+    if (r["resourceType"] == "CodeSystem") {
+      if (r.value("content", "") != "complete" || !r.contains("concept")) return false;
+      collectCodes(r["concept"], out);
+      return true;
+    }
+    const json compose = r.value("compose", json::object());
+    if (compose.contains("exclude")) return false;
+    for (const auto& include : compose.value("include", json::array())) {
+      if (include.contains("filter")) return false;
+      if (include.contains("concept")) {
+        for (const auto& c : include["concept"]) out.push_back(c["code"]);
+      } else if (include.contains("system")) {
+        if (!expand(include["system"], out)) return false;
+      }
+      for (const auto& vs : include.value("valueSet", json::array()))
+        if (!expand(vs, out)) return false;
+    }
+    return !out.empty();
+  };
+  json result = json::object();
+  for (const auto& t : types)
+    for (const auto& el : t["elements"]) {
+      if (el[5] != "required") continue;
+      const auto& elementTypes = el[3];
+      if (std::find(elementTypes.begin(), elementTypes.end(), "code") == elementTypes.end()) continue;
+      std::string url = el[6];
+      url = url.substr(0, url.find('|'));
+      if (result.contains(url)) continue;
+      json codes = json::array();
+      if (expand(url, codes)) result[url] = codes;
+    }
+  return result;
+}
+
 json patientCompartment(const json& def) {
   json out = json::object();
   for (const auto& res : def["resource"])
@@ -110,8 +168,10 @@ int main(int argc, char** argv) {
     json types = json::array();
     addTypes(load(dir, "profiles-types.json"), types);
     addTypes(load(dir, "profiles-resources.json"), types);
+    std::vector<json> terminology = {load(dir, "valuesets.json"), load(dir, "v3-codesystems.json")};
     json out = {{"fhirVersion", "4.0.1"},
                 {"types", types},
+                {"valueSets", requiredValueSets(types, terminology)},
                 {"searchParams", searchParams(load(dir, "search-parameters.json"))},
                 {"compartments", {{"Patient", patientCompartment(load(dir, "compartmentdefinition-patient.json"))}}}};
     std::ofstream(argv[2]) << out.dump();

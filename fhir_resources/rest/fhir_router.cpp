@@ -93,7 +93,7 @@ FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   } catch (const FhirError& e) {
     FhirResponse response;
     response.status = e.status();
-    response.body = operationOutcome("error", e.code(), e.what(), e.expression());
+    response.body = operationOutcome("error", e.issues());
     return response;
   } catch (const pqxx::broken_connection&) {
     return errorResponse(503, "transient", "the database is unavailable; retry later");

@@ -7,6 +7,7 @@
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/validation/structure_validator.h"
 
 namespace flint::fhir {
 namespace {
@@ -60,6 +61,7 @@ void validateResource(const json::Value& resource, const std::string& type) {
     throw FhirError(400, "structure", "meta must be an object", type + ".meta");
   if (const json::Value* bad = firstUnrepresentableNumber(resource))
     throw FhirError(400, "value", "the number " + bad->text().substr(0, 40) + " is out of range");
+  if (auto issues = validateStructure(resource); !issues.empty()) throw FhirError(400, std::move(issues));
 }
 
 }  // namespace flint::fhir

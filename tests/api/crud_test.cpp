@@ -68,7 +68,7 @@ TEST_F(Crud, CreateAssignsIdVersionAndMeta) {
 
 TEST_F(Crud, ReadReturnsExactlyWhatWasStored) {
   auto created = post("Observation", R"({"resourceType":"Observation","status":"final","code":{"text":"t"},)"
-                                     R"("valueInteger":12345678901234,"valueQuantity":{"value":0.10000}})");
+                                     R"("referenceRange":[{"low":{"value":12345678901234},"high":{"value":0.10000}}]})");
   std::string id = parseJson(created->body)["id"];
   auto read = c_.Get(path("Observation/" + id));
   ASSERT_EQ(read->status, 200);

@@ -64,6 +64,13 @@ TEST(Seed, IsDeterministicAndServedByTheApi) {
   }
   EXPECT_EQ(patients, 12u);
   EXPECT_GT(observations, 12u);
+
+  // The seed loads through the bulk path, which skips validation: every resource must still pass it.
+  auto c = client();
+  for (const auto& [key, resource] : sa) {
+    auto res = c.Put("/" + a + "/fhir/" + key, resource.dump(), "application/fhir+json");
+    ASSERT_EQ(res->status, 200) << key << ": " << res->body;
+  }
 }
 
 TEST(Seed, DifferentSeedsGiveDifferentDataAndReseedingIsRefused) {
