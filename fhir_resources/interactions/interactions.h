@@ -12,6 +12,7 @@ FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const st
                               const std::string& version);
 FhirResponse createInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 FhirResponse updateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
+FhirResponse patchInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
 FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
 // History of one resource (type and id), of a type (id empty) or of the whole instance (both empty).
 FhirResponse historyInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,

@@ -63,6 +63,7 @@ FhirResponse dispatch(FhirContext& ctx, const FhirRequest& req) {
       }
       if (m == "GET") return readInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
       if (m == "PUT") return updateInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+      if (m == "PATCH") return patchInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
       if (m == "DELETE") return deleteInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
       resourceType(s[0]);
       methodNotAllowed(req);

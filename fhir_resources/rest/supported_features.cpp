@@ -4,7 +4,7 @@ namespace flint::fhir {
 
 const SupportedFeatures& supportedFeatures() {
   static const SupportedFeatures features{
-      {"read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"},
+      {"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"},
       {"history-system"},
       {{"_id", "token"}, {"_lastUpdated", "date"}},
   };

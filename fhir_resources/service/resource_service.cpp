@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/json/json_parser.h"
+#include "fhir_resources/patch/json_patch.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/resource_id.h"
@@ -78,6 +80,32 @@ WriteResult ResourceService::update(const std::string& type, const std::string& 
       if (attempt >= 2) throw FhirError(409, "conflict", "concurrent writes to " + type + "/" + id + "; retry");
     }
   }
+}
+
+WriteResult ResourceService::patch(const std::string& type, const std::string& id, const json::Value& patch,
+                                   std::optional<int64_t> ifMatch) {
+  ResourceRepository::WriteTx tx(repo_);
+  std::string content;
+  auto current = tx.lockCurrent(type, id, content);
+  if (!current) throw FhirError(404, "not-found", type + "/" + id + " is not known");
+  if (current->deleted) throw FhirError(410, "deleted", type + "/" + id + " has been deleted");
+  checkIfMatch(current, ifMatch);
+  json::Value resource = json::parse(content);
+  try {
+    applyJsonPatch(resource, patch);
+  } catch (const MalformedPatch& e) {
+    throw FhirError(400, "invalid", std::string("malformed JSON Patch: ") + e.what());
+  } catch (const PatchConflict& e) {
+    throw FhirError(422, "processing", std::string("the patch cannot be applied: ") + e.what());
+  }
+  if (!resource.isObject()) throw FhirError(422, "processing", "the patch must leave a resource (a JSON object)");
+  validateResource(resource, type);
+  if (resource.stringAt("id") != id) throw FhirError(422, "processing", "a patch must not change the resource's id");
+  ResourceRow row{type, id, current->versionId + 1, nextTimestamp(current), false, "PATCH", ""};
+  row.content = storedForm(resource, id, row.versionId, row.lastUpdated);
+  tx.put(row);
+  tx.commit();
+  return {std::move(row), false};
 }
 
 std::optional<ResourceRow> ResourceService::remove(const std::string& type, const std::string& id,

@@ -28,6 +28,9 @@ class ResourceService {
   // PUT: updates, or creates with the client's id; `ifMatch` is the version the client expects.
   WriteResult update(const std::string& type, const std::string& id, json::Value resource,
                      std::optional<int64_t> ifMatch);
+  // Applies a JSON Patch to the current version and stores the (validated) result.
+  WriteResult patch(const std::string& type, const std::string& id, const json::Value& patch,
+                    std::optional<int64_t> ifMatch);
   // The deletion's history row, or nothing when the resource was already deleted.
   std::optional<ResourceRow> remove(const std::string& type, const std::string& id, std::optional<int64_t> ifMatch);
 

@@ -154,6 +154,18 @@ std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::
   return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
 }
 
+std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::string& type, const std::string& id,
+                                                                    std::string& content) {
+  const auto& name = repo_.statement(
+      "lock_content",
+      "SELECT version_id, last_updated, deleted, content FROM {s}.resources WHERE resource_type = $1 AND id = $2"
+      " FOR UPDATE");
+  auto r = tx_.exec_prepared(name, type, id);
+  if (r.empty()) return std::nullopt;
+  content = r[0][3].is_null() ? std::string() : r[0][3].as<std::string>();
+  return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
+}
+
 void ResourceRepository::WriteTx::put(const ResourceRow& row) {
   const auto& upsert = repo_.statement(
       "upsert",

@@ -77,6 +77,8 @@ class ResourceRepository {
    public:
     explicit WriteTx(ResourceRepository& repo);
     std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id);
+    // Like lockCurrent, also returning the current content (empty when deleted).
+    std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id, std::string& content);
     void put(const ResourceRow& row);
     void commit() { tx_.commit(); }
 

@@ -33,14 +33,13 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   ASSERT_FALSE(patient.is_null());
   std::set<std::string> interactions;
   for (const auto& i : patient["interaction"]) interactions.insert(i["code"]);
-  EXPECT_EQ(interactions, (std::set<std::string>{"read", "vread", "update", "delete", "history-instance",
+  EXPECT_EQ(interactions, (std::set<std::string>{"read", "vread", "update", "patch", "delete", "history-instance",
                                                  "history-type", "create", "search-type"}));
   EXPECT_EQ(patient["versioning"], "versioned");
   EXPECT_EQ(patient["updateCreate"], true);
-  // Only what is implemented: no conditional writes, no patch, no batch yet.
+  // Only what is implemented: no conditional writes yet.
   EXPECT_EQ(patient["conditionalCreate"], false);
   EXPECT_EQ(patient["conditionalUpdate"], false);
-  EXPECT_FALSE(interactions.count("patch"));
   std::set<std::string> params;
   for (const auto& p : patient["searchParam"]) params.insert(p["name"]);
   EXPECT_EQ(params, (std::set<std::string>{"_id", "_lastUpdated"}));
