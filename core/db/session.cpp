@@ -18,6 +18,17 @@ Session& Session::forThisThread(const std::string& url) {
   return *session;
 }
 
+Transaction::Transaction(Session& session) : session_(session), work_(session.connection()) {
+  session_.ambient_ = &work_;
+}
+
+Transaction::~Transaction() { session_.ambient_ = nullptr; }
+
+void Transaction::commit() {
+  work_.commit();
+  session_.ambient_ = nullptr;
+}
+
 std::string quoteIdentifier(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {

@@ -22,10 +22,31 @@ class Session {
   // The calling thread's session on `url`, reconnecting after a broken connection.
   static Session& forThisThread(const std::string& url);
 
+  // The transaction a Transaction scope has open on this session, if any. Repositories run
+  // their statements inside it, so several operations commit or roll back together.
+  pqxx::work* ambient() const { return ambient_; }
+
  private:
+  friend class Transaction;
+  pqxx::work* ambient_ = nullptr;
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unordered_set<std::string> prepared_;
+};
+
+// Opens one database transaction on a session for everything run on it until commit(); rolled
+// back if the scope ends without commit().
+class Transaction {
+ public:
+  explicit Transaction(Session& session);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Session& session_;
+  pqxx::work work_;
 };
 
 // libpq's quoting of an SQL identifier, without needing a connection.

@@ -17,6 +17,8 @@ FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const s
 // History of one resource (type and id), of a type (id empty) or of the whole instance (both empty).
 FhirResponse historyInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                 const std::string& id);
+// batch and transaction: POST [base] with a Bundle.
+FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req);
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 
 }  // namespace flint::fhir

@@ -62,6 +62,28 @@ void BundleWriter::historyEntry(const ResourceRow& row) {
   entries_ += "}}";
 }
 
+void BundleWriter::responseEntry(const std::string& status, const std::string& location, const std::string& etag,
+                                 const std::string& lastModified, const std::string& resourceJson,
+                                 const std::string& outcomeJson) {
+  beginEntry();
+  entries_ += '{';
+  if (!resourceJson.empty()) entries_ += R"("resource":)" + resourceJson + ",";
+  entries_ += R"("response":{"status":)";
+  json::writeString(entries_, status);
+  auto optional = [&](const char* name, const std::string& value) {
+    if (value.empty()) return;
+    entries_ += ",\"";
+    entries_ += name;
+    entries_ += "\":";
+    json::writeString(entries_, value);
+  };
+  optional("location", location);
+  optional("etag", etag);
+  optional("lastModified", lastModified);
+  if (!outcomeJson.empty()) entries_ += R"(,"outcome":)" + outcomeJson;
+  entries_ += "}}";
+}
+
 std::string BundleWriter::finish() {
   std::string out = head_;
   out += R"(,"timestamp":)";

@@ -19,6 +19,9 @@ class BundleWriter {
   // An OperationOutcome entry with search.mode "outcome" (e.g. parameters that were ignored).
   void outcomeEntry(const std::string& operationOutcomeJson);
   void historyEntry(const ResourceRow& row);
+  // A batch/transaction-response entry; empty arguments are left out.
+  void responseEntry(const std::string& status, const std::string& location, const std::string& etag,
+                     const std::string& lastModified, const std::string& resourceJson, const std::string& outcomeJson);
   std::string finish();
 
  private:

@@ -24,6 +24,8 @@ struct FhirRequest {
   std::string ifModifiedSince;
   std::string prefer;
   std::string baseUrl;                // absolute FHIR base of the instance, no trailing '/'
+  // For a create inside a transaction: the id already given out to resolve urn:uuid references.
+  std::string assignedId;
 };
 
 struct FhirResponse {

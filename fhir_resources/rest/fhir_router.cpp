@@ -38,11 +38,15 @@ FhirRequest withFormParams(const FhirRequest& req) {
   return merged;
 }
 
-FhirResponse dispatch(FhirContext& ctx, const FhirRequest& req) {
+}  // namespace
+
+FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   const auto& s = req.segments;
   const std::string& m = req.method;
   switch (s.size()) {
-    case 0: methodNotAllowed(req);
+    case 0:
+      if (m == "POST") return bundleInteraction(ctx, req);
+      methodNotAllowed(req);
     case 1:
       if (s[0] == "_history") {
         if (m != "GET") methodNotAllowed(req);
@@ -79,7 +83,12 @@ FhirResponse dispatch(FhirContext& ctx, const FhirRequest& req) {
   throw FhirError(404, "not-found", "no FHIR endpoint at this path");
 }
 
-}  // namespace
+FhirResponse errorResponse(const FhirError& error) {
+  FhirResponse response;
+  response.status = error.status();
+  response.body = operationOutcome("error", error.issues());
+  return response;
+}
 
 FhirResponse errorResponse(int status, const std::string& code, const std::string& diagnostics) {
   FhirResponse response;
@@ -90,12 +99,9 @@ FhirResponse errorResponse(int status, const std::string& code, const std::strin
 
 FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   try {
-    return dispatch(ctx, req);
+    return dispatchFhirRequest(ctx, req);
   } catch (const FhirError& e) {
-    FhirResponse response;
-    response.status = e.status();
-    response.body = operationOutcome("error", e.issues());
-    return response;
+    return errorResponse(e);
   } catch (const pqxx::broken_connection&) {
     return errorResponse(503, "transient", "the database is unavailable; retry later");
   } catch (const pqxx::sql_error& e) {

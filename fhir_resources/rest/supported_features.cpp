@@ -5,7 +5,7 @@ namespace flint::fhir {
 const SupportedFeatures& supportedFeatures() {
   static const SupportedFeatures features{
       {"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"},
-      {"history-system"},
+      {"transaction", "batch", "history-system"},
       {{"_id", "token"}, {"_lastUpdated", "date"}},
   };
   return features;

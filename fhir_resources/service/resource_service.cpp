@@ -45,10 +45,10 @@ ResourceRow ResourceService::vread(const std::string& type, const std::string& i
   return std::move(*row);
 }
 
-WriteResult ResourceService::create(const std::string& type, json::Value resource) {
+WriteResult ResourceService::create(const std::string& type, json::Value resource, const std::string& assignedId) {
   validateResource(resource, type);
   // The server assigns the id of a created resource; any id the client sent is ignored.
-  ResourceRow row{type, newResourceId(), 1, nowMillis(), false, "POST", ""};
+  ResourceRow row{type, assignedId.empty() ? newResourceId() : assignedId, 1, nowMillis(), false, "POST", ""};
   row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
   ResourceRepository::WriteTx tx(repo_);
   tx.put(row);
@@ -77,7 +77,8 @@ WriteResult ResourceService::update(const std::string& type, const std::string& 
       tx.commit();
       return {std::move(row), created};
     } catch (const pqxx::unique_violation&) {
-      if (attempt >= 2) throw FhirError(409, "conflict", "concurrent writes to " + type + "/" + id + "; retry");
+      if (attempt >= 2 || repo_.inSharedTransaction())
+        throw FhirError(409, "conflict", "concurrent writes to " + type + "/" + id + "; retry");
     }
   }
 }

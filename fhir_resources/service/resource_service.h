@@ -24,7 +24,8 @@ class ResourceService {
   // A given version; 404 when unknown, 410 when that version is a deletion.
   ResourceRow vread(const std::string& type, const std::string& id, int64_t versionId);
 
-  WriteResult create(const std::string& type, json::Value resource);
+  // Creates with a new server-assigned id, or with `assignedId` when the caller already chose one.
+  WriteResult create(const std::string& type, json::Value resource, const std::string& assignedId = "");
   // PUT: updates, or creates with the client's id; `ifMatch` is the version the client expects.
   WriteResult update(const std::string& type, const std::string& id, json::Value resource,
                      std::optional<int64_t> ifMatch);

@@ -36,12 +36,18 @@ const std::string& ResourceRepository::statement(const char* name, const char* s
   return session_.prepared(std::string(name) + "@" + schema_, [&] { return expand(sqlTemplate, quotedSchema_); });
 }
 
+template <typename F>
+auto ResourceRepository::read(F&& f) {
+  if (pqxx::work* ambient = session_.ambient()) return f(static_cast<pqxx::transaction_base&>(*ambient));
+  pqxx::nontransaction tx(session_.connection());
+  return f(static_cast<pqxx::transaction_base&>(tx));
+}
+
 std::optional<ResourceRow> ResourceRepository::current(const std::string& type, const std::string& id) {
   const auto& name = statement("current",
                                "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
                                " WHERE resource_type = $1 AND id = $2");
-  pqxx::nontransaction tx(session_.connection());
-  auto r = tx.exec_prepared(name, type, id);
+  auto r = read([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id); });
   if (r.empty()) return std::nullopt;
   return rowFrom(r[0], false);
 }
@@ -51,14 +57,12 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
   const auto& name = statement("version",
                                "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
                                " WHERE resource_type = $1 AND id = $2 AND version_id = $3");
-  pqxx::nontransaction tx(session_.connection());
-  auto r = tx.exec_prepared(name, type, id, versionId);
+  auto r = read([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
   if (r.empty()) return std::nullopt;
   return rowFrom(r[0], true);
 }
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
-  pqxx::nontransaction tx(session_.connection());
   std::string sql = expand(
       "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
       " WHERE resource_type = $1 AND NOT deleted",
@@ -89,7 +93,9 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   }
   if (query.afterId) sql += " AND id > " + param(*query.afterId);
   sql += " ORDER BY id LIMIT " + std::to_string(query.limit);
-  auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  auto r = read([&](pqxx::transaction_base& tx) {
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  });
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(rowFrom(row, false));
@@ -97,7 +103,6 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
-  pqxx::nontransaction tx(session_.connection());
   std::string sql = expand(
       "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history WHERE true",
       quotedSchema_);
@@ -116,7 +121,9 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   }
   sql += " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT " +
          std::to_string(query.limit);
-  auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  auto r = read([&](pqxx::transaction_base& tx) {
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  });
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(rowFrom(row, true));
@@ -144,7 +151,15 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
   tx.commit();
 }
 
-ResourceRepository::WriteTx::WriteTx(ResourceRepository& repo) : repo_(repo), tx_(repo.session_.connection()) {}
+namespace {
+std::optional<pqxx::work> ownTransaction(db::Session& session) {
+  if (session.ambient() != nullptr) return std::nullopt;
+  return std::optional<pqxx::work>(std::in_place, session.connection());
+}
+}  // namespace
+
+ResourceRepository::WriteTx::WriteTx(ResourceRepository& repo)
+    : repo_(repo), own_(ownTransaction(repo.session_)), tx_(own_ ? *own_ : *repo.session_.ambient()) {}
 
 std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::string& type, const std::string& id) {
   const auto& name = repo_.statement(

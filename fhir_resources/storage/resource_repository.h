@@ -68,6 +68,8 @@ class ResourceRepository {
   std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
   std::vector<ResourceRow> list(const ResourceQuery& query);
   std::vector<ResourceRow> history(const HistoryQuery& query);
+  // Whether writes join a larger transaction (a transaction Bundle), which cannot retry alone.
+  bool inSharedTransaction() const { return session_.ambient() != nullptr; }
   // Loads new resources with COPY in one transaction (the seed's fast path); rows must be new ids.
   void bulkInsert(const std::vector<ResourceRow>& rows);
 
@@ -80,15 +82,22 @@ class ResourceRepository {
     // Like lockCurrent, also returning the current content (empty when deleted).
     std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id, std::string& content);
     void put(const ResourceRow& row);
-    void commit() { tx_.commit(); }
+    // Commits, unless the write is part of an ambient transaction (which commits it later).
+    void commit() {
+      if (own_) own_->commit();
+    }
 
    private:
     ResourceRepository& repo_;
-    pqxx::work tx_;
+    std::optional<pqxx::work> own_;  // unset when running inside the session's ambient transaction
+    pqxx::work& tx_;
   };
 
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
+  // Runs a read in the session's ambient transaction if there is one, else on its own.
+  template <typename F>
+  auto read(F&& f);
 
   db::Session& session_;
   std::string schema_;

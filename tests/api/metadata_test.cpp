@@ -46,7 +46,7 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_EQ(patient["searchParam"][0]["definition"], "http://hl7.org/fhir/SearchParameter/Resource-id");
   std::set<std::string> system;
   for (const auto& i : rest["interaction"]) system.insert(i["code"]);
-  EXPECT_EQ(system, std::set<std::string>{"history-system"});
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
 }
 
 TEST(Metadata, IsPublicAndPerInstance) {

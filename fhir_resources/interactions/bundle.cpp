@@ -1,0 +1,249 @@
+// batch and transaction (POST [base] with a Bundle). Each entry becomes a FhirRequest and goes
+// through the same interactions as an HTTP request. A transaction runs in one database
+// transaction, in FHIR's order (DELETE, POST, PUT/PATCH, GET), with urn:uuid references resolved
+// to the ids its creates will get; any failing entry rolls everything back.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+#include "core/json/json_writer.h"
+#include "core/url/query_string.h"
+#include "fhir_resources/interactions/interactions.h"
+#include "fhir_resources/interactions/write_request.h"
+#include "fhir_resources/rest/bundle_writer.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/fhir_router.h"
+#include "fhir_resources/rest/instant.h"
+#include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/validation/resource_validator.h"
+
+namespace flint::fhir {
+namespace {
+
+using json::Value;
+
+struct Entry {
+  size_t index;
+  FhirRequest request;
+  std::string fullUrl;
+  Value resource;  // null when the entry has none
+};
+
+int orderOf(const std::string& method) {
+  if (method == "DELETE") return 0;
+  if (method == "POST") return 1;
+  if (method == "PUT" || method == "PATCH") return 2;
+  return 3;
+}
+
+std::string base64Decode(const std::string& text) {
+  std::string compact;
+  for (char c : text)
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') compact += c;
+  std::string out(compact.size() / 4 * 3 + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(compact.data()), static_cast<int>(compact.size()));
+  if (n < 0) throw FhirError(400, "invalid", "Binary.data is not valid base64");
+  size_t padding = 0;
+  while (padding < 2 && padding < compact.size() && compact[compact.size() - 1 - padding] == '=') ++padding;
+  out.resize(static_cast<size_t>(n) - padding);
+  return out;
+}
+
+// The request an entry stands for, relative to this base.
+FhirRequest entryRequest(const FhirRequest& outer, const Value& entry, const std::string& where) {
+  const Value* request = entry.find("request");
+  FhirRequest req;
+  req.method = request->stringAt("method").value_or("");
+  static const char* methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+  if (std::find(std::begin(methods), std::end(methods), req.method) == std::end(methods))
+    throw FhirError(400, "invalid", where + ": request.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE");
+  auto urlValue = request->stringAt("url");
+  if (!urlValue) throw FhirError(400, "required", where + ": request.url is required");
+  std::string url = *urlValue;
+  if (url.rfind(outer.baseUrl + "/", 0) == 0) url = url.substr(outer.baseUrl.size() + 1);
+  if (url.find("://") != std::string::npos)
+    throw FhirError(400, "invalid", where + ": request.url '" + url + "' is not on this server");
+  size_t q = url.find('?');
+  std::string path = url.substr(0, q);
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    auto segment = url::decodeSegment(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (!segment) throw FhirError(400, "invalid", where + ": malformed request.url");
+    if (!segment->empty()) req.segments.push_back(*segment);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (req.segments.empty()) throw FhirError(400, "invalid", where + ": request.url must name a resource or type");
+  if (q != std::string::npos) {
+    auto params = url::parseQuery(url.substr(q + 1));
+    if (!params) throw FhirError(400, "invalid", where + ": malformed query in request.url");
+    req.params = std::move(*params);
+  }
+  req.ifMatch = request->stringAt("ifMatch").value_or("");
+  req.ifNoneMatch = request->stringAt("ifNoneMatch").value_or("");
+  req.ifModifiedSince = request->stringAt("ifModifiedSince").value_or("");
+  if (request->find("ifNoneExist") != nullptr)
+    throw FhirError(400, "not-supported", where + ": conditional create (ifNoneExist) is not supported yet");
+  req.prefer = outer.prefer;
+  req.baseUrl = outer.baseUrl;
+  req.contentType = "application/fhir+json";
+  return req;
+}
+
+// Gives every POST entry its id now, so urn:uuid references to it can be rewritten before any
+// write; PUT entries keep the id of their URL.
+std::map<std::string, std::string> assignIds(std::vector<Entry>& entries) {
+  std::map<std::string, std::string> byFullUrl;
+  for (auto& e : entries) {
+    const auto& s = e.request.segments;
+    if (e.request.method == "POST" && s.size() == 1) {
+      e.request.assignedId = newResourceId();
+      if (!e.fullUrl.empty()) byFullUrl[e.fullUrl] = s[0] + "/" + e.request.assignedId;
+    } else if (e.request.method == "PUT" && s.size() == 2 && !e.fullUrl.empty()) {
+      byFullUrl[e.fullUrl] = s[0] + "/" + s[1];
+    }
+  }
+  return byFullUrl;
+}
+
+void rewriteReferences(Value& v, const std::map<std::string, std::string>& byFullUrl) {
+  if (v.isArray()) {
+    for (auto& item : v.items()) rewriteReferences(item, byFullUrl);
+  } else if (v.isObject()) {
+    for (auto& [key, value] : v.members()) {
+      if (key == "reference" && value.isString()) {
+        auto it = byFullUrl.find(value.text());
+        if (it != byFullUrl.end()) value = Value::string(it->second);
+      } else {
+        rewriteReferences(value, byFullUrl);
+      }
+    }
+  }
+}
+
+void attachBody(Entry& e, const std::string& where) {
+  if (e.resource.isNull()) return;
+  if (e.request.method == "PATCH") {
+    // A JSON Patch travels as a Binary resource.
+    if (e.resource.stringAt("resourceType") != "Binary" || !e.resource.stringAt("data"))
+      throw FhirError(400, "invalid", where + ": a PATCH entry carries its patch as a Binary resource");
+    e.request.contentType = e.resource.stringAt("contentType").value_or("");
+    e.request.body = base64Decode(*e.resource.stringAt("data"));
+    return;
+  }
+  e.request.body = json::write(e.resource);
+}
+
+std::string lastModifiedOf(const FhirResponse& r) {
+  for (const auto& [name, value] : r.headers)
+    if (name == "Last-Modified") {
+      auto ms = parseHttpDate(value);
+      return ms ? formatInstant(*ms) : "";
+    }
+  return "";
+}
+
+std::string header(const FhirResponse& r, const char* name) {
+  for (const auto& [n, v] : r.headers)
+    if (n == name) return v;
+  return "";
+}
+
+}  // namespace
+
+FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
+  Value bundle = resourceBody(req);
+  // Entries are checked one by one as they are processed, so that in a batch one bad entry
+  // fails only itself; the Bundle around them is validated here.
+  Value shell = bundle;
+  shell.erase("entry");
+  validateResource(shell, "Bundle");
+  const Value* list = bundle.find("entry");
+  if (list != nullptr && !list->isArray()) throw FhirError(400, "structure", "entry must be an array", "Bundle.entry");
+  const std::string type = bundle.stringAt("type").value_or("");
+  if (type != "batch" && type != "transaction")
+    throw FhirError(400, "invalid", "POST to the base takes a Bundle of type batch or transaction, not '" + type + "'",
+                    "Bundle.type");
+  const bool transaction = type == "transaction";
+
+  std::vector<Entry> entries;
+  std::vector<std::optional<FhirError>> setupErrors;
+  if (list != nullptr) {
+    for (size_t i = 0; i < list->items().size(); ++i) {
+      const Value& item = list->items()[i];
+      const std::string where = "Bundle.entry[" + std::to_string(i) + "]";
+      Entry e{i, {}, item.stringAt("fullUrl").value_or(""), Value()};
+      if (const Value* r = item.find("resource")) e.resource = *r;
+      try {
+        if (!item.isObject()) throw FhirError(400, "structure", where + " must be an object");
+        const Value* request = item.find("request");
+        if (request == nullptr || !request->isObject())
+          throw FhirError(400, "required", where + ": request is required");
+        e.request = entryRequest(req, item, where);
+        if (e.request.segments.size() == 1 && e.request.method == "POST" && e.request.segments[0].front() == '_')
+          throw FhirError(400, "not-supported", where + ": this request is not allowed in a Bundle");
+        setupErrors.emplace_back();
+      } catch (const FhirError& error) {
+        if (transaction) throw;
+        setupErrors.emplace_back(error);
+      }
+      entries.push_back(std::move(e));
+    }
+  }
+
+  std::vector<FhirResponse> responses(entries.size());
+  if (transaction) {
+    auto byFullUrl = assignIds(entries);
+    for (auto& e : entries) {
+      rewriteReferences(e.resource, byFullUrl);
+      attachBody(e, "Bundle.entry[" + std::to_string(e.index) + "]");
+    }
+    std::vector<Entry*> order;
+    for (auto& e : entries) order.push_back(&e);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Entry* a, const Entry* b) { return orderOf(a->request.method) < orderOf(b->request.method); });
+    db::Transaction tx(ctx.session);
+    for (Entry* e : order) {
+      try {
+        responses[e->index] = dispatchFhirRequest(ctx, e->request);
+      } catch (const FhirError& error) {
+        std::vector<Issue> issues = error.issues();
+        for (auto& issue : issues)
+          issue.diagnostics = "Bundle.entry[" + std::to_string(e->index) + "] (" + e->request.method + "): " +
+                              issue.diagnostics;
+        throw FhirError(error.status(), std::move(issues));
+      }
+    }
+    tx.commit();
+  } else {
+    for (auto& e : entries) {
+      if (setupErrors[e.index]) {
+        responses[e.index] = errorResponse(*setupErrors[e.index]);
+        continue;
+      }
+      try {
+        attachBody(e, "Bundle.entry[" + std::to_string(e.index) + "]");
+      } catch (const FhirError& error) {
+        responses[e.index] = errorResponse(error);
+        continue;
+      }
+      responses[e.index] = routeFhirRequest(ctx, e.request);
+    }
+  }
+
+  BundleWriter out(transaction ? "transaction-response" : "batch-response", req.baseUrl);
+  for (const auto& r : responses) {
+    const bool failed = r.status >= 400;
+    out.responseEntry(std::to_string(r.status), header(r, "Location"), header(r, "ETag"), lastModifiedOf(r),
+                      failed ? "" : r.body, failed ? r.body : "");
+  }
+  FhirResponse response;
+  response.body = out.finish();
+  return response;
+}
+
+}  // namespace flint::fhir

@@ -1,0 +1,202 @@
+// batch and transaction Bundles: all-or-nothing transactions in FHIR order with urn:uuid
+// references resolved, independent batch entries, and the response Bundle's shape.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+namespace {
+
+class Bundles : public ::testing::Test {
+ protected:
+  void SetUp() override { instance_ = createInstance("bundle"); }
+  httplib::Result post(const json& bundle, httplib::Headers headers = {}) {
+    return c_.Post("/" + instance_ + "/fhir", headers, bundle.dump(), "application/fhir+json");
+  }
+  httplib::Result get(const std::string& p) { return c_.Get("/" + instance_ + "/fhir/" + p); }
+  size_t historySize() {
+    return parseJson(get("_history?_count=1000")->body).value("entry", json::array()).size();
+  }
+  static json entry(const std::string& method, const std::string& url, json resource = nullptr,
+                    const std::string& fullUrl = "") {
+    json e = {{"request", {{"method", method}, {"url", url}}}};
+    if (!resource.is_null()) e["resource"] = resource;
+    if (!fullUrl.empty()) e["fullUrl"] = fullUrl;
+    return e;
+  }
+  std::string instance_;
+  httplib::Client c_ = client();
+};
+
+}  // namespace
+
+TEST_F(Bundles, TransactionResolvesUrnUuidReferencesAndCommitsTogether) {
+  std::string patientUrn = "urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a";
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "transaction"},
+                 {"entry",
+                  {entry("POST", "Observation",
+                         {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "hr"}}},
+                          {"subject", {{"reference", patientUrn}}}}),
+                   entry("POST", "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Urn"}}}}}, patientUrn),
+                   entry("PUT", "Practitioner/prac-1", {{"resourceType", "Practitioner"}, {"id", "prac-1"}})}}};
+  auto res = post(bundle);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto out = parseJson(res->body);
+  EXPECT_EQ(out["type"], "transaction-response");
+  ASSERT_EQ(out["entry"].size(), 3u);
+  EXPECT_EQ(out["entry"][0]["response"]["status"], "201");
+  EXPECT_EQ(out["entry"][1]["response"]["status"], "201");
+  EXPECT_EQ(out["entry"][2]["response"]["status"], "201");
+  EXPECT_EQ(out["entry"][2]["response"]["etag"], "W/\"1\"");
+  EXPECT_FALSE(out["entry"][0]["response"]["lastModified"].get<std::string>().empty());
+  std::string location = out["entry"][1]["response"]["location"];
+  std::string patientId = out["entry"][1]["resource"]["id"];
+  EXPECT_NE(location.find("/Patient/" + patientId + "/_history/1"), std::string::npos);
+  // The observation (earlier in the Bundle) points at the patient's real id.
+  EXPECT_EQ(out["entry"][0]["resource"]["subject"]["reference"], "Patient/" + patientId);
+  std::string obsId = out["entry"][0]["resource"]["id"];
+  EXPECT_EQ(parseJson(get("Observation/" + obsId)->body)["subject"]["reference"], "Patient/" + patientId);
+  EXPECT_EQ(get("Practitioner/prac-1")->status, 200);
+}
+
+TEST_F(Bundles, AFailingTransactionLeavesNoTrace) {
+  c_.Put("/" + instance_ + "/fhir/Patient/keep", R"({"resourceType":"Patient","id":"keep","active":true})",
+         "application/fhir+json");
+  size_t before = historySize();
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "transaction"},
+                 {"entry",
+                  {entry("POST", "Patient", {{"resourceType", "Patient"}}),
+                   entry("DELETE", "Patient/keep"),
+                   entry("PUT", "Patient/p2", {{"resourceType", "Patient"}, {"id", "p2"}}),
+                   entry("PUT", "Patient/p3", {{"resourceType", "Patient"}, {"id", "p3"}, {"gender", "bogus"}})}}};
+  auto res = post(bundle);
+  ASSERT_EQ(res->status, 400) << res->body;
+  auto outcome = parseJson(res->body);
+  EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+  EXPECT_NE(outcome["issue"][0]["diagnostics"].get<std::string>().find("Bundle.entry[3] (PUT)"), std::string::npos);
+  EXPECT_EQ(outcome["issue"][0]["expression"][0], "Patient.gender");
+  EXPECT_EQ(historySize(), before);
+  EXPECT_EQ(get("Patient/keep")->status, 200);
+  EXPECT_EQ(get("Patient/p2")->status, 404);
+
+  // A failing read (404) or precondition (412) inside a transaction also rolls it back.
+  json withMissing = {{"resourceType", "Bundle"},
+                      {"type", "transaction"},
+                      {"entry", {entry("PUT", "Patient/p4", {{"resourceType", "Patient"}, {"id", "p4"}}),
+                                 entry("GET", "Patient/does-not-exist")}}};
+  EXPECT_EQ(post(withMissing)->status, 404);
+  json stale = {{"resourceType", "Bundle"},
+                {"type", "transaction"},
+                {"entry", {entry("PUT", "Patient/p5", {{"resourceType", "Patient"}, {"id", "p5"}}),
+                           {{"request", {{"method", "PUT"}, {"url", "Patient/keep"}, {"ifMatch", "W/\"9\""}}},
+                            {"resource", {{"resourceType", "Patient"}, {"id", "keep"}}}}}}};
+  EXPECT_EQ(post(stale)->status, 412);
+  EXPECT_EQ(get("Patient/p4")->status, 404);
+  EXPECT_EQ(get("Patient/p5")->status, 404);
+  EXPECT_EQ(historySize(), before);
+}
+
+TEST_F(Bundles, TransactionRunsInFhirOrder) {
+  c_.Put("/" + instance_ + "/fhir/Patient/ord", R"({"resourceType":"Patient","id":"ord","active":true})",
+         "application/fhir+json");
+  // Listed GET first, PUT second, DELETE last: processed DELETE, PUT, GET.
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "transaction"},
+                 {"entry", {entry("GET", "Patient/ord2"), entry("PUT", "Patient/ord2", {{"resourceType", "Patient"}, {"id", "ord2"}}),
+                            entry("DELETE", "Patient/ord")}}};
+  auto res = post(bundle);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto out = parseJson(res->body);
+  EXPECT_EQ(out["entry"][0]["response"]["status"], "200");
+  EXPECT_EQ(out["entry"][0]["resource"]["id"], "ord2");
+  EXPECT_EQ(out["entry"][2]["response"]["status"], "204");
+  EXPECT_EQ(get("Patient/ord")->status, 410);
+}
+
+TEST_F(Bundles, BatchEntriesSucceedOrFailOnTheirOwn) {
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "batch"},
+                 {"entry",
+                  {entry("POST", "Patient", {{"resourceType", "Patient"}, {"active", true}}),
+                   entry("POST", "Patient", {{"resourceType", "Patient"}, {"gender", "nope"}}),
+                   entry("GET", "Patient/missing"),
+                   entry("PUT", "Patient/b1", {{"resourceType", "Patient"}, {"id", "b1"}}),
+                   entry("GET", "NotAType/1"),
+                   {{"request", {{"method", "POST"}, {"url", "http://elsewhere.example/fhir/Patient"}}}},
+                   {{"resource", {{"resourceType", "Patient"}}}}}}};
+  auto res = post(bundle);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto out = parseJson(res->body);
+  EXPECT_EQ(out["type"], "batch-response");
+  ASSERT_EQ(out["entry"].size(), 7u);
+  std::vector<std::string> statuses;
+  for (const auto& e : out["entry"]) statuses.push_back(e["response"]["status"]);
+  EXPECT_EQ(statuses, (std::vector<std::string>{"201", "400", "404", "201", "404", "400", "400"}));
+  EXPECT_EQ(out["entry"][1]["response"]["outcome"]["resourceType"], "OperationOutcome");
+  EXPECT_EQ(get("Patient/b1")->status, 200);
+}
+
+TEST_F(Bundles, PatchEntriesCarryABinary) {
+  c_.Put("/" + instance_ + "/fhir/Patient/pt", R"({"resourceType":"Patient","id":"pt","active":true})",
+         "application/fhir+json");
+  // [{"op":"replace","path":"/active","value":false}]
+  std::string patch = "W3sib3AiOiJyZXBsYWNlIiwicGF0aCI6Ii9hY3RpdmUiLCJ2YWx1ZSI6ZmFsc2V9XQ==";
+  json bundle = {{"resourceType", "Bundle"},
+                 {"type", "transaction"},
+                 {"entry", {entry("PATCH", "Patient/pt",
+                                  {{"resourceType", "Binary"}, {"contentType", "application/json-patch+json"}, {"data", patch}})}}};
+  auto res = post(bundle);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(parseJson(get("Patient/pt")->body)["active"], false);
+}
+
+TEST_F(Bundles, MalformedBundlesAreRejected) {
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "collection"}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Patient"}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {{{"resource", {{"resourceType", "Patient"}}}}}}})->status,
+            400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {entry("FETCH", "Patient")}}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {entry("POST", "")}}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {{"request", 1}}}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {1, 2}}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", {{"a", 1}}}})->status, 400);
+  EXPECT_EQ(post({{"resourceType", "Bundle"}, {"type", "batch"}, {"bogus", true}})->status, 400);
+  EXPECT_EQ(c_.Post("/" + instance_ + "/fhir", "{nope", "application/fhir+json")->status, 400);
+  auto empty = post({{"resourceType", "Bundle"}, {"type", "transaction"}});
+  EXPECT_EQ(empty->status, 200);
+  EXPECT_EQ(parseJson(empty->body)["type"], "transaction-response");
+}
+
+TEST_F(Bundles, ThousandEntryTransaction) {
+  json entries = json::array();
+  for (int i = 0; i < 1000; ++i) {
+    std::string urn = "urn:uuid:00000000-0000-4000-8000-" + std::string(12 - std::to_string(i).size(), '0') + std::to_string(i);
+    if (i % 2 == 0)
+      entries.push_back(entry("POST", "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "P" + std::to_string(i)}}}}}, urn));
+    else
+      entries.push_back(entry("POST", "Observation",
+                              {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "x"}}},
+                               {"subject", {{"reference", "urn:uuid:00000000-0000-4000-8000-" +
+                                                              std::string(12 - std::to_string(i - 1).size(), '0') +
+                                                              std::to_string(i - 1)}}}}));
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto res = post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", entries}}, {{"Prefer", "return=minimal"}});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+  auto out = parseJson(res->body);
+  ASSERT_EQ(out["entry"].size(), 1000u);
+  EXPECT_EQ(historySize(), 1000u);
+  std::cout << "1000-entry transaction: " << seconds << " s\n";
+  // Every observation's subject was rewritten to a real patient id that resolves.
+  auto obs = parseJson(get("Observation?_count=1")->body);
+  std::string subject = obs["entry"][0]["resource"]["subject"]["reference"];
+  EXPECT_EQ(subject.rfind("Patient/", 0), 0u);
+  EXPECT_EQ(get(subject)->status, 200);
+}
