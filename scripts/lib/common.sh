@@ -27,14 +27,19 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build DIR [cmake options...]: a Release build of Flint in DIR.
+# build_flint DIR [cmake options...]: a Release build of Flint in DIR (only the flint binary when
+# FLINT_BUILD_TARGET=flint).
 build_flint() {
   local dir=$1
   shift
   log "building in ${dir#$FLINT_ROOT/}"
   cmake -S "$FLINT_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-  cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -E 'error|Error|warning: unused' || true
-  [ -x "$dir/server/flint" ] || die "build failed (run: cmake --build $dir)"
+  local target=()
+  [ -n "${FLINT_BUILD_TARGET:-}" ] && target=(--target "$FLINT_BUILD_TARGET")
+  if ! cmake --build "$dir" -j"$(nproc)" "${target[@]}" >"$dir/build.log" 2>&1; then
+    grep -E 'error|Error' "$dir/build.log" | head -30 >&2
+    die "build failed (see ${dir#$FLINT_ROOT/}/build.log)"
+  fi
 }
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user.

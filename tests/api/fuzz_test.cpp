@@ -2,6 +2,7 @@
 // OperationOutcome (never a crash, a hang or a 5xx), and leave nothing stored.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "tests/support/flint_server.h"
@@ -106,4 +107,11 @@ TEST(Fuzz, HostileUrlsAndHeadersAreHarmless) {
     EXPECT_EQ(out.find("HTTP/1.1 5"), std::string::npos) << path << "\n" << out.substr(0, 300);
   }
   EXPECT_TRUE(sharedServer().alive());
+}
+
+// Runs last (gtest keeps file order): under the sanitizer build, the server must also shut down
+// cleanly, which is when LeakSanitizer reports leaks.
+TEST(Fuzz, ServerExitsCleanly) {
+  if (std::getenv("FLINT_EXPECT_CLEAN_EXIT") == nullptr) GTEST_SKIP() << "only checked against the sanitizer build";
+  EXPECT_EQ(sharedServer().stop(), 0);
 }

@@ -67,12 +67,17 @@ FlintServer::FlintServer(const std::vector<std::string>& extraArgs) {
 }
 
 FlintServer::~FlintServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  stop();
   if (stdoutFd_ >= 0) close(stdoutFd_);
+}
+
+int FlintServer::stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 bool FlintServer::alive() const {

@@ -27,6 +27,8 @@ class FlintServer {
   std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Whether the process is still running (it must survive every bad request).
   bool alive() const;
+  // Stops the server (SIGTERM) and returns its exit status (0 for a clean exit).
+  int stop();
 
  private:
   int pid_ = -1;
