@@ -43,6 +43,17 @@ auto ResourceRepository::read(F&& f) {
   return f(static_cast<pqxx::transaction_base&>(tx));
 }
 
+std::vector<ResourceRow> ResourceRepository::rows(const std::string& sql, const std::vector<std::string>& params,
+                                                  bool history) {
+  auto r = read([&](pqxx::transaction_base& tx) {
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  });
+  std::vector<ResourceRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(rowFrom(row, history));
+  return out;
+}
+
 std::optional<ResourceRow> ResourceRepository::current(const std::string& type, const std::string& id) {
   const auto& name = statement("current",
                                "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
@@ -93,13 +104,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   }
   if (query.afterId) sql += " AND id > " + param(*query.afterId);
   sql += " ORDER BY id LIMIT " + std::to_string(query.limit);
-  auto r = read([&](pqxx::transaction_base& tx) {
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-  });
-  std::vector<ResourceRow> out;
-  out.reserve(r.size());
-  for (const auto& row : r) out.push_back(rowFrom(row, false));
-  return out;
+  return rows(sql, params, false);
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
@@ -121,13 +126,7 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   }
   sql += " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT " +
          std::to_string(query.limit);
-  auto r = read([&](pqxx::transaction_base& tx) {
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-  });
-  std::vector<ResourceRow> out;
-  out.reserve(r.size());
-  for (const auto& row : r) out.push_back(rowFrom(row, true));
-  return out;
+  return rows(sql, params, true);
 }
 
 void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
