@@ -1,0 +1,46 @@
+// The subset of FHIRPath that the R4 SearchParameter expressions use, compiled once and
+// evaluated on resources with type information from the definitions: `A | B` unions of
+// Type.path.path, `.ofType(T)`, `.where(resolve() is T)`, `.where(field='value')` and `[n]`.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json/json_value.h"
+
+namespace flint::fhir {
+
+// One value an expression selects, with its FHIR type (e.g. CodeableConcept, dateTime, Reference).
+struct PathNode {
+  const json::Value* value;
+  std::string type;        // the value's datatype
+  std::string ownerType;   // where its children are defined: a type name ...
+  std::string ownerPath;   // ... and a path within it ("" for the type itself)
+};
+
+class PathExpression {
+ public:
+  // Nothing when the expression uses FHIRPath beyond the supported subset.
+  static std::optional<PathExpression> compile(const std::string& expression);
+
+  // The nodes selected in `resource` (whose resourceType decides which union branches apply).
+  std::vector<PathNode> evaluate(const json::Value& resource) const;
+
+  struct Step {
+    enum class Kind { Member, OfType, ResolveIs, WhereEquals, Index } kind;
+    std::string name;   // member or type name, or the field of WhereEquals
+    std::string value;  // WhereEquals value
+    size_t index = 0;
+  };
+  struct Branch {
+    std::string rootType;
+    std::vector<Step> steps;
+  };
+
+ private:
+  std::vector<Branch> branches_;
+};
+
+}  // namespace flint::fhir
