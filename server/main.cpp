@@ -17,6 +17,8 @@ commands:
                              manage instances (one per customer practice)
   seed --instance NAME [--patients N] [--seed S]
                              load deterministic synthetic patients into an instance
+  reindex [--instance NAME] [--type TYPE]
+                             rebuild search indexes (online, in batches)
   --help                     show this help
 
 )";
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     if (command == "migrate" && rest.empty()) return flint::server::migrateCommand(config);
     if (command == "instance") return flint::server::instanceCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
+    if (command == "reindex") return flint::server::reindexCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;

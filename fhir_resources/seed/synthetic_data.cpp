@@ -148,6 +148,7 @@ class Generator {
   std::string add(const std::string& type, Value resource) {
     ResourceRow row{type, rnd_.uuid(), 1, nowMillis(), false, "POST", ""};
     row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
+    pendingIndex_.push_back(extractIndexRows(resource));
     summary_.byType[type]++;
     summary_.resources++;
     std::string id = row.id;
@@ -158,8 +159,9 @@ class Generator {
 
   void flush() {
     if (pending_.empty()) return;
-    repo_.bulkInsert(pending_);
+    repo_.bulkInsert(pending_, pendingIndex_);
     pending_.clear();
+    pendingIndex_.clear();
   }
 
   Value address() {
@@ -279,6 +281,7 @@ class Generator {
   ResourceRepository& repo_;
   Random rnd_;
   std::vector<ResourceRow> pending_;
+  std::vector<IndexRows> pendingIndex_;
   SeedSummary summary_;
 };
 

@@ -50,8 +50,9 @@ WriteResult ResourceService::create(const std::string& type, json::Value resourc
   // The server assigns the id of a created resource; any id the client sent is ignored.
   ResourceRow row{type, assignedId.empty() ? newResourceId() : assignedId, 1, nowMillis(), false, "POST", ""};
   row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
+  IndexRows index = extractIndexRows(resource);
   ResourceRepository::WriteTx tx(repo_);
-  tx.put(row);
+  tx.put(row, &index);
   tx.commit();
   return {std::move(row), true};
 }
@@ -73,7 +74,8 @@ WriteResult ResourceService::update(const std::string& type, const std::string& 
       bool created = !current || current->deleted;
       ResourceRow row{type, id, current ? current->versionId + 1 : 1, nextTimestamp(current), false, "PUT", ""};
       row.content = storedForm(resource, id, row.versionId, row.lastUpdated);
-      tx.put(row);
+      IndexRows index = extractIndexRows(resource);
+      tx.put(row, &index);
       tx.commit();
       return {std::move(row), created};
     } catch (const pqxx::unique_violation&) {
@@ -104,7 +106,8 @@ WriteResult ResourceService::patch(const std::string& type, const std::string& i
   if (resource.stringAt("id") != id) throw FhirError(422, "processing", "a patch must not change the resource's id");
   ResourceRow row{type, id, current->versionId + 1, nextTimestamp(current), false, "PATCH", ""};
   row.content = storedForm(resource, id, row.versionId, row.lastUpdated);
-  tx.put(row);
+  IndexRows index = extractIndexRows(resource);
+  tx.put(row, &index);
   tx.commit();
   return {std::move(row), false};
 }
@@ -117,7 +120,7 @@ std::optional<ResourceRow> ResourceService::remove(const std::string& type, cons
   checkIfMatch(current, ifMatch);
   if (current->deleted) return std::nullopt;
   ResourceRow row{type, id, current->versionId + 1, nextTimestamp(current), true, "DELETE", ""};
-  tx.put(row);
+  tx.put(row, nullptr);
   tx.commit();
   return row;
 }

@@ -19,6 +19,90 @@ ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
   return out;
 }
 
+// PostgreSQL array literals ('{"a",NULL}') of one resource's index entries, one per column.
+std::string textArray(const std::vector<const std::string*>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (values[i]->empty()) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string bigintArray(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
+  return out + "}";
+}
+
+struct PgArrays {
+  explicit PgArrays(const IndexRows& index) {
+    auto column = [](const auto& entries, auto member) {
+      std::vector<const std::string*> values;
+      for (const auto& e : entries) values.push_back(&(e.*member));
+      return textArray(values);
+    };
+    tokenParam = column(index.tokens, &TokenEntry::param);
+    tokenSystem = column(index.tokens, &TokenEntry::system);
+    tokenCode = column(index.tokens, &TokenEntry::code);
+    tokenText = column(index.tokens, &TokenEntry::text);
+    stringParam = column(index.strings, &StringEntry::param);
+    stringNorm = column(index.strings, &StringEntry::normalized);
+    stringValue = column(index.strings, &StringEntry::exact);
+    refParam = column(index.references, &ReferenceEntry::param);
+    refType = column(index.references, &ReferenceEntry::targetType);
+    refId = column(index.references, &ReferenceEntry::targetId);
+    refUrl = column(index.references, &ReferenceEntry::url);
+    dateParam = column(index.dates, &DateEntry::param);
+    std::vector<int64_t> lows, highs;
+    for (const auto& d : index.dates) {
+      lows.push_back(d.low);
+      highs.push_back(d.high);
+    }
+    dateLow = bigintArray(lows);
+    dateHigh = bigintArray(highs);
+  }
+  std::string tokenParam, tokenSystem, tokenCode, tokenText, stringParam, stringNorm, stringValue, refParam, refType,
+      refId, refUrl, dateParam, dateLow, dateHigh;
+};
+
+// COPYs the index entries of new resources.
+void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<ResourceRow>& rows,
+               const std::vector<IndexRows>& index) {
+  auto nullable = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  pqxx::stream_to tokens(tx, schema + ".search_token",
+                         std::vector<std::string>{"resource_type", "id", "param", "system", "code", "text_norm"});
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (const auto& t : index[i].tokens)
+      tokens << std::make_tuple(rows[i].type, rows[i].id, t.param, nullable(t.system), nullable(t.code), nullable(t.text));
+  tokens.complete();
+  pqxx::stream_to strings(tx, schema + ".search_string",
+                          std::vector<std::string>{"resource_type", "id", "param", "value_norm", "value"});
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (const auto& s : index[i].strings) strings << std::make_tuple(rows[i].type, rows[i].id, s.param, s.normalized, s.exact);
+  strings.complete();
+  pqxx::stream_to refs(tx, schema + ".search_reference",
+                       std::vector<std::string>{"resource_type", "id", "param", "target_type", "target_id", "url"});
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (const auto& r : index[i].references)
+      refs << std::make_tuple(rows[i].type, rows[i].id, r.param, nullable(r.targetType), nullable(r.targetId), r.url);
+  refs.complete();
+  pqxx::stream_to dates(tx, schema + ".search_date",
+                        std::vector<std::string>{"resource_type", "id", "param", "low", "high"});
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (const auto& d : index[i].dates) dates << std::make_tuple(rows[i].type, rows[i].id, d.param, d.low, d.high);
+  dates.complete();
+}
+
 // Replaces each "{s}" in a statement template with the instance's quoted schema.
 std::string expand(const char* sqlTemplate, const std::string& quotedSchema) {
   std::string sql = sqlTemplate;
@@ -129,7 +213,7 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   return rows(sql, params, true);
 }
 
-void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
+void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
   pqxx::work tx(session_.connection());
   {
     pqxx::stream_to current(tx, quotedSchema_ + ".resources",
@@ -147,7 +231,54 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows) {
       history << std::make_tuple(r.type, r.id, r.versionId, r.lastUpdated, r.method, r.content);
     history.complete();
   }
+  copyIndex(tx, quotedSchema_, rows, index);
   tx.commit();
+}
+
+std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const std::string& afterType,
+                                                  const std::string& afterId, int limit) {
+  std::vector<std::string> params{afterType, afterId};
+  std::string sql = expand(
+      "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
+      " WHERE NOT deleted AND (resource_type, id) > ($1, $2)",
+      quotedSchema_);
+  if (!type.empty()) {
+    params.push_back(type);
+    sql += " AND resource_type = $3";
+  }
+  sql += " ORDER BY resource_type, id LIMIT " + std::to_string(limit);
+  return rows(sql, params, false);
+}
+
+void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
+  pqxx::work tx(session_.connection());
+  for (size_t i = 0; i < rows.size(); ++i) writeIndex(tx, rows[i].type, rows[i].id, index[i], true);
+  tx.commit();
+}
+
+void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
+                                    const IndexRows& index, bool replace) {
+  if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty())
+    return;
+  const auto& name = statement(
+      "index",
+      "WITH d1 AS (DELETE FROM {s}.search_token WHERE $3 AND resource_type = $1 AND id = $2),"
+      " d2 AS (DELETE FROM {s}.search_string WHERE $3 AND resource_type = $1 AND id = $2),"
+      " d3 AS (DELETE FROM {s}.search_reference WHERE $3 AND resource_type = $1 AND id = $2),"
+      " d4 AS (DELETE FROM {s}.search_date WHERE $3 AND resource_type = $1 AND id = $2),"
+      " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
+      "  SELECT $1, $2, p, s, c, t FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS u(p, s, c, t)),"
+      " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param, value_norm, value)"
+      "  SELECT $1, $2, p, n, v FROM unnest($8::text[], $9::text[], $10::text[]) AS u(p, n, v)),"
+      " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
+      "  SELECT $1, $2, p, t, i, x FROM unnest($11::text[], $12::text[], $13::text[], $14::text[]) AS u(p, t, i, x)),"
+      " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
+      "  SELECT $1, $2, p, l, h FROM unnest($15::text[], $16::bigint[], $17::bigint[]) AS u(p, l, h))"
+      " SELECT 1");
+  PgArrays a(index);
+  tx.exec_prepared(name, type, id, replace, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
+                   a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
+                   a.dateHigh);
 }
 
 namespace {
@@ -180,7 +311,7 @@ std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::
   return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
 }
 
-void ResourceRepository::WriteTx::put(const ResourceRow& row) {
+void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* index) {
   const auto& upsert = repo_.statement(
       "upsert",
       "INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
@@ -194,6 +325,9 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row) {
   const char* content = row.deleted ? nullptr : row.content.c_str();
   tx_.exec_prepared(upsert, row.type, row.id, row.versionId, row.lastUpdated, row.deleted, content);
   tx_.exec_prepared(record, row.type, row.id, row.versionId, row.lastUpdated, row.method, content);
+  static const IndexRows nothing;
+  // A first version has no old entries to replace.
+  repo_.writeIndex(tx_, row.type, row.id, index != nullptr ? *index : nothing, row.versionId > 1);
 }
 
 }  // namespace flint::fhir

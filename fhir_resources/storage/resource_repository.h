@@ -11,6 +11,7 @@
 
 #include "core/db/session.h"
 #include "core/instances/instance.h"
+#include "fhir_resources/search/index/index_rows.h"
 
 namespace flint::fhir {
 
@@ -70,8 +71,14 @@ class ResourceRepository {
   std::vector<ResourceRow> history(const HistoryQuery& query);
   // Whether writes join a larger transaction (a transaction Bundle), which cannot retry alone.
   bool inSharedTransaction() const { return session_.ambient() != nullptr; }
-  // Loads new resources with COPY in one transaction (the seed's fast path); rows must be new ids.
-  void bulkInsert(const std::vector<ResourceRow>& rows);
+  // Loads new resources and their index entries (parallel vectors) with COPY in one transaction
+  // (the seed's fast path); the ids must be new.
+  void bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index);
+  // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
+  std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,
+                                int limit);
+  // Replaces the index entries of each resource, in one transaction.
+  void reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index);
 
   // Every write goes through one of these, so whatever must change with a resource (search
   // indexes, later) changes in the same transaction.
@@ -81,7 +88,9 @@ class ResourceRepository {
     std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id);
     // Like lockCurrent, also returning the current content (empty when deleted).
     std::optional<CurrentState> lockCurrent(const std::string& type, const std::string& id, std::string& content);
-    void put(const ResourceRow& row);
+    // Stores a version and, for a live resource, its search index entries (`index` may only be
+    // null for a deletion, which removes them).
+    void put(const ResourceRow& row, const IndexRows* index);
     // Commits, unless the write is part of an ambient transaction (which commits it later).
     void commit() {
       if (own_) own_->commit();
@@ -95,6 +104,9 @@ class ResourceRepository {
 
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
+  // Replaces (or, for a new resource, just writes) one resource's index entries.
+  void writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id, const IndexRows& index,
+                  bool replace);
   // Runs a query built at run time; `history` rows carry a method instead of a deleted flag.
   std::vector<ResourceRow> rows(const std::string& sql, const std::vector<std::string>& params, bool history);
   // Runs a read in the session's ambient transaction if there is one, else on its own.

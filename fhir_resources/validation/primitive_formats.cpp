@@ -155,6 +155,9 @@ std::optional<std::string> primitiveError(const std::string& type, const json::V
       if (!value.isString()) return "must be a JSON string";
       const std::string& s = value.text();
       if (s.empty()) return "must not be empty";
+      for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r' && c != '\n')
+          return "must not contain control characters";
       if (f.check != nullptr && !f.check(s)) return "is not a valid " + type;
       return std::nullopt;
     }

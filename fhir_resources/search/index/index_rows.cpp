@@ -1,0 +1,197 @@
+#include "fhir_resources/search/index/index_rows.h"
+
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+
+#include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/search/date_range.h"
+#include "fhir_resources/search/fhirpath/path_expression.h"
+
+namespace flint::fhir {
+namespace {
+
+struct IndexedParam {
+  const SearchParamDef* def;
+  PathExpression expression;
+};
+
+// The compiled search parameters of each resource type, built once.
+const std::vector<IndexedParam>& indexedParams(const std::string& type) {
+  static const std::unordered_map<std::string, std::vector<IndexedParam>> byType = [] {
+    std::unordered_map<std::string, std::vector<IndexedParam>> out;
+    for (const auto& t : Definitions::get().resourceTypes())
+      for (const auto* p : Definitions::get().searchParams(t)) {
+        if (p->type != "token" && p->type != "string" && p->type != "reference" && p->type != "date") continue;
+        // _id and _lastUpdated live on the resources table itself.
+        if (p->code == "_id" || p->code == "_lastUpdated" || p->expression.empty()) continue;
+        if (auto compiled = PathExpression::compile(p->expression)) out[t].push_back({p, std::move(*compiled)});
+      }
+    return out;
+  }();
+  static const std::vector<IndexedParam> none;
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
+}
+
+std::string str(const json::Value* v) { return v != nullptr && v->isString() ? v->text() : ""; }
+
+// Index keys stay well under PostgreSQL's B-tree entry limit (about 2.7 KB); longer values are
+// cut at a character boundary and so match by their first kilobyte.
+constexpr size_t kMaxKeyBytes = 1024;
+
+std::string key(std::string s) {
+  if (s.size() <= kMaxKeyBytes) return s;
+  size_t cut = kMaxKeyBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  return s;
+}
+
+void addCoding(IndexRows& rows, const std::string& param, const json::Value& coding, const std::string& text) {
+  std::string code = str(coding.find("code"));
+  std::string display = str(coding.find("display"));
+  if (code.empty() && display.empty() && text.empty()) return;
+  rows.tokens.push_back(
+      {param, key(str(coding.find("system"))), key(code), key(normalizeForSearch(text.empty() ? display : text))});
+}
+
+void tokens(IndexRows& rows, const std::string& param, const PathNode& n) {
+  const json::Value& v = *n.value;
+  const std::string& t = n.type;
+  if (v.isString()) {
+    rows.tokens.push_back({param, "", key(v.text()), ""});
+  } else if (v.isBool()) {
+    rows.tokens.push_back({param, "", v.asBool() ? "true" : "false", ""});
+  } else if (t == "Coding") {
+    addCoding(rows, param, v, "");
+  } else if (t == "CodeableConcept") {
+    std::string text = str(v.find("text"));
+    bool any = false;
+    if (const json::Value* codings = v.find("coding"); codings != nullptr && codings->isArray())
+      for (const auto& c : codings->items()) {
+        addCoding(rows, param, c, text);
+        any = true;
+      }
+    if (!any && !text.empty()) rows.tokens.push_back({param, "", "", key(normalizeForSearch(text))});
+  } else if (t == "Identifier") {
+    std::string typeText;
+    if (const json::Value* type = v.find("type")) typeText = str(type->find("text"));
+    rows.tokens.push_back(
+        {param, key(str(v.find("system"))), key(str(v.find("value"))), key(normalizeForSearch(typeText))});
+  } else if (t == "ContactPoint") {
+    rows.tokens.push_back({param, key(str(v.find("system"))), key(str(v.find("value"))), ""});
+  } else if (t == "Quantity" || t == "Duration" || t == "Age" || t == "Count" || t == "Distance") {
+    rows.tokens.push_back({param, key(str(v.find("system"))), key(str(v.find("code"))), ""});
+  }
+}
+
+void addString(IndexRows& rows, const std::string& param, const json::Value* v) {
+  if (v == nullptr) return;
+  if (v->isArray()) {
+    for (const auto& item : v->items()) addString(rows, param, &item);
+  } else if (v->isString() && !v->text().empty()) {
+    rows.strings.push_back({param, key(normalizeForSearch(v->text())), v->text()});
+  }
+}
+
+void strings(IndexRows& rows, const std::string& param, const PathNode& n) {
+  const json::Value& v = *n.value;
+  if (v.isString()) {
+    addString(rows, param, &v);
+  } else if (n.type == "HumanName") {
+    for (const char* part : {"text", "family", "given", "prefix", "suffix"}) addString(rows, param, v.find(part));
+  } else if (n.type == "Address") {
+    for (const char* part : {"text", "line", "city", "district", "state", "postalCode", "country"})
+      addString(rows, param, v.find(part));
+  }
+}
+
+void references(IndexRows& rows, const std::string& param, const PathNode& n) {
+  const json::Value& v = *n.value;
+  std::string url = v.isString() ? v.text() : str(v.find("reference"));
+  if (url.empty() || url[0] == '#') return;
+  std::string path = url.substr(0, url.find('?'));
+  if (size_t h = path.find("/_history/"); h != std::string::npos) path = path.substr(0, h);
+  size_t slash = path.rfind('/');
+  std::string type, id;
+  if (slash != std::string::npos && slash > 0) {
+    size_t before = path.rfind('/', slash - 1);
+    size_t start = before == std::string::npos ? 0 : before + 1;
+    std::string candidate = path.substr(start, slash - start);
+    if (Definitions::get().isResourceType(candidate) && slash + 1 < path.size() && path.size() - slash - 1 <= 64) {
+      type = candidate;
+      id = path.substr(slash + 1);
+    }
+  }
+  rows.references.push_back({param, type, id, url});
+}
+
+constexpr int64_t kMinInstant = std::numeric_limits<int64_t>::min() / 2;
+constexpr int64_t kMaxInstant = std::numeric_limits<int64_t>::max() / 2;
+
+void dates(IndexRows& rows, const std::string& param, const PathNode& n) {
+  const json::Value& v = *n.value;
+  if (v.isString()) {
+    if (auto r = parseDateRange(v.text())) rows.dates.push_back({param, r->low, r->high});
+  } else if (n.type == "Period") {
+    auto start = parseDateRange(str(v.find("start")));
+    auto end = parseDateRange(str(v.find("end")));
+    if (start || end) rows.dates.push_back({param, start ? start->low : kMinInstant, end ? end->high : kMaxInstant});
+  } else if (n.type == "Timing") {
+    if (const json::Value* events = v.find("event"); events != nullptr && events->isArray())
+      for (const auto& e : events->items())
+        if (auto r = parseDateRange(str(&e))) rows.dates.push_back({param, r->low, r->high});
+  }
+}
+
+// Latin-1 Supplement and Latin Extended-A letters, U+00C0 to U+017F, without their accents.
+const char* kUnaccented =
+    "AAAAAAACEEEEIIII" "DNOOOOO*OUUUUYTs" "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty"
+    "AaAaAaCcCcCcCcDd" "DdEeEeEeEeEeGgGg" "GgGgHhHhIiIiIiIi" "IiJjJjKkkLlLlLlL"
+    "lLlNnNnNnnNnOoOo" "OoOoRrRrRrSsSsSs" "SsTtTtTtUuUuUuUu" "UuUuWwYyYZzZzZzs";
+
+}  // namespace
+
+std::string normalizeForSearch(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      continue;
+    }
+    if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < text.size()) {
+      unsigned cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+      if (cp >= 0xC0 && cp <= 0x17F) {
+        char base = kUnaccented[cp - 0xC0];
+        if (base != '*' && base != '/') {
+          out += static_cast<char>(base >= 'A' && base <= 'Z' ? base + 32 : base);
+          ++i;
+          continue;
+        }
+      }
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+IndexRows extractIndexRows(const json::Value& resource) {
+  IndexRows rows;
+  const std::string type = resource.stringAt("resourceType").value_or("");
+  for (const auto& p : indexedParams(type)) {
+    const std::string& param = p.def->code;
+    for (const auto& node : p.expression.evaluate(resource)) {
+      const std::string& kind = p.def->type;
+      if (kind == "token") tokens(rows, param, node);
+      else if (kind == "string") strings(rows, param, node);
+      else if (kind == "reference") references(rows, param, node);
+      else if (kind == "date") dates(rows, param, node);
+    }
+  }
+  return rows;
+}
+
+}  // namespace flint::fhir

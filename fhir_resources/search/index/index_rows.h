@@ -1,0 +1,51 @@
+// The search index entries of one resource: for each of its type's search parameters, the
+// values the parameter's expression selects, in the typed forms the index tables hold.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json/json_value.h"
+
+namespace flint::fhir {
+
+struct TokenEntry {
+  std::string param;
+  std::string system;  // empty: none
+  std::string code;
+  std::string text;    // normalised display/text, for :text
+};
+
+struct StringEntry {
+  std::string param;
+  std::string normalized;  // lower case, accents removed: what plain and :contains match
+  std::string exact;       // as written: what :exact matches
+};
+
+struct ReferenceEntry {
+  std::string param;
+  std::string targetType;  // empty when the reference names no type (e.g. a canonical URL)
+  std::string targetId;
+  std::string url;         // the reference as written
+};
+
+struct DateEntry {
+  std::string param;
+  int64_t low;   // ms since the epoch, inclusive
+  int64_t high;  // exclusive
+};
+
+struct IndexRows {
+  std::vector<TokenEntry> tokens;
+  std::vector<StringEntry> strings;
+  std::vector<ReferenceEntry> references;
+  std::vector<DateEntry> dates;
+};
+
+IndexRows extractIndexRows(const json::Value& resource);
+
+// Lower case with Latin accents removed, so "Müller" and "muller" match.
+std::string normalizeForSearch(const std::string& text);
+
+}  // namespace flint::fhir

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/json/json_parser.h"
+#include "fhir_resources/search/index/index_rows.h"
+
+using namespace flint;
+using namespace flint::fhir;
+
+namespace {
+
+template <typename T, typename Pred>
+bool has(const std::vector<T>& rows, Pred pred) {
+  return std::any_of(rows.begin(), rows.end(), pred);
+}
+
+}  // namespace
+
+TEST(IndexRows, PatientNamesIdentifiersDatesAndReferences) {
+  auto rows = extractIndexRows(json::parse(R"({"resourceType":"Patient","id":"p",
+    "identifier":[{"system":"urn:mrn","value":"123","type":{"text":"Medical Record"}}],
+    "name":[{"family":"Müller","given":["Zoë","Ann"]}],"gender":"female","birthDate":"1980-05",
+    "telecom":[{"system":"phone","value":"555-1"}],"active":true,
+    "address":[{"city":"Ærøskøbing","postalCode":"5970"}],
+    "generalPractitioner":[{"reference":"Practitioner/d1"}],
+    "managingOrganization":{"reference":"https://other.example/fhir/Organization/o9/_history/2"}})"));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "identifier" && t.system == "urn:mrn" && t.code == "123" && t.text == "medical record"; }));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "gender" && t.code == "female" && t.system.empty(); }));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "active" && t.code == "true"; }));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "phone" && t.code == "555-1"; }));
+  EXPECT_TRUE(has(rows.strings, [](auto& s) { return s.param == "family" && s.normalized == "muller" && s.exact == "Müller"; }));
+  EXPECT_TRUE(has(rows.strings, [](auto& s) { return s.param == "given" && s.normalized == "zoe"; }));
+  EXPECT_TRUE(has(rows.strings, [](auto& s) { return s.param == "name" && s.normalized == "ann"; }));
+  EXPECT_TRUE(has(rows.strings, [](auto& s) { return s.param == "address-city" && s.normalized == "aroskobing"; }));
+  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "general-practitioner" && r.targetType == "Practitioner" && r.targetId == "d1"; }));
+  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "organization" && r.targetType == "Organization" && r.targetId == "o9"; }));
+  auto birth = std::find_if(rows.dates.begin(), rows.dates.end(), [](auto& d) { return d.param == "birthdate"; });
+  ASSERT_NE(birth, rows.dates.end());
+  EXPECT_EQ(birth->high - birth->low, 31LL * 86400000);
+}
+
+TEST(IndexRows, ObservationCodesChoiceTypesAndPeriods) {
+  auto rows = extractIndexRows(json::parse(R"({"resourceType":"Observation","status":"final",
+    "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],
+    "code":{"coding":[{"system":"http://loinc.org","code":"2345-7","display":"Glucose"}],"text":"Blood sugar"},
+    "subject":{"reference":"Patient/p1"},"effectivePeriod":{"start":"2024-01-01T10:00:00Z"},
+    "valueQuantity":{"value":5.5,"system":"http://unitsofmeasure.org","code":"mmol/L"}})"));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "code" && t.system == "http://loinc.org" && t.code == "2345-7" && t.text == "blood sugar"; }));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "category" && t.code == "laboratory"; }));
+  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "patient" && r.targetId == "p1"; }));
+  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "subject" && r.targetType == "Patient"; }));
+  // Observation.performer is absent, and subject is not a Group: no such rows.
+  EXPECT_FALSE(has(rows.references, [](auto& r) { return r.param == "performer"; }));
+  auto date = std::find_if(rows.dates.begin(), rows.dates.end(), [](auto& d) { return d.param == "date"; });
+  ASSERT_NE(date, rows.dates.end());
+  EXPECT_GT(date->high, date->low + 1000LL * 86400000 * 365 * 100);  // an open-ended period
+}
+
+TEST(IndexRows, LongValuesAreCutForTheIndex) {
+  auto rows = extractIndexRows(json::parse(R"({"resourceType":"Patient","name":[{"family":")" + std::string(5000, 'x') + R"("}]})"));
+  ASSERT_FALSE(rows.strings.empty());
+  EXPECT_LE(rows.strings[0].normalized.size(), 1024u);
+  EXPECT_EQ(rows.strings[0].exact.size(), 5000u);
+}
+
+TEST(NormalizeForSearch, LowerCasesAndRemovesLatinAccents) {
+  EXPECT_EQ(normalizeForSearch("ÉLODIE Šťastná Ñandú"), "elodie stastna nandu");
+  EXPECT_EQ(normalizeForSearch("O'Brien-Smith"), "o'brien-smith");
+  EXPECT_EQ(normalizeForSearch("日本"), "日本");
+}
