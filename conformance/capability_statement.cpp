@@ -4,6 +4,7 @@
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/supported_features.h"
+#include "fhir_resources/search/index/index_rows.h"
 
 namespace flint::conformance {
 namespace {
@@ -39,14 +40,17 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
   r.set("conditionalUpdate", Value::boolean(false));
   r.set("conditionalDelete", Value::string("not-supported"));
   Value params = Value::array();
-  for (const auto& p : features.commonSearchParams) {
+  auto add = [&](const fhir::SearchParamDef& def) {
     Value sp = Value::object();
-    sp.set("name", Value::string(p.name));
-    for (const auto* def : fhir::Definitions::get().searchParams(type))
-      if (def->code == p.name) sp.set("definition", Value::string("http://hl7.org/fhir/SearchParameter/" + def->id));
-    sp.set("type", Value::string(p.type));
+    sp.set("name", Value::string(def.code));
+    sp.set("definition", Value::string("http://hl7.org/fhir/SearchParameter/" + def.id));
+    sp.set("type", Value::string(def.type));
     params.push(std::move(sp));
-  }
+  };
+  for (const auto& p : features.commonSearchParams)
+    for (const auto* def : fhir::Definitions::get().searchParams(type))
+      if (def->code == p.name) add(*def);
+  for (const auto* def : fhir::indexedSearchParams(type)) add(*def);
   r.set("searchParam", std::move(params));
   return r;
 }

@@ -1,12 +1,15 @@
-// search-type: GET [type]?... and POST [type]/_search. This first cut supports _id, _lastUpdated
-// and _count with keyset paging; other parameters are reported as ignored (or refused under
-// Prefer: handling=strict) rather than silently widening the result.
+// search-type: GET [type]?... and POST [type]/_search: _id, _lastUpdated, every indexed token,
+// string, reference and date parameter of the type (with their modifiers), _count and keyset
+// paging. Other parameters are reported as ignored (or refused under Prefer: handling=strict)
+// rather than silently widening the result.
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/bundle_writer.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/request_headers.h"
 #include "fhir_resources/rest/resource_id.h"
 #include "fhir_resources/rest/url_encoding.h"
+#include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/search/index_condition.h"
 #include "fhir_resources/search/last_updated_param.h"
 #include "fhir_resources/search/result_params.h"
 
@@ -26,6 +29,13 @@ std::vector<std::string> splitCommas(const std::string& value) {
     if (comma == std::string::npos) return out;
     start = comma + 1;
   }
+}
+
+const SearchParamDef* indexedParam(const std::string& type, const std::string& name) {
+  const std::string code = name.substr(0, name.find(':'));
+  for (const auto* def : indexedSearchParams(type))
+    if (def->code == code) return def;
+  return nullptr;
 }
 
 // Repeated _id parameters AND together: only ids named by every one of them can match.
@@ -66,6 +76,10 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
       query.afterId = value;
       continue;
     } else if (isFormatParam(name)) {
+    } else if (const SearchParamDef* def = indexedParam(type, name)) {
+      size_t colon = name.find(':');
+      query.conditions.push_back(
+          indexCondition(*def, colon == std::string::npos ? "" : name.substr(colon + 1), value, req.baseUrl));
     } else {
       if (strict) throw FhirError(400, "not-supported", "search parameter '" + name + "' is not supported", name);
       ignored.push_back(name);

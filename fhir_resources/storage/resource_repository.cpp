@@ -159,8 +159,8 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::string sql = expand(
-      "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
-      " WHERE resource_type = $1 AND NOT deleted",
+      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
+      " WHERE r.resource_type = $1 AND NOT r.deleted",
       quotedSchema_);
   std::vector<std::string> params{query.type};
   auto param = [&](std::string value) {
@@ -170,24 +170,43 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   if (!query.ids.empty()) {
     std::string list;
     for (const auto& id : query.ids) list += (list.empty() ? "" : ",") + param(id);
-    sql += " AND id IN (" + list + ")";
+    sql += " AND r.id IN (" + list + ")";
   }
   for (const auto& b : query.lastUpdated) {
     switch (b.op) {
       case InstantBound::Op::AtLeast:
-        sql += " AND last_updated >= " + param(std::to_string(b.value)) + "::bigint";
+        sql += " AND r.last_updated >= " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::Before:
-        sql += " AND last_updated < " + param(std::to_string(b.value)) + "::bigint";
+        sql += " AND r.last_updated < " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::NotIn:
-        sql += " AND NOT (last_updated >= " + param(std::to_string(b.value)) + "::bigint AND last_updated < " +
+        sql += " AND NOT (r.last_updated >= " + param(std::to_string(b.value)) + "::bigint AND r.last_updated < " +
                param(std::to_string(b.valueHigh)) + "::bigint)";
         break;
     }
   }
-  if (query.afterId) sql += " AND id > " + param(*query.afterId);
-  sql += " ORDER BY id LIMIT " + std::to_string(query.limit);
+  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date"};
+  for (const auto& c : query.conditions) {
+    std::string sub = "SELECT x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
+                      " x WHERE x.resource_type = $1 AND x.param = " + param(c.param);
+    if (!c.anyOf.empty()) {
+      std::string any;
+      for (const auto& m : c.anyOf) {
+        std::string predicate;
+        size_t next = 0;
+        for (char ch : m.sql) {
+          if (ch == '?') predicate += param(m.values.at(next++));
+          else predicate += ch;
+        }
+        any += (any.empty() ? "(" : " OR (") + predicate + ")";
+      }
+      sub += " AND (" + any + ")";
+    }
+    sql += std::string(c.negate ? " AND r.id NOT IN (" : " AND r.id IN (") + sub + ")";
+  }
+  if (query.afterId) sql += " AND r.id > " + param(*query.afterId);
+  sql += " ORDER BY r.id LIMIT " + std::to_string(query.limit);
   return rows(sql, params, false);
 }
 

@@ -32,10 +32,25 @@ struct InstantBound {
   int64_t valueHigh = 0;  // NotIn only: excluded range [value, valueHigh)
 };
 
+// One search parameter's condition on an index table: resources with an entry of `param` that
+// matches any of `anyOf` (or, negated, with none; or, for :missing, with any entry at all).
+struct IndexMatch {
+  std::string sql;                  // a predicate on alias x with ?-placeholders, e.g. "x.code = ?"
+  std::vector<std::string> values;  // one per placeholder
+};
+
+struct IndexCondition {
+  enum class Table { Token, String, Reference, Date } table;
+  std::string param;
+  std::vector<IndexMatch> anyOf;  // empty: any entry of the parameter
+  bool negate = false;
+};
+
 struct ResourceQuery {
   std::string type;
   std::vector<std::string> ids;  // empty: any id
   std::vector<InstantBound> lastUpdated;
+  std::vector<IndexCondition> conditions;
   std::optional<std::string> afterId;  // keyset cursor
   int limit = 20;
 };

@@ -153,6 +153,18 @@ const char* kUnaccented =
 
 }  // namespace
 
+const std::vector<const SearchParamDef*>& indexedSearchParams(const std::string& type) {
+  static const std::unordered_map<std::string, std::vector<const SearchParamDef*>> byType = [] {
+    std::unordered_map<std::string, std::vector<const SearchParamDef*>> out;
+    for (const auto& t : Definitions::get().resourceTypes())
+      for (const auto& p : indexedParams(t)) out[t].push_back(p.def);
+    return out;
+  }();
+  static const std::vector<const SearchParamDef*> none;
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
+}
+
 std::string normalizeForSearch(const std::string& text) {
   std::string out;
   out.reserve(text.size());

@@ -45,6 +45,10 @@ struct IndexRows {
 
 IndexRows extractIndexRows(const json::Value& resource);
 
+struct SearchParamDef;
+// The search parameters of `type` whose values are indexed (and so can be searched).
+const std::vector<const SearchParamDef*>& indexedSearchParams(const std::string& type);
+
 // Lower case with Latin accents removed, so "Müller" and "muller" match.
 std::string normalizeForSearch(const std::string& text);
 

@@ -1,0 +1,160 @@
+#include "fhir_resources/search/index_condition.h"
+
+#include <cctype>
+
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/search/date_range.h"
+#include "fhir_resources/search/index/index_rows.h"
+
+namespace flint::fhir {
+namespace {
+
+using Table = IndexCondition::Table;
+
+// Splits `value` at the first unescaped `sep`; nothing when there is none.
+std::optional<std::pair<std::string, std::string>> splitUnescaped(const std::string& value, char sep) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (value[i] == sep) return std::make_pair(value.substr(0, i), value.substr(i + 1));
+  }
+  return std::nullopt;
+}
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) ++i;
+    out += s[i];
+  }
+  return out;
+}
+
+std::string likeEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+[[noreturn]] void badModifier(const SearchParamDef& def, const std::string& modifier) {
+  throw FhirError(400, "not-supported", "modifier :" + modifier + " is not supported on " + def.type +
+                                            " parameter '" + def.code + "'", def.code);
+}
+
+IndexMatch tokenMatch(const std::string& raw, bool text) {
+  if (text) return {"x.text_norm LIKE ?", {likeEscape(normalizeForSearch(unescape(raw))) + "%"}};
+  auto parts = splitUnescaped(raw, '|');
+  if (!parts) return {"x.code = ?", {unescape(raw)}};
+  std::string system = unescape(parts->first), code = unescape(parts->second);
+  if (system.empty()) return {"x.system IS NULL AND x.code = ?", {code}};
+  if (code.empty()) return {"x.system = ?", {system}};
+  return {"x.system = ? AND x.code = ?", {system, code}};
+}
+
+IndexMatch stringMatch(const std::string& raw, const std::string& modifier) {
+  std::string v = unescape(raw);
+  if (modifier == "exact") return {"x.value = ?", {v}};
+  std::string norm = likeEscape(normalizeForSearch(v));
+  if (modifier == "contains") return {"x.value_norm LIKE ?", {"%" + norm + "%"}};
+  return {"x.value_norm LIKE ?", {norm + "%"}};
+}
+
+IndexMatch referenceMatch(const SearchParamDef& def, const std::string& raw, const std::string& typeModifier,
+                          const std::string& baseUrl) {
+  std::string v = unescape(raw);
+  if (v.rfind(baseUrl + "/", 0) == 0) v = v.substr(baseUrl.size() + 1);
+  if (v.find("://") != std::string::npos || v.rfind("urn:", 0) == 0) return {"x.url = ?", {v}};
+  size_t slash = v.find('/');
+  std::string type = typeModifier, id = v;
+  if (slash != std::string::npos) {
+    type = v.substr(0, slash);
+    id = v.substr(slash + 1);
+    if (!typeModifier.empty() && typeModifier != type)
+      throw FhirError(400, "invalid", "'" + v + "' contradicts the modifier :" + typeModifier, def.code);
+  }
+  if (!type.empty()) {
+    if (!Definitions::get().isResourceType(type))
+      throw FhirError(400, "invalid", "'" + type + "' is not a resource type", def.code);
+    return {"x.target_type = ? AND x.target_id = ?", {type, id}};
+  }
+  return {"x.target_id = ?", {id}};
+}
+
+IndexMatch dateMatch(const SearchParamDef& def, const std::string& raw) {
+  std::string prefix = "eq", text = raw;
+  if (raw.size() >= 2 && std::isalpha(static_cast<unsigned char>(raw[0])) && std::isalpha(static_cast<unsigned char>(raw[1]))) {
+    prefix = raw.substr(0, 2);
+    text = raw.substr(2);
+  }
+  auto range = parseDateRange(text);
+  if (!range) throw FhirError(400, "invalid", "'" + raw + "' is not a FHIR date", def.code);
+  std::string lo = std::to_string(range->low), hi = std::to_string(range->high);
+  // Stored values are ranges too ([low, high)). eq/ne compare whole ranges; gt/lt/ge/le ask
+  // whether any part of the value lies beyond/within the bound; sa/eb whether all of it does.
+  if (prefix == "eq") return {"x.low >= ?::bigint AND x.high <= ?::bigint", {lo, hi}};
+  if (prefix == "ne") return {"NOT (x.low >= ?::bigint AND x.high <= ?::bigint)", {lo, hi}};
+  if (prefix == "gt") return {"x.high > ?::bigint", {hi}};
+  if (prefix == "lt") return {"x.low < ?::bigint", {lo}};
+  if (prefix == "ge") return {"x.high > ?::bigint", {lo}};
+  if (prefix == "le") return {"x.low < ?::bigint", {hi}};
+  if (prefix == "sa") return {"x.low >= ?::bigint", {hi}};
+  if (prefix == "eb") return {"x.high <= ?::bigint", {lo}};
+  if (prefix == "ap") {
+    int64_t span = (range->high - range->low) / 10 + 1;
+    return {"x.low < ?::bigint AND x.high > ?::bigint",
+            {std::to_string(range->high + span), std::to_string(range->low - span)}};
+  }
+  throw FhirError(400, "invalid", "unknown date prefix '" + prefix + "'", def.code);
+}
+
+}  // namespace
+
+std::vector<std::string> splitSearchValues(const std::string& value) {
+  std::vector<std::string> out;
+  std::string rest = value;
+  while (auto parts = splitUnescaped(rest, ',')) {
+    out.push_back(parts->first);
+    rest = parts->second;
+  }
+  out.push_back(rest);
+  return out;
+}
+
+IndexCondition indexCondition(const SearchParamDef& def, const std::string& modifier, const std::string& value,
+                              const std::string& baseUrl) {
+  IndexCondition c;
+  c.param = def.code;
+  const std::string& t = def.type;
+  c.table = t == "token" ? Table::Token : t == "string" ? Table::String : t == "reference" ? Table::Reference : Table::Date;
+  if (modifier == "missing") {
+    if (value != "true" && value != "false")
+      throw FhirError(400, "invalid", ":missing takes true or false", def.code);
+    c.negate = value == "true";
+    return c;
+  }
+  for (const auto& raw : splitSearchValues(value)) {
+    if (raw.empty()) throw FhirError(400, "invalid", "empty value for search parameter '" + def.code + "'", def.code);
+    if (t == "token") {
+      if (!modifier.empty() && modifier != "text" && modifier != "not") badModifier(def, modifier);
+      c.negate = modifier == "not";
+      c.anyOf.push_back(tokenMatch(raw, modifier == "text"));
+    } else if (t == "string") {
+      if (!modifier.empty() && modifier != "exact" && modifier != "contains") badModifier(def, modifier);
+      c.anyOf.push_back(stringMatch(raw, modifier));
+    } else if (t == "reference") {
+      if (!modifier.empty() && !Definitions::get().isResourceType(modifier)) badModifier(def, modifier);
+      c.anyOf.push_back(referenceMatch(def, raw, modifier, baseUrl));
+    } else {
+      if (!modifier.empty()) badModifier(def, modifier);
+      c.anyOf.push_back(dateMatch(def, raw));
+    }
+  }
+  return c;
+}
+
+}  // namespace flint::fhir

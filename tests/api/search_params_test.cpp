@@ -1,0 +1,175 @@
+// Search by the indexed token, string, reference and date parameters, with modifiers, OR by
+// comma, AND by repetition — each case asserts exactly which resources (written here) come back.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+namespace {
+
+using Ids = std::set<std::string>;
+
+class SearchParams : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    instance_ = createInstance("sp");
+    auto c = client();
+    auto put = [&](const std::string& path, json resource) {
+      auto res = c.Put("/" + instance_ + "/fhir/" + path, resource.dump(), "application/fhir+json");
+      ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+    };
+    put("Patient/ann", {{"resourceType", "Patient"}, {"id", "ann"}, {"gender", "female"}, {"birthDate", "1980-05-17"},
+                        {"name", {{{"family", "Müller"}, {"given", {"Ann", "Marie"}}}}},
+                        {"identifier", {{{"system", "urn:mrn"}, {"value", "A1"}}}},
+                        {"address", {{{"city", "Springfield"}}}}});
+    put("Patient/bob", {{"resourceType", "Patient"}, {"id", "bob"}, {"gender", "male"}, {"birthDate", "1975"},
+                        {"name", {{{"family", "Mullins"}, {"given", {"Bob"}}}}},
+                        {"identifier", {{{"system", "urn:other"}, {"value", "A1"}}, {{"system", "urn:mrn"}, {"value", "B2"}}}}});
+    put("Patient/cy", {{"resourceType", "Patient"}, {"id", "cy"}, {"name", {{{"family", "Smith, Jr"}}}}});
+    auto obs = [&](const std::string& id, const std::string& subject, const std::string& code, const std::string& when,
+                   const std::string& category) {
+      json categoryCoding = {{"system", "http://terminology.hl7.org/CodeSystem/observation-category"}, {"code", category}};
+      json codeCoding = {{"system", "http://loinc.org"}, {"code", code}, {"display", "Code " + code}};
+      json resource = {{"resourceType", "Observation"}, {"id", id}, {"status", id == "o4" ? "preliminary" : "final"}};
+      resource["category"] = json::array({{{"coding", json::array({categoryCoding})}}});
+      resource["code"] = {{"coding", json::array({codeCoding})}, {"text", "Reading " + code}};
+      resource["subject"] = {{"reference", subject}};
+      resource["effectiveDateTime"] = when;
+      put("Observation/" + id, resource);
+    };
+    obs("o1", "Patient/ann", "8867-4", "2024-03-05T10:00:00Z", "vital-signs");
+    obs("o2", "Patient/ann", "8310-5", "2024-03-06T10:00:00Z", "vital-signs");
+    obs("o3", "Patient/bob", "8867-4", "2023-12-31T23:59:59Z", "vital-signs");
+    obs("o4", "Patient/bob", "2345-7", "2024-03-05", "laboratory");
+  }
+  Ids ids(const std::string& query) {
+    auto res = c_.Get("/" + instance_ + "/fhir/" + query);
+    EXPECT_EQ(res->status, 200) << query << "\n" << res->body;
+    Ids out;
+    auto bundle = parseJson(res->body);
+    for (const auto& e : bundle.value("entry", json::array())) {
+      EXPECT_EQ(e["search"]["mode"], "match") << query << ": " << e.dump();
+      out.insert(e["resource"]["id"].get<std::string>());
+    }
+    return out;
+  }
+  int status(const std::string& query) { return c_.Get("/" + instance_ + "/fhir/" + query)->status; }
+  static std::string instance_;
+  httplib::Client c_ = client();
+};
+std::string SearchParams::instance_;
+
+}  // namespace
+
+TEST_F(SearchParams, Token) {
+  EXPECT_EQ(ids("Patient?gender=female"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?gender=female,male"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?gender:not=male"), (Ids{"ann", "cy"}));
+  EXPECT_EQ(ids("Patient?gender:missing=true"), Ids{"cy"});
+  EXPECT_EQ(ids("Patient?gender:missing=false"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?identifier=A1"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?identifier=urn:mrn|A1"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?identifier=urn:mrn|"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?identifier=|A1"), Ids{});
+  EXPECT_EQ(ids("Observation?code=http://loinc.org|8867-4"), (Ids{"o1", "o3"}));
+  EXPECT_EQ(ids("Observation?code=8867-4,2345-7"), (Ids{"o1", "o3", "o4"}));
+  EXPECT_EQ(ids("Observation?code=http://snomed.info/sct|8867-4"), Ids{});
+  EXPECT_EQ(ids("Observation?code:text=reading%208310"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation?status=final&category=vital-signs"), (Ids{"o1", "o2", "o3"}));
+  EXPECT_EQ(ids("Observation?category=laboratory,vital-signs&status=preliminary"), Ids{"o4"});
+}
+
+TEST_F(SearchParams, String) {
+  EXPECT_EQ(ids("Patient?family=mul"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?family=MÜLLER"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?family=muller"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?family:exact=Müller"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?family:exact=müller"), Ids{});
+  EXPECT_EQ(ids("Patient?family:contains=LLIN"), Ids{"bob"});
+  EXPECT_EQ(ids("Patient?name=marie"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?name=ann,bob"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?family=smith\\,%20jr"), Ids{"cy"});
+  EXPECT_EQ(ids("Patient?family=mul&given=bob"), Ids{"bob"});
+  EXPECT_EQ(ids("Patient?family=100%25"), Ids{});
+  EXPECT_EQ(ids("Patient?family=_"), Ids{});
+  EXPECT_EQ(ids("Patient?address-city=spring"), Ids{"ann"});
+}
+
+TEST_F(SearchParams, Reference) {
+  EXPECT_EQ(ids("Observation?patient=ann"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation?patient=Patient/ann"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation?subject=" + sharedServer().baseUrl() + "/" + instance_ + "/fhir/Patient/bob"), (Ids{"o3", "o4"}));
+  EXPECT_EQ(ids("Observation?subject:Patient=bob"), (Ids{"o3", "o4"}));
+  EXPECT_EQ(ids("Observation?subject=Patient/ann,Patient/bob&code=8867-4"), (Ids{"o1", "o3"}));
+  EXPECT_EQ(ids("Observation?subject=Group/ann"), Ids{});
+  EXPECT_EQ(ids("Observation?patient=nobody"), Ids{});
+  EXPECT_EQ(status("Observation?subject=NotAType/x"), 400);
+  EXPECT_EQ(status("Observation?subject:Group=Patient/ann"), 400);
+}
+
+TEST_F(SearchParams, Date) {
+  EXPECT_EQ(ids("Observation?date=2024-03-05"), (Ids{"o1", "o4"}));
+  EXPECT_EQ(ids("Observation?date=2024-03"), (Ids{"o1", "o2", "o4"}));
+  EXPECT_EQ(ids("Observation?date=ge2024-03-06"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation?date=gt2024-03-05"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation?date=lt2024"), Ids{"o3"});
+  EXPECT_EQ(ids("Observation?date=le2023-12-31"), Ids{"o3"});
+  EXPECT_EQ(ids("Observation?date=ge2024-03-01&date=le2024-03-05"), (Ids{"o1", "o4"}));
+  EXPECT_EQ(ids("Observation?date=ne2024-03-05"), (Ids{"o2", "o3"}));
+  EXPECT_EQ(ids("Observation?date=sa2024-03-05"), Ids{"o2"});
+  EXPECT_EQ(ids("Observation?date=eb2024-03-05"), Ids{"o3"});
+  EXPECT_EQ(ids("Observation?date=2024-03-05T10:00:00Z"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?date=2024-03-05T12:00:00%2B02:00"), Ids{"o1"});
+  EXPECT_EQ(ids("Patient?birthdate=1980"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?birthdate=1975-06-01"), Ids{});
+  EXPECT_EQ(ids("Patient?birthdate=ge1975-06-01"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(status("Observation?date=yesterday"), 400);
+  EXPECT_EQ(status("Observation?date=zz2024"), 400);
+}
+
+TEST_F(SearchParams, UpdatesAndDeletesKeepTheIndexCurrent) {
+  auto c = client();
+  c.Put("/" + instance_ + "/fhir/Patient/dee", R"({"resourceType":"Patient","id":"dee","gender":"female"})",
+        "application/fhir+json");
+  EXPECT_EQ(ids("Patient?gender=female"), (Ids{"ann", "dee"}));
+  c.Put("/" + instance_ + "/fhir/Patient/dee", R"({"resourceType":"Patient","id":"dee","gender":"other"})",
+        "application/fhir+json");
+  EXPECT_EQ(ids("Patient?gender=female"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?gender=other"), Ids{"dee"});
+  c.Patch("/" + instance_ + "/fhir/Patient/dee", R"([{"op":"replace","path":"/gender","value":"unknown"}])",
+          "application/json-patch+json");
+  EXPECT_EQ(ids("Patient?gender=unknown"), Ids{"dee"});
+  c.Delete("/" + instance_ + "/fhir/Patient/dee");
+  EXPECT_EQ(ids("Patient?gender=unknown"), Ids{});
+}
+
+TEST_F(SearchParams, BadModifiersAndValues) {
+  EXPECT_EQ(status("Patient?gender:exact=female"), 400);
+  EXPECT_EQ(status("Patient?family:text=x"), 400);
+  EXPECT_EQ(status("Patient?birthdate:missing=maybe"), 400);
+  EXPECT_EQ(status("Patient?gender="), 400);
+  EXPECT_EQ(status("Patient?gender=female,"), 400);
+}
+
+TEST_F(SearchParams, PagingWithConditions) {
+  std::set<std::string> seen;
+  std::string url = "Observation?status=final&_count=1";
+  int pages = 0;
+  while (!url.empty() && pages < 10) {
+    auto bundle = parseJson(c_.Get("/" + instance_ + "/fhir/" + url)->body);
+    ++pages;
+    for (const auto& e : bundle.value("entry", json::array())) seen.insert(e["resource"]["id"].get<std::string>());
+    url.clear();
+    for (const auto& l : bundle["link"])
+      if (l["relation"] == "next") {
+        std::string next = l["url"];
+        url = next.substr(next.find("/fhir/") + 6);
+        EXPECT_NE(next.find("status=final"), std::string::npos);
+      }
+  }
+  EXPECT_EQ(seen, (Ids{"o1", "o2", "o3"}));
+}
