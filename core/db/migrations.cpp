@@ -55,6 +55,8 @@ CREATE TABLE resource_history (
 CREATE INDEX resource_history_type_updated ON resource_history (resource_type, last_updated);
 CREATE INDEX resource_history_updated ON resource_history (last_updated);
 )SQL"},
+      // Every lookup index ends in the resource id: keys stay unique (no hot page when thousands
+      // of resources share a code) and searches can answer from the index alone.
       {2, "search indexes", R"SQL(
 CREATE TABLE search_token (
   resource_type text COLLATE "C" NOT NULL,
@@ -64,7 +66,7 @@ CREATE TABLE search_token (
   code text COLLATE "C",
   text_norm text COLLATE "C"
 );
-CREATE INDEX search_token_code ON search_token (resource_type, param, code, system);
+CREATE INDEX search_token_code ON search_token (resource_type, param, code, system, id);
 CREATE INDEX search_token_resource ON search_token (resource_type, id);
 CREATE TABLE search_string (
   resource_type text COLLATE "C" NOT NULL,
@@ -73,7 +75,7 @@ CREATE TABLE search_string (
   value_norm text COLLATE "C" NOT NULL,
   value text NOT NULL
 );
-CREATE INDEX search_string_value ON search_string (resource_type, param, value_norm);
+CREATE INDEX search_string_value ON search_string (resource_type, param, value_norm, id);
 CREATE INDEX search_string_resource ON search_string (resource_type, id);
 CREATE TABLE search_reference (
   resource_type text COLLATE "C" NOT NULL,
@@ -83,7 +85,7 @@ CREATE TABLE search_reference (
   target_id text COLLATE "C",
   url text COLLATE "C" NOT NULL
 );
-CREATE INDEX search_reference_target ON search_reference (resource_type, param, target_id, target_type);
+CREATE INDEX search_reference_target ON search_reference (resource_type, param, target_id, target_type, id);
 CREATE INDEX search_reference_resource ON search_reference (resource_type, id);
 CREATE TABLE search_date (
   resource_type text COLLATE "C" NOT NULL,
@@ -92,7 +94,7 @@ CREATE TABLE search_date (
   low bigint NOT NULL,
   high bigint NOT NULL
 );
-CREATE INDEX search_date_range ON search_date (resource_type, param, low, high);
+CREATE INDEX search_date_range ON search_date (resource_type, param, low, high, id);
 CREATE INDEX search_date_resource ON search_date (resource_type, id);
 )SQL"},
   };

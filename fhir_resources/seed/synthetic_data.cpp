@@ -294,7 +294,13 @@ SeedSummary seedInstance(db::Session& session, const instances::Instance& instan
   any.limit = 1;
   if (!repo.history(any).empty())
     throw std::runtime_error("instance '" + instance.name + "' already holds resources; seed a new instance");
-  return Generator(repo, options).run(options.patients);
+  // All or nothing, and fast: one transaction, with the secondary indexes built once at the end.
+  db::Transaction tx(session);
+  auto indexes = repo.dropSecondaryIndexes();
+  SeedSummary summary = Generator(repo, options).run(options.patients);
+  repo.createIndexes(indexes);
+  tx.commit();
+  return summary;
 }
 
 }  // namespace flint::fhir

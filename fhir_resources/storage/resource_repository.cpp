@@ -233,7 +233,8 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
 }
 
 void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
-  pqxx::work tx(session_.connection());
+  WriteTx write(*this);
+  pqxx::work& tx = write.transaction();
   {
     pqxx::stream_to current(tx, quotedSchema_ + ".resources",
                             std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "deleted",
@@ -251,7 +252,29 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const 
     history.complete();
   }
   copyIndex(tx, quotedSchema_, rows, index);
-  tx.commit();
+  write.commit();
+}
+
+std::vector<std::string> ResourceRepository::dropSecondaryIndexes() {
+  WriteTx write(*this);
+  pqxx::work& tx = write.transaction();
+  auto r = tx.exec_params(
+      "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = $1 AND NOT EXISTS"
+      " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = $1::regnamespace)",
+      schema_);
+  std::vector<std::string> definitions;
+  for (const auto& row : r) {
+    definitions.push_back(row[1].as<std::string>());
+    tx.exec0("DROP INDEX " + quotedSchema_ + "." + db::quoteIdentifier(row[0].as<std::string>()));
+  }
+  write.commit();
+  return definitions;
+}
+
+void ResourceRepository::createIndexes(const std::vector<std::string>& definitions) {
+  WriteTx write(*this);
+  for (const auto& sql : definitions) write.transaction().exec0(sql);
+  write.commit();
 }
 
 std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const std::string& afterType,
@@ -279,23 +302,26 @@ void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::strin
                                     const IndexRows& index, bool replace) {
   if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty())
     return;
-  const auto& name = statement(
-      "index",
-      "WITH d1 AS (DELETE FROM {s}.search_token WHERE $3 AND resource_type = $1 AND id = $2),"
-      " d2 AS (DELETE FROM {s}.search_string WHERE $3 AND resource_type = $1 AND id = $2),"
-      " d3 AS (DELETE FROM {s}.search_reference WHERE $3 AND resource_type = $1 AND id = $2),"
-      " d4 AS (DELETE FROM {s}.search_date WHERE $3 AND resource_type = $1 AND id = $2),"
+  // Two statements rather than one with a flag: a new resource's plan never touches the deletes.
+  static const std::string inserts =
       " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
-      "  SELECT $1, $2, p, s, c, t FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS u(p, s, c, t)),"
+      "  SELECT $1, $2, p, s, c, t FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
       " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param, value_norm, value)"
-      "  SELECT $1, $2, p, n, v FROM unnest($8::text[], $9::text[], $10::text[]) AS u(p, n, v)),"
+      "  SELECT $1, $2, p, n, v FROM unnest($7::text[], $8::text[], $9::text[]) AS u(p, n, v)),"
       " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
-      "  SELECT $1, $2, p, t, i, x FROM unnest($11::text[], $12::text[], $13::text[], $14::text[]) AS u(p, t, i, x)),"
+      "  SELECT $1, $2, p, t, i, x FROM unnest($10::text[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
       " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
-      "  SELECT $1, $2, p, l, h FROM unnest($15::text[], $16::bigint[], $17::bigint[]) AS u(p, l, h))"
-      " SELECT 1");
+      "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h))"
+      " SELECT 1";
+  static const std::string newSql = "WITH" + inserts;
+  static const std::string replaceSql =
+      "WITH d1 AS (DELETE FROM {s}.search_token WHERE resource_type = $1 AND id = $2),"
+      " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
+      " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
+      " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2)," + inserts;
+  const auto& name = replace ? statement("index_replace", replaceSql.c_str()) : statement("index_new", newSql.c_str());
   PgArrays a(index);
-  tx.exec_prepared(name, type, id, replace, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
+  tx.exec_prepared(name, type, id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
                    a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
                    a.dateHigh);
 }

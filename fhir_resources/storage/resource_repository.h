@@ -89,6 +89,11 @@ class ResourceRepository {
   // Loads new resources and their index entries (parallel vectors) with COPY in one transaction
   // (the seed's fast path); the ids must be new.
   void bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index);
+  // For loading much data into an empty instance inside one db::Transaction: drops the schema's
+  // secondary indexes (not primary keys), returning the statements that recreate them, since
+  // building an index once is far cheaper than maintaining it row by row.
+  std::vector<std::string> dropSecondaryIndexes();
+  void createIndexes(const std::vector<std::string>& definitions);
   // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
   std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,
                                 int limit);
@@ -110,6 +115,7 @@ class ResourceRepository {
     void commit() {
       if (own_) own_->commit();
     }
+    pqxx::work& transaction() { return tx_; }
 
    private:
     ResourceRepository& repo_;
