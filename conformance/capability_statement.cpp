@@ -27,7 +27,8 @@ Value interactions(const std::vector<std::string>& codes) {
   return out;
 }
 
-Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& features) {
+Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& features,
+                    const std::string& conditionalDelete) {
   Value r = Value::object();
   r.set("type", Value::string(type));
   r.set("profile", Value::string("http://hl7.org/fhir/StructureDefinition/" + type));
@@ -35,10 +36,10 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
   r.set("versioning", Value::string("versioned"));
   r.set("readHistory", Value::boolean(true));
   r.set("updateCreate", Value::boolean(true));
-  r.set("conditionalCreate", Value::boolean(false));
+  r.set("conditionalCreate", Value::boolean(true));
   r.set("conditionalRead", Value::string("full-support"));
-  r.set("conditionalUpdate", Value::boolean(false));
-  r.set("conditionalDelete", Value::string("not-supported"));
+  r.set("conditionalUpdate", Value::boolean(true));
+  r.set("conditionalDelete", Value::string(conditionalDelete));
   Value params = Value::array();
   auto add = [&](const fhir::SearchParamDef& def) {
     Value sp = Value::object();
@@ -57,7 +58,9 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
 
 }  // namespace
 
-std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion) {
+std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion,
+                                const fhir::FhirSettings& settings) {
+  const std::string conditionalDelete = settings.conditionalDeleteMultiple ? "multiple" : "single";
   const auto& defs = fhir::Definitions::get();
   const auto& features = fhir::supportedFeatures();
   Value cs = Value::object();
@@ -79,7 +82,7 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& s
   Value rest = Value::object();
   rest.set("mode", Value::string("server"));
   Value resources = Value::array();
-  for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features));
+  for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features, conditionalDelete));
   rest.set("resource", std::move(resources));
   rest.set("interaction", interactions(features.systemInteractions));
   Value restList = Value::array();

@@ -4,8 +4,11 @@
 
 #include <string>
 
+#include "fhir_resources/rest/fhir_request.h"
+
 namespace flint::conformance {
 
-std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion);
+std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion,
+                                const fhir::FhirSettings& settings);
 
 }  // namespace flint::conformance

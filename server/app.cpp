@@ -10,13 +10,14 @@ namespace flint::server {
 App::App(Config config) : config_(std::move(config)), instances_(config_.databaseUrl) {
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
+  settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
 }
 
 const std::string& App::capabilityStatement(const std::string& baseUrl) {
   std::lock_guard lock(capabilityMutex_);
   auto it = capabilityByBase_.find(baseUrl);
   if (it == capabilityByBase_.end())
-    it = capabilityByBase_.emplace(baseUrl, conformance::capabilityStatement(baseUrl, FLINT_VERSION)).first;
+    it = capabilityByBase_.emplace(baseUrl, conformance::capabilityStatement(baseUrl, FLINT_VERSION, settings_)).first;
   return it->second;
 }
 

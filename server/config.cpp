@@ -49,6 +49,13 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--default-count",
        {"FLINT_DEFAULT_COUNT", [&](const std::string& v) { c.defaultCount = int(positive("--default-count", v)); }}},
       {"--max-count", {"FLINT_MAX_COUNT", [&](const std::string& v) { c.maxCount = int(positive("--max-count", v)); }}},
+      {"--conditional-delete",
+       {"FLINT_CONDITIONAL_DELETE",
+        [&](const std::string& v) {
+          if (v != "single" && v != "multiple")
+            throw std::invalid_argument("--conditional-delete must be single or multiple");
+          c.conditionalDeleteMultiple = v == "multiple";
+        }}},
   };
   for (const auto& [flag, option] : options)
     if (const char* env = std::getenv(option.first); env != nullptr && *env != '\0') option.second(env);
@@ -90,6 +97,7 @@ const char* configHelp() {
   --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
+  --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
 )";
 }
 

@@ -86,6 +86,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     req.ifMatch = request.header("if-match");
     req.ifNoneMatch = request.header("if-none-match");
     req.ifModifiedSince = request.header("if-modified-since");
+    req.ifNoneExist = request.header("if-none-exist");
     req.prefer = request.header("prefer");
     req.baseUrl = baseUrl;
     fhir::FhirContext ctx{instance, db::Session::forThisThread(config_.databaseUrl), settings_};

@@ -18,14 +18,19 @@ Session& Session::forThisThread(const std::string& url) {
   return *session;
 }
 
-Transaction::Transaction(Session& session) : session_(session), work_(session.connection()) {
-  session_.ambient_ = &work_;
+Transaction::Transaction(Session& session) : session_(session) {
+  if (session_.ambient_ != nullptr) return;
+  own_ = std::make_unique<pqxx::work>(session.connection());
+  session_.ambient_ = own_.get();
 }
 
-Transaction::~Transaction() { session_.ambient_ = nullptr; }
+Transaction::~Transaction() {
+  if (own_) session_.ambient_ = nullptr;
+}
 
 void Transaction::commit() {
-  work_.commit();
+  if (!own_) return;
+  own_->commit();
   session_.ambient_ = nullptr;
 }
 

@@ -35,7 +35,8 @@ class Session {
 };
 
 // Opens one database transaction on a session for everything run on it until commit(); rolled
-// back if the scope ends without commit().
+// back if the scope ends without commit(). Inside another Transaction it simply joins that one
+// (and its commit is left to the outer scope).
 class Transaction {
  public:
   explicit Transaction(Session& session);
@@ -46,7 +47,7 @@ class Transaction {
 
  private:
   Session& session_;
-  pqxx::work work_;
+  std::unique_ptr<pqxx::work> own_;
 };
 
 // libpq's quoting of an SQL identifier, without needing a connection.

@@ -10,6 +10,7 @@
 
 #include "core/json/json_writer.h"
 #include "core/url/query_string.h"
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/interactions/write_request.h"
 #include "fhir_resources/rest/bundle_writer.h"
@@ -17,6 +18,7 @@
 #include "fhir_resources/rest/fhir_router.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/search/search_request.h"
 #include "fhir_resources/validation/resource_validator.h"
 
 namespace flint::fhir {
@@ -86,8 +88,7 @@ FhirRequest entryRequest(const FhirRequest& outer, const Value& entry, const std
   req.ifMatch = request->stringAt("ifMatch").value_or("");
   req.ifNoneMatch = request->stringAt("ifNoneMatch").value_or("");
   req.ifModifiedSince = request->stringAt("ifModifiedSince").value_or("");
-  if (request->find("ifNoneExist") != nullptr)
-    throw FhirError(400, "not-supported", where + ": conditional create (ifNoneExist) is not supported yet");
+  req.ifNoneExist = request->stringAt("ifNoneExist").value_or("");
   req.prefer = outer.prefer;
   req.baseUrl = outer.baseUrl;
   req.contentType = "application/fhir+json";
@@ -95,14 +96,23 @@ FhirRequest entryRequest(const FhirRequest& outer, const Value& entry, const std
 }
 
 // Gives every POST entry its id now, so urn:uuid references to it can be rewritten before any
-// write; PUT entries keep the id of their URL.
-std::map<std::string, std::string> assignIds(std::vector<Entry>& entries) {
+// write: a conditional create that matches keeps the existing resource's id (its lock, taken
+// here, holds until the transaction ends); PUT entries keep the id of their URL.
+std::map<std::string, std::string> assignIds(FhirContext& ctx, std::vector<Entry>& entries) {
   std::map<std::string, std::string> byFullUrl;
   for (auto& e : entries) {
     const auto& s = e.request.segments;
     if (e.request.method == "POST" && s.size() == 1) {
       e.request.assignedId = newResourceId();
-      if (!e.fullUrl.empty()) byFullUrl[e.fullUrl] = s[0] + "/" + e.request.assignedId;
+      std::string id = e.request.assignedId;
+      if (!e.request.ifNoneExist.empty() && Definitions::get().isResourceType(s[0])) {
+        auto criteria = url::parseQuery(e.request.ifNoneExist);
+        if (!criteria) throw FhirError(400, "invalid", "Bundle.entry[" + std::to_string(e.index) + "]: bad ifNoneExist");
+        ResourceRepository(ctx.session, ctx.instance).lockConditionalWrites(s[0]);
+        auto matches = findConditionalMatches(ctx, s[0], *criteria, e.request.baseUrl, 2);
+        if (matches.size() == 1) id = matches.front().id;
+      }
+      if (!e.fullUrl.empty()) byFullUrl[e.fullUrl] = s[0] + "/" + id;
     } else if (e.request.method == "PUT" && s.size() == 2 && !e.fullUrl.empty()) {
       byFullUrl[e.fullUrl] = s[0] + "/" + s[1];
     }
@@ -197,7 +207,8 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
 
   std::vector<FhirResponse> responses(entries.size());
   if (transaction) {
-    auto byFullUrl = assignIds(entries);
+    db::Transaction tx(ctx.session);
+    auto byFullUrl = assignIds(ctx, entries);
     for (auto& e : entries) {
       rewriteReferences(e.resource, byFullUrl);
       attachBody(e, "Bundle.entry[" + std::to_string(e.index) + "]");
@@ -206,7 +217,6 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
     for (auto& e : entries) order.push_back(&e);
     std::stable_sort(order.begin(), order.end(),
                      [](const Entry* a, const Entry* b) { return orderOf(a->request.method) < orderOf(b->request.method); });
-    db::Transaction tx(ctx.session);
     for (Entry* e : order) {
       try {
         responses[e->index] = dispatchFhirRequest(ctx, e->request);

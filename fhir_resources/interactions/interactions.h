@@ -17,6 +17,11 @@ FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const s
 // History of one resource (type and id), of a type (id empty) or of the whole instance (both empty).
 FhirResponse historyInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                 const std::string& id);
+// Conditional interactions: the criteria are If-None-Exist (create) or the query string.
+FhirResponse conditionalCreateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
+FhirResponse conditionalUpdateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
+FhirResponse conditionalPatchInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
+FhirResponse conditionalDeleteInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 // batch and transaction: POST [base] with a Bundle.
 FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req);
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);

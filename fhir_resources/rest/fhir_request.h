@@ -22,6 +22,7 @@ struct FhirRequest {
   std::string ifMatch;
   std::string ifNoneMatch;
   std::string ifModifiedSince;
+  std::string ifNoneExist;            // conditional create criteria, as a query string
   std::string prefer;
   std::string baseUrl;                // absolute FHIR base of the instance, no trailing '/'
   // For a create inside a transaction: the id already given out to resolve urn:uuid references.
@@ -37,6 +38,7 @@ struct FhirResponse {
 struct FhirSettings {
   int defaultCount = 20;  // page size when _count is absent
   int maxCount = 1000;    // larger _count values are reduced to this
+  bool conditionalDeleteMultiple = false;  // a conditional delete may delete several (up to maxCount)
 };
 
 // What an interaction runs against: one instance, through the calling worker's database session.

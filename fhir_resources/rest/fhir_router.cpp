@@ -53,7 +53,11 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
         return historyInteraction(ctx, req, "", "");
       }
       if (m == "GET") return searchTypeInteraction(ctx, req, resourceType(s[0]));
+      if (m == "POST" && !req.ifNoneExist.empty()) return conditionalCreateInteraction(ctx, req, resourceType(s[0]));
       if (m == "POST") return createInteraction(ctx, req, resourceType(s[0]));
+      if (m == "PUT") return conditionalUpdateInteraction(ctx, req, resourceType(s[0]));
+      if (m == "PATCH") return conditionalPatchInteraction(ctx, req, resourceType(s[0]));
+      if (m == "DELETE") return conditionalDeleteInteraction(ctx, req, resourceType(s[0]));
       resourceType(s[0]);
       methodNotAllowed(req);
     case 2:

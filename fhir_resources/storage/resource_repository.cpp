@@ -255,6 +255,12 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const 
   write.commit();
 }
 
+void ResourceRepository::lockConditionalWrites(const std::string& type) {
+  pqxx::work* tx = session_.ambient();
+  if (tx == nullptr) throw std::logic_error("lockConditionalWrites needs a db::Transaction");
+  tx->exec_params("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", schema_, type);
+}
+
 std::vector<std::string> ResourceRepository::dropSecondaryIndexes() {
   WriteTx write(*this);
   pqxx::work& tx = write.transaction();

@@ -84,6 +84,9 @@ class ResourceRepository {
   std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
   std::vector<ResourceRow> list(const ResourceQuery& query);
   std::vector<ResourceRow> history(const HistoryQuery& query);
+  // Serialises conditional writes of one resource type in this instance until the enclosing
+  // db::Transaction ends, so that two requests cannot both see "no match" and both create.
+  void lockConditionalWrites(const std::string& type);
   // Whether writes join a larger transaction (a transaction Bundle), which cannot retry alone.
   bool inSharedTransaction() const { return session_.ambient() != nullptr; }
   // Loads new resources and their index entries (parallel vectors) with COPY in one transaction

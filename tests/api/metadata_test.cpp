@@ -37,9 +37,9 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
                                                  "history-type", "create", "search-type"}));
   EXPECT_EQ(patient["versioning"], "versioned");
   EXPECT_EQ(patient["updateCreate"], true);
-  // Only what is implemented: no conditional writes yet.
-  EXPECT_EQ(patient["conditionalCreate"], false);
-  EXPECT_EQ(patient["conditionalUpdate"], false);
+  EXPECT_EQ(patient["conditionalCreate"], true);
+  EXPECT_EQ(patient["conditionalUpdate"], true);
+  EXPECT_EQ(patient["conditionalDelete"], "single");
   std::set<std::string> params;
   for (const auto& p : patient["searchParam"]) params.insert(p["name"]);
   for (const char* p : {"_id", "_lastUpdated", "name", "family", "given", "identifier", "gender", "birthdate",

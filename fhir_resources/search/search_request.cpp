@@ -1,0 +1,80 @@
+#include "fhir_resources/search/search_request.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/search/index_condition.h"
+#include "fhir_resources/search/last_updated_param.h"
+#include "fhir_resources/search/result_params.h"
+
+namespace flint::fhir {
+namespace {
+
+const SearchParamDef* indexedParam(const std::string& type, const std::string& name) {
+  const std::string code = name.substr(0, name.find(':'));
+  for (const auto* def : indexedSearchParams(type))
+    if (def->code == code) return def;
+  return nullptr;
+}
+
+// Repeated _id parameters AND together: only ids named by every one of them can match.
+void restrictIds(ResourceQuery& query, const std::string& value, bool first) {
+  auto ids = splitSearchValues(value);
+  std::sort(ids.begin(), ids.end());
+  if (first) {
+    query.ids = ids;
+    return;
+  }
+  std::vector<std::string> both;
+  std::set_intersection(query.ids.begin(), query.ids.end(), ids.begin(), ids.end(), std::back_inserter(both));
+  query.ids = both;
+}
+
+}  // namespace
+
+ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict) {
+  ParsedSearch s;
+  s.query.type = type;
+  bool firstIdParam = true;
+  for (const auto& [name, value] : params) {
+    if (name == "_id") {
+      restrictIds(s.query, value, firstIdParam);
+      firstIdParam = false;
+      s.nothingCanMatch = s.query.ids.empty() || std::any_of(s.query.ids.begin(), s.query.ids.end(),
+                                                             [](const std::string& id) { return !isValidId(id); });
+    } else if (name == "_lastUpdated") {
+      addLastUpdatedBounds(value, s.query.lastUpdated);
+    } else if (name == "_count") {
+      s.count = value;
+    } else if (name == kCursorParam) {
+      s.query.afterId = value;
+      continue;
+    } else if (isFormatParam(name)) {
+    } else if (const SearchParamDef* def = indexedParam(type, name)) {
+      size_t colon = name.find(':');
+      s.query.conditions.push_back(
+          indexCondition(*def, colon == std::string::npos ? "" : name.substr(colon + 1), value, baseUrl));
+    } else {
+      if (strict) throw FhirError(400, "not-supported", "search parameter '" + name + "' is not supported", name);
+      s.ignored.push_back(name);
+      continue;
+    }
+    s.kept.emplace_back(name, value);
+  }
+  return s;
+}
+
+std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
+                                                const std::string& baseUrl, int limit) {
+  if (criteria.empty()) throw FhirError(400, "invalid", "conditional interactions need search criteria");
+  ParsedSearch s = parseSearch(type, criteria, baseUrl, true);
+  if (s.nothingCanMatch) return {};
+  s.query.limit = limit;
+  ResourceRepository repo(ctx.session, ctx.instance);
+  return repo.list(s.query);
+}
+
+}  // namespace flint::fhir

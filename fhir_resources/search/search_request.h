@@ -1,0 +1,32 @@
+// Search parameters of a request parsed into a repository query: what search-type runs, and
+// what conditional create, update and delete use to find their match.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fhir_resources/rest/fhir_request.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::fhir {
+
+struct ParsedSearch {
+  ResourceQuery query;
+  Params kept;                       // the parameters applied, for self/next links
+  std::vector<std::string> ignored;  // unsupported parameters (lenient handling only)
+  std::optional<std::string> count;  // _count as given
+  bool nothingCanMatch = false;      // e.g. _id values that are not ids
+};
+
+// With `strict`, an unsupported parameter is a 400 instead of being ignored.
+ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict);
+
+// The resources matching conditional criteria (a query string), at most `limit`; 400 for
+// criteria that are empty or not all supported, since ignoring one would widen the match.
+std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
+                                                const std::string& baseUrl, int limit);
+
+inline constexpr const char* kCursorParam = "_cursor";
+
+}  // namespace flint::fhir
