@@ -1,7 +1,8 @@
 // batch and transaction (POST [base] with a Bundle). Each entry becomes a FhirRequest and goes
 // through the same interactions as an HTTP request. A transaction runs in one database
 // transaction, in FHIR's order (DELETE, POST, PUT/PATCH, GET), with urn:uuid references resolved
-// to the ids its creates will get; any failing entry rolls everything back.
+// to the ids its creates will get and conditional references ("Patient?identifier=...") to
+// their single match; any failing entry rolls everything back.
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -120,16 +121,35 @@ std::map<std::string, std::string> assignIds(FhirContext& ctx, std::vector<Entry
   return byFullUrl;
 }
 
-void rewriteReferences(Value& v, const std::map<std::string, std::string>& byFullUrl) {
+// A conditional reference ("Patient?identifier=x|1") names the one resource its search finds.
+std::string resolveConditionalReference(FhirContext& ctx, const std::string& reference, const std::string& baseUrl) {
+  size_t q = reference.find('?');
+  std::string type = reference.substr(0, q);
+  if (!Definitions::get().isResourceType(type))
+    throw FhirError(400, "invalid", "conditional reference '" + reference + "' does not name a resource type");
+  auto criteria = url::parseQuery(reference.substr(q + 1));
+  if (!criteria) throw FhirError(400, "invalid", "conditional reference '" + reference + "' is malformed");
+  auto matches = findConditionalMatches(ctx, type, *criteria, baseUrl, 2);
+  if (matches.size() != 1)
+    throw FhirError(412, matches.empty() ? "not-found" : "multiple-matches",
+                    "conditional reference '" + reference + "' matches " +
+                        (matches.empty() ? std::string("nothing") : std::string("more than one resource")));
+  return type + "/" + matches.front().id;
+}
+
+void rewriteReferences(FhirContext& ctx, Value& v, const std::map<std::string, std::string>& byFullUrl,
+                       const std::string& baseUrl) {
   if (v.isArray()) {
-    for (auto& item : v.items()) rewriteReferences(item, byFullUrl);
+    for (auto& item : v.items()) rewriteReferences(ctx, item, byFullUrl, baseUrl);
   } else if (v.isObject()) {
     for (auto& [key, value] : v.members()) {
       if (key == "reference" && value.isString()) {
         auto it = byFullUrl.find(value.text());
         if (it != byFullUrl.end()) value = Value::string(it->second);
+        else if (value.text().find('?') != std::string::npos)
+          value = Value::string(resolveConditionalReference(ctx, value.text(), baseUrl));
       } else {
-        rewriteReferences(value, byFullUrl);
+        rewriteReferences(ctx, value, byFullUrl, baseUrl);
       }
     }
   }
@@ -210,7 +230,7 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
     db::Transaction tx(ctx.session);
     auto byFullUrl = assignIds(ctx, entries);
     for (auto& e : entries) {
-      rewriteReferences(e.resource, byFullUrl);
+      rewriteReferences(ctx, e.resource, byFullUrl, req.baseUrl);
       attachBody(e, "Bundle.entry[" + std::to_string(e.index) + "]");
     }
     std::vector<Entry*> order;

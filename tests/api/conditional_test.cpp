@@ -133,3 +133,24 @@ TEST_F(Conditional, TransactionConditionalCreateResolvesReferencesToTheMatch) {
   EXPECT_EQ(out["entry"][1]["resource"]["subject"]["reference"], "Patient/" + id);
   EXPECT_EQ(count("Patient?identifier=urn:mrn|t1"), 1u);
 }
+
+TEST_F(Conditional, TransactionResolvesConditionalReferences) {
+  auto existing = createIfNoneExist("identifier=urn:mrn|cr", "cr");
+  std::string id = parseJson(existing->body)["id"];
+  auto bundleWith = [&](const std::string& reference) {
+    json bundle = {{"resourceType", "Bundle"}, {"type", "transaction"}};
+    bundle["entry"] = json::array();
+    bundle["entry"].push_back({{"resource", {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "x"}}},
+                                             {"subject", {{"reference", reference}}}}},
+                               {"request", {{"method", "POST"}, {"url", "Observation"}}}});
+    return c_.Post(path(""), bundle.dump(), "application/fhir+json");
+  };
+  auto ok = bundleWith("Patient?identifier=urn:mrn|cr");
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(parseJson(ok->body)["entry"][0]["resource"]["subject"]["reference"], "Patient/" + id);
+  EXPECT_EQ(bundleWith("Patient?identifier=urn:mrn|nobody")->status, 412);
+  createIfNoneExist("identifier=urn:mrn|cr2", "cr2");
+  EXPECT_EQ(bundleWith("Patient?identifier=urn:mrn|")->status, 412);
+  EXPECT_EQ(bundleWith("Nope?x=1")->status, 400);
+  EXPECT_EQ(bundleWith("Patient?bogus=1")->status, 400);
+}
