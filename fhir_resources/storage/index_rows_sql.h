@@ -1,0 +1,25 @@
+// The SQL forms of a resource's search index entries: PostgreSQL array literals for the
+// one-statement write of a single resource, and COPY streams for bulk loads.
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::fhir {
+
+// One array literal per column of the four index tables, in the order the index statement binds them.
+struct PgArrays {
+  explicit PgArrays(const IndexRows& index);
+  std::string tokenParam, tokenSystem, tokenCode, tokenText, stringParam, stringNorm, stringValue, refParam, refType,
+      refId, refUrl, dateParam, dateLow, dateHigh;
+};
+
+// COPYs the index entries of new resources (`index[i]` belongs to `rows[i]`) into `schema`.
+void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<ResourceRow>& rows,
+               const std::vector<IndexRows>& index);
+
+}  // namespace flint::fhir
