@@ -32,6 +32,7 @@ class Parser {
 
   Value parseValue(int depth) {
     if (depth > limits_.maxDepth) fail("JSON nested too deeply");
+    if (++values_ > limits_.maxValues) fail("JSON has too many values");
     switch (peek()) {
       case '{': return parseObject(depth);
       case '[': return parseArray(depth);
@@ -244,6 +245,7 @@ class Parser {
   std::string_view s_;
   ParseLimits limits_;
   size_t pos_ = 0;
+  size_t values_ = 0;
 };
 
 }  // namespace

@@ -22,6 +22,9 @@ class ParseError : public std::runtime_error {
 
 struct ParseLimits {
   int maxDepth = 128;
+  // Each value costs about 90 bytes in memory: a 16 MB body of "[1,1,1,...]" would otherwise
+  // take over 700 MB.
+  size_t maxValues = 1000000;
 };
 
 Value parse(std::string_view text, ParseLimits limits = {});

@@ -72,9 +72,15 @@ void Connection::drain() {
       request = std::move(pending_.front());
       pending_.pop_front();
     }
-    HttpResponse response = handler_(request);
-    const bool keepAlive = request.keepAlive && !response.close;
-    if (!writeAll(serialize(response, keepAlive)) || !keepAlive) {
+    bool written = false, keepAlive = false;
+    try {
+      HttpResponse response = handler_(request);
+      keepAlive = request.keepAlive && !response.close;
+      written = writeAll(serialize(response, keepAlive));
+    } catch (const std::exception&) {
+      // Out of memory or similar while answering: the connection cannot continue in order.
+    }
+    if (!written || !keepAlive) {
       shutdownSocket();
       std::lock_guard lock(mutex_);
       pending_.clear();

@@ -1,5 +1,8 @@
 #include "server/http/worker_pool.h"
 
+#include <iostream>
+#include <typeinfo>
+
 namespace flint::http {
 
 WorkerPool::WorkerPool(size_t threads) {
@@ -38,7 +41,12 @@ void WorkerPool::run() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task();
+    // A task that throws must not take the process down with it.
+    try {
+      task();
+    } catch (const std::exception& e) {
+      std::cerr << "worker task failed: " << typeid(e).name() << "\n";
+    }
   }
 }
 

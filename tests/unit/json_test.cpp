@@ -53,6 +53,14 @@ TEST(Json, NestingDepthIsBounded) {
   EXPECT_NO_THROW(parse(fine));
 }
 
+TEST(Json, ValueCountIsBounded) {
+  std::string many = "[1";
+  for (int i = 0; i < 200; ++i) many += ",1";
+  many += "]";
+  EXPECT_NO_THROW(parse(many));
+  EXPECT_THROW(parse(many, ParseLimits{128, 100}), ParseError);
+}
+
 TEST(Json, ErrorsNameTheOffset) {
   try {
     parse("{\"a\": tru}");
