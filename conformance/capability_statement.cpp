@@ -1,5 +1,7 @@
 #include "conformance/capability_statement.h"
 
+#include <algorithm>
+
 #include "core/json/json_writer.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/instant.h"
@@ -53,6 +55,16 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
       if (def->code == p.name) add(*def);
   for (const auto* def : fhir::indexedSearchParams(type)) add(*def);
   r.set("searchParam", std::move(params));
+  Value includes = Value::array();
+  for (const auto* def : fhir::indexedSearchParams(type))
+    if (def->type == "reference") includes.push(Value::string(type + ":" + def->code));
+  if (!includes.items().empty()) r.set("searchInclude", std::move(includes));
+  Value revIncludes = Value::array();
+  for (const auto& source : fhir::Definitions::get().resourceTypes())
+    for (const auto* def : fhir::indexedSearchParams(source))
+      if (def->type == "reference" && std::find(def->target.begin(), def->target.end(), type) != def->target.end())
+        revIncludes.push(Value::string(source + ":" + def->code));
+  if (!revIncludes.items().empty()) r.set("searchRevInclude", std::move(revIncludes));
   return r;
 }
 

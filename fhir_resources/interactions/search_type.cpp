@@ -2,6 +2,8 @@
 // string, reference and date parameter of the type (with their modifiers), _count and keyset
 // paging. Other parameters are reported as ignored (or refused under Prefer: handling=strict)
 // rather than silently widening the result.
+#include <set>
+
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/bundle_writer.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -11,6 +13,33 @@
 #include "fhir_resources/search/search_request.h"
 
 namespace flint::fhir {
+namespace {
+
+// The _include and _revinclude resources of a page of matches, each once and none that is
+// itself a match; at most the configured page maximum.
+std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, const std::vector<Inclusion>& inclusions,
+                                  const std::vector<ResourceRow>& matches) {
+  std::vector<ResourceRow> out;
+  if (inclusions.empty() || matches.empty()) return out;
+  std::vector<std::string> ids;
+  std::set<std::string> seen;
+  for (const auto& m : matches) {
+    ids.push_back(m.id);
+    seen.insert(m.type + "/" + m.id);
+  }
+  ResourceRepository repo(ctx.session, ctx.instance);
+  for (const auto& inc : inclusions) {
+    int budget = ctx.settings.maxCount - static_cast<int>(out.size());
+    if (budget <= 0) break;
+    auto found = inc.reverse ? repo.referencing(inc.sourceType, inc.param, type, ids, budget)
+                             : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
+    for (auto& row : found)
+      if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
 
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type) {
   ParsedSearch parsed = parseSearch(type, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
@@ -37,6 +66,7 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
     bundle.link("next", path + "?" + encodeQuery(next));
   }
   for (const auto& row : rows) bundle.matchEntry(row);
+  for (const auto& row : included(ctx, type, parsed.inclusions, rows)) bundle.matchEntry(row, "include");
   if (!parsed.ignored.empty()) {
     std::string names;
     for (const auto& n : parsed.ignored) names += (names.empty() ? "" : ", ") + n;

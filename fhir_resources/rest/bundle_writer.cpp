@@ -24,13 +24,15 @@ void BundleWriter::beginEntry() {
   if (!entries_.empty()) entries_ += ',';
 }
 
-void BundleWriter::matchEntry(const ResourceRow& row) {
+void BundleWriter::matchEntry(const ResourceRow& row, std::string_view mode) {
   beginEntry();
   entries_ += R"({"fullUrl":)";
   json::writeString(entries_, baseUrl_ + "/" + row.type + "/" + row.id);
   entries_ += R"(,"resource":)";
   entries_ += row.content;
-  entries_ += R"(,"search":{"mode":"match"}})";
+  entries_ += R"(,"search":{"mode":)";
+  json::writeString(entries_, mode);
+  entries_ += "}}";
 }
 
 void BundleWriter::outcomeEntry(const std::string& operationOutcomeJson) {

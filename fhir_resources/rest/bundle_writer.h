@@ -15,7 +15,7 @@ class BundleWriter {
   BundleWriter(std::string_view type, std::string baseUrl);
 
   void link(std::string_view relation, std::string_view url);
-  void matchEntry(const ResourceRow& row);
+  void matchEntry(const ResourceRow& row, std::string_view mode = "match");
   // An OperationOutcome entry with search.mode "outcome" (e.g. parameters that were ignored).
   void outcomeEntry(const std::string& operationOutcomeJson);
   void historyEntry(const ResourceRow& row);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/resource_id.h"
 #include "fhir_resources/search/index/index_rows.h"
@@ -33,6 +34,31 @@ void restrictIds(ResourceQuery& query, const std::string& value, bool first) {
   query.ids = both;
 }
 
+// "Type:param[:targetType]" or "Type:*" (every reference parameter of Type).
+std::vector<Inclusion> parseInclusion(const std::string& name, const std::string& value, const std::string& searchType) {
+  const bool reverse = name == "_revinclude";
+  const size_t first = value.find(':');
+  const size_t second = first == std::string::npos ? std::string::npos : value.find(':', first + 1);
+  auto bad = [&](const std::string& why) {
+    return FhirError(400, "invalid", name + "=" + value + ": " + why, name);
+  };
+  if (first == std::string::npos) throw bad("expected Type:parameter");
+  Inclusion base{reverse, value.substr(0, first), value.substr(first + 1, second - first - 1),
+                 second == std::string::npos ? "" : value.substr(second + 1)};
+  if (!Definitions::get().isResourceType(base.sourceType)) throw bad("unknown resource type");
+  if (!reverse && base.sourceType != searchType) throw bad("_include starts from the searched type " + searchType);
+  if (!base.targetType.empty() && !Definitions::get().isResourceType(base.targetType)) throw bad("unknown target type");
+  std::vector<Inclusion> out;
+  for (const auto* def : indexedSearchParams(base.sourceType)) {
+    if (def->type != "reference" || (base.param != "*" && def->code != base.param)) continue;
+    Inclusion i = base;
+    i.param = def->code;
+    out.push_back(i);
+  }
+  if (out.empty()) throw bad("'" + base.param + "' is not a reference parameter of " + base.sourceType);
+  return out;
+}
+
 }  // namespace
 
 ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict) {
@@ -53,6 +79,9 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
       s.query.afterId = value;
       continue;
     } else if (isFormatParam(name)) {
+    } else if (name == "_include" || name == "_revinclude") {
+      auto more = parseInclusion(name, value, type);
+      s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());
     } else if (const SearchParamDef* def = indexedParam(type, name)) {
       size_t colon = name.find(':');
       s.query.conditions.push_back(

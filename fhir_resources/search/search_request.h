@@ -11,12 +11,22 @@
 
 namespace flint::fhir {
 
+// One _include (forward: resources the matches point at) or _revinclude (reverse: resources
+// pointing at the matches), through reference parameter `param` of `sourceType`.
+struct Inclusion {
+  bool reverse = false;
+  std::string sourceType;
+  std::string param;
+  std::string targetType;  // empty: any
+};
+
 struct ParsedSearch {
   ResourceQuery query;
   Params kept;                       // the parameters applied, for self/next links
   std::vector<std::string> ignored;  // unsupported parameters (lenient handling only)
   std::optional<std::string> count;  // _count as given
   bool nothingCanMatch = false;      // e.g. _id values that are not ids
+  std::vector<Inclusion> inclusions;
 };
 
 // With `strict`, an unsupported parameter is a 400 instead of being ignored.

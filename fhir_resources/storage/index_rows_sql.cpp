@@ -30,6 +30,12 @@ std::string bigintArray(const std::vector<int64_t>& values) {
 
 }  // namespace
 
+std::string pgTextArray(const std::vector<std::string>& values) {
+  std::vector<const std::string*> pointers;
+  for (const auto& v : values) pointers.push_back(&v);
+  return textArray(pointers);
+}
+
 PgArrays::PgArrays(const IndexRows& index) {
   auto column = [](const auto& entries, auto member) {
     std::vector<const std::string*> values;

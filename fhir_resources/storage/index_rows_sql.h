@@ -11,6 +11,9 @@
 
 namespace flint::fhir {
 
+// A PostgreSQL text[] literal of `values` (empty strings become NULL).
+std::string pgTextArray(const std::vector<std::string>& values);
+
 // One array literal per column of the four index tables, in the order the index statement binds them.
 struct PgArrays {
   explicit PgArrays(const IndexRows& index);

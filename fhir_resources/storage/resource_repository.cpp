@@ -173,6 +173,30 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const 
   write.commit();
 }
 
+std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& type, const std::vector<std::string>& ids,
+                                                          const std::string& param, const std::string& targetType,
+                                                          int limit) {
+  std::string sql = expand(
+      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
+      " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
+      " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param = $3"
+      " AND x.target_type IS NOT NULL AND ($4 = '' OR x.target_type = $4)) ORDER BY r.resource_type, r.id LIMIT ",
+      quotedSchema_);
+  return rows(sql + std::to_string(limit), {type, pgTextArray(ids), param, targetType}, false);
+}
+
+std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
+                                                         const std::string& targetType,
+                                                         const std::vector<std::string>& ids, int limit) {
+  std::string sql = expand(
+      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
+      " WHERE r.resource_type = $1 AND NOT r.deleted AND r.id IN (SELECT x.id FROM {s}.search_reference x"
+      " WHERE x.resource_type = $1 AND x.param = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
+      " ORDER BY r.id LIMIT ",
+      quotedSchema_);
+  return rows(sql + std::to_string(limit), {sourceType, param, targetType, pgTextArray(ids)}, false);
+}
+
 void ResourceRepository::lockConditionalWrites(const std::string& type) {
   pqxx::work* tx = session_.ambient();
   if (tx == nullptr) throw std::logic_error("lockConditionalWrites needs a db::Transaction");

@@ -87,6 +87,13 @@ class ResourceRepository {
   // Serialises conditional writes of one resource type in this instance until the enclosing
   // db::Transaction ends, so that two requests cannot both see "no match" and both create.
   void lockConditionalWrites(const std::string& type);
+  // _include: the current resources that `param` of the given `type` resources points at
+  // (only of `targetType` when it is not empty), at most `limit`.
+  std::vector<ResourceRow> referencedBy(const std::string& type, const std::vector<std::string>& ids,
+                                        const std::string& param, const std::string& targetType, int limit);
+  // _revinclude: the current `sourceType` resources whose `param` points at one of `ids` of `targetType`.
+  std::vector<ResourceRow> referencing(const std::string& sourceType, const std::string& param,
+                                       const std::string& targetType, const std::vector<std::string>& ids, int limit);
   // Whether writes join a larger transaction (a transaction Bundle), which cannot retry alone.
   bool inSharedTransaction() const { return session_.ambient() != nullptr; }
   // Loads new resources and their index entries (parallel vectors) with COPY in one transaction

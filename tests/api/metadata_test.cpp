@@ -57,6 +57,11 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   for (const char* p : {"code", "category", "patient", "subject", "date", "status", "encounter"})
     EXPECT_TRUE(obsParams.count(p)) << p;
   EXPECT_FALSE(obsParams.count("value-quantity"));
+  std::set<std::string> includes(observation["searchInclude"].begin(), observation["searchInclude"].end());
+  EXPECT_TRUE(includes.count("Observation:subject"));
+  EXPECT_TRUE(includes.count("Observation:patient"));
+  std::set<std::string> revIncludes(observation["searchRevInclude"].begin(), observation["searchRevInclude"].end());
+  EXPECT_TRUE(revIncludes.count("Provenance:target"));
   std::set<std::string> system;
   for (const auto& i : rest["interaction"]) system.insert(i["code"]);
   EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));

@@ -2,6 +2,7 @@
 // comma, AND by repetition — each case asserts exactly which resources (written here) come back.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "tests/support/flint_server.h"
@@ -172,4 +173,47 @@ TEST_F(SearchParams, PagingWithConditions) {
       }
   }
   EXPECT_EQ(seen, (Ids{"o1", "o2", "o3"}));
+}
+
+namespace {
+
+std::map<std::string, std::set<std::string>> entriesByMode(const json& bundle) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& e : bundle.value("entry", json::array()))
+    out[e["search"]["mode"]].insert(e["resource"]["resourceType"].get<std::string>() + "/" +
+                                    e["resource"]["id"].get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_F(SearchParams, IncludeAndRevinclude) {
+  auto c = client();
+  auto get = [&](const std::string& q) {
+    auto res = c.Get("/" + instance_ + "/fhir/" + q);
+    EXPECT_EQ(res->status, 200) << q << ": " << res->body;
+    return entriesByMode(parseJson(res->body));
+  };
+  auto inc = get("Observation?code=8867-4&_include=Observation:subject");
+  EXPECT_EQ(inc["match"], (Ids{"Observation/o1", "Observation/o3"}));
+  EXPECT_EQ(inc["include"], (Ids{"Patient/ann", "Patient/bob"}));
+  EXPECT_EQ(get("Observation?_id=o1&_include=Observation:patient:Patient")["include"], Ids{"Patient/ann"});
+  EXPECT_EQ(get("Observation?_id=o1&_include=Observation:subject:Group")["include"], Ids{});
+  EXPECT_EQ(get("Observation?_id=o1&_include=Observation:*")["include"], Ids{"Patient/ann"});
+  auto rev = get("Patient?_id=ann&_revinclude=Observation:subject");
+  EXPECT_EQ(rev["match"], Ids{"Patient/ann"});
+  EXPECT_EQ(rev["include"], (Ids{"Observation/o1", "Observation/o2"}));
+  c.Put("/" + instance_ + "/fhir/Provenance/prov1",
+        R"({"resourceType":"Provenance","id":"prov1","target":[{"reference":"Observation/o3"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"reference":"Patient/bob"}}]})",
+        "application/fhir+json");
+  auto prov = get("Observation?patient=bob&_revinclude=Provenance:target");
+  EXPECT_EQ(prov["match"], (Ids{"Observation/o3", "Observation/o4"}));
+  EXPECT_EQ(prov["include"], Ids{"Provenance/prov1"});
+  // A deleted target is not included.
+  c.Delete("/" + instance_ + "/fhir/Provenance/prov1");
+  EXPECT_EQ(get("Observation?patient=bob&_revinclude=Provenance:target")["include"], Ids{});
+  EXPECT_EQ(status("Observation?_include=Observation:code"), 400);
+  EXPECT_EQ(status("Observation?_include=Patient:organization"), 400);
+  EXPECT_EQ(status("Observation?_include=subject"), 400);
+  EXPECT_EQ(status("Observation?_revinclude=Nope:target"), 400);
 }
