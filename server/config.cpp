@@ -49,6 +49,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--default-count",
        {"FLINT_DEFAULT_COUNT", [&](const std::string& v) { c.defaultCount = int(positive("--default-count", v)); }}},
       {"--max-count", {"FLINT_MAX_COUNT", [&](const std::string& v) { c.maxCount = int(positive("--max-count", v)); }}},
+      {"--statement-timeout-ms",
+       {"FLINT_STATEMENT_TIMEOUT_MS",
+        [&](const std::string& v) { c.statementTimeoutMs = int(positive("--statement-timeout-ms", v)); }}},
       {"--conditional-delete",
        {"FLINT_CONDITIONAL_DELETE",
         [&](const std::string& v) {
@@ -98,6 +101,7 @@ const char* configHelp() {
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
+  --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
 )";
 }
 

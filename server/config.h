@@ -17,7 +17,8 @@ struct Config {
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)
   int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT
   int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT
-  bool conditionalDeleteMultiple = false;  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
+  bool conditionalDeleteMultiple = false;
+  int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
 
   std::string host() const;
   uint16_t port() const;

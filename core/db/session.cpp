@@ -1,8 +1,21 @@
 #include "core/db/session.h"
 
+#include <atomic>
+
 namespace flint::db {
 
-Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {}
+namespace {
+std::atomic<int> statementTimeoutMs{0};
+}  // namespace
+
+Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {
+  if (int ms = statementTimeoutMs.load(); ms > 0) {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec("SET statement_timeout = " + std::to_string(ms));
+  }
+}
+
+void Session::setStatementTimeout(int milliseconds) { statementTimeoutMs = milliseconds; }
 
 const std::string& Session::prepared(const std::string& name, const std::function<std::string()>& sql) {
   auto it = prepared_.find(name);

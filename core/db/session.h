@@ -22,6 +22,10 @@ class Session {
   // The calling thread's session on `url`, reconnecting after a broken connection.
   static Session& forThisThread(const std::string& url);
 
+  // A statement running longer is cancelled (SQLSTATE 57014) on sessions opened afterwards;
+  // 0 means no limit. Set once at start-up.
+  static void setStatementTimeout(int milliseconds);
+
   // The transaction a Transaction scope has open on this session, if any. Repositories run
   // their statements inside it, so several operations commit or roll back together.
   pqxx::work* ambient() const { return ambient_; }

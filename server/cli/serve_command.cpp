@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "core/db/migrations.h"
+#include "core/db/session.h"
 #include "server/app.h"
 #include "server/cli/commands.h"
 #include "server/http/http_server.h"
@@ -20,6 +21,7 @@ int serveCommand(const Config& config) {
     pqxx::connection conn(config.databaseUrl);
     db::migrateAll(conn);
   }
+  db::Session::setStatementTimeout(config.statementTimeoutMs);
   http::HttpServerOptions options;
   options.host = config.host();
   options.port = config.port();
