@@ -48,15 +48,20 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
   const int pageLimit = pageSize(parsed.count, ctx.settings);
   query.limit = pageLimit + 1;
   std::vector<ResourceRow> rows;
-  if (!parsed.nothingCanMatch && pageLimit > 0) {
+  std::optional<int64_t> total;
+  if (!parsed.nothingCanMatch) {
     ResourceRepository repo(ctx.session, ctx.instance);
-    rows = repo.list(query);
+    if (pageLimit > 0 && !parsed.countOnly) rows = repo.list(query);
+    if (parsed.total) total = repo.count(query);
+  } else if (parsed.total) {
+    total = 0;
   }
   const bool more = static_cast<int>(rows.size()) > pageLimit;
   if (more) rows.resize(pageLimit);
 
   const std::string path = req.baseUrl + "/" + type;
   BundleWriter bundle("searchset", req.baseUrl);
+  if (total) bundle.total(*total);
   Params selfParams = kept;
   if (query.afterId) selfParams.emplace_back(kCursorParam, *query.afterId);
   bundle.link("self", selfParams.empty() ? path : path + "?" + encodeQuery(selfParams));

@@ -90,6 +90,7 @@ std::string BundleWriter::finish() {
   std::string out = head_;
   out += R"(,"timestamp":)";
   json::writeString(out, formatInstant(nowMillis()));
+  if (total_) out += R"(,"total":)" + std::to_string(*total_);
   if (!links_.empty()) out += R"(,"link":[)" + links_ + "]";
   if (!entries_.empty()) out += R"(,"entry":[)" + entries_ + "]";
   out += '}';

@@ -2,6 +2,8 @@
 // (no parse, no re-serialisation per entry).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +17,7 @@ class BundleWriter {
   BundleWriter(std::string_view type, std::string baseUrl);
 
   void link(std::string_view relation, std::string_view url);
+  void total(int64_t count) { total_ = count; }
   void matchEntry(const ResourceRow& row, std::string_view mode = "match");
   // An OperationOutcome entry with search.mode "outcome" (e.g. parameters that were ignored).
   void outcomeEntry(const std::string& operationOutcomeJson);
@@ -30,6 +33,7 @@ class BundleWriter {
   std::string links_;
   std::string entries_;
   std::string head_;
+  std::optional<int64_t> total_;
 };
 
 }  // namespace flint::fhir

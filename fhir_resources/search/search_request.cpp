@@ -79,6 +79,14 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
       s.query.afterId = value;
       continue;
     } else if (isFormatParam(name)) {
+    } else if (name == "_total") {
+      if (value != "none" && value != "estimate" && value != "accurate")
+        throw FhirError(400, "invalid", "_total takes none, estimate or accurate", name);
+      // An estimate is not worth a query of its own; only "accurate" counts.
+      s.total = value == "accurate";
+    } else if (name == "_summary" && value == "count") {
+      s.total = true;
+      s.countOnly = true;
     } else if (name == "_include" || name == "_revinclude") {
       auto more = parseInclusion(name, value, type);
       s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());

@@ -27,6 +27,8 @@ struct ParsedSearch {
   std::optional<std::string> count;  // _count as given
   bool nothingCanMatch = false;      // e.g. _id values that are not ids
   std::vector<Inclusion> inclusions;
+  bool total = false;      // _total=accurate, or _summary=count: compute Bundle.total
+  bool countOnly = false;  // _summary=count: the total and no entries
 };
 
 // With `strict`, an unsupported parameter is a 400 instead of being ignored.

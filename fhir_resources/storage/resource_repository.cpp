@@ -76,11 +76,32 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 }
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
+  std::vector<std::string> params;
   std::string sql = expand(
-      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
-      " WHERE r.resource_type = $1 AND NOT r.deleted",
+      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r",
       quotedSchema_);
-  std::vector<std::string> params{query.type};
+  sql += whereClause(query, params);
+  auto param = [&](std::string value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  };
+  if (query.afterId) sql += " AND r.id > " + param(*query.afterId);
+  sql += " ORDER BY r.id LIMIT " + std::to_string(query.limit);
+  return rows(sql, params, false);
+}
+
+int64_t ResourceRepository::count(const ResourceQuery& query) {
+  std::vector<std::string> params;
+  std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params);
+  auto r = read([&](pqxx::transaction_base& tx) {
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  });
+  return r[0][0].as<int64_t>();
+}
+
+std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params) {
+  params.push_back(query.type);
+  std::string sql = " WHERE r.resource_type = $1 AND NOT r.deleted";
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
@@ -123,9 +144,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
     }
     sql += std::string(c.negate ? " AND r.id NOT IN (" : " AND r.id IN (") + sub + ")";
   }
-  if (query.afterId) sql += " AND r.id > " + param(*query.afterId);
-  sql += " ORDER BY r.id LIMIT " + std::to_string(query.limit);
-  return rows(sql, params, false);
+  return sql;
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {

@@ -83,6 +83,8 @@ class ResourceRepository {
   std::optional<ResourceRow> current(const std::string& type, const std::string& id);
   std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
   std::vector<ResourceRow> list(const ResourceQuery& query);
+  // How many resources match (ignoring the cursor and limit).
+  int64_t count(const ResourceQuery& query);
   std::vector<ResourceRow> history(const HistoryQuery& query);
   // Serialises conditional writes of one resource type in this instance until the enclosing
   // db::Transaction ends, so that two requests cannot both see "no match" and both create.
@@ -138,6 +140,8 @@ class ResourceRepository {
   // Replaces (or, for a new resource, just writes) one resource's index entries.
   void writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id, const IndexRows& index,
                   bool replace);
+  // " WHERE ..." selecting the query's resources (alias r), appending its parameters.
+  std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params);
   // Runs a query built at run time; `history` rows carry a method instead of a deleted flag.
   std::vector<ResourceRow> rows(const std::string& sql, const std::vector<std::string>& params, bool history);
   // Runs a read in the session's ambient transaction if there is one, else on its own.

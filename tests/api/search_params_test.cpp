@@ -217,3 +217,19 @@ TEST_F(SearchParams, IncludeAndRevinclude) {
   EXPECT_EQ(status("Observation?_include=subject"), 400);
   EXPECT_EQ(status("Observation?_revinclude=Nope:target"), 400);
 }
+
+TEST_F(SearchParams, TotalAndSummaryCount) {
+  auto c = client();
+  auto bundle = [&](const std::string& q) { return parseJson(c.Get("/" + instance_ + "/fhir/" + q)->body); };
+  // Never computed unless asked for.
+  EXPECT_FALSE(bundle("Observation?status=final").contains("total"));
+  EXPECT_FALSE(bundle("Observation?status=final&_total=estimate").contains("total"));
+  auto accurate = bundle("Observation?status=final&_total=accurate&_count=1");
+  EXPECT_EQ(accurate["total"], 3);
+  EXPECT_EQ(accurate["entry"].size(), 1u);
+  auto count = bundle("Observation?code=8867-4&_summary=count");
+  EXPECT_EQ(count["total"], 2);
+  EXPECT_FALSE(count.contains("entry"));
+  EXPECT_EQ(bundle("Observation?_id=bad!id&_total=accurate")["total"], 0);
+  EXPECT_EQ(status("Observation?_total=maybe"), 400);
+}
