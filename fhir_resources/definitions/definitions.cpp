@@ -82,7 +82,9 @@ void Definitions::indexChildren() {
 }
 
 const ElementChildren* Definitions::children(std::string_view typeName, std::string_view parentPath) const {
-  std::string key(typeName);
+  // Called for every element of every indexed or validated resource: reuse one key buffer.
+  thread_local std::string key;
+  key.assign(typeName);
   key += '#';
   key += parentPath;
   auto it = children_.find(key);

@@ -15,7 +15,7 @@ std::vector<std::string> types(const std::string& expression, const json::Value&
   EXPECT_TRUE(compiled) << expression;
   std::vector<std::string> out;
   if (!compiled) return out;
-  for (const auto& n : compiled->evaluate(resource)) out.push_back(n.type);
+  for (const auto& n : compiled->evaluate(resource)) out.emplace_back(n.type);
   return out;
 }
 

@@ -124,10 +124,13 @@ void members(const PathNode& node, const std::string& name, std::vector<PathNode
   if (children == nullptr) return;
   auto add = [&](const json::Value& v, const ChildElement& child) {
     const ElementDef& def = *child.def;
-    std::string type = !child.type.empty() ? child.type : def.types.empty() ? "" : def.types.front();
+    std::string_view type = !child.type.empty() ? std::string_view(child.type)
+                            : def.types.empty()  ? std::string_view()
+                                                 : std::string_view(def.types.front());
     PathNode n{&v, type, type, ""};
     if (!def.contentReference.empty()) {
-      std::string ref = def.contentReference.substr(1);
+      // "#Questionnaire.item": the referenced element's path within the same type.
+      std::string_view ref(def.contentReference);
       n.ownerType = node.ownerType;
       n.ownerPath = ref.substr(ref.find('.') + 1);
       n.type = "BackboneElement";
@@ -135,7 +138,8 @@ void members(const PathNode& node, const std::string& name, std::vector<PathNode
       n.ownerType = node.ownerType;
       n.ownerPath = def.path;
     } else if (type == "Resource" && v.isObject()) {
-      n.type = n.ownerType = v.stringAt("resourceType").value_or("Resource");
+      const json::Value* resourceType = v.find("resourceType");
+      if (resourceType != nullptr && resourceType->isString()) n.type = n.ownerType = resourceType->text();
     }
     if (v.isArray()) {
       for (const auto& item : v.items()) {
@@ -189,7 +193,9 @@ std::optional<PathExpression> PathExpression::compile(const std::string& express
 
 std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) const {
   std::vector<PathNode> result;
-  const std::string type = resource.stringAt("resourceType").value_or("");
+  const json::Value* typeValue = resource.find("resourceType");
+  if (typeValue == nullptr || !typeValue->isString()) return result;
+  const std::string& type = typeValue->text();
   for (const auto& branch : branches_) {
     if (branch.rootType != type && branch.rootType != "Resource" && branch.rootType != "DomainResource") continue;
     std::vector<PathNode> nodes{PathNode{&resource, type, type, ""}};

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json/json_value.h"
@@ -13,11 +14,12 @@
 namespace flint::fhir {
 
 // One value an expression selects, with its FHIR type (e.g. CodeableConcept, dateTime, Reference).
+// The views point into the definitions or the evaluated resource, which outlive the node.
 struct PathNode {
   const json::Value* value;
-  std::string type;        // the value's datatype
-  std::string ownerType;   // where its children are defined: a type name ...
-  std::string ownerPath;   // ... and a path within it ("" for the type itself)
+  std::string_view type;       // the value's datatype
+  std::string_view ownerType;  // where its children are defined: a type name ...
+  std::string_view ownerPath;  // ... and a path within it ("" for the type itself)
 };
 
 class PathExpression {

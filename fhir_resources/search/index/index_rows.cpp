@@ -58,7 +58,7 @@ void addCoding(IndexRows& rows, const std::string& param, const json::Value& cod
 
 void tokens(IndexRows& rows, const std::string& param, const PathNode& n) {
   const json::Value& v = *n.value;
-  const std::string& t = n.type;
+  std::string_view t = n.type;
   if (v.isString()) {
     rows.tokens.push_back({param, "", key(v.text()), ""});
   } else if (v.isBool()) {
