@@ -97,6 +97,7 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& s
   for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features, conditionalDelete));
   rest.set("resource", std::move(resources));
   rest.set("interaction", interactions(features.systemInteractions));
+  rest.set("compartment", strings({"http://hl7.org/fhir/CompartmentDefinition/patient"}));
   Value restList = Value::array();
   restList.push(std::move(rest));
   cs.set("rest", std::move(restList));

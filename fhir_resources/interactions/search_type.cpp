@@ -41,8 +41,10 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, con
 
 }  // namespace
 
-FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type) {
+FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
+                                   const std::string& compartmentPatient) {
   ParsedSearch parsed = parseSearch(type, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
+  if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
   ResourceQuery& query = parsed.query;
   const Params& kept = parsed.kept;
   const int pageLimit = pageSize(parsed.count, ctx.settings);
@@ -59,7 +61,8 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
   const bool more = static_cast<int>(rows.size()) > pageLimit;
   if (more) rows.resize(pageLimit);
 
-  const std::string path = req.baseUrl + "/" + type;
+  const std::string path =
+      req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type;
   BundleWriter bundle("searchset", req.baseUrl);
   if (total) bundle.total(*total);
   Params selfParams = kept;

@@ -76,6 +76,10 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       resourceType(s[0]);
       methodNotAllowed(req);
     case 3:
+      if (s[0] == "Patient" && s[2] != "_history") {
+        if (m != "GET") methodNotAllowed(req);
+        return searchTypeInteraction(ctx, req, resourceType(s[2]), resourceId(s[1]));
+      }
       if (s[2] != "_history") break;
       if (m != "GET") methodNotAllowed(req);
       return historyInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));

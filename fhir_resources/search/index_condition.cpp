@@ -128,7 +128,7 @@ std::vector<std::string> splitSearchValues(const std::string& value) {
 IndexCondition indexCondition(const SearchParamDef& def, const std::string& modifier, const std::string& value,
                               const std::string& baseUrl) {
   IndexCondition c;
-  c.param = def.code;
+  c.params = {def.code};
   const std::string& t = def.type;
   c.table = t == "token" ? Table::Token : t == "string" ? Table::String : t == "reference" ? Table::Reference : Table::Date;
   if (modifier == "missing") {

@@ -104,6 +104,17 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
   return s;
 }
 
+void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId) {
+  const std::string& type = search.query.type;
+  IndexCondition membership{IndexCondition::Table::Reference, {}, {}, false};
+  for (const auto& param : Definitions::get().patientCompartmentParams(type))
+    if (indexedParam(type, param) != nullptr) membership.params.push_back(param);
+  if (membership.params.empty())
+    throw FhirError(404, "not-found", type + " is not in the Patient compartment");
+  membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientId}});
+  search.query.conditions.push_back(std::move(membership));
+}
+
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit) {
   if (criteria.empty()) throw FhirError(400, "invalid", "conditional interactions need search criteria");

@@ -34,6 +34,11 @@ struct ParsedSearch {
 // With `strict`, an unsupported parameter is a 400 instead of being ignored.
 ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict);
 
+// Restricts a search to the Patient compartment of `patientId`: resources whose membership
+// parameters (from the CompartmentDefinition) reference that patient. 404 when `type` is not in
+// the compartment.
+void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId);
+
 // The resources matching conditional criteria (a query string), at most `limit`; 400 for
 // criteria that are empty or not all supported, since ignoring one would widen the match.
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,

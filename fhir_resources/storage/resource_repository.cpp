@@ -128,7 +128,9 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date"};
   for (const auto& c : query.conditions) {
     std::string sub = "SELECT x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                      " x WHERE x.resource_type = $1 AND x.param = " + param(c.param);
+                      " x WHERE x.resource_type = $1 AND x.param IN (";
+    for (size_t i = 0; i < c.params.size(); ++i) sub += (i ? ", " : "") + param(c.params[i]);
+    sub += ")";
     if (!c.anyOf.empty()) {
       std::string any;
       for (const auto& m : c.anyOf) {

@@ -32,8 +32,9 @@ struct InstantBound {
   int64_t valueHigh = 0;  // NotIn only: excluded range [value, valueHigh)
 };
 
-// One search parameter's condition on an index table: resources with an entry of `param` that
+// One search parameter's condition on an index table: resources with an entry of `params` that
 // matches any of `anyOf` (or, negated, with none; or, for :missing, with any entry at all).
+// Several params (a compartment's membership parameters) are alternatives.
 struct IndexMatch {
   std::string sql;                  // a predicate on alias x with ?-placeholders, e.g. "x.code = ?"
   std::vector<std::string> values;  // one per placeholder
@@ -41,7 +42,7 @@ struct IndexMatch {
 
 struct IndexCondition {
   enum class Table { Token, String, Reference, Date } table;
-  std::string param;
+  std::vector<std::string> params;
   std::vector<IndexMatch> anyOf;  // empty: any entry of the parameter
   bool negate = false;
 };

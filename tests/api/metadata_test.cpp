@@ -62,6 +62,7 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_TRUE(includes.count("Observation:patient"));
   std::set<std::string> revIncludes(observation["searchRevInclude"].begin(), observation["searchRevInclude"].end());
   EXPECT_TRUE(revIncludes.count("Provenance:target"));
+  EXPECT_EQ(rest["compartment"][0], "http://hl7.org/fhir/CompartmentDefinition/patient");
   std::set<std::string> system;
   for (const auto& i : rest["interaction"]) system.insert(i["code"]);
   EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));

@@ -233,3 +233,17 @@ TEST_F(SearchParams, TotalAndSummaryCount) {
   EXPECT_EQ(bundle("Observation?_id=bad!id&_total=accurate")["total"], 0);
   EXPECT_EQ(status("Observation?_total=maybe"), 400);
 }
+
+TEST_F(SearchParams, PatientCompartment) {
+  EXPECT_EQ(ids("Patient/ann/Observation"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Patient/bob/Observation?code=8867-4"), Ids{"o3"});
+  EXPECT_EQ(ids("Patient/nobody/Observation"), Ids{});
+  EXPECT_EQ(status("Patient/ann/Practitioner"), 404);
+  EXPECT_EQ(status("Patient/ann/NotAType"), 404);
+  EXPECT_EQ(c_.Post("/" + instance_ + "/fhir/Patient/ann/Observation", "{}", "application/fhir+json")->status, 405);
+  auto bundle = parseJson(c_.Get("/" + instance_ + "/fhir/Patient/ann/Observation?_count=1")->body);
+  bool selfOk = false;
+  for (const auto& l : bundle["link"])
+    if (l["relation"] == "next") selfOk = l["url"].get<std::string>().find("/Patient/ann/Observation?") != std::string::npos;
+  EXPECT_TRUE(selfOk);
+}
