@@ -50,9 +50,9 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
     sp.set("type", Value::string(def.type));
     params.push(std::move(sp));
   };
-  for (const auto& p : features.commonSearchParams)
+  for (const auto& name : features.commonSearchParams)
     for (const auto* def : fhir::Definitions::get().searchParams(type))
-      if (def->code == p.name) add(*def);
+      if (def->code == name) add(*def);
   for (const auto* def : fhir::indexedSearchParams(type)) add(*def);
   r.set("searchParam", std::move(params));
   Value includes = Value::array();

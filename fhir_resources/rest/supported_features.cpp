@@ -6,7 +6,7 @@ const SupportedFeatures& supportedFeatures() {
   static const SupportedFeatures features{
       {"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"},
       {"transaction", "batch", "history-system"},
-      {{"_id", "token"}, {"_lastUpdated", "date"}},
+      {"_id", "_lastUpdated"},
   };
   return features;
 }

@@ -7,15 +7,11 @@
 
 namespace flint::fhir {
 
-struct SupportedSearchParam {
-  std::string name;
-  std::string type;
-};
-
 struct SupportedFeatures {
   std::vector<std::string> typeInteractions;
   std::vector<std::string> systemInteractions;
-  std::vector<SupportedSearchParam> commonSearchParams;
+  // Searchable on every type beside the indexed parameters (columns of the resources table).
+  std::vector<std::string> commonSearchParams;
 };
 
 const SupportedFeatures& supportedFeatures();
