@@ -66,11 +66,12 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
   BundleWriter bundle("searchset", req.baseUrl);
   if (total) bundle.total(*total);
   Params selfParams = kept;
-  if (query.afterId) selfParams.emplace_back(kCursorParam, *query.afterId);
+  for (const auto& [name, value] : req.params)
+    if (name == kCursorParam) selfParams.emplace_back(name, value);
   bundle.link("self", selfParams.empty() ? path : path + "?" + encodeQuery(selfParams));
   if (more) {
     Params next = kept;
-    next.emplace_back(kCursorParam, rows.back().id);
+    next.emplace_back(kCursorParam, encodeCursor(rows.back(), query.sort.has_value()));
     bundle.link("next", path + "?" + encodeQuery(next));
   }
   for (const auto& row : rows) bundle.matchEntry(row);

@@ -59,12 +59,43 @@ std::vector<Inclusion> parseInclusion(const std::string& name, const std::string
   return out;
 }
 
+// _sort: one key, "-" for descending; _lastUpdated or any indexed token, string, reference or date parameter.
+SortKey parseSort(const std::string& type, const std::string& value) {
+  if (value.find(',') != std::string::npos)
+    throw FhirError(400, "not-supported", "only one _sort key is supported", "_sort");
+  const bool descending = !value.empty() && value[0] == '-';
+  const std::string key = descending ? value.substr(1) : value;
+  if (key == "_lastUpdated") return {SortKey::Source::LastUpdated, key, descending};
+  const SearchParamDef* def = indexedParam(type, key);
+  if (def == nullptr || key.find(':') != std::string::npos)
+    throw FhirError(400, "not-supported", "cannot sort " + type + " by '" + key + "'", "_sort");
+  auto source = def->type == "date"     ? SortKey::Source::Date
+                : def->type == "string" ? SortKey::Source::String
+                : def->type == "token"  ? SortKey::Source::Token
+                                        : SortKey::Source::Reference;
+  return {source, key, descending};
+}
+
+Cursor decodeCursor(const std::string& text, bool sorted) {
+  auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
+  if (!sorted) {
+    if (!isValidId(text)) throw bad();
+    return {std::nullopt, text};
+  }
+  if (text.size() < 3 || text[1] != '~' || (text[0] != 'v' && text[0] != 'n')) throw bad();
+  if (text[0] == 'n') return {std::nullopt, text.substr(2)};
+  size_t sep = text.find('~', 2);
+  if (sep == std::string::npos) throw bad();
+  return {text.substr(sep + 1), text.substr(2, sep - 2)};
+}
+
 }  // namespace
 
 ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict) {
   ParsedSearch s;
   s.query.type = type;
   bool firstIdParam = true;
+  std::optional<std::string> cursor;
   for (const auto& [name, value] : params) {
     if (name == "_id") {
       restrictIds(s.query, value, firstIdParam);
@@ -76,8 +107,10 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
     } else if (name == "_count") {
       s.count = value;
     } else if (name == kCursorParam) {
-      s.query.afterId = value;
+      cursor = value;
       continue;
+    } else if (name == "_sort") {
+      s.query.sort = parseSort(type, value);
     } else if (isFormatParam(name)) {
     } else if (name == "_total") {
       if (value != "none" && value != "estimate" && value != "accurate")
@@ -101,7 +134,13 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
     }
     s.kept.emplace_back(name, value);
   }
+  if (cursor) s.query.after = decodeCursor(*cursor, s.query.sort.has_value());
   return s;
+}
+
+std::string encodeCursor(const ResourceRow& last, bool sorted) {
+  if (!sorted) return last.id;
+  return last.sortValue ? "v~" + last.id + "~" + *last.sortValue : "n~" + last.id;
 }
 
 void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId) {

@@ -77,17 +77,66 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<std::string> params;
-  std::string sql = expand(
-      "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r",
-      quotedSchema_);
-  sql += whereClause(query, params);
+  const std::string where = whereClause(query, params);
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
   };
-  if (query.afterId) sql += " AND r.id > " + param(*query.afterId);
-  sql += " ORDER BY r.id LIMIT " + std::to_string(query.limit);
-  return rows(sql, params, false);
+  // The sort value of each candidate: a column, or the lowest/highest of its index entries.
+  std::string key = "NULL::text";
+  bool numeric = false;
+  if (query.sort) {
+    const SortKey& k = *query.sort;
+    const char* agg = k.descending ? "max" : "min";
+    switch (k.source) {
+      case SortKey::Source::LastUpdated: key = "r.last_updated"; numeric = true; break;
+      case SortKey::Source::Date:
+        key = std::string("(SELECT ") + agg + (k.descending ? "(x.high)" : "(x.low)") + " FROM " + quotedSchema_ +
+              ".search_date x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " +
+              param(k.param) + ")";
+        numeric = true;
+        break;
+      case SortKey::Source::Token:
+      case SortKey::Source::String:
+      case SortKey::Source::Reference: {
+        const char* table = k.source == SortKey::Source::Token ? "search_token" : k.source == SortKey::Source::String ? "search_string" : "search_reference";
+        const char* column = k.source == SortKey::Source::Token ? "x.code" : k.source == SortKey::Source::String ? "x.value_norm" : "x.target_id";
+        key = std::string("(SELECT ") + agg + "(" + column + ") FROM " + quotedSchema_ + "." + table +
+              " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " + param(k.param) + ")";
+        break;
+      }
+    }
+  }
+  std::string sql =
+      "SELECT * FROM (SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, " + key +
+      (numeric ? "::text" : "") + " AS sort_text, " + key + " AS sort_key FROM " + quotedSchema_ + ".resources r" +
+      where + ") s";
+  const bool descending = query.sort && query.sort->descending;
+  if (query.after) {
+    const std::string id = param(query.after->id);
+    if (!query.sort) {
+      sql += " WHERE s.id > " + id;
+    } else if (!query.after->sortValue) {
+      sql += " WHERE s.sort_key IS NULL AND s.id > " + id;
+    } else {
+      std::string value = param(*query.after->sortValue) + (numeric ? "::bigint" : "");
+      sql += " WHERE (s.sort_key " + std::string(descending ? "<" : ">") + " " + value + " OR (s.sort_key = " + value +
+             " AND s.id > " + id + ") OR s.sort_key IS NULL)";
+    }
+  }
+  sql += query.sort ? std::string(" ORDER BY s.sort_key ") + (descending ? "DESC" : "ASC") + " NULLS LAST, s.id"
+                    : std::string(" ORDER BY s.id");
+  sql += " LIMIT " + std::to_string(query.limit);
+  auto r = read([&](pqxx::transaction_base& tx) {
+    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  });
+  std::vector<ResourceRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    out.push_back(rowFrom(row, false));
+    if (!row[6].is_null()) out.back().sortValue = row[6].as<std::string>();
+  }
+  return out;
 }
 
 int64_t ResourceRepository::count(const ResourceQuery& query) {

@@ -23,6 +23,7 @@ struct ResourceRow {
   bool deleted = false;
   std::string method;       // history only: POST, PUT or DELETE
   std::string content;      // the resource's JSON text; empty when deleted
+  std::optional<std::string> sortValue;  // search results: the value the query sorted by
 };
 
 // A half-open range condition on last_updated, as a search prefix reduces to.
@@ -47,12 +48,27 @@ struct IndexCondition {
   bool negate = false;
 };
 
+// Orders results by one search parameter (a resource's lowest value ascending, highest
+// descending; resources without a value last), then by id.
+struct SortKey {
+  enum class Source { LastUpdated, Token, String, Reference, Date } source;
+  std::string param;
+  bool descending = false;
+};
+
+// Where the previous page ended: its last resource's sort value (none when it had no value) and id.
+struct Cursor {
+  std::optional<std::string> sortValue;
+  std::string id;
+};
+
 struct ResourceQuery {
   std::string type;
   std::vector<std::string> ids;  // empty: any id
   std::vector<InstantBound> lastUpdated;
   std::vector<IndexCondition> conditions;
-  std::optional<std::string> afterId;  // keyset cursor
+  std::optional<SortKey> sort;         // none: by id
+  std::optional<Cursor> after;         // keyset cursor
   int limit = 20;
 };
 

@@ -247,3 +247,39 @@ TEST_F(SearchParams, PatientCompartment) {
     if (l["relation"] == "next") selfOk = l["url"].get<std::string>().find("/Patient/ann/Observation?") != std::string::npos;
   EXPECT_TRUE(selfOk);
 }
+
+TEST_F(SearchParams, SortWithKeysetPaging) {
+  auto c = client();
+  // Every page of one, following next links, in order.
+  auto walk = [&](const std::string& query) {
+    std::vector<std::string> order;
+    std::string url = query + "&_count=1";
+    for (int guard = 0; !url.empty() && guard < 20; ++guard) {
+      auto res = c.Get("/" + instance_ + "/fhir/" + url);
+      EXPECT_EQ(res->status, 200) << url << ": " << res->body;
+      auto bundle = parseJson(res->body);
+      for (const auto& e : bundle.value("entry", json::array())) order.push_back(e["resource"]["id"]);
+      url.clear();
+      for (const auto& l : bundle["link"])
+        if (l["relation"] == "next") {
+          std::string next = l["url"];
+          url = next.substr(next.find("/fhir/") + 6);
+        }
+    }
+    return order;
+  };
+  using Order = std::vector<std::string>;
+  EXPECT_EQ(walk("Observation?_sort=date"), (Order{"o3", "o4", "o1", "o2"}));
+  EXPECT_EQ(walk("Observation?_sort=-date"), (Order{"o2", "o4", "o1", "o3"}));
+  // Patients without a birth date come last either way; ties fall back to id order.
+  EXPECT_EQ(walk("Patient?_sort=birthdate&_id=ann,bob,cy"), (Order{"bob", "ann", "cy"}));
+  EXPECT_EQ(walk("Patient?_sort=-birthdate&_id=ann,bob,cy"), (Order{"ann", "bob", "cy"}));
+  EXPECT_EQ(walk("Patient?_sort=family&_id=ann,bob,cy"), (Order{"ann", "bob", "cy"}));
+  EXPECT_EQ(walk("Patient?_sort=-family&_id=ann,bob,cy"), (Order{"cy", "bob", "ann"}));
+  EXPECT_EQ(walk("Observation?_sort=code&status=final"), (Order{"o2", "o1", "o3"}));
+  auto byUpdate = walk("Observation?_sort=-_lastUpdated");
+  EXPECT_EQ(byUpdate.size(), 4u);
+  EXPECT_EQ(status("Observation?_sort=date,code"), 400);
+  EXPECT_EQ(status("Observation?_sort=nonsense"), 400);
+  EXPECT_EQ(status("Observation?_sort=date&_cursor=garbage"), 400);
+}
