@@ -33,6 +33,7 @@ Definitions::Definitions() {
       el.bindingStrength = e[5];
       el.valueSet = e[6];
       el.targetTypes = e[7].get<std::vector<std::string>>();
+      el.isSummary = e[8];
       def.elements.push_back(std::move(el));
     }
     if (def.kind == "resource" && !def.isAbstract) resourceTypes_.push_back(def.name);

@@ -19,6 +19,7 @@ struct ElementDef {
   std::string bindingStrength;
   std::string valueSet;
   std::vector<std::string> targetTypes;  // for Reference elements
+  bool isSummary = false;                // part of the _summary=true view
 };
 
 struct TypeDef {

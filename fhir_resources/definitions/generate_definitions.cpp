@@ -50,7 +50,7 @@ json compactType(const json& sd) {
     json binding = el.value("binding", json::object());
     json row = json::array({path, el.value("min", 0), max == "*" ? -1 : std::stoi(max), types,
                             el.value("contentReference", ""), binding.value("strength", ""),
-                            binding.value("valueSet", ""), targets});
+                            binding.value("valueSet", ""), targets, el.value("isSummary", false)});
     elements.push_back(row);
   }
   std::string base = sd.value("baseDefinition", "");

@@ -74,7 +74,10 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
     next.emplace_back(kCursorParam, encodeCursor(rows.back(), query.sort.has_value()));
     bundle.link("next", path + "?" + encodeQuery(next));
   }
-  for (const auto& row : rows) bundle.matchEntry(row);
+  for (auto& row : rows) {
+    if (parsed.filter) row.content = applyElementFilter(row.content, *parsed.filter);
+    bundle.matchEntry(row);
+  }
   for (const auto& row : included(ctx, type, parsed.inclusions, rows)) bundle.matchEntry(row, "include");
   if (!parsed.ignored.empty()) {
     std::string names;

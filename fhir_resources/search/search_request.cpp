@@ -120,6 +120,8 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
     } else if (name == "_summary" && value == "count") {
       s.total = true;
       s.countOnly = true;
+    } else if (name == "_summary" || name == "_elements") {
+      s.filter = summaryFilter(name, value);
     } else if (name == "_include" || name == "_revinclude") {
       auto more = parseInclusion(name, value, type);
       s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());

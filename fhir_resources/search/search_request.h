@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fhir_resources/rest/fhir_request.h"
+#include "fhir_resources/search/summary_filter.h"
 #include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::fhir {
@@ -29,6 +30,7 @@ struct ParsedSearch {
   std::vector<Inclusion> inclusions;
   bool total = false;      // _total=accurate, or _summary=count: compute Bundle.total
   bool countOnly = false;  // _summary=count: the total and no entries
+  std::optional<ElementFilter> filter;  // _summary=true|text|data, _elements
 };
 
 // With `strict`, an unsupported parameter is a 400 instead of being ignored.

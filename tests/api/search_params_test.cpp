@@ -283,3 +283,38 @@ TEST_F(SearchParams, SortWithKeysetPaging) {
   EXPECT_EQ(status("Observation?_sort=nonsense"), 400);
   EXPECT_EQ(status("Observation?_sort=date&_cursor=garbage"), 400);
 }
+
+TEST_F(SearchParams, SummaryAndElements) {
+  auto c = client();
+  auto first = [&](const std::string& q) {
+    auto res = c.Get("/" + instance_ + "/fhir/" + q);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return parseJson(res->body)["entry"][0]["resource"];
+  };
+  auto isSubsetted = [](const json& r) {
+    for (const auto& t : r["meta"].value("tag", json::array()))
+      if (t["code"] == "SUBSETTED") return true;
+    return false;
+  };
+  auto elements = first("Patient?_id=ann&_elements=gender,birthDate");
+  EXPECT_EQ(elements["gender"], "female");
+  EXPECT_EQ(elements["birthDate"], "1980-05-17");
+  EXPECT_FALSE(elements.contains("name"));
+  EXPECT_EQ(elements["id"], "ann");
+  EXPECT_TRUE(isSubsetted(elements));
+  auto obs = first("Observation?_id=o1&_elements=effective");
+  EXPECT_TRUE(obs.contains("effectiveDateTime"));
+  EXPECT_TRUE(obs.contains("status"));  // required elements stay
+  EXPECT_FALSE(obs.contains("category"));
+  auto summary = first("Observation?_id=o1&_summary=true");
+  EXPECT_TRUE(summary.contains("code"));  // a summary element
+  EXPECT_TRUE(summary.contains("subject"));
+  EXPECT_FALSE(summary.contains("category"));  // not one
+  EXPECT_TRUE(isSubsetted(summary));
+  auto data = first("Patient?_id=ann&_summary=data");
+  EXPECT_EQ(data["name"][0]["family"], "Müller");
+  EXPECT_FALSE(isSubsetted(data));
+  auto full = first("Patient?_id=ann&_summary=false");
+  EXPECT_FALSE(isSubsetted(full));
+  EXPECT_EQ(status("Patient?_summary=maybe"), 400);
+}
