@@ -27,6 +27,9 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# ccache keys on paths relative to the project, so a fresh clone elsewhere reuses earlier builds.
+export CCACHE_BASEDIR="$FLINT_ROOT"
+
 # build_flint DIR [cmake options...]: a Release build of Flint in DIR (only the flint binary when
 # FLINT_BUILD_TARGET=flint).
 build_flint() {
