@@ -189,10 +189,14 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
   Value bundle = resourceBody(req);
   // Entries are checked one by one as they are processed, so that in a batch one bad entry
   // fails only itself; the Bundle around them is validated here.
-  Value shell = bundle;
-  shell.erase("entry");
-  validateResource(shell, "Bundle");
-  const Value* list = bundle.find("entry");
+  Value entryList;
+  const bool hasEntries = bundle.find("entry") != nullptr;
+  if (hasEntries) {
+    entryList = std::move(*bundle.find("entry"));
+    bundle.erase("entry");
+  }
+  validateResource(bundle, "Bundle");
+  Value* list = hasEntries ? &entryList : nullptr;
   if (list != nullptr && !list->isArray()) throw FhirError(400, "structure", "entry must be an array", "Bundle.entry");
   const std::string type = bundle.stringAt("type").value_or("");
   if (type != "batch" && type != "transaction")
@@ -204,10 +208,10 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
   std::vector<std::optional<FhirError>> setupErrors;
   if (list != nullptr) {
     for (size_t i = 0; i < list->items().size(); ++i) {
-      const Value& item = list->items()[i];
+      Value& item = list->items()[i];
       const std::string where = "Bundle.entry[" + std::to_string(i) + "]";
       Entry e{i, {}, item.stringAt("fullUrl").value_or(""), Value()};
-      if (const Value* r = item.find("resource")) e.resource = *r;
+      if (Value* r = item.find("resource")) e.resource = std::move(*r);
       try {
         if (!item.isObject()) throw FhirError(400, "structure", where + " must be an object");
         const Value* request = item.find("request");
