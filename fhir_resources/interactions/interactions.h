@@ -17,6 +17,8 @@ FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const s
 // History of one resource (type and id), of a type (id empty) or of the whole instance (both empty).
 FhirResponse historyInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                 const std::string& id);
+// search-system: GET [base]?_type=A,B&... over several types.
+FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req);
 // Conditional interactions: the criteria are If-None-Exist (create) or the query string.
 FhirResponse conditionalCreateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 FhirResponse conditionalUpdateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);

@@ -4,7 +4,11 @@
 // rather than silently widening the result.
 #include <set>
 
+#include <algorithm>
+
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/interactions/interactions.h"
+#include "fhir_resources/search/index_condition.h"
 #include "fhir_resources/rest/bundle_writer.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/request_headers.h"
@@ -39,12 +43,9 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, con
   return out;
 }
 
-}  // namespace
-
-FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
-                                   const std::string& compartmentPatient) {
-  ParsedSearch parsed = parseSearch(type, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
-  if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
+// A searchset Bundle for `parsed`, whose links continue at `path`.
+FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSearch& parsed, const std::string& path) {
+  const std::string& type = parsed.query.types.front();
   ResourceQuery& query = parsed.query;
   const Params& kept = parsed.kept;
   const int pageLimit = pageSize(parsed.count, ctx.settings);
@@ -61,8 +62,6 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
   const bool more = static_cast<int>(rows.size()) > pageLimit;
   if (more) rows.resize(pageLimit);
 
-  const std::string path =
-      req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type;
   BundleWriter bundle("searchset", req.baseUrl);
   if (total) bundle.total(*total);
   Params selfParams = kept;
@@ -88,6 +87,38 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
   FhirResponse response;
   response.body = bundle.finish();
   return response;
+}
+
+}  // namespace
+
+FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
+                                   const std::string& compartmentPatient) {
+  ParsedSearch parsed = parseSearch({type}, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
+  if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
+  return searchResponse(ctx, req, parsed,
+                        req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type);
+}
+
+FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
+  std::vector<std::string> types;
+  Params rest;
+  for (const auto& [name, value] : req.params) {
+    if (name != "_type") {
+      rest.emplace_back(name, value);
+      continue;
+    }
+    for (const auto& t : splitSearchValues(value)) {
+      if (!Definitions::get().isResourceType(t)) throw FhirError(400, "invalid", "'" + t + "' is not a resource type", "_type");
+      if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+    }
+  }
+  if (types.empty()) throw FhirError(400, "invalid", "a search at the base needs _type (e.g. _type=Patient,Practitioner)", "_type");
+  std::sort(types.begin(), types.end());
+  ParsedSearch parsed = parseSearch(types, rest, req.baseUrl, parsePrefer(req.prefer).strictHandling);
+  std::string typeList;
+  for (const auto& t : types) typeList += (typeList.empty() ? "" : ",") + t;
+  parsed.kept.insert(parsed.kept.begin(), {"_type", typeList});
+  return searchResponse(ctx, req, parsed, req.baseUrl);
 }
 
 }  // namespace flint::fhir

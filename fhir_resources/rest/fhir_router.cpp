@@ -46,6 +46,7 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   switch (s.size()) {
     case 0:
       if (m == "POST") return bundleInteraction(ctx, req);
+      if (m == "GET") return systemSearchInteraction(ctx, req);
       methodNotAllowed(req);
     case 1:
       if (s[0] == "_history") {

@@ -5,7 +5,7 @@ namespace flint::fhir {
 const SupportedFeatures& supportedFeatures() {
   static const SupportedFeatures features{
       {"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"},
-      {"transaction", "batch", "history-system"},
+      {"transaction", "batch", "search-system", "history-system"},
       {"_id", "_lastUpdated"},
   };
   return features;

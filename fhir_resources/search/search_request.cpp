@@ -21,6 +21,17 @@ const SearchParamDef* indexedParam(const std::string& type, const std::string& n
   return nullptr;
 }
 
+// A parameter a search over several types can use: indexed, of one kind, on every one of them.
+const SearchParamDef* commonIndexedParam(const std::vector<std::string>& types, const std::string& name) {
+  const SearchParamDef* first = indexedParam(types.front(), name);
+  if (first == nullptr) return nullptr;
+  for (const auto& t : types) {
+    const SearchParamDef* def = indexedParam(t, name);
+    if (def == nullptr || def->type != first->type) return nullptr;
+  }
+  return first;
+}
+
 // Repeated _id parameters AND together: only ids named by every one of them can match.
 void restrictIds(ResourceQuery& query, const std::string& value, bool first) {
   auto ids = splitSearchValues(value);
@@ -76,24 +87,32 @@ SortKey parseSort(const std::string& type, const std::string& value) {
   return {source, key, descending};
 }
 
+// Cursors: "Type/id" after an unsorted page; "v~Type/id~value" or "n~Type/id" after a sorted one.
 Cursor decodeCursor(const std::string& text, bool sorted) {
   auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
-  if (!sorted) {
-    if (!isValidId(text)) throw bad();
-    return {std::nullopt, text};
-  }
+  auto position = [&](const std::string& typeAndId, std::optional<std::string> value) {
+    size_t slash = typeAndId.find('/');
+    if (slash == std::string::npos) throw bad();
+    Cursor c{std::move(value), typeAndId.substr(0, slash), typeAndId.substr(slash + 1)};
+    if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
+    return c;
+  };
+  if (!sorted) return position(text, std::nullopt);
   if (text.size() < 3 || text[1] != '~' || (text[0] != 'v' && text[0] != 'n')) throw bad();
-  if (text[0] == 'n') return {std::nullopt, text.substr(2)};
+  if (text[0] == 'n') return position(text.substr(2), std::nullopt);
   size_t sep = text.find('~', 2);
   if (sep == std::string::npos) throw bad();
-  return {text.substr(sep + 1), text.substr(2, sep - 2)};
+  return position(text.substr(2, sep - 2), text.substr(sep + 1));
 }
 
 }  // namespace
 
-ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict) {
+ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& params, const std::string& baseUrl,
+                         bool strict) {
   ParsedSearch s;
-  s.query.type = type;
+  s.query.types = types;
+  const std::string& type = types.front();
+  const bool system = types.size() > 1;
   bool firstIdParam = true;
   std::optional<std::string> cursor;
   for (const auto& [name, value] : params) {
@@ -110,6 +129,7 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
       cursor = value;
       continue;
     } else if (name == "_sort") {
+      if (system) throw FhirError(400, "not-supported", "_sort is not supported across several types", name);
       s.query.sort = parseSort(type, value);
     } else if (isFormatParam(name)) {
     } else if (name == "_total") {
@@ -123,9 +143,10 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
     } else if (name == "_summary" || name == "_elements") {
       s.filter = summaryFilter(name, value);
     } else if (name == "_include" || name == "_revinclude") {
+      if (system) throw FhirError(400, "not-supported", name + " is not supported across several types", name);
       auto more = parseInclusion(name, value, type);
       s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());
-    } else if (const SearchParamDef* def = indexedParam(type, name)) {
+    } else if (const SearchParamDef* def = commonIndexedParam(types, name)) {
       size_t colon = name.find(':');
       s.query.conditions.push_back(
           indexCondition(*def, colon == std::string::npos ? "" : name.substr(colon + 1), value, baseUrl));
@@ -141,12 +162,13 @@ ParsedSearch parseSearch(const std::string& type, const Params& params, const st
 }
 
 std::string encodeCursor(const ResourceRow& last, bool sorted) {
-  if (!sorted) return last.id;
-  return last.sortValue ? "v~" + last.id + "~" + *last.sortValue : "n~" + last.id;
+  const std::string position = last.type + "/" + last.id;
+  if (!sorted) return position;
+  return last.sortValue ? "v~" + position + "~" + *last.sortValue : "n~" + position;
 }
 
 void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId) {
-  const std::string& type = search.query.type;
+  const std::string& type = search.query.types.front();
   IndexCondition membership{IndexCondition::Table::Reference, {}, {}, false};
   for (const auto& param : Definitions::get().patientCompartmentParams(type))
     if (indexedParam(type, param) != nullptr) membership.params.push_back(param);
@@ -159,7 +181,7 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit) {
   if (criteria.empty()) throw FhirError(400, "invalid", "conditional interactions need search criteria");
-  ParsedSearch s = parseSearch(type, criteria, baseUrl, true);
+  ParsedSearch s = parseSearch({type}, criteria, baseUrl, true);
   if (s.nothingCanMatch) return {};
   s.query.limit = limit;
   ResourceRepository repo(ctx.session, ctx.instance);

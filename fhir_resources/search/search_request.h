@@ -33,8 +33,10 @@ struct ParsedSearch {
   std::optional<ElementFilter> filter;  // _summary=true|text|data, _elements
 };
 
-// With `strict`, an unsupported parameter is a 400 instead of being ignored.
-ParsedSearch parseSearch(const std::string& type, const Params& params, const std::string& baseUrl, bool strict);
+// With `strict`, an unsupported parameter is a 400 instead of being ignored. Several `types`
+// make a system search, which takes only parameters indexed on all of them.
+ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& params, const std::string& baseUrl,
+                         bool strict);
 
 // Restricts a search to the Patient compartment of `patientId`: resources whose membership
 // parameters (from the CompartmentDefinition) reference that patient. 404 when `type` is not in

@@ -113,19 +113,21 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
       where + ") s";
   const bool descending = query.sort && query.sort->descending;
   if (query.after) {
-    const std::string id = param(query.after->id);
+    const std::string position = "(s.resource_type, s.id) > (" + param(query.after->type) + ", " +
+                                 param(query.after->id) + ")";
     if (!query.sort) {
-      sql += " WHERE s.id > " + id;
+      sql += " WHERE " + position;
     } else if (!query.after->sortValue) {
-      sql += " WHERE s.sort_key IS NULL AND s.id > " + id;
+      sql += " WHERE s.sort_key IS NULL AND " + position;
     } else {
       std::string value = param(*query.after->sortValue) + (numeric ? "::bigint" : "");
       sql += " WHERE (s.sort_key " + std::string(descending ? "<" : ">") + " " + value + " OR (s.sort_key = " + value +
-             " AND s.id > " + id + ") OR s.sort_key IS NULL)";
+             " AND " + position + ") OR s.sort_key IS NULL)";
     }
   }
-  sql += query.sort ? std::string(" ORDER BY s.sort_key ") + (descending ? "DESC" : "ASC") + " NULLS LAST, s.id"
-                    : std::string(" ORDER BY s.id");
+  sql += query.sort ? std::string(" ORDER BY s.sort_key ") + (descending ? "DESC" : "ASC") +
+                          " NULLS LAST, s.resource_type, s.id"
+                    : std::string(" ORDER BY s.resource_type, s.id");
   sql += " LIMIT " + std::to_string(query.limit);
   auto r = read([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
@@ -149,8 +151,8 @@ int64_t ResourceRepository::count(const ResourceQuery& query) {
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params) {
-  params.push_back(query.type);
-  std::string sql = " WHERE r.resource_type = $1 AND NOT r.deleted";
+  params.push_back(pgTextArray(query.types));
+  std::string sql = " WHERE r.resource_type = ANY($1::text[]) AND NOT r.deleted";
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
@@ -176,8 +178,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date"};
   for (const auto& c : query.conditions) {
-    std::string sub = "SELECT x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                      " x WHERE x.resource_type = $1 AND x.param IN (";
+    std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
+                      " x WHERE x.resource_type = ANY($1::text[]) AND x.param IN (";
     for (size_t i = 0; i < c.params.size(); ++i) sub += (i ? ", " : "") + param(c.params[i]);
     sub += ")";
     if (!c.anyOf.empty()) {
@@ -193,7 +195,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
       }
       sub += " AND (" + any + ")";
     }
-    sql += std::string(c.negate ? " AND r.id NOT IN (" : " AND r.id IN (") + sub + ")";
+    sql += std::string(c.negate ? " AND (r.resource_type, r.id) NOT IN (" : " AND (r.resource_type, r.id) IN (") +
+           sub + ")";
   }
   return sql;
 }

@@ -56,14 +56,16 @@ struct SortKey {
   bool descending = false;
 };
 
-// Where the previous page ended: its last resource's sort value (none when it had no value) and id.
+// Where the previous page ended: its last resource's sort value (none when it had no value),
+// type and id.
 struct Cursor {
   std::optional<std::string> sortValue;
+  std::string type;
   std::string id;
 };
 
 struct ResourceQuery {
-  std::string type;
+  std::vector<std::string> types;  // one for a type search; several for a system search
   std::vector<std::string> ids;  // empty: any id
   std::vector<InstantBound> lastUpdated;
   std::vector<IndexCondition> conditions;

@@ -65,7 +65,7 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_EQ(rest["compartment"][0], "http://hl7.org/fhir/CompartmentDefinition/patient");
   std::set<std::string> system;
   for (const auto& i : rest["interaction"]) system.insert(i["code"]);
-  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "search-system", "history-system"}));
 }
 
 TEST(Metadata, IsPublicAndPerInstance) {

@@ -318,3 +318,36 @@ TEST_F(SearchParams, SummaryAndElements) {
   EXPECT_FALSE(isSubsetted(full));
   EXPECT_EQ(status("Patient?_summary=maybe"), 400);
 }
+
+TEST_F(SearchParams, SystemSearchAcrossTypes) {
+  auto c = client();
+  auto typed = [&](const std::string& q) {
+    std::set<std::string> out;
+    std::string url = q;
+    for (int guard = 0; !url.empty() && guard < 20; ++guard) {
+      auto res = c.Get("/" + instance_ + "/fhir" + url);
+      EXPECT_EQ(res->status, 200) << url << ": " << res->body;
+      auto bundle = parseJson(res->body);
+      for (const auto& e : bundle.value("entry", json::array()))
+        if (e["search"]["mode"] == "match")
+          out.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+      url.clear();
+      for (const auto& l : bundle["link"])
+        if (l["relation"] == "next") {
+          std::string next = l["url"];
+          url = next.substr(next.find("/fhir") + 5);
+        }
+    }
+    return out;
+  };
+  EXPECT_EQ(typed("?_type=Patient,Practitioner&_id=ann,bob"), (Ids{"Patient/ann", "Patient/bob"}));
+  // Paged two at a time across both types.
+  auto both = typed("?_type=Observation,Patient&_count=2");
+  EXPECT_TRUE(both.count("Patient/ann") && both.count("Observation/o1") && both.count("Observation/o4"));
+  EXPECT_EQ(typed("?_type=Observation,Condition&patient=ann"), (Ids{"Observation/o1", "Observation/o2"}));
+  EXPECT_EQ(status("?_type=Patient,Nope"), 400);
+  EXPECT_EQ(status("?gender=female"), 400);
+  EXPECT_EQ(status("?_type=Patient,Observation&_sort=_lastUpdated"), 400);
+  EXPECT_EQ(c.Get("/" + instance_ + "/fhir?_type=Patient,Observation&gender=female", {{"Prefer", "handling=strict"}})->status,
+            400);
+}
