@@ -97,6 +97,18 @@ CREATE TABLE search_date (
 CREATE INDEX search_date_range ON search_date (resource_type, param, low, high, id);
 CREATE INDEX search_date_resource ON search_date (resource_type, id);
 )SQL"},
+      {3, "number and quantity index", R"SQL(
+CREATE TABLE search_number (
+  resource_type text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  param text COLLATE "C" NOT NULL,
+  value numeric NOT NULL,
+  system text COLLATE "C",
+  code text COLLATE "C"
+);
+CREATE INDEX search_number_value ON search_number (resource_type, param, value, id);
+CREATE INDEX search_number_resource ON search_number (resource_type, id);
+)SQL"},
   };
   return migrations;
 }

@@ -112,6 +112,73 @@ IndexMatch dateMatch(const SearchParamDef& def, const std::string& raw) {
   throw FhirError(400, "invalid", "unknown date prefix '" + prefix + "'", def.code);
 }
 
+bool isDecimal(const std::string& s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t exp = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp;
+    if (exp == 0) return false;
+  }
+  return i == s.size() && s.size() <= 40;
+}
+
+// A number with a prefix; `eq` (and `ne`) honour the value's implicit precision: 0.8 means
+// [0.75, 0.85) (R4 search 3.1.1.4.1).
+IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::string& rest) {
+  std::string prefix = "eq", text = raw;
+  if (raw.size() >= 2 && std::isalpha(static_cast<unsigned char>(raw[0])) && std::isalpha(static_cast<unsigned char>(raw[1]))) {
+    prefix = raw.substr(0, 2);
+    text = raw.substr(2);
+  }
+  auto bar = text.find('|');
+  rest = bar == std::string::npos ? "" : text.substr(bar);
+  text = text.substr(0, bar);
+  if (!isDecimal(text)) throw FhirError(400, "invalid", "'" + raw + "' is not a number", def.code);
+  std::string half = "0";
+  if (text.find_first_of("eE") == std::string::npos) {
+    size_t dot = text.find('.');
+    size_t decimals = dot == std::string::npos ? 0 : text.size() - dot - 1;
+    half = "0." + std::string(decimals, '0') + "5";
+  }
+  if (prefix == "eq") return {"x.value >= ?::numeric - ?::numeric AND x.value < ?::numeric + ?::numeric", {text, half, text, half}};
+  if (prefix == "ne") return {"NOT (x.value >= ?::numeric - ?::numeric AND x.value < ?::numeric + ?::numeric)", {text, half, text, half}};
+  if (prefix == "gt" || prefix == "sa") return {"x.value > ?::numeric", {text}};
+  if (prefix == "lt" || prefix == "eb") return {"x.value < ?::numeric", {text}};
+  if (prefix == "ge") return {"x.value >= ?::numeric", {text}};
+  if (prefix == "le") return {"x.value <= ?::numeric", {text}};
+  if (prefix == "ap") return {"x.value BETWEEN ?::numeric - abs(?::numeric) / 10 AND ?::numeric + abs(?::numeric) / 10", {text, text, text, text}};
+  throw FhirError(400, "invalid", "unknown prefix '" + prefix + "'", def.code);
+}
+
+IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
+  std::string rest;
+  IndexMatch m = numberMatch(def, raw, rest);
+  if (rest.empty()) return m;
+  // "|system|code" after the number; "||code" matches the code in any system.
+  size_t second = rest.find('|', 1);
+  if (second == std::string::npos) throw FhirError(400, "invalid", "'" + raw + "' is not number|system|code", def.code);
+  std::string system = unescape(rest.substr(1, second - 1)), code = unescape(rest.substr(second + 1));
+  if (!code.empty()) {
+    m.sql += " AND x.code = ?";
+    m.values.push_back(code);
+  }
+  if (!system.empty()) {
+    m.sql += " AND x.system = ?";
+    m.values.push_back(system);
+  }
+  return m;
+}
+
 }  // namespace
 
 std::vector<std::string> splitSearchValues(const std::string& value) {
@@ -130,7 +197,11 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
   IndexCondition c;
   c.params = {def.code};
   const std::string& t = def.type;
-  c.table = t == "token" ? Table::Token : t == "string" ? Table::String : t == "reference" ? Table::Reference : Table::Date;
+  c.table = t == "token"       ? Table::Token
+            : t == "string"    ? Table::String
+            : t == "reference" ? Table::Reference
+            : t == "date"      ? Table::Date
+                               : Table::Number;
   if (modifier == "missing") {
     if (value != "true" && value != "false")
       throw FhirError(400, "invalid", ":missing takes true or false", def.code);
@@ -149,9 +220,17 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
     } else if (t == "reference") {
       if (!modifier.empty() && !Definitions::get().isResourceType(modifier)) badModifier(def, modifier);
       c.anyOf.push_back(referenceMatch(def, raw, modifier, baseUrl));
-    } else {
+    } else if (t == "date") {
       if (!modifier.empty()) badModifier(def, modifier);
       c.anyOf.push_back(dateMatch(def, raw));
+    } else if (t == "quantity") {
+      if (!modifier.empty()) badModifier(def, modifier);
+      c.anyOf.push_back(quantityMatch(def, raw));
+    } else {
+      if (!modifier.empty()) badModifier(def, modifier);
+      std::string rest;
+      c.anyOf.push_back(numberMatch(def, raw, rest));
+      if (!rest.empty()) throw FhirError(400, "invalid", "'" + raw + "' is not a number", def.code);
     }
   }
   return c;

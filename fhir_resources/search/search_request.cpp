@@ -78,7 +78,7 @@ SortKey parseSort(const std::string& type, const std::string& value) {
   const std::string key = descending ? value.substr(1) : value;
   if (key == "_lastUpdated") return {SortKey::Source::LastUpdated, key, descending};
   const SearchParamDef* def = indexedParam(type, key);
-  if (def == nullptr || key.find(':') != std::string::npos)
+  if (def == nullptr || key.find(':') != std::string::npos || def->type == "number" || def->type == "quantity")
     throw FhirError(400, "not-supported", "cannot sort " + type + " by '" + key + "'", "_sort");
   auto source = def->type == "date"     ? SortKey::Source::Date
                 : def->type == "string" ? SortKey::Source::String

@@ -61,6 +61,10 @@ PgArrays::PgArrays(const IndexRows& index) {
   }
   dateLow = bigintArray(lows);
   dateHigh = bigintArray(highs);
+  numberParam = column(index.numbers, &NumberEntry::param);
+  numberValue = column(index.numbers, &NumberEntry::value);
+  numberSystem = column(index.numbers, &NumberEntry::system);
+  numberCode = column(index.numbers, &NumberEntry::code);
 }
 
 void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<ResourceRow>& rows,
@@ -90,6 +94,12 @@ void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<Reso
   for (size_t i = 0; i < rows.size(); ++i)
     for (const auto& d : index[i].dates) dates << std::make_tuple(rows[i].type, rows[i].id, d.param, d.low, d.high);
   dates.complete();
+  pqxx::stream_to numbers(tx, schema + ".search_number",
+                          std::vector<std::string>{"resource_type", "id", "param", "value", "system", "code"});
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (const auto& n : index[i].numbers)
+      numbers << std::make_tuple(rows[i].type, rows[i].id, n.param, n.value, nullable(n.system), nullable(n.code));
+  numbers.complete();
 }
 
 }  // namespace flint::fhir

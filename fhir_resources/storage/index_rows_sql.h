@@ -18,7 +18,7 @@ std::string pgTextArray(const std::vector<std::string>& values);
 struct PgArrays {
   explicit PgArrays(const IndexRows& index);
   std::string tokenParam, tokenSystem, tokenCode, tokenText, stringParam, stringNorm, stringValue, refParam, refType,
-      refId, refUrl, dateParam, dateLow, dateHigh;
+      refId, refUrl, dateParam, dateLow, dateHigh, numberParam, numberValue, numberSystem, numberCode;
 };
 
 // COPYs the index entries of new resources (`index[i]` belongs to `rows[i]`) into `schema`.

@@ -176,7 +176,7 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
         break;
     }
   }
-  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date"};
+  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
   for (const auto& c : query.conditions) {
     std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
                       " x WHERE x.resource_type = ANY($1::text[]) AND x.param IN (";
@@ -321,7 +321,8 @@ void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std
 
 void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
                                     const IndexRows& index, bool replace) {
-  if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty())
+  if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty() &&
+      index.numbers.empty())
     return;
   // Two statements rather than one with a flag: a new resource's plan never touches the deletes.
   static const std::string inserts =
@@ -332,19 +333,22 @@ void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::strin
       " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
       "  SELECT $1, $2, p, t, i, x FROM unnest($10::text[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
       " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
-      "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h))"
+      "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
+      " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param, value, system, code)"
+      "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c))"
       " SELECT 1";
   static const std::string newSql = "WITH" + inserts;
   static const std::string replaceSql =
       "WITH d1 AS (DELETE FROM {s}.search_token WHERE resource_type = $1 AND id = $2),"
       " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
       " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
-      " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2)," + inserts;
+      " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
+      " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2)," + inserts;
   const auto& name = replace ? statement("index_replace", replaceSql.c_str()) : statement("index_new", newSql.c_str());
   PgArrays a(index);
   tx.exec_prepared(name, type, id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
                    a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
-                   a.dateHigh);
+                   a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode);
 }
 
 namespace {

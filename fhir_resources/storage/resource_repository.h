@@ -42,7 +42,7 @@ struct IndexMatch {
 };
 
 struct IndexCondition {
-  enum class Table { Token, String, Reference, Date } table;
+  enum class Table { Token, String, Reference, Date, Number } table;
   std::vector<std::string> params;
   std::vector<IndexMatch> anyOf;  // empty: any entry of the parameter
   bool negate = false;

@@ -351,3 +351,32 @@ TEST_F(SearchParams, SystemSearchAcrossTypes) {
   EXPECT_EQ(c.Get("/" + instance_ + "/fhir?_type=Patient,Observation&gender=female", {{"Prefer", "handling=strict"}})->status,
             400);
 }
+
+TEST_F(SearchParams, NumberAndQuantity) {
+  auto c = client();
+  auto put = [&](const std::string& path, const std::string& body) {
+    auto res = c.Put("/" + instance_ + "/fhir/" + path, body, "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  put("Observation/q1", R"({"resourceType":"Observation","id":"q1","status":"final","code":{"text":"w"},"valueQuantity":{"value":72.5,"system":"http://unitsofmeasure.org","code":"kg"}})");
+  put("Observation/q2", R"({"resourceType":"Observation","id":"q2","status":"final","code":{"text":"w"},"valueQuantity":{"value":80,"system":"http://unitsofmeasure.org","code":"kg"}})");
+  put("Observation/q3", R"({"resourceType":"Observation","id":"q3","status":"final","code":{"text":"w"},"valueQuantity":{"value":72.5,"system":"http://unitsofmeasure.org","code":"[lb_av]"}})");
+  put("RiskAssessment/r1", R"({"resourceType":"RiskAssessment","id":"r1","status":"final","subject":{"reference":"Patient/ann"},"prediction":[{"probabilityDecimal":0.8}]})");
+  put("RiskAssessment/r2", R"({"resourceType":"RiskAssessment","id":"r2","status":"final","subject":{"reference":"Patient/ann"},"prediction":[{"probabilityDecimal":0.84}]})");
+  EXPECT_EQ(ids("Observation?value-quantity=72.5"), (Ids{"q1", "q3"}));
+  EXPECT_EQ(ids("Observation?value-quantity=72.5|http://unitsofmeasure.org|kg"), Ids{"q1"});
+  EXPECT_EQ(ids("Observation?value-quantity=72.5||[lb_av]"), Ids{"q3"});
+  EXPECT_EQ(ids("Observation?value-quantity=gt75"), Ids{"q2"});
+  EXPECT_EQ(ids("Observation?value-quantity=le72.5&code:text=w"), (Ids{"q1", "q3"}));
+  EXPECT_EQ(ids("Observation?value-quantity=80.0"), Ids{"q2"});
+  EXPECT_EQ(ids("Observation?value-quantity=ap85"), Ids{"q2"});  // within 10%: [76.5, 93.5]
+  EXPECT_EQ(ids("Observation?value-quantity=ap79"), (Ids{"q1", "q2", "q3"}));
+  // Implicit precision: 0.8 means [0.75, 0.85), 0.80 means [0.795, 0.805).
+  EXPECT_EQ(ids("RiskAssessment?probability=0.8"), (Ids{"r1", "r2"}));
+  EXPECT_EQ(ids("RiskAssessment?probability=0.80"), Ids{"r1"});
+  EXPECT_EQ(ids("RiskAssessment?probability=ne0.80"), Ids{"r2"});
+  EXPECT_EQ(status("Observation?value-quantity=abc"), 400);
+  EXPECT_EQ(status("Observation?value-quantity=5|kg"), 400);
+  EXPECT_EQ(status("RiskAssessment?probability=0.8|x|y"), 400);
+  EXPECT_EQ(status("Observation?_sort=value-quantity"), 400);
+}

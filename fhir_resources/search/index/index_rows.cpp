@@ -22,7 +22,9 @@ const std::vector<IndexedParam>& indexedParams(const std::string& type) {
     std::unordered_map<std::string, std::vector<IndexedParam>> out;
     for (const auto& t : Definitions::get().resourceTypes())
       for (const auto* p : Definitions::get().searchParams(t)) {
-        if (p->type != "token" && p->type != "string" && p->type != "reference" && p->type != "date") continue;
+        if (p->type != "token" && p->type != "string" && p->type != "reference" && p->type != "date" &&
+            p->type != "number" && p->type != "quantity")
+          continue;
         // _id and _lastUpdated live on the resources table itself.
         if (p->code == "_id" || p->code == "_lastUpdated" || p->expression.empty()) continue;
         if (auto compiled = PathExpression::compile(p->expression)) out[t].push_back({p, std::move(*compiled)});
@@ -127,6 +129,17 @@ void references(IndexRows& rows, const std::string& param, const PathNode& n) {
   rows.references.push_back({param, type, id, url});
 }
 
+void numbers(IndexRows& rows, const std::string& param, const PathNode& n) {
+  const json::Value& v = *n.value;
+  if (v.isNumber()) {
+    rows.numbers.push_back({param, v.text(), "", ""});
+  } else if (v.isObject()) {
+    const json::Value* value = v.find("value");
+    if (value != nullptr && value->isNumber())
+      rows.numbers.push_back({param, value->text(), key(str(v.find("system"))), key(str(v.find("code")))});
+  }
+}
+
 constexpr int64_t kMinInstant = std::numeric_limits<int64_t>::min() / 2;
 constexpr int64_t kMaxInstant = std::numeric_limits<int64_t>::max() / 2;
 
@@ -201,6 +214,7 @@ IndexRows extractIndexRows(const json::Value& resource) {
       else if (kind == "string") strings(rows, param, node);
       else if (kind == "reference") references(rows, param, node);
       else if (kind == "date") dates(rows, param, node);
+      else if (kind == "number" || kind == "quantity") numbers(rows, param, node);
     }
   }
   return rows;

@@ -36,11 +36,19 @@ struct DateEntry {
   int64_t high;  // exclusive
 };
 
+struct NumberEntry {
+  std::string param;
+  std::string value;   // the decimal as written
+  std::string system;  // quantities: the unit's system and code; empty for plain numbers
+  std::string code;
+};
+
 struct IndexRows {
   std::vector<TokenEntry> tokens;
   std::vector<StringEntry> strings;
   std::vector<ReferenceEntry> references;
   std::vector<DateEntry> dates;
+  std::vector<NumberEntry> numbers;
 };
 
 IndexRows extractIndexRows(const json::Value& resource);
