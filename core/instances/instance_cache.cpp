@@ -5,22 +5,22 @@
 
 namespace flint::instances {
 
-std::optional<Instance> InstanceCache::find(const std::string& name) {
+std::shared_ptr<const Instance> InstanceCache::find(const std::string& name) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(name);
     if (it != entries_.end() && now - it->second.loaded < ttl_) return it->second.instance;
   }
-  std::optional<Instance> found;
   // Names that cannot be instances never reach the database (nor fill the cache).
   try {
     validateName(name);
   } catch (const InstanceError&) {
-    return std::nullopt;
+    return nullptr;
   }
-  found = findInstance(db::Session::forThisThread(databaseUrl_).connection(), name);
-  if (found && found->disabled) found.reset();
+  std::shared_ptr<const Instance> found;
+  auto row = findInstance(db::Session::forThisThread(databaseUrl_).connection(), name);
+  if (row && !row->disabled) found = std::make_shared<const Instance>(std::move(*row));
   std::lock_guard lock(mutex_);
   // Bounded: lookups of many made-up names must not grow memory without limit.
   if (entries_.size() >= 10000) entries_.clear();

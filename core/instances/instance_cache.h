@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,12 +18,12 @@ class InstanceCache {
   explicit InstanceCache(std::string databaseUrl, std::chrono::milliseconds ttl = std::chrono::milliseconds(1000))
       : databaseUrl_(std::move(databaseUrl)), ttl_(ttl) {}
 
-  // The enabled instance of that name, if any.
-  std::optional<Instance> find(const std::string& name);
+  // The enabled instance of that name, if any. Shared, so a request costs no copy of it.
+  std::shared_ptr<const Instance> find(const std::string& name);
 
  private:
   struct Entry {
-    std::optional<Instance> instance;
+    std::shared_ptr<const Instance> instance;
     std::chrono::steady_clock::time_point loaded;
   };
   std::string databaseUrl_;
