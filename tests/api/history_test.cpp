@@ -13,8 +13,6 @@ namespace {
 
 std::string fhir(const std::string& instance, const std::string& p) { return "/" + instance + "/fhir/" + p; }
 
-std::string relativePath(const std::string& url) { return url.substr(url.find('/', url.find("//") + 2)); }
-
 }  // namespace
 
 TEST(History, InstanceHistoryListsEveryVersionNewestFirst) {
@@ -58,21 +56,13 @@ TEST(History, TypeAndSystemHistoryPageThroughEverything) {
   c.Post(fhir(inst, "Patient"), R"({"resourceType":"Patient"})", "application/fhir+json");
 
   std::set<std::string> seen;
-  std::string next = fhir(inst, "Observation/_history?_count=3");
-  int pages = 0;
-  while (!next.empty()) {
-    auto bundle = parseJson(c.Get(next)->body);
-    ++pages;
-    for (const auto& e : bundle.value("entry", json::array())) {
-      EXPECT_EQ(e["resource"]["resourceType"], "Observation");
-      EXPECT_TRUE(seen.insert(e["resource"]["id"].get<std::string>()).second);
-    }
-    next.clear();
-    for (const auto& l : bundle["link"])
-      if (l["relation"] == "next") next = relativePath(l["url"]);
+  auto pages = followPages(c, fhir(inst, "Observation/_history?_count=3"));
+  for (const auto& e : entriesOf(pages)) {
+    EXPECT_EQ(e["resource"]["resourceType"], "Observation");
+    EXPECT_TRUE(seen.insert(e["resource"]["id"].get<std::string>()).second);
   }
   EXPECT_EQ(seen, written);
-  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(pages.size(), 3u);
 
   auto system = parseJson(c.Get(fhir(inst, "_history?_count=100"))->body);
   EXPECT_EQ(system["entry"].size(), 8u);

@@ -41,6 +41,16 @@ TEST(AdminApi, RequiresTheAdminKey) {
   EXPECT_EQ(unauthorizedCreate->status, 401);
 }
 
+TEST(AdminApi, IsOffWithoutAnAdminKey) {
+  FlintServer keyless({"--admin-key", ""});
+  auto c = client(keyless);
+  EXPECT_EQ(c.Get("/admin/instances")->status, 404);
+  EXPECT_EQ(c.Get("/admin/instances", {{"Authorization", "Bearer "}})->status, 404);
+  EXPECT_EQ(c.Post("/admin/instances", {{"Authorization", std::string("Bearer ") + kAdminKey}},
+                   R"({"name":"nope","organization":{"name":"N"}})", "application/json")->status,
+            404);
+}
+
 TEST(AdminApi, CreatesListsAndShowsInstances) {
   std::string name = uniqueInstanceName("adm");
   json body = {{"name", name},

@@ -158,20 +158,12 @@ TEST_F(SearchParams, BadModifiersAndValues) {
 
 TEST_F(SearchParams, PagingWithConditions) {
   std::set<std::string> seen;
-  std::string url = "Observation?status=final&_count=1";
-  int pages = 0;
-  while (!url.empty() && pages < 10) {
-    auto bundle = parseJson(c_.Get("/" + instance_ + "/fhir/" + url)->body);
-    ++pages;
-    for (const auto& e : bundle.value("entry", json::array())) seen.insert(e["resource"]["id"].get<std::string>());
-    url.clear();
-    for (const auto& l : bundle["link"])
-      if (l["relation"] == "next") {
-        std::string next = l["url"];
-        url = next.substr(next.find("/fhir/") + 6);
-        EXPECT_NE(next.find("status=final"), std::string::npos);
-      }
+  auto pages = followPages(c_, "/" + instance_ + "/fhir/Observation?status=final&_count=1", 10);
+  for (const auto& page : pages) {
+    std::string next = linkOf(page, "next");
+    if (!next.empty()) EXPECT_NE(next.find("status=final"), std::string::npos);
   }
+  for (const auto& e : entriesOf(pages)) seen.insert(e["resource"]["id"].get<std::string>());
   EXPECT_EQ(seen, (Ids{"o1", "o2", "o3"}));
 }
 
@@ -242,10 +234,7 @@ TEST_F(SearchParams, PatientCompartment) {
   EXPECT_EQ(status("Patient/ann/NotAType"), 404);
   EXPECT_EQ(c_.Post("/" + instance_ + "/fhir/Patient/ann/Observation", "{}", "application/fhir+json")->status, 405);
   auto bundle = parseJson(c_.Get("/" + instance_ + "/fhir/Patient/ann/Observation?_count=1")->body);
-  bool selfOk = false;
-  for (const auto& l : bundle["link"])
-    if (l["relation"] == "next") selfOk = l["url"].get<std::string>().find("/Patient/ann/Observation?") != std::string::npos;
-  EXPECT_TRUE(selfOk);
+  EXPECT_NE(linkOf(bundle, "next").find("/Patient/ann/Observation?"), std::string::npos);
 }
 
 TEST_F(SearchParams, SortWithKeysetPaging) {
@@ -253,19 +242,8 @@ TEST_F(SearchParams, SortWithKeysetPaging) {
   // Every page of one, following next links, in order.
   auto walk = [&](const std::string& query) {
     std::vector<std::string> order;
-    std::string url = query + "&_count=1";
-    for (int guard = 0; !url.empty() && guard < 20; ++guard) {
-      auto res = c.Get("/" + instance_ + "/fhir/" + url);
-      EXPECT_EQ(res->status, 200) << url << ": " << res->body;
-      auto bundle = parseJson(res->body);
-      for (const auto& e : bundle.value("entry", json::array())) order.push_back(e["resource"]["id"]);
-      url.clear();
-      for (const auto& l : bundle["link"])
-        if (l["relation"] == "next") {
-          std::string next = l["url"];
-          url = next.substr(next.find("/fhir/") + 6);
-        }
-    }
+    for (const auto& e : entriesOf(followPages(c, "/" + instance_ + "/fhir/" + query + "&_count=1", 20)))
+      order.push_back(e["resource"]["id"]);
     return order;
   };
   using Order = std::vector<std::string>;
@@ -323,21 +301,9 @@ TEST_F(SearchParams, SystemSearchAcrossTypes) {
   auto c = client();
   auto typed = [&](const std::string& q) {
     std::set<std::string> out;
-    std::string url = q;
-    for (int guard = 0; !url.empty() && guard < 20; ++guard) {
-      auto res = c.Get("/" + instance_ + "/fhir" + url);
-      EXPECT_EQ(res->status, 200) << url << ": " << res->body;
-      auto bundle = parseJson(res->body);
-      for (const auto& e : bundle.value("entry", json::array()))
-        if (e["search"]["mode"] == "match")
-          out.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
-      url.clear();
-      for (const auto& l : bundle["link"])
-        if (l["relation"] == "next") {
-          std::string next = l["url"];
-          url = next.substr(next.find("/fhir") + 5);
-        }
-    }
+    for (const auto& e : entriesOf(followPages(c, "/" + instance_ + "/fhir" + q, 20)))
+      if (e["search"]["mode"] == "match")
+        out.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
     return out;
   };
   EXPECT_EQ(typed("?_type=Patient,Practitioner&_id=ann,bob"), (Ids{"Patient/ann", "Patient/bob"}));

@@ -35,11 +35,6 @@ class Search : public ::testing::Test {
       if (e["search"]["mode"] == "match") out.insert(e["resource"]["id"].get<std::string>());
     return out;
   }
-  static std::string link(const json& bundle, const std::string& relation) {
-    for (const auto& l : bundle.value("link", json::array()))
-      if (l["relation"] == relation) return l["url"];
-    return "";
-  }
   static std::string instance_;
   static std::vector<std::string> ids_;
   static std::string observationId_;
@@ -66,25 +61,20 @@ TEST_F(Search, ByIdWithOrAndAnd) {
 
 TEST_F(Search, PagingVisitsEveryResourceOnce) {
   std::set<std::string> seen;
-  std::string url = "Patient?_count=10";
-  int pages = 0;
-  while (!url.empty()) {
-    auto bundle = search(url);
-    ++pages;
-    auto ids = matchIds(bundle);
+  auto pages = followPages(c_, "/" + instance_ + "/fhir/Patient?_count=10");
+  for (const auto& page : pages) {
+    auto ids = matchIds(page);
     EXPECT_LE(ids.size(), 10u);
     for (const auto& id : ids) EXPECT_TRUE(seen.insert(id).second);
-    std::string next = link(bundle, "next");
-    url = next.empty() ? "" : next.substr(next.find("/fhir/") + 6);
   }
-  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(pages.size(), 3u);
   EXPECT_EQ(seen, std::set<std::string>(ids_.begin(), ids_.end()));
 }
 
 TEST_F(Search, CountZeroAndLimits) {
   auto none = search("Patient?_count=0");
   EXPECT_FALSE(none.contains("entry"));
-  EXPECT_TRUE(link(none, "next").empty());
+  EXPECT_TRUE(linkOf(none, "next").empty());
   EXPECT_EQ(matchIds(search("Patient")).size(), 20u);
   EXPECT_EQ(matchIds(search("Patient?_count=1000000")).size(), 25u);
   EXPECT_EQ(c_.Get("/" + instance_ + "/fhir/Patient?_count=abc")->status, 400);
@@ -118,7 +108,7 @@ TEST_F(Search, UnsupportedParametersAreReportedNotSilentlyIgnored) {
       EXPECT_NE(e["resource"]["issue"][0]["diagnostics"].get<std::string>().find("deceased"), std::string::npos);
     }
   EXPECT_TRUE(warned);
-  EXPECT_EQ(link(lenient, "self").find("deceased"), std::string::npos);
+  EXPECT_EQ(linkOf(lenient, "self").find("deceased"), std::string::npos);
   auto strict = c_.Get("/" + instance_ + "/fhir/Patient?no-such-param=x", {{"Prefer", "handling=strict"}});
   EXPECT_EQ(strict->status, 400);
   EXPECT_EQ(parseJson(strict->body)["resourceType"], "OperationOutcome");

@@ -17,19 +17,9 @@ std::map<std::string, json> snapshot(const std::string& inst) {
   auto c = client();
   std::map<std::string, json> out;
   for (const char* type : {"Patient", "Practitioner", "Organization", "Encounter", "Condition", "Observation"}) {
-    std::string url = "/" + inst + "/fhir/" + type + "?_count=1000";
-    while (!url.empty()) {
-      auto bundle = parseJson(c.Get(url)->body);
-      for (auto e : bundle.value("entry", json::array())) {
-        e["resource"]["meta"].erase("lastUpdated");
-        out[std::string(type) + "/" + e["resource"]["id"].get<std::string>()] = e["resource"];
-      }
-      url.clear();
-      for (const auto& l : bundle["link"])
-        if (l["relation"] == "next") {
-          std::string u = l["url"];
-          url = u.substr(u.find('/', u.find("//") + 2));
-        }
+    for (auto e : entriesOf(followPages(c, "/" + inst + "/fhir/" + type + "?_count=1000"))) {
+      e["resource"]["meta"].erase("lastUpdated");
+      out[std::string(type) + "/" + e["resource"]["id"].get<std::string>()] = e["resource"];
     }
   }
   return out;

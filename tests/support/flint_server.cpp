@@ -172,4 +172,31 @@ httplib::Headers fhirHeaders(httplib::Headers extra) {
 
 nlohmann::json parseJson(const std::string& body) { return nlohmann::json::parse(body); }
 
+std::string linkOf(const nlohmann::json& bundle, const std::string& relation) {
+  for (const auto& l : bundle.value("link", nlohmann::json::array()))
+    if (l["relation"] == relation) return l["url"];
+  return "";
+}
+
+std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages) {
+  std::vector<nlohmann::json> pages;
+  std::string url = path;
+  while (!url.empty() && static_cast<int>(pages.size()) < maxPages) {
+    auto res = c.Get(url);
+    if (!res || res->status != 200) throw std::runtime_error("page " + url + " failed: " + (res ? res->body : "no response"));
+    pages.push_back(parseJson(res->body));
+    std::string next = linkOf(pages.back(), "next");
+    // Links are absolute; the client talks to the server it already has.
+    url = next.empty() ? "" : next.substr(next.find('/', next.find("//") + 2));
+  }
+  return pages;
+}
+
+std::vector<nlohmann::json> entriesOf(const std::vector<nlohmann::json>& pages) {
+  std::vector<nlohmann::json> out;
+  for (const auto& page : pages)
+    for (const auto& e : page.value("entry", nlohmann::json::array())) out.push_back(e);
+  return out;
+}
+
 }  // namespace flint::testing

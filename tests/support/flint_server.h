@@ -55,6 +55,14 @@ std::string createInstance(const std::string& prefix, const FlintServer& server 
 std::string rawExchange(int port, const std::string& bytes, int timeoutMs = 2000);
 
 httplib::Headers fhirHeaders(httplib::Headers extra = {});
+
+// Every page of a search or history Bundle, starting at the server-relative `path` and following
+// its `next` links (each page must answer 200); at most `maxPages`.
+std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages = 50);
+// The entries of all `pages`, in order.
+std::vector<nlohmann::json> entriesOf(const std::vector<nlohmann::json>& pages);
+// A Bundle link's URL for `relation`, or empty.
+std::string linkOf(const nlohmann::json& bundle, const std::string& relation);
 nlohmann::json parseJson(const std::string& body);
 
 }  // namespace flint::testing
