@@ -52,6 +52,8 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--statement-timeout-ms",
        {"FLINT_STATEMENT_TIMEOUT_MS",
         [&](const std::string& v) { c.statementTimeoutMs = int(positive("--statement-timeout-ms", v)); }}},
+      {"--tls-cert", {"FLINT_TLS_CERT", [&](const std::string& v) { c.tlsCert = v; }}},
+      {"--tls-key", {"FLINT_TLS_KEY", [&](const std::string& v) { c.tlsKey = v; }}},
       {"--conditional-delete",
        {"FLINT_CONDITIONAL_DELETE",
         [&](const std::string& v) {
@@ -84,6 +86,7 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
   }
   if (c.listen.find(':') == std::string::npos) throw std::invalid_argument("--listen must be HOST:PORT");
   c.port();
+  if (c.tlsCert.empty() != c.tlsKey.empty()) throw std::invalid_argument("--tls-cert and --tls-key go together");
   if (c.defaultCount > c.maxCount) throw std::invalid_argument("--default-count must not exceed --max-count");
   while (!c.publicUrl.empty() && c.publicUrl.back() == '/') c.publicUrl.pop_back();
   return c;
@@ -102,6 +105,8 @@ const char* configHelp() {
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
   --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
+  --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)
+  --tls-key FILE         FLINT_TLS_KEY          PEM private key of that certificate
 )";
 }
 

@@ -17,8 +17,10 @@ struct Config {
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)
   int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT
   int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT
-  bool conditionalDeleteMultiple = false;
-  int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
+  bool conditionalDeleteMultiple = false;  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
+  int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS
+  std::string tlsCert;             // --tls-cert, FLINT_TLS_CERT (PEM chain; HTTPS when set with --tls-key)
+  std::string tlsKey;              // --tls-key, FLINT_TLS_KEY
 
   std::string host() const;
   uint16_t port() const;

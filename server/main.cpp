@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "flint: " << e.what() << "\n";
+    return 1;
   }
   std::cerr << "flint: unknown command or argument; see flint --help\n";
   return 2;

@@ -23,8 +23,17 @@ ensure_packages() {
   [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as postgresql-15 and nginx would start system services on install; Flint runs
+  # its own, so tell invoke-rc.d not to (exit 101: action forbidden), unless a policy exists.
+  local policy=/usr/sbin/policy-rc.d own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  fi
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local status=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -n "$own_policy" ] && rm -f "$policy"
+  return "$status"
 }
 
 # ccache keys on paths relative to the project, so a fresh clone elsewhere reuses earlier builds.

@@ -17,6 +17,8 @@ int serveCommand(const Config& config) {
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
+  std::shared_ptr<const http::TlsContext> tls;
+  if (!config.tlsCert.empty()) tls = std::make_shared<http::TlsContext>(config.tlsCert, config.tlsKey);
   {
     pqxx::connection conn(config.databaseUrl);
     db::migrateAll(conn);
@@ -28,11 +30,12 @@ int serveCommand(const Config& config) {
   options.workerThreads = config.workers;
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
+  options.tls = tls;
   std::unique_ptr<App> app;
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();
   Config bound = config;
-  if (bound.publicUrl.empty()) bound.publicUrl = "http://" + config.host() + ":" + std::to_string(port);
+  if (bound.publicUrl.empty()) bound.publicUrl = (options.tls ? "https://" : "http://") + config.host() + ":" + std::to_string(port);
   app = std::make_unique<App>(bound);
   server.start();
   std::cout << "flint serving on " << config.host() << ":" << port << " (public URL " << bound.publicUrl << ")"

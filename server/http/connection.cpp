@@ -13,34 +13,76 @@ constexpr int kWriteTimeoutMs = 30000;
 // Pipelined requests waiting beyond this many mean a client is flooding one connection.
 constexpr size_t kMaxPending = 64;
 
+enum class SendResult { Done, WouldBlock, Failed };
+
+// Sends from `bytes` starting at `sent`, advancing it.
+SendResult sendFrom(int fd, const std::string& bytes, size_t& sent, bool mayBlock, const std::atomic<bool>& closed) {
+  while (sent < bytes.size()) {
+    if (closed) return SendResult::Failed;
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!mayBlock) return SendResult::WouldBlock;
+      pollfd pfd{fd, POLLOUT, 0};
+      if (::poll(&pfd, 1, kWriteTimeoutMs) <= 0 || (pfd.revents & (POLLERR | POLLHUP))) return SendResult::Failed;
+      continue;
+    }
+    return SendResult::Failed;
+  }
+  return SendResult::Done;
+}
+
 }  // namespace
 
-Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, WorkerPool& workers)
-    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), workers_(workers) {}
+Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, WorkerPool& workers,
+                       const TlsContext* tls)
+    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), workers_(workers) {
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
+}
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
 void Connection::onBytes(const char* data, size_t len) {
+  if (!tls_) return onPlaintext(data, len);
+  std::string plaintext;
+  TlsSession::Status status;
+  {
+    std::lock_guard tlsLock(tlsMutex_);
+    status = tls_->receive(data, len, plaintext);
+    std::lock_guard outLock(outMutex_);
+    tls_->takeOutput(outbox_);
+  }
+  flush(false);
+  if (status == TlsSession::Status::Failed) {
+    // A failed handshake (say, a TLS 1.1 client) has had its alert queued above; nothing more can follow.
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    shutdownSocket();
+    return;
+  }
+  if (!plaintext.empty()) onPlaintext(plaintext.data(), plaintext.size());
+}
+
+void Connection::onPlaintext(const char* data, size_t len) {
   std::deque<HttpRequest> ready;
   bool ok;
+  bool sendContinue;
   {
     std::lock_guard lock(mutex_);
     if (failed_) return;
     ok = parser_.feed(data, len, ready);
+    // A 100 Continue belongs to the request being received: it may only go out once every
+    // earlier request has had its final response.
+    sendContinue = parser_.takeExpectContinue() && ready.empty() && pending_.empty() && !busy_;
   }
-  // Best effort and never blocking: this runs on the reactor thread, and a client that gets no
-  // 100 sends its body anyway after a short wait.
-  if (parser_.takeExpectContinue()) {
-    static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    std::unique_lock writing(writeMutex_, std::try_to_lock);
-    if (writing.owns_lock()) {
-      ssize_t n = ::send(fd_, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      // Half an interim response would corrupt the stream; give the connection up instead.
-      if (n > 0 && n < static_cast<ssize_t>(sizeof kContinue - 1)) shutdownSocket();
-    }
-  }
+  // Best effort and never blocking: a client that gets no 100 sends its body after a short wait.
+  if (sendContinue) transmit("HTTP/1.1 100 Continue\r\n\r\n", false);
   std::lock_guard lock(mutex_);
   for (auto& r : ready) pending_.push_back(std::move(r));
   if (!ok || pending_.size() > kMaxPending) {
@@ -76,7 +118,7 @@ void Connection::drain() {
     try {
       HttpResponse response = handler_(request);
       keepAlive = request.keepAlive && !response.close;
-      written = writeAll(serialize(response, keepAlive));
+      written = transmit(serialize(response, keepAlive), true);
     } catch (const std::exception&) {
       // Out of memory or similar while answering: the connection cannot continue in order.
     }
@@ -90,25 +132,45 @@ void Connection::drain() {
   }
 }
 
-bool Connection::writeAll(const std::string& bytes) {
-  std::lock_guard lock(writeMutex_);
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    if (closed_) return false;
-    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd pfd{fd_, POLLOUT, 0};
-      if (::poll(&pfd, 1, kWriteTimeoutMs) <= 0 || (pfd.revents & (POLLERR | POLLHUP))) return false;
-      continue;
-    }
-    return false;
+bool Connection::transmit(std::string bytes, bool mayBlock) {
+  if (tls_) {
+    std::lock_guard tlsLock(tlsMutex_);
+    if (!tls_->send(bytes)) return false;
+    std::lock_guard outLock(outMutex_);
+    tls_->takeOutput(outbox_);
+  } else {
+    std::lock_guard outLock(outMutex_);
+    if (outbox_.empty())
+      outbox_ = std::move(bytes);
+    else
+      outbox_ += bytes;
   }
-  return true;
+  return flush(mayBlock);
+}
+
+bool Connection::flush(bool mayBlock) {
+  std::unique_lock lock(outMutex_);
+  if (mayBlock)
+    flushIdle_.wait(lock, [this] { return !flushing_; });
+  else if (flushing_)
+    return true;  // whoever is flushing takes our bytes along
+  flushing_ = true;
+  SendResult result = SendResult::Done;
+  while (result == SendResult::Done && !outbox_.empty()) {
+    std::string chunk;
+    chunk.swap(outbox_);
+    lock.unlock();
+    size_t sent = 0;
+    result = sendFrom(fd_, chunk, sent, mayBlock, closed_);
+    lock.lock();
+    if (sent < chunk.size()) outbox_.insert(0, chunk, sent);
+  }
+  flushing_ = false;
+  lock.unlock();
+  flushIdle_.notify_all();
+  // The reactor must not wait for a slow reader: a worker finishes the job.
+  if (result == SendResult::WouldBlock) workers_.submit([self = shared_from_this()] { self->flush(true); });
+  return result != SendResult::Failed;
 }
 
 void Connection::shutdownSocket() {

@@ -1,11 +1,12 @@
 // The HTTP/1.1 server: Pistache's TCP reactor accepts and reads, libhttp-parser parses, and a
-// worker pool runs the handler. Keep-alive, pipelining and large bodies are handled here.
+// worker pool runs the handler. Keep-alive, pipelining, large bodies and TLS are handled here.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "server/http/connection.h"
+#include "server/http/tls_context.h"
 
 namespace Pistache::Tcp {
 class Listener;
@@ -19,6 +20,7 @@ struct HttpServerOptions {
   size_t reactorThreads = 1;
   size_t workerThreads = 4;
   size_t maxBodyBytes = 16 * 1024 * 1024;
+  std::shared_ptr<const TlsContext> tls;  // HTTPS when set
 };
 
 class HttpServer {
