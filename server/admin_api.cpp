@@ -1,7 +1,7 @@
 // The admin API under /admin, guarded by the configured admin key: instances are created,
-// listed, disabled and enabled here (the same operations as `flint instance ...`).
-#include <openssl/crypto.h>
-
+// listed, disabled and enabled here (the same operations as `flint instance ...`); their SMART
+// clients in admin_clients_api.cpp.
+#include "core/crypto/digest.h"
 #include "core/db/session.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
@@ -18,8 +18,7 @@ bool authorized(const http::HttpRequest& req, const std::string& key) {
   std::string_view auth = req.header("authorization");
   const std::string_view prefix = "Bearer ";
   if (auth.substr(0, prefix.size()) != prefix) return false;
-  std::string_view presented = auth.substr(prefix.size());
-  return presented.size() == key.size() && CRYPTO_memcmp(presented.data(), key.data(), key.size()) == 0;
+  return crypto::constantTimeEquals(auth.substr(prefix.size()), key);
 }
 
 Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
@@ -31,6 +30,7 @@ Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   v.set("name", Value::string(i.name));
   v.set("organization", std::move(org));
   v.set("patientPortal", Value::boolean(i.patientPortal));
+  v.set("openAccess", Value::boolean(i.openAccess));
   v.set("disabled", Value::boolean(i.disabled));
   v.set("fhirBaseUrl", Value::string(publicUrl + "/" + i.name + "/fhir"));
   return v;
@@ -57,6 +57,10 @@ instances::NewInstance parseNewInstance(const std::string& body) {
   if (const Value* portal = v.find("patientPortal")) {
     if (!portal->isBool()) throw instances::InstanceError("patientPortal must be true or false");
     n.patientPortal = portal->asBool();
+  }
+  if (const Value* open = v.find("openAccess")) {
+    if (!open->isBool()) throw instances::InstanceError("openAccess must be true or false");
+    n.openAccess = open->asBool();
   }
   return n;
 }
@@ -92,6 +96,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       if (!found) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
       return jsonResponse(200, json::write(instanceJson(*found, config_.publicUrl)));
     }
+    if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() == 4 && s[1] == "instances" && (s[3] == "disable" || s[3] == "enable")) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
       if (!instances::setInstanceDisabled(conn, s[2], s[3] == "disable"))

@@ -32,10 +32,10 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
   try {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
-    if (s.size() >= 2 && s[1] == "fhir") {
+    if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth")) {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      return handleFhir(request, *instance);
+      return s[1] == "fhir" ? handleFhir(request, *instance) : handleAuth(request, *instance);
     }
   } catch (const pqxx::broken_connection&) {
     return outcomeResponse(503, "transient", "the database is unavailable; retry later");

@@ -1,11 +1,12 @@
-// The application behind the HTTP server: routes each request to the FHIR API of its instance,
-// the admin API or a health check. Runs on worker threads.
+// The application behind the HTTP server: routes each request to the FHIR API or the
+// authorization server of its instance, the admin API or a health check. Runs on worker threads.
 #pragma once
 
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "auth/auth_server.h"
 #include "core/instances/instance_cache.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "server/config.h"
@@ -21,12 +22,17 @@ class App {
 
  private:
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
+  http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAdmin(const http::HttpRequest& request);
+  http::HttpResponse handleAdminClients(const http::HttpRequest& request);
+  auth::AuthUrls authUrls(const instances::Instance& instance) const;
+  static http::HttpResponse toHttp(auth::AuthResponse response);
   const std::string& capabilityStatement(const std::string& baseUrl);
 
   Config config_;
   fhir::FhirSettings settings_;
   instances::InstanceCache instances_;
+  auth::AuthServer auth_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;
 };

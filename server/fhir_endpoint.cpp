@@ -13,18 +13,7 @@
 namespace flint::server {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string mediaType(std::string_view header) {
-  std::string_view type = header.substr(0, header.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-  return lower(type);
-}
+using http::mediaType;
 
 enum class Format { FhirJson, PlainJson, NotAcceptable };
 
@@ -64,6 +53,12 @@ std::string prettyPrinted(const std::string& body) {
 }  // namespace
 
 http::HttpResponse App::handleFhir(const http::HttpRequest& request, const instances::Instance& instance) {
+  const auto& segments = request.segments;
+  // Discovery is public and JSON whatever the Accept header says.
+  if (segments.size() == 4 && segments[2] == ".well-known" && segments[3] == "smart-configuration") {
+    if (request.method != "GET") return outcomeResponse(405, "not-supported", "use GET");
+    return toHttp(auth_.smartConfiguration(authUrls(instance)));
+  }
   const Format format = negotiate(request);
   if (format == Format::NotAcceptable)
     return outcomeResponse(406, "not-supported", "only FHIR JSON (application/fhir+json) is served");
@@ -74,7 +69,23 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     if (request.method != "GET")
       return outcomeResponse(405, "not-supported", request.method + " is not supported on metadata");
     result.body = capabilityStatement(baseUrl);
+    result.headers.emplace_back("Access-Control-Allow-Origin", "*");
   } else {
+    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    std::shared_ptr<const auth::VerifiedToken> token;
+    if (!instance.openAccess) {
+      std::string_view authorization = request.header("authorization");
+      token = auth_.verifyBearer(session, instance, authorization);
+      if (!token) {
+        auto r = outcomeResponse(401, "login", "a valid access token is required (Authorization: Bearer ...)");
+        // RFC 6750 §3: name the error only when a token was presented.
+        r.headers.emplace_back("WWW-Authenticate", authorization.empty()
+                                                       ? "Bearer realm=\"" + baseUrl + "\""
+                                                       : "Bearer realm=\"" + baseUrl + "\", error=\"invalid_token\"");
+        return r;
+      }
+    }
+    static const fhir::Access kUnrestricted = fhir::Access::unrestricted();
     fhir::FhirRequest req;
     req.method = request.method;
     req.segments.assign(request.segments.begin() + 2, request.segments.end());
@@ -89,7 +100,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     req.ifNoneExist = request.header("if-none-exist");
     req.prefer = request.header("prefer");
     req.baseUrl = baseUrl;
-    fhir::FhirContext ctx{instance, db::Session::forThisThread(config_.databaseUrl), settings_};
+    fhir::FhirContext ctx{instance, session, settings_, token ? token->access : kUnrestricted};
     result = fhir::routeFhirRequest(ctx, req);
   }
 

@@ -26,6 +26,9 @@ CREATE TABLE flint.instances (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 )SQL"},
+      {2, "instance open access", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN open_access boolean NOT NULL DEFAULT false;
+)SQL"},
   };
   return migrations;
 }
@@ -108,6 +111,47 @@ CREATE TABLE search_number (
 );
 CREATE INDEX search_number_value ON search_number (resource_type, param, value, id);
 CREATE INDEX search_number_resource ON search_number (resource_type, id);
+)SQL"},
+      // Secrets are never stored in the clear: client secrets as SHA-256 (they are long and
+      // random, so a slow hash adds nothing), private keys only because they must sign.
+      {4, "authorization server", R"SQL(
+CREATE TABLE auth_clients (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('public', 'confidential-symmetric', 'confidential-asymmetric', 'backend')),
+  secret_sha256 text,
+  jwks text,
+  jwks_url text,
+  redirect_uris text[] NOT NULL DEFAULT '{}',
+  launch_uri text,
+  scope text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE auth_keys (
+  kid text COLLATE "C" PRIMARY KEY,
+  purpose text NOT NULL CHECK (purpose IN ('id-token', 'access-token')),
+  secret text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  retired_at timestamptz
+);
+CREATE TABLE auth_grants (
+  id bigserial PRIMARY KEY,
+  client_id text COLLATE "C" NOT NULL REFERENCES auth_clients (id),
+  patient_id text,
+  scope text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+CREATE INDEX auth_grants_client ON auth_grants (client_id);
+CREATE TABLE auth_assertion_jtis (
+  client_id text COLLATE "C" NOT NULL,
+  jti text COLLATE "C" NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (client_id, jti)
+);
+CREATE INDEX auth_assertion_jtis_expiry ON auth_assertion_jtis (expires_at);
 )SQL"},
   };
   return migrations;

@@ -24,6 +24,17 @@ const std::string& Session::prepared(const std::string& name, const std::functio
   return *prepared_.insert(name).first;
 }
 
+const std::string& Session::preparedIn(const std::string& schema, const char* name, const char* sqlTemplate) {
+  return prepared(std::string(name) + "@" + schema, [&] { return expandSchema(sqlTemplate, quoteIdentifier(schema)); });
+}
+
+std::string expandSchema(const std::string& sqlTemplate, const std::string& quotedSchema) {
+  std::string sql = sqlTemplate;
+  for (size_t pos = 0; (pos = sql.find("{s}", pos)) != std::string::npos; pos += quotedSchema.size())
+    sql.replace(pos, 3, quotedSchema);
+  return sql;
+}
+
 Session& Session::forThisThread(const std::string& url) {
   thread_local std::unique_ptr<Session> session;
   if (!session || !session->connection().is_open() || session->url_ != url)

@@ -18,6 +18,17 @@ class Session {
 
   // Prepares `name` on this connection the first time it is asked for; `sql` is only called then.
   const std::string& prepared(const std::string& name, const std::function<std::string()>& sql);
+  // Prepares `sqlTemplate` with every "{s}" replaced by the quoted `schema` (an instance's), once
+  // per schema and connection.
+  const std::string& preparedIn(const std::string& schema, const char* name, const char* sqlTemplate);
+
+  // Runs `f(tx)` in the ambient transaction if there is one, else in a transaction-less read.
+  template <typename F>
+  auto run(F&& f) {
+    if (ambient_ != nullptr) return f(static_cast<pqxx::transaction_base&>(*ambient_));
+    pqxx::nontransaction tx(*conn_);
+    return f(static_cast<pqxx::transaction_base&>(tx));
+  }
 
   // The calling thread's session on `url`, reconnecting after a broken connection.
   static Session& forThisThread(const std::string& url);
@@ -56,5 +67,8 @@ class Transaction {
 
 // libpq's quoting of an SQL identifier, without needing a connection.
 std::string quoteIdentifier(const std::string& name);
+
+// `sqlTemplate` with each "{s}" replaced by `quotedSchema` (an instance's quoted schema name).
+std::string expandSchema(const std::string& sqlTemplate, const std::string& quotedSchema);
 
 }  // namespace flint::db

@@ -1,5 +1,5 @@
-// An instance: one customer practice with its own base URL, data (a schema of its own) and,
-// later, its own authorization server.
+// An instance: one customer practice with its own base URL, data (a schema of its own) and its
+// own authorization server.
 #pragma once
 
 #include <optional>
@@ -15,6 +15,8 @@ struct Instance {
   std::string organizationNpi;
   std::string organizationAddress;  // FHIR Address as JSON text, or empty
   bool patientPortal = false;
+  // No authorization at all: only for public test servers holding synthetic data.
+  bool openAccess = false;
   bool disabled = false;
   std::string schema;
 };
@@ -25,6 +27,7 @@ struct NewInstance {
   std::string organizationNpi;
   std::string organizationAddress;
   bool patientPortal = false;
+  bool openAccess = false;
 };
 
 // A request about instances that cannot be carried out; `conflict` for a name already taken.

@@ -9,7 +9,7 @@ namespace {
 
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
-    " patient_portal, disabled, schema_name";
+    " patient_portal, disabled, schema_name, open_access";
 
 Instance fromRow(const pqxx::row& r) {
   Instance i;
@@ -21,6 +21,7 @@ Instance fromRow(const pqxx::row& r) {
   i.patientPortal = r[5].as<bool>();
   i.disabled = r[6].as<bool>();
   i.schema = r[7].as<std::string>();
+  i.openAccess = r[8].as<bool>();
   return i;
 }
 
@@ -48,10 +49,11 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request) {
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " schema_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, 'i' || currval('flint.instances_id_seq'))"
+      " open_access, schema_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6,"
+      " 'i' || currval('flint.instances_id_seq'))"
       " RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
-      request.patientPortal);
+      request.patientPortal, request.openAccess);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }

@@ -129,6 +129,7 @@ std::string resolveConditionalReference(FhirContext& ctx, const std::string& ref
     throw FhirError(400, "invalid", "conditional reference '" + reference + "' does not name a resource type");
   auto criteria = url::parseQuery(reference.substr(q + 1));
   if (!criteria) throw FhirError(400, "invalid", "conditional reference '" + reference + "' is malformed");
+  requirePermission(ctx.access, type, kSearch);
   auto matches = findConditionalMatches(ctx, type, *criteria, baseUrl, 2);
   if (matches.size() != 1)
     throw FhirError(412, matches.empty() ? "not-found" : "multiple-matches",

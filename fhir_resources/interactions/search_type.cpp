@@ -37,8 +37,10 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, con
     if (budget <= 0) break;
     auto found = inc.reverse ? repo.referencing(inc.sourceType, inc.param, type, ids, budget)
                              : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
+    // Included resources are reads: a type the caller may not read is left out, never leaked.
     for (auto& row : found)
-      if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
+      if (ctx.access.allows(row.type, kRead) && seen.insert(row.type + "/" + row.id).second)
+        out.push_back(std::move(row));
   }
   return out;
 }
@@ -113,6 +115,7 @@ FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
     }
   }
   if (types.empty()) throw FhirError(400, "invalid", "a search at the base needs _type (e.g. _type=Patient,Practitioner)", "_type");
+  for (const auto& t : types) requirePermission(ctx.access, t, kSearch);
   std::sort(types.begin(), types.end());
   ParsedSearch parsed = parseSearch(types, rest, req.baseUrl, parsePrefer(req.prefer).strictHandling);
   std::string typeList;

@@ -8,6 +8,7 @@
 
 #include "core/db/session.h"
 #include "core/instances/instance.h"
+#include "fhir_resources/rest/access.h"
 
 namespace flint::fhir {
 
@@ -41,11 +42,13 @@ struct FhirSettings {
   bool conditionalDeleteMultiple = false;  // a conditional delete may delete several (up to maxCount)
 };
 
-// What an interaction runs against: one instance, through the calling worker's database session.
+// What an interaction runs against: one instance, through the calling worker's database session,
+// on behalf of a caller with `access`.
 struct FhirContext {
   const instances::Instance& instance;
   db::Session& session;
   const FhirSettings& settings;
+  const Access& access;
 };
 
 }  // namespace flint::fhir

@@ -43,51 +43,62 @@ FhirRequest withFormParams(const FhirRequest& req) {
 FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   const auto& s = req.segments;
   const std::string& m = req.method;
+  const Access& access = ctx.access;
+  // Conditional interactions search before they write, so they need both permissions.
+  auto require = [&](const std::string& type, Permission p, bool conditional = false) -> const std::string& {
+    requirePermission(access, type, p);
+    if (conditional) requirePermission(access, type, kSearch);
+    return type;
+  };
   switch (s.size()) {
     case 0:
+      // Entries of a batch or transaction come back here one by one, each checked on its own;
+      // a system search checks each of its _type.
       if (m == "POST") return bundleInteraction(ctx, req);
       if (m == "GET") return systemSearchInteraction(ctx, req);
       methodNotAllowed(req);
     case 1:
       if (s[0] == "_history") {
         if (m != "GET") methodNotAllowed(req);
+        require("*", kSearch);
         return historyInteraction(ctx, req, "", "");
       }
-      if (m == "GET") return searchTypeInteraction(ctx, req, resourceType(s[0]));
-      if (m == "POST" && !req.ifNoneExist.empty()) return conditionalCreateInteraction(ctx, req, resourceType(s[0]));
-      if (m == "POST") return createInteraction(ctx, req, resourceType(s[0]));
-      if (m == "PUT") return conditionalUpdateInteraction(ctx, req, resourceType(s[0]));
-      if (m == "PATCH") return conditionalPatchInteraction(ctx, req, resourceType(s[0]));
-      if (m == "DELETE") return conditionalDeleteInteraction(ctx, req, resourceType(s[0]));
       resourceType(s[0]);
+      if (m == "GET") return searchTypeInteraction(ctx, req, require(s[0], kSearch));
+      if (m == "POST" && !req.ifNoneExist.empty())
+        return conditionalCreateInteraction(ctx, req, require(s[0], kCreate, true));
+      if (m == "POST") return createInteraction(ctx, req, require(s[0], kCreate));
+      if (m == "PUT") return conditionalUpdateInteraction(ctx, req, require(s[0], kUpdate, true));
+      if (m == "PATCH") return conditionalPatchInteraction(ctx, req, require(s[0], kUpdate, true));
+      if (m == "DELETE") return conditionalDeleteInteraction(ctx, req, require(s[0], kDelete, true));
       methodNotAllowed(req);
     case 2:
+      resourceType(s[0]);
       if (s[1] == "_search") {
         if (m != "POST") methodNotAllowed(req);
-        return searchTypeInteraction(ctx, withFormParams(req), resourceType(s[0]));
+        return searchTypeInteraction(ctx, withFormParams(req), require(s[0], kSearch));
       }
       if (s[1] == "_history") {
         if (m != "GET") methodNotAllowed(req);
-        return historyInteraction(ctx, req, resourceType(s[0]), "");
+        return historyInteraction(ctx, req, require(s[0], kSearch), "");
       }
-      if (m == "GET") return readInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
-      if (m == "PUT") return updateInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
-      if (m == "PATCH") return patchInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
-      if (m == "DELETE") return deleteInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
-      resourceType(s[0]);
+      if (m == "GET") return readInteraction(ctx, req, require(s[0], kRead), resourceId(s[1]));
+      if (m == "PUT") return updateInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
+      if (m == "PATCH") return patchInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
+      if (m == "DELETE") return deleteInteraction(ctx, req, require(s[0], kDelete), resourceId(s[1]));
       methodNotAllowed(req);
     case 3:
       if (s[0] == "Patient" && s[2] != "_history") {
         if (m != "GET") methodNotAllowed(req);
-        return searchTypeInteraction(ctx, req, resourceType(s[2]), resourceId(s[1]));
+        return searchTypeInteraction(ctx, req, require(resourceType(s[2]), kSearch), resourceId(s[1]));
       }
       if (s[2] != "_history") break;
       if (m != "GET") methodNotAllowed(req);
-      return historyInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]));
+      return historyInteraction(ctx, req, require(resourceType(s[0]), kRead), resourceId(s[1]));
     case 4:
       if (s[2] != "_history") break;
       if (m != "GET") methodNotAllowed(req);
-      return vreadInteraction(ctx, req, resourceType(s[0]), resourceId(s[1]), s[3]);
+      return vreadInteraction(ctx, req, require(resourceType(s[0]), kRead), resourceId(s[1]), s[3]);
   }
   throw FhirError(404, "not-found", "no FHIR endpoint at this path");
 }

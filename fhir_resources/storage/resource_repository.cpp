@@ -21,33 +21,18 @@ ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
   return out;
 }
 
-// Replaces each "{s}" in a statement template with the instance's quoted schema.
-std::string expand(const char* sqlTemplate, const std::string& quotedSchema) {
-  std::string sql = sqlTemplate;
-  for (size_t pos = 0; (pos = sql.find("{s}", pos)) != std::string::npos; pos += quotedSchema.size())
-    sql.replace(pos, 3, quotedSchema);
-  return sql;
-}
-
 }  // namespace
 
 ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
     : session_(session), schema_(instance.schema), quotedSchema_(db::quoteIdentifier(instance.schema)) {}
 
 const std::string& ResourceRepository::statement(const char* name, const char* sqlTemplate) {
-  return session_.prepared(std::string(name) + "@" + schema_, [&] { return expand(sqlTemplate, quotedSchema_); });
-}
-
-template <typename F>
-auto ResourceRepository::read(F&& f) {
-  if (pqxx::work* ambient = session_.ambient()) return f(static_cast<pqxx::transaction_base&>(*ambient));
-  pqxx::nontransaction tx(session_.connection());
-  return f(static_cast<pqxx::transaction_base&>(tx));
+  return session_.preparedIn(schema_, name, sqlTemplate);
 }
 
 std::vector<ResourceRow> ResourceRepository::rows(const std::string& sql, const std::vector<std::string>& params,
                                                   bool history) {
-  auto r = read([&](pqxx::transaction_base& tx) {
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   });
   std::vector<ResourceRow> out;
@@ -60,7 +45,7 @@ std::optional<ResourceRow> ResourceRepository::current(const std::string& type, 
   const auto& name = statement("current",
                                "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
                                " WHERE resource_type = $1 AND id = $2");
-  auto r = read([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id); });
+  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id); });
   if (r.empty()) return std::nullopt;
   return rowFrom(r[0], false);
 }
@@ -70,7 +55,7 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
   const auto& name = statement("version",
                                "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
                                " WHERE resource_type = $1 AND id = $2 AND version_id = $3");
-  auto r = read([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
+  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
   if (r.empty()) return std::nullopt;
   return rowFrom(r[0], true);
 }
@@ -129,7 +114,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
                           " NULLS LAST, s.resource_type, s.id"
                     : std::string(" ORDER BY s.resource_type, s.id");
   sql += " LIMIT " + std::to_string(query.limit);
-  auto r = read([&](pqxx::transaction_base& tx) {
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   });
   std::vector<ResourceRow> out;
@@ -144,7 +129,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
   std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params);
-  auto r = read([&](pqxx::transaction_base& tx) {
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   });
   return r[0][0].as<int64_t>();
@@ -202,9 +187,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
-  std::string sql = expand(
-      "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history WHERE true",
-      quotedSchema_);
+  std::string sql = "SELECT resource_type, id, version_id, last_updated, method, content FROM " + quotedSchema_ +
+                    ".resource_history WHERE true";
   std::vector<std::string> params;
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
@@ -249,7 +233,7 @@ void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const 
 std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& type, const std::vector<std::string>& ids,
                                                           const std::string& param, const std::string& targetType,
                                                           int limit) {
-  std::string sql = expand(
+  std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
       " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param = $3"
@@ -261,7 +245,7 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
                                                          const std::string& targetType,
                                                          const std::vector<std::string>& ids, int limit) {
-  std::string sql = expand(
+  std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE r.resource_type = $1 AND NOT r.deleted AND r.id IN (SELECT x.id FROM {s}.search_reference x"
       " WHERE x.resource_type = $1 AND x.param = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
@@ -301,7 +285,7 @@ void ResourceRepository::createIndexes(const std::vector<std::string>& definitio
 std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const std::string& afterType,
                                                   const std::string& afterId, int limit) {
   std::vector<std::string> params{afterType, afterId};
-  std::string sql = expand(
+  std::string sql = db::expandSchema(
       "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
       " WHERE NOT deleted AND (resource_type, id) > ($1, $2)",
       quotedSchema_);

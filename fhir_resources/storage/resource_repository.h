@@ -163,9 +163,6 @@ class ResourceRepository {
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params);
   // Runs a query built at run time; `history` rows carry a method instead of a deleted flag.
   std::vector<ResourceRow> rows(const std::string& sql, const std::vector<std::string>& params, bool history);
-  // Runs a read in the session's ambient transaction if there is one, else on its own.
-  template <typename F>
-  auto read(F&& f);
 
   db::Session& session_;
   std::string schema_;

@@ -8,7 +8,7 @@ namespace flint::server {
 namespace {
 
 const char* kUsage = R"(usage:
-  flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal]
+  flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal] [--open-access]
   flint instance list
   flint instance disable NAME
   flint instance enable NAME
@@ -38,6 +38,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
         else if (a == "--npi") n.organizationNpi = value();
         else if (a == "--address-json") n.organizationAddress = value();
         else if (a == "--patient-portal") n.patientPortal = true;
+        else if (a == "--open-access") n.openAccess = true;
         else throw instances::InstanceError("unknown option " + a);
       }
       auto created = instances::createInstance(conn, n);
@@ -47,6 +48,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
     if (verb == "list" && args.size() == 1) {
       for (const auto& i : instances::listInstances(conn))
         std::cout << i.name << "\t" << i.organizationName << (i.patientPortal ? "\tpatient-portal" : "")
+                  << (i.openAccess ? "\topen-access" : "")
                   << (i.disabled ? "\tdisabled" : "") << "\n";
       return 0;
     }

@@ -34,4 +34,7 @@ struct HttpRequest {
   }
 };
 
+// The media type of a Content-Type or Accept item, parameters and spaces removed, lower case.
+std::string mediaType(std::string_view header);
+
 }  // namespace flint::http

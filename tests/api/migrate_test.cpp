@@ -37,7 +37,9 @@ TEST(Migrations, ConcurrentMigratorsOfAFreshDatabaseAllSucceed) {
   for (int i = 0; i < 4; ++i)
     runs.push_back(std::async(std::launch::async, [&] { return runFlint({"migrate", "--database-url", url}); }));
   for (auto& r : runs) EXPECT_EQ(r.get(), 0);
-  EXPECT_EQ(psql(url, "SELECT count(*) FROM flint.schema_migrations"), "1\n");
+  // Each migration applied exactly once, however many processes raced.
+  EXPECT_EQ(psql(url, "SELECT count(*) > 0 AND count(*) = count(DISTINCT version) FROM flint.schema_migrations"),
+            "t\n");
   std::string out;
   EXPECT_EQ(runFlint({"instance", "create", "fresh", "--org-name", "F", "--database-url", url}, &out), 0) << out;
   // As far as instances created in the main test database by an up-to-date server.

@@ -51,7 +51,7 @@ size_t countOf(const std::string& haystack, const std::string& needle) {
 
 TEST(Tls, ServesTheFhirApiOverHttpsWithHttpsLinks) {
   std::string name = uniqueInstanceName("tls");
-  ASSERT_EQ(runFlint({"instance", "create", name, "--org-name", "TLS Practice"}), 0);
+  ASSERT_EQ(runFlint({"instance", "create", name, "--org-name", "TLS Practice", "--open-access"}), 0);
   auto c = serverClient();
   auto health = c.Get("/health");
   ASSERT_TRUE(health) << httplib::to_string(health.error());
@@ -108,7 +108,7 @@ TEST(Tls, AnswersPipelinedRequestsInOrder) {
 
 TEST(Tls, CarriesLargeBodiesBothWays) {
   std::string name = uniqueInstanceName("tls-large");
-  ASSERT_EQ(runFlint({"instance", "create", name, "--org-name", "TLS Practice"}), 0);
+  ASSERT_EQ(runFlint({"instance", "create", name, "--org-name", "TLS Practice", "--open-access"}), 0);
   std::string data;
   for (int i = 0; i < 1'000'000; ++i) data += "QUJD";  // 4 MB of base64
   auto c = serverClient();

@@ -126,7 +126,8 @@ std::string uniqueInstanceName(const std::string& prefix) {
 std::string createInstance(const std::string& prefix, const FlintServer& server) {
   std::string name = uniqueInstanceName(prefix);
   auto c = client(server);
-  nlohmann::json body = {{"name", name}, {"organization", {{"name", "Test Practice " + name}}}, {"patientPortal", true}};
+  nlohmann::json body = {{"name", name}, {"organization", {{"name", "Test Practice " + name}}}, {"patientPortal", true},
+                         {"openAccess", true}};
   auto res = c.Post("/admin/instances", {{"Authorization", std::string("Bearer ") + kAdminKey}}, body.dump(),
                     "application/json");
   if (!res || res->status != 201)

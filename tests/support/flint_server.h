@@ -47,7 +47,8 @@ int runFlint(const std::vector<std::string>& args, std::string* output = nullptr
 
 // A fresh instance name, unique across test binaries running at once.
 std::string uniqueInstanceName(const std::string& prefix);
-// Creates an instance through the admin API and returns its name.
+// Creates an open-access instance (no authorization: the suites that test FHIR semantics) through
+// the admin API and returns its name. Authorization is tested on instances created without it.
 std::string createInstance(const std::string& prefix, const FlintServer& server = sharedServer());
 
 // Sends raw bytes on a new connection and returns everything read until the server closes or

@@ -1,0 +1,33 @@
+// The per-instance SMART authorization server as one object for the HTTP layer: its endpoints,
+// its discovery document, and the bearer-token check in front of the FHIR API. Holds what is
+// shared across requests (keys, client JWKS, verified tokens).
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "auth/clients/jwks_cache.h"
+#include "auth/endpoints/auth_http.h"
+#include "auth/keys/key_store.h"
+#include "auth/tokens/token_verifier.h"
+
+namespace flint::auth {
+
+class AuthServer {
+ public:
+  AuthServer() : tokens_(keys_) {}
+
+  AuthResponse handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
+                      const AuthRequest& request);
+  AuthResponse smartConfiguration(const AuthUrls& urls) const;
+  // The verified token of an `Authorization: Bearer ...` header, or null.
+  std::shared_ptr<const VerifiedToken> verifyBearer(db::Session& session, const instances::Instance& instance,
+                                                    std::string_view authorization);
+
+ private:
+  KeyStore keys_;
+  JwksCache jwks_;
+  TokenVerifier tokens_;
+};
+
+}  // namespace flint::auth

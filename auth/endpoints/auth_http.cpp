@@ -1,0 +1,54 @@
+#include "auth/endpoints/auth_http.h"
+
+#include <strings.h>
+
+#include "core/json/json_value.h"
+#include "core/url/query_string.h"
+#include "core/json/json_writer.h"
+
+namespace flint::auth {
+
+std::optional<std::string_view> bearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() || strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0)
+    return std::nullopt;
+  return authorization.substr(kScheme.size());
+}
+
+AuthResponse noStoreJson(std::string body) {
+  AuthResponse r;
+  r.body = std::move(body);
+  r.headers = {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+  return r;
+}
+
+AuthResponse oauthError(int status, const std::string& error, const std::string& description) {
+  json::Value body = json::Value::object();
+  body.set("error", json::Value::string(error));
+  body.set("error_description", json::Value::string(description));
+  AuthResponse r = noStoreJson(json::write(body));
+  r.status = status;
+  return r;
+}
+
+std::optional<std::map<std::string, std::string>> formParameters(const AuthRequest& req, std::string& error) {
+  if (req.contentType != "application/x-www-form-urlencoded") {
+    error = "the body must be application/x-www-form-urlencoded";
+    return std::nullopt;
+  }
+  auto pairs = url::parseQuery(req.body);
+  if (!pairs) {
+    error = "the form body is malformed";
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> form;
+  for (auto& [name, value] : *pairs) {
+    if (!form.emplace(name, value).second) {
+      error = "parameter " + name + " is repeated";
+      return std::nullopt;
+    }
+  }
+  return form;
+}
+
+}  // namespace flint::auth

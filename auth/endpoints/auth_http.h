@@ -1,0 +1,65 @@
+// The authorization server's requests and responses as plain values; the server translates
+// HTTP to these and back, so nothing in auth/ depends on the HTTP layer.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::auth {
+
+struct AuthRequest {
+  std::string method;
+  std::vector<std::string> segments;  // below {instance}/auth/
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string body;
+  std::string contentType;  // media type only, lower case
+  std::string authorization;
+};
+
+struct AuthResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Where an instance's authorization server and FHIR API are, as clients see them.
+struct AuthUrls {
+  std::string fhirBase;  // {public}/{instance}/fhir
+  std::string authBase;  // {public}/{instance}/auth
+};
+
+class KeyStore;
+class JwksCache;
+class TokenVerifier;
+
+// What one auth request runs against.
+struct AuthContext {
+  const instances::Instance& instance;
+  db::Session& session;
+  const AuthUrls& urls;
+  KeyStore& keys;
+  JwksCache& jwks;
+  TokenVerifier& tokens;
+};
+
+// The parameters of a form-encoded body (RFC 6749 §3.2: each at most once); nullopt with
+// `error` set when the body is not such a form.
+std::optional<std::map<std::string, std::string>> formParameters(const AuthRequest& req, std::string& error);
+
+// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if it is one.
+std::optional<std::string_view> bearerToken(std::string_view authorization);
+
+// RFC 6749 §5.2 error response; never cached.
+AuthResponse oauthError(int status, const std::string& error, const std::string& description);
+// A JSON response that must not be cached (tokens, introspection).
+AuthResponse noStoreJson(std::string body);
+
+}  // namespace flint::auth

@@ -1,0 +1,15 @@
+#include "auth/endpoints/endpoints.h"
+
+namespace flint::auth {
+
+AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
+  if (req.segments.size() == 1) {
+    const std::string& endpoint = req.segments[0];
+    if (endpoint == "token") return tokenEndpoint(ctx, req);
+    if (endpoint == "introspect") return introspectionEndpoint(ctx, req);
+    if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);
+  }
+  return oauthError(404, "invalid_request", "no authorization endpoint at this path");
+}
+
+}  // namespace flint::auth

@@ -1,0 +1,20 @@
+// The authorization server's endpoints under {instance}/auth/ and the discovery documents.
+#pragma once
+
+#include "auth/endpoints/auth_http.h"
+
+namespace flint::auth {
+
+// POST token: client_credentials with a signed JWT assertion (backend services).
+AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req);
+// POST introspect (RFC 7662).
+AuthResponse introspectionEndpoint(AuthContext& ctx, const AuthRequest& req);
+// GET jwks: the public keys that sign this instance's id_tokens.
+AuthResponse jwksEndpoint(AuthContext& ctx);
+// GET {fhir base}/.well-known/smart-configuration.
+AuthResponse smartConfiguration(const AuthUrls& urls);
+
+// Routes a request below {instance}/auth/.
+AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req);
+
+}  // namespace flint::auth

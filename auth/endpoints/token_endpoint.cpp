@@ -1,0 +1,80 @@
+// POST {instance}/auth/token. Backend services (SMART backend-services.md): client_credentials
+// with a signed JWT assertion; access tokens live 300 s and come without a refresh token.
+#include <chrono>
+
+#include "auth/clients/client_assertion.h"
+#include "auth/endpoints/endpoints.h"
+#include "auth/keys/key_store.h"
+#include "auth/scopes/scope.h"
+#include "auth/tokens/access_token.h"
+#include "core/crypto/digest.h"
+#include "core/json/json_writer.h"
+
+namespace flint::auth {
+namespace {
+
+constexpr int64_t kBackendTokenSeconds = 300;
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// invalid_client is 401 (RFC 6749 §5.2); SMART lets either status pass, and 401 is what clients expect.
+AuthResponse invalidClient(const std::string& description) { return oauthError(401, "invalid_client", description); }
+
+AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std::string>& form) {
+  auto type = form.find("client_assertion_type");
+  auto assertion = form.find("client_assertion");
+  if (type == form.end() || type->second != kJwtBearerAssertion)
+    return invalidClient(std::string("client_assertion_type must be ") + kJwtBearerAssertion);
+  if (assertion == form.end() || assertion->second.empty()) return invalidClient("client_assertion is missing");
+  const int64_t now = nowSeconds();
+  AuthRepository repo(ctx.session, ctx.instance);
+  std::string error;
+  auto client = authenticateAssertion(repo, ctx.jwks, assertion->second, ctx.urls.authBase + "/token", now, error);
+  if (!client) return invalidClient(error);
+  if (client->kind != "backend")
+    return oauthError(400, "unauthorized_client", "client_credentials is for backend services only");
+
+  auto scope = form.find("scope");
+  if (scope == form.end() || scope->second.empty()) return oauthError(400, "invalid_scope", "scope is required");
+  ScopeSet granted = intersect(parseScopes(scope->second), parseScopes(client->scope));
+  if (granted.resources.empty())
+    return oauthError(400, "invalid_scope", "none of the requested scopes is pre-authorised for this client");
+
+  AccessTokenClaims claims;
+  claims.instanceId = ctx.instance.id;
+  claims.clientId = client->id;
+  claims.scope = granted.format();
+  claims.grantId = repo.insertGrant(client->id, "", claims.scope);
+  claims.jti = crypto::randomToken(16);
+  claims.issuedAt = now;
+  claims.expiresAt = now + kBackendTokenSeconds;
+  auto keys = ctx.keys.keysFor(ctx.session, ctx.instance);
+
+  json::Value body = json::Value::object();
+  body.set("access_token", json::Value::string(issueAccessToken(*keys, claims)));
+  body.set("token_type", json::Value::string("bearer"));
+  body.set("expires_in", json::Value::number(kBackendTokenSeconds));
+  body.set("scope", json::Value::string(claims.scope));
+  return noStoreJson(json::write(body));
+}
+
+}  // namespace
+
+AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req) {
+  if (req.method != "POST") {
+    AuthResponse r = oauthError(405, "invalid_request", "the token endpoint takes POST");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  std::string error;
+  auto form = formParameters(req, error);
+  if (!form) return oauthError(400, "invalid_request", error);
+  auto grant = form->find("grant_type");
+  if (grant == form->end()) return oauthError(400, "invalid_request", "grant_type is required");
+  if (grant->second == "client_credentials") return clientCredentials(ctx, *form);
+  return oauthError(400, "unsupported_grant_type", "grant_type '" + grant->second + "' is not supported");
+}
+
+}  // namespace flint::auth

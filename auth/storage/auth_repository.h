@@ -1,0 +1,61 @@
+// The authorization server's tables in an instance's schema: clients, signing keys, grants and
+// used assertion ids. SQL lives here and nowhere else in auth/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::auth {
+
+struct ClientRecord {
+  std::string id;
+  std::string name;
+  std::string kind;  // public | confidential-symmetric | confidential-asymmetric | backend
+  std::string secretSha256;  // hex, symmetric clients only
+  std::string jwks;          // inline JWKS JSON, or empty
+  std::string jwksUrl;       // or empty
+  std::vector<std::string> redirectUris;
+  std::string launchUri;
+  std::string scope;  // the most this client may ever be granted
+  bool disabled = false;
+};
+
+struct KeyRecord {
+  std::string kid;
+  std::string purpose;  // id-token | access-token
+  std::string secret;   // PEM private key, or base64url HMAC key
+  int64_t createdAt = 0;  // seconds since the epoch
+  std::optional<int64_t> retiredAt;
+};
+
+class AuthRepository {
+ public:
+  AuthRepository(db::Session& session, const instances::Instance& instance);
+
+  std::optional<ClientRecord> client(const std::string& id);
+  std::vector<ClientRecord> clients();
+  void insertClient(const ClientRecord& client);
+  bool setClientDisabled(const std::string& id, bool disabled);
+
+  // Keys of every purpose, oldest first.
+  std::vector<KeyRecord> keys();
+  void insertKey(const KeyRecord& key);
+  // Serialises key creation between processes until the ambient transaction ends.
+  void lockKeys();
+
+  // Records a client assertion's jti; false when the client already used it. Forgets expired ones.
+  bool recordAssertionId(const std::string& clientId, const std::string& jti, int64_t expiresAt);
+  // A new grant (what a client was given, for which patient) and its id.
+  int64_t insertGrant(const std::string& clientId, const std::string& patientId, const std::string& scope);
+
+ private:
+  db::Session& session_;
+  const instances::Instance& instance_;
+};
+
+}  // namespace flint::auth

@@ -1,0 +1,36 @@
+// What the caller of one FHIR request may do: everything (an open instance), or what its SMART
+// scopes grant, per resource type and interaction. Built by the authorization layer; enforced by
+// the router and the search engine (includes), so every path obeys the same rules.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace flint::fhir {
+
+// SMART v2 permissions; v1 read/write map onto them.
+enum Permission : uint8_t { kCreate = 1, kRead = 2, kUpdate = 4, kDelete = 8, kSearch = 16 };
+
+class Access {
+ public:
+  static Access unrestricted() { return Access(true); }
+  static Access none() { return Access(false); }
+  // Grants `permissions` on `type` ("*" for every type), adding to what is already granted.
+  void grant(const std::string& type, uint8_t permissions) { byType_[type] |= permissions; }
+
+  bool isUnrestricted() const { return unrestricted_; }
+  bool allows(const std::string& type, Permission permission) const;
+  // Whether `permission` is granted on every type (as system history and wildcard searches need).
+  bool allowsEveryType(Permission permission) const;
+
+ private:
+  explicit Access(bool unrestricted) : unrestricted_(unrestricted) {}
+  bool unrestricted_;
+  std::map<std::string, uint8_t> byType_;
+};
+
+// Throws a 403 FhirError unless `access` allows `permission` on `type`.
+void requirePermission(const Access& access, const std::string& type, Permission permission);
+
+}  // namespace flint::fhir

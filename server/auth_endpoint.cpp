@@ -1,0 +1,32 @@
+// The authorization server over HTTP: {instance}/auth/... translated to an AuthRequest and back.
+#include "core/db/session.h"
+#include "server/app.h"
+
+namespace flint::server {
+
+auth::AuthUrls App::authUrls(const instances::Instance& instance) const {
+  const std::string root = config_.publicUrl + "/" + instance.name;
+  return {root + "/fhir", root + "/auth"};
+}
+
+http::HttpResponse App::handleAuth(const http::HttpRequest& request, const instances::Instance& instance) {
+  auth::AuthRequest req;
+  req.method = request.method;
+  req.segments.assign(request.segments.begin() + 2, request.segments.end());
+  req.query = request.query;
+  req.body = request.body;
+  req.contentType = http::mediaType(request.header("content-type"));
+  req.authorization = request.header("authorization");
+  return toHttp(auth_.handle(instance, db::Session::forThisThread(config_.databaseUrl), authUrls(instance), req));
+}
+
+http::HttpResponse App::toHttp(auth::AuthResponse result) {
+  http::HttpResponse response;
+  response.status = result.status;
+  response.contentType = std::move(result.contentType);
+  response.body = std::move(result.body);
+  response.headers = std::move(result.headers);
+  return response;
+}
+
+}  // namespace flint::server
