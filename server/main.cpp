@@ -15,6 +15,8 @@ commands:
   migrate                    bring the database schema up to date
   instance create|list|disable|enable ...
                              manage instances (one per customer practice)
+  client create|list|disable|enable --instance NAME ...
+                             manage an instance's SMART apps and backend services
   seed --instance NAME [--patients N] [--seed S]
                              load deterministic synthetic patients into an instance
   reindex [--instance NAME] [--type TYPE]
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "serve" && rest.empty()) return flint::server::serveCommand(config);
     if (command == "migrate" && rest.empty()) return flint::server::migrateCommand(config);
     if (command == "instance") return flint::server::instanceCommand(config, rest);
+    if (command == "client") return flint::server::clientCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {

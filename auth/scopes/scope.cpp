@@ -118,7 +118,8 @@ ScopeSet intersect(const ScopeSet& requested, const ScopeSet& ceiling) {
       g.permissions = want.permissions & limit.permissions;
       if (g.permissions == 0) continue;
       if (g.query.empty()) g.query = limit.query;
-      if (g.permissions != want.permissions || g.type != want.type || g.query != want.query) g.v1 = false;
+      // v1 syntax is kept (SMART: answer v1 to v1) unless the grant no longer means read/write/*.
+      if (g.permissions != want.permissions || !g.query.empty()) g.v1 = false;
       g.text = g.format();
       if (granted.insert(g.text).second) out.resources.push_back(std::move(g));
     }

@@ -1,0 +1,611 @@
+// SMART backend services (checklist §3, BSA-*, IN-*, SC-03) against a real server: discovery, client
+// registration, client_credentials with RS384/ES384 assertions from an inline JWKS or a JWKS URL,
+// every way an assertion can be wrong, scopes enforced on the FHIR API, introspection, and
+// isolation between instances.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "tests/support/flint_server.h"
+#include "tests/support/jwt_signer.h"
+
+namespace flint::testing {
+namespace {
+
+using nlohmann::json;
+
+const char* kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+std::string formEncode(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += "&";
+    out += httplib::detail::encode_query_param(name) + "=" + httplib::detail::encode_query_param(value);
+  }
+  return out;
+}
+
+httplib::Headers admin() { return {{"Authorization", std::string("Bearer ") + kAdminKey}}; }
+
+// An instance that requires authorization (unlike createInstance's open ones).
+std::string securedInstance(const std::string& prefix) {
+  std::string name = uniqueInstanceName(prefix);
+  json body = {{"name", name}, {"organization", {{"name", "Secured " + name}}}};
+  auto res = client().Post("/admin/instances", admin(), body.dump(), "application/json");
+  if (!res || res->status != 201) throw std::runtime_error("instance: " + (res ? res->body : "no response"));
+  return name;
+}
+
+std::string publicBase() { return sharedServer().baseUrl(); }
+std::string tokenUrl(const std::string& instance) { return publicBase() + "/" + instance + "/auth/token"; }
+
+httplib::Result registerClient(const std::string& instance, const json& body) {
+  return client().Post("/" + std::string("admin/instances/") + instance + "/clients", admin(), body.dump(),
+                       "application/json");
+}
+
+std::string backendClient(const std::string& instance, const json& jwks, const std::string& scope) {
+  auto res = registerClient(instance, {{"name", "Backend"}, {"type", "backend"}, {"scope", scope}, {"jwks", jwks}});
+  if (!res || res->status != 201) throw std::runtime_error("client: " + (res ? res->body : "no response"));
+  return json::parse(res->body)["clientId"];
+}
+
+httplib::Result postToken(const std::string& instance, const std::vector<std::pair<std::string, std::string>>& form) {
+  return client().Post("/" + instance + "/auth/token", {{"Accept", "application/json"}}, formEncode(form),
+                       "application/x-www-form-urlencoded");
+}
+
+httplib::Result requestToken(const std::string& instance, const std::string& assertion, const std::string& scope) {
+  return postToken(instance, {{"grant_type", "client_credentials"},
+                              {"client_assertion_type", kAssertionType},
+                              {"client_assertion", assertion},
+                              {"scope", scope}});
+}
+
+httplib::Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}};
+}
+
+int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Asserts an RFC 6749 error response: status, error code, and never cached.
+void expectOAuthError(const httplib::Result& res, int status, const std::string& error) {
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, status) << res->body;
+  EXPECT_EQ(json::parse(res->body)["error"], error) << res->body;
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(res->get_header_value("Pragma"), "no-cache");
+}
+
+// A registered backend client with an RS384 and an ES384 key, both inline.
+struct Backend {
+  std::string instance;
+  ClientKey rsa{"RSA", "rsa-1"};
+  ClientKey ec{"P-384", "ec-1"};
+  std::string clientId;
+  explicit Backend(const std::string& scope = "system/*.rs system/Patient.cruds") : instance(securedInstance("bs")) {
+    clientId = backendClient(instance, {{"keys", {rsa.publicJwk("RS384"), ec.publicJwk("ES384")}}}, scope);
+  }
+  std::string token(const std::string& scope) {
+    auto res = requestToken(instance, clientAssertion(rsa, "RS384", clientId, tokenUrl(instance)), scope);
+    if (!res || res->status != 200) throw std::runtime_error("token: " + (res ? res->body : "no response"));
+    return json::parse(res->body)["access_token"];
+  }
+};
+
+TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented) {
+  std::string instance = securedInstance("disc");
+  for (const char* accept : {"", "application/json", "text/html"}) {
+    httplib::Headers headers;
+    if (*accept) headers.emplace("Accept", accept);
+    headers.emplace("Origin", "https://app.example");
+    auto res = client().Get("/" + instance + "/fhir/.well-known/smart-configuration", headers);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << accept;
+    EXPECT_EQ(res->get_header_value("Content-Type").rfind("application/json", 0), 0u);
+    EXPECT_EQ(res->get_header_value("Access-Control-Allow-Origin"), "*");
+    json c = json::parse(res->body);
+    std::string auth = publicBase() + "/" + instance + "/auth";
+    EXPECT_EQ(c["token_endpoint"], auth + "/token");
+    EXPECT_EQ(c["jwks_uri"], auth + "/jwks");
+    EXPECT_EQ(c["introspection_endpoint"], auth + "/introspect");
+    EXPECT_EQ(c["grant_types_supported"], json::array({"client_credentials"}));
+    EXPECT_EQ(c["token_endpoint_auth_methods_supported"], json::array({"private_key_jwt"}));
+    EXPECT_EQ(c["token_endpoint_auth_signing_alg_values_supported"], json::array({"RS384", "ES384"}));
+    EXPECT_EQ(c["code_challenge_methods_supported"], json::array({"S256"}));
+    auto caps = c["capabilities"];
+    EXPECT_NE(std::find(caps.begin(), caps.end(), "client-confidential-asymmetric"), caps.end());
+    EXPECT_NE(std::find(caps.begin(), caps.end(), "permission-v2"), caps.end());
+    // Not advertised until implemented.
+    EXPECT_EQ(std::find(caps.begin(), caps.end(), "launch-standalone"), caps.end());
+  }
+  auto post = client().Post("/" + instance + "/fhir/.well-known/smart-configuration", "", "application/json");
+  EXPECT_EQ(post->status, 405);
+}
+
+TEST(SmartDiscovery, JwksPublishesTheInstancesRsaSigningKey) {
+  std::string a = securedInstance("jwks"), b = securedInstance("jwks");
+  auto res = client().Get("/" + a + "/auth/jwks");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json keys = json::parse(res->body)["keys"];
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0]["kty"], "RSA");
+  EXPECT_EQ(keys[0]["alg"], "RS256");
+  EXPECT_EQ(keys[0]["use"], "sig");
+  EXPECT_FALSE(keys[0]["kid"].get<std::string>().empty());
+  EXPECT_FALSE(keys[0].contains("d"));  // never the private part
+  EXPECT_EQ(json::parse(client().Get("/" + a + "/auth/jwks")->body), json::parse(res->body));  // stable
+  auto other = json::parse(client().Get("/" + b + "/auth/jwks")->body)["keys"];
+  EXPECT_NE(other[0]["n"], keys[0]["n"]);  // each instance has its own keys
+}
+
+TEST(SmartAuthorization, TheFhirApiNeedsATokenButMetadataStaysPublic) {
+  std::string instance = securedInstance("authn");
+  auto none = client().Get("/" + instance + "/fhir/Patient");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(json::parse(none->body)["resourceType"], "OperationOutcome");
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate").find("error="), std::string::npos);
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate").rfind("Bearer realm=", 0), 0u);
+
+  for (const std::string& header : {std::string("Bearer not-a-token"), std::string("Basic dXNlcjpwYXNz"),
+                                    std::string("Bearer a.b.c"), std::string("Bearer ")}) {
+    auto bad = client().Get("/" + instance + "/fhir/Patient/123", {{"Authorization", header}});
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 401) << header;
+  }
+  auto bad = client().Get("/" + instance + "/fhir/Patient", {{"Authorization", "Bearer nope"}});
+  EXPECT_NE(bad->get_header_value("WWW-Authenticate").find("error=\"invalid_token\""), std::string::npos);
+
+  auto metadata = client().Get("/" + instance + "/fhir/metadata", {{"Origin", "https://app.example"}});
+  ASSERT_TRUE(metadata);
+  EXPECT_EQ(metadata->status, 200);
+  EXPECT_EQ(metadata->get_header_value("Access-Control-Allow-Origin"), "*");
+}
+
+TEST(SmartBackendServices, Rs384AndEs384AssertionsGetShortLivedTokens) {
+  Backend b;
+  for (auto [key, alg] : {std::pair{&b.rsa, "RS384"}, std::pair{&b.ec, "ES384"}}) {
+    auto res = requestToken(b.instance, clientAssertion(*key, alg, b.clientId, tokenUrl(b.instance)),
+                            "system/Patient.rs system/Observation.rs");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << alg << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(res->get_header_value("Pragma"), "no-cache");
+    json body = json::parse(res->body);
+    EXPECT_FALSE(body["access_token"].get<std::string>().empty());
+    EXPECT_EQ(body["token_type"], "bearer");
+    EXPECT_TRUE(body["expires_in"].is_number());
+    EXPECT_LE(body["expires_in"].get<int>(), 300);
+    EXPECT_GT(body["expires_in"].get<int>(), 0);
+    EXPECT_EQ(body["scope"], "system/Patient.rs system/Observation.rs");
+    EXPECT_FALSE(body.contains("refresh_token"));
+    auto search = client().Get("/" + b.instance + "/fhir/Patient", bearer(body["access_token"]));
+    ASSERT_TRUE(search);
+    EXPECT_EQ(search->status, 200) << search->body;
+  }
+}
+
+TEST(SmartBackendServices, GrantedScopeIsTheRequestWithinThePreAuthorisedCeiling) {
+  Backend b("system/Patient.rs system/Observation.read");
+  auto granted = [&](const std::string& scope) {
+    auto res = requestToken(b.instance, clientAssertion(b.rsa, "RS384", b.clientId, tokenUrl(b.instance)), scope);
+    return std::pair{res->status, json::parse(res->body)};
+  };
+  EXPECT_EQ(granted("system/*.rs").second["scope"], "system/Patient.rs system/Observation.rs");
+  // v1 asked, v1 answered.
+  EXPECT_EQ(granted("system/*.read").second["scope"], "system/Patient.read system/Observation.read");
+  EXPECT_EQ(granted("system/Patient.cruds").second["scope"], "system/Patient.rs");
+  EXPECT_EQ(granted("system/Observation.read system/Encounter.read").second["scope"], "system/Observation.read");
+  auto [status, body] = granted("system/Encounter.rs");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["error"], "invalid_scope");
+  EXPECT_EQ(granted("patient/Patient.rs").first, 400);
+  EXPECT_EQ(granted("").first, 400);
+}
+
+TEST(SmartBackendServices, EveryBadAssertionIsInvalidClient) {
+  Backend b;
+  const std::string url = tokenUrl(b.instance);
+  const std::string scope = "system/Patient.rs";
+  auto claims = [&](int64_t exp) {
+    return json{{"iss", b.clientId}, {"sub", b.clientId}, {"aud", url}, {"exp", exp},
+                {"jti", base64Url(std::to_string(std::rand()) + std::to_string(now()))}};
+  };
+  json header = {{"alg", "RS384"}, {"kid", "rsa-1"}, {"typ", "JWT"}};
+  ClientKey stranger("RSA", "rsa-1");
+  ClientKey strangerEc("P-384", "ec-1");
+  ClientKey p256("P-256", "p256");
+
+  struct Case {
+    std::string name;
+    std::string assertion;
+  };
+  json wrongIss = claims(now() + 120);
+  wrongIss["iss"] = "someone-else";
+  json wrongAud = claims(now() + 120);
+  wrongAud["aud"] = publicBase() + "/" + b.instance + "/fhir";
+  json noJti = claims(now() + 120);
+  noJti.erase("jti");
+  json unknownClient = claims(now() + 120);
+  unknownClient["iss"] = unknownClient["sub"] = "no-such-client";
+  json noKid = {{"alg", "RS384"}, {"typ", "JWT"}};
+  json withJku = header;
+  withJku["jku"] = "https://attacker.example/jwks.json";
+  json ecHeaderRsaKey = {{"alg", "ES384"}, {"kid", "rsa-1"}, {"typ", "JWT"}};
+  json rs256 = {{"alg", "RS256"}, {"kid", "rsa-1"}, {"typ", "JWT"}};
+  json unknownKid = {{"alg", "RS384"}, {"kid", "rsa-2"}, {"typ", "JWT"}};
+  std::string unsignedToken =
+      base64Url(R"({"alg":"none","kid":"rsa-1","typ":"JWT"})") + "." + base64Url(claims(now() + 120).dump()) + ".";
+  std::string valid = b.rsa.sign(header, claims(now() + 120), "RS384");
+  std::string flipped = valid;
+  flipped[flipped.size() - 5] = flipped[flipped.size() - 5] == 'A' ? 'B' : 'A';
+
+  std::vector<Case> cases = {
+      {"garbage", "not-a-jwt"},
+      {"two parts", "e30.e30"},
+      {"unsigned (alg none)", unsignedToken},
+      {"signed by another key with the same kid", stranger.sign(header, claims(now() + 120), "RS384")},
+      {"ES384 signed by another key", strangerEc.sign({{"alg", "ES384"}, {"kid", "ec-1"}}, claims(now() + 120), "ES384")},
+      {"tampered signature", flipped},
+      {"expired", b.rsa.sign(header, claims(now() - 120), "RS384")},
+      {"exp more than five minutes ahead", b.rsa.sign(header, claims(now() + 900), "RS384")},
+      {"aud is not the token endpoint", b.rsa.sign(header, wrongAud, "RS384")},
+      {"iss differs from sub", b.rsa.sign(header, wrongIss, "RS384")},
+      {"no jti", b.rsa.sign(header, noJti, "RS384")},
+      {"unknown client", b.rsa.sign(header, unknownClient, "RS384")},
+      {"no kid", b.rsa.sign(noKid, claims(now() + 120), "RS384")},
+      {"unknown kid", b.rsa.sign(unknownKid, claims(now() + 120), "RS384")},
+      {"jku not registered", b.rsa.sign(withJku, claims(now() + 120), "RS384")},
+      {"RS256 is not accepted", b.rsa.sign(rs256, claims(now() + 120), "RS256")},
+      {"ES384 header naming the RSA key", p256.sign(ecHeaderRsaKey, claims(now() + 120), "ES256")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    expectOAuthError(requestToken(b.instance, c.assertion, scope), 401, "invalid_client");
+  }
+  EXPECT_TRUE(sharedServer().alive());
+}
+
+TEST(SmartBackendServices, AnAssertionWorksOnceOnly) {
+  Backend b;
+  std::string assertion = clientAssertion(b.ec, "ES384", b.clientId, tokenUrl(b.instance));
+  auto first = requestToken(b.instance, assertion, "system/Patient.rs");
+  ASSERT_EQ(first->status, 200) << first->body;
+  expectOAuthError(requestToken(b.instance, assertion, "system/Patient.rs"), 401, "invalid_client");
+}
+
+TEST(SmartBackendServices, MalformedTokenRequestsGetTheRightOAuthErrors) {
+  Backend b;
+  std::string assertion = clientAssertion(b.rsa, "RS384", b.clientId, tokenUrl(b.instance));
+  // BSA-01: exactly 400.
+  expectOAuthError(postToken(b.instance, {{"grant_type", "not_a_grant_type"},
+                                          {"client_assertion_type", kAssertionType},
+                                          {"client_assertion", assertion},
+                                          {"scope", "system/Patient.rs"}}),
+                   400, "unsupported_grant_type");
+  expectOAuthError(postToken(b.instance, {{"grant_type", "client_credentials"},
+                                          {"client_assertion_type", "not_an_assertion_type"},
+                                          {"client_assertion", assertion},
+                                          {"scope", "system/Patient.rs"}}),
+                   401, "invalid_client");
+  expectOAuthError(postToken(b.instance, {{"grant_type", "client_credentials"}, {"scope", "system/Patient.rs"}}), 401,
+                   "invalid_client");
+  expectOAuthError(postToken(b.instance, {{"scope", "system/Patient.rs"}}), 400, "invalid_request");
+  expectOAuthError(postToken(b.instance, {{"grant_type", "client_credentials"}, {"grant_type", "client_credentials"}}),
+                   400, "invalid_request");
+  auto json = client().Post("/" + b.instance + "/auth/token", R"({"grant_type":"client_credentials"})",
+                            "application/json");
+  expectOAuthError(json, 400, "invalid_request");
+  auto get = client().Get("/" + b.instance + "/auth/token");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  auto unknown = client().Get("/" + b.instance + "/auth/nothing-here");
+  EXPECT_EQ(unknown->status, 404);
+}
+
+TEST(SmartBackendServices, ADisabledClientGetsNoToken) {
+  Backend b;
+  ASSERT_EQ(client().Post("/admin/instances/" + b.instance + "/clients/" + b.clientId + "/disable", admin(), "",
+                          "application/json")->status,
+            200);
+  expectOAuthError(requestToken(b.instance, clientAssertion(b.rsa, "RS384", b.clientId, tokenUrl(b.instance)),
+                                "system/Patient.rs"),
+                   401, "invalid_client");
+  ASSERT_EQ(client().Post("/admin/instances/" + b.instance + "/clients/" + b.clientId + "/enable", admin(), "",
+                          "application/json")->status,
+            200);
+  EXPECT_EQ(requestToken(b.instance, clientAssertion(b.rsa, "RS384", b.clientId, tokenUrl(b.instance)),
+                         "system/Patient.rs")->status,
+            200);
+}
+
+TEST(SmartScopes, EachInteractionNeedsItsPermission) {
+  Backend b("system/*.rs system/Patient.cruds");
+  std::string writer = b.token("system/Patient.cruds system/Observation.rs");
+  std::string reader = b.token("system/Patient.rs");
+  const std::string base = "/" + b.instance + "/fhir";
+  auto c = client();
+  auto created = c.Post(base + "/Patient", bearer(writer), R"({"resourceType":"Patient","active":true})",
+                        "application/fhir+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string id = json::parse(created->body)["id"];
+  EXPECT_EQ(c.Get(base + "/Patient/" + id, bearer(reader))->status, 200);
+  EXPECT_EQ(c.Get(base + "/Patient/" + id + "/_history/1", bearer(reader))->status, 200);
+  EXPECT_EQ(c.Get(base + "/Patient?_id=" + id, bearer(reader))->status, 200);
+
+  auto forbidden = [&](httplib::Result res, const std::string& what) {
+    ASSERT_TRUE(res) << what;
+    EXPECT_EQ(res->status, 403) << what << ": " << res->body;
+    EXPECT_EQ(json::parse(res->body)["resourceType"], "OperationOutcome") << what;
+  };
+  forbidden(c.Post(base + "/Patient", bearer(reader), R"({"resourceType":"Patient"})", "application/fhir+json"),
+            "create without c");
+  forbidden(c.Put(base + "/Patient/" + id, bearer(reader), R"({"resourceType":"Patient","id":")" + id + "\"}",
+                  "application/fhir+json"),
+            "update without u");
+  forbidden(c.Delete(base + "/Patient/" + id, bearer(reader)), "delete without d");
+  forbidden(c.Get(base + "/Encounter", bearer(reader)), "search of an ungranted type");
+  forbidden(c.Get(base + "/Observation/x", bearer(reader)), "read of an ungranted type");
+  forbidden(c.Post(base + "/Observation", bearer(writer),
+                   R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})", "application/fhir+json"),
+            "create with only rs");
+  forbidden(c.Get(base + "?_type=Patient,Encounter", bearer(reader)), "system search over an ungranted type");
+  forbidden(c.Get(base + "/_history", bearer(reader)), "system history without every type");
+  EXPECT_EQ(c.Get(base + "?_type=Patient", bearer(reader))->status, 200);
+  // Conditional create searches first: it needs s as well as c.
+  std::string createOnly = b.token("system/Patient.c");
+  auto conditional = c.Post(base + "/Patient", {{"Authorization", "Bearer " + createOnly}, {"If-None-Exist", "active=true"}},
+                            R"({"resourceType":"Patient"})", "application/fhir+json");
+  EXPECT_EQ(conditional->status, 403) << conditional->body;
+  EXPECT_EQ(c.Delete(base + "/Patient/" + id, bearer(writer))->status, 204);
+}
+
+TEST(SmartScopes, IncludesAndBatchEntriesObeyScopes) {
+  Backend b("system/*.cruds");
+  std::string all = b.token("system/Patient.cruds system/Observation.cruds");
+  std::string observationsOnly = b.token("system/Observation.rs");
+  const std::string base = "/" + b.instance + "/fhir";
+  auto c = client();
+  auto patient = c.Post(base + "/Patient", bearer(all), R"({"resourceType":"Patient"})", "application/fhir+json");
+  std::string pid = json::parse(patient->body)["id"];
+  auto obs = c.Post(base + "/Observation", bearer(all),
+                    R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/)" +
+                        pid + "\"}}",
+                    "application/fhir+json");
+  ASSERT_EQ(obs->status, 201) << obs->body;
+
+  auto typesIn = [](const std::string& body) {
+    std::multiset<std::string> types;
+    const json bundle = json::parse(body);
+    for (const auto& e : bundle["entry"]) types.insert(e["resource"]["resourceType"].get<std::string>());
+    return types;
+  };
+  const std::string query = base + "/Observation?subject=Patient/" + pid + "&_include=Observation:subject";
+  auto full = c.Get(query, bearer(all));
+  ASSERT_EQ(full->status, 200);
+  EXPECT_EQ(typesIn(full->body), (std::multiset<std::string>{"Observation", "Patient"}));
+  auto narrow = c.Get(query, bearer(observationsOnly));
+  ASSERT_EQ(narrow->status, 200);
+  EXPECT_EQ(typesIn(narrow->body), (std::multiset<std::string>{"Observation"}));
+  auto rev = c.Get(base + "/Patient?_id=" + pid + "&_revinclude=Observation:subject", bearer(b.token("system/Patient.rs")));
+  EXPECT_EQ(typesIn(rev->body), (std::multiset<std::string>{"Patient"}));
+
+  json batch = {{"resourceType", "Bundle"},
+                {"type", "batch"},
+                {"entry",
+                 {{{"request", {{"method", "GET"}, {"url", "Observation?subject=Patient/" + pid}}}},
+                  {{"request", {{"method", "GET"}, {"url", "Patient/" + pid}}}}}}};
+  auto batchResponse = c.Post(base, bearer(observationsOnly), batch.dump(), "application/fhir+json");
+  ASSERT_EQ(batchResponse->status, 200) << batchResponse->body;
+  auto entries = json::parse(batchResponse->body)["entry"];
+  EXPECT_EQ(entries[0]["response"]["status"].get<std::string>().substr(0, 3), "200");
+  EXPECT_EQ(entries[1]["response"]["status"].get<std::string>().substr(0, 3), "403");
+
+  batch["type"] = "transaction";
+  auto transaction = c.Post(base, bearer(observationsOnly), batch.dump(), "application/fhir+json");
+  EXPECT_EQ(transaction->status, 403) << transaction->body;
+}
+
+TEST(SmartIsolation, TokensAndClientsNeverCrossInstances) {
+  Backend a, b;
+  std::string tokenA = a.token("system/Patient.rs");
+  EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(tokenA))->status, 200);
+  EXPECT_EQ(client().Get("/" + b.instance + "/fhir/Patient", bearer(tokenA))->status, 401);
+  // A's client presenting itself at B's token endpoint, with B's audience: unknown there.
+  expectOAuthError(requestToken(b.instance, clientAssertion(a.rsa, "RS384", a.clientId, tokenUrl(b.instance)),
+                                "system/Patient.rs"),
+                   401, "invalid_client");
+  // A's assertion (aud = A) replayed at B.
+  expectOAuthError(requestToken(b.instance, clientAssertion(b.rsa, "RS384", b.clientId, tokenUrl(a.instance)),
+                                "system/Patient.rs"),
+                   401, "invalid_client");
+}
+
+TEST(SmartIntrospection, ActiveTokensDescribeTheGrantAndOthersAreExactlyInactive) {
+  Backend a, b;
+  auto issued = requestToken(a.instance, clientAssertion(a.rsa, "RS384", a.clientId, tokenUrl(a.instance)),
+                             "system/Patient.rs system/Observation.rs");
+  json tokenResponse = json::parse(issued->body);
+  std::string token = tokenResponse["access_token"];
+  auto introspect = [&](const std::string& instance, const std::string& caller, const std::string& subject) {
+    httplib::Headers headers = {{"Accept", "application/json"}};
+    if (!caller.empty()) headers.emplace("Authorization", "Bearer " + caller);
+    return client().Post("/" + instance + "/auth/introspect", headers, formEncode({{"token", subject}}),
+                         "application/x-www-form-urlencoded");
+  };
+  auto active = introspect(a.instance, token, token);
+  ASSERT_EQ(active->status, 200) << active->body;
+  json body = json::parse(active->body);
+  EXPECT_EQ(body["active"], true);
+  EXPECT_EQ(body["client_id"], a.clientId);
+  EXPECT_EQ(body["scope"], tokenResponse["scope"]);
+  EXPECT_GE(body["exp"].get<int64_t>(), now() + 200);
+  EXPECT_LE(body["exp"].get<int64_t>(), now() + 301);
+  EXPECT_EQ(active->get_header_value("Cache-Control"), "no-store");
+
+  for (const std::string& other : {std::string("invalid_token_value"), b.token("system/Patient.rs")}) {
+    auto inactive = introspect(a.instance, token, other);
+    ASSERT_EQ(inactive->status, 200);
+    EXPECT_EQ(json::parse(inactive->body), json({{"active", false}}));
+  }
+  auto anonymous = introspect(a.instance, "", token);
+  EXPECT_EQ(anonymous->status, 401);
+  auto foreignCaller = introspect(a.instance, b.token("system/Patient.rs"), token);
+  EXPECT_EQ(foreignCaller->status, 401);
+}
+
+TEST(SmartClients, RegistrationChecksWhatAClientMayBe) {
+  std::string instance = securedInstance("reg");
+  ClientKey key("RSA", "k");
+  ClientKey weak("P-256", "w");
+  json jwks = {{"keys", {key.publicJwk()}}};
+  auto refused = [&](const json& body, const std::string& why) {
+    auto res = registerClient(instance, body);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << why << ": " << res->body;
+    EXPECT_EQ(json::parse(res->body)["resourceType"], "OperationOutcome");
+  };
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs"}}, "backend without keys");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "patient/*.rs"}, {"jwks", jwks}}, "backend with patient scope");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs"}, {"jwks", jwks}, {"redirectUris", {"https://x/cb"}}},
+          "backend with redirect URIs");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs bogus/scope"}, {"jwks", jwks}}, "unknown scope");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/Nonsense.rs"}, {"jwks", jwks}}, "unknown type");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs"}, {"jwks", {{"keys", {key.publicJwk(), key.publicJwk()}}}}},
+          "duplicate kid");
+  json offCurve = weak.publicJwk();
+  offCurve["y"] = offCurve["x"];
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs"}, {"jwks", {{"keys", {offCurve}}}}}, "bad EC point");
+  refused({{"name", "B"}, {"type", "backend"}, {"scope", "system/*.rs"}, {"jwksUrl", "http://example.com/jwks"}},
+          "plain http JWKS URL");
+  refused({{"name", "A"}, {"type", "public"}, {"scope", "patient/*.rs"}}, "app without redirect URI");
+  refused({{"name", "A"}, {"type", "public"}, {"scope", "patient/*.rs"}, {"redirectUris", {"http://app.example/cb"}}},
+          "plain http redirect URI");
+  refused({{"name", "A"}, {"type", "public"}, {"scope", "system/*.rs"}, {"redirectUris", {"https://app.example/cb"}}},
+          "app with system scope");
+  refused({{"name", "A"}, {"type", "robot"}, {"scope", "patient/*.rs"}, {"redirectUris", {"https://app.example/cb"}}},
+          "unknown type");
+
+  auto symmetric = registerClient(instance, {{"name", "Portal app"},
+                                             {"type", "confidential-symmetric"},
+                                             {"scope", "launch/patient openid fhirUser patient/*.rs"},
+                                             {"redirectUris", {"https://app.example/cb", "http://localhost:3000/cb"}}});
+  ASSERT_EQ(symmetric->status, 201) << symmetric->body;
+  json created = json::parse(symmetric->body);
+  EXPECT_GE(created["clientSecret"].get<std::string>().size(), 40u);
+  EXPECT_EQ(symmetric->get_header_value("Cache-Control"), "no-store");
+  auto list = client().Get("/admin/instances/" + instance + "/clients", admin());
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(list->body.find(created["clientSecret"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(json::parse(list->body)[0]["clientId"], created["clientId"]);
+  EXPECT_EQ(client().Get("/admin/instances/" + instance + "/clients")->status, 401);
+  EXPECT_EQ(client().Get("/admin/instances/no-such-instance/clients", admin())->status, 404);
+}
+
+TEST(SmartClients, TheCliRegistersAndListsClients) {
+  std::string instance = securedInstance("cli");
+  std::string out;
+  ASSERT_EQ(runFlint({"client", "create", "--instance", instance, "--name", "Nightly export", "--type", "backend",
+                      "--scope", "system/*.read", "--jwks-url", "https://jwks.example/keys.json"},
+                     &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("client_id\t"), std::string::npos);
+  EXPECT_EQ(out.find("client_secret"), std::string::npos);
+  ASSERT_EQ(runFlint({"client", "create", "--instance", instance, "--name", "App", "--type", "confidential-symmetric",
+                      "--scope", "patient/*.rs", "--redirect-uri", "https://app.example/cb"},
+                     &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("client_secret\t"), std::string::npos);
+  ASSERT_EQ(runFlint({"client", "list", "--instance", instance}, &out), 0);
+  EXPECT_NE(out.find("backend\tNightly export\tsystem/*.read"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"client", "create", "--instance", instance, "--name", "X", "--type", "backend", "--scope",
+                      "system/*.read"},
+                     &out),
+            1);
+  EXPECT_NE(out.find("JWKS"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"client", "list", "--instance", "no-such-instance"}, &out), 1);
+  EXPECT_EQ(runFlint({"client"}, &out), 2);
+}
+
+// A client's JWKS URL: a small HTTP server whose answer and Cache-Control the test sets.
+class JwksServer {
+ public:
+  JwksServer() {
+    server_.Get("/jwks.json", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      ++hits_;
+      if (!cacheControl_.empty()) res.set_header("Cache-Control", cacheControl_);
+      res.set_content(body_, "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~JwksServer() {
+    server_.stop();
+    thread_.join();
+  }
+  void serve(const json& jwks, const std::string& cacheControl) {
+    std::lock_guard lock(mutex_);
+    body_ = jwks.dump();
+    cacheControl_ = cacheControl;
+  }
+  int hits() {
+    std::lock_guard lock(mutex_);
+    return hits_;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/jwks.json"; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::string body_ = "{}";
+  std::string cacheControl_;
+  int hits_ = 0;
+};
+
+TEST(SmartBackendServices, JwksUrlIsCachedOnlyAsLongAsItsCacheControlAllows) {
+  JwksServer jwks;
+  ClientKey first("P-384", "first");
+  ClientKey second("RSA", "second");
+  jwks.serve({{"keys", {first.publicJwk("ES384")}}}, "max-age=300");
+  std::string instance = securedInstance("jku");
+  auto res = registerClient(instance, {{"name", "Exporter"}, {"type", "backend"}, {"scope", "system/*.rs"},
+                                       {"jwksUrl", jwks.url()}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  std::string clientId = json::parse(res->body)["clientId"];
+  auto token = [&](const ClientKey& key, const std::string& alg) {
+    return requestToken(instance, clientAssertion(key, alg, clientId, tokenUrl(instance)), "system/Patient.rs");
+  };
+  ASSERT_EQ(token(first, "ES384")->status, 200);
+  ASSERT_EQ(token(first, "ES384")->status, 200);
+  EXPECT_EQ(jwks.hits(), 1);  // cached for its max-age
+
+  // The client rotates: a kid not in the cached set makes Flint ask again.
+  jwks.serve({{"keys", {first.publicJwk("ES384"), second.publicJwk("RS384")}}}, "no-store");
+  ASSERT_EQ(token(second, "RS384")->status, 200);
+  EXPECT_EQ(jwks.hits(), 2);
+  // no-store: never kept, so every assertion fetches.
+  ASSERT_EQ(token(second, "RS384")->status, 200);
+  EXPECT_EQ(jwks.hits(), 3);
+
+  // Keys withdrawn by the client stop working at once.
+  jwks.serve({{"keys", {second.publicJwk("RS384")}}}, "");
+  expectOAuthError(token(first, "ES384"), 401, "invalid_client");
+  // A JWKS URL that answers garbage is a client failure, never a server error.
+  jwks.serve(json::array({1, 2}), "");
+  expectOAuthError(token(second, "RS384"), 401, "invalid_client");
+}
+
+}  // namespace
+}  // namespace flint::testing

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "auth/scopes/scope.h"
+
+namespace flint::auth {
+namespace {
+
+TEST(Scopes, ParsesV1AndV2IntoOneModel) {
+  auto v1 = parseResourceScope("patient/Observation.read");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->context, ScopeContext::Patient);
+  EXPECT_EQ(v1->type, "Observation");
+  EXPECT_EQ(v1->permissions, fhir::kRead | fhir::kSearch);
+  EXPECT_TRUE(v1->v1);
+  EXPECT_EQ(parseResourceScope("user/*.write")->permissions, fhir::kCreate | fhir::kUpdate | fhir::kDelete);
+  EXPECT_EQ(parseResourceScope("system/*.*")->permissions, 31);
+
+  auto v2 = parseResourceScope("patient/Condition.rs?category=http://x|encounter-diagnosis");
+  ASSERT_TRUE(v2);
+  EXPECT_FALSE(v2->v1);
+  EXPECT_EQ(v2->permissions, fhir::kRead | fhir::kSearch);
+  EXPECT_EQ(v2->query, "category=http://x|encounter-diagnosis");
+  EXPECT_EQ(v2->format(), "patient/Condition.rs?category=http://x|encounter-diagnosis");
+  EXPECT_EQ(parseResourceScope("system/Patient.cruds")->permissions, 31);
+  EXPECT_EQ(parseResourceScope("system/Patient.cud")->format(), "system/Patient.cud");
+}
+
+TEST(Scopes, RefusesWhatIsNotAScope) {
+  for (const char* bad : {"patient/Observation.sr", "patient/Observation.rr", "patient/Observation.x",
+                          "patient/Observation.", "patient/Nonsense.rs", "doctor/Observation.rs", "Observation.rs",
+                          "patient/Observation.read?category=x", "patient/Observation.rs?", "patient/observation.rs"})
+    EXPECT_FALSE(parseResourceScope(bad)) << bad;
+  ScopeSet set = parseScopes("openid  fhirUser launch/patient offline_access bogus patient/*.rs patient/*.rs");
+  EXPECT_EQ(set.format(), "openid fhirUser launch/patient offline_access patient/*.rs");
+}
+
+TEST(Scopes, IntersectionNarrowsToTheCeiling) {
+  ScopeSet ceiling = parseScopes("system/Patient.rs system/Observation.cruds");
+  EXPECT_EQ(intersect(parseScopes("system/*.rs"), ceiling).format(), "system/Patient.rs system/Observation.rs");
+  EXPECT_EQ(intersect(parseScopes("system/*.read"), ceiling).format(), "system/Patient.read system/Observation.read");
+  EXPECT_EQ(intersect(parseScopes("system/Patient.cruds"), ceiling).format(), "system/Patient.rs");
+  EXPECT_EQ(intersect(parseScopes("system/Observation.write"), ceiling).format(), "system/Observation.write");
+  EXPECT_TRUE(intersect(parseScopes("patient/Patient.rs"), ceiling).empty());
+  EXPECT_TRUE(intersect(parseScopes("system/Encounter.rs"), ceiling).empty());
+  ScopeSet granular = parseScopes("patient/Observation.rs?category=laboratory openid");
+  EXPECT_EQ(intersect(parseScopes("patient/*.rs openid fhirUser"), granular).format(),
+            "openid patient/Observation.rs?category=laboratory");
+  EXPECT_TRUE(intersect(parseScopes("patient/Observation.rs?category=vital-signs"), granular).resources.empty());
+}
+
+TEST(Scopes, SystemScopesBecomeTypeLevelAccess) {
+  fhir::Access access = accessOf(parseScopes("system/Patient.rs system/Observation.c patient/Encounter.rs"));
+  EXPECT_TRUE(access.allows("Patient", fhir::kRead));
+  EXPECT_TRUE(access.allows("Patient", fhir::kSearch));
+  EXPECT_FALSE(access.allows("Patient", fhir::kUpdate));
+  EXPECT_TRUE(access.allows("Observation", fhir::kCreate));
+  EXPECT_FALSE(access.allows("Observation", fhir::kRead));
+  EXPECT_FALSE(access.allows("Encounter", fhir::kRead));  // patient/ scopes are not enforced as system access
+  EXPECT_FALSE(access.allowsEveryType(fhir::kSearch));
+  EXPECT_TRUE(accessOf(parseScopes("system/*.rs")).allowsEveryType(fhir::kSearch));
+  EXPECT_FALSE(accessOf(parseScopes("system/Patient.rs?active=true")).allows("Patient", fhir::kRead));
+}
+
+}  // namespace
+}  // namespace flint::auth
