@@ -15,18 +15,22 @@ namespace flint::auth {
 
 class AuthServer {
  public:
-  AuthServer() : tokens_(keys_) {}
+  explicit AuthServer(const std::string& databaseUrl) : revocations_(databaseUrl), tokens_(keys_, revocations_) {}
 
   AuthResponse handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
                       const AuthRequest& request);
   AuthResponse smartConfiguration(const AuthUrls& urls) const;
-  // The verified token of an `Authorization: Bearer ...` header, or null.
+  // The verified token of an `Authorization: Bearer ...` header, or null. Throws
+  // AuthorizationUnavailable when revocations cannot be checked.
   std::shared_ptr<const VerifiedToken> verifyBearer(db::Session& session, const instances::Instance& instance,
                                                     std::string_view authorization);
+  // Every token of the client stops working at once, on every server process.
+  void revokeClient(db::Session& session, const instances::Instance& instance, const std::string& clientId);
 
  private:
   KeyStore keys_;
   JwksCache jwks_;
+  RevocationList revocations_;
   TokenVerifier tokens_;
 };
 

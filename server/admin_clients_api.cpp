@@ -87,6 +87,7 @@ http::HttpResponse App::handleAdminClients(const http::HttpRequest& req) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
       if (!repo.setClientDisabled(s[4], s[5] == "disable"))
         return outcomeResponse(404, "not-found", "there is no client '" + s[4] + "'");
+      if (s[5] == "disable") auth_.revokeClient(session, *instance, s[4]);
       return jsonResponse(200, json::write(clientJson(*repo.client(s[4]))));
     }
   } catch (const auth::ClientError& e) {

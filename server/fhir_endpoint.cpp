@@ -75,7 +75,13 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     std::shared_ptr<const auth::VerifiedToken> token;
     if (!instance.openAccess) {
       std::string_view authorization = request.header("authorization");
-      token = auth_.verifyBearer(session, instance, authorization);
+      try {
+        token = auth_.verifyBearer(session, instance, authorization);
+      } catch (const auth::AuthorizationUnavailable&) {
+        auto r = outcomeResponse(503, "transient", "authorization cannot be checked right now; retry shortly");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
       if (!token) {
         auto r = outcomeResponse(401, "login", "a valid access token is required (Authorization: Bearer ...)");
         // RFC 6750 §3: name the error only when a token was presented.

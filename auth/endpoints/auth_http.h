@@ -39,6 +39,7 @@ struct AuthUrls {
 class KeyStore;
 class JwksCache;
 class TokenVerifier;
+class RevocationList;
 
 // What one auth request runs against.
 struct AuthContext {
@@ -48,6 +49,7 @@ struct AuthContext {
   KeyStore& keys;
   JwksCache& jwks;
   TokenVerifier& tokens;
+  RevocationList& revocations;
 };
 
 // The parameters of a form-encoded body (RFC 6749 §3.2: each at most once); nullopt with

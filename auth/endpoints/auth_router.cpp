@@ -7,6 +7,7 @@ AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
     const std::string& endpoint = req.segments[0];
     if (endpoint == "token") return tokenEndpoint(ctx, req);
     if (endpoint == "introspect") return introspectionEndpoint(ctx, req);
+    if (endpoint == "revoke") return revocationEndpoint(ctx, req);
     if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);
   }
   return oauthError(404, "invalid_request", "no authorization endpoint at this path");

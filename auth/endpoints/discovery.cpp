@@ -25,6 +25,7 @@ AuthResponse smartConfiguration(const AuthUrls& urls) {
   c.set("token_endpoint_auth_signing_alg_values_supported", strings({"RS384", "ES384"}));
   c.set("scopes_supported", strings({"system/*.cruds", "system/*.rs", "system/*.read", "system/*.write", "system/*.*"}));
   c.set("introspection_endpoint", json::Value::string(urls.authBase + "/introspect"));
+  c.set("revocation_endpoint", json::Value::string(urls.authBase + "/revoke"));
   c.set("code_challenge_methods_supported", strings({"S256"}));
   c.set("capabilities", strings({"client-confidential-asymmetric", "permission-v1", "permission-v2"}));
   AuthResponse r;

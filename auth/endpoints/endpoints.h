@@ -9,6 +9,8 @@ namespace flint::auth {
 AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req);
 // POST introspect (RFC 7662).
 AuthResponse introspectionEndpoint(AuthContext& ctx, const AuthRequest& req);
+// POST revoke (RFC 7009).
+AuthResponse revocationEndpoint(AuthContext& ctx, const AuthRequest& req);
 // GET jwks: the public keys that sign this instance's id_tokens.
 AuthResponse jwksEndpoint(AuthContext& ctx);
 // GET {fhir base}/.well-known/smart-configuration.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "auth/clients/client_assertion.h"
+#include "auth/clients/client_authentication.h"
 #include "auth/endpoints/endpoints.h"
 #include "auth/keys/key_store.h"
 #include "auth/scopes/scope.h"
@@ -19,20 +20,17 @@ int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// invalid_client is 401 (RFC 6749 §5.2); SMART lets either status pass, and 401 is what clients expect.
-AuthResponse invalidClient(const std::string& description) { return oauthError(401, "invalid_client", description); }
-
-AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std::string>& form) {
-  auto type = form.find("client_assertion_type");
-  auto assertion = form.find("client_assertion");
-  if (type == form.end() || type->second != kJwtBearerAssertion)
-    return invalidClient(std::string("client_assertion_type must be ") + kJwtBearerAssertion);
-  if (assertion == form.end() || assertion->second.empty()) return invalidClient("client_assertion is missing");
+AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std::string>& form,
+                               const std::string& authorization) {
+  // Backend services authenticate with an assertion only; anything else is not a backend service.
+  if (!form.count("client_assertion_type") && authorization.empty())
+    return oauthError(401, "invalid_client", std::string("client_credentials needs client_assertion_type ") +
+                                                 kJwtBearerAssertion + " and a client_assertion");
+  auto authenticated = authenticateClient(ctx, form, authorization);
+  if (!authenticated.client) return authenticated.failure;
+  const ClientRecord* client = &*authenticated.client;
   const int64_t now = nowSeconds();
   AuthRepository repo(ctx.session, ctx.instance);
-  std::string error;
-  auto client = authenticateAssertion(repo, ctx.jwks, assertion->second, ctx.urls.authBase + "/token", now, error);
-  if (!client) return invalidClient(error);
   if (client->kind != "backend")
     return oauthError(400, "unauthorized_client", "client_credentials is for backend services only");
 
@@ -73,7 +71,7 @@ AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req) {
   if (!form) return oauthError(400, "invalid_request", error);
   auto grant = form->find("grant_type");
   if (grant == form->end()) return oauthError(400, "invalid_request", "grant_type is required");
-  if (grant->second == "client_credentials") return clientCredentials(ctx, *form);
+  if (grant->second == "client_credentials") return clientCredentials(ctx, *form, req.authorization);
   return oauthError(400, "unsupported_grant_type", "grant_type '" + grant->second + "' is not supported");
 }
 

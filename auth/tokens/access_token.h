@@ -11,6 +11,9 @@
 
 namespace flint::auth {
 
+// No access token lives longer than this; revocations need only be remembered this long.
+inline constexpr int64_t kMaxAccessTokenSeconds = 3600;
+
 struct AccessTokenClaims {
   long long instanceId = 0;
   int64_t grantId = 0;

@@ -18,6 +18,7 @@ int64_t nowSeconds() {
 
 std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session, const instances::Instance& instance,
                                                            std::string_view token) {
+  if (!revocations_.isCurrent()) throw AuthorizationUnavailable();
   const int64_t now = nowSeconds();
   // The cache key includes the instance, so a token cached for one instance is never taken for another's.
   std::string key = std::to_string(instance.id) + " " + std::string(token);
@@ -25,14 +26,13 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
     std::lock_guard lock(mutex_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
-      if (it->second->claims.expiresAt > now) return it->second;
+      if (it->second->claims.expiresAt > now && !revocations_.isRevoked(it->second->claims)) return it->second;
       cache_.erase(it);
       return nullptr;
     }
   }
-  auto keys = keys_.keysFor(session, instance);
-  auto claims = verifyAccessToken(*keys, instance.id, token, now);
-  if (!claims) return nullptr;
+  auto claims = claimsOf(session, instance, token);
+  if (!claims || revocations_.isRevoked(*claims)) return nullptr;
   auto verified = std::make_shared<VerifiedToken>();
   verified->access = accessOf(parseScopes(claims->scope));
   verified->claims = std::move(*claims);
@@ -40,6 +40,12 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
   cache_.emplace(std::move(key), verified);
   return verified;
+}
+
+std::optional<AccessTokenClaims> TokenVerifier::claimsOf(db::Session& session, const instances::Instance& instance,
+                                                        std::string_view token) {
+  auto keys = keys_.keysFor(session, instance);
+  return verifyAccessToken(*keys, instance.id, token, nowSeconds());
 }
 
 }  // namespace flint::auth

@@ -6,12 +6,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "auth/keys/key_store.h"
 #include "auth/tokens/access_token.h"
+#include "auth/tokens/revocation_list.h"
 #include "fhir_resources/rest/access.h"
 
 namespace flint::auth {
@@ -21,15 +23,26 @@ struct VerifiedToken {
   fhir::Access access = fhir::Access::none();
 };
 
+// The revocation list could not be read recently: no token can be trusted until it can.
+class AuthorizationUnavailable : public std::runtime_error {
+ public:
+  AuthorizationUnavailable() : std::runtime_error("token revocations cannot be checked") {}
+};
+
 class TokenVerifier {
  public:
-  explicit TokenVerifier(KeyStore& keys) : keys_(keys) {}
-  // The token's claims and access if this instance issued it and it is still valid.
+  TokenVerifier(KeyStore& keys, RevocationList& revocations) : keys_(keys), revocations_(revocations) {}
+  // The token's claims and access if this instance issued it, it has not expired and it has not
+  // been revoked. Throws AuthorizationUnavailable when revocations are not known to be current.
   std::shared_ptr<const VerifiedToken> verify(db::Session& session, const instances::Instance& instance,
                                               std::string_view token);
+  // The claims of a token this instance issued and that has not expired, revoked or not.
+  std::optional<AccessTokenClaims> claimsOf(db::Session& session, const instances::Instance& instance,
+                                            std::string_view token);
 
  private:
   KeyStore& keys_;
+  RevocationList& revocations_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> cache_;
 };

@@ -29,6 +29,19 @@ CREATE TABLE flint.instances (
       {2, "instance open access", R"SQL(
 ALTER TABLE flint.instances ADD COLUMN open_access boolean NOT NULL DEFAULT false;
 )SQL"},
+      // Every server process follows this log (by seq) to refuse revoked tokens within a second.
+      // A row only matters until the last access token it can affect has expired.
+      {3, "token revocations", R"SQL(
+CREATE TABLE flint.revocations (
+  seq bigserial PRIMARY KEY,
+  instance_id bigint NOT NULL REFERENCES flint.instances (id),
+  kind text NOT NULL CHECK (kind IN ('grant', 'token', 'client')),
+  subject text NOT NULL,
+  revoked_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX revocations_expiry ON flint.revocations (expires_at);
+)SQL"},
   };
   return migrations;
 }

@@ -326,6 +326,66 @@ TEST(SmartBackendServices, ADisabledClientGetsNoToken) {
             200);
 }
 
+TEST(SmartRevocation, DisablingAClientStopsItsTokensOnEveryServerWithinASecond) {
+  Backend b;
+  FlintServer second;
+  std::string token = b.token("system/Patient.rs");
+  const std::string path = "/" + b.instance + "/fhir/Patient";
+  auto c2 = client(second);
+  ASSERT_EQ(client().Get(path, bearer(token))->status, 200);
+  ASSERT_EQ(c2.Get(path, bearer(token))->status, 200);  // the second process caches it too
+  ASSERT_EQ(client().Post("/admin/instances/" + b.instance + "/clients/" + b.clientId + "/disable", admin(), "",
+                          "application/json")->status,
+            200);
+  EXPECT_EQ(client().Get(path, bearer(token))->status, 401);  // the process that disabled it: at once
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(c2.Get(path, bearer(token))->status, 401);
+  // Enabling the client again does not bring old tokens back.
+  ASSERT_EQ(client().Post("/admin/instances/" + b.instance + "/clients/" + b.clientId + "/enable", admin(), "",
+                          "application/json")->status,
+            200);
+  EXPECT_EQ(client().Get(path, bearer(token))->status, 401);
+}
+
+TEST(SmartRevocation, AClientRevokesItsOwnTokens) {
+  Backend a, other;
+  std::string token = a.token("system/Patient.rs");
+  auto revoke = [](const Backend& who, const std::string& subject) {
+    std::string assertion = clientAssertion(who.rsa, "RS384", who.clientId, tokenUrl(who.instance));
+    return client().Post("/" + who.instance + "/auth/revoke",
+                         formEncode({{"token", subject}, {"client_assertion_type", kAssertionType},
+                                     {"client_assertion", assertion}}),
+                         "application/x-www-form-urlencoded");
+  };
+  // Another instance's client knows nothing of this token: fine, nothing happens.
+  EXPECT_EQ(revoke(other, token)->status, 200);
+  EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(token))->status, 200);
+  // Another client of the same instance may not revoke it.
+  std::string sibling = backendClient(a.instance, {{"keys", {a.ec.publicJwk("ES384")}}}, "system/*.rs");
+  auto foreign = client().Post("/" + a.instance + "/auth/revoke",
+                               formEncode({{"token", token},
+                                           {"client_assertion_type", kAssertionType},
+                                           {"client_assertion", clientAssertion(a.ec, "ES384", sibling, tokenUrl(a.instance))}}),
+                               "application/x-www-form-urlencoded");
+  expectOAuthError(foreign, 400, "unauthorized_client");
+  EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(token))->status, 200);
+
+  auto unauthenticated = client().Post("/" + a.instance + "/auth/revoke", formEncode({{"token", token}}),
+                                       "application/x-www-form-urlencoded");
+  expectOAuthError(unauthenticated, 401, "invalid_client");
+  auto badBasic = client().Post("/" + a.instance + "/auth/revoke",
+                                httplib::Headers{httplib::make_basic_authentication_header(a.clientId, "wrong")},
+                                formEncode({{"token", token}}), "application/x-www-form-urlencoded");
+  expectOAuthError(badBasic, 401, "invalid_client");
+  EXPECT_NE(badBasic->get_header_value("WWW-Authenticate").find("Basic"), std::string::npos);
+
+  ASSERT_EQ(revoke(a, token)->status, 200);
+  EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(token))->status, 401);
+  EXPECT_EQ(revoke(a, "not-a-token")->status, 200);
+  // Other tokens of the same client live on.
+  EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(a.token("system/Patient.rs")))->status, 200);
+}
+
 TEST(SmartScopes, EachInteractionNeedsItsPermission) {
   Backend b("system/*.rs system/Patient.cruds");
   std::string writer = b.token("system/Patient.cruds system/Observation.rs");

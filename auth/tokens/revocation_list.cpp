@@ -1,0 +1,113 @@
+#include "auth/tokens/revocation_list.h"
+
+#include <iostream>
+#include <pqxx/pqxx>
+
+namespace flint::auth {
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
+constexpr int64_t kStaleAfterMs = 2000;
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* kindName(RevocationKind kind) {
+  switch (kind) {
+    case RevocationKind::Grant:
+      return "grant";
+    case RevocationKind::Token:
+      return "token";
+    case RevocationKind::Client:
+      return "client";
+  }
+  return "";
+}
+
+int kindOf(const std::string& name) {
+  if (name == "grant") return static_cast<int>(RevocationKind::Grant);
+  if (name == "token") return static_cast<int>(RevocationKind::Token);
+  return static_cast<int>(RevocationKind::Client);
+}
+
+}  // namespace
+
+RevocationList::RevocationList(std::string databaseUrl) : databaseUrl_(std::move(databaseUrl)) {
+  // Read the log once before serving, so the first requests already see every revocation.
+  try {
+    poll();
+    lastSuccessMs_ = steadyMs();
+  } catch (const std::exception&) {
+    conn_.reset();
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+RevocationList::~RevocationList() {
+  {
+    std::lock_guard lock(stopMutex_);
+    stopping_ = true;
+  }
+  stopSignal_.notify_all();
+  thread_.join();
+}
+
+bool RevocationList::isRevoked(const AccessTokenClaims& c) const {
+  std::shared_lock lock(mutex_);
+  if (revoked_.empty()) return false;
+  return revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Grant), std::to_string(c.grantId)}) ||
+         revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Token), c.jti}) ||
+         revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Client), c.clientId});
+}
+
+bool RevocationList::isCurrent() const { return steadyMs() - lastSuccessMs_.load() < kStaleAfterMs; }
+
+void RevocationList::revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind,
+                            const std::string& subject, int64_t until) {
+  pqxx::nontransaction tx(conn);
+  tx.exec_params0(
+      "INSERT INTO flint.revocations (instance_id, kind, subject, expires_at) VALUES ($1, $2, $3, to_timestamp($4))",
+      instanceId, kindName(kind), subject, until);
+  std::unique_lock lock(mutex_);
+  revoked_[{instanceId, static_cast<int>(kind), subject}] = until;
+}
+
+void RevocationList::poll() {
+  if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
+  pqxx::nontransaction tx(*conn_);
+  auto rows = tx.exec_params(
+      "SELECT seq, instance_id, kind, subject, extract(epoch FROM expires_at)::bigint FROM flint.revocations"
+      " WHERE seq > $1 AND expires_at > now() ORDER BY seq",
+      lastSeq_);
+  const bool purge = ++pollsSincePurge_ >= 300;  // about once a minute
+  if (purge) {
+    pollsSincePurge_ = 0;
+    tx.exec0("DELETE FROM flint.revocations WHERE expires_at < now() - interval '1 hour'");
+  }
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::unique_lock lock(mutex_);
+  for (const auto& r : rows) {
+    lastSeq_ = r[0].as<int64_t>();
+    revoked_[{r[1].as<long long>(), kindOf(r[2].as<std::string>()), r[3].as<std::string>()}] = r[4].as<int64_t>();
+  }
+  if (purge) std::erase_if(revoked_, [now](const auto& entry) { return entry.second < now; });
+}
+
+void RevocationList::run() {
+  for (;;) {
+    try {
+      poll();
+      lastSuccessMs_ = steadyMs();
+    } catch (const std::exception& e) {
+      conn_.reset();
+      std::cerr << "revocation log unavailable: " << typeid(e).name() << "\n";
+    }
+    std::unique_lock lock(stopMutex_);
+    if (stopSignal_.wait_for(lock, kPollInterval, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace flint::auth

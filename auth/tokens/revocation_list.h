@@ -1,0 +1,60 @@
+// Revoked grants, tokens and clients, as every server process must see them within a second:
+// a background thread follows the flint.revocations log, so checking a token stays in memory.
+// If the log cannot be read for a while, the list reports itself stale and callers fail closed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include <pqxx/pqxx>
+
+#include "auth/tokens/access_token.h"
+
+namespace flint::auth {
+
+enum class RevocationKind { Grant, Token, Client };
+
+class RevocationList {
+ public:
+  explicit RevocationList(std::string databaseUrl);
+  ~RevocationList();
+  RevocationList(const RevocationList&) = delete;
+  RevocationList& operator=(const RevocationList&) = delete;
+
+  bool isRevoked(const AccessTokenClaims& claims) const;
+  // False when the log has not been read successfully within the last two seconds.
+  bool isCurrent() const;
+
+  // Records a revocation for every process (and this one at once). `until`: seconds since the
+  // epoch after which no token it concerns can still be valid.
+  void revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind, const std::string& subject,
+              int64_t until);
+
+ private:
+  void poll();
+  void run();
+
+  std::string databaseUrl_;
+  mutable std::shared_mutex mutex_;
+  // (instance, kind, subject) → when the last token it concerns expires (seconds since the epoch)
+  std::map<std::tuple<long long, int, std::string>, int64_t> revoked_;
+  int64_t lastSeq_ = 0;
+  int pollsSincePurge_ = 0;
+  std::unique_ptr<pqxx::connection> conn_;  // the poller's own
+  std::atomic<int64_t> lastSuccessMs_{0};
+  std::mutex stopMutex_;
+  std::condition_variable stopSignal_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace flint::auth
