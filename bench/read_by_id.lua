@@ -1,7 +1,9 @@
 -- wrk: GET resources by id, picked at random from the file named by IDS_FILE ("Type/id" per
 -- line). Requests are formatted once at start: formatting per request costs wrk more CPU than
--- the server spends answering, and both share the same cores.
+-- the server spends answering, and both share the same cores. With TOKEN set, every request
+-- carries it as a bearer token.
 local base = os.getenv("FHIR_PATH")
+local token = os.getenv("TOKEN")
 local requests = {}
 local next_request = 0
 
@@ -10,7 +12,9 @@ function init(args)
   for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
   math.randomseed(os.time())
   for i = 1, 20000 do
-    requests[i] = wrk.format("GET", base .. "/" .. ids[math.random(#ids)], {["Accept"] = "application/fhir+json"})
+    local headers = {["Accept"] = "application/fhir+json"}
+    if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+    requests[i] = wrk.format("GET", base .. "/" .. ids[math.random(#ids)], headers)
   end
 end
 

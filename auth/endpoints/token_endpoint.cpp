@@ -1,24 +1,13 @@
 // POST {instance}/auth/token. Backend services (SMART backend-services.md): client_credentials
 // with a signed JWT assertion; access tokens live 300 s and come without a refresh token.
-#include <chrono>
-
 #include "auth/clients/client_assertion.h"
 #include "auth/clients/client_authentication.h"
 #include "auth/endpoints/endpoints.h"
-#include "auth/keys/key_store.h"
-#include "auth/scopes/scope.h"
-#include "auth/tokens/access_token.h"
-#include "core/crypto/digest.h"
+#include "auth/tokens/backend_token.h"
 #include "core/json/json_writer.h"
 
 namespace flint::auth {
 namespace {
-
-constexpr int64_t kBackendTokenSeconds = 300;
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std::string>& form,
                                const std::string& authorization) {
@@ -29,32 +18,18 @@ AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std
   auto authenticated = authenticateClient(ctx, form, authorization);
   if (!authenticated.client) return authenticated.failure;
   const ClientRecord* client = &*authenticated.client;
-  const int64_t now = nowSeconds();
-  AuthRepository repo(ctx.session, ctx.instance);
   if (client->kind != "backend")
     return oauthError(400, "unauthorized_client", "client_credentials is for backend services only");
 
   auto scope = form.find("scope");
   if (scope == form.end() || scope->second.empty()) return oauthError(400, "invalid_scope", "scope is required");
-  ScopeSet granted = intersect(parseScopes(scope->second), parseScopes(client->scope));
-  if (granted.resources.empty())
-    return oauthError(400, "invalid_scope", "none of the requested scopes is pre-authorised for this client");
-
-  AccessTokenClaims claims;
-  claims.instanceId = ctx.instance.id;
-  claims.clientId = client->id;
-  claims.scope = granted.format();
-  claims.grantId = repo.insertGrant(client->id, "", claims.scope);
-  claims.jti = crypto::randomToken(16);
-  claims.issuedAt = now;
-  claims.expiresAt = now + kBackendTokenSeconds;
-  auto keys = ctx.keys.keysFor(ctx.session, ctx.instance);
-
+  auto issued = issueBackendToken(ctx.session, ctx.instance, ctx.keys, *client, scope->second);
+  if (!issued) return oauthError(400, "invalid_scope", "none of the requested scopes is pre-authorised for this client");
   json::Value body = json::Value::object();
-  body.set("access_token", json::Value::string(issueAccessToken(*keys, claims)));
+  body.set("access_token", json::Value::string(issued->accessToken));
   body.set("token_type", json::Value::string("bearer"));
   body.set("expires_in", json::Value::number(kBackendTokenSeconds));
-  body.set("scope", json::Value::string(claims.scope));
+  body.set("scope", json::Value::string(issued->claims.scope));
   return noStoreJson(json::write(body));
 }
 

@@ -55,8 +55,8 @@ RevocationList::~RevocationList() {
 }
 
 bool RevocationList::isRevoked(const AccessTokenClaims& c) const {
+  if (!any_.load(std::memory_order_acquire)) return false;
   std::shared_lock lock(mutex_);
-  if (revoked_.empty()) return false;
   return revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Grant), std::to_string(c.grantId)}) ||
          revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Token), c.jti}) ||
          revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Client), c.clientId});
@@ -72,6 +72,7 @@ void RevocationList::revoke(pqxx::connection& conn, long long instanceId, Revoca
       instanceId, kindName(kind), subject, until);
   std::unique_lock lock(mutex_);
   revoked_[{instanceId, static_cast<int>(kind), subject}] = until;
+  any_ = true;
 }
 
 void RevocationList::poll() {
@@ -94,6 +95,7 @@ void RevocationList::poll() {
     revoked_[{r[1].as<long long>(), kindOf(r[2].as<std::string>()), r[3].as<std::string>()}] = r[4].as<int64_t>();
   }
   if (purge) std::erase_if(revoked_, [now](const auto& entry) { return entry.second < now; });
+  any_ = !revoked_.empty();
 }
 
 void RevocationList::run() {

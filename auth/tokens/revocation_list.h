@@ -47,6 +47,7 @@ class RevocationList {
   mutable std::shared_mutex mutex_;
   // (instance, kind, subject) → when the last token it concerns expires (seconds since the epoch)
   std::map<std::tuple<long long, int, std::string>, int64_t> revoked_;
+  std::atomic<bool> any_{false};  // lets the common case (nothing revoked) skip the lock
   int64_t lastSeq_ = 0;
   int pollsSincePurge_ = 0;
   std::unique_ptr<pqxx::connection> conn_;  // the poller's own

@@ -20,25 +20,27 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
                                                            std::string_view token) {
   if (!revocations_.isCurrent()) throw AuthorizationUnavailable();
   const int64_t now = nowSeconds();
-  // The cache key includes the instance, so a token cached for one instance is never taken for another's.
-  std::string key = std::to_string(instance.id) + " " + std::string(token);
+  std::shared_ptr<const VerifiedToken> cached;
   {
-    std::lock_guard lock(mutex_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      if (it->second->claims.expiresAt > now && !revocations_.isRevoked(it->second->claims)) return it->second;
-      cache_.erase(it);
-      return nullptr;
-    }
+    std::shared_lock lock(mutex_);
+    auto it = cache_.find(token);
+    if (it != cache_.end()) cached = it->second;
+  }
+  // The instance is checked on every use, so a token cached for one instance never opens another.
+  if (cached) {
+    if (cached->claims.instanceId == instance.id && cached->claims.expiresAt > now &&
+        !revocations_.isRevoked(cached->claims))
+      return cached;
+    return nullptr;
   }
   auto claims = claimsOf(session, instance, token);
   if (!claims || revocations_.isRevoked(*claims)) return nullptr;
   auto verified = std::make_shared<VerifiedToken>();
   verified->access = accessOf(parseScopes(claims->scope));
   verified->claims = std::move(*claims);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-  cache_.emplace(std::move(key), verified);
+  cache_.emplace(std::string(token), verified);
   return verified;
 }
 

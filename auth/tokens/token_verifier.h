@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,10 +42,15 @@ class TokenVerifier {
                                             std::string_view token);
 
  private:
+  // Looked up by the token's text without copying it.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+  };
   KeyStore& keys_;
   RevocationList& revocations_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> cache_;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>, TextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace flint::auth

@@ -1,9 +1,11 @@
-// `flint client ...`: register, list, disable and enable an instance's SMART clients.
+// `flint client ...`: register, list, disable and enable an instance's SMART clients; issue a
+// backend service a token without its signed assertion (operators, benchmarks).
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "auth/clients/client_registry.h"
+#include "auth/tokens/backend_token.h"
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
 #include "server/cli/commands.h"
@@ -16,6 +18,8 @@ const char* kUsage = R"(usage:
                       --scope SCOPES [--redirect-uri URI]... [--launch-uri URI] [--jwks-file FILE | --jwks-url URL]
   flint client list --instance NAME
   flint client disable|enable --instance NAME CLIENT_ID
+  flint client token --instance NAME CLIENT_ID --scope SCOPES
+                      (an access token for a backend service, as its token request would give)
 )";
 
 std::string readFile(const std::string& path) {
@@ -72,6 +76,16 @@ int clientCommand(const Config& config, const std::vector<std::string>& args) {
       for (const auto& c : repo.clients())
         std::cout << c.id << "\t" << c.kind << "\t" << c.name << "\t" << c.scope << (c.disabled ? "\tdisabled" : "")
                   << "\n";
+      return 0;
+    }
+    if (verb == "token" && !clientId.empty()) {
+      auto client = repo.client(clientId);
+      if (!client || client->disabled || client->kind != "backend")
+        throw auth::ClientError("no enabled backend service " + clientId);
+      auth::KeyStore keys;
+      auto issued = auth::issueBackendToken(session, *instance, keys, *client, n.scope);
+      if (!issued) throw auth::ClientError("none of the scopes is pre-authorised for this client");
+      std::cout << issued->accessToken << "\n";
       return 0;
     }
     if ((verb == "disable" || verb == "enable") && !clientId.empty()) {
