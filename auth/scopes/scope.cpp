@@ -130,10 +130,17 @@ ScopeSet intersect(const ScopeSet& requested, const ScopeSet& ceiling) {
   return out;
 }
 
-fhir::Access accessOf(const ScopeSet& scopes) {
+fhir::Access accessOf(const ScopeSet& scopes, const std::string& patient) {
   fhir::Access access = fhir::Access::none();
-  for (const auto& s : scopes.resources)
-    if (s.context == ScopeContext::System && s.query.empty()) access.grant(s.type, s.permissions);
+  access.setPatient(patient);
+  for (const auto& s : scopes.resources) {
+    if (!s.query.empty()) continue;
+    if (s.context != ScopeContext::Patient)
+      access.grant(s.type, s.permissions);
+    else if (!patient.empty())
+      // Writes under patient/ scopes are not offered: only reads and searches are bounded here.
+      access.grantForPatient(s.type, s.permissions & (fhir::kRead | fhir::kSearch));
+  }
   return access;
 }
 

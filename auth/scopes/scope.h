@@ -42,7 +42,9 @@ ScopeSet parseScopes(const std::string& text);
 // what some ceiling scope of the same context allows, and the other scopes the ceiling names.
 ScopeSet intersect(const ScopeSet& requested, const ScopeSet& ceiling);
 
-// The FHIR access a set of system/ scopes gives.
-fhir::Access accessOf(const ScopeSet& scopes);
+// The FHIR access granted scopes give: system/ and user/ scopes by type; patient/ scopes read and
+// search within `patient`'s compartment (nothing without a patient). Granular (?query) scopes
+// are not honoured yet, so they grant nothing.
+fhir::Access accessOf(const ScopeSet& scopes, const std::string& patient = "");
 
 }  // namespace flint::auth

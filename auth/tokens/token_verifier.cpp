@@ -36,7 +36,7 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
   auto claims = claimsOf(session, instance, token);
   if (!claims || revocations_.isRevoked(*claims)) return nullptr;
   auto verified = std::make_shared<VerifiedToken>();
-  verified->access = accessOf(parseScopes(claims->scope));
+  verified->access = accessOf(parseScopes(claims->scope), claims->patient);
   verified->claims = std::move(*claims);
   std::unique_lock lock(mutex_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();

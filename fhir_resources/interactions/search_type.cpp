@@ -37,10 +37,13 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, con
     if (budget <= 0) break;
     auto found = inc.reverse ? repo.referencing(inc.sourceType, inc.param, type, ids, budget)
                              : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
-    // Included resources are reads: a type the caller may not read is left out, never leaked.
-    for (auto& row : found)
-      if (ctx.access.allows(row.type, kRead) && seen.insert(row.type + "/" + row.id).second)
-        out.push_back(std::move(row));
+    // Included resources are reads: what the caller may not read is left out, never leaked.
+    for (auto& row : found) {
+      if (!ctx.access.allows(row.type, kRead)) continue;
+      const std::string& patient = ctx.access.compartmentPatient(row.type, kRead);
+      if (!patient.empty() && !visibleToPatient(ctx, row.type, row.id, patient)) continue;
+      if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
+    }
   }
   return out;
 }
@@ -97,6 +100,8 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
                                    const std::string& compartmentPatient) {
   ParsedSearch parsed = parseSearch({type}, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
   if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
+  if (const std::string& patient = ctx.access.compartmentPatient(type, kSearch); !patient.empty())
+    restrictToPatientAccess(parsed, patient);
   return searchResponse(ctx, req, parsed,
                         req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type);
 }
@@ -115,7 +120,11 @@ FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
     }
   }
   if (types.empty()) throw FhirError(400, "invalid", "a search at the base needs _type (e.g. _type=Patient,Practitioner)", "_type");
-  for (const auto& t : types) requirePermission(ctx.access, t, kSearch);
+  for (const auto& t : types) {
+    requirePermission(ctx.access, t, kSearch);
+    if (!ctx.access.compartmentPatient(t, kSearch).empty())
+      throw FhirError(403, "forbidden", "searching several types at once is not available to patient-scoped tokens");
+  }
   std::sort(types.begin(), types.end());
   ParsedSearch parsed = parseSearch(types, rest, req.baseUrl, parsePrefer(req.prefer).strictHandling);
   std::string typeList;

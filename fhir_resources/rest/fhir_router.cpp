@@ -8,6 +8,7 @@
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/search/search_request.h"
 
 namespace flint::fhir {
 namespace {
@@ -50,6 +51,20 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
     if (conditional) requirePermission(access, type, kSearch);
     return type;
   };
+  // Reads under patient/ scopes: only the patient's own record and compartment.
+  auto visible = [&](const std::string& type, const std::string& id) -> const std::string& {
+    const std::string& patient = access.compartmentPatient(type, kRead);
+    if (!patient.empty() && !visibleToPatient(ctx, type, id, patient))
+      throw FhirError(403, "forbidden", type + "/" + id + " is outside the patient's compartment that the token grants");
+    return id;
+  };
+  // Type and system history cannot be narrowed to a compartment: they need unrestricted search.
+  auto requireHistory = [&](const std::string& type) -> const std::string& {
+    require(type, kSearch);
+    if (!access.compartmentPatient(type, kSearch).empty())
+      throw FhirError(403, "forbidden", "history across " + type + " is not available to patient-scoped tokens");
+    return type;
+  };
   switch (s.size()) {
     case 0:
       // Entries of a batch or transaction come back here one by one, each checked on its own;
@@ -60,7 +75,8 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
     case 1:
       if (s[0] == "_history") {
         if (m != "GET") methodNotAllowed(req);
-        require("*", kSearch);
+        if (!access.allowsEveryType(kSearch))
+          throw FhirError(403, "forbidden", "system history needs a scope to search every resource type");
         return historyInteraction(ctx, req, "", "");
       }
       resourceType(s[0]);
@@ -80,9 +96,9 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       }
       if (s[1] == "_history") {
         if (m != "GET") methodNotAllowed(req);
-        return historyInteraction(ctx, req, require(s[0], kSearch), "");
+        return historyInteraction(ctx, req, requireHistory(s[0]), "");
       }
-      if (m == "GET") return readInteraction(ctx, req, require(s[0], kRead), resourceId(s[1]));
+      if (m == "GET") return readInteraction(ctx, req, require(s[0], kRead), visible(s[0], resourceId(s[1])));
       if (m == "PUT") return updateInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
       if (m == "PATCH") return patchInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
       if (m == "DELETE") return deleteInteraction(ctx, req, require(s[0], kDelete), resourceId(s[1]));
@@ -94,11 +110,11 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       }
       if (s[2] != "_history") break;
       if (m != "GET") methodNotAllowed(req);
-      return historyInteraction(ctx, req, require(resourceType(s[0]), kRead), resourceId(s[1]));
+      return historyInteraction(ctx, req, require(resourceType(s[0]), kRead), visible(s[0], resourceId(s[1])));
     case 4:
       if (s[2] != "_history") break;
       if (m != "GET") methodNotAllowed(req);
-      return vreadInteraction(ctx, req, require(resourceType(s[0]), kRead), resourceId(s[1]), s[3]);
+      return vreadInteraction(ctx, req, require(resourceType(s[0]), kRead), visible(s[0], resourceId(s[1])), s[3]);
   }
   throw FhirError(404, "not-found", "no FHIR endpoint at this path");
 }

@@ -178,6 +178,25 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
   search.query.conditions.push_back(std::move(membership));
 }
 
+void restrictToPatientAccess(ParsedSearch& search, const std::string& patientId) {
+  if (search.query.types.front() != "Patient") return restrictToPatientCompartment(search, patientId);
+  auto& ids = search.query.ids;
+  if (ids.empty() || std::find(ids.begin(), ids.end(), patientId) != ids.end())
+    ids.assign({patientId});
+  else
+    search.nothingCanMatch = true;
+}
+
+bool visibleToPatient(FhirContext& ctx, const std::string& type, const std::string& id, const std::string& patientId) {
+  if (type == "Patient") return id == patientId;
+  ParsedSearch s;
+  s.query.types = {type};
+  s.query.ids = {id};
+  s.query.limit = 1;
+  restrictToPatientCompartment(s, patientId);
+  return !ResourceRepository(ctx.session, ctx.instance).list(s.query).empty();
+}
+
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit) {
   if (criteria.empty()) throw FhirError(400, "invalid", "conditional interactions need search criteria");

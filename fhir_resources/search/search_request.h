@@ -45,6 +45,12 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
 
 // The resources matching conditional criteria (a query string), at most `limit`; 400 for
 // criteria that are empty or not all supported, since ignoring one would widen the match.
+// Narrows a search to what a patient-scoped caller may see of `patientId`: the patient's own
+// record for Patient, the patient's compartment for other types.
+void restrictToPatientAccess(ParsedSearch& search, const std::string& patientId);
+// Whether the resource is the patient's own record or in the patient's compartment.
+bool visibleToPatient(FhirContext& ctx, const std::string& type, const std::string& id, const std::string& patientId);
+
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit);
 

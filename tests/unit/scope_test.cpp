@@ -55,10 +55,22 @@ TEST(Scopes, SystemScopesBecomeTypeLevelAccess) {
   EXPECT_FALSE(access.allows("Patient", fhir::kUpdate));
   EXPECT_TRUE(access.allows("Observation", fhir::kCreate));
   EXPECT_FALSE(access.allows("Observation", fhir::kRead));
-  EXPECT_FALSE(access.allows("Encounter", fhir::kRead));  // patient/ scopes are not enforced as system access
+  EXPECT_FALSE(access.allows("Encounter", fhir::kRead));  // patient/ scopes without a patient grant nothing
   EXPECT_FALSE(access.allowsEveryType(fhir::kSearch));
   EXPECT_TRUE(accessOf(parseScopes("system/*.rs")).allowsEveryType(fhir::kSearch));
   EXPECT_FALSE(accessOf(parseScopes("system/Patient.rs?active=true")).allows("Patient", fhir::kRead));
+}
+
+TEST(Scopes, PatientScopesReadWithinTheCompartment) {
+  fhir::Access access = accessOf(parseScopes("patient/*.rs patient/Observation.cruds user/Practitioner.rs"), "p1");
+  EXPECT_TRUE(access.allows("Observation", fhir::kRead));
+  EXPECT_FALSE(access.allows("Observation", fhir::kCreate));  // no writes through patient/ scopes
+  EXPECT_EQ(access.compartmentPatient("Observation", fhir::kSearch), "p1");
+  EXPECT_EQ(access.compartmentPatient("Patient", fhir::kRead), "p1");
+  EXPECT_EQ(access.compartmentPatient("Practitioner", fhir::kRead), "");  // granted by user/
+  EXPECT_EQ(access.compartmentPatient("Organization", fhir::kRead), "");  // not a compartment type
+  EXPECT_TRUE(access.allows("Organization", fhir::kRead));
+  EXPECT_FALSE(access.allowsEveryType(fhir::kSearch));
 }
 
 }  // namespace
