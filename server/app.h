@@ -25,6 +25,7 @@ class App {
   http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAdmin(const http::HttpRequest& request);
   http::HttpResponse handleAdminClients(const http::HttpRequest& request);
+  http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   const std::string& capabilityStatement(const std::string& baseUrl);

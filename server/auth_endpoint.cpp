@@ -6,7 +6,7 @@ namespace flint::server {
 
 auth::AuthUrls App::authUrls(const instances::Instance& instance) const {
   const std::string root = config_.publicUrl + "/" + instance.name;
-  return {root + "/fhir", root + "/auth"};
+  return {root + "/fhir", root + "/auth", "/" + instance.name + "/auth"};
 }
 
 http::HttpResponse App::handleAuth(const http::HttpRequest& request, const instances::Instance& instance) {
@@ -17,6 +17,7 @@ http::HttpResponse App::handleAuth(const http::HttpRequest& request, const insta
   req.body = request.body;
   req.contentType = http::mediaType(request.header("content-type"));
   req.authorization = request.header("authorization");
+  req.cookie = request.header("cookie");
   return toHttp(auth_.handle(instance, db::Session::forThisThread(config_.databaseUrl), authUrls(instance), req));
 }
 

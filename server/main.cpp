@@ -17,6 +17,8 @@ commands:
                              manage instances (one per customer practice)
   client create|list|disable|enable --instance NAME ...
                              manage an instance's SMART apps and backend services
+  user create|list --instance NAME ...
+                             manage the patients and staff who sign in (password on stdin)
   seed --instance NAME [--patients N] [--seed S]
                              load deterministic synthetic patients into an instance
   reindex [--instance NAME] [--type TYPE]
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "migrate" && rest.empty()) return flint::server::migrateCommand(config);
     if (command == "instance") return flint::server::instanceCommand(config, rest);
     if (command == "client") return flint::server::clientCommand(config, rest);
+    if (command == "user") return flint::server::userCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {

@@ -15,6 +15,27 @@ std::optional<std::string_view> bearerToken(std::string_view authorization) {
   return authorization.substr(kScheme.size());
 }
 
+std::string cookieValue(const std::string& cookieHeader, const std::string& name) {
+  size_t pos = 0;
+  while (pos < cookieHeader.size()) {
+    size_t end = cookieHeader.find(';', pos);
+    std::string_view pair(cookieHeader.data() + pos, (end == std::string::npos ? cookieHeader.size() : end) - pos);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
+      return std::string(pair.substr(name.size() + 1));
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return "";
+}
+
+std::string setCookie(const AuthUrls& urls, const std::string& name, const std::string& value, int maxAgeSeconds) {
+  std::string cookie = name + "=" + value + "; Path=" + urls.cookiePath + "; Max-Age=" + std::to_string(maxAgeSeconds) +
+                       "; HttpOnly; SameSite=Lax";
+  if (urls.authBase.rfind("https://", 0) == 0) cookie += "; Secure";
+  return cookie;
+}
+
 AuthResponse noStoreJson(std::string body) {
   AuthResponse r;
   r.body = std::move(body);

@@ -21,6 +21,7 @@ struct AuthRequest {
   std::string body;
   std::string contentType;  // media type only, lower case
   std::string authorization;
+  std::string cookie;  // the Cookie header
 };
 
 struct AuthResponse {
@@ -34,6 +35,7 @@ struct AuthResponse {
 struct AuthUrls {
   std::string fhirBase;  // {public}/{instance}/fhir
   std::string authBase;  // {public}/{instance}/auth
+  std::string cookiePath;  // /{instance}/auth: cookies never reach another instance
 };
 
 class KeyStore;
@@ -58,6 +60,11 @@ std::optional<std::map<std::string, std::string>> formParameters(const AuthReque
 
 // The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if it is one.
 std::optional<std::string_view> bearerToken(std::string_view authorization);
+
+// The value of cookie `name` in a Cookie header, or empty.
+std::string cookieValue(const std::string& cookieHeader, const std::string& name);
+// A Set-Cookie value: HttpOnly, SameSite=Lax, limited to `urls.cookiePath`, Secure over https.
+std::string setCookie(const AuthUrls& urls, const std::string& name, const std::string& value, int maxAgeSeconds);
 
 // RFC 6749 §5.2 error response; never cached.
 AuthResponse oauthError(int status, const std::string& error, const std::string& description);

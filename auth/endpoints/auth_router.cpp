@@ -8,8 +8,14 @@ AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
     if (endpoint == "token") return tokenEndpoint(ctx, req);
     if (endpoint == "introspect") return introspectionEndpoint(ctx, req);
     if (endpoint == "revoke") return revocationEndpoint(ctx, req);
+    if (endpoint == "authorize") return authorizeEndpoint(ctx, req);
+    if (endpoint == "login") return loginEndpoint(ctx, req);
+    if (endpoint == "consent") return consentEndpoint(ctx, req);
     if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);
   }
+  if (req.segments.size() == 2 && req.segments[0] == ".well-known" && req.segments[1] == "openid-configuration" &&
+      req.method == "GET")
+    return openidConfiguration(ctx.urls);
   return oauthError(404, "invalid_request", "no authorization endpoint at this path");
 }
 

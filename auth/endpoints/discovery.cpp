@@ -14,24 +14,58 @@ json::Value strings(std::initializer_list<const char*> items) {
   return array;
 }
 
+AuthResponse publicJson(const json::Value& body) {
+  AuthResponse r;
+  r.body = json::write(body);
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+json::Value scopesSupported() {
+  return strings({"openid", "fhirUser", "launch/patient", "offline_access", "online_access", "patient/*.rs",
+                  "patient/*.read", "user/*.rs", "user/*.cruds", "user/*.read", "user/*.write", "system/*.rs",
+                  "system/*.cruds", "system/*.read", "system/*.write"});
+}
+
 }  // namespace
 
 AuthResponse smartConfiguration(const AuthUrls& urls) {
   json::Value c = json::Value::object();
+  c.set("issuer", json::Value::string(urls.authBase));
   c.set("jwks_uri", json::Value::string(urls.authBase + "/jwks"));
+  c.set("authorization_endpoint", json::Value::string(urls.authBase + "/authorize"));
   c.set("token_endpoint", json::Value::string(urls.authBase + "/token"));
-  c.set("grant_types_supported", strings({"client_credentials"}));
-  c.set("token_endpoint_auth_methods_supported", strings({"private_key_jwt"}));
+  c.set("grant_types_supported", strings({"authorization_code", "client_credentials", "refresh_token"}));
+  c.set("response_types_supported", strings({"code"}));
+  c.set("token_endpoint_auth_methods_supported", strings({"client_secret_basic", "client_secret_post", "private_key_jwt"}));
   c.set("token_endpoint_auth_signing_alg_values_supported", strings({"RS384", "ES384"}));
-  c.set("scopes_supported", strings({"system/*.cruds", "system/*.rs", "system/*.read", "system/*.write", "system/*.*"}));
+  c.set("scopes_supported", scopesSupported());
   c.set("introspection_endpoint", json::Value::string(urls.authBase + "/introspect"));
   c.set("revocation_endpoint", json::Value::string(urls.authBase + "/revoke"));
   c.set("code_challenge_methods_supported", strings({"S256"}));
-  c.set("capabilities", strings({"client-confidential-asymmetric", "permission-v1", "permission-v2"}));
-  AuthResponse r;
-  r.body = json::write(c);
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  return r;
+  c.set("capabilities",
+        strings({"launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
+                 "client-confidential-asymmetric", "sso-openid-connect", "context-standalone-patient",
+                 "permission-offline", "permission-patient", "permission-user", "permission-v1",
+                 "permission-v2"}));
+  return publicJson(c);
+}
+
+AuthResponse openidConfiguration(const AuthUrls& urls) {
+  json::Value c = json::Value::object();
+  c.set("issuer", json::Value::string(urls.authBase));
+  c.set("authorization_endpoint", json::Value::string(urls.authBase + "/authorize"));
+  c.set("token_endpoint", json::Value::string(urls.authBase + "/token"));
+  c.set("jwks_uri", json::Value::string(urls.authBase + "/jwks"));
+  c.set("response_types_supported", strings({"code"}));
+  c.set("subject_types_supported", strings({"public"}));
+  c.set("id_token_signing_alg_values_supported", strings({"RS256"}));
+  c.set("scopes_supported", scopesSupported());
+  c.set("grant_types_supported", strings({"authorization_code", "client_credentials", "refresh_token"}));
+  c.set("code_challenge_methods_supported", strings({"S256"}));
+  c.set("token_endpoint_auth_methods_supported", strings({"client_secret_basic", "client_secret_post", "private_key_jwt"}));
+  c.set("claims_supported", strings({"iss", "sub", "aud", "exp", "iat", "nonce", "fhirUser"}));
+  return publicJson(c);
 }
 
 AuthResponse jwksEndpoint(AuthContext& ctx) {

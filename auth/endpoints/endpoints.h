@@ -7,6 +7,12 @@ namespace flint::auth {
 
 // POST token: client_credentials with a signed JWT assertion (backend services).
 AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req);
+// GET or POST authorize, POST login, POST consent: the user-facing code flow (HTML pages).
+AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req);
+AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req);
+AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req);
+// GET .well-known/openid-configuration under the issuer ({instance}/auth).
+AuthResponse openidConfiguration(const AuthUrls& urls);
 // POST introspect (RFC 7662).
 AuthResponse introspectionEndpoint(AuthContext& ctx, const AuthRequest& req);
 // POST revoke (RFC 7009).

@@ -1,9 +1,17 @@
-// POST {instance}/auth/token. Backend services (SMART backend-services.md): client_credentials
-// with a signed JWT assertion; access tokens live 300 s and come without a refresh token.
+// POST {instance}/auth/token: authorization_code (with PKCE) and refresh_token for apps, and
+// client_credentials with a signed JWT assertion for backend services (300 s, no refresh token).
 #include "auth/clients/client_assertion.h"
 #include "auth/clients/client_authentication.h"
 #include "auth/endpoints/endpoints.h"
+#include "auth/scopes/scope.h"
+#include "auth/storage/grant_repository.h"
 #include "auth/tokens/backend_token.h"
+#include "auth/tokens/revocation_list.h"
+#include "auth/tokens/user_tokens.h"
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
+
+#include <chrono>
 #include "core/json/json_writer.h"
 
 namespace flint::auth {
@@ -33,6 +41,75 @@ AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std
   return noStoreJson(json::write(body));
 }
 
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto::sha256(secret)); }
+
+AuthResponse invalidGrant(const std::string& description) { return oauthError(400, "invalid_grant", description); }
+
+// A code or refresh token used twice means it leaked: everything issued under the grant goes.
+void revokeGrant(AuthContext& ctx, int64_t grantId) {
+  GrantRepository(ctx.session, ctx.instance).revokeGrant(grantId);
+  ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Grant, std::to_string(grantId),
+                         nowSeconds() + kMaxAccessTokenSeconds);
+}
+
+AuthResponse authorizationCode(AuthContext& ctx, const std::map<std::string, std::string>& form,
+                               const ClientRecord& client) {
+  auto field = [&](const char* name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  if (client.kind == "backend") return oauthError(400, "unauthorized_client", "backend services use client_credentials");
+  GrantRepository grants(ctx.session, ctx.instance);
+  auto code = grants.takeCode(hashOf(field("code")));
+  if (!code) return invalidGrant("the code is not valid");
+  if (!code->firstUse) {
+    revokeGrant(ctx, code->grantId);
+    return invalidGrant("the code was already used; what it gave has been revoked");
+  }
+  auto grant = grants.grant(code->grantId);
+  if (!grant || grant->revoked || code->expired) return invalidGrant("the code has expired");
+  if (grant->clientId != client.id) return invalidGrant("the code was issued to another client");
+  if (field("redirect_uri") != code->redirectUri) return invalidGrant("redirect_uri differs from the authorization request");
+  const std::string verifier = field("code_verifier");
+  if (verifier.size() < 43 || verifier.size() > 128 ||
+      !crypto::constantTimeEquals(crypto::base64UrlEncode(crypto::sha256(verifier)), code->codeChallenge))
+    return invalidGrant("code_verifier does not match the code_challenge");
+  return userTokenResponse(ctx, *grant, grant->scope, code->nonce, true);
+}
+
+AuthResponse refreshToken(AuthContext& ctx, const std::map<std::string, std::string>& form, const ClientRecord& client) {
+  auto token = form.find("refresh_token");
+  if (token == form.end() || token->second.empty()) return oauthError(400, "invalid_request", "refresh_token is required");
+  GrantRepository grants(ctx.session, ctx.instance);
+  auto taken = grants.takeRefreshToken(hashOf(token->second));
+  if (!taken) return invalidGrant("the refresh token is not valid");
+  if (!taken->firstUse) {
+    revokeGrant(ctx, taken->grantId);
+    return invalidGrant("the refresh token was already used; the grant has been revoked");
+  }
+  auto grant = grants.grant(taken->grantId);
+  if (!grant || grant->revoked || taken->expired) return invalidGrant("the refresh token has expired or was revoked");
+  if (grant->clientId != client.id) return invalidGrant("the refresh token was issued to another client");
+  std::string scope = grant->scope;
+  if (auto asked = form.find("scope"); asked != form.end() && !asked->second.empty()) {
+    // Narrowing is allowed, widening never: each asked scope must be one the grant holds.
+    ScopeSet held = parseScopes(grant->scope), wanted = parseScopes(asked->second);
+    std::string heldText = " " + held.format() + " ";
+    for (const auto& s : wanted.resources)
+      if (heldText.find(" " + s.text + " ") == std::string::npos)
+        return oauthError(400, "invalid_scope", "scope " + s.text + " was not granted");
+    for (const auto& o : wanted.other)
+      if (heldText.find(" " + o + " ") == std::string::npos)
+        return oauthError(400, "invalid_scope", "scope " + o + " was not granted");
+    scope = wanted.format();
+  }
+  return userTokenResponse(ctx, *grant, scope, "", false);
+}
+
 }  // namespace
 
 AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req) {
@@ -47,6 +124,12 @@ AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req) {
   auto grant = form->find("grant_type");
   if (grant == form->end()) return oauthError(400, "invalid_request", "grant_type is required");
   if (grant->second == "client_credentials") return clientCredentials(ctx, *form, req.authorization);
+  if (grant->second == "authorization_code" || grant->second == "refresh_token") {
+    auto authenticated = authenticateClient(ctx, *form, req.authorization);
+    if (!authenticated.client) return authenticated.failure;
+    return grant->second == "authorization_code" ? authorizationCode(ctx, *form, *authenticated.client)
+                                                 : refreshToken(ctx, *form, *authenticated.client);
+  }
   return oauthError(400, "unsupported_grant_type", "grant_type '" + grant->second + "' is not supported");
 }
 

@@ -120,14 +120,4 @@ bool AuthRepository::recordAssertionId(const std::string& clientId, const std::s
   });
 }
 
-int64_t AuthRepository::insertGrant(const std::string& clientId, const std::string& patientId,
-                                    const std::string& scope) {
-  const auto& name = session_.preparedIn(
-      instance_.schema, "auth_insert_grant",
-      "INSERT INTO {s}.auth_grants (client_id, patient_id, scope, last_used_at) VALUES ($1, nullif($2, ''), $3, now())"
-      " RETURNING id");
-  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, clientId, patientId, scope); });
-  return r[0][0].as<int64_t>();
-}
-
 }  // namespace flint::auth

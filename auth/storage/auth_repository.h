@@ -1,5 +1,5 @@
-// The authorization server's tables in an instance's schema: clients, signing keys, grants and
-// used assertion ids. SQL lives here and nowhere else in auth/.
+// The authorization server's clients, signing keys and used assertion ids in an instance's schema
+// (users in user_repository.h, grants and the code flow in grant_repository.h).
 #pragma once
 
 #include <cstdint>
@@ -50,8 +50,6 @@ class AuthRepository {
 
   // Records a client assertion's jti; false when the client already used it. Forgets expired ones.
   bool recordAssertionId(const std::string& clientId, const std::string& jti, int64_t expiresAt);
-  // A new grant (what a client was given, for which patient) and its id.
-  int64_t insertGrant(const std::string& clientId, const std::string& patientId, const std::string& scope);
 
  private:
   db::Session& session_;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "auth/scopes/scope.h"
+#include "auth/storage/grant_repository.h"
 #include "core/crypto/digest.h"
 
 namespace flint::auth {
@@ -19,7 +20,10 @@ std::optional<IssuedToken> issueBackendToken(db::Session& session, const instanc
   claims.instanceId = instance.id;
   claims.clientId = client.id;
   claims.scope = granted.format();
-  claims.grantId = AuthRepository(session, instance).insertGrant(client.id, "", claims.scope);
+  GrantRecord grant;
+  grant.clientId = client.id;
+  grant.scope = claims.scope;
+  claims.grantId = GrantRepository(session, instance).insertGrant(grant);
   claims.jti = crypto::randomToken(16);
   claims.issuedAt = now;
   claims.expiresAt = now + kBackendTokenSeconds;

@@ -166,6 +166,59 @@ CREATE TABLE auth_assertion_jtis (
 );
 CREATE INDEX auth_assertion_jtis_expiry ON auth_assertion_jtis (expires_at);
 )SQL"},
+      // Users who log in to the authorization server, their browser sessions, and the states of
+      // the authorization code flow. Every secret handed to a browser or app is stored as its
+      // SHA-256 only; passwords as scrypt.
+      {5, "users and the authorization code flow", R"SQL(
+CREATE TABLE auth_users (
+  id bigserial PRIMARY KEY,
+  username text COLLATE "C" NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('patient', 'staff')),
+  fhir_user text COLLATE "C" NOT NULL,
+  display_name text NOT NULL DEFAULT '',
+  disabled boolean NOT NULL DEFAULT false,
+  failed_logins int NOT NULL DEFAULT 0,
+  locked_until timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE auth_user_patients (
+  user_id bigint NOT NULL REFERENCES auth_users (id),
+  patient_id text COLLATE "C" NOT NULL,
+  PRIMARY KEY (user_id, patient_id)
+);
+CREATE TABLE auth_sessions (
+  token_sha256 text PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES auth_users (id),
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE auth_pending (
+  id_sha256 text PRIMARY KEY,
+  browser_sha256 text NOT NULL,
+  request text NOT NULL,
+  user_id bigint REFERENCES auth_users (id),
+  expires_at timestamptz NOT NULL
+);
+ALTER TABLE auth_grants ADD COLUMN user_id bigint REFERENCES auth_users (id), ADD COLUMN encounter_id text,
+  ADD COLUMN refresh_expires_at timestamptz;
+CREATE INDEX auth_grants_user ON auth_grants (user_id);
+CREATE TABLE auth_codes (
+  code_sha256 text PRIMARY KEY,
+  grant_id bigint NOT NULL REFERENCES auth_grants (id),
+  redirect_uri text NOT NULL,
+  code_challenge text NOT NULL,
+  nonce text,
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz
+);
+CREATE TABLE auth_refresh_tokens (
+  token_sha256 text PRIMARY KEY,
+  grant_id bigint NOT NULL REFERENCES auth_grants (id),
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz
+);
+CREATE INDEX auth_refresh_tokens_grant ON auth_refresh_tokens (grant_id);
+)SQL"},
   };
   return migrations;
 }

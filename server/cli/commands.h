@@ -12,6 +12,7 @@ int serveCommand(const Config& config);
 int migrateCommand(const Config& config);
 int instanceCommand(const Config& config, const std::vector<std::string>& args);
 int clientCommand(const Config& config, const std::vector<std::string>& args);
+int userCommand(const Config& config, const std::vector<std::string>& args);
 int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
 

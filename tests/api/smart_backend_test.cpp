@@ -11,92 +11,12 @@
 
 #include "tests/support/flint_server.h"
 #include "tests/support/jwt_signer.h"
+#include "tests/support/smart_helpers.h"
 
 namespace flint::testing {
 namespace {
 
 using nlohmann::json;
-
-const char* kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-std::string formEncode(const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out += "&";
-    out += httplib::detail::encode_query_param(name) + "=" + httplib::detail::encode_query_param(value);
-  }
-  return out;
-}
-
-httplib::Headers admin() { return {{"Authorization", std::string("Bearer ") + kAdminKey}}; }
-
-// An instance that requires authorization (unlike createInstance's open ones).
-std::string securedInstance(const std::string& prefix) {
-  std::string name = uniqueInstanceName(prefix);
-  json body = {{"name", name}, {"organization", {{"name", "Secured " + name}}}};
-  auto res = client().Post("/admin/instances", admin(), body.dump(), "application/json");
-  if (!res || res->status != 201) throw std::runtime_error("instance: " + (res ? res->body : "no response"));
-  return name;
-}
-
-std::string publicBase() { return sharedServer().baseUrl(); }
-std::string tokenUrl(const std::string& instance) { return publicBase() + "/" + instance + "/auth/token"; }
-
-httplib::Result registerClient(const std::string& instance, const json& body) {
-  return client().Post("/" + std::string("admin/instances/") + instance + "/clients", admin(), body.dump(),
-                       "application/json");
-}
-
-std::string backendClient(const std::string& instance, const json& jwks, const std::string& scope) {
-  auto res = registerClient(instance, {{"name", "Backend"}, {"type", "backend"}, {"scope", scope}, {"jwks", jwks}});
-  if (!res || res->status != 201) throw std::runtime_error("client: " + (res ? res->body : "no response"));
-  return json::parse(res->body)["clientId"];
-}
-
-httplib::Result postToken(const std::string& instance, const std::vector<std::pair<std::string, std::string>>& form) {
-  return client().Post("/" + instance + "/auth/token", {{"Accept", "application/json"}}, formEncode(form),
-                       "application/x-www-form-urlencoded");
-}
-
-httplib::Result requestToken(const std::string& instance, const std::string& assertion, const std::string& scope) {
-  return postToken(instance, {{"grant_type", "client_credentials"},
-                              {"client_assertion_type", kAssertionType},
-                              {"client_assertion", assertion},
-                              {"scope", scope}});
-}
-
-httplib::Headers bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}};
-}
-
-int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// Asserts an RFC 6749 error response: status, error code, and never cached.
-void expectOAuthError(const httplib::Result& res, int status, const std::string& error) {
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, status) << res->body;
-  EXPECT_EQ(json::parse(res->body)["error"], error) << res->body;
-  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
-  EXPECT_EQ(res->get_header_value("Pragma"), "no-cache");
-}
-
-// A registered backend client with an RS384 and an ES384 key, both inline.
-struct Backend {
-  std::string instance;
-  ClientKey rsa{"RSA", "rsa-1"};
-  ClientKey ec{"P-384", "ec-1"};
-  std::string clientId;
-  explicit Backend(const std::string& scope = "system/*.rs system/Patient.cruds") : instance(securedInstance("bs")) {
-    clientId = backendClient(instance, {{"keys", {rsa.publicJwk("RS384"), ec.publicJwk("ES384")}}}, scope);
-  }
-  std::string token(const std::string& scope) {
-    auto res = requestToken(instance, clientAssertion(rsa, "RS384", clientId, tokenUrl(instance)), scope);
-    if (!res || res->status != 200) throw std::runtime_error("token: " + (res ? res->body : "no response"));
-    return json::parse(res->body)["access_token"];
-  }
-};
 
 TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented) {
   std::string instance = securedInstance("disc");
@@ -114,15 +34,22 @@ TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented)
     EXPECT_EQ(c["token_endpoint"], auth + "/token");
     EXPECT_EQ(c["jwks_uri"], auth + "/jwks");
     EXPECT_EQ(c["introspection_endpoint"], auth + "/introspect");
-    EXPECT_EQ(c["grant_types_supported"], json::array({"client_credentials"}));
-    EXPECT_EQ(c["token_endpoint_auth_methods_supported"], json::array({"private_key_jwt"}));
+    EXPECT_EQ(c["authorization_endpoint"], auth + "/authorize");
+    EXPECT_EQ(c["issuer"], auth);
+    EXPECT_EQ(c["grant_types_supported"], json::array({"authorization_code", "client_credentials", "refresh_token"}));
+    EXPECT_EQ(c["token_endpoint_auth_methods_supported"],
+              json::array({"client_secret_basic", "client_secret_post", "private_key_jwt"}));
     EXPECT_EQ(c["token_endpoint_auth_signing_alg_values_supported"], json::array({"RS384", "ES384"}));
     EXPECT_EQ(c["code_challenge_methods_supported"], json::array({"S256"}));
     auto caps = c["capabilities"];
-    EXPECT_NE(std::find(caps.begin(), caps.end(), "client-confidential-asymmetric"), caps.end());
-    EXPECT_NE(std::find(caps.begin(), caps.end(), "permission-v2"), caps.end());
+    for (const char* cap : {"launch-standalone", "client-public", "client-confidential-symmetric",
+                            "client-confidential-asymmetric", "sso-openid-connect", "context-standalone-patient",
+                            "permission-offline", "permission-patient", "authorize-post", "permission-v2",
+                            "permission-v1"})
+      EXPECT_NE(std::find(caps.begin(), caps.end(), cap), caps.end()) << cap;
     // Not advertised until implemented.
-    EXPECT_EQ(std::find(caps.begin(), caps.end(), "launch-standalone"), caps.end());
+    for (const char* cap : {"launch-ehr", "context-ehr-patient", "permission-online"})
+      EXPECT_EQ(std::find(caps.begin(), caps.end(), cap), caps.end()) << cap;
   }
   auto post = client().Post("/" + instance + "/fhir/.well-known/smart-configuration", "", "application/json");
   EXPECT_EQ(post->status, 405);

@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
@@ -22,7 +23,60 @@ std::string bigNum(evp_pkey_st* key, const char* name, int width) {
   return out;
 }
 
+std::string base64UrlDecode(const std::string& text) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '-' ? 62 : c == '_' ? 63 : -1;
+    if (v < 0) throw std::runtime_error("not base64url");
+    buffer = buffer << 6 | unsigned(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+nlohmann::json jwtPart(const std::string& jwt, int part) {
+  size_t first = jwt.find('.');
+  size_t second = jwt.find('.', first + 1);
+  std::string text = part == 0 ? jwt.substr(0, first) : jwt.substr(first + 1, second - first - 1);
+  return nlohmann::json::parse(base64UrlDecode(text));
+}
+
+bool verifyRs256(const nlohmann::json& jwk, const std::string& jwt) {
+  std::string n = base64UrlDecode(jwk["n"]), e = base64UrlDecode(jwk["e"]);
+  OSSL_PARAM_BLD* builder = OSSL_PARAM_BLD_new();
+  BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), int(n.size()), nullptr);
+  BIGNUM* be = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), int(e.size()), nullptr);
+  OSSL_PARAM_BLD_push_BN(builder, "n", bn);
+  OSSL_PARAM_BLD_push_BN(builder, "e", be);
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(builder);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_fromdata_init(ctx);
+  EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+  size_t lastDot = jwt.rfind('.');
+  std::string input = jwt.substr(0, lastDot), signature = base64UrlDecode(jwt.substr(lastDot + 1));
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  bool ok = key != nullptr && EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+            EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                             reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  EVP_MD_CTX_free(md);
+  EVP_PKEY_free(key);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(builder);
+  BN_free(bn);
+  BN_free(be);
+  return ok;
+}
 
 std::string base64Url(const std::string& bytes) {
   static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

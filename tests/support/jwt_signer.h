@@ -29,6 +29,11 @@ class ClientKey {
   std::string kid_;
 };
 
+// The decoded JSON of part 0 (header) or 1 (claims) of a compact JWT.
+nlohmann::json jwtPart(const std::string& jwt, int part);
+// Whether `jwt` carries a valid RS256 signature by the RSA public key `jwk`.
+bool verifyRs256(const nlohmann::json& jwk, const std::string& jwt);
+
 // A SMART backend-services client assertion: iss = sub = clientId, aud = tokenUrl, exp = now +
 // lifetime, a fresh jti; header {alg, kid, typ: JWT}.
 std::string clientAssertion(const ClientKey& key, const std::string& alg, const std::string& clientId,

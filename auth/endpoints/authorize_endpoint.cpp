@@ -1,0 +1,291 @@
+// The user-facing half of the authorization code flow: {instance}/auth/authorize (GET or POST)
+// checks the app's request and keeps it as a pending request bound to this browser by a cookie;
+// /auth/login signs the user in (throttled); /auth/consent records what the user chose to share
+// and sends the browser back to the app with a single-use code.
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "auth/endpoints/authorization_request.h"
+#include "auth/endpoints/endpoints.h"
+#include "auth/pages/html_page.h"
+#include "auth/scopes/scope.h"
+#include "auth/storage/grant_repository.h"
+#include "auth/storage/user_repository.h"
+#include "auth/tokens/user_tokens.h"
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
+#include "core/crypto/password_hash.h"
+#include "core/url/query_string.h"
+
+namespace flint::auth {
+namespace {
+
+constexpr const char* kFlowCookie = "flint_flow";
+constexpr const char* kSessionCookie = "flint_session";
+constexpr int kPendingSeconds = 600;
+constexpr int kSessionSeconds = 8 * 3600;
+constexpr int64_t kCodeSeconds = 60;
+constexpr int kFreeLoginAttempts = 5;
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto::sha256(secret)); }
+
+std::string organizationLine(const AuthContext& ctx) { return ctx.instance.organizationName; }
+
+// The pending request named by the form, if this browser is the one that started it.
+struct Pending {
+  std::string idHash;
+  PendingRecord record;
+  AuthorizationRequest request;
+  ClientRecord client;
+};
+
+std::optional<Pending> pendingOf(AuthContext& ctx, const std::string& requestId, const std::string& cookie) {
+  if (requestId.empty()) return std::nullopt;
+  Pending p;
+  p.idHash = hashOf(requestId);
+  auto record = GrantRepository(ctx.session, ctx.instance).pending(p.idHash);
+  std::string browser = cookieValue(cookie, kFlowCookie);
+  // The cookie is what makes a forged cross-site form useless: SameSite keeps it from being sent.
+  if (!record || browser.empty() || !crypto::constantTimeEquals(hashOf(browser), record->browserSha256))
+    return std::nullopt;
+  p.record = *record;
+  p.request = AuthorizationRequest::fromJson(record->request);
+  auto client = AuthRepository(ctx.session, ctx.instance).client(p.request.clientId);
+  if (!client || client->disabled) return std::nullopt;
+  p.client = *client;
+  return p;
+}
+
+AuthResponse expired() {
+  return errorPage(400, "This sign-in page has expired or was opened in another browser. Start again from the app.");
+}
+
+AuthResponse loginPage(AuthContext& ctx, const std::string& requestId, const std::string& appName,
+                       const std::string& error) {
+  std::map<std::string, std::string> values = {{"organization", organizationLine(ctx)},
+                                               {"app", appName},
+                                               {"action", ctx.urls.cookiePath + "/login"},
+                                               {"request", requestId}};
+  if (!error.empty()) values["html:error"] = "<div class=\"error\">" + escapeHtml(error) + "</div>";
+  return htmlResponse(error.empty() ? 200 : 401, renderPage("login", "Sign in", values));
+}
+
+// Patient users act through patient/ scopes only: a user/ scope means their own record to them.
+ScopeSet scopesFor(const UserRecord& user, const std::string& scope) {
+  ScopeSet set = parseScopes(scope);
+  if (user.kind != "patient") return set;
+  ScopeSet out;
+  out.other = set.other;
+  for (auto s : set.resources) {
+    if (s.context == ScopeContext::System) continue;
+    if (s.context == ScopeContext::User) {
+      s.context = ScopeContext::Patient;
+      s.text = s.format();
+    }
+    out.resources.push_back(s);
+  }
+  return parseScopes(out.format());
+}
+
+// The patients this user may open an app for: a patient their own record and any linked ones.
+std::vector<std::string> candidatePatients(AuthContext& ctx, const UserRecord& user) {
+  std::vector<std::string> out;
+  if (user.kind == "patient" && user.fhirUser.rfind("Patient/", 0) == 0) out.push_back(user.fhirUser.substr(8));
+  for (auto& p : UserRepository(ctx.session, ctx.instance).patients(user.id))
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  return out;
+}
+
+std::string describe(const ResourceScope& s) {
+  std::string what = s.type == "*" ? "All records" : s.type + " records";
+  bool read = s.permissions & (fhir::kRead | fhir::kSearch);
+  bool write = s.permissions & (fhir::kCreate | fhir::kUpdate | fhir::kDelete);
+  return what + (read && write ? " (view and change)" : write ? " (change)" : "");
+}
+
+AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const Pending& p, const UserRecord& user) {
+  ScopeSet scopes = scopesFor(user, p.request.scope);
+  std::string list;
+  for (const auto& s : scopes.resources)
+    list += "<label class=\"choice\"><input type=\"checkbox\" name=\"scope\" value=\"" + escapeHtml(s.text) +
+            "\" checked> <span>" + escapeHtml(describe(s)) + "</span></label>\n";
+  if (scopes.resources.empty()) list = "<p class=\"note\">No health records: only who you are.</p>";
+  std::string patients;
+  auto candidates = candidatePatients(ctx, user);
+  bool wantsPatient = std::find(scopes.other.begin(), scopes.other.end(), "launch/patient") != scopes.other.end();
+  if (wantsPatient && candidates.size() > 1) {
+    patients = "<fieldset><legend>Whose record</legend>\n";
+    for (size_t i = 0; i < candidates.size(); ++i)
+      patients += "<label class=\"choice\"><input type=\"radio\" name=\"patient\" value=\"" + escapeHtml(candidates[i]) +
+                  "\"" + (i == 0 ? " checked" : "") + "> <span>Patient/" + escapeHtml(candidates[i]) + "</span></label>\n";
+    patients += "</fieldset>";
+  }
+  std::string offline;
+  if (std::find(scopes.other.begin(), scopes.other.end(), "offline_access") != scopes.other.end())
+    offline =
+        "<fieldset><legend>Lasting access</legend><label class=\"choice\"><input type=\"checkbox\" name=\"offline\" "
+        "value=\"yes\" checked> <span>Let the app keep access when you are not using it, for up to 90 days after its "
+        "last use. Untick to allow access only for this session; you can revoke it at any time.</span></label></fieldset>";
+  return htmlResponse(200, renderPage("consent", "Share your data", {{"organization", organizationLine(ctx)},
+                                                                       {"user", user.displayName.empty() ? user.username : user.displayName},
+                                                                       {"app", p.client.name},
+                                                                       {"action", ctx.urls.cookiePath + "/consent"},
+                                                                       {"request", requestId},
+                                                                       {"html:scopes", list},
+                                                                       {"html:patients", patients},
+                                                                       {"html:offline", offline}}));
+}
+
+std::optional<UserRecord> sessionUser(AuthContext& ctx, const std::string& cookie) {
+  std::string token = cookieValue(cookie, kSessionCookie);
+  if (token.empty()) return std::nullopt;
+  UserRepository users(ctx.session, ctx.instance);
+  auto id = users.sessionUser(hashOf(token));
+  return id ? users.byId(*id) : std::nullopt;
+}
+
+}  // namespace
+
+AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
+  std::map<std::string, std::string> params;
+  if (req.method == "GET") {
+    for (const auto& [name, value] : req.query)
+      if (!params.emplace(name, value).second) return errorPage(400, "The app sent parameter " + name + " twice.");
+  } else if (req.method == "POST") {
+    std::string error;
+    auto form = formParameters(req, error);
+    if (!form) return errorPage(400, "The app's request is malformed: " + error);
+    params = std::move(*form);
+  } else {
+    return errorPage(405, "Use GET or POST.");
+  }
+  AuthResponse failure;
+  ClientRecord client;
+  auto request = checkAuthorizationRequest(ctx, params, failure, client);
+  if (!request) return failure;
+
+  std::string requestId = crypto::randomToken(32);
+  std::string browser = crypto::randomToken(32);
+  GrantRepository grants(ctx.session, ctx.instance);
+  grants.insertPending(hashOf(requestId), hashOf(browser), request->toJson(), nowSeconds() + kPendingSeconds);
+  Pending p{hashOf(requestId), {}, *request, client};
+  AuthResponse page;
+  auto user = sessionUser(ctx, req.cookie);
+  if (user && !(user->kind == "patient" && !ctx.instance.patientPortal)) {
+    grants.setPendingUser(p.idHash, user->id);
+    page = consentPage(ctx, requestId, p, *user);
+  } else {
+    page = loginPage(ctx, requestId, client.name, "");
+  }
+  page.headers.emplace_back("Set-Cookie", setCookie(ctx.urls, kFlowCookie, browser, kPendingSeconds));
+  return page;
+}
+
+AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req) {
+  if (req.method != "POST") return errorPage(405, "Use the sign-in form.");
+  std::string error;
+  auto form = formParameters(req, error);
+  if (!form) return errorPage(400, "The sign-in form is malformed.");
+  const std::string& requestId = (*form)["request"];
+  auto p = pendingOf(ctx, requestId, req.cookie);
+  if (!p) return expired();
+  UserRepository users(ctx.session, ctx.instance);
+  auto user = users.byUsername((*form)["username"]);
+  const int64_t now = nowSeconds();
+  if (user && user->lockedUntil > now)
+    return loginPage(ctx, requestId, p->client.name,
+                     "Too many failed attempts. Try again in " + std::to_string((user->lockedUntil - now + 59) / 60) +
+                         " minute(s).");
+  // Unknown users cost the same hash as known ones, so timing does not tell which names exist.
+  static const std::string kDummy = crypto::hashPassword("not a real password");
+  bool ok = crypto::verifyPassword((*form)["password"], user ? user->passwordHash : kDummy) && user && !user->disabled;
+  if (!ok) {
+    if (user) {
+      int failures = user->failedLogins + 1;
+      int64_t lock = failures >= kFreeLoginAttempts
+                         ? now + std::min<int64_t>(900, int64_t(60) << std::min(failures - kFreeLoginAttempts, 4))
+                         : 0;
+      users.recordFailedLogin(user->id, lock);
+    }
+    return loginPage(ctx, requestId, p->client.name, "The username or password is not right.");
+  }
+  if (user->kind == "patient" && !ctx.instance.patientPortal)
+    return loginPage(ctx, requestId, p->client.name, "Patient sign-in is not offered by this practice.");
+  users.clearFailedLogins(user->id);
+  std::string session = crypto::randomToken(32);
+  users.insertSession(hashOf(session), user->id, now + kSessionSeconds);
+  GrantRepository(ctx.session, ctx.instance).setPendingUser(p->idHash, user->id);
+  AuthResponse page = consentPage(ctx, requestId, *p, *user);
+  page.headers.emplace_back("Set-Cookie", setCookie(ctx.urls, kSessionCookie, session, kSessionSeconds));
+  return page;
+}
+
+AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
+  if (req.method != "POST" || req.contentType != "application/x-www-form-urlencoded")
+    return errorPage(405, "Use the consent form.");
+  auto pairs = url::parseQuery(req.body);
+  if (!pairs) return errorPage(400, "The consent form is malformed.");
+  std::string requestId, decision, patient;
+  bool offline = false;
+  std::set<std::string> chosen;
+  for (const auto& [name, value] : *pairs) {
+    if (name == "request") requestId = value;
+    else if (name == "decision") decision = value;
+    else if (name == "patient") patient = value;
+    else if (name == "offline") offline = value == "yes";
+    else if (name == "scope") chosen.insert(value);
+  }
+  auto p = pendingOf(ctx, requestId, req.cookie);
+  if (!p || p->record.userId == 0) return expired();
+  GrantRepository grants(ctx.session, ctx.instance);
+  grants.deletePending(p->idHash);
+  const AuthorizationRequest& r = p->request;
+  if (decision != "allow")
+    return redirectTo(r.redirectUri, {{"error", "access_denied"}, {"error_description", "the user declined"}, {"state", r.state}});
+
+  auto user = UserRepository(ctx.session, ctx.instance).byId(p->record.userId);
+  if (!user || user->disabled) return expired();
+  ScopeSet offered = scopesFor(*user, r.scope);
+  ScopeSet granted;
+  // Only what was offered can be granted, whatever the form says.
+  for (const auto& s : offered.resources)
+    if (chosen.count(s.text)) granted.resources.push_back(s);
+  bool patientScopes = false;
+  for (const auto& s : granted.resources) patientScopes |= s.context == ScopeContext::Patient;
+  bool wantsPatient = false;
+  for (const auto& o : offered.other) {
+    if (o == "offline_access" && !offline) continue;
+    if (o == "launch/patient") wantsPatient = true;
+    granted.other.push_back(o);
+  }
+  std::string patientId;
+  if (patientScopes || wantsPatient) {
+    auto candidates = candidatePatients(ctx, *user);
+    if (!patient.empty() && std::find(candidates.begin(), candidates.end(), patient) != candidates.end())
+      patientId = patient;
+    else if (patient.empty() && !candidates.empty())
+      patientId = candidates.front();
+    else
+      return redirectTo(r.redirectUri, {{"error", "access_denied"},
+                                        {"error_description", "no patient this user may act for"},
+                                        {"state", r.state}});
+  }
+  GrantRecord grant;
+  grant.clientId = r.clientId;
+  grant.userId = user->id;
+  grant.patientId = patientId;
+  grant.scope = granted.format();
+  bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
+  if (offline || online) grant.refreshExpiresAt = nowSeconds() + kRefreshTokenSeconds;
+  grant.id = grants.insertGrant(grant);
+  std::string code = crypto::randomToken(32);
+  grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, nowSeconds() + kCodeSeconds);
+  return redirectTo(r.redirectUri, {{"code", code}, {"state", r.state}});
+}
+
+}  // namespace flint::auth

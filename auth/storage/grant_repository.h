@@ -1,0 +1,75 @@
+// Grants (what a client was given, for whom) and the short-lived states that lead to and renew
+// them: pending authorization requests, authorization codes and refresh tokens. Codes and
+// refresh tokens are taken atomically, so each works once however many requests race.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::auth {
+
+struct GrantRecord {
+  int64_t id = 0;
+  std::string clientId;
+  int64_t userId = 0;  // 0: none (backend services)
+  std::string patientId;
+  std::string encounterId;
+  std::string scope;
+  bool revoked = false;
+  int64_t refreshExpiresAt = 0;  // seconds since the epoch; 0: no refresh tokens
+};
+
+struct PendingRecord {
+  std::string browserSha256;
+  std::string request;  // the validated authorization request, as JSON
+  int64_t userId = 0;   // 0 until the user has logged in
+};
+
+// A code or refresh token just taken: `firstUse` is false when it had been used before (a replay).
+struct TakenCode {
+  int64_t grantId = 0;
+  std::string redirectUri;
+  std::string codeChallenge;
+  std::string nonce;
+  bool expired = false;
+  bool firstUse = true;
+};
+
+struct TakenRefreshToken {
+  int64_t grantId = 0;
+  bool expired = false;
+  bool firstUse = true;
+};
+
+class GrantRepository {
+ public:
+  GrantRepository(db::Session& session, const instances::Instance& instance) : session_(session), instance_(instance) {}
+
+  int64_t insertGrant(const GrantRecord& grant);
+  std::optional<GrantRecord> grant(int64_t id);
+  void touchGrant(int64_t id);
+  void revokeGrant(int64_t id);
+
+  void insertPending(const std::string& idSha256, const std::string& browserSha256, const std::string& request,
+                     int64_t expiresAt);
+  std::optional<PendingRecord> pending(const std::string& idSha256);
+  void setPendingUser(const std::string& idSha256, int64_t userId);
+  void deletePending(const std::string& idSha256);
+
+  void insertCode(const std::string& codeSha256, int64_t grantId, const std::string& redirectUri,
+                  const std::string& codeChallenge, const std::string& nonce, int64_t expiresAt);
+  std::optional<TakenCode> takeCode(const std::string& codeSha256);
+
+  void insertRefreshToken(const std::string& tokenSha256, int64_t grantId, int64_t expiresAt);
+  std::optional<TakenRefreshToken> takeRefreshToken(const std::string& tokenSha256);
+
+ private:
+  db::Session& session_;
+  const instances::Instance& instance_;
+};
+
+}  // namespace flint::auth

@@ -1,0 +1,497 @@
+// SMART standalone launch (checklist §1.1–1.2, §1.6, §2.2–2.6) against a real server, with a
+// scripted browser: authorize, login, consent, code exchange with PKCE, id_token, refresh, and
+// what patient/ scopes let the app see. Every failure the certification kit probes is here too.
+#include <gtest/gtest.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <regex>
+
+#include "tests/support/flint_server.h"
+#include "tests/support/jwt_signer.h"
+#include "tests/support/smart_helpers.h"
+
+namespace flint::testing {
+namespace {
+
+const std::string kRedirect = "https://app.example/callback";
+
+std::string randomText() {
+  unsigned char bytes[32];
+  RAND_bytes(bytes, sizeof bytes);
+  return base64Url(std::string(reinterpret_cast<char*>(bytes), sizeof bytes));
+}
+
+std::string s256(const std::string& verifier) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+  return base64Url(std::string(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+std::string queryParam(const std::string& url, const std::string& name) {
+  std::smatch m;
+  if (!std::regex_search(url, m, std::regex("[?&]" + name + "=([^&]*)"))) return "";
+  return httplib::detail::decode_url(m[1].str(), true);
+}
+
+std::string hiddenRequest(const std::string& html) {
+  std::smatch m;
+  return std::regex_search(html, m, std::regex("name=\"request\" value=\"([^\"]+)\"")) ? m[1].str() : "";
+}
+
+// A browser: keeps the cookies the server sets and sends them back.
+struct Browser {
+  std::map<std::string, std::string> cookies;
+  httplib::Client http = client();
+
+  httplib::Headers headers() {
+    std::string cookie;
+    for (const auto& [name, value] : cookies) cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+    return cookie.empty() ? httplib::Headers{} : httplib::Headers{{"Cookie", cookie}};
+  }
+  void remember(const httplib::Result& res) {
+    for (size_t i = 0; i < res->get_header_value_count("Set-Cookie"); ++i) {
+      std::string c = res->get_header_value("Set-Cookie", i);
+      size_t eq = c.find('='), semi = c.find(';');
+      cookies[c.substr(0, eq)] = c.substr(eq + 1, semi - eq - 1);
+    }
+  }
+  httplib::Result get(const std::string& path) {
+    auto res = http.Get(path, headers());
+    if (res) remember(res);
+    return res;
+  }
+  httplib::Result post(const std::string& path, const std::vector<std::pair<std::string, std::string>>& form) {
+    auto res = http.Post(path, headers(), formEncode(form), "application/x-www-form-urlencoded");
+    if (res) remember(res);
+    return res;
+  }
+};
+
+struct App {
+  std::string instance;
+  std::string clientId;
+  std::string secret;
+  std::string patientId;
+  std::string otherPatientId;
+  std::string fhir() const { return publicBase() + "/" + instance + "/fhir"; }
+  std::string auth() const { return "/" + instance + "/auth"; }
+};
+
+std::string createAs(const std::string& instance, const std::string& token, const std::string& type, const json& body) {
+  auto res = client().Post("/" + instance + "/fhir/" + type, bearer(token), body.dump(), "application/fhir+json");
+  if (!res || res->status != 201) throw std::runtime_error("create: " + (res ? res->body : "no response"));
+  return json::parse(res->body)["id"];
+}
+
+// An instance with two patients and their observations and conditions, a confidential app, a
+// public app, a patient login (alice, who may also act for her child) and a staff login.
+App setUpPractice(bool patientPortal = true) {
+  App app;
+  app.instance = securedInstance("launch", patientPortal);
+  ClientKey key("RSA", "seed");
+  std::string loader = backendClient(app.instance, {{"keys", {key.publicJwk("RS384")}}}, "system/*.cruds");
+  auto tokenRes = requestToken(app.instance, clientAssertion(key, "RS384", loader, tokenUrl(app.instance)), "system/*.cruds");
+  std::string token = json::parse(tokenRes->body)["access_token"];
+  app.patientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Alice"}}}}});
+  app.otherPatientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Bob"}}}}});
+  for (const auto& pid : {app.patientId, app.otherPatientId}) {
+    createAs(app.instance, token, "Observation",
+             {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "weight"}}},
+              {"subject", {{"reference", "Patient/" + pid}}}});
+    createAs(app.instance, token, "Condition",
+             {{"resourceType", "Condition"}, {"subject", {{"reference", "Patient/" + pid}}}, {"code", {{"text", "x"}}}});
+  }
+  auto res = registerClient(app.instance, {{"name", "Health Diary"},
+                                           {"type", "confidential-symmetric"},
+                                           {"redirectUris", {kRedirect}},
+                                           {"scope", "launch/patient openid fhirUser offline_access patient/*.rs user/*.rs"}});
+  json created = json::parse(res->body);
+  app.clientId = created["clientId"];
+  app.secret = created["clientSecret"];
+  auto users = [&](const json& body) {
+    auto r = client().Post("/admin/instances/" + app.instance + "/users", admin(), body.dump(), "application/json");
+    if (!r || r->status != 201) throw std::runtime_error("user: " + (r ? r->body : "no response"));
+  };
+  users({{"username", "alice"}, {"password", "alice-password"}, {"fhirUser", "Patient/" + app.patientId}});
+  users({{"username", "dr.who"}, {"password", "doctor-password"}, {"fhirUser", "Practitioner/p1"}});
+  return app;
+}
+
+std::vector<std::pair<std::string, std::string>> authorizeParams(const App& app, const std::string& scope,
+                                                                 const std::string& challenge,
+                                                                 const std::string& state = "st-123") {
+  return {{"response_type", "code"},  {"client_id", app.clientId},       {"redirect_uri", kRedirect},
+          {"scope", scope},           {"state", state},                  {"aud", app.fhir()},
+          {"code_challenge", challenge}, {"code_challenge_method", "S256"}, {"nonce", "n-42"}};
+}
+
+std::string authorizePath(const App& app, const std::vector<std::pair<std::string, std::string>>& params) {
+  return app.auth() + "/authorize?" + formEncode(params);
+}
+
+// Walks the browser through login and consent; returns the redirect's Location.
+std::string launch(const App& app, Browser& browser, const std::string& scope, const std::string& verifier,
+                   const std::vector<std::string>& untick = {}, bool offline = true,
+                   const std::string& username = "alice", const std::string& password = "alice-password") {
+  auto page = browser.get(authorizePath(app, authorizeParams(app, scope, s256(verifier))));
+  if (!page || page->status != 200) throw std::runtime_error("authorize: " + (page ? page->body : "no response"));
+  std::string request = hiddenRequest(page->body);
+  if (page->body.find("name=\"password\"") != std::string::npos) {
+    page = browser.post(app.auth() + "/login", {{"request", request}, {"username", username}, {"password", password}});
+    if (!page || page->status != 200) throw std::runtime_error("login: " + (page ? page->body : "no response"));
+  }
+  std::vector<std::pair<std::string, std::string>> form = {{"request", request}, {"decision", "allow"}};
+  std::regex box("name=\"scope\" value=\"([^\"]+)\"");
+  for (auto it = std::sregex_iterator(page->body.begin(), page->body.end(), box); it != std::sregex_iterator(); ++it) {
+    std::string value = httplib::detail::decode_url((*it)[1].str(), false);
+    if (std::find(untick.begin(), untick.end(), value) == untick.end()) form.emplace_back("scope", value);
+  }
+  if (offline) form.emplace_back("offline", "yes");
+  auto done = browser.post(app.auth() + "/consent", form);
+  if (!done || done->status != 302) throw std::runtime_error("consent: " + (done ? done->body : "no response"));
+  return done->get_header_value("Location");
+}
+
+httplib::Result exchange(const App& app, const std::string& code, const std::string& verifier,
+                         const std::string& secret = "") {
+  return client().Post(app.auth() + "/token",
+                       httplib::Headers{httplib::make_basic_authentication_header(app.clientId, secret.empty() ? app.secret : secret)},
+                       formEncode({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", kRedirect},
+                                   {"code_verifier", verifier}}),
+                       "application/x-www-form-urlencoded");
+}
+
+const std::string kScope = "launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs patient/Condition.rs";
+
+TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  std::string location = launch(app, browser, kScope, verifier, {"patient/Condition.rs"});
+  ASSERT_EQ(location.rfind(kRedirect + "?", 0), 0u) << location;
+  EXPECT_EQ(queryParam(location, "state"), "st-123");
+  std::string code = queryParam(location, "code");
+  ASSERT_FALSE(code.empty());
+
+  auto res = exchange(app, code, verifier);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(res->get_header_value("Pragma"), "no-cache");
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_TRUE(body["expires_in"].is_number());
+  EXPECT_LE(body["expires_in"].get<int>(), 3600);
+  EXPECT_EQ(body["scope"], "launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs");
+  EXPECT_EQ(body["patient"], app.patientId);
+  EXPECT_TRUE(body["refresh_token"].is_string());
+  std::string access = body["access_token"];
+
+  // id_token: RS256 by a key of the issuer's JWKS, with the claims OIDC and SMART require.
+  std::string idToken = body["id_token"];
+  json header = jwtPart(idToken, 0), claims = jwtPart(idToken, 1);
+  EXPECT_EQ(header["alg"], "RS256");
+  std::string issuer = claims["iss"];
+  EXPECT_EQ(issuer, publicBase() + app.auth());
+  auto config = client().Get(issuer.substr(publicBase().size()) + "/.well-known/openid-configuration");
+  ASSERT_EQ(config->status, 200);
+  json oidc = json::parse(config->body);
+  EXPECT_EQ(oidc["issuer"], issuer);
+  auto jwks = json::parse(client().Get(std::string(oidc["jwks_uri"]).substr(publicBase().size()))->body);
+  json key;
+  for (const auto& k : jwks["keys"])
+    if (k["kid"] == header["kid"]) key = k;
+  ASSERT_FALSE(key.is_null());
+  EXPECT_TRUE(verifyRs256(key, idToken));
+  std::string tampered = idToken;
+  tampered[tampered.find('.') + 5] ^= 1;
+  EXPECT_FALSE(verifyRs256(key, tampered));
+  EXPECT_EQ(claims["aud"], app.clientId);
+  EXPECT_EQ(claims["nonce"], "n-42");
+  EXPECT_FALSE(claims["sub"].get<std::string>().empty());
+  EXPECT_GT(claims["exp"].get<int64_t>(), now());
+  EXPECT_EQ(claims["fhirUser"], app.fhir() + "/Patient/" + app.patientId);
+
+  // What the token opens: the patient's own record, and nothing of anyone else's.
+  auto c = client();
+  const std::string base = "/" + app.instance + "/fhir";
+  EXPECT_EQ(c.Get(base + "/Patient/" + app.patientId, bearer(access))->status, 200);
+  EXPECT_EQ(c.Get(base + "/Patient/" + app.otherPatientId, bearer(access))->status, 403);
+  auto observations = c.Get(base + "/Observation", bearer(access));
+  ASSERT_EQ(observations->status, 200);
+  json bundle = json::parse(observations->body);
+  ASSERT_EQ(bundle["entry"].size(), 1u) << observations->body;
+  EXPECT_EQ(bundle["entry"][0]["resource"]["subject"]["reference"], "Patient/" + app.patientId);
+  auto everyone = c.Get(base + "/Patient", bearer(access));
+  EXPECT_EQ(json::parse(everyone->body)["entry"].size(), 1u);
+  auto withSubjects = c.Get(base + "/Observation?_include=Observation:subject", bearer(access));
+  for (const auto& e : json::parse(withSubjects->body)["entry"])
+    if (e["resource"]["resourceType"] == "Patient") EXPECT_EQ(e["resource"]["id"], app.patientId);
+  EXPECT_EQ(c.Get(base + "/Condition", bearer(access))->status, 403);  // unticked on the consent page
+  EXPECT_EQ(c.Post(base + "/Observation", bearer(access), R"({"resourceType":"Observation"})",
+                   "application/fhir+json")->status,
+            403);
+  EXPECT_EQ(c.Get(base + "/_history", bearer(access))->status, 403);
+  EXPECT_EQ(c.Get(base + "/Observation/_history", bearer(access))->status, 403);
+
+  // Introspection describes exactly what was granted.
+  auto intro = c.Post(app.auth() + "/introspect", bearer(access), formEncode({{"token", access}}),
+                      "application/x-www-form-urlencoded");
+  json info = json::parse(intro->body);
+  EXPECT_EQ(info["active"], true);
+  EXPECT_EQ(info["scope"], body["scope"]);
+  EXPECT_EQ(info["patient"], app.patientId);
+  EXPECT_EQ(info["client_id"], app.clientId);
+}
+
+TEST(SmartAppLaunch, RefreshTokensRotateAndAReplayRevokesTheGrant) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  std::string code = queryParam(launch(app, browser, kScope, verifier), "code");
+  json first = json::parse(exchange(app, code, verifier)->body);
+  auto refresh = [&](const std::string& token, const std::string& scope = "") {
+    std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "refresh_token"}, {"refresh_token", token}};
+    if (!scope.empty()) form.emplace_back("scope", scope);
+    return client().Post(app.auth() + "/token",
+                         httplib::Headers{httplib::make_basic_authentication_header(app.clientId, app.secret)},
+                         formEncode(form), "application/x-www-form-urlencoded");
+  };
+  auto renewed = refresh(first["refresh_token"]);
+  ASSERT_EQ(renewed->status, 200) << renewed->body;
+  json second = json::parse(renewed->body);
+  EXPECT_NE(second["refresh_token"], first["refresh_token"]);
+  EXPECT_EQ(second["scope"], first["scope"]);
+  EXPECT_EQ(second["patient"], app.patientId);
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Patient/" + app.patientId, bearer(second["access_token"]))->status, 200);
+
+  auto narrowed = refresh(second["refresh_token"], "patient/Patient.rs");
+  ASSERT_EQ(narrowed->status, 200) << narrowed->body;
+  json third = json::parse(narrowed->body);
+  EXPECT_EQ(third["scope"], "patient/Patient.rs");
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Observation", bearer(third["access_token"]))->status, 403);
+  expectOAuthError(refresh(third["refresh_token"], "patient/Patient.rs patient/Encounter.rs"), 400, "invalid_scope");
+
+  expectOAuthError(refresh("not-a-refresh-token"), 400, "invalid_grant");
+  // The first refresh token again: stolen, so the whole grant goes, access tokens included.
+  expectOAuthError(refresh(first["refresh_token"]), 400, "invalid_grant");
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Patient/" + app.patientId, bearer(second["access_token"]))->status, 401);
+}
+
+TEST(SmartAppLaunch, CodesArePkceBoundSingleUseAndClientBound) {
+  App app = setUpPractice();
+  auto freshCode = [&](const std::string& verifier) {
+    Browser browser;
+    return queryParam(launch(app, browser, kScope, verifier), "code");
+  };
+  std::string verifier = randomText();
+  std::string code = freshCode(verifier);
+  // INV-01: exactly 400 for a bad code.
+  expectOAuthError(exchange(app, "BAD_CODE", verifier), 400, "invalid_grant");
+  expectOAuthError(exchange(app, code, verifier, "wrong-secret"), 401, "invalid_client");
+  auto ok = exchange(app, code, verifier);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  std::string access = json::parse(ok->body)["access_token"];
+  // A code used twice revokes what it gave.
+  expectOAuthError(exchange(app, code, verifier), 400, "invalid_grant");
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Patient/" + app.patientId, bearer(access))->status, 401);
+
+  for (auto [name, wrong] : std::vector<std::pair<std::string, std::string>>{
+           {"missing verifier", ""}, {"another verifier", randomText()}, {"the challenge as verifier (plain)", ""}}) {
+    SCOPED_TRACE(name);
+    std::string v = randomText();
+    std::string c = freshCode(v);
+    std::string presented = name.find("plain") != std::string::npos ? s256(v) : wrong;
+    expectOAuthError(exchange(app, c, presented), 400, "invalid_grant");
+    // A failed exchange burns the code.
+    expectOAuthError(exchange(app, c, v), 400, "invalid_grant");
+  }
+
+  std::string v = randomText();
+  std::string c = freshCode(v);
+  auto wrongRedirect = client().Post(app.auth() + "/token",
+                                     httplib::Headers{httplib::make_basic_authentication_header(app.clientId, app.secret)},
+                                     formEncode({{"grant_type", "authorization_code"}, {"code", c},
+                                                 {"redirect_uri", "https://app.example/other"}, {"code_verifier", v}}),
+                                     "application/x-www-form-urlencoded");
+  expectOAuthError(wrongRedirect, 400, "invalid_grant");
+
+  // A code of one instance is nothing on another.
+  App other = setUpPractice();
+  std::string v2 = randomText();
+  std::string c2 = freshCode(v2);
+  auto crossed = client().Post(other.auth() + "/token",
+                               httplib::Headers{httplib::make_basic_authentication_header(other.clientId, other.secret)},
+                               formEncode({{"grant_type", "authorization_code"}, {"code", c2}, {"redirect_uri", kRedirect},
+                                           {"code_verifier", v2}}),
+                               "application/x-www-form-urlencoded");
+  expectOAuthError(crossed, 400, "invalid_grant");
+}
+
+TEST(SmartAppLaunch, BadAuthorizationRequestsNeverGetACode) {
+  App app = setUpPractice();
+  std::string challenge = s256(randomText());
+  Browser browser;
+  auto withParam = [&](const std::string& name, const std::string& value) {
+    auto params = authorizeParams(app, kScope, challenge);
+    for (auto& [n, v] : params)
+      if (n == name) v = value;
+    return browser.get(authorizePath(app, params));
+  };
+  // While the client or its redirect URI is in doubt: an error page, never a redirect.
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"client_id", "unknown-client"}, {"redirect_uri", "https://attacker.example/cb"}}) {
+    SCOPED_TRACE(name);
+    auto res = withParam(name, value);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    EXPECT_FALSE(res->has_header("Location"));
+    EXPECT_EQ(res->get_header_value("Content-Type").rfind("text/html", 0), 0u);
+  }
+  // Then: back to the app with an error and the state, and no code.
+  for (auto [name, value, error] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"aud", "https://inferno.healthit.gov/invalid_aud", "invalid_request"},
+           {"code_challenge_method", "plain", "invalid_request"},
+           {"code_challenge", "", "invalid_request"},
+           {"response_type", "token", "unsupported_response_type"},
+           {"scope", "nonsense", "invalid_scope"}}) {
+    SCOPED_TRACE(name);
+    auto res = withParam(name, value);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 302) << res->body;
+    std::string location = res->get_header_value("Location");
+    EXPECT_EQ(location.rfind(kRedirect + "?", 0), 0u);
+    EXPECT_EQ(queryParam(location, "error"), error);
+    EXPECT_EQ(queryParam(location, "state"), "st-123");
+    EXPECT_EQ(queryParam(location, "code"), "");
+  }
+}
+
+TEST(SmartAppLaunch, AuthorizeByPostAndV1ScopesAnsweredInV1) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  auto page = browser.post(app.auth() + "/authorize",
+                           authorizeParams(app, "launch/patient openid fhirUser patient/Patient.read", s256(verifier)));
+  ASSERT_EQ(page->status, 200) << page->body;
+  std::string request = hiddenRequest(page->body);
+  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  ASSERT_EQ(page->status, 200);
+  auto done = browser.post(app.auth() + "/consent",
+                           {{"request", request}, {"decision", "allow"}, {"scope", "patient/Patient.read"}});
+  ASSERT_EQ(done->status, 302);
+  auto res = exchange(app, queryParam(done->get_header_value("Location"), "code"), verifier);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["scope"], "launch/patient openid fhirUser patient/Patient.read");
+  EXPECT_FALSE(body.contains("refresh_token"));  // no offline_access asked
+}
+
+TEST(SmartAppLaunch, TheUserCanDenyAndRefuseOfflineAccess) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
+  std::string request = hiddenRequest(page->body);
+  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  EXPECT_NE(page->body.find("Health Diary"), std::string::npos);
+  EXPECT_NE(page->body.find("name=\"offline\""), std::string::npos);
+  auto denied = browser.post(app.auth() + "/consent", {{"request", request}, {"decision", "deny"}});
+  ASSERT_EQ(denied->status, 302);
+  EXPECT_EQ(queryParam(denied->get_header_value("Location"), "error"), "access_denied");
+  EXPECT_EQ(queryParam(denied->get_header_value("Location"), "code"), "");
+
+  // Signed in already: straight to consent. Without the offline box there is no refresh token.
+  std::string location = launch(app, browser, kScope, verifier, {}, false);
+  json body = json::parse(exchange(app, queryParam(location, "code"), verifier)->body);
+  EXPECT_FALSE(body.contains("refresh_token"));
+  EXPECT_EQ(body["scope"].get<std::string>().find("offline_access"), std::string::npos);
+}
+
+TEST(SmartAppLaunch, LoginIsThrottledAndFormsAreBoundToTheBrowser) {
+  App app = setUpPractice();
+  Browser browser;
+  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(randomText()))));
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+  std::string request = hiddenRequest(page->body);
+
+  // Another browser (no flow cookie) cannot use this request: a forged form gets nowhere.
+  Browser stranger;
+  auto forged = stranger.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  EXPECT_EQ(forged->status, 400);
+  EXPECT_FALSE(stranger.cookies.count("flint_session"));
+
+  auto wrong = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "nope-nope"}});
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_NE(wrong->body.find("not right"), std::string::npos);
+  auto unknown = browser.post(app.auth() + "/login", {{"request", request}, {"username", "nobody"}, {"password", "whatever1"}});
+  EXPECT_EQ(unknown->status, 401);
+  for (int i = 0; i < 4; ++i)
+    browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "nope-nope"}});
+  auto locked = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  EXPECT_EQ(locked->status, 401);
+  EXPECT_NE(locked->body.find("Too many failed attempts"), std::string::npos);
+  EXPECT_FALSE(browser.cookies.count("flint_session"));
+}
+
+TEST(SmartAppLaunch, PatientLoginsNeedThePatientPortal) {
+  App app = setUpPractice(false);
+  Browser browser;
+  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(randomText()))));
+  std::string request = hiddenRequest(page->body);
+  auto refused = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_NE(refused->body.find("not offered"), std::string::npos);
+}
+
+TEST(SmartAppLaunch, UsersAreManagedByTheAdminApiAndCli) {
+  App app = setUpPractice();
+  auto post = [&](const json& body) {
+    return client().Post("/admin/instances/" + app.instance + "/users", admin(), body.dump(), "application/json");
+  };
+  EXPECT_EQ(post({{"username", "alice"}, {"password", "another-one"}, {"fhirUser", "Patient/x"}})->status, 400);
+  EXPECT_EQ(post({{"username", "bob"}, {"password", "short"}, {"fhirUser", "Patient/x"}})->status, 400);
+  EXPECT_EQ(post({{"username", "bob"}, {"password", "long-enough"}, {"fhirUser", "Organization/x"}})->status, 400);
+  EXPECT_EQ(post({{"username", "Bob Smith"}, {"password", "long-enough"}, {"fhirUser", "Patient/x"}})->status, 400);
+  auto list = client().Get("/admin/instances/" + app.instance + "/users", admin());
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(list->body.find("alice-password"), std::string::npos);
+  EXPECT_EQ(list->body.find("scrypt"), std::string::npos);
+  EXPECT_EQ(json::parse(list->body).size(), 2u);
+  std::string out;
+  std::string cmd = "echo 'cli-password' | " + flintBinary() + " user create --instance " + app.instance +
+                    " --username carol --patient " + app.otherPatientId + " 2>&1";
+  ASSERT_EQ(system(cmd.c_str()), 0);
+  ASSERT_EQ(runFlint({"user", "list", "--instance", app.instance}, &out), 0);
+  EXPECT_NE(out.find("carol\tpatient\tPatient/" + app.otherPatientId), std::string::npos) << out;
+
+  // carol signs in and sees her own record only.
+  Browser browser;
+  std::string verifier = randomText();
+  std::string location = launch(app, browser, kScope, verifier, {}, true, "carol", "cli-password");
+  json body = json::parse(exchange(app, queryParam(location, "code"), verifier)->body);
+  EXPECT_EQ(body["patient"], app.otherPatientId);
+}
+
+TEST(SmartAppLaunch, StaffUsersActThroughUserScopes) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  std::string location = launch(app, browser, "openid fhirUser user/*.rs", verifier, {}, false, "dr.who", "doctor-password");
+  auto res = exchange(app, queryParam(location, "code"), verifier);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["scope"], "openid fhirUser user/*.rs");
+  EXPECT_FALSE(body.contains("patient"));
+  EXPECT_EQ(jwtPart(body["id_token"], 1)["fhirUser"], app.fhir() + "/Practitioner/p1");
+  auto all = client().Get("/" + app.instance + "/fhir/Observation", bearer(body["access_token"]));
+  ASSERT_EQ(all->status, 200);
+  EXPECT_EQ(json::parse(all->body)["entry"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace flint::testing
