@@ -4,6 +4,7 @@
 // and sends the browser back to the app with a single-use code.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "auth/endpoints/authorization_request.h"
@@ -101,7 +102,35 @@ std::vector<std::string> candidatePatients(AuthContext& ctx, const UserRecord& u
   return out;
 }
 
+// The kinds of Condition and Observation a patient can share on their own (ONC's (g)(10) guidance,
+// US Core 7 scopes page), offered on the consent page as narrower grants.
+struct Category {
+  const char* type;
+  const char* coding;  // system|code, the value of a category search
+  const char* label;
+};
+constexpr Category kCategories[] = {
+    {"Condition", "http://terminology.hl7.org/CodeSystem/condition-category|encounter-diagnosis", "Encounter diagnoses"},
+    {"Condition", "http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item", "Problem list"},
+    {"Condition", "http://hl7.org/fhir/us/core/CodeSystem/condition-category|health-concern", "Health concerns"},
+    {"Observation", "http://terminology.hl7.org/CodeSystem/observation-category|laboratory", "Laboratory results"},
+    {"Observation", "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs", "Vital signs"},
+    {"Observation", "http://terminology.hl7.org/CodeSystem/observation-category|social-history", "Social history"},
+    {"Observation", "http://terminology.hl7.org/CodeSystem/observation-category|survey", "Surveys"},
+    {"Observation", "http://terminology.hl7.org/CodeSystem/observation-category|procedure", "Clinical tests"},
+    {"Observation", "http://hl7.org/fhir/us/core/CodeSystem/us-core-category|sdoh", "Social needs (SDOH)"},
+};
+
+bool narrowable(const ResourceScope& s) {
+  return s.query.empty() && s.context == ScopeContext::Patient && (s.type == "Condition" || s.type == "Observation");
+}
+
 std::string describe(const ResourceScope& s) {
+  if (!s.query.empty()) {
+    for (const auto& c : kCategories)
+      if (s.type == c.type && s.query == std::string("category=") + c.coding) return s.type + " records: " + c.label;
+    return s.type + " records matching " + s.query;
+  }
   std::string what = s.type == "*" ? "All records" : s.type + " records";
   bool read = s.permissions & (fhir::kRead | fhir::kSearch);
   bool write = s.permissions & (fhir::kCreate | fhir::kUpdate | fhir::kDelete);
@@ -111,9 +140,20 @@ std::string describe(const ResourceScope& s) {
 AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const Pending& p, const UserRecord& user) {
   ScopeSet scopes = scopesFor(user, p.request.scope);
   std::string list;
-  for (const auto& s : scopes.resources)
-    list += "<label class=\"choice\"><input type=\"checkbox\" name=\"scope\" value=\"" + escapeHtml(s.text) +
-            "\" checked> <span>" + escapeHtml(describe(s)) + "</span></label>\n";
+  for (const auto& s : scopes.resources) {
+    const std::string value = escapeHtml(s.text);
+    list += "<label class=\"choice\"><input type=\"checkbox\" name=\"scope\" value=\"" + value + "\" checked> <span>" +
+            escapeHtml(describe(s)) + "</span></label>\n";
+    if (!narrowable(s)) continue;
+    list += "<div class=\"sub\"><label class=\"choice\"><input type=\"radio\" name=\"extent:" + value +
+            "\" value=\"all\" checked> <span>All kinds</span></label>\n<label class=\"choice\"><input type=\"radio\" "
+            "name=\"extent:" + value + "\" value=\"some\"> <span>Only these kinds:</span></label>\n";
+    for (const auto& c : kCategories)
+      if (s.type == c.type)
+        list += "<label class=\"choice sub\"><input type=\"checkbox\" name=\"category:" + value + "\" value=\"" +
+                escapeHtml(c.coding) + "\"> <span>" + escapeHtml(c.label) + "</span></label>\n";
+    list += "</div>\n";
+  }
   if (scopes.resources.empty()) list = "<p class=\"note\">No health records: only who you are.</p>";
   std::string patients;
   auto candidates = candidatePatients(ctx, user);
@@ -233,12 +273,16 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
   std::string requestId, decision, patient;
   bool offline = false;
   std::set<std::string> chosen;
+  std::set<std::string> narrowed;                      // scopes whose extent is "some"
+  std::map<std::string, std::set<std::string>> kinds;  // scope -> chosen category codings
   for (const auto& [name, value] : *pairs) {
     if (name == "request") requestId = value;
     else if (name == "decision") decision = value;
     else if (name == "patient") patient = value;
     else if (name == "offline") offline = value == "yes";
     else if (name == "scope") chosen.insert(value);
+    else if (name.rfind("extent:", 0) == 0 && value == "some") narrowed.insert(name.substr(7));
+    else if (name.rfind("category:", 0) == 0) kinds[name.substr(9)].insert(value);
   }
   auto p = pendingOf(ctx, requestId, req.cookie);
   if (!p || p->record.userId == 0) return expired();
@@ -253,8 +297,21 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
   ScopeSet offered = scopesFor(*user, r.scope);
   ScopeSet granted;
   // Only what was offered can be granted, whatever the form says.
-  for (const auto& s : offered.resources)
-    if (chosen.count(s.text)) granted.resources.push_back(s);
+  for (const auto& s : offered.resources) {
+    if (!chosen.count(s.text)) continue;
+    if (!narrowable(s) || !narrowed.count(s.text)) {
+      granted.resources.push_back(s);
+      continue;
+    }
+    for (const auto& c : kCategories) {
+      if (s.type != c.type || !kinds[s.text].count(c.coding)) continue;
+      ResourceScope part = s;
+      part.v1 = false;
+      part.query = std::string("category=") + c.coding;
+      part.text = part.format();
+      granted.resources.push_back(part);
+    }
+  }
   bool patientScopes = false;
   for (const auto& s : granted.resources) patientScopes |= s.context == ScopeContext::Patient;
   bool wantsPatient = false;

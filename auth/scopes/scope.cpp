@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/url/query_string.h"
 #include "fhir_resources/definitions/definitions.h"
 
 namespace flint::auth {
@@ -134,12 +135,19 @@ fhir::Access accessOf(const ScopeSet& scopes, const std::string& patient) {
   fhir::Access access = fhir::Access::none();
   access.setPatient(patient);
   for (const auto& s : scopes.resources) {
-    if (!s.query.empty()) continue;
-    if (s.context != ScopeContext::Patient)
-      access.grant(s.type, s.permissions);
-    else if (!patient.empty())
-      // Writes under patient/ scopes are not offered: only reads and searches are bounded here.
-      access.grantForPatient(s.type, s.permissions & (fhir::kRead | fhir::kSearch));
+    std::string param, value;
+    if (!s.query.empty()) {
+      // Granular scopes narrow by one search parameter (category=system|code and the like).
+      auto pairs = url::parseQuery(s.query);
+      if (!pairs || pairs->size() != 1 || s.type == "*") continue;
+      param = (*pairs)[0].first;
+      value = (*pairs)[0].second;
+    }
+    const bool forPatient = s.context == ScopeContext::Patient;
+    if (forPatient && patient.empty()) continue;
+    // Writes under patient/ scopes are not offered: only reads and searches are bounded here.
+    uint8_t permissions = forPatient || !param.empty() ? s.permissions & (fhir::kRead | fhir::kSearch) : s.permissions;
+    if (permissions != 0) access.grant(s.type, permissions, forPatient, param, value);
   }
   return access;
 }

@@ -43,8 +43,8 @@ ScopeSet parseScopes(const std::string& text);
 ScopeSet intersect(const ScopeSet& requested, const ScopeSet& ceiling);
 
 // The FHIR access granted scopes give: system/ and user/ scopes by type; patient/ scopes read and
-// search within `patient`'s compartment (nothing without a patient). Granular (?query) scopes
-// are not honoured yet, so they grant nothing.
+// search within `patient`'s compartment (nothing without a patient); granular scopes
+// (?param=value) read and search what that search parameter finds.
 fhir::Access accessOf(const ScopeSet& scopes, const std::string& patient = "");
 
 }  // namespace flint::auth

@@ -22,7 +22,7 @@ namespace {
 // The _include and _revinclude resources of a page of matches, each once and none that is
 // itself a match; at most the configured page maximum.
 std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, const std::vector<Inclusion>& inclusions,
-                                  const std::vector<ResourceRow>& matches) {
+                                  const std::vector<ResourceRow>& matches, const std::string& baseUrl) {
   std::vector<ResourceRow> out;
   if (inclusions.empty() || matches.empty()) return out;
   std::vector<std::string> ids;
@@ -39,9 +39,7 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, con
                              : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
     // Included resources are reads: what the caller may not read is left out, never leaked.
     for (auto& row : found) {
-      if (!ctx.access.allows(row.type, kRead)) continue;
-      const std::string& patient = ctx.access.compartmentPatient(row.type, kRead);
-      if (!patient.empty() && !visibleToPatient(ctx, row.type, row.id, patient)) continue;
+      if (!ctx.access.allows(row.type, kRead) || !visibleTo(ctx, row.type, row.id, kRead, baseUrl)) continue;
       if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
     }
   }
@@ -82,7 +80,7 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
     if (parsed.filter) row.content = applyElementFilter(row.content, *parsed.filter);
     bundle.matchEntry(row);
   }
-  for (const auto& row : included(ctx, type, parsed.inclusions, rows)) bundle.matchEntry(row, "include");
+  for (const auto& row : included(ctx, type, parsed.inclusions, rows, req.baseUrl)) bundle.matchEntry(row, "include");
   if (!parsed.ignored.empty()) {
     std::string names;
     for (const auto& n : parsed.ignored) names += (names.empty() ? "" : ", ") + n;
@@ -100,8 +98,7 @@ FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, con
                                    const std::string& compartmentPatient) {
   ParsedSearch parsed = parseSearch({type}, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
   if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
-  if (const std::string& patient = ctx.access.compartmentPatient(type, kSearch); !patient.empty())
-    restrictToPatientAccess(parsed, patient);
+  restrictToAccess(parsed, ctx.access, kSearch, req.baseUrl);
   return searchResponse(ctx, req, parsed,
                         req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type);
 }
@@ -122,8 +119,8 @@ FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
   if (types.empty()) throw FhirError(400, "invalid", "a search at the base needs _type (e.g. _type=Patient,Practitioner)", "_type");
   for (const auto& t : types) {
     requirePermission(ctx.access, t, kSearch);
-    if (!ctx.access.compartmentPatient(t, kSearch).empty())
-      throw FhirError(403, "forbidden", "searching several types at once is not available to patient-scoped tokens");
+    if (!ctx.access.compartmentPatient(t, kSearch).empty() || ctx.access.filter(t, kSearch))
+      throw FhirError(403, "forbidden", "searching several types at once needs scopes for the whole types");
   }
   std::sort(types.begin(), types.end());
   ParsedSearch parsed = parseSearch(types, rest, req.baseUrl, parsePrefer(req.prefer).strictHandling);

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace flint::fhir {
 
@@ -18,10 +20,13 @@ class Access {
   static Access unrestricted() { return Access(true); }
   static Access none() { return Access(false); }
   // Grants `permissions` on `type` ("*" for every type), adding to what is already granted.
-  void grant(const std::string& type, uint8_t permissions) { byType_[type] |= permissions; }
-  // Grants `permissions` on `type` within the context patient's compartment only (resources of
-  // types outside the Patient compartment, such as Practitioner, are not narrowed).
-  void grantForPatient(const std::string& type, uint8_t permissions) { forPatient_[type] |= permissions; }
+  // `forPatient`: only within the context patient's compartment (types outside the Patient
+  // compartment, such as Practitioner, are not narrowed). A non-empty `param`: only resources
+  // that a search `param=value` finds (SMART v2 granular scopes such as category=...).
+  void grant(const std::string& type, uint8_t permissions, bool forPatient = false, std::string param = "",
+             std::string value = "") {
+    grants_.push_back({type, permissions, forPatient, std::move(param), std::move(value)});
+  }
   void setPatient(std::string patientId) { patient_ = std::move(patientId); }
 
   bool isUnrestricted() const { return unrestricted_; }
@@ -31,14 +36,23 @@ class Access {
   bool allowsEveryType(Permission permission) const;
   // The patient whose compartment bounds `permission` on `type`, or empty when nothing does.
   const std::string& compartmentPatient(const std::string& type, Permission permission) const;
+  // The search parameter and comma-joined values that bound `permission` on `type` when only
+  // granular scopes grant it, e.g. {"category", "sys|laboratory,sys|vital-signs"}.
+  std::optional<std::pair<std::string, std::string>> filter(const std::string& type, Permission permission) const;
 
  private:
+  struct Grant {
+    std::string type;
+    uint8_t permissions;
+    bool forPatient;
+    std::string param;
+    std::string value;
+  };
   explicit Access(bool unrestricted) : unrestricted_(unrestricted) {}
-  static bool has(const std::map<std::string, uint8_t>& grants, const std::string& type, Permission permission);
+  bool applies(const Grant& g, const std::string& type, Permission permission) const;
 
   bool unrestricted_;
-  std::map<std::string, uint8_t> byType_;
-  std::map<std::string, uint8_t> forPatient_;
+  std::vector<Grant> grants_;
   std::string patient_;
 };
 

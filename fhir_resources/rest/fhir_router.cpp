@@ -51,18 +51,17 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
     if (conditional) requirePermission(access, type, kSearch);
     return type;
   };
-  // Reads under patient/ scopes: only the patient's own record and compartment.
+  // Reads under patient/ or granular scopes: only what those scopes cover.
   auto visible = [&](const std::string& type, const std::string& id) -> const std::string& {
-    const std::string& patient = access.compartmentPatient(type, kRead);
-    if (!patient.empty() && !visibleToPatient(ctx, type, id, patient))
-      throw FhirError(403, "forbidden", type + "/" + id + " is outside the patient's compartment that the token grants");
+    if (!visibleTo(ctx, type, id, kRead, req.baseUrl))
+      throw FhirError(403, "forbidden", type + "/" + id + " is outside what the access token grants");
     return id;
   };
-  // Type and system history cannot be narrowed to a compartment: they need unrestricted search.
+  // Type and system history cannot be narrowed: they need unrestricted search.
   auto requireHistory = [&](const std::string& type) -> const std::string& {
     require(type, kSearch);
-    if (!access.compartmentPatient(type, kSearch).empty())
-      throw FhirError(403, "forbidden", "history across " + type + " is not available to patient-scoped tokens");
+    if (!access.compartmentPatient(type, kSearch).empty() || access.filter(type, kSearch))
+      throw FhirError(403, "forbidden", "history across " + type + " needs a scope for the whole type");
     return type;
   };
   switch (s.size()) {

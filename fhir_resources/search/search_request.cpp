@@ -178,23 +178,33 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
   search.query.conditions.push_back(std::move(membership));
 }
 
-void restrictToPatientAccess(ParsedSearch& search, const std::string& patientId) {
-  if (search.query.types.front() != "Patient") return restrictToPatientCompartment(search, patientId);
-  auto& ids = search.query.ids;
-  if (ids.empty() || std::find(ids.begin(), ids.end(), patientId) != ids.end())
-    ids.assign({patientId});
-  else
-    search.nothingCanMatch = true;
+void restrictToAccess(ParsedSearch& search, const Access& access, Permission permission, const std::string& baseUrl) {
+  const std::string& type = search.query.types.front();
+  if (const std::string& patient = access.compartmentPatient(type, permission); !patient.empty()) {
+    if (type != "Patient") {
+      restrictToPatientCompartment(search, patient);
+    } else if (auto& ids = search.query.ids; ids.empty() || std::find(ids.begin(), ids.end(), patient) != ids.end()) {
+      ids.assign({patient});
+    } else {
+      search.nothingCanMatch = true;
+    }
+  }
+  if (auto filter = access.filter(type, permission)) {
+    ParsedSearch narrowing = parseSearch({type}, {{filter->first, filter->second}}, baseUrl, true);
+    search.nothingCanMatch |= narrowing.nothingCanMatch;
+    for (auto& c : narrowing.query.conditions) search.query.conditions.push_back(std::move(c));
+  }
 }
 
-bool visibleToPatient(FhirContext& ctx, const std::string& type, const std::string& id, const std::string& patientId) {
-  if (type == "Patient") return id == patientId;
+bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
+               const std::string& baseUrl) {
+  if (ctx.access.compartmentPatient(type, permission).empty() && !ctx.access.filter(type, permission)) return true;
   ParsedSearch s;
   s.query.types = {type};
   s.query.ids = {id};
   s.query.limit = 1;
-  restrictToPatientCompartment(s, patientId);
-  return !ResourceRepository(ctx.session, ctx.instance).list(s.query).empty();
+  restrictToAccess(s, ctx.access, permission, baseUrl);
+  return !s.nothingCanMatch && !ResourceRepository(ctx.session, ctx.instance).list(s.query).empty();
 }
 
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,

@@ -45,11 +45,13 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
 
 // The resources matching conditional criteria (a query string), at most `limit`; 400 for
 // criteria that are empty or not all supported, since ignoring one would widen the match.
-// Narrows a search to what a patient-scoped caller may see of `patientId`: the patient's own
-// record for Patient, the patient's compartment for other types.
-void restrictToPatientAccess(ParsedSearch& search, const std::string& patientId);
-// Whether the resource is the patient's own record or in the patient's compartment.
-bool visibleToPatient(FhirContext& ctx, const std::string& type, const std::string& id, const std::string& patientId);
+// Narrows a search to what `access` lets its caller see with `permission`: for patient/ scopes
+// the patient's own record (Patient) or compartment (other types); for granular scopes what
+// their search parameter finds. Applied inside the query, so every page and count obeys it.
+void restrictToAccess(ParsedSearch& search, const Access& access, Permission permission, const std::string& baseUrl);
+// Whether `access` lets its caller see that resource with `permission`.
+bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
+               const std::string& baseUrl);
 
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit);

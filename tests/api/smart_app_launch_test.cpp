@@ -15,6 +15,7 @@ namespace flint::testing {
 namespace {
 
 const std::string kRedirect = "https://app.example/callback";
+const std::string kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
 
 std::string randomText() {
   unsigned char bytes[32];
@@ -96,9 +97,13 @@ App setUpPractice(bool patientPortal = true) {
   app.patientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Alice"}}}}});
   app.otherPatientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Bob"}}}}});
   for (const auto& pid : {app.patientId, app.otherPatientId}) {
-    createAs(app.instance, token, "Observation",
-             {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "weight"}}},
-              {"subject", {{"reference", "Patient/" + pid}}}});
+    for (const char* category : {"laboratory", "vital-signs"})
+      createAs(app.instance, token, "Observation",
+               {{"resourceType", "Observation"},
+                {"status", "final"},
+                {"category", {{{"coding", {{{"system", kObservationCategory}, {"code", category}}}}}}},
+                {"code", {{"text", category}}},
+                {"subject", {{"reference", "Patient/" + pid}}}});
     createAs(app.instance, token, "Condition",
              {{"resourceType", "Condition"}, {"subject", {{"reference", "Patient/" + pid}}}, {"code", {{"text", "x"}}}});
   }
@@ -221,8 +226,8 @@ TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
   auto observations = c.Get(base + "/Observation", bearer(access));
   ASSERT_EQ(observations->status, 200);
   json bundle = json::parse(observations->body);
-  ASSERT_EQ(bundle["entry"].size(), 1u) << observations->body;
-  EXPECT_EQ(bundle["entry"][0]["resource"]["subject"]["reference"], "Patient/" + app.patientId);
+  ASSERT_EQ(bundle["entry"].size(), 2u) << observations->body;
+  for (const auto& e : bundle["entry"]) EXPECT_EQ(e["resource"]["subject"]["reference"], "Patient/" + app.patientId);
   auto everyone = c.Get(base + "/Patient", bearer(access));
   EXPECT_EQ(json::parse(everyone->body)["entry"].size(), 1u);
   auto withSubjects = c.Get(base + "/Observation?_include=Observation:subject", bearer(access));
@@ -490,7 +495,71 @@ TEST(SmartAppLaunch, StaffUsersActThroughUserScopes) {
   EXPECT_EQ(jwtPart(body["id_token"], 1)["fhirUser"], app.fhir() + "/Practitioner/p1");
   auto all = client().Get("/" + app.instance + "/fhir/Observation", bearer(body["access_token"]));
   ASSERT_EQ(all->status, 200);
-  EXPECT_EQ(json::parse(all->body)["entry"].size(), 2u);
+  EXPECT_EQ(json::parse(all->body)["entry"].size(), 4u);
+}
+
+// SC-04/05, FG-01..03: the patient narrows Observation to laboratory results on the consent page;
+// searches (every page, counts), reads and includes then show exactly those.
+TEST(SmartAppLaunch, GranularCategoryScopesFilterSearchesReadsAndCounts) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
+  std::string request = hiddenRequest(page->body);
+  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  ASSERT_NE(page->body.find("Laboratory results"), std::string::npos);
+  const std::string lab = kObservationCategory + "|laboratory";
+  auto done = browser.post(app.auth() + "/consent", {{"request", request},
+                                                     {"decision", "allow"},
+                                                     {"scope", "patient/Patient.rs"},
+                                                     {"scope", "patient/Observation.rs"},
+                                                     {"extent:patient/Observation.rs", "some"},
+                                                     {"category:patient/Observation.rs", lab},
+                                                     // not offered for Observation: ignored
+                                                     {"category:patient/Observation.rs", "http://x|made-up"}});
+  ASSERT_EQ(done->status, 302);
+  json body = json::parse(exchange(app, queryParam(done->get_header_value("Location"), "code"), verifier)->body);
+  EXPECT_EQ(body["scope"], "launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs?category=" + lab);
+  std::string access = body["access_token"];
+  auto c = client();
+  const std::string base = "/" + app.instance + "/fhir";
+  auto found = c.Get(base + "/Observation?_total=accurate&_count=1", bearer(access));
+  ASSERT_EQ(found->status, 200) << found->body;
+  json bundle = json::parse(found->body);
+  EXPECT_EQ(bundle["total"], 1);
+  ASSERT_EQ(bundle["entry"].size(), 1u);
+  EXPECT_EQ(bundle["entry"][0]["resource"]["category"][0]["coding"][0]["code"], "laboratory");
+  EXPECT_TRUE(linkOf(bundle, "next").empty());
+  auto vitals = c.Get(base + "/Observation?category=vital-signs", bearer(access));
+  EXPECT_EQ(json::parse(vitals->body)["entry"].size(), 0u);
+
+  // Reads: the lab result yes, the vital signs no (FG-03).
+  Browser staffBrowser;
+  std::string staffVerifier = randomText();
+  std::string staffCode = queryParam(
+      launch(app, staffBrowser, "openid fhirUser user/*.rs", staffVerifier, {}, false, "dr.who", "doctor-password"), "code");
+  std::string staff = json::parse(exchange(app, staffCode, staffVerifier)->body)["access_token"];
+  auto everyObservation = json::parse(c.Get(base + "/Observation?subject=Patient/" + app.patientId, bearer(staff))->body);
+  ASSERT_EQ(everyObservation["entry"].size(), 2u);
+  for (const auto& e : everyObservation["entry"]) {
+    std::string id = e["resource"]["id"];
+    bool isLab = e["resource"]["category"][0]["coding"][0]["code"] == "laboratory";
+    EXPECT_EQ(c.Get(base + "/Observation/" + id, bearer(access))->status, isLab ? 200 : 403) << id;
+  }
+  EXPECT_EQ(c.Get(base + "/Condition", bearer(access))->status, 403);
+}
+
+TEST(SmartAppLaunch, AnAppMayAskForGranularScopesItself) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  const std::string vital = "patient/Observation.rs?category=" + kObservationCategory + "|vital-signs";
+  std::string location = launch(app, browser, "launch/patient " + vital, verifier);
+  json body = json::parse(exchange(app, queryParam(location, "code"), verifier)->body);
+  EXPECT_EQ(body["scope"], "launch/patient " + vital);
+  auto found = json::parse(client().Get("/" + app.instance + "/fhir/Observation", bearer(body["access_token"]))->body);
+  ASSERT_EQ(found["entry"].size(), 1u);
+  EXPECT_EQ(found["entry"][0]["resource"]["category"][0]["coding"][0]["code"], "vital-signs");
 }
 
 }  // namespace
