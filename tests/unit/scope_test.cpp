@@ -58,7 +58,22 @@ TEST(Scopes, SystemScopesBecomeTypeLevelAccess) {
   EXPECT_FALSE(access.allows("Encounter", fhir::kRead));  // patient/ scopes without a patient grant nothing
   EXPECT_FALSE(access.allowsEveryType(fhir::kSearch));
   EXPECT_TRUE(accessOf(parseScopes("system/*.rs")).allowsEveryType(fhir::kSearch));
-  EXPECT_FALSE(accessOf(parseScopes("system/Patient.rs?active=true")).allows("Patient", fhir::kRead));
+  fhir::Access granular = accessOf(parseScopes("system/Patient.rs?active=true"));
+  EXPECT_TRUE(granular.allows("Patient", fhir::kRead));
+  EXPECT_EQ(granular.filter("Patient", fhir::kRead), (std::pair<std::string, std::string>{"active", "true"}));
+  EXPECT_FALSE(granular.allows("Patient", fhir::kUpdate));
+}
+
+TEST(Scopes, GranularScopesOfOneTypeAreOred) {
+  fhir::Access access = accessOf(
+      parseScopes("patient/Observation.rs?category=http://x|laboratory patient/Observation.rs?category=http://x|vital-signs "
+                  "patient/Condition.rs patient/Condition.rs?category=http://y|problem-list-item"),
+      "p1");
+  EXPECT_EQ(access.filter("Observation", fhir::kSearch),
+            (std::pair<std::string, std::string>{"category", "http://x|laboratory,http://x|vital-signs"}));
+  EXPECT_EQ(access.filter("Condition", fhir::kSearch), std::nullopt);  // the whole-type scope wins
+  EXPECT_EQ(access.compartmentPatient("Observation", fhir::kSearch), "p1");
+  EXPECT_FALSE(accessOf(parseScopes("patient/Observation.rs?category=x"), "").allows("Observation", fhir::kRead));
 }
 
 TEST(Scopes, PatientScopesReadWithinTheCompartment) {
