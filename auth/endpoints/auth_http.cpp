@@ -36,6 +36,14 @@ std::string setCookie(const AuthUrls& urls, const std::string& name, const std::
   return cookie;
 }
 
+AuthResponse seeOther(const std::string& location) {
+  AuthResponse r;
+  r.status = 303;
+  r.contentType.clear();
+  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
+  return r;
+}
+
 AuthResponse noStoreJson(std::string body) {
   AuthResponse r;
   r.body = std::move(body);

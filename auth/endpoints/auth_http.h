@@ -68,6 +68,8 @@ std::string setCookie(const AuthUrls& urls, const std::string& name, const std::
 
 // RFC 6749 §5.2 error response; never cached.
 AuthResponse oauthError(int status, const std::string& error, const std::string& description);
+// 303 See Other: where a browser goes after a form was handled.
+AuthResponse seeOther(const std::string& location);
 // A JSON response that must not be cached (tokens, introspection).
 AuthResponse noStoreJson(std::string body);
 

@@ -11,6 +11,7 @@ AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
     if (endpoint == "authorize") return authorizeEndpoint(ctx, req);
     if (endpoint == "login") return loginEndpoint(ctx, req);
     if (endpoint == "consent") return consentEndpoint(ctx, req);
+    if (endpoint == "manage") return manageEndpoint(ctx, req);
     if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);
   }
   if (req.segments.size() == 2 && req.segments[0] == ".well-known" && req.segments[1] == "openid-configuration" &&

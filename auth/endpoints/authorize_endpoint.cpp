@@ -9,6 +9,7 @@
 
 #include "auth/endpoints/authorization_request.h"
 #include "auth/endpoints/endpoints.h"
+#include "auth/endpoints/user_login.h"
 #include "auth/pages/html_page.h"
 #include "auth/scopes/scope.h"
 #include "auth/storage/grant_repository.h"
@@ -16,18 +17,14 @@
 #include "auth/tokens/user_tokens.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
-#include "core/crypto/password_hash.h"
 #include "core/url/query_string.h"
 
 namespace flint::auth {
 namespace {
 
 constexpr const char* kFlowCookie = "flint_flow";
-constexpr const char* kSessionCookie = "flint_session";
 constexpr int kPendingSeconds = 600;
-constexpr int kSessionSeconds = 8 * 3600;
 constexpr int64_t kCodeSeconds = 60;
-constexpr int kFreeLoginAttempts = 5;
 
 int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -68,10 +65,11 @@ AuthResponse expired() {
 
 AuthResponse loginPage(AuthContext& ctx, const std::string& requestId, const std::string& appName,
                        const std::string& error) {
-  std::map<std::string, std::string> values = {{"organization", organizationLine(ctx)},
-                                               {"app", appName},
-                                               {"action", ctx.urls.cookiePath + "/login"},
-                                               {"request", requestId}};
+  std::map<std::string, std::string> values = {
+      {"organization", organizationLine(ctx)},
+      {"intro", appName + " is asking to connect to your health record. Sign in to choose what it may see."},
+      {"action", ctx.urls.cookiePath + "/login"},
+      {"html:hidden", "<input type=\"hidden\" name=\"request\" value=\"" + escapeHtml(requestId) + "\">"}};
   if (!error.empty()) values["html:error"] = "<div class=\"error\">" + escapeHtml(error) + "</div>";
   return htmlResponse(error.empty() ? 200 : 401, renderPage("login", "Sign in", values));
 }
@@ -181,14 +179,6 @@ AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const P
                                                                        {"html:offline", offline}}));
 }
 
-std::optional<UserRecord> sessionUser(AuthContext& ctx, const std::string& cookie) {
-  std::string token = cookieValue(cookie, kSessionCookie);
-  if (token.empty()) return std::nullopt;
-  UserRepository users(ctx.session, ctx.instance);
-  auto id = users.sessionUser(hashOf(token));
-  return id ? users.byId(*id) : std::nullopt;
-}
-
 }  // namespace
 
 AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
@@ -216,7 +206,7 @@ AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
   Pending p{hashOf(requestId), {}, *request, client};
   AuthResponse page;
   auto user = sessionUser(ctx, req.cookie);
-  if (user && !(user->kind == "patient" && !ctx.instance.patientPortal)) {
+  if (user) {
     grants.setPendingUser(p.idHash, user->id);
     page = consentPage(ctx, requestId, p, *user);
   } else {
@@ -232,36 +222,22 @@ AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req) {
   auto form = formParameters(req, error);
   if (!form) return errorPage(400, "The sign-in form is malformed.");
   const std::string& requestId = (*form)["request"];
+  if (requestId.empty() && (*form)["next"] == "manage") {
+    auto login = checkLogin(ctx, (*form)["username"], (*form)["password"]);
+    if (!login.user) return manageLoginPage(ctx, login.error);
+    AuthResponse r = seeOther(ctx.urls.cookiePath + "/manage");
+    r.headers.emplace_back("Set-Cookie", startSession(ctx, *login.user));
+    return r;
+  }
   auto p = pendingOf(ctx, requestId, req.cookie);
   if (!p) return expired();
-  UserRepository users(ctx.session, ctx.instance);
-  auto user = users.byUsername((*form)["username"]);
-  const int64_t now = nowSeconds();
-  if (user && user->lockedUntil > now)
-    return loginPage(ctx, requestId, p->client.name,
-                     "Too many failed attempts. Try again in " + std::to_string((user->lockedUntil - now + 59) / 60) +
-                         " minute(s).");
-  // Unknown users cost the same hash as known ones, so timing does not tell which names exist.
-  static const std::string kDummy = crypto::hashPassword("not a real password");
-  bool ok = crypto::verifyPassword((*form)["password"], user ? user->passwordHash : kDummy) && user && !user->disabled;
-  if (!ok) {
-    if (user) {
-      int failures = user->failedLogins + 1;
-      int64_t lock = failures >= kFreeLoginAttempts
-                         ? now + std::min<int64_t>(900, int64_t(60) << std::min(failures - kFreeLoginAttempts, 4))
-                         : 0;
-      users.recordFailedLogin(user->id, lock);
-    }
-    return loginPage(ctx, requestId, p->client.name, "The username or password is not right.");
-  }
-  if (user->kind == "patient" && !ctx.instance.patientPortal)
-    return loginPage(ctx, requestId, p->client.name, "Patient sign-in is not offered by this practice.");
-  users.clearFailedLogins(user->id);
-  std::string session = crypto::randomToken(32);
-  users.insertSession(hashOf(session), user->id, now + kSessionSeconds);
+  auto login = checkLogin(ctx, (*form)["username"], (*form)["password"]);
+  if (!login.user) return loginPage(ctx, requestId, p->client.name, login.error);
+  const UserRecord* user = &*login.user;
+  std::string cookie = startSession(ctx, *user);
   GrantRepository(ctx.session, ctx.instance).setPendingUser(p->idHash, user->id);
   AuthResponse page = consentPage(ctx, requestId, *p, *user);
-  page.headers.emplace_back("Set-Cookie", setCookie(ctx.urls, kSessionCookie, session, kSessionSeconds));
+  page.headers.emplace_back("Set-Cookie", cookie);
   return page;
 }
 

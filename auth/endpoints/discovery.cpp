@@ -42,6 +42,7 @@ AuthResponse smartConfiguration(const AuthUrls& urls) {
   c.set("scopes_supported", scopesSupported());
   c.set("introspection_endpoint", json::Value::string(urls.authBase + "/introspect"));
   c.set("revocation_endpoint", json::Value::string(urls.authBase + "/revoke"));
+  c.set("management_endpoint", json::Value::string(urls.authBase + "/manage"));
   c.set("code_challenge_methods_supported", strings({"S256"}));
   c.set("capabilities",
         strings({"launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",

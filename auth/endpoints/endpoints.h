@@ -11,6 +11,9 @@ AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req);
+// GET and POST manage: the signed-in user's authorised apps, and revoking them.
+AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req);
+AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error);
 // GET .well-known/openid-configuration under the issuer ({instance}/auth).
 AuthResponse openidConfiguration(const AuthUrls& urls);
 // POST introspect (RFC 7662).

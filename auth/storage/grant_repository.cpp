@@ -41,6 +41,30 @@ void GrantRepository::revokeGrant(int64_t id) {
   session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, id); });
 }
 
+std::vector<UserGrant> GrantRepository::activeGrantsOfUser(int64_t userId, int64_t accessTokenSeconds) {
+  const auto& name = session_.preparedIn(
+      instance_.schema, "auth_user_grants",
+      "SELECT g.id, g.client_id, coalesce(g.patient_id, ''), coalesce(g.encounter_id, ''), g.scope,"
+      " coalesce(extract(epoch FROM g.refresh_expires_at)::bigint, 0), c.name, extract(epoch FROM g.created_at)::bigint,"
+      " coalesce(extract(epoch FROM g.last_used_at)::bigint, 0)"
+      " FROM {s}.auth_grants g JOIN {s}.auth_clients c ON c.id = g.client_id"
+      " WHERE g.user_id = $1 AND g.revoked_at IS NULL"
+      " AND (g.refresh_expires_at > now() OR g.last_used_at > now() - make_interval(secs => $2))"
+      " ORDER BY g.created_at DESC");
+  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, userId, accessTokenSeconds); });
+  std::vector<UserGrant> out;
+  for (const auto& row : r) {
+    UserGrant g;
+    g.grant = GrantRecord{row[0].as<int64_t>(), row[1].as<std::string>(), userId, row[2].as<std::string>(),
+                          row[3].as<std::string>(), row[4].as<std::string>(), false, row[5].as<int64_t>()};
+    g.clientName = row[6].as<std::string>();
+    g.createdAt = row[7].as<int64_t>();
+    g.lastUsedAt = row[8].as<int64_t>();
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 void GrantRepository::insertPending(const std::string& idSha256, const std::string& browserSha256,
                                     const std::string& request, int64_t expiresAt) {
   const auto& purge =

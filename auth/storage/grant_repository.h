@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/db/session.h"
 #include "core/instances/instance.h"
@@ -21,6 +22,14 @@ struct GrantRecord {
   std::string scope;
   bool revoked = false;
   int64_t refreshExpiresAt = 0;  // seconds since the epoch; 0: no refresh tokens
+};
+
+// A grant as the user's management page shows it.
+struct UserGrant {
+  GrantRecord grant;
+  std::string clientName;
+  int64_t createdAt = 0;  // seconds since the epoch
+  int64_t lastUsedAt = 0;
 };
 
 struct PendingRecord {
@@ -53,6 +62,9 @@ class GrantRepository {
   std::optional<GrantRecord> grant(int64_t id);
   void touchGrant(int64_t id);
   void revokeGrant(int64_t id);
+  // The user's grants that still give access: not revoked, and renewable or recent enough for
+  // an access token to be alive.
+  std::vector<UserGrant> activeGrantsOfUser(int64_t userId, int64_t accessTokenSeconds);
 
   void insertPending(const std::string& idSha256, const std::string& browserSha256, const std::string& request,
                      int64_t expiresAt);

@@ -549,6 +549,60 @@ TEST(SmartAppLaunch, GranularCategoryScopesFilterSearchesReadsAndCounts) {
   EXPECT_EQ(c.Get(base + "/Condition", bearer(access))->status, 403);
 }
 
+std::string hiddenValue(const std::string& html, const std::string& name) {
+  std::smatch m;
+  return std::regex_search(html, m, std::regex("name=\"" + name + "\" value=\"([^\"]+)\"")) ? m[1].str() : "";
+}
+
+TEST(SmartAppLaunch, ThePatientSeesAndRevokesAuthorisedApps) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  json tokens = json::parse(exchange(app, queryParam(launch(app, browser, kScope, verifier), "code"), verifier)->body);
+  std::string access = tokens["access_token"];
+  const std::string readPath = "/" + app.instance + "/fhir/Patient/" + app.patientId;
+  ASSERT_EQ(client().Get(readPath, bearer(access))->status, 200);
+
+  auto discovery = json::parse(client().Get("/" + app.instance + "/fhir/.well-known/smart-configuration")->body);
+  EXPECT_EQ(discovery["management_endpoint"], publicBase() + app.auth() + "/manage");
+
+  auto page = browser.get(app.auth() + "/manage");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("Health Diary"), std::string::npos);
+  EXPECT_NE(page->body.find("patient/Observation.rs"), std::string::npos);
+  std::string grant = hiddenValue(page->body, "grant");
+  std::string token = hiddenValue(page->body, "token");
+  ASSERT_FALSE(grant.empty());
+
+  // Someone else, signed in as themselves, cannot revoke alice's app; a form without the
+  // session's token is refused.
+  Browser doctor;
+  auto signIn = doctor.post(app.auth() + "/login", {{"next", "manage"}, {"username", "dr.who"}, {"password", "doctor-password"}});
+  ASSERT_EQ(signIn->status, 303);
+  EXPECT_EQ(signIn->get_header_value("Location"), app.auth() + "/manage");
+  auto doctorsPage = doctor.get(app.auth() + "/manage");
+  ASSERT_EQ(doctorsPage->status, 200);
+  EXPECT_NE(doctorsPage->body.find("No app has access"), std::string::npos);
+  // The doctor's own app gives his page a form (and its token) to try with.
+  launch(app, doctor, "openid user/Patient.rs", randomText(), {}, false, "dr.who", "doctor-password");
+  doctorsPage = doctor.get(app.auth() + "/manage");
+  ASSERT_NE(hiddenValue(doctorsPage->body, "grant"), grant);
+  EXPECT_EQ(doctor.post(app.auth() + "/manage", {{"grant", grant}, {"token", hiddenValue(doctorsPage->body, "token")}})->status, 404);
+  EXPECT_EQ(browser.post(app.auth() + "/manage", {{"grant", grant}, {"token", "forged"}})->status, 400);
+  EXPECT_EQ(Browser().get(app.auth() + "/manage")->body.find("Health Diary"), std::string::npos);
+  ASSERT_EQ(client().Get(readPath, bearer(access))->status, 200);
+
+  auto revoked = browser.post(app.auth() + "/manage", {{"grant", grant}, {"token", token}});
+  ASSERT_EQ(revoked->status, 303);
+  EXPECT_EQ(client().Get(readPath, bearer(access))->status, 401);
+  auto refresh = client().Post(app.auth() + "/token",
+                               httplib::Headers{httplib::make_basic_authentication_header(app.clientId, app.secret)},
+                               formEncode({{"grant_type", "refresh_token"}, {"refresh_token", tokens["refresh_token"]}}),
+                               "application/x-www-form-urlencoded");
+  expectOAuthError(refresh, 400, "invalid_grant");
+  EXPECT_EQ(browser.get(app.auth() + "/manage")->body.find("Health Diary"), std::string::npos);
+}
+
 TEST(SmartAppLaunch, AnAppMayAskForGranularScopesItself) {
   App app = setUpPractice();
   Browser browser;
