@@ -8,14 +8,30 @@ namespace flint::auth {
 
 AuthResponse AuthServer::handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
                                 const AuthRequest& request) {
-  AuthContext ctx{instance, session, urls, keys_, jwks_, tokens_, revocations_};
+  AuthContext ctx{instance, session, urls, keys_, jwks_, tokens_, revocations_, {}};
+  AuthResponse response;
   try {
-    return routeAuthRequest(ctx, request);
+    response = routeAuthRequest(ctx, request);
   } catch (const AuthorizationUnavailable&) {
-    AuthResponse r = oauthError(503, "temporarily_unavailable", "token revocations cannot be checked; retry later");
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
+    response = oauthError(503, "temporarily_unavailable", "token revocations cannot be checked; retry later");
+    response.headers.emplace_back("Retry-After", "1");
   }
+  // Every authorization decision is audited: what was asked, the outcome, whom it concerned.
+  audit::AuditEvent event;
+  event.schema = instance.schema;
+  event.kind = "auth";
+  event.action = request.method + " " + (request.segments.empty() ? std::string() : request.segments.back());
+  if (!ctx.note.action.empty()) event.action += " " + ctx.note.action;
+  event.outcome = response.status;
+  event.clientId = ctx.note.clientId;
+  event.userId = ctx.note.userId;
+  event.patientId = ctx.note.patientId;
+  if (response.status >= 400 && response.contentType == "application/json") {
+    auto error = oauthErrorCode(response.body);
+    if (!error.empty()) event.detail = error;
+  }
+  audit_.record(std::move(event));
+  return response;
 }
 
 AuthResponse AuthServer::smartConfiguration(const AuthUrls& urls) const { return auth::smartConfiguration(urls); }

@@ -1,6 +1,6 @@
-// The per-instance SMART authorization server as one object for the HTTP layer: its endpoints,
-// its discovery document, and the bearer-token check in front of the FHIR API. Holds what is
-// shared across requests (keys, client JWKS, verified tokens).
+// The per-instance SMART authorization server as one object for the HTTP layer: its endpoints
+// (each request audited), its discovery document, and the bearer-token check in front of the
+// FHIR API. Holds what is shared across requests (keys, client JWKS, verified tokens).
 #pragma once
 
 #include <memory>
@@ -10,12 +10,14 @@
 #include "auth/endpoints/auth_http.h"
 #include "auth/keys/key_store.h"
 #include "auth/tokens/token_verifier.h"
+#include "core/audit/audit_log.h"
 
 namespace flint::auth {
 
 class AuthServer {
  public:
-  explicit AuthServer(const std::string& databaseUrl) : revocations_(databaseUrl), tokens_(keys_, revocations_) {}
+  AuthServer(const std::string& databaseUrl, audit::AuditLog& audit)
+      : revocations_(databaseUrl), tokens_(keys_, revocations_), audit_(audit) {}
 
   AuthResponse handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
                       const AuthRequest& request);
@@ -32,6 +34,7 @@ class AuthServer {
   JwksCache jwks_;
   RevocationList revocations_;
   TokenVerifier tokens_;
+  audit::AuditLog& audit_;
 };
 
 }  // namespace flint::auth

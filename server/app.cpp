@@ -7,7 +7,11 @@
 
 namespace flint::server {
 
-App::App(Config config) : config_(std::move(config)), instances_(config_.databaseUrl), auth_(config_.databaseUrl) {
+App::App(Config config)
+    : config_(std::move(config)),
+      instances_(config_.databaseUrl),
+      audit_(config_.databaseUrl),
+      auth_(config_.databaseUrl, audit_) {
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "auth/auth_server.h"
+#include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "server/config.h"
@@ -26,13 +27,17 @@ class App {
   http::HttpResponse handleAdmin(const http::HttpRequest& request);
   http::HttpResponse handleAdminClients(const http::HttpRequest& request);
   http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
+  http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   const std::string& capabilityStatement(const std::string& baseUrl);
+  void auditAccess(const instances::Instance& instance, const fhir::FhirRequest& req, int status,
+                   const auth::VerifiedToken* token);
 
   Config config_;
   fhir::FhirSettings settings_;
   instances::InstanceCache instances_;
+  audit::AuditLog audit_;
   auth::AuthServer auth_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;

@@ -52,6 +52,25 @@ std::string prettyPrinted(const std::string& body) {
 
 }  // namespace
 
+// Who read or wrote what: the path (never the query's values, which may name a patient), the
+// search's parameter names, the outcome, and the token's client, user and patient.
+void App::auditAccess(const instances::Instance& instance, const fhir::FhirRequest& req, int status,
+                      const auth::VerifiedToken* token) {
+  audit::AuditEvent event;
+  event.schema = instance.schema;
+  event.kind = "fhir";
+  event.action = req.method + " " + (req.segments.empty() ? std::string("/") : req.segments.front());
+  for (const auto& segment : req.segments) event.target += (event.target.empty() ? "" : "/") + segment;
+  for (const auto& [name, value] : req.params) event.detail += (event.detail.empty() ? "" : ",") + name;
+  event.outcome = status;
+  if (token) {
+    event.clientId = token->claims.clientId;
+    event.userId = token->claims.userId;
+    event.patientId = token->claims.patient;
+  }
+  audit_.record(std::move(event));
+}
+
 http::HttpResponse App::handleFhir(const http::HttpRequest& request, const instances::Instance& instance) {
   const auto& segments = request.segments;
   // Discovery is public and JSON whatever the Accept header says.
@@ -71,27 +90,6 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     result.body = capabilityStatement(baseUrl);
     result.headers.emplace_back("Access-Control-Allow-Origin", "*");
   } else {
-    auto& session = db::Session::forThisThread(config_.databaseUrl);
-    std::shared_ptr<const auth::VerifiedToken> token;
-    if (!instance.openAccess) {
-      std::string_view authorization = request.header("authorization");
-      try {
-        token = auth_.verifyBearer(session, instance, authorization);
-      } catch (const auth::AuthorizationUnavailable&) {
-        auto r = outcomeResponse(503, "transient", "authorization cannot be checked right now; retry shortly");
-        r.headers.emplace_back("Retry-After", "1");
-        return r;
-      }
-      if (!token) {
-        auto r = outcomeResponse(401, "login", "a valid access token is required (Authorization: Bearer ...)");
-        // RFC 6750 §3: name the error only when a token was presented.
-        r.headers.emplace_back("WWW-Authenticate", authorization.empty()
-                                                       ? "Bearer realm=\"" + baseUrl + "\""
-                                                       : "Bearer realm=\"" + baseUrl + "\", error=\"invalid_token\"");
-        return r;
-      }
-    }
-    static const fhir::Access kUnrestricted = fhir::Access::unrestricted();
     fhir::FhirRequest req;
     req.method = request.method;
     req.segments.assign(request.segments.begin() + 2, request.segments.end());
@@ -106,8 +104,31 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     req.ifNoneExist = request.header("if-none-exist");
     req.prefer = request.header("prefer");
     req.baseUrl = baseUrl;
+    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    std::shared_ptr<const auth::VerifiedToken> token;
+    if (!instance.openAccess) {
+      std::string_view authorization = request.header("authorization");
+      try {
+        token = auth_.verifyBearer(session, instance, authorization);
+      } catch (const auth::AuthorizationUnavailable&) {
+        auto r = outcomeResponse(503, "transient", "authorization cannot be checked right now; retry shortly");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
+      if (!token) {
+        auditAccess(instance, req, 401, nullptr);
+        auto r = outcomeResponse(401, "login", "a valid access token is required (Authorization: Bearer ...)");
+        // RFC 6750 §3: name the error only when a token was presented.
+        r.headers.emplace_back("WWW-Authenticate", authorization.empty()
+                                                       ? "Bearer realm=\"" + baseUrl + "\""
+                                                       : "Bearer realm=\"" + baseUrl + "\", error=\"invalid_token\"");
+        return r;
+      }
+    }
+    static const fhir::Access kUnrestricted = fhir::Access::unrestricted();
     fhir::FhirContext ctx{instance, session, settings_, token ? token->access : kUnrestricted};
     result = fhir::routeFhirRequest(ctx, req);
+    auditAccess(instance, req, result.status, token.get());
   }
 
   http::HttpResponse response;

@@ -20,7 +20,8 @@ ClientAuthentication refused(const std::string& description, bool basic = false)
   return out;
 }
 
-ClientAuthentication accepted(ClientRecord client) {
+ClientAuthentication accepted(AuthContext& ctx, ClientRecord client) {
+  ctx.note.clientId = client.id;
   ClientAuthentication out;
   out.client = std::move(client);
   return out;
@@ -58,7 +59,7 @@ ClientAuthentication authenticateClient(AuthContext& ctx, const std::map<std::st
     if (!client || client->disabled || client->kind != "confidential-symmetric" ||
         !secretMatches(*client, credentials->second) || (formId != nullptr && *formId != client->id))
       return refused("client authentication failed", true);
-    return accepted(std::move(*client));
+    return accepted(ctx, std::move(*client));
   }
   if (const std::string* type = field("client_assertion_type")) {
     if (*type != kJwtBearerAssertion) return refused(std::string("client_assertion_type must be ") + kJwtBearerAssertion);
@@ -69,7 +70,7 @@ ClientAuthentication authenticateClient(AuthContext& ctx, const std::map<std::st
     std::string error;
     auto client = authenticateAssertion(repo, ctx.jwks, *assertion, ctx.urls.authBase + "/token", now, error);
     if (!client || (formId != nullptr && *formId != client->id)) return refused(client ? "client_id does not match" : error);
-    return accepted(std::move(*client));
+    return accepted(ctx, std::move(*client));
   }
   if (formId == nullptr) return refused("client authentication is required");
   auto client = repo.client(*formId);
@@ -77,10 +78,10 @@ ClientAuthentication authenticateClient(AuthContext& ctx, const std::map<std::st
   if (const std::string* secret = field("client_secret")) {
     if (client->kind != "confidential-symmetric" || !secretMatches(*client, *secret))
       return refused("client authentication failed");
-    return accepted(std::move(*client));
+    return accepted(ctx, std::move(*client));
   }
   if (client->kind != "public") return refused("this client must authenticate");
-  return accepted(std::move(*client));
+  return accepted(ctx, std::move(*client));
 }
 
 }  // namespace flint::auth

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "core/json/json_parser.h"
 #include "core/json/json_value.h"
 #include "core/url/query_string.h"
 #include "core/json/json_writer.h"
@@ -49,6 +50,14 @@ AuthResponse noStoreJson(std::string body) {
   r.body = std::move(body);
   r.headers = {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
   return r;
+}
+
+std::string oauthErrorCode(const std::string& body) {
+  try {
+    return json::parse(body).stringAt("error").value_or("");
+  } catch (const json::ParseError&) {
+    return "";
+  }
 }
 
 AuthResponse oauthError(int status, const std::string& error, const std::string& description) {

@@ -2,6 +2,7 @@
 // HTTP to these and back, so nothing in auth/ depends on the HTTP layer.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +44,15 @@ class JwksCache;
 class TokenVerifier;
 class RevocationList;
 
+// Who a request turned out to concern, as the endpoints learn it (verified identities only);
+// the audit event of the request carries it.
+struct AuditNote {
+  std::string clientId;
+  int64_t userId = 0;
+  std::string patientId;
+  std::string action;  // refines the endpoint name, e.g. the grant type
+};
+
 // What one auth request runs against.
 struct AuthContext {
   const instances::Instance& instance;
@@ -52,6 +62,7 @@ struct AuthContext {
   JwksCache& jwks;
   TokenVerifier& tokens;
   RevocationList& revocations;
+  AuditNote note;
 };
 
 // The parameters of a form-encoded body (RFC 6749 §3.2: each at most once); nullopt with
@@ -66,6 +77,8 @@ std::string cookieValue(const std::string& cookieHeader, const std::string& name
 // A Set-Cookie value: HttpOnly, SameSite=Lax, limited to `urls.cookiePath`, Secure over https.
 std::string setCookie(const AuthUrls& urls, const std::string& name, const std::string& value, int maxAgeSeconds);
 
+// The `error` member of an OAuth error body, or empty.
+std::string oauthErrorCode(const std::string& body);
 // RFC 6749 §5.2 error response; never cached.
 AuthResponse oauthError(int status, const std::string& error, const std::string& description);
 // 303 See Other: where a browser goes after a form was handled.

@@ -265,6 +265,9 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
   GrantRepository grants(ctx.session, ctx.instance);
   grants.deletePending(p->idHash);
   const AuthorizationRequest& r = p->request;
+  ctx.note.userId = p->record.userId;
+  ctx.note.clientId = r.clientId;
+  ctx.note.action = decision == "allow" ? "allow" : "deny";
   if (decision != "allow")
     return redirectTo(r.redirectUri, {{"error", "access_denied"}, {"error_description", "the user declined"}, {"state", r.state}});
 
@@ -316,6 +319,7 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
   bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
   if (offline || online) grant.refreshExpiresAt = nowSeconds() + kRefreshTokenSeconds;
   grant.id = grants.insertGrant(grant);
+  ctx.note.patientId = patientId;
   std::string code = crypto::randomToken(32);
   grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, nowSeconds() + kCodeSeconds);
   return redirectTo(r.redirectUri, {{"code", code}, {"state", r.state}});

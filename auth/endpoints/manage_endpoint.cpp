@@ -39,6 +39,7 @@ AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error) {
 AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req) {
   auto user = sessionUser(ctx, req.cookie);
   if (!user) return req.method == "GET" ? manageLoginPage(ctx, "") : errorPage(401, "Sign in again to manage your apps.");
+  ctx.note.userId = user->id;
   GrantRepository grants(ctx.session, ctx.instance);
   const std::string formToken = sessionFormToken(req.cookie);
   if (req.method == "POST") {
@@ -54,6 +55,9 @@ AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req) {
     }
     auto grant = grants.grant(id);
     if (!grant || grant->userId != user->id) return errorPage(404, "No such app authorisation.");
+    ctx.note.clientId = grant->clientId;
+    ctx.note.patientId = grant->patientId;
+    ctx.note.action = "revoke";
     grants.revokeGrant(id);
     const int64_t now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

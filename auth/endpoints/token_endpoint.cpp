@@ -78,6 +78,8 @@ AuthResponse authorizationCode(AuthContext& ctx, const std::map<std::string, std
   if (verifier.size() < 43 || verifier.size() > 128 ||
       !crypto::constantTimeEquals(crypto::base64UrlEncode(crypto::sha256(verifier)), code->codeChallenge))
     return invalidGrant("code_verifier does not match the code_challenge");
+  ctx.note.userId = grant->userId;
+  ctx.note.patientId = grant->patientId;
   return userTokenResponse(ctx, *grant, grant->scope, code->nonce, true);
 }
 
@@ -107,6 +109,8 @@ AuthResponse refreshToken(AuthContext& ctx, const std::map<std::string, std::str
         return oauthError(400, "invalid_scope", "scope " + o + " was not granted");
     scope = wanted.format();
   }
+  ctx.note.userId = grant->userId;
+  ctx.note.patientId = grant->patientId;
   return userTokenResponse(ctx, *grant, scope, "", false);
 }
 
@@ -123,6 +127,7 @@ AuthResponse tokenEndpoint(AuthContext& ctx, const AuthRequest& req) {
   if (!form) return oauthError(400, "invalid_request", error);
   auto grant = form->find("grant_type");
   if (grant == form->end()) return oauthError(400, "invalid_request", "grant_type is required");
+  ctx.note.action = grant->second.substr(0, 40);
   if (grant->second == "client_credentials") return clientCredentials(ctx, *form, req.authorization);
   if (grant->second == "authorization_code" || grant->second == "refresh_token") {
     auto authenticated = authenticateClient(ctx, *form, req.authorization);

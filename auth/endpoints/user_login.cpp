@@ -34,6 +34,7 @@ LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std:
   bool ok = crypto::verifyPassword(password, user ? user->passwordHash : kDummy) && user && !user->disabled;
   if (!ok) {
     if (user) {
+      ctx.note.userId = user->id;
       int failures = user->failedLogins + 1;
       // After the free attempts: locked 1, 2, 4, 8, then 15 minutes.
       int64_t lock = failures >= kFreeLoginAttempts
@@ -46,6 +47,7 @@ LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std:
   if (user->kind == "patient" && !ctx.instance.patientPortal)
     return {std::nullopt, "Patient sign-in is not offered by this practice."};
   users.clearFailedLogins(user->id);
+  ctx.note.userId = user->id;
   return {user, ""};
 }
 

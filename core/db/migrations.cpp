@@ -219,6 +219,23 @@ CREATE TABLE auth_refresh_tokens (
 );
 CREATE INDEX auth_refresh_tokens_grant ON auth_refresh_tokens (grant_id);
 )SQL"},
+      // Who did what, for the practice's auditors: every authorization decision and every FHIR
+      // access. Never a token, secret, password or query value.
+      {6, "audit events", R"SQL(
+CREATE TABLE audit_events (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  kind text NOT NULL,
+  action text NOT NULL,
+  outcome int NOT NULL,
+  client_id text,
+  user_id bigint,
+  patient_id text,
+  target text,
+  detail text
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+)SQL"},
   };
   return migrations;
 }

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <functional>
 #include <regex>
 
 #include "tests/support/flint_server.h"
@@ -248,6 +249,32 @@ TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
   EXPECT_EQ(info["scope"], body["scope"]);
   EXPECT_EQ(info["patient"], app.patientId);
   EXPECT_EQ(info["client_id"], app.clientId);
+
+  // The audit trail has who read what, and every authorization decision; never a secret.
+  auto trail = client().Get("/admin/instances/" + app.instance + "/audit?limit=1000", admin());
+  ASSERT_EQ(trail->status, 200);
+  json events = json::parse(trail->body);
+  auto has = [&](const std::function<bool(const json&)>& match) {
+    return std::any_of(events.begin(), events.end(), match);
+  };
+  EXPECT_TRUE(has([&](const json& e) {
+    return e["kind"] == "fhir" && e["action"] == "GET Patient" && e["target"] == "Patient/" + app.patientId &&
+           e["outcome"] == 200 && e["clientId"] == app.clientId && e["patient"] == app.patientId && e.contains("userId");
+  })) << trail->body;
+  EXPECT_TRUE(has([&](const json& e) {
+    return e["kind"] == "fhir" && e["target"] == "Patient/" + app.otherPatientId && e["outcome"] == 403;
+  }));
+  EXPECT_TRUE(has([&](const json& e) {
+    return e["kind"] == "auth" && e["action"] == "POST token authorization_code" && e["outcome"] == 200 &&
+           e["clientId"] == app.clientId && e["patient"] == app.patientId;
+  }));
+  EXPECT_TRUE(has([&](const json& e) { return e["action"] == "POST consent allow" && e["clientId"] == app.clientId; }));
+  EXPECT_EQ(trail->body.find(access), std::string::npos);
+  EXPECT_EQ(trail->body.find(app.secret), std::string::npos);
+  EXPECT_EQ(trail->body.find("alice-password"), std::string::npos);
+  auto onlyAuth = json::parse(client().Get("/admin/instances/" + app.instance + "/audit?kind=auth", admin())->body);
+  for (const auto& e : onlyAuth) EXPECT_EQ(e["kind"], "auth");
+  EXPECT_EQ(client().Get("/admin/instances/" + app.instance + "/audit")->status, 401);
 }
 
 TEST(SmartAppLaunch, RefreshTokensRotateAndAReplayRevokesTheGrant) {
@@ -441,6 +468,10 @@ TEST(SmartAppLaunch, LoginIsThrottledAndFormsAreBoundToTheBrowser) {
   EXPECT_EQ(locked->status, 401);
   EXPECT_NE(locked->body.find("Too many failed attempts"), std::string::npos);
   EXPECT_FALSE(browser.cookies.count("flint_session"));
+  auto failures = json::parse(client().Get("/admin/instances/" + app.instance + "/audit?kind=auth", admin())->body);
+  int failedLogins = 0;
+  for (const auto& e : failures) failedLogins += e["action"] == "POST login" && e["outcome"] == 401 && e.contains("userId");
+  EXPECT_GE(failedLogins, 5);
 }
 
 TEST(SmartAppLaunch, PatientLoginsNeedThePatientPortal) {
