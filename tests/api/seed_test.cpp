@@ -34,6 +34,8 @@ TEST(Seed, IsDeterministicAndServedByTheApi) {
   ASSERT_EQ(runFlint({"seed", "--instance", a, "--patients", "12", "--seed", "7"}, &out), 0) << out;
   EXPECT_NE(out.find("Patient=12"), std::string::npos) << out;
   ASSERT_EQ(runFlint({"seed", "--instance", b, "--patients", "12", "--seed", "7"}, &out), 0) << out;
+  EXPECT_NE(out.find("demo login demo-patient / demo-patient-password (Patient/"), std::string::npos) << out;
+  EXPECT_NE(out.find("demo login demo-clinician / demo-clinician-password (Practitioner/"), std::string::npos) << out;
   auto sa = snapshot(a);
   auto sb = snapshot(b);
   EXPECT_EQ(sa, sb);
@@ -54,6 +56,13 @@ TEST(Seed, IsDeterministicAndServedByTheApi) {
   }
   EXPECT_EQ(patients, 12u);
   EXPECT_GT(observations, 12u);
+
+  // The demo logins name records that exist.
+  auto users = client().Get("/admin/instances/" + a + "/users", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  ASSERT_EQ(users->status, 200);
+  auto list = nlohmann::json::parse(users->body);
+  ASSERT_EQ(list.size(), 2u);
+  for (const auto& u : list) EXPECT_TRUE(sa.count(u["fhirUser"].get<std::string>())) << u.dump();
 
   // The seed loads through the bulk path, which skips validation: every resource must still pass it.
   auto c = client();
