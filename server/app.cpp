@@ -25,6 +25,18 @@ const std::string& App::capabilityStatement(const std::string& baseUrl) {
   return it->second;
 }
 
+http::HttpResponse App::corsPreflight(const http::HttpRequest& request) {
+  http::HttpResponse r;
+  r.status = 204;
+  r.headers = {{"Access-Control-Allow-Origin", "*"},
+               {"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
+               {"Access-Control-Allow-Headers",
+                "Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match, If-None-Exist, "
+                "If-Modified-Since, X-Requested-With"},
+               {"Access-Control-Max-Age", "600"}};
+  return r;
+}
+
 http::HttpResponse App::handle(const http::HttpRequest& request) {
   if (request.rejectStatus != 0) {
     auto r = outcomeResponse(request.rejectStatus, request.rejectStatus == 413 ? "too-costly" : "invalid",
@@ -37,9 +49,19 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth")) {
+      // Browser apps (public clients) call the FHIR API and token endpoints from their own
+      // origin: bearer tokens, never cookies, so any origin may ask.
+      if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      return s[1] == "fhir" ? handleFhir(request, *instance) : handleAuth(request, *instance);
+      auto response = s[1] == "fhir" ? handleFhir(request, *instance) : handleAuth(request, *instance);
+      const bool page = s[1] == "auth" && s.size() >= 3 &&
+                        (s[2] == "authorize" || s[2] == "login" || s[2] == "consent" || s[2] == "manage");
+      if (!page) {
+        response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+        response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
+      }
+      return response;
     }
   } catch (const pqxx::broken_connection&) {
     return outcomeResponse(503, "transient", "the database is unavailable; retry later");

@@ -22,6 +22,7 @@ class App {
   http::HttpResponse handle(const http::HttpRequest& request);
 
  private:
+  static http::HttpResponse corsPreflight(const http::HttpRequest& request);
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAdmin(const http::HttpRequest& request);

@@ -88,7 +88,6 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     if (request.method != "GET")
       return outcomeResponse(405, "not-supported", request.method + " is not supported on metadata");
     result.body = capabilityStatement(baseUrl);
-    result.headers.emplace_back("Access-Control-Allow-Origin", "*");
   } else {
     fhir::FhirRequest req;
     req.method = request.method;

@@ -17,7 +17,6 @@ json::Value strings(std::initializer_list<const char*> items) {
 AuthResponse publicJson(const json::Value& body) {
   AuthResponse r;
   r.body = json::write(body);
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   return r;
 }
 
@@ -77,7 +76,6 @@ AuthResponse jwksEndpoint(AuthContext& ctx) {
   body.set("keys", std::move(list));
   AuthResponse r;
   r.body = json::write(body);
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   // Short, so that clients see a newly added key within minutes.
   r.headers.emplace_back("Cache-Control", "public, max-age=300");
   return r;
