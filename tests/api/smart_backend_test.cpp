@@ -55,6 +55,25 @@ TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented)
   EXPECT_EQ(post->status, 405);
 }
 
+TEST(SmartDiscovery, BrowserAppsMayCallTheApiAndTokenEndpointsFromAnyOrigin) {
+  std::string instance = securedInstance("cors");
+  for (const std::string& path : {"/" + instance + "/fhir/Patient/1", "/" + instance + "/auth/token"}) {
+    std::string answer = rawExchange(sharedServer().port(),
+                                     "OPTIONS " + path + " HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\n"
+                                     "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n"
+                                     "Connection: close\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 204", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Access-Control-Allow-Origin: *"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("Authorization"), std::string::npos) << answer;
+  }
+  auto api = client().Get("/" + instance + "/fhir/Patient", {{"Origin", "https://app.example"}});
+  EXPECT_EQ(api->status, 401);
+  EXPECT_EQ(api->get_header_value_count("Access-Control-Allow-Origin"), 1u);
+  // The sign-in pages are for navigation only: no script of another origin may read them.
+  auto page = client().Get("/" + instance + "/auth/authorize?client_id=x", {{"Origin", "https://app.example"}});
+  EXPECT_FALSE(page->has_header("Access-Control-Allow-Origin"));
+}
+
 TEST(SmartDiscovery, JwksPublishesTheInstancesRsaSigningKey) {
   std::string a = securedInstance("jwks"), b = securedInstance("jwks");
   auto res = client().Get("/" + a + "/auth/jwks");
