@@ -12,6 +12,8 @@ AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
     if (endpoint == "login") return loginEndpoint(ctx, req);
     if (endpoint == "consent") return consentEndpoint(ctx, req);
     if (endpoint == "manage") return manageEndpoint(ctx, req);
+    if (endpoint == "launch") return launchEndpoint(ctx, req);
+    if (endpoint == "smart-style.json" && req.method == "GET") return smartStyle();
     if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);
   }
   if (req.segments.size() == 2 && req.segments[0] == ".well-known" && req.segments[1] == "openid-configuration" &&

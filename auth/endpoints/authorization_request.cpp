@@ -5,27 +5,16 @@
 
 #include "auth/pages/html_page.h"
 #include "auth/scopes/scope.h"
+#include "auth/storage/grant_repository.h"
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
+#include "fhir_resources/rest/url_encoding.h"
 #include "core/url/query_string.h"
 
 namespace flint::auth {
 namespace {
-
-std::string percentEncode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string withoutTrailingSlash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -42,6 +31,7 @@ std::string AuthorizationRequest::toJson() const {
   v.set("scope", json::Value::string(scope));
   v.set("code_challenge", json::Value::string(codeChallenge));
   v.set("nonce", json::Value::string(nonce));
+  v.set("launch", json::Value::string(launchSha256));
   return json::write(v);
 }
 
@@ -54,6 +44,7 @@ AuthorizationRequest AuthorizationRequest::fromJson(const std::string& text) {
   r.scope = v.stringAt("scope").value_or("");
   r.codeChallenge = v.stringAt("code_challenge").value_or("");
   r.nonce = v.stringAt("nonce").value_or("");
+  r.launchSha256 = v.stringAt("launch").value_or("");
   return r;
 }
 
@@ -62,7 +53,7 @@ AuthResponse redirectTo(const std::string& redirectUri, const std::vector<std::p
   char separator = location.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [name, value] : params) {
     if (value.empty()) continue;
-    location += separator + name + "=" + percentEncode(value);
+    location += separator + name + "=" + fhir::percentEncode(value);
     separator = '&';
   }
   AuthResponse r;
@@ -109,7 +100,12 @@ std::optional<AuthorizationRequest> checkAuthorizationRequest(AuthContext& ctx,
   static const std::regex challenge("^[A-Za-z0-9._~-]{43,128}$");
   r.codeChallenge = param("code_challenge");
   if (!std::regex_match(r.codeChallenge, challenge)) return refuse("invalid_request", "code_challenge is malformed");
-  if (!param("launch").empty()) return refuse("invalid_request", "EHR launch is not supported by this server yet");
+  if (const std::string launch = param("launch"); !launch.empty()) {
+    r.launchSha256 = crypto::hexEncode(crypto::sha256(launch));
+    auto context = GrantRepository(ctx.session, ctx.instance).launch(r.launchSha256, false);
+    if (!context || context->clientId != client.id)
+      return refuse("invalid_request", "launch is unknown, expired, already used or for another app");
+  }
   r.nonce = param("nonce");
   if (r.nonce.size() > 512) return refuse("invalid_request", "nonce is too long");
   ScopeSet scopes = intersect(parseScopes(param("scope")), parseScopes(client.scope));

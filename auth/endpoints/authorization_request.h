@@ -17,6 +17,7 @@ struct AuthorizationRequest {
   std::string scope;  // requested, narrowed to the client's ceiling
   std::string codeChallenge;
   std::string nonce;
+  std::string launchSha256;  // EHR launch: the launch context's id, hashed; empty for standalone
 
   std::string toJson() const;
   static AuthorizationRequest fromJson(const std::string& text);

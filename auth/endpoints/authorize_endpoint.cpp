@@ -156,7 +156,8 @@ AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const P
   std::string patients;
   auto candidates = candidatePatients(ctx, user);
   bool wantsPatient = std::find(scopes.other.begin(), scopes.other.end(), "launch/patient") != scopes.other.end();
-  if (wantsPatient && candidates.size() > 1) {
+  // In an EHR launch the patient comes from the EHR, not from a choice.
+  if (wantsPatient && candidates.size() > 1 && p.request.launchSha256.empty()) {
     patients = "<fieldset><legend>Whose record</legend>\n";
     for (size_t i = 0; i < candidates.size(); ++i)
       patients += "<label class=\"choice\"><input type=\"radio\" name=\"patient\" value=\"" + escapeHtml(candidates[i]) +
@@ -300,7 +301,16 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
     granted.other.push_back(o);
   }
   std::string patientId;
-  if (patientScopes || wantsPatient) {
+  std::optional<LaunchRecord> launch;
+  if (!r.launchSha256.empty()) {
+    // The launch opens this one authorization, for the staff user who created it.
+    launch = grants.launch(r.launchSha256, true);
+    if (!launch || launch->userId != user->id || launch->clientId != r.clientId)
+      return redirectTo(r.redirectUri, {{"error", "access_denied"},
+                                        {"error_description", "the launch is expired, used, or not this user's"},
+                                        {"state", r.state}});
+    patientId = launch->patientId;
+  } else if (patientScopes || wantsPatient) {
     auto candidates = candidatePatients(ctx, *user);
     if (!patient.empty() && std::find(candidates.begin(), candidates.end(), patient) != candidates.end())
       patientId = patient;
@@ -316,6 +326,10 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
   grant.userId = user->id;
   grant.patientId = patientId;
   grant.scope = granted.format();
+  if (launch) {
+    grant.encounterId = launch->encounterId;
+    grant.ehrLaunch = true;
+  }
   bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
   if (offline || online) grant.refreshExpiresAt = nowSeconds() + kRefreshTokenSeconds;
   grant.id = grants.insertGrant(grant);

@@ -21,7 +21,7 @@ AuthResponse publicJson(const json::Value& body) {
 }
 
 json::Value scopesSupported() {
-  return strings({"openid", "fhirUser", "launch/patient", "offline_access", "online_access", "patient/*.rs",
+  return strings({"openid", "fhirUser", "launch", "launch/patient", "offline_access", "online_access", "patient/*.rs",
                   "patient/*.read", "user/*.rs", "user/*.cruds", "user/*.read", "user/*.write", "system/*.rs",
                   "system/*.cruds", "system/*.read", "system/*.write"});
 }
@@ -44,8 +44,9 @@ AuthResponse smartConfiguration(const AuthUrls& urls) {
   c.set("management_endpoint", json::Value::string(urls.authBase + "/manage"));
   c.set("code_challenge_methods_supported", strings({"S256"}));
   c.set("capabilities",
-        strings({"launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
-                 "client-confidential-asymmetric", "sso-openid-connect", "context-standalone-patient",
+        strings({"launch-ehr", "launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
+                 "client-confidential-asymmetric", "sso-openid-connect", "context-banner", "context-style", "context-ehr-patient",
+                 "context-ehr-encounter", "context-standalone-patient",
                  "permission-offline", "permission-patient", "permission-user", "permission-v1",
                  "permission-v2"}));
   return publicJson(c);

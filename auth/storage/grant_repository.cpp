@@ -6,10 +6,11 @@ int64_t GrantRepository::insertGrant(const GrantRecord& g) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_insert_grant",
       "INSERT INTO {s}.auth_grants (client_id, user_id, patient_id, encounter_id, scope, last_used_at,"
-      " refresh_expires_at) VALUES ($1, nullif($2, 0), nullif($3, ''), nullif($4, ''), $5, now(),"
-      " CASE WHEN $6::bigint > 0 THEN to_timestamp($6) END) RETURNING id");
+      " refresh_expires_at, ehr_launch) VALUES ($1, nullif($2, 0), nullif($3, ''), nullif($4, ''), $5, now(),"
+      " CASE WHEN $6::bigint > 0 THEN to_timestamp($6) END, $7) RETURNING id");
   auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, g.clientId, g.userId, g.patientId, g.encounterId, g.scope, g.refreshExpiresAt);
+    return tx.exec_prepared(name, g.clientId, g.userId, g.patientId, g.encounterId, g.scope, g.refreshExpiresAt,
+                            g.ehrLaunch);
   });
   return r[0][0].as<int64_t>();
 }
@@ -18,14 +19,14 @@ std::optional<GrantRecord> GrantRepository::grant(int64_t id) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_grant",
       "SELECT id, client_id, coalesce(user_id, 0), coalesce(patient_id, ''), coalesce(encounter_id, ''), scope,"
-      " revoked_at IS NOT NULL, coalesce(extract(epoch FROM refresh_expires_at)::bigint, 0)"
+      " revoked_at IS NOT NULL, coalesce(extract(epoch FROM refresh_expires_at)::bigint, 0), ehr_launch"
       " FROM {s}.auth_grants WHERE id = $1");
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, id); });
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
   return GrantRecord{row[0].as<int64_t>(),     row[1].as<std::string>(), row[2].as<int64_t>(),
                      row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
-                     row[6].as<bool>(),        row[7].as<int64_t>()};
+                     row[6].as<bool>(),        row[7].as<int64_t>(),     row[8].as<bool>()};
 }
 
 void GrantRepository::touchGrant(int64_t id) {
@@ -130,6 +131,31 @@ std::optional<TakenCode> GrantRepository::takeCode(const std::string& codeSha256
     replay.firstUse = false;
     return replay;
   });
+}
+
+void GrantRepository::insertLaunch(const std::string& idSha256, const LaunchRecord& l, int64_t expiresAt) {
+  const auto& name = session_.preparedIn(
+      instance_.schema, "auth_insert_launch",
+      "INSERT INTO {s}.auth_launches (id_sha256, client_id, user_id, patient_id, encounter_id, expires_at)"
+      " VALUES ($1, $2, $3, $4, nullif($5, ''), to_timestamp($6))");
+  session_.run([&](pqxx::transaction_base& tx) {
+    return tx.exec_prepared(name, idSha256, l.clientId, l.userId, l.patientId, l.encounterId, expiresAt);
+  });
+}
+
+std::optional<LaunchRecord> GrantRepository::launch(const std::string& idSha256, bool take) {
+  const auto& peek = session_.preparedIn(
+      instance_.schema, "auth_launch",
+      "SELECT client_id, user_id, patient_id, coalesce(encounter_id, '') FROM {s}.auth_launches"
+      " WHERE id_sha256 = $1 AND used_at IS NULL AND expires_at > now()");
+  const auto& claim = session_.preparedIn(
+      instance_.schema, "auth_take_launch",
+      "UPDATE {s}.auth_launches SET used_at = now() WHERE id_sha256 = $1 AND used_at IS NULL AND expires_at > now()"
+      " RETURNING client_id, user_id, patient_id, coalesce(encounter_id, '')");
+  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(take ? claim : peek, idSha256); });
+  if (r.empty()) return std::nullopt;
+  return LaunchRecord{r[0][0].as<std::string>(), r[0][1].as<int64_t>(), r[0][2].as<std::string>(),
+                      r[0][3].as<std::string>()};
 }
 
 void GrantRepository::insertRefreshToken(const std::string& tokenSha256, int64_t grantId, int64_t expiresAt) {

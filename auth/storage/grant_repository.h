@@ -22,6 +22,15 @@ struct GrantRecord {
   std::string scope;
   bool revoked = false;
   int64_t refreshExpiresAt = 0;  // seconds since the epoch; 0: no refresh tokens
+  bool ehrLaunch = false;
+};
+
+// An EHR launch context created by a staff user's session for one app.
+struct LaunchRecord {
+  std::string clientId;
+  int64_t userId = 0;
+  std::string patientId;
+  std::string encounterId;
 };
 
 // A grant as the user's management page shows it.
@@ -75,6 +84,10 @@ class GrantRepository {
   void insertCode(const std::string& codeSha256, int64_t grantId, const std::string& redirectUri,
                   const std::string& codeChallenge, const std::string& nonce, int64_t expiresAt);
   std::optional<TakenCode> takeCode(const std::string& codeSha256);
+
+  void insertLaunch(const std::string& idSha256, const LaunchRecord& launch, int64_t expiresAt);
+  // An unused, unexpired launch; `take` also marks it used, so it opens one authorization only.
+  std::optional<LaunchRecord> launch(const std::string& idSha256, bool take);
 
   void insertRefreshToken(const std::string& tokenSha256, int64_t grantId, int64_t expiresAt);
   std::optional<TakenRefreshToken> takeRefreshToken(const std::string& tokenSha256);

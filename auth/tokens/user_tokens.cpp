@@ -48,6 +48,11 @@ AuthResponse userTokenResponse(AuthContext& ctx, const GrantRecord& grant, const
   body.set("scope", json::Value::string(scope));
   if (!grant.patientId.empty()) body.set("patient", json::Value::string(grant.patientId));
   if (!grant.encounterId.empty()) body.set("encounter", json::Value::string(grant.encounterId));
+  if (grant.ehrLaunch) {
+    // The EHR already shows the patient; the app may follow its look.
+    body.set("need_patient_banner", json::Value::boolean(false));
+    body.set("smart_style_url", json::Value::string(ctx.urls.authBase + "/smart-style.json"));
+  }
   if (grant.refreshExpiresAt > 0) {
     std::string refresh = crypto::randomToken(32);
     grants.insertRefreshToken(crypto::hexEncode(crypto::sha256(refresh)), grant.id, now + kRefreshTokenSeconds);

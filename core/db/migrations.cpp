@@ -236,6 +236,19 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at);
 )SQL"},
+      // EHR launch: a staff user's session opens an app with a patient (and encounter) in context.
+      {7, "EHR launch", R"SQL(
+CREATE TABLE auth_launches (
+  id_sha256 text PRIMARY KEY,
+  client_id text COLLATE "C" NOT NULL REFERENCES auth_clients (id),
+  user_id bigint NOT NULL REFERENCES auth_users (id),
+  patient_id text NOT NULL,
+  encounter_id text,
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz
+);
+ALTER TABLE auth_grants ADD COLUMN ehr_launch boolean NOT NULL DEFAULT false;
+)SQL"},
   };
   return migrations;
 }

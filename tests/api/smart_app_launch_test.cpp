@@ -634,6 +634,79 @@ TEST(SmartAppLaunch, ThePatientSeesAndRevokesAuthorisedApps) {
   EXPECT_EQ(browser.get(app.auth() + "/manage")->body.find("Health Diary"), std::string::npos);
 }
 
+TEST(SmartAppLaunch, EhrLaunchCarriesPatientAndEncounterContext) {
+  App app = setUpPractice();
+  auto registered = registerClient(app.instance, {{"name", "Chart Helper"},
+                                                  {"type", "confidential-symmetric"},
+                                                  {"redirectUris", {kRedirect}},
+                                                  {"launchUri", "https://app.example/launch"},
+                                                  {"scope", "launch openid fhirUser offline_access user/*.rs patient/*.rs"}});
+  json chart = json::parse(registered->body);
+  App ehrApp = app;
+  ehrApp.clientId = chart["clientId"];
+  ehrApp.secret = chart["clientSecret"];
+
+  Browser staff;
+  ASSERT_EQ(staff.post(app.auth() + "/login", {{"next", "manage"}, {"username", "dr.who"}, {"password", "doctor-password"}})
+                ->status,
+            303);
+  auto createLaunch = [&](Browser& who, const json& body) {
+    auto headers = who.headers();
+    return who.http.Post(app.auth() + "/launch", headers, body.dump(), "application/json");
+  };
+  json launchBody = {{"clientId", ehrApp.clientId}, {"patient", app.patientId}, {"encounter", "enc-1"}};
+  auto created = createLaunch(staff, launchBody);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json launch = json::parse(created->body);
+  std::string launchUrl = launch["launchUrl"];
+  EXPECT_EQ(launchUrl.rfind("https://app.example/launch?iss=", 0), 0u) << launchUrl;
+  EXPECT_EQ(queryParam(launchUrl, "iss"), app.fhir());
+  EXPECT_EQ(queryParam(launchUrl, "launch"), launch["launch"]);
+
+  // Nobody but a signed-in staff user may create one; a form post from another site cannot.
+  Browser anonymous;
+  EXPECT_EQ(createLaunch(anonymous, launchBody)->status, 401);
+  EXPECT_EQ(staff.http.Post(app.auth() + "/launch", staff.headers(), formEncode({{"clientId", ehrApp.clientId}}),
+                            "application/x-www-form-urlencoded")
+                ->status,
+            415);
+
+  // The app's authorization request, by POST as the certification kit sends it.
+  std::string verifier = randomText();
+  auto params = authorizeParams(ehrApp, "launch openid fhirUser offline_access user/*.rs patient/Patient.rs", s256(verifier));
+  params.emplace_back("launch", launch["launch"]);
+  auto page = staff.post(app.auth() + "/authorize", params);
+  ASSERT_EQ(page->status, 200) << page->body;
+  std::string request = hiddenRequest(page->body);
+  EXPECT_EQ(page->body.find("name=\"patient\""), std::string::npos);  // no picker: the EHR chose
+  auto done = staff.post(app.auth() + "/consent", {{"request", request}, {"decision", "allow"},
+                                                    {"scope", "user/*.rs"}, {"scope", "patient/Patient.rs"},
+                                                    {"offline", "yes"}});
+  ASSERT_EQ(done->status, 302) << done->body;
+  auto res = exchange(ehrApp, queryParam(done->get_header_value("Location"), "code"), verifier);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["patient"], app.patientId);
+  EXPECT_EQ(body["encounter"], "enc-1");
+  EXPECT_EQ(body["need_patient_banner"], false);
+  EXPECT_EQ(body["scope"], "launch openid fhirUser offline_access user/*.rs patient/Patient.rs");
+  auto style = client().Get(std::string(body["smart_style_url"]).substr(publicBase().size()));
+  ASSERT_EQ(style->status, 200);
+  EXPECT_TRUE(json::parse(style->body).contains("color_background"));
+  EXPECT_EQ(jwtPart(body["id_token"], 1)["fhirUser"], app.fhir() + "/Practitioner/p1");
+
+  // A launch opens one authorization only, and only for its own app.
+  auto again = staff.post(app.auth() + "/authorize", params);
+  ASSERT_EQ(again->status, 302);
+  EXPECT_EQ(queryParam(again->get_header_value("Location"), "error"), "invalid_request");
+  json other = json::parse(createLaunch(staff, {{"clientId", app.clientId}, {"patient", app.patientId}})->body);
+  auto wrongApp = authorizeParams(ehrApp, "launch openid", s256(verifier));
+  wrongApp.emplace_back("launch", other["launch"]);
+  auto refused = staff.get(authorizePath(ehrApp, wrongApp));
+  ASSERT_EQ(refused->status, 302);
+  EXPECT_EQ(queryParam(refused->get_header_value("Location"), "error"), "invalid_request");
+}
+
 TEST(SmartAppLaunch, AnAppMayAskForGranularScopesItself) {
   App app = setUpPractice();
   Browser browser;

@@ -45,10 +45,11 @@ TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented)
     for (const char* cap : {"launch-standalone", "client-public", "client-confidential-symmetric",
                             "client-confidential-asymmetric", "sso-openid-connect", "context-standalone-patient",
                             "permission-offline", "permission-patient", "authorize-post", "permission-v2",
-                            "permission-v1"})
+                            "permission-v1", "launch-ehr", "context-ehr-patient", "context-ehr-encounter",
+                            "context-banner", "context-style"})
       EXPECT_NE(std::find(caps.begin(), caps.end(), cap), caps.end()) << cap;
     // Not advertised until implemented.
-    for (const char* cap : {"launch-ehr", "context-ehr-patient", "permission-online"})
+    for (const char* cap : {"permission-online", "context-standalone-encounter"})
       EXPECT_EQ(std::find(caps.begin(), caps.end(), cap), caps.end()) << cap;
   }
   auto post = client().Post("/" + instance + "/fhir/.well-known/smart-configuration", "", "application/json");

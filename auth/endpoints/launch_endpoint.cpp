@@ -1,0 +1,75 @@
+// POST {instance}/auth/launch: the EHR side of an EHR launch. A signed-in staff user's session
+// asks to open an app with a patient (and an encounter) in context; the answer is the opaque,
+// single-use launch id and the app's launch URL (launch URI with iss and launch). JSON only, so
+// another site cannot make a browser post it with the staff user's cookie.
+#include <chrono>
+
+#include "auth/endpoints/endpoints.h"
+#include "auth/endpoints/user_login.h"
+#include "auth/storage/auth_repository.h"
+#include "auth/storage/grant_repository.h"
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
+#include "core/json/json_parser.h"
+#include "core/json/json_writer.h"
+#include "fhir_resources/rest/url_encoding.h"
+
+namespace flint::auth {
+namespace {
+
+constexpr int64_t kLaunchSeconds = 300;
+
+
+}  // namespace
+
+AuthResponse launchEndpoint(AuthContext& ctx, const AuthRequest& req) {
+  if (req.method != "POST") return oauthError(405, "invalid_request", "create a launch with POST");
+  if (req.contentType != "application/json") return oauthError(415, "invalid_request", "the body must be JSON");
+  auto user = sessionUser(ctx, req.cookie);
+  if (!user || user->kind != "staff") return oauthError(401, "access_denied", "a signed-in staff session is required");
+  ctx.note.userId = user->id;
+  json::Value body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::ParseError& e) {
+    return oauthError(400, "invalid_request", std::string("the body is not JSON: ") + e.what());
+  }
+  LaunchRecord launch;
+  launch.clientId = body.stringAt("clientId").value_or("");
+  launch.patientId = body.stringAt("patient").value_or("");
+  launch.encounterId = body.stringAt("encounter").value_or("");
+  launch.userId = user->id;
+  auto client = AuthRepository(ctx.session, ctx.instance).client(launch.clientId);
+  if (!client || client->disabled || client->kind == "backend")
+    return oauthError(400, "invalid_request", "clientId must name a registered app");
+  if (launch.patientId.empty()) return oauthError(400, "invalid_request", "patient is required");
+  ctx.note.clientId = client->id;
+  ctx.note.patientId = launch.patientId;
+  std::string id = crypto::randomToken(24);
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  GrantRepository(ctx.session, ctx.instance).insertLaunch(crypto::hexEncode(crypto::sha256(id)), launch, now + kLaunchSeconds);
+  json::Value out = json::Value::object();
+  out.set("launch", json::Value::string(id));
+  if (!client->launchUri.empty()) {
+    char separator = client->launchUri.find('?') == std::string::npos ? '?' : '&';
+    out.set("launchUrl", json::Value::string(client->launchUri + separator + "iss=" + fhir::percentEncode(ctx.urls.fhirBase) +
+                                             "&launch=" + fhir::percentEncode(id)));
+  }
+  AuthResponse r = noStoreJson(json::write(out));
+  r.status = 201;
+  return r;
+}
+
+AuthResponse smartStyle() {
+  // A neutral style for apps that follow the EHR's look (SMART "smart_style_url").
+  AuthResponse r;
+  r.body = R"({"color_background":"#f4f6f8","color_error":"#8a1c12","color_highlight":"#1f5fae",)"
+           R"("color_modal_backdrop":"","color_success":"#1e7a3a","color_text":"#1c2430","dim_border_radius":"6px",)"
+           R"("dim_font_size":"16px","dim_spacing_size":"16px","font_family_body":"system-ui, sans-serif",)"
+           R"("font_family_heading":"system-ui, sans-serif"})";
+  r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+  return r;
+}
+
+}  // namespace flint::auth
