@@ -707,6 +707,68 @@ TEST(SmartAppLaunch, EhrLaunchCarriesPatientAndEncounterContext) {
   EXPECT_EQ(queryParam(refused->get_header_value("Location"), "error"), "invalid_request");
 }
 
+// Confidential clients may authenticate with a signed JWT (ASYM-01) or client_secret_post, public
+// clients with their id alone; each only in its own way.
+TEST(SmartAppLaunch, EveryKindOfClientAuthenticatesItsOwnWay) {
+  App app = setUpPractice();
+  ClientKey key("P-384", "app-key");
+  json asymmetric = json::parse(registerClient(app.instance, {{"name", "Signed app"},
+                                                              {"type", "confidential-asymmetric"},
+                                                              {"redirectUris", {kRedirect}},
+                                                              {"jwks", {{"keys", {key.publicJwk("ES384")}}}},
+                                                              {"scope", "launch/patient offline_access patient/*.rs"}})
+                                    ->body);
+  json publicApp = json::parse(registerClient(app.instance, {{"name", "Browser app"},
+                                                             {"type", "public"},
+                                                             {"redirectUris", {kRedirect}},
+                                                             {"scope", "launch/patient patient/*.rs"}})
+                                   ->body);
+  auto codeFor = [&](const std::string& clientId, const std::string& verifier) {
+    App other = app;
+    other.clientId = clientId;
+    Browser browser;
+    return queryParam(launch(other, browser, "launch/patient offline_access patient/Patient.rs", verifier), "code");
+  };
+  auto token = [&](std::vector<std::pair<std::string, std::string>> form) {
+    return client().Post(app.auth() + "/token", formEncode(form), "application/x-www-form-urlencoded");
+  };
+
+  std::string v1 = randomText();
+  std::string c1 = codeFor(asymmetric["clientId"], v1);
+  auto signedExchange = token({{"grant_type", "authorization_code"}, {"code", c1}, {"redirect_uri", kRedirect},
+                               {"code_verifier", v1}, {"client_assertion_type", kAssertionType},
+                               {"client_assertion", clientAssertion(key, "ES384", asymmetric["clientId"], tokenUrl(app.instance))}});
+  ASSERT_EQ(signedExchange->status, 200) << signedExchange->body;
+  json signedTokens = json::parse(signedExchange->body);
+  auto refreshed = token({{"grant_type", "refresh_token"}, {"refresh_token", signedTokens["refresh_token"]},
+                          {"client_assertion_type", kAssertionType},
+                          {"client_assertion", clientAssertion(key, "ES384", asymmetric["clientId"], tokenUrl(app.instance))}});
+  EXPECT_EQ(refreshed->status, 200) << refreshed->body;
+
+  std::string v2 = randomText();
+  std::string c2 = codeFor(app.clientId, v2);
+  EXPECT_EQ(token({{"grant_type", "authorization_code"}, {"code", c2}, {"redirect_uri", kRedirect}, {"code_verifier", v2},
+                   {"client_id", app.clientId}, {"client_secret", app.secret}})
+                ->status,
+            200);
+
+  std::string v3 = randomText();
+  std::string c3 = codeFor(publicApp["clientId"], v3);
+  // A confidential client cannot pass for a public one by leaving its secret out.
+  expectOAuthError(token({{"grant_type", "authorization_code"}, {"code", c3}, {"redirect_uri", kRedirect},
+                          {"code_verifier", v3}, {"client_id", app.clientId}}),
+                   401, "invalid_client");
+  std::string v4 = randomText();
+  std::string c4 = codeFor(publicApp["clientId"], v4);
+  auto publicExchange = token({{"grant_type", "authorization_code"}, {"code", c4}, {"redirect_uri", kRedirect},
+                               {"code_verifier", v4}, {"client_id", publicApp["clientId"]}});
+  EXPECT_EQ(publicExchange->status, 200) << publicExchange->body;
+  // A public client holding a secret-like parameter is not authenticated by it.
+  expectOAuthError(token({{"grant_type", "refresh_token"}, {"refresh_token", "x"}, {"client_id", publicApp["clientId"]},
+                          {"client_secret", "guess"}}),
+                   401, "invalid_client");
+}
+
 TEST(SmartAppLaunch, AnAppMayAskForGranularScopesItself) {
   App app = setUpPractice();
   Browser browser;
