@@ -19,6 +19,8 @@ commands:
                              manage an instance's SMART apps and backend services
   user create|list --instance NAME ...
                              manage the patients and staff who sign in (password on stdin)
+  keys rotate --instance NAME
+                             new signing keys (old ones keep working for an hour)
   seed --instance NAME [--patients N] [--seed S]
                              load deterministic synthetic patients into an instance
   reindex [--instance NAME] [--type TYPE]
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "instance") return flint::server::instanceCommand(config, rest);
     if (command == "client") return flint::server::clientCommand(config, rest);
     if (command == "user") return flint::server::userCommand(config, rest);
+    if (command == "keys") return flint::server::keysCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {

@@ -101,6 +101,12 @@ void AuthRepository::insertKey(const KeyRecord& key) {
   session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, key.kid, key.purpose, key.secret); });
 }
 
+void AuthRepository::retireKeys() {
+  const auto& name = session_.preparedIn(instance_.schema, "auth_retire_keys",
+                                         "UPDATE {s}.auth_keys SET retired_at = now() WHERE retired_at IS NULL");
+  session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name); });
+}
+
 void AuthRepository::lockKeys() {
   // Two-key form: (instance id, a constant for "keys"), so it cannot collide with other locks.
   const auto& name = session_.prepared("auth_lock_keys", [] { return "SELECT pg_advisory_xact_lock($1::int, 4242)"; });

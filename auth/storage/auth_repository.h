@@ -45,6 +45,8 @@ class AuthRepository {
   // Keys of every purpose, oldest first.
   std::vector<KeyRecord> keys();
   void insertKey(const KeyRecord& key);
+  // Marks every current key retired now.
+  void retireKeys();
   // Serialises key creation between processes until the ambient transaction ends.
   void lockKeys();
 

@@ -23,6 +23,12 @@ std::optional<int64_t> integerAt(const json::Value& object, const char* key) {
 
 }  // namespace
 
+std::string keyIdOf(std::string_view token) {
+  std::string error;
+  auto jws = crypto::decodeCompact(token.substr(0, 8192), error);
+  return jws ? jws->header.stringAt("kid").value_or("") : "";
+}
+
 std::string issueAccessToken(const InstanceKeys& keys, const AccessTokenClaims& c) {
   json::Value header = json::Value::object();
   header.set("alg", json::Value::string("HS256"));

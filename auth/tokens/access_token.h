@@ -26,6 +26,9 @@ struct AccessTokenClaims {
   int64_t expiresAt = 0;
 };
 
+// The kid in a token's header, or empty; the token is not verified.
+std::string keyIdOf(std::string_view token);
+
 std::string issueAccessToken(const InstanceKeys& keys, const AccessTokenClaims& claims);
 
 // The claims of a token this instance issued that has not expired at `now`; nullopt otherwise.

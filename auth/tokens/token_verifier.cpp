@@ -47,7 +47,11 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
 std::optional<AccessTokenClaims> TokenVerifier::claimsOf(db::Session& session, const instances::Instance& instance,
                                                         std::string_view token) {
   auto keys = keys_.keysFor(session, instance);
-  return verifyAccessToken(*keys, instance.id, token, nowSeconds());
+  auto claims = verifyAccessToken(*keys, instance.id, token, nowSeconds());
+  // Signed by a key this process has not loaded yet (another one rotated): look again, once.
+  if (!claims && !keys->accessTokenSecretsByKid.count(keyIdOf(token)))
+    claims = verifyAccessToken(*keys_.reload(session, instance), instance.id, token, nowSeconds());
+  return claims;
 }
 
 }  // namespace flint::auth

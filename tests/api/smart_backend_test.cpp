@@ -294,6 +294,36 @@ TEST(SmartRevocation, DisablingAClientStopsItsTokensOnEveryServerWithinASecond) 
   EXPECT_EQ(client().Get(path, bearer(token))->status, 401);
 }
 
+TEST(SmartKeys, RotationKeepsOldTokensWorkingAndOtherProcessesFollow) {
+  Backend b;
+  std::string before = b.token("system/Patient.rs");
+  auto jwksBefore = json::parse(client().Get("/" + b.instance + "/auth/jwks")->body)["keys"];
+  ASSERT_EQ(jwksBefore.size(), 1u);
+  std::string out;
+  ASSERT_EQ(runFlint({"keys", "rotate", "--instance", b.instance}, &out), 0) << out;
+  // A process started now signs with the new keys and still publishes the old one.
+  FlintServer fresh;
+  auto c2 = client(fresh);
+  auto jwksAfter = json::parse(c2.Get("/" + b.instance + "/auth/jwks")->body)["keys"];
+  ASSERT_EQ(jwksAfter.size(), 2u);
+  EXPECT_TRUE(jwksAfter[0]["kid"] == jwksBefore[0]["kid"] || jwksAfter[1]["kid"] == jwksBefore[0]["kid"]);
+  auto res = c2.Post("/" + b.instance + "/auth/token",
+                     formEncode({{"grant_type", "client_credentials"}, {"client_assertion_type", kAssertionType},
+                                 {"client_assertion", clientAssertion(b.rsa, "RS384", b.clientId,
+                                                                      fresh.baseUrl() + "/" + b.instance + "/auth/token")},
+                                 {"scope", "system/Patient.rs"}}),
+                     "application/x-www-form-urlencoded");
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::string after = json::parse(res->body)["access_token"];
+  EXPECT_NE(jwtPart(after, 0)["kid"], jwtPart(before, 0)["kid"]);
+  const std::string path = "/" + b.instance + "/fhir/Patient";
+  EXPECT_EQ(c2.Get(path, bearer(before))->status, 200);
+  // The first process has not loaded the new key yet: an unknown kid makes it look.
+  EXPECT_EQ(client().Get(path, bearer(after))->status, 200);
+  EXPECT_EQ(client().Get(path, bearer(before))->status, 200);
+  EXPECT_EQ(runFlint({"keys", "rotate"}, &out), 2);
+}
+
 TEST(SmartRevocation, AClientRevokesItsOwnTokens) {
   Backend a, other;
   std::string token = a.token("system/Patient.rs");
