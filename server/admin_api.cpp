@@ -31,6 +31,7 @@ Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   v.set("organization", std::move(org));
   v.set("patientPortal", Value::boolean(i.patientPortal));
   v.set("openAccess", Value::boolean(i.openAccess));
+  v.set("refreshTokenDays", Value::number(i.refreshTokenDays));
   v.set("disabled", Value::boolean(i.disabled));
   v.set("fhirBaseUrl", Value::string(publicUrl + "/" + i.name + "/fhir"));
   return v;
@@ -61,6 +62,11 @@ instances::NewInstance parseNewInstance(const std::string& body) {
   if (const Value* open = v.find("openAccess")) {
     if (!open->isBool()) throw instances::InstanceError("openAccess must be true or false");
     n.openAccess = open->asBool();
+  }
+  if (const Value* days = v.find("refreshTokenDays")) {
+    if (!days->isNumber() || days->text().find_first_not_of("0123456789") != std::string::npos || days->text().size() > 4)
+      throw instances::InstanceError("refreshTokenDays must be a whole number of days");
+    n.refreshTokenDays = std::stoi(days->text());
   }
   return n;
 }

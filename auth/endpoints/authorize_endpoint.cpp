@@ -168,8 +168,10 @@ AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const P
   if (std::find(scopes.other.begin(), scopes.other.end(), "offline_access") != scopes.other.end())
     offline =
         "<fieldset><legend>Lasting access</legend><label class=\"choice\"><input type=\"checkbox\" name=\"offline\" "
-        "value=\"yes\" checked> <span>Let the app keep access when you are not using it, for up to 90 days after its "
-        "last use. Untick to allow access only for this session; you can revoke it at any time.</span></label></fieldset>";
+        "value=\"yes\" checked> <span>Let the app keep access when you are not using it, for up to " +
+        std::to_string(ctx.instance.refreshTokenDays) +
+        " days after its last use. Untick to allow access only for this session; you can revoke it at any "
+        "time.</span></label></fieldset>";
   return htmlResponse(200, renderPage("consent", "Share your data", {{"organization", organizationLine(ctx)},
                                                                        {"user", user.displayName.empty() ? user.username : user.displayName},
                                                                        {"app", p.client.name},
@@ -331,7 +333,7 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
     grant.ehrLaunch = true;
   }
   bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
-  if (offline || online) grant.refreshExpiresAt = nowSeconds() + kRefreshTokenSeconds;
+  if (offline || online) grant.refreshExpiresAt = nowSeconds() + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600;
   grant.id = grants.insertGrant(grant);
   ctx.note.patientId = patientId;
   std::string code = crypto::randomToken(32);

@@ -55,7 +55,9 @@ AuthResponse userTokenResponse(AuthContext& ctx, const GrantRecord& grant, const
   }
   if (grant.refreshExpiresAt > 0) {
     std::string refresh = crypto::randomToken(32);
-    grants.insertRefreshToken(crypto::hexEncode(crypto::sha256(refresh)), grant.id, now + kRefreshTokenSeconds);
+    // A new period on every use (ONC (g)(10): at least three months by default).
+    grants.insertRefreshToken(crypto::hexEncode(crypto::sha256(refresh)), grant.id,
+                              now + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600);
     body.set("refresh_token", json::Value::string(refresh));
   }
   if (withIdToken && hasScope(scope, "openid") && grant.userId != 0) {

@@ -11,8 +11,6 @@
 namespace flint::auth {
 
 inline constexpr int64_t kUserAccessTokenSeconds = 3600;
-// ONC (g)(10): at least three months, renewed on every use.
-inline constexpr int64_t kRefreshTokenSeconds = 90 * 24 * 3600;
 
 // `scope` is what this token carries (the grant's, or a narrower one asked for on refresh).
 AuthResponse userTokenResponse(AuthContext& ctx, const GrantRecord& grant, const std::string& scope,

@@ -42,6 +42,10 @@ CREATE TABLE flint.revocations (
 );
 CREATE INDEX revocations_expiry ON flint.revocations (expires_at);
 )SQL"},
+      {4, "refresh token lifetime per instance", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN refresh_token_days int NOT NULL DEFAULT 90
+  CHECK (refresh_token_days BETWEEN 1 AND 3650);
+)SQL"},
   };
   return migrations;
 }

@@ -17,6 +17,8 @@ struct Instance {
   bool patientPortal = false;
   // No authorization at all: only for public test servers holding synthetic data.
   bool openAccess = false;
+  // How long a refresh token lives after its last use (ONC (g)(10): at least three months).
+  int refreshTokenDays = 90;
   bool disabled = false;
   std::string schema;
 };
@@ -28,6 +30,7 @@ struct NewInstance {
   std::string organizationAddress;
   bool patientPortal = false;
   bool openAccess = false;
+  int refreshTokenDays = 90;
 };
 
 // A request about instances that cannot be carried out; `conflict` for a name already taken.

@@ -9,7 +9,7 @@ namespace {
 
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
-    " patient_portal, disabled, schema_name, open_access";
+    " patient_portal, disabled, schema_name, open_access, refresh_token_days";
 
 Instance fromRow(const pqxx::row& r) {
   Instance i;
@@ -22,6 +22,7 @@ Instance fromRow(const pqxx::row& r) {
   i.disabled = r[6].as<bool>();
   i.schema = r[7].as<std::string>();
   i.openAccess = r[8].as<bool>();
+  i.refreshTokenDays = r[9].as<int>();
   return i;
 }
 
@@ -41,6 +42,8 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request) {
   if (request.organizationName.empty()) throw InstanceError("organization name is required");
   if (!request.organizationNpi.empty() && !std::regex_match(request.organizationNpi, std::regex("^[0-9]{10}$")))
     throw InstanceError("organization NPI must be 10 digits");
+  if (request.refreshTokenDays < 1 || request.refreshTokenDays > 3650)
+    throw InstanceError("refresh token lifetime must be 1 to 3650 days");
   pqxx::work tx(conn);
   if (!tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", request.name).empty())
     throw InstanceError("instance '" + request.name + "' already exists", true);
@@ -49,11 +52,11 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request) {
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " open_access, schema_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6,"
+      " open_access, refresh_token_days, schema_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, $7,"
       " 'i' || currval('flint.instances_id_seq'))"
       " RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
-      request.patientPortal, request.openAccess);
+      request.patientPortal, request.openAccess, request.refreshTokenDays);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }

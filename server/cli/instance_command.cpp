@@ -9,6 +9,7 @@ namespace {
 
 const char* kUsage = R"(usage:
   flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal] [--open-access]
+                        [--refresh-token-days N]
   flint instance list
   flint instance disable NAME
   flint instance enable NAME
@@ -39,6 +40,12 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
         else if (a == "--address-json") n.organizationAddress = value();
         else if (a == "--patient-portal") n.patientPortal = true;
         else if (a == "--open-access") n.openAccess = true;
+        else if (a == "--refresh-token-days") {
+          std::string days = value();
+          if (days.empty() || days.size() > 4 || days.find_first_not_of("0123456789") != std::string::npos)
+            throw instances::InstanceError("--refresh-token-days must be a whole number");
+          n.refreshTokenDays = std::stoi(days);
+        }
         else throw instances::InstanceError("unknown option " + a);
       }
       auto created = instances::createInstance(conn, n);

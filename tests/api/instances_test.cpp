@@ -165,6 +165,23 @@ TEST(Instances, DisabledInstancesStopServingAndComeBack) {
   EXPECT_EQ(c.Post("/admin/instances/unknown-x/disable", admin(), "", "application/json")->status, 404);
 }
 
+TEST(InstanceAdmin, RefreshTokenLifetimeIsSetPerInstance) {
+  auto c = client();
+  httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kAdminKey}};
+  auto post = [&](const nlohmann::json& days) {
+    nlohmann::json body = {{"name", uniqueInstanceName("refresh")}, {"organization", {{"name", "R"}}},
+                           {"refreshTokenDays", days}};
+    return c.Post("/admin/instances", auth, body.dump(), "application/json");
+  };
+  auto created = post(120);
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(nlohmann::json::parse(created->body)["refreshTokenDays"], 120);
+  EXPECT_EQ(post(0)->status, 400);
+  EXPECT_EQ(post(5000)->status, 400);
+  EXPECT_EQ(post("ninety")->status, 400);
+  EXPECT_EQ(post(1.5)->status, 400);
+}
+
 TEST(InstanceCli, CreatesListsAndDisables) {
   std::string name = uniqueInstanceName("cli");
   std::string out;

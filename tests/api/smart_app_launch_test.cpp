@@ -429,6 +429,7 @@ TEST(SmartAppLaunch, TheUserCanDenyAndRefuseOfflineAccess) {
   page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
   EXPECT_NE(page->body.find("Health Diary"), std::string::npos);
   EXPECT_NE(page->body.find("name=\"offline\""), std::string::npos);
+  EXPECT_NE(page->body.find("up to 90 days after its last use"), std::string::npos);
   auto denied = browser.post(app.auth() + "/consent", {{"request", request}, {"decision", "deny"}});
   ASSERT_EQ(denied->status, 302);
   EXPECT_EQ(queryParam(denied->get_header_value("Location"), "error"), "access_denied");
