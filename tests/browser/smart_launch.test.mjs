@@ -55,7 +55,17 @@ before(async () => {
   // The app side: a redirect target that records what it was given, and the fhirclient pages.
   appServer = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/callback') {
+    if (url.pathname === '/ehr-launch') {
+      // The app's launch URI: it answers the EHR's launch with its authorization request.
+      const params = new URLSearchParams({
+        response_type: 'code', client_id: appServer.ehrClientId, redirect_uri: `${appOrigin}/callback`,
+        scope: 'launch openid fhirUser user/*.rs', state: 'ehr-state', aud: url.searchParams.get('iss'),
+        launch: url.searchParams.get('launch'), code_challenge: appServer.ehrChallenge, code_challenge_method: 'S256',
+      });
+      res.statusCode = 302;
+      res.setHeader('Location', `${authBase()}/authorize?${params}`);
+      res.end();
+    } else if (url.pathname === '/callback') {
       callbacks.push(url.searchParams);
       res.end('app received the redirect');
     } else if (url.pathname === '/fhir-client.js') {
@@ -146,6 +156,50 @@ test('a patient signs in, unticks a record type, and the app gets exactly what w
   await page.click('text=Revoke access');
   assert.match(await page.textContent('body'), /Access revoked/);
   assert.equal((await read(`Patient/${token.patient}`)).status, 401);
+  await context.close();
+});
+
+test('a clinician launches an app from the EHR with the patient and encounter in context', async () => {
+  const app = await admin(`/instances/${instance}/clients`, {
+    name: 'Chart Helper', type: 'confidential-symmetric', redirectUris: [`${appOrigin}/callback`],
+    launchUri: `${appOrigin}/ehr-launch`, scope: 'launch openid fhirUser user/*.rs',
+  });
+  const verifier = b64url(randomBytes(32));
+  appServer.ehrClientId = app.clientId;
+  appServer.ehrChallenge = b64url(createHash('sha256').update(verifier).digest());
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${authBase()}/manage`);
+  await page.fill('#username', 'demo-clinician');
+  await page.fill('#password', 'demo-clinician-password');
+  await page.click('button[type=submit]');
+  // The EHR screen asks Flint for a launch with its session, then opens the app's launch URL.
+  const users = await admin(`/instances/${instance}/users`);
+  const patientId = users.find((u) => u.username === 'demo-patient').fhirUser.split('/')[1];
+  // (The request shares the browser's cookies, as the EHR's own front end would.)
+  const launchRes = await context.request.post(`${authBase()}/launch`, {
+    headers: { 'Content-Type': 'application/json' },
+    data: JSON.stringify({ clientId: app.clientId, patient: patientId, encounter: 'enc-9' }),
+  });
+  const launch = await launchRes.json();
+  assert.equal(launchRes.status(), 201, JSON.stringify(launch));
+  await page.goto(launch.launchUrl);
+  await page.click('button[value=allow]');
+  await page.waitForURL(`${appOrigin}/callback?**`);
+  const got = callbacks.at(-1);
+  assert.equal(got.get('state'), 'ehr-state');
+  const tokenRes = await fetch(`${authBase()}/token`, {
+    method: 'POST',
+    headers: { Authorization: 'Basic ' + Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64'),
+               'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: got.get('code'),
+                                redirect_uri: `${appOrigin}/callback`, code_verifier: verifier }),
+  });
+  const token = await tokenRes.json();
+  assert.equal(tokenRes.status, 200, JSON.stringify(token));
+  assert.equal(token.patient, patientId);
+  assert.equal(token.encounter, 'enc-9');
+  assert.equal(token.need_patient_banner, false);
   await context.close();
 });
 
