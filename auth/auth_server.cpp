@@ -1,8 +1,7 @@
 #include "auth/auth_server.h"
 
-#include <chrono>
-
 #include "auth/endpoints/endpoints.h"
+#include "core/clock.h"
 
 namespace flint::auth {
 
@@ -45,10 +44,7 @@ std::shared_ptr<const VerifiedToken> AuthServer::verifyBearer(db::Session& sessi
 
 void AuthServer::revokeClient(db::Session& session, const instances::Instance& instance, const std::string& clientId) {
   revocations_.revoke(session.connection(), instance.id, RevocationKind::Client, clientId,
-                      std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                              .count() +
-                          kMaxAccessTokenSeconds);
+                      epochSeconds() + kMaxAccessTokenSeconds);
 }
 
 }  // namespace flint::auth

@@ -2,10 +2,9 @@
 
 #include <strings.h>
 
-#include <chrono>
-
 #include "auth/clients/client_assertion.h"
 #include "auth/clients/client_registry.h"
+#include "core/clock.h"
 #include "core/crypto/encoding.h"
 #include "core/url/query_string.h"
 
@@ -66,7 +65,7 @@ ClientAuthentication authenticateClient(AuthContext& ctx, const std::map<std::st
     const std::string* assertion = field("client_assertion");
     if (assertion == nullptr || assertion->empty()) return refused("client_assertion is missing");
     const int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        epochSeconds();
     std::string error;
     auto client = authenticateAssertion(repo, ctx.jwks, *assertion, ctx.urls.authBase + "/token", now, error);
     if (!client || (formId != nullptr && *formId != client->id)) return refused(client ? "client_id does not match" : error);

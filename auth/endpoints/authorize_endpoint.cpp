@@ -3,7 +3,6 @@
 // /auth/login signs the user in (throttled); /auth/consent records what the user chose to share
 // and sends the browser back to the app with a single-use code.
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <set>
 
@@ -15,6 +14,7 @@
 #include "auth/storage/grant_repository.h"
 #include "auth/storage/user_repository.h"
 #include "auth/tokens/user_tokens.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/url/query_string.h"
@@ -25,10 +25,6 @@ namespace {
 constexpr const char* kFlowCookie = "flint_flow";
 constexpr int kPendingSeconds = 600;
 constexpr int64_t kCodeSeconds = 60;
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto::sha256(secret)); }
 
@@ -205,7 +201,7 @@ AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
   std::string requestId = crypto::randomToken(32);
   std::string browser = crypto::randomToken(32);
   GrantRepository grants(ctx.session, ctx.instance);
-  grants.insertPending(hashOf(requestId), hashOf(browser), request->toJson(), nowSeconds() + kPendingSeconds);
+  grants.insertPending(hashOf(requestId), hashOf(browser), request->toJson(), epochSeconds() + kPendingSeconds);
   Pending p{hashOf(requestId), {}, *request, client};
   AuthResponse page;
   auto user = sessionUser(ctx, req.cookie);
@@ -333,11 +329,11 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
     grant.ehrLaunch = true;
   }
   bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
-  if (offline || online) grant.refreshExpiresAt = nowSeconds() + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600;
+  if (offline || online) grant.refreshExpiresAt = epochSeconds() + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600;
   grant.id = grants.insertGrant(grant);
   ctx.note.patientId = patientId;
   std::string code = crypto::randomToken(32);
-  grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, nowSeconds() + kCodeSeconds);
+  grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, epochSeconds() + kCodeSeconds);
   return redirectTo(r.redirectUri, {{"code", code}, {"state", r.state}});
 }
 

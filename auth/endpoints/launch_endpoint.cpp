@@ -2,12 +2,12 @@
 // asks to open an app with a patient (and an encounter) in context; the answer is the opaque,
 // single-use launch id and the app's launch URL (launch URI with iss and launch). JSON only, so
 // another site cannot make a browser post it with the staff user's cookie.
-#include <chrono>
 
 #include "auth/endpoints/endpoints.h"
 #include "auth/endpoints/user_login.h"
 #include "auth/storage/auth_repository.h"
 #include "auth/storage/grant_repository.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/json/json_parser.h"
@@ -18,7 +18,6 @@ namespace flint::auth {
 namespace {
 
 constexpr int64_t kLaunchSeconds = 300;
-
 
 }  // namespace
 
@@ -47,7 +46,7 @@ AuthResponse launchEndpoint(AuthContext& ctx, const AuthRequest& req) {
   ctx.note.patientId = launch.patientId;
   std::string id = crypto::randomToken(24);
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      epochSeconds();
   GrantRepository(ctx.session, ctx.instance).insertLaunch(crypto::hexEncode(crypto::sha256(id)), launch, now + kLaunchSeconds);
   json::Value out = json::Value::object();
   out.set("launch", json::Value::string(id));

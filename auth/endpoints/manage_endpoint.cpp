@@ -1,7 +1,6 @@
 // {instance}/auth/manage (SMART management_endpoint): a signed-in patient sees the apps they
 // authorised, what each was granted and when it was last used, and revokes any of them. A
 // revocation reaches every server process within a second: access and refresh tokens stop.
-#include <chrono>
 #include <ctime>
 
 #include "auth/endpoints/endpoints.h"
@@ -9,6 +8,7 @@
 #include "auth/pages/html_page.h"
 #include "auth/storage/grant_repository.h"
 #include "auth/tokens/revocation_list.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 
 namespace flint::auth {
@@ -60,7 +60,7 @@ AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req) {
     ctx.note.action = "revoke";
     grants.revokeGrant(id);
     const int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        epochSeconds();
     ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Grant, std::to_string(id),
                            now + kMaxAccessTokenSeconds);
     return seeOther(ctx.urls.cookiePath + "/manage?revoked=1");

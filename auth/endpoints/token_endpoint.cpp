@@ -8,10 +8,9 @@
 #include "auth/tokens/backend_token.h"
 #include "auth/tokens/revocation_list.h"
 #include "auth/tokens/user_tokens.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
-
-#include <chrono>
 #include "core/json/json_writer.h"
 
 namespace flint::auth {
@@ -41,10 +40,6 @@ AuthResponse clientCredentials(AuthContext& ctx, const std::map<std::string, std
   return noStoreJson(json::write(body));
 }
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto::sha256(secret)); }
 
 AuthResponse invalidGrant(const std::string& description) { return oauthError(400, "invalid_grant", description); }
@@ -53,7 +48,7 @@ AuthResponse invalidGrant(const std::string& description) { return oauthError(40
 void revokeGrant(AuthContext& ctx, int64_t grantId) {
   GrantRepository(ctx.session, ctx.instance).revokeGrant(grantId);
   ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Grant, std::to_string(grantId),
-                         nowSeconds() + kMaxAccessTokenSeconds);
+                         epochSeconds() + kMaxAccessTokenSeconds);
 }
 
 AuthResponse authorizationCode(AuthContext& ctx, const std::map<std::string, std::string>& form,

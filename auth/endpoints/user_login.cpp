@@ -1,8 +1,8 @@
 #include "auth/endpoints/user_login.h"
 
 #include <algorithm>
-#include <chrono>
 
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/crypto/password_hash.h"
@@ -14,10 +14,6 @@ constexpr const char* kSessionCookie = "flint_session";
 constexpr int kSessionSeconds = 8 * 3600;
 constexpr int kFreeLoginAttempts = 5;
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto::sha256(secret)); }
 
 }  // namespace
@@ -25,7 +21,7 @@ std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto:
 LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std::string& password) {
   UserRepository users(ctx.session, ctx.instance);
   auto user = users.byUsername(username);
-  const int64_t now = nowSeconds();
+  const int64_t now = epochSeconds();
   if (user && user->lockedUntil > now)
     return {std::nullopt, "Too many failed attempts. Try again in " +
                               std::to_string((user->lockedUntil - now + 59) / 60) + " minute(s)."};
@@ -53,7 +49,7 @@ LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std:
 
 std::string startSession(AuthContext& ctx, const UserRecord& user) {
   std::string session = crypto::randomToken(32);
-  UserRepository(ctx.session, ctx.instance).insertSession(hashOf(session), user.id, nowSeconds() + kSessionSeconds);
+  UserRepository(ctx.session, ctx.instance).insertSession(hashOf(session), user.id, epochSeconds() + kSessionSeconds);
   return setCookie(ctx.urls, kSessionCookie, session, kSessionSeconds);
 }
 

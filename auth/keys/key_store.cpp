@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "auth/storage/auth_repository.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 
@@ -21,8 +22,7 @@ void insertFreshKeys(AuthRepository& repo, bool access, bool id) {
 
 std::shared_ptr<const InstanceKeys> fromRecords(const std::vector<KeyRecord>& records) {
   auto keys = std::make_shared<InstanceKeys>();
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now = epochSeconds();
   for (const auto& r : records) {
     if (r.retiredAt && *r.retiredAt < now - kRetiredKeySeconds) continue;
     if (r.purpose == "access-token") {

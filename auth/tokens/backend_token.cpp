@@ -1,9 +1,8 @@
 #include "auth/tokens/backend_token.h"
 
-#include <chrono>
-
 #include "auth/scopes/scope.h"
 #include "auth/storage/grant_repository.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 
 namespace flint::auth {
@@ -14,7 +13,7 @@ std::optional<IssuedToken> issueBackendToken(db::Session& session, const instanc
   ScopeSet granted = intersect(parseScopes(requestedScope), parseScopes(client.scope));
   if (granted.resources.empty()) return std::nullopt;
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      epochSeconds();
   IssuedToken out;
   AccessTokenClaims& claims = out.claims;
   claims.instanceId = instance.id;

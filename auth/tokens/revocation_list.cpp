@@ -3,6 +3,8 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "core/clock.h"
+
 namespace flint::auth {
 namespace {
 
@@ -87,8 +89,7 @@ void RevocationList::poll() {
     pollsSincePurge_ = 0;
     tx.exec0("DELETE FROM flint.revocations WHERE expires_at < now() - interval '1 hour'");
   }
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now = epochSeconds();
   std::unique_lock lock(mutex_);
   for (const auto& r : rows) {
     lastSeq_ = r[0].as<int64_t>();

@@ -1,8 +1,7 @@
 #include "auth/tokens/token_verifier.h"
 
-#include <chrono>
-
 #include "auth/scopes/scope.h"
+#include "core/clock.h"
 
 namespace flint::auth {
 namespace {
@@ -10,16 +9,12 @@ namespace {
 // Enough for every token live at once on a busy server; beyond it the cache starts over.
 constexpr size_t kMaxCachedTokens = 50000;
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session, const instances::Instance& instance,
                                                            std::string_view token) {
   if (!revocations_.isCurrent()) throw AuthorizationUnavailable();
-  const int64_t now = nowSeconds();
+  const int64_t now = epochSeconds();
   std::shared_ptr<const VerifiedToken> cached;
   {
     std::shared_lock lock(mutex_);
@@ -47,10 +42,10 @@ std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session,
 std::optional<AccessTokenClaims> TokenVerifier::claimsOf(db::Session& session, const instances::Instance& instance,
                                                         std::string_view token) {
   auto keys = keys_.keysFor(session, instance);
-  auto claims = verifyAccessToken(*keys, instance.id, token, nowSeconds());
+  auto claims = verifyAccessToken(*keys, instance.id, token, epochSeconds());
   // Signed by a key this process has not loaded yet (another one rotated): look again, once.
   if (!claims && !keys->accessTokenSecretsByKid.count(keyIdOf(token)))
-    claims = verifyAccessToken(*keys_.reload(session, instance), instance.id, token, nowSeconds());
+    claims = verifyAccessToken(*keys_.reload(session, instance), instance.id, token, epochSeconds());
   return claims;
 }
 

@@ -1,11 +1,10 @@
 #include "auth/tokens/user_tokens.h"
 
-#include <chrono>
-
 #include "auth/keys/key_store.h"
 #include "auth/scopes/scope.h"
 #include "auth/storage/user_repository.h"
 #include "auth/tokens/access_token.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/crypto/jws.h"
@@ -25,7 +24,7 @@ bool hasScope(const std::string& scope, const std::string& token) {
 AuthResponse userTokenResponse(AuthContext& ctx, const GrantRecord& grant, const std::string& scope,
                                const std::string& nonce, bool withIdToken) {
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      epochSeconds();
   auto keys = ctx.keys.keysFor(ctx.session, ctx.instance);
   GrantRepository grants(ctx.session, ctx.instance);
   grants.touchGrant(grant.id);

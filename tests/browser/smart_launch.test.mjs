@@ -104,6 +104,20 @@ after(async () => {
 
 const b64url = (buf) => buf.toString('base64url');
 
+// The app's back end trading its code for tokens (client_secret_basic).
+async function exchangeCode(app, code, verifier) {
+  const res = await fetch(`${authBase()}/token`, {
+    method: 'POST',
+    headers: { Authorization: 'Basic ' + Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64'),
+               'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${appOrigin}/callback`,
+                                code_verifier: verifier }),
+  });
+  const token = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(token));
+  return token;
+}
+
 test('a patient signs in, unticks a record type, and the app gets exactly what was shared; then revokes it', async () => {
   const app = await admin(`/instances/${instance}/clients`, {
     name: 'Browser Diary', type: 'confidential-symmetric', redirectUris: [`${appOrigin}/callback`],
@@ -136,15 +150,7 @@ test('a patient signs in, unticks a record type, and the app gets exactly what w
   const got = callbacks.at(-1);
   assert.equal(got.get('state'), 'browser-state');
 
-  const tokenRes = await fetch(`${authBase()}/token`, {
-    method: 'POST',
-    headers: { Authorization: 'Basic ' + Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64'),
-               'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: got.get('code'),
-                                redirect_uri: `${appOrigin}/callback`, code_verifier: verifier }),
-  });
-  const token = await tokenRes.json();
-  assert.equal(tokenRes.status, 200, JSON.stringify(token));
+  const token = await exchangeCode(app, got.get('code'), verifier);
   assert.equal(token.scope, 'launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs');
   const read = (path) => fetch(`${fhirBase()}/${path}`, { headers: { Authorization: `Bearer ${token.access_token}` } });
   assert.equal((await read(`Patient/${token.patient}`)).status, 200);
@@ -188,15 +194,7 @@ test('a clinician launches an app from the EHR with the patient and encounter in
   await page.waitForURL(`${appOrigin}/callback?**`);
   const got = callbacks.at(-1);
   assert.equal(got.get('state'), 'ehr-state');
-  const tokenRes = await fetch(`${authBase()}/token`, {
-    method: 'POST',
-    headers: { Authorization: 'Basic ' + Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64'),
-               'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: got.get('code'),
-                                redirect_uri: `${appOrigin}/callback`, code_verifier: verifier }),
-  });
-  const token = await tokenRes.json();
-  assert.equal(tokenRes.status, 200, JSON.stringify(token));
+  const token = await exchangeCode(app, got.get('code'), verifier);
   assert.equal(token.patient, patientId);
   assert.equal(token.encounter, 'enc-9');
   assert.equal(token.need_patient_banner, false);

@@ -1,7 +1,6 @@
 #include "tests/support/flint_server.h"
+#include "tests/support/tls_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -136,15 +135,7 @@ std::string createInstance(const std::string& prefix, const FlintServer& server)
 }
 
 std::string rawExchange(int port, const std::string& bytes, int timeoutMs) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    throw std::runtime_error("connect failed");
-  }
+  int fd = connectTcp(port);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   size_t sent = 0;

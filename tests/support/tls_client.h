@@ -14,7 +14,7 @@ namespace flint::testing {
 // A keep-alive HTTPS client for 127.0.0.1:port that verifies the server against `caFile`.
 httplib::Client httpsClient(int port, const std::string& caFile);
 
-// A TCP connection to 127.0.0.1:port with a 5 s receive timeout.
+// A TCP connection to 127.0.0.1:port with a 5 s receive timeout; throws when refused.
 int connectTcp(int port);
 
 // A TLS connection limited to the protocol versions [minVersion, maxVersion] (TLS1_2_VERSION...).
