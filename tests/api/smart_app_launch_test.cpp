@@ -159,6 +159,15 @@ std::string launch(const App& app, Browser& browser, const std::string& scope, c
   return done->get_header_value("Location");
 }
 
+// Opens the authorization page and signs alice in: the pending request and the consent page.
+std::pair<std::string, httplib::Result> signInToConsent(const App& app, Browser& browser, const std::string& scope,
+                                                        const std::string& verifier) {
+  auto page = browser.get(authorizePath(app, authorizeParams(app, scope, s256(verifier))));
+  std::string request = hiddenRequest(page->body);
+  return {request, browser.post(app.auth() + "/login",
+                                {{"request", request}, {"username", "alice"}, {"password", "alice-password"}})};
+}
+
 httplib::Result exchange(const App& app, const std::string& code, const std::string& verifier,
                          const std::string& secret = "") {
   return client().Post(app.auth() + "/token",
@@ -424,9 +433,7 @@ TEST(SmartAppLaunch, TheUserCanDenyAndRefuseOfflineAccess) {
   App app = setUpPractice();
   Browser browser;
   std::string verifier = randomText();
-  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
-  std::string request = hiddenRequest(page->body);
-  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  auto [request, page] = signInToConsent(app, browser, kScope, verifier);
   EXPECT_NE(page->body.find("Health Diary"), std::string::npos);
   EXPECT_NE(page->body.find("name=\"offline\""), std::string::npos);
   EXPECT_NE(page->body.find("up to 90 days after its last use"), std::string::npos);
@@ -536,9 +543,7 @@ TEST(SmartAppLaunch, GranularCategoryScopesFilterSearchesReadsAndCounts) {
   App app = setUpPractice();
   Browser browser;
   std::string verifier = randomText();
-  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
-  std::string request = hiddenRequest(page->body);
-  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "alice"}, {"password", "alice-password"}});
+  auto [request, page] = signInToConsent(app, browser, kScope, verifier);
   ASSERT_NE(page->body.find("Laboratory results"), std::string::npos);
   const std::string lab = kObservationCategory + "|laboratory";
   auto done = browser.post(app.auth() + "/consent", {{"request", request},
