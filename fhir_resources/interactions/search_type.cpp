@@ -119,7 +119,8 @@ FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
   if (types.empty()) throw FhirError(400, "invalid", "a search at the base needs _type (e.g. _type=Patient,Practitioner)", "_type");
   for (const auto& t : types) {
     requirePermission(ctx.access, t, kSearch);
-    if (!ctx.access.compartmentPatient(t, kSearch).empty() || ctx.access.filter(t, kSearch))
+    if (!ctx.access.compartmentPatient(t, kSearch).empty() || !ctx.access.referencingPatient(t, kSearch).empty() ||
+        ctx.access.filter(t, kSearch))
       throw FhirError(403, "forbidden", "searching several types at once needs scopes for the whole types");
   }
   std::sort(types.begin(), types.end());

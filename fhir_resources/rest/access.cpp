@@ -51,6 +51,15 @@ const std::string& Access::compartmentPatient(const std::string& type, Permissio
   return patient_;
 }
 
+const std::string& Access::referencingPatient(const std::string& type, Permission permission) const {
+  static const std::string kNone;
+  if (unrestricted_ || patient_.empty()) return kNone;
+  for (const auto& g : grants_)
+    if (!g.forPatient && applies(g, type, permission)) return kNone;
+  if (type == "Patient" || !Definitions::get().patientCompartmentParams(type).empty()) return kNone;
+  return patient_;
+}
+
 std::optional<std::pair<std::string, std::string>> Access::filter(const std::string& type,
                                                                   Permission permission) const {
   if (unrestricted_) return std::nullopt;

@@ -36,6 +36,9 @@ class Access {
   bool allowsEveryType(Permission permission) const;
   // The patient whose compartment bounds `permission` on `type`, or empty when nothing does.
   const std::string& compartmentPatient(const std::string& type, Permission permission) const;
+  // For a type outside the Patient compartment under patient/ scopes only: the patient whose
+  // compartment's references bound what may be seen (its practitioners, organizations, ...).
+  const std::string& referencingPatient(const std::string& type, Permission permission) const;
   // The search parameter and comma-joined values that bound `permission` on `type` when only
   // granular scopes grant it, e.g. {"category", "sys|laboratory,sys|vital-signs"}.
   std::optional<std::pair<std::string, std::string>> filter(const std::string& type, Permission permission) const;

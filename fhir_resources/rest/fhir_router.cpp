@@ -60,7 +60,8 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
   // Type and system history cannot be narrowed: they need unrestricted search.
   auto requireHistory = [&](const std::string& type) -> const std::string& {
     require(type, kSearch);
-    if (!access.compartmentPatient(type, kSearch).empty() || access.filter(type, kSearch))
+    if (!access.compartmentPatient(type, kSearch).empty() || !access.referencingPatient(type, kSearch).empty() ||
+        access.filter(type, kSearch))
       throw FhirError(403, "forbidden", "history across " + type + " needs a scope for the whole type");
     return type;
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -178,8 +179,38 @@ void restrictToPatientCompartment(ParsedSearch& search, const std::string& patie
   search.query.conditions.push_back(std::move(membership));
 }
 
+namespace {
+
+// Every (type, reference parameter) that puts a resource in a patient's compartment, from the
+// CompartmentDefinition, limited to parameters Flint indexes.
+ReferencedFromPatient compartmentReach(const std::string& patientId) {
+  static const ReferencedFromPatient shape = [] {
+    ReferencedFromPatient r;
+    std::set<std::string> params;
+    for (const auto& type : Definitions::get().resourceTypes()) {
+      bool any = false;
+      for (const auto& param : Definitions::get().patientCompartmentParams(type)) {
+        if (indexedParam(type, param) == nullptr) continue;
+        params.insert(param);
+        r.memberPairs.push_back(type + "." + param);
+        any = true;
+      }
+      if (any) r.memberTypes.push_back(type);
+    }
+    r.memberParams.assign(params.begin(), params.end());
+    return r;
+  }();
+  ReferencedFromPatient out = shape;
+  out.patientId = patientId;
+  return out;
+}
+
+}  // namespace
+
 void restrictToAccess(ParsedSearch& search, const Access& access, Permission permission, const std::string& baseUrl) {
   const std::string& type = search.query.types.front();
+  if (const std::string& patient = access.referencingPatient(type, permission); !patient.empty())
+    search.query.referencedFrom = compartmentReach(patient);
   if (const std::string& patient = access.compartmentPatient(type, permission); !patient.empty()) {
     if (type != "Patient") {
       restrictToPatientCompartment(search, patient);
@@ -198,7 +229,9 @@ void restrictToAccess(ParsedSearch& search, const Access& access, Permission per
 
 bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
                const std::string& baseUrl) {
-  if (ctx.access.compartmentPatient(type, permission).empty() && !ctx.access.filter(type, permission)) return true;
+  if (ctx.access.compartmentPatient(type, permission).empty() && ctx.access.referencingPatient(type, permission).empty() &&
+      !ctx.access.filter(type, permission))
+    return true;
   ParsedSearch s;
   s.query.types = {type};
   s.query.ids = {id};

@@ -161,6 +161,16 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
         break;
     }
   }
+  if (const auto& reach = query.referencedFrom) {
+    const std::string patient = param(reach->patientId);
+    sql += " AND (r.resource_type, r.id) IN (SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
+           ".search_reference ref WHERE ref.target_type = ANY($1::text[]) AND ((ref.resource_type = 'Patient' AND ref.id = " +
+           patient + ") OR (ref.resource_type, ref.id) IN (SELECT m.resource_type, m.id FROM " + quotedSchema_ +
+           ".search_reference m WHERE m.resource_type = ANY(" + param(pgTextArray(reach->memberTypes)) +
+           "::text[]) AND m.param = ANY(" + param(pgTextArray(reach->memberParams)) + "::text[]) AND m.target_id = " +
+           patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
+           param(pgTextArray(reach->memberPairs)) + "::text[]))))";
+  }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
   for (const auto& c : query.conditions) {
     std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +

@@ -64,11 +64,21 @@ struct Cursor {
   std::string id;
 };
 
+// Resources that some resource of a patient's compartment (or the patient's own record)
+// references: what patient-scoped apps may see of types outside the compartment.
+struct ReferencedFromPatient {
+  std::string patientId;
+  std::vector<std::string> memberTypes;   // compartment types
+  std::vector<std::string> memberParams;  // their compartment reference parameters
+  std::vector<std::string> memberPairs;   // "Type.param", the exact combinations
+};
+
 struct ResourceQuery {
   std::vector<std::string> types;  // one for a type search; several for a system search
   std::vector<std::string> ids;  // empty: any id
   std::vector<InstantBound> lastUpdated;
   std::vector<IndexCondition> conditions;
+  std::optional<ReferencedFromPatient> referencedFrom;
   std::optional<SortKey> sort;         // none: by id
   std::optional<Cursor> after;         // keyset cursor
   int limit = 20;

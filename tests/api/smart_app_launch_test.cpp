@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <regex>
+#include <set>
 
 #include "tests/support/flint_server.h"
 #include "tests/support/jwt_signer.h"
@@ -76,6 +77,8 @@ struct App {
   std::string secret;
   std::string patientId;
   std::string otherPatientId;
+  std::string alicesDoctor;  // referenced from alice's record
+  std::string bobsDoctor;    // referenced from bob's only
   std::string fhir() const { return publicBase() + "/" + instance + "/fhir"; }
   std::string auth() const { return "/" + instance + "/auth"; }
 };
@@ -97,7 +100,13 @@ App setUpPractice(bool patientPortal = true) {
   std::string token = json::parse(tokenRes->body)["access_token"];
   app.patientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Alice"}}}}});
   app.otherPatientId = createAs(app.instance, token, "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", "Bob"}}}}});
-  for (const auto& pid : {app.patientId, app.otherPatientId}) {
+  app.alicesDoctor = createAs(app.instance, token, "Practitioner", {{"resourceType", "Practitioner"}});
+  app.bobsDoctor = createAs(app.instance, token, "Practitioner", {{"resourceType", "Practitioner"}});
+  for (const auto& [pid, doctor] : {std::pair{app.patientId, app.alicesDoctor}, std::pair{app.otherPatientId, app.bobsDoctor}}) {
+    createAs(app.instance, token, "Encounter",
+             {{"resourceType", "Encounter"}, {"status", "finished"}, {"class", {{"code", "AMB"}}},
+              {"subject", {{"reference", "Patient/" + pid}}},
+              {"participant", {{{"individual", {{"reference", "Practitioner/" + doctor}}}}}}});
     for (const char* category : {"laboratory", "vital-signs"})
       createAs(app.instance, token, "Observation",
                {{"resourceType", "Observation"},
@@ -284,6 +293,31 @@ TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
   auto onlyAuth = json::parse(client().Get("/admin/instances/" + app.instance + "/audit?kind=auth", admin())->body);
   for (const auto& e : onlyAuth) EXPECT_EQ(e["kind"], "auth");
   EXPECT_EQ(client().Get("/admin/instances/" + app.instance + "/audit")->status, 401);
+}
+
+// Types outside the Patient compartment: a patient app sees what the patient's record refers to
+// (the clinicians who saw them), not the practice's whole directory.
+TEST(SmartAppLaunch, PatientScopesReachOnlyWhatThePatientsRecordReferences) {
+  App app = setUpPractice();
+  Browser browser;
+  std::string verifier = randomText();
+  std::string code = queryParam(launch(app, browser, "launch/patient patient/*.rs", verifier), "code");
+  std::string access = json::parse(exchange(app, code, verifier)->body)["access_token"];
+  auto c = client();
+  const std::string base = "/" + app.instance + "/fhir";
+  EXPECT_EQ(c.Get(base + "/Practitioner/" + app.alicesDoctor, bearer(access))->status, 200);
+  EXPECT_EQ(c.Get(base + "/Practitioner/" + app.bobsDoctor, bearer(access))->status, 403);
+  auto doctors = json::parse(c.Get(base + "/Practitioner?_total=accurate", bearer(access))->body);
+  EXPECT_EQ(doctors["total"], 1);
+  ASSERT_EQ(doctors["entry"].size(), 1u);
+  EXPECT_EQ(doctors["entry"][0]["resource"]["id"], app.alicesDoctor);
+  auto encounters = json::parse(
+      c.Get(base + "/Encounter?_include=Encounter:participant", bearer(access))->body);
+  std::set<std::string> seen;
+  for (const auto& e : encounters["entry"]) seen.insert(std::string(e["resource"]["resourceType"]) + "/" + std::string(e["resource"]["id"]));
+  EXPECT_TRUE(seen.count("Practitioner/" + app.alicesDoctor));
+  EXPECT_FALSE(seen.count("Practitioner/" + app.bobsDoctor));
+  EXPECT_EQ(c.Get(base + "/Practitioner/_history", bearer(access))->status, 403);
 }
 
 TEST(SmartAppLaunch, RefreshTokensRotateAndAReplayRevokesTheGrant) {
