@@ -1,6 +1,7 @@
 // POST {instance}/auth/introspect (RFC 7662, SMART token-introspection). The caller proves it may
 // ask with a valid access token of this instance; an inactive token is exactly {"active":false}.
 #include "auth/endpoints/endpoints.h"
+#include "auth/storage/user_repository.h"
 #include "auth/tokens/token_verifier.h"
 #include "core/json/json_writer.h"
 
@@ -32,8 +33,13 @@ AuthResponse introspectionEndpoint(AuthContext& ctx, const AuthRequest& req) {
   body.set("iat", json::Value::number(c.issuedAt));
   body.set("iss", json::Value::string(ctx.urls.authBase));
   body.set("aud", json::Value::string(ctx.urls.fhirBase));
-  body.set("sub", json::Value::string(c.clientId));
+  // With a user, iss and sub are the id_token's (SMART: SHALL); a backend service is its own subject.
+  body.set("sub", json::Value::string(c.userId != 0 ? std::to_string(c.userId) : c.clientId));
+  if (c.userId != 0)
+    if (auto user = UserRepository(ctx.session, ctx.instance).byId(c.userId))
+      body.set("fhirUser", json::Value::string(ctx.urls.fhirBase + "/" + user->fhirUser));
   if (!c.patient.empty()) body.set("patient", json::Value::string(c.patient));
+  if (!c.encounter.empty()) body.set("encounter", json::Value::string(c.encounter));
   return noStoreJson(json::write(body));
 }
 

@@ -40,6 +40,7 @@ std::string issueAccessToken(const InstanceKeys& keys, const AccessTokenClaims& 
   claims.set("cid", json::Value::string(c.clientId));
   claims.set("scope", json::Value::string(c.scope));
   if (!c.patient.empty()) claims.set("patient", json::Value::string(c.patient));
+  if (!c.encounter.empty()) claims.set("encounter", json::Value::string(c.encounter));
   if (c.userId != 0) claims.set("uid", json::Value::number(c.userId));
   claims.set("jti", json::Value::string(c.jti));
   claims.set("iat", json::Value::number(c.issuedAt));
@@ -73,6 +74,7 @@ std::optional<AccessTokenClaims> verifyAccessToken(const InstanceKeys& keys, lon
   c.clientId = *cid;
   c.scope = *scope;
   c.patient = claims.stringAt("patient").value_or("");
+  c.encounter = claims.stringAt("encounter").value_or("");
   c.userId = integerAt(claims, "uid").value_or(0);
   c.jti = *jti;
   c.issuedAt = *iat;

@@ -20,6 +20,7 @@ struct AccessTokenClaims {
   std::string clientId;
   std::string scope;
   std::string patient;  // launch context, or empty
+  std::string encounter;
   int64_t userId = 0;   // the user the app acts for; 0 for backend services
   std::string jti;
   int64_t issuedAt = 0;   // seconds since the epoch

@@ -35,6 +35,7 @@ AuthResponse userTokenResponse(AuthContext& ctx, const GrantRecord& grant, const
   claims.clientId = grant.clientId;
   claims.scope = scope;
   claims.patient = grant.patientId;
+  claims.encounter = grant.encounterId;
   claims.userId = grant.userId;
   claims.jti = crypto::randomToken(16);
   claims.issuedAt = now;

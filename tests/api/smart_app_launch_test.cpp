@@ -267,6 +267,9 @@ TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
   EXPECT_EQ(info["scope"], body["scope"]);
   EXPECT_EQ(info["patient"], app.patientId);
   EXPECT_EQ(info["client_id"], app.clientId);
+  EXPECT_EQ(info["iss"], claims["iss"]);  // INTRO-03: the id_token's issuer and subject
+  EXPECT_EQ(info["sub"], claims["sub"]);
+  EXPECT_EQ(info["fhirUser"], claims["fhirUser"]);
 
   // The audit trail has who read what, and every authorization decision; never a secret.
   auto trail = client().Get("/admin/instances/" + app.instance + "/audit?limit=1000", admin());
@@ -728,6 +731,9 @@ TEST(SmartAppLaunch, EhrLaunchCarriesPatientAndEncounterContext) {
   json body = json::parse(res->body);
   EXPECT_EQ(body["patient"], app.patientId);
   EXPECT_EQ(body["encounter"], "enc-1");
+  auto intro = client().Post(app.auth() + "/introspect", bearer(body["access_token"]),
+                             formEncode({{"token", body["access_token"]}}), "application/x-www-form-urlencoded");
+  EXPECT_EQ(json::parse(intro->body)["encounter"], "enc-1");
   EXPECT_EQ(body["need_patient_banner"], false);
   EXPECT_EQ(body["scope"], "launch openid fhirUser offline_access user/*.rs patient/Patient.rs");
   auto style = client().Get(std::string(body["smart_style_url"]).substr(publicBase().size()));
