@@ -558,6 +558,40 @@ TEST(SmartAppLaunch, UsersAreManagedByTheAdminApiAndCli) {
   EXPECT_EQ(body["patient"], app.otherPatientId);
 }
 
+TEST(SmartAppLaunch, AUserWhoActsForSeveralPatientsPicksOne) {
+  App app = setUpPractice();
+  auto created = client().Post("/admin/instances/" + app.instance + "/users", admin(),
+                               json({{"username", "guardian"},
+                                     {"password", "guardian-password"},
+                                     {"fhirUser", "Patient/" + app.patientId},
+                                     {"patients", {app.otherPatientId}}})
+                                   .dump(),
+                               "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  Browser browser;
+  std::string verifier = randomText();
+  auto page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
+  std::string request = hiddenRequest(page->body);
+  page = browser.post(app.auth() + "/login", {{"request", request}, {"username", "guardian"}, {"password", "guardian-password"}});
+  EXPECT_NE(page->body.find("value=\"" + app.patientId + "\""), std::string::npos);
+  EXPECT_NE(page->body.find("value=\"" + app.otherPatientId + "\""), std::string::npos);
+  // Someone the user does not act for cannot be slipped in.
+  auto done = browser.post(app.auth() + "/consent", {{"request", request}, {"decision", "allow"},
+                                                     {"scope", "patient/Patient.rs"}, {"patient", "someone-else"}});
+  ASSERT_EQ(done->status, 302);
+  EXPECT_EQ(queryParam(done->get_header_value("Location"), "error"), "access_denied");
+
+  page = browser.get(authorizePath(app, authorizeParams(app, kScope, s256(verifier))));
+  request = hiddenRequest(page->body);
+  done = browser.post(app.auth() + "/consent", {{"request", request}, {"decision", "allow"},
+                                                {"scope", "patient/Patient.rs"}, {"patient", app.otherPatientId}});
+  ASSERT_EQ(done->status, 302);
+  json body = json::parse(exchange(app, queryParam(done->get_header_value("Location"), "code"), verifier)->body);
+  EXPECT_EQ(body["patient"], app.otherPatientId);
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Patient/" + app.otherPatientId, bearer(body["access_token"]))->status, 200);
+  EXPECT_EQ(client().Get("/" + app.instance + "/fhir/Patient/" + app.patientId, bearer(body["access_token"]))->status, 403);
+}
+
 TEST(SmartAppLaunch, StaffUsersActThroughUserScopes) {
   App app = setUpPractice();
   Browser browser;
