@@ -538,6 +538,10 @@ TEST(SmartAppLaunch, UsersAreManagedByTheAdminApiAndCli) {
   EXPECT_EQ(post({{"username", "bob"}, {"password", "short"}, {"fhirUser", "Patient/x"}})->status, 400);
   EXPECT_EQ(post({{"username", "bob"}, {"password", "long-enough"}, {"fhirUser", "Organization/x"}})->status, 400);
   EXPECT_EQ(post({{"username", "Bob Smith"}, {"password", "long-enough"}, {"fhirUser", "Patient/x"}})->status, 400);
+  for (const char* body : {"not json", "[1]", R"({"username":"x","patients":"p1"})"})
+    EXPECT_EQ(client().Post("/admin/instances/" + app.instance + "/users", admin(), body, "application/json")->status, 400)
+        << body;
+  EXPECT_EQ(client().Post("/admin/instances/" + app.instance + "/clients", admin(), "{", "application/json")->status, 400);
   auto list = client().Get("/admin/instances/" + app.instance + "/users", admin());
   ASSERT_EQ(list->status, 200);
   EXPECT_EQ(list->body.find("alice-password"), std::string::npos);
@@ -743,6 +747,10 @@ TEST(SmartAppLaunch, EhrLaunchCarriesPatientAndEncounterContext) {
   // Nobody but a signed-in staff user may create one; a form post from another site cannot.
   Browser anonymous;
   EXPECT_EQ(createLaunch(anonymous, launchBody)->status, 401);
+  auto malformed = staff.http.Post(app.auth() + "/launch", staff.headers(), "{\"clientId\":", "application/json");
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_EQ(createLaunch(staff, {{"clientId", "no-such-app"}, {"patient", app.patientId}})->status, 400);
+  EXPECT_EQ(createLaunch(staff, {{"clientId", ehrApp.clientId}})->status, 400);
   EXPECT_EQ(staff.http.Post(app.auth() + "/launch", staff.headers(), formEncode({{"clientId", ehrApp.clientId}}),
                             "application/x-www-form-urlencoded")
                 ->status,
