@@ -14,6 +14,7 @@
 #include "fhir_resources/rest/request_headers.h"
 #include "fhir_resources/rest/url_encoding.h"
 #include "fhir_resources/search/result_params.h"
+#include "fhir_resources/search/search_access.h"
 #include "fhir_resources/search/search_request.h"
 
 namespace flint::fhir {
@@ -55,7 +56,7 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
   query.limit = pageLimit + 1;
   std::vector<ResourceRow> rows;
   std::optional<int64_t> total;
-  if (!parsed.nothingCanMatch) {
+  if (!query.matchesNothing) {
     ResourceRepository repo(ctx.session, ctx.instance);
     if (pageLimit > 0 && !parsed.countOnly) rows = repo.list(query);
     if (parsed.total) total = repo.count(query);
@@ -97,8 +98,8 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                    const std::string& compartmentPatient) {
   ParsedSearch parsed = parseSearch({type}, req.params, req.baseUrl, parsePrefer(req.prefer).strictHandling);
-  if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed, compartmentPatient);
-  restrictToAccess(parsed, ctx.access, kSearch, req.baseUrl);
+  if (!compartmentPatient.empty()) restrictToPatientCompartment(parsed.query, compartmentPatient);
+  restrictToAccess(parsed.query, ctx.access, kSearch, req.baseUrl);
   return searchResponse(ctx, req, parsed,
                         req.baseUrl + (compartmentPatient.empty() ? "" : "/Patient/" + compartmentPatient) + "/" + type);
 }
@@ -125,6 +126,8 @@ FhirResponse systemSearchInteraction(FhirContext& ctx, const FhirRequest& req) {
   }
   std::sort(types.begin(), types.end());
   ParsedSearch parsed = parseSearch(types, rest, req.baseUrl, parsePrefer(req.prefer).strictHandling);
+  // The types themselves are unrestricted (checked above); chained links may not be.
+  restrictToAccess(parsed.query, ctx.access, kSearch, req.baseUrl);
   std::string typeList;
   for (const auto& t : types) typeList += (typeList.empty() ? "" : ",") + t;
   parsed.kept.insert(parsed.kept.begin(), {"_type", typeList});

@@ -8,7 +8,7 @@
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/resource_id.h"
-#include "fhir_resources/search/search_request.h"
+#include "fhir_resources/search/search_access.h"
 
 namespace flint::fhir {
 namespace {

@@ -10,28 +10,12 @@
 #include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/search/index_condition.h"
 #include "fhir_resources/search/last_updated_param.h"
+#include "fhir_resources/search/param_condition.h"
+#include "fhir_resources/search/search_access.h"
 #include "fhir_resources/search/result_params.h"
 
 namespace flint::fhir {
 namespace {
-
-const SearchParamDef* indexedParam(const std::string& type, const std::string& name) {
-  const std::string code = name.substr(0, name.find(':'));
-  for (const auto* def : indexedSearchParams(type))
-    if (def->code == code) return def;
-  return nullptr;
-}
-
-// A parameter a search over several types can use: indexed, of one kind, on every one of them.
-const SearchParamDef* commonIndexedParam(const std::vector<std::string>& types, const std::string& name) {
-  const SearchParamDef* first = indexedParam(types.front(), name);
-  if (first == nullptr) return nullptr;
-  for (const auto& t : types) {
-    const SearchParamDef* def = indexedParam(t, name);
-    if (def == nullptr || def->type != first->type) return nullptr;
-  }
-  return first;
-}
 
 // Repeated _id parameters AND together: only ids named by every one of them can match.
 void restrictIds(ResourceQuery& query, const std::string& value, bool first) {
@@ -78,7 +62,7 @@ SortKey parseSort(const std::string& type, const std::string& value) {
   const bool descending = !value.empty() && value[0] == '-';
   const std::string key = descending ? value.substr(1) : value;
   if (key == "_lastUpdated") return {SortKey::Source::LastUpdated, key, descending};
-  const SearchParamDef* def = indexedParam(type, key);
+  const SearchParamDef* def = commonIndexedParam({type}, key);
   if (def == nullptr || key.find(':') != std::string::npos || def->type == "number" || def->type == "quantity")
     throw FhirError(400, "not-supported", "cannot sort " + type + " by '" + key + "'", "_sort");
   auto source = def->type == "date"     ? SortKey::Source::Date
@@ -120,7 +104,7 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
     if (name == "_id") {
       restrictIds(s.query, value, firstIdParam);
       firstIdParam = false;
-      s.nothingCanMatch = s.query.ids.empty() || std::any_of(s.query.ids.begin(), s.query.ids.end(),
+      s.query.matchesNothing = s.query.ids.empty() || std::any_of(s.query.ids.begin(), s.query.ids.end(),
                                                              [](const std::string& id) { return !isValidId(id); });
     } else if (name == "_lastUpdated") {
       addLastUpdatedBounds(value, s.query.lastUpdated);
@@ -147,10 +131,8 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
       if (system) throw FhirError(400, "not-supported", name + " is not supported across several types", name);
       auto more = parseInclusion(name, value, type);
       s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());
-    } else if (const SearchParamDef* def = commonIndexedParam(types, name)) {
-      size_t colon = name.find(':');
-      s.query.conditions.push_back(
-          indexCondition(*def, colon == std::string::npos ? "" : name.substr(colon + 1), value, baseUrl));
+    } else if (auto condition = searchCondition(types, name, value, baseUrl)) {
+      s.query.conditions.push_back(std::move(*condition));
     } else {
       if (strict) throw FhirError(400, "not-supported", "search parameter '" + name + "' is not supported", name);
       s.ignored.push_back(name);
@@ -168,83 +150,12 @@ std::string encodeCursor(const ResourceRow& last, bool sorted) {
   return last.sortValue ? "v~" + position + "~" + *last.sortValue : "n~" + position;
 }
 
-void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId) {
-  const std::string& type = search.query.types.front();
-  IndexCondition membership{IndexCondition::Table::Reference, {}, {}, false};
-  for (const auto& param : Definitions::get().patientCompartmentParams(type))
-    if (indexedParam(type, param) != nullptr) membership.params.push_back(param);
-  if (membership.params.empty())
-    throw FhirError(404, "not-found", type + " is not in the Patient compartment");
-  membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientId}});
-  search.query.conditions.push_back(std::move(membership));
-}
-
-namespace {
-
-// Every (type, reference parameter) that puts a resource in a patient's compartment, from the
-// CompartmentDefinition, limited to parameters Flint indexes.
-ReferencedFromPatient compartmentReach(const std::string& patientId) {
-  static const ReferencedFromPatient shape = [] {
-    ReferencedFromPatient r;
-    std::set<std::string> params;
-    for (const auto& type : Definitions::get().resourceTypes()) {
-      bool any = false;
-      for (const auto& param : Definitions::get().patientCompartmentParams(type)) {
-        if (indexedParam(type, param) == nullptr) continue;
-        params.insert(param);
-        r.memberPairs.push_back(type + "." + param);
-        any = true;
-      }
-      if (any) r.memberTypes.push_back(type);
-    }
-    r.memberParams.assign(params.begin(), params.end());
-    return r;
-  }();
-  ReferencedFromPatient out = shape;
-  out.patientId = patientId;
-  return out;
-}
-
-}  // namespace
-
-void restrictToAccess(ParsedSearch& search, const Access& access, Permission permission, const std::string& baseUrl) {
-  const std::string& type = search.query.types.front();
-  if (const std::string& patient = access.referencingPatient(type, permission); !patient.empty())
-    search.query.referencedFrom = compartmentReach(patient);
-  if (const std::string& patient = access.compartmentPatient(type, permission); !patient.empty()) {
-    if (type != "Patient") {
-      restrictToPatientCompartment(search, patient);
-    } else if (auto& ids = search.query.ids; ids.empty() || std::find(ids.begin(), ids.end(), patient) != ids.end()) {
-      ids.assign({patient});
-    } else {
-      search.nothingCanMatch = true;
-    }
-  }
-  if (auto filter = access.filter(type, permission)) {
-    ParsedSearch narrowing = parseSearch({type}, {{filter->first, filter->second}}, baseUrl, true);
-    search.nothingCanMatch |= narrowing.nothingCanMatch;
-    for (auto& c : narrowing.query.conditions) search.query.conditions.push_back(std::move(c));
-  }
-}
-
-bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
-               const std::string& baseUrl) {
-  if (ctx.access.compartmentPatient(type, permission).empty() && ctx.access.referencingPatient(type, permission).empty() &&
-      !ctx.access.filter(type, permission))
-    return true;
-  ParsedSearch s;
-  s.query.types = {type};
-  s.query.ids = {id};
-  s.query.limit = 1;
-  restrictToAccess(s, ctx.access, permission, baseUrl);
-  return !s.nothingCanMatch && !ResourceRepository(ctx.session, ctx.instance).list(s.query).empty();
-}
-
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit) {
   if (criteria.empty()) throw FhirError(400, "invalid", "conditional interactions need search criteria");
   ParsedSearch s = parseSearch({type}, criteria, baseUrl, true);
-  if (s.nothingCanMatch) return {};
+  restrictToAccess(s.query, ctx.access, kSearch, baseUrl);
+  if (s.query.matchesNothing) return {};
   s.query.limit = limit;
   ResourceRepository repo(ctx.session, ctx.instance);
   return repo.list(s.query);

@@ -26,7 +26,6 @@ struct ParsedSearch {
   Params kept;                       // the parameters applied, for self/next links
   std::vector<std::string> ignored;  // unsupported parameters (lenient handling only)
   std::optional<std::string> count;  // _count as given
-  bool nothingCanMatch = false;      // e.g. _id values that are not ids
   std::vector<Inclusion> inclusions;
   bool total = false;      // _total=accurate, or _summary=count: compute Bundle.total
   bool countOnly = false;  // _summary=count: the total and no entries
@@ -38,21 +37,8 @@ struct ParsedSearch {
 ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& params, const std::string& baseUrl,
                          bool strict);
 
-// Restricts a search to the Patient compartment of `patientId`: resources whose membership
-// parameters (from the CompartmentDefinition) reference that patient. 404 when `type` is not in
-// the compartment.
-void restrictToPatientCompartment(ParsedSearch& search, const std::string& patientId);
-
 // The resources matching conditional criteria (a query string), at most `limit`; 400 for
 // criteria that are empty or not all supported, since ignoring one would widen the match.
-// Narrows a search to what `access` lets its caller see with `permission`: for patient/ scopes
-// the patient's own record (Patient) or compartment (other types); for granular scopes what
-// their search parameter finds. Applied inside the query, so every page and count obeys it.
-void restrictToAccess(ParsedSearch& search, const Access& access, Permission permission, const std::string& baseUrl);
-// Whether `access` lets its caller see that resource with `permission`.
-bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
-               const std::string& baseUrl);
-
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,
                                                 const std::string& baseUrl, int limit);
 

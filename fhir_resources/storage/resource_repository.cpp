@@ -62,7 +62,7 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<std::string> params;
-  const std::string where = whereClause(query, params);
+  const std::string where = whereClause(query, params, "r");
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
@@ -128,72 +128,106 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
-  std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params);
+  std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
   auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   });
   return r[0][0].as<int64_t>();
 }
 
-std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params) {
-  params.push_back(pgTextArray(query.types));
-  std::string sql = " WHERE r.resource_type = ANY($1::text[]) AND NOT r.deleted";
-  auto param = [&](std::string value) {
-    params.push_back(std::move(value));
-    return "$" + std::to_string(params.size());
-  };
+namespace {
+
+// Appends `value` to the statement's parameters and names its placeholder.
+std::string bind(std::vector<std::string>& params, std::string value) {
+  params.push_back(std::move(value));
+  return "$" + std::to_string(params.size());
+}
+
+}  // namespace
+
+std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
+                                            const std::string& alias) {
+  auto param = [&](std::string value) { return bind(params, std::move(value)); };
+  const std::string types = param(pgTextArray(query.types)) + "::text[]";
+  const std::string& a = alias;
+  std::string sql = " WHERE " + a + ".resource_type = ANY(" + types + ") AND NOT " + a + ".deleted";
+  if (query.matchesNothing) sql += " AND false";
   if (!query.ids.empty()) {
     std::string list;
     for (const auto& id : query.ids) list += (list.empty() ? "" : ",") + param(id);
-    sql += " AND r.id IN (" + list + ")";
+    sql += " AND " + a + ".id IN (" + list + ")";
   }
   for (const auto& b : query.lastUpdated) {
     switch (b.op) {
       case InstantBound::Op::AtLeast:
-        sql += " AND r.last_updated >= " + param(std::to_string(b.value)) + "::bigint";
+        sql += " AND " + a + ".last_updated >= " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::Before:
-        sql += " AND r.last_updated < " + param(std::to_string(b.value)) + "::bigint";
+        sql += " AND " + a + ".last_updated < " + param(std::to_string(b.value)) + "::bigint";
         break;
       case InstantBound::Op::NotIn:
-        sql += " AND NOT (r.last_updated >= " + param(std::to_string(b.value)) + "::bigint AND r.last_updated < " +
-               param(std::to_string(b.valueHigh)) + "::bigint)";
+        sql += " AND NOT (" + a + ".last_updated >= " + param(std::to_string(b.value)) + "::bigint AND " + a +
+               ".last_updated < " + param(std::to_string(b.valueHigh)) + "::bigint)";
         break;
     }
   }
   if (const auto& reach = query.referencedFrom) {
     const std::string patient = param(reach->patientId);
-    sql += " AND (r.resource_type, r.id) IN (SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
-           ".search_reference ref WHERE ref.target_type = ANY($1::text[]) AND ((ref.resource_type = 'Patient' AND ref.id = " +
-           patient + ") OR (ref.resource_type, ref.id) IN (SELECT m.resource_type, m.id FROM " + quotedSchema_ +
+    sql += " AND (" + a + ".resource_type, " + a + ".id) IN (SELECT ref.target_type, ref.target_id FROM " +
+           quotedSchema_ + ".search_reference ref WHERE ref.target_type = ANY(" + types +
+           ") AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
+           ") OR (ref.resource_type, ref.id) IN (SELECT m.resource_type, m.id FROM " + quotedSchema_ +
            ".search_reference m WHERE m.resource_type = ANY(" + param(pgTextArray(reach->memberTypes)) +
            "::text[]) AND m.param = ANY(" + param(pgTextArray(reach->memberParams)) + "::text[]) AND m.target_id = " +
            patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
            param(pgTextArray(reach->memberPairs)) + "::text[]))))";
   }
-  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
-  for (const auto& c : query.conditions) {
-    std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                      " x WHERE x.resource_type = ANY($1::text[]) AND x.param IN (";
-    for (size_t i = 0; i < c.params.size(); ++i) sub += (i ? ", " : "") + param(c.params[i]);
-    sub += ")";
-    if (!c.anyOf.empty()) {
-      std::string any;
-      for (const auto& m : c.anyOf) {
-        std::string predicate;
-        size_t next = 0;
-        for (char ch : m.sql) {
-          if (ch == '?') predicate += param(m.values.at(next++));
-          else predicate += ch;
-        }
-        any += (any.empty() ? "(" : " OR (") + predicate + ")";
-      }
-      sub += " AND (" + any + ")";
-    }
-    sql += std::string(c.negate ? " AND (r.resource_type, r.id) NOT IN (" : " AND (r.resource_type, r.id) IN (") +
-           sub + ")";
-  }
+  for (const auto& c : query.conditions)
+    sql += " AND (" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
+           conditionSubquery(c, types, params) + ")";
   return sql;
+}
+
+std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::string& types,
+                                                  std::vector<std::string>& params) {
+  auto param = [&](std::string value) { return bind(params, std::move(value)); };
+  std::string paramList;
+  for (const auto& p : c.params) paramList += (paramList.empty() ? "" : ", ") + param(p);
+  if (!c.linked.empty()) {
+    // Each linked query selects live resources of its own type; their union is the other end.
+    std::string others, otherTypes;
+    std::vector<std::string> linkedTypes;
+    for (const auto& q : c.linked) {
+      const std::string alias = "l" + std::to_string(params.size());
+      others += (others.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + alias + ".resource_type, " + alias +
+                ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias);
+      linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
+    }
+    otherTypes = param(pgTextArray(linkedTypes)) + "::text[]";
+    const std::string table = quotedSchema_ + ".search_reference x";
+    if (c.reverse)
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.resource_type = ANY(" + otherTypes +
+             ") AND x.param IN (" + paramList + ") AND x.target_type = ANY(" + types +
+             ") AND (x.resource_type, x.id) IN (" + others + ")";
+    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.resource_type = ANY(" + types + ") AND x.param IN (" +
+           paramList + ") AND x.target_type = ANY(" + otherTypes + ") AND (x.target_type, x.target_id) IN (" + others +
+           ")";
+  }
+  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
+  std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
+                    " x WHERE x.resource_type = ANY(" + types + ") AND x.param IN (" + paramList + ")";
+  if (c.anyOf.empty()) return sub;
+  std::string any;
+  for (const auto& m : c.anyOf) {
+    std::string predicate;
+    size_t next = 0;
+    for (char ch : m.sql) {
+      if (ch == '?') predicate += param(m.values.at(next++));
+      else predicate += ch;
+    }
+    any += (any.empty() ? "(" : " OR (") + predicate + ")";
+  }
+  return sub + " AND (" + any + ")";
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {

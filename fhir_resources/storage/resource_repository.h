@@ -41,11 +41,18 @@ struct IndexMatch {
   std::vector<std::string> values;  // one per placeholder
 };
 
+struct ResourceQuery;
+
 struct IndexCondition {
   enum class Table { Token, String, Reference, Date, Number } table;
   std::vector<std::string> params;
   std::vector<IndexMatch> anyOf;  // empty: any entry of the parameter
   bool negate = false;
+  // Chained parameters and _has (reference parameters only), one query per resource type at the
+  // other end: the entries of `params` point at a resource any of `linked` finds, or, `reverse`,
+  // a resource any of `linked` finds points at the resource through its entries of `params`.
+  std::vector<std::shared_ptr<ResourceQuery>> linked;
+  bool reverse = false;
 };
 
 // Orders results by one search parameter (a resource's lowest value ascending, highest
@@ -79,6 +86,7 @@ struct ResourceQuery {
   std::vector<InstantBound> lastUpdated;
   std::vector<IndexCondition> conditions;
   std::optional<ReferencedFromPatient> referencedFrom;
+  bool matchesNothing = false;         // e.g. _id values that are not ids
   std::optional<SortKey> sort;         // none: by id
   std::optional<Cursor> after;         // keyset cursor
   int limit = 20;
@@ -169,8 +177,11 @@ class ResourceRepository {
   // Replaces (or, for a new resource, just writes) one resource's index entries.
   void writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id, const IndexRows& index,
                   bool replace);
-  // " WHERE ..." selecting the query's resources (alias r), appending its parameters.
-  std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params);
+  // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters.
+  std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias);
+  // A subquery of (resource_type, id) pairs that satisfy `c`, for resources of the types in the
+  // SQL array expression `types`.
+  std::string conditionSubquery(const IndexCondition& c, const std::string& types, std::vector<std::string>& params);
   // Runs a query built at run time; `history` rows carry a method instead of a deleted flag.
   std::vector<ResourceRow> rows(const std::string& sql, const std::vector<std::string>& params, bool history);
 

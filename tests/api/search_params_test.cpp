@@ -23,7 +23,9 @@ class SearchParams : public ::testing::Test {
       auto res = c.Put("/" + instance_ + "/fhir/" + path, resource.dump(), "application/fhir+json");
       ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
     };
+    put("Organization/acme", {{"resourceType", "Organization"}, {"id", "acme"}, {"name", "Acme Clinic"}});
     put("Patient/ann", {{"resourceType", "Patient"}, {"id", "ann"}, {"gender", "female"}, {"birthDate", "1980-05-17"},
+                        {"managingOrganization", {{"reference", "Organization/acme"}}},
                         {"name", {{{"family", "Müller"}, {"given", {"Ann", "Marie"}}}}},
                         {"identifier", {{{"system", "urn:mrn"}, {"value", "A1"}}}},
                         {"address", {{{"city", "Springfield"}}}}});
@@ -110,6 +112,41 @@ TEST_F(SearchParams, Reference) {
   EXPECT_EQ(ids("Observation?patient=nobody"), Ids{});
   EXPECT_EQ(status("Observation?subject=NotAType/x"), 400);
   EXPECT_EQ(status("Observation?subject:Group=Patient/ann"), 400);
+}
+
+TEST_F(SearchParams, ChainedParameters) {
+  EXPECT_EQ(ids("Observation?subject:Patient.name=marie"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation?subject.family=mul"), (Ids{"o1", "o2", "o3", "o4"}));
+  EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|B2"), (Ids{"o3", "o4"}));
+  EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|B2&code=2345-7"), Ids{"o4"});
+  // AND by repetition applies to the whole chain each time; OR by comma within it.
+  EXPECT_EQ(ids("Observation?subject.gender=male,female&subject.family:exact=Müller"), (Ids{"o1", "o2"}));
+  // Two links: the observation's patient's managing organization.
+  EXPECT_EQ(ids("Observation?subject:Patient.organization.name=acme"), (Ids{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation?subject:Patient.organization.name=nobody"), Ids{});
+  EXPECT_EQ(status("Observation?code.name=x"), 400);              // not a reference
+  EXPECT_EQ(status("Observation?subject:Medication.code=x"), 400);  // not a target of subject
+  EXPECT_EQ(status("Observation?subject.birthdate=never"), 400);    // malformed value at the end
+  EXPECT_EQ(c_.Get("/" + instance_ + "/fhir/Observation?subject.nonsense=x", {{"Prefer", "handling=strict"}})->status,
+            400);
+  EXPECT_EQ(status("Observation?a.b.c.d.e.f=x"), 200);  // an unknown parameter is ignored by default
+  EXPECT_EQ(status("Observation?subject.organization.partof.partof.partof.name=x"), 400);  // too deep
+}
+
+TEST_F(SearchParams, ReverseChaining) {
+  EXPECT_EQ(ids("Patient?_has:Observation:subject:code=2345-7"), Ids{"bob"});
+  EXPECT_EQ(ids("Patient?_has:Observation:patient:code=8867-4"), (Ids{"ann", "bob"}));
+  EXPECT_EQ(ids("Patient?_has:Observation:patient:code=8867-4&_has:Observation:patient:code=8310-5"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?_has:Observation:patient:date=lt2024"), Ids{"bob"});
+  EXPECT_EQ(ids("Patient?_has:Observation:patient:code=9999-9"), Ids{});
+  // Nested, and with a chain at the end.
+  EXPECT_EQ(ids("Organization?_has:Patient:organization:_has:Observation:subject:code=8310-5"), Ids{"acme"});
+  EXPECT_EQ(ids("Organization?_has:Patient:organization:_has:Observation:subject:code=2345-7"), Ids{});
+  EXPECT_EQ(ids("Patient?_has:Observation:subject:subject.organization.name=acme"), Ids{"ann"});
+  EXPECT_EQ(status("Patient?_has:Observation:code:code=x"), 400);   // not a reference parameter
+  EXPECT_EQ(status("Patient?_has:Nope:subject:code=x"), 400);
+  EXPECT_EQ(status("Patient?_has:Observation:subject"), 400);
+  EXPECT_EQ(status("Patient?_has:Organization:partof:name=x"), 400);  // cannot point at a Patient
 }
 
 TEST_F(SearchParams, Date) {

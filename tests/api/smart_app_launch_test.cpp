@@ -659,6 +659,19 @@ TEST(SmartAppLaunch, GranularCategoryScopesFilterSearchesReadsAndCounts) {
     EXPECT_EQ(c.Get(base + "/Observation/" + id, bearer(access))->status, isLab ? 200 : 403) << id;
   }
   EXPECT_EQ(c.Get(base + "/Condition", bearer(access))->status, 403);
+
+  // Chains and _has reach only what the scopes let the app search: Alice's vital signs exist
+  // but are hidden from this app, so they cannot be probed for through _has either.
+  auto byHiddenVitals = c.Get(base + "/Patient?_has:Observation:subject:category=vital-signs", bearer(access));
+  ASSERT_EQ(byHiddenVitals->status, 200) << byHiddenVitals->body;
+  EXPECT_FALSE(json::parse(byHiddenVitals->body).contains("entry"));
+  auto byLabs = json::parse(c.Get(base + "/Patient?_has:Observation:subject:category=laboratory", bearer(access))->body);
+  ASSERT_EQ(byLabs["entry"].size(), 1u);
+  EXPECT_EQ(byLabs["entry"][0]["resource"]["id"], app.patientId);
+  EXPECT_EQ(json::parse(c.Get(base + "/Patient?_has:Observation:subject:category=vital-signs", bearer(staff))->body)["entry"].size(),
+            2u);
+  EXPECT_EQ(c.Get(base + "/Patient?_has:Condition:subject:code:text=x", bearer(access))->status, 403);
+  EXPECT_EQ(c.Get(base + "/Observation?subject:Patient.name=Bob", bearer(access))->status, 200);
 }
 
 std::string hiddenValue(const std::string& html, const std::string& name) {

@@ -438,6 +438,14 @@ TEST(SmartScopes, IncludesAndBatchEntriesObeyScopes) {
   auto narrow = c.Get(query, bearer(observationsOnly));
   ASSERT_EQ(narrow->status, 200);
   EXPECT_EQ(typesIn(narrow->body), (std::multiset<std::string>{"Observation"}));
+  // A chain searches the type it reaches, so it needs that type's search scope too.
+  EXPECT_EQ(c.Get(base + "/Observation?subject:Patient.name=x", bearer(observationsOnly))->status, 403);
+  EXPECT_EQ(c.Get(base + "/Observation?subject:Patient.name=x", bearer(all))->status, 200);
+  EXPECT_EQ(c.Get(base + "/Patient?_has:Observation:subject:status=final", bearer(b.token("system/Patient.rs")))->status,
+            403);
+  EXPECT_EQ(c.Get("/" + b.instance + "/fhir?_type=Patient,Practitioner&_has:Observation:subject:status=final",
+                  bearer(b.token("system/Patient.rs system/Practitioner.rs")))->status,
+            403);
   auto rev = c.Get(base + "/Patient?_id=" + pid + "&_revinclude=Observation:subject", bearer(b.token("system/Patient.rs")));
   EXPECT_EQ(typesIn(rev->body), (std::multiset<std::string>{"Patient"}));
 

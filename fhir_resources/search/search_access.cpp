@@ -1,0 +1,89 @@
+#include "fhir_resources/search/search_access.h"
+
+#include <algorithm>
+#include <set>
+
+#include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/search/param_condition.h"
+#include "fhir_resources/search/search_request.h"
+
+namespace flint::fhir {
+namespace {
+
+// Every (type, reference parameter) that puts a resource in a patient's compartment, from the
+// CompartmentDefinition, limited to parameters Flint indexes.
+ReferencedFromPatient compartmentReach(const std::string& patientId) {
+  static const ReferencedFromPatient shape = [] {
+    ReferencedFromPatient r;
+    std::set<std::string> params;
+    for (const auto& type : Definitions::get().resourceTypes()) {
+      bool any = false;
+      for (const auto& param : Definitions::get().patientCompartmentParams(type)) {
+        if (commonIndexedParam({type}, param) == nullptr) continue;
+        params.insert(param);
+        r.memberPairs.push_back(type + "." + param);
+        any = true;
+      }
+      if (any) r.memberTypes.push_back(type);
+    }
+    r.memberParams.assign(params.begin(), params.end());
+    return r;
+  }();
+  ReferencedFromPatient out = shape;
+  out.patientId = patientId;
+  return out;
+}
+
+}  // namespace
+
+void restrictToPatientCompartment(ResourceQuery& query, const std::string& patientId) {
+  const std::string& type = query.types.front();
+  IndexCondition membership{IndexCondition::Table::Reference, {}, {}, false, {}, false};
+  for (const auto& param : Definitions::get().patientCompartmentParams(type))
+    if (commonIndexedParam({type}, param) != nullptr) membership.params.push_back(param);
+  if (membership.params.empty()) throw FhirError(404, "not-found", type + " is not in the Patient compartment");
+  membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientId}});
+  query.conditions.push_back(std::move(membership));
+}
+
+void restrictToAccess(ResourceQuery& query, const Access& access, Permission permission, const std::string& baseUrl) {
+  // What a chain or _has link reaches is searched too, so it obeys the same rules.
+  for (auto& condition : query.conditions)
+    for (auto& linked : condition.linked) {
+      requirePermission(access, linked->types.front(), kSearch);
+      restrictToAccess(*linked, access, kSearch, baseUrl);
+    }
+  const std::string& type = query.types.front();
+  if (const std::string& patient = access.referencingPatient(type, permission); !patient.empty())
+    query.referencedFrom = compartmentReach(patient);
+  if (const std::string& patient = access.compartmentPatient(type, permission); !patient.empty()) {
+    if (type != "Patient") {
+      restrictToPatientCompartment(query, patient);
+    } else if (auto& ids = query.ids; ids.empty() || std::find(ids.begin(), ids.end(), patient) != ids.end()) {
+      ids.assign({patient});
+    } else {
+      query.matchesNothing = true;
+    }
+  }
+  if (auto filter = access.filter(type, permission)) {
+    ParsedSearch narrowing = parseSearch({type}, {{filter->first, filter->second}}, baseUrl, true);
+    query.matchesNothing |= narrowing.query.matchesNothing;
+    for (auto& c : narrowing.query.conditions) query.conditions.push_back(std::move(c));
+  }
+}
+
+bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
+               const std::string& baseUrl) {
+  if (ctx.access.compartmentPatient(type, permission).empty() && ctx.access.referencingPatient(type, permission).empty() &&
+      !ctx.access.filter(type, permission))
+    return true;
+  ResourceQuery q;
+  q.types = {type};
+  q.ids = {id};
+  q.limit = 1;
+  restrictToAccess(q, ctx.access, permission, baseUrl);
+  return !q.matchesNothing && !ResourceRepository(ctx.session, ctx.instance).list(q).empty();
+}
+
+}  // namespace flint::fhir
