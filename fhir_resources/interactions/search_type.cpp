@@ -63,8 +63,11 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
   } else if (parsed.total) {
     total = 0;
   }
+  // Keyset paging: `more` says a page lies beyond this one in the direction walked.
+  const bool backwards = query.cursor && query.cursor->before;
   const bool more = static_cast<int>(rows.size()) > pageLimit;
   if (more) rows.resize(pageLimit);
+  if (backwards) std::reverse(rows.begin(), rows.end());
 
   BundleWriter bundle("searchset", req.baseUrl);
   if (total) bundle.total(*total);
@@ -72,10 +75,14 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
   for (const auto& [name, value] : req.params)
     if (name == kCursorParam) selfParams.emplace_back(name, value);
   bundle.link("self", selfParams.empty() ? path : path + "?" + encodeQuery(selfParams));
-  if (more) {
-    Params next = kept;
-    next.emplace_back(kCursorParam, encodeCursor(rows.back(), query.sort.has_value()));
-    bundle.link("next", path + "?" + encodeQuery(next));
+  auto pageLink = [&](const char* relation, const ResourceRow& row, bool before) {
+    Params page = kept;
+    page.emplace_back(kCursorParam, encodeCursor(row, before));
+    bundle.link(relation, path + "?" + encodeQuery(page));
+  };
+  if (!rows.empty()) {
+    if (backwards ? more : query.cursor.has_value()) pageLink("previous", rows.front(), true);
+    if (backwards || more) pageLink("next", rows.back(), false);
   }
   for (auto& row : rows) {
     if (parsed.filter) row.content = applyElementFilter(row.content, *parsed.filter);

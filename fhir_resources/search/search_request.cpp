@@ -55,39 +55,58 @@ std::vector<Inclusion> parseInclusion(const std::string& name, const std::string
   return out;
 }
 
-// _sort: one key, "-" for descending; _lastUpdated or any indexed token, string, reference or date parameter.
-SortKey parseSort(const std::string& type, const std::string& value) {
-  if (value.find(',') != std::string::npos)
-    throw FhirError(400, "not-supported", "only one _sort key is supported", "_sort");
-  const bool descending = !value.empty() && value[0] == '-';
-  const std::string key = descending ? value.substr(1) : value;
-  if (key == "_lastUpdated") return {SortKey::Source::LastUpdated, key, descending};
-  const SearchParamDef* def = commonIndexedParam({type}, key);
-  if (def == nullptr || key.find(':') != std::string::npos || def->type == "number" || def->type == "quantity")
-    throw FhirError(400, "not-supported", "cannot sort " + type + " by '" + key + "'", "_sort");
-  auto source = def->type == "date"     ? SortKey::Source::Date
-                : def->type == "string" ? SortKey::Source::String
-                : def->type == "token"  ? SortKey::Source::Token
-                                        : SortKey::Source::Reference;
-  return {source, key, descending};
+// _sort: comma-separated keys, each "-" for descending: _id, _lastUpdated, or a parameter of
+// every searched type.
+std::vector<SortKey> parseSort(const std::vector<std::string>& types, const std::string& value) {
+  std::vector<SortKey> keys;
+  for (const auto& item : splitSearchValues(value)) {
+    const bool descending = !item.empty() && item[0] == '-';
+    const std::string key = descending ? item.substr(1) : item;
+    if (key == "_lastUpdated") {
+      keys.push_back({SortKey::Source::LastUpdated, "", descending});
+      continue;
+    }
+    if (key == "_id") {
+      keys.push_back({SortKey::Source::Id, "", descending});
+      continue;
+    }
+    const SearchParamDef* def = key.find(':') == std::string::npos ? commonIndexedParam(types, key) : nullptr;
+    if (def == nullptr)
+      throw FhirError(400, "not-supported", "cannot sort by '" + key + "'", "_sort");
+    auto source = def->type == "date"     ? SortKey::Source::Date
+                  : def->type == "string" ? SortKey::Source::String
+                  : def->type == "token"  ? SortKey::Source::Token
+                  : def->type == "reference" ? SortKey::Source::Reference
+                                          : SortKey::Source::Number;
+    keys.push_back({source, key, descending});
+  }
+  return keys;
 }
 
-// Cursors: "Type/id" after an unsorted page; "v~Type/id~value" or "n~Type/id" after a sorted one.
-Cursor decodeCursor(const std::string& text, bool sorted) {
+// Cursors: "a" (continue after) or "b" (end before), "~Type/id", then "~v<value>" or "~n" (no
+// value) for each sort key, with "~" and "\" inside values escaped by "\".
+Cursor decodeCursor(const std::string& text, size_t sortKeys) {
   auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
-  auto position = [&](const std::string& typeAndId, std::optional<std::string> value) {
-    size_t slash = typeAndId.find('/');
-    if (slash == std::string::npos) throw bad();
-    Cursor c{std::move(value), typeAndId.substr(0, slash), typeAndId.substr(slash + 1)};
-    if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
-    return c;
-  };
-  if (!sorted) return position(text, std::nullopt);
-  if (text.size() < 3 || text[1] != '~' || (text[0] != 'v' && text[0] != 'n')) throw bad();
-  if (text[0] == 'n') return position(text.substr(2), std::nullopt);
-  size_t sep = text.find('~', 2);
-  if (sep == std::string::npos) throw bad();
-  return position(text.substr(2, sep - 2), text.substr(sep + 1));
+  std::vector<std::string> fields(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) fields.back() += text[++i];
+    else if (text[i] == '~') fields.emplace_back();
+    else fields.back() += text[i];
+  }
+  if (fields.size() != sortKeys + 2 || (fields[0] != "a" && fields[0] != "b")) throw bad();
+  Cursor c;
+  c.before = fields[0] == "b";
+  size_t slash = fields[1].find('/');
+  if (slash == std::string::npos) throw bad();
+  c.type = fields[1].substr(0, slash);
+  c.id = fields[1].substr(slash + 1);
+  if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
+  for (size_t i = 2; i < fields.size(); ++i) {
+    if (fields[i] == "n") c.sortValues.emplace_back();
+    else if (!fields[i].empty() && fields[i][0] == 'v') c.sortValues.emplace_back(fields[i].substr(1));
+    else throw bad();
+  }
+  return c;
 }
 
 }  // namespace
@@ -114,8 +133,7 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
       cursor = value;
       continue;
     } else if (name == "_sort") {
-      if (system) throw FhirError(400, "not-supported", "_sort is not supported across several types", name);
-      s.query.sort = parseSort(type, value);
+      s.query.sort = parseSort(types, value);
     } else if (isFormatParam(name)) {
     } else if (name == "_total") {
       if (value != "none" && value != "estimate" && value != "accurate")
@@ -140,14 +158,24 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
     }
     s.kept.emplace_back(name, value);
   }
-  if (cursor) s.query.after = decodeCursor(*cursor, s.query.sort.has_value());
+  if (cursor) s.query.cursor = decodeCursor(*cursor, s.query.sort.size());
   return s;
 }
 
-std::string encodeCursor(const ResourceRow& last, bool sorted) {
-  const std::string position = last.type + "/" + last.id;
-  if (!sorted) return position;
-  return last.sortValue ? "v~" + position + "~" + *last.sortValue : "n~" + position;
+std::string encodeCursor(const ResourceRow& row, bool before) {
+  std::string out = std::string(before ? "b" : "a") + "~" + row.type + "/" + row.id;
+  for (const auto& v : row.sortValues) {
+    if (!v) {
+      out += "~n";
+      continue;
+    }
+    out += "~v";
+    for (char ch : *v) {
+      if (ch == '~' || ch == '\\') out += '\\';
+      out += ch;
+    }
+  }
+  return out;
 }
 
 std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::string& type, const Params& criteria,

@@ -43,7 +43,7 @@ std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::str
                                                 const std::string& baseUrl, int limit);
 
 inline constexpr const char* kCursorParam = "_cursor";
-// The _cursor value that continues after `last` (sorted cursors also carry its sort value).
-std::string encodeCursor(const ResourceRow& last, bool sorted);
+// The _cursor value of a page that continues after `row` (or, `before`, ends before it).
+std::string encodeCursor(const ResourceRow& row, bool before);
 
 }  // namespace flint::fhir

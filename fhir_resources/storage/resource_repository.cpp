@@ -21,6 +21,12 @@ ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
   return out;
 }
 
+// Appends `value` to the statement's parameters and names its placeholder.
+std::string bind(std::vector<std::string>& params, std::string value) {
+  params.push_back(std::move(value));
+  return "$" + std::to_string(params.size());
+}
+
 }  // namespace
 
 ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
@@ -60,60 +66,69 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
   return rowFrom(r[0], true);
 }
 
+namespace {
+
+// The value a resource sorts by for one key, and the SQL type it compares as.
+std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema, const std::string& param) {
+  const char* agg = k.descending ? "max" : "min";
+  auto fromIndex = [&](const char* table, const std::string& column) {
+    return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
+           " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " + param + ")";
+  };
+  switch (k.source) {
+    case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
+    case SortKey::Source::Id: return {"r.id", "text"};
+    case SortKey::Source::Date: return {fromIndex("search_date", k.descending ? "x.high" : "x.low"), "bigint"};
+    case SortKey::Source::Number: return {fromIndex("search_number", "x.value"), "numeric"};
+    case SortKey::Source::Token: return {fromIndex("search_token", "x.code"), "text"};
+    case SortKey::Source::String: return {fromIndex("search_string", "x.value_norm"), "text"};
+    case SortKey::Source::Reference: return {fromIndex("search_reference", "x.target_id"), "text"};
+  }
+  return {"NULL", "text"};
+}
+
+}  // namespace
+
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<std::string> params;
   const std::string where = whereClause(query, params, "r");
-  auto param = [&](std::string value) {
-    params.push_back(std::move(value));
-    return "$" + std::to_string(params.size());
-  };
-  // The sort value of each candidate: a column, or the lowest/highest of its index entries.
-  std::string key = "NULL::text";
-  bool numeric = false;
-  if (query.sort) {
-    const SortKey& k = *query.sort;
-    const char* agg = k.descending ? "max" : "min";
-    switch (k.source) {
-      case SortKey::Source::LastUpdated: key = "r.last_updated"; numeric = true; break;
-      case SortKey::Source::Date:
-        key = std::string("(SELECT ") + agg + (k.descending ? "(x.high)" : "(x.low)") + " FROM " + quotedSchema_ +
-              ".search_date x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " +
-              param(k.param) + ")";
-        numeric = true;
-        break;
-      case SortKey::Source::Token:
-      case SortKey::Source::String:
-      case SortKey::Source::Reference: {
-        const char* table = k.source == SortKey::Source::Token ? "search_token" : k.source == SortKey::Source::String ? "search_string" : "search_reference";
-        const char* column = k.source == SortKey::Source::Token ? "x.code" : k.source == SortKey::Source::String ? "x.value_norm" : "x.target_id";
-        key = std::string("(SELECT ") + agg + "(" + column + ") FROM " + quotedSchema_ + "." + table +
-              " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " + param(k.param) + ")";
-        break;
-      }
-    }
+  auto param = [&](std::string value) { return bind(params, std::move(value)); };
+  // A `before` cursor walks the order backwards: every direction flips, nulls come first.
+  const bool backwards = query.cursor && query.cursor->before;
+  std::string columns, order;
+  std::vector<const char*> casts;
+  for (size_t i = 0; i < query.sort.size(); ++i) {
+    const SortKey& k = query.sort[i];
+    auto [expression, cast] = sortExpression(k, quotedSchema_, k.param.empty() ? "NULL" : param(k.param));
+    casts.push_back(cast);
+    const std::string n = std::to_string(i);
+    columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
+    order += "s.k" + n + ((k.descending != backwards) ? " DESC" : " ASC") + (backwards ? " NULLS FIRST, " : " NULLS LAST, ");
   }
-  std::string sql =
-      "SELECT * FROM (SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, " + key +
-      (numeric ? "::text" : "") + " AS sort_text, " + key + " AS sort_key FROM " + quotedSchema_ + ".resources r" +
-      where + ") s";
-  const bool descending = query.sort && query.sort->descending;
-  if (query.after) {
-    const std::string position = "(s.resource_type, s.id) > (" + param(query.after->type) + ", " +
-                                 param(query.after->id) + ")";
-    if (!query.sort) {
-      sql += " WHERE " + position;
-    } else if (!query.after->sortValue) {
-      sql += " WHERE s.sort_key IS NULL AND " + position;
-    } else {
-      std::string value = param(*query.after->sortValue) + (numeric ? "::bigint" : "");
-      sql += " WHERE (s.sort_key " + std::string(descending ? "<" : ">") + " " + value + " OR (s.sort_key = " + value +
-             " AND " + position + ") OR s.sort_key IS NULL)";
+  const char* direction = backwards ? " DESC" : " ASC";
+  order += std::string("s.resource_type") + direction + ", s.id" + direction;
+  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content" +
+                    columns + " FROM " + quotedSchema_ + ".resources r" + where + ") s";
+  if (const auto& c = query.cursor) {
+    if (c->sortValues.size() != query.sort.size()) throw std::invalid_argument("cursor does not fit the sort keys");
+    // Strictly past the cursor in this walk's order: for some key i, equal on every key before
+    // it and past it on key i; or equal on all keys and past it in (type, id).
+    std::string equalSoFar, past;
+    for (size_t i = 0; i < query.sort.size(); ++i) {
+      const std::string k = "s.k" + std::to_string(i);
+      const bool descending = query.sort[i].descending != backwards;
+      const auto& v = c->sortValues[i];
+      std::string value = v ? param(*v) + "::" + casts[i] : "";
+      std::string beyond = !v ? (backwards ? k + " IS NOT NULL" : "false")
+                              : "(" + k + (descending ? " < " : " > ") + value + (backwards ? ")" : " OR " + k + " IS NULL)");
+      past += (past.empty() ? "(" : " OR (") + equalSoFar + beyond + ")";
+      equalSoFar += (v ? k + " = " + value : k + " IS NULL") + " AND ";
     }
+    past += (past.empty() ? "(" : " OR (") + equalSoFar + "(s.resource_type, s.id) " + (backwards ? "<" : ">") + " (" +
+            param(c->type) + ", " + param(c->id) + "))";
+    sql += " WHERE " + past;
   }
-  sql += query.sort ? std::string(" ORDER BY s.sort_key ") + (descending ? "DESC" : "ASC") +
-                          " NULLS LAST, s.resource_type, s.id"
-                    : std::string(" ORDER BY s.resource_type, s.id");
-  sql += " LIMIT " + std::to_string(query.limit);
+  sql += " ORDER BY " + order + " LIMIT " + std::to_string(query.limit);
   auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   });
@@ -121,7 +136,10 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   out.reserve(r.size());
   for (const auto& row : r) {
     out.push_back(rowFrom(row, false));
-    if (!row[6].is_null()) out.back().sortValue = row[6].as<std::string>();
+    for (size_t i = 0; i < query.sort.size(); ++i) {
+      const auto& field = row[static_cast<int>(6 + 2 * i)];
+      out.back().sortValues.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.as<std::string>()));
+    }
   }
   return out;
 }
@@ -134,16 +152,6 @@ int64_t ResourceRepository::count(const ResourceQuery& query) {
   });
   return r[0][0].as<int64_t>();
 }
-
-namespace {
-
-// Appends `value` to the statement's parameters and names its placeholder.
-std::string bind(std::vector<std::string>& params, std::string value) {
-  params.push_back(std::move(value));
-  return "$" + std::to_string(params.size());
-}
-
-}  // namespace
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
                                             const std::string& alias) {

@@ -23,7 +23,7 @@ struct ResourceRow {
   bool deleted = false;
   std::string method;       // history only: POST, PUT or DELETE
   std::string content;      // the resource's JSON text; empty when deleted
-  std::optional<std::string> sortValue;  // search results: the value the query sorted by
+  std::vector<std::optional<std::string>> sortValues;  // search results: the values the query sorted by
 };
 
 // A half-open range condition on last_updated, as a search prefix reduces to.
@@ -55,18 +55,20 @@ struct IndexCondition {
   bool reverse = false;
 };
 
-// Orders results by one search parameter (a resource's lowest value ascending, highest
-// descending; resources without a value last), then by id.
+// One key results are ordered by: a column, or a search parameter (a resource's lowest value
+// ascending, highest descending; resources without a value last). Ties fall to the next key,
+// then to type and id.
 struct SortKey {
-  enum class Source { LastUpdated, Token, String, Reference, Date } source;
+  enum class Source { LastUpdated, Id, Token, String, Reference, Date, Number } source;
   std::string param;
   bool descending = false;
 };
 
-// Where the previous page ended: its last resource's sort value (none when it had no value),
-// type and id.
+// A keyset position: a page continues strictly after (or, `before`, ends strictly before) the
+// resource with these sort values (none where it had no value), type and id.
 struct Cursor {
-  std::optional<std::string> sortValue;
+  bool before = false;
+  std::vector<std::optional<std::string>> sortValues;
   std::string type;
   std::string id;
 };
@@ -87,8 +89,9 @@ struct ResourceQuery {
   std::vector<IndexCondition> conditions;
   std::optional<ReferencedFromPatient> referencedFrom;
   bool matchesNothing = false;         // e.g. _id values that are not ids
-  std::optional<SortKey> sort;         // none: by id
-  std::optional<Cursor> after;         // keyset cursor
+  std::vector<SortKey> sort;           // empty: by type and id
+  std::optional<Cursor> cursor;
+  // With a `before` cursor rows come back in reverse order, nearest the cursor first.
   int limit = 20;
 };
 

@@ -294,9 +294,38 @@ TEST_F(SearchParams, SortWithKeysetPaging) {
   EXPECT_EQ(walk("Observation?_sort=code&status=final"), (Order{"o2", "o1", "o3"}));
   auto byUpdate = walk("Observation?_sort=-_lastUpdated");
   EXPECT_EQ(byUpdate.size(), 4u);
-  EXPECT_EQ(status("Observation?_sort=date,code"), 400);
+  // Several keys: ties on the first fall to the next, then to the id.
+  EXPECT_EQ(walk("Observation?_sort=code,-date"), (Order{"o4", "o2", "o1", "o3"}));
+  EXPECT_EQ(walk("Observation?_sort=status,-code"), (Order{"o1", "o3", "o2", "o4"}));
+  EXPECT_EQ(walk("Observation?_sort=-_id"), (Order{"o4", "o3", "o2", "o1"}));
+  EXPECT_EQ(walk("Patient?_sort=gender,-birthdate&_id=ann,bob,cy"), (Order{"ann", "bob", "cy"}));
   EXPECT_EQ(status("Observation?_sort=nonsense"), 400);
+  EXPECT_EQ(status("Observation?_sort=date,nonsense"), 400);
+  EXPECT_EQ(status("Observation?_sort=code:text"), 400);
   EXPECT_EQ(status("Observation?_sort=date&_cursor=garbage"), 400);
+  EXPECT_EQ(status("Observation?_sort=date&_cursor=a~Observation/o1"), 400);  // a cursor without the sort value
+}
+
+// previous links walk back over exactly the pages next links walked forward, sorted or not,
+// including across resources without a sort value.
+TEST_F(SearchParams, PreviousLinksRetraceThePages) {
+  for (const std::string query : {"Observation?_count=1", "Observation?_sort=-date,code&_count=3",
+                                  "Patient?_sort=birthdate&_count=1", "Observation?_sort=code,-date&_count=2"}) {
+    auto forward = followPages(c_, "/" + instance_ + "/fhir/" + query, 20);
+    ASSERT_GT(forward.size(), 1u) << query;
+    EXPECT_TRUE(linkOf(forward.front(), "previous").empty()) << query;
+    std::string last = linkOf(forward[forward.size() - 2], "next");
+    auto backward = followPages(c_, last.substr(last.find('/', last.find("//") + 2)), 20, "previous");
+    ASSERT_EQ(backward.size(), forward.size()) << query;
+    for (size_t i = 0; i < forward.size(); ++i) {
+      const auto& a = forward[i];
+      const auto& b = backward[backward.size() - 1 - i];
+      std::vector<std::string> ids, idsBack;
+      for (const auto& e : a.value("entry", json::array())) ids.push_back(e["resource"]["id"]);
+      for (const auto& e : b.value("entry", json::array())) idsBack.push_back(e["resource"]["id"]);
+      EXPECT_EQ(ids, idsBack) << query << " page " << i;
+    }
+  }
 }
 
 TEST_F(SearchParams, SummaryAndElements) {
@@ -350,7 +379,8 @@ TEST_F(SearchParams, SystemSearchAcrossTypes) {
   EXPECT_EQ(typed("?_type=Observation,Condition&patient=ann"), (Ids{"Observation/o1", "Observation/o2"}));
   EXPECT_EQ(status("?_type=Patient,Nope"), 400);
   EXPECT_EQ(status("?gender=female"), 400);
-  EXPECT_EQ(status("?_type=Patient,Observation&_sort=_lastUpdated"), 400);
+  EXPECT_EQ(status("?_type=Patient,Observation&_sort=-_lastUpdated"), 200);
+  EXPECT_EQ(status("?_type=Patient,Observation&_sort=gender"), 400);  // not a parameter of both
   EXPECT_EQ(c.Get("/" + instance_ + "/fhir?_type=Patient,Observation&gender=female", {{"Prefer", "handling=strict"}})->status,
             400);
 }
@@ -381,5 +411,8 @@ TEST_F(SearchParams, NumberAndQuantity) {
   EXPECT_EQ(status("Observation?value-quantity=abc"), 400);
   EXPECT_EQ(status("Observation?value-quantity=5|kg"), 400);
   EXPECT_EQ(status("RiskAssessment?probability=0.8|x|y"), 400);
-  EXPECT_EQ(status("Observation?_sort=value-quantity"), 400);
+  std::vector<std::string> byValue;
+  const json sorted = parseJson(c.Get("/" + instance_ + "/fhir/Observation?code:text=w&_sort=-value-quantity,_id")->body);
+  for (const auto& e : sorted["entry"]) byValue.push_back(e["resource"]["id"]);
+  EXPECT_EQ(byValue, (std::vector<std::string>{"q2", "q1", "q3"}));
 }

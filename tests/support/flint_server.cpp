@@ -170,14 +170,15 @@ std::string linkOf(const nlohmann::json& bundle, const std::string& relation) {
   return "";
 }
 
-std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages) {
+std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages,
+                                        const std::string& relation) {
   std::vector<nlohmann::json> pages;
   std::string url = path;
   while (!url.empty() && static_cast<int>(pages.size()) < maxPages) {
     auto res = c.Get(url);
     if (!res || res->status != 200) throw std::runtime_error("page " + url + " failed: " + (res ? res->body : "no response"));
     pages.push_back(parseJson(res->body));
-    std::string next = linkOf(pages.back(), "next");
+    std::string next = linkOf(pages.back(), relation);
     // Links are absolute; the client talks to the server it already has.
     url = next.empty() ? "" : next.substr(next.find('/', next.find("//") + 2));
   }

@@ -59,7 +59,8 @@ httplib::Headers fhirHeaders(httplib::Headers extra = {});
 
 // Every page of a search or history Bundle, starting at the server-relative `path` and following
 // its `next` links (each page must answer 200); at most `maxPages`.
-std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages = 50);
+std::vector<nlohmann::json> followPages(httplib::Client& c, const std::string& path, int maxPages = 50,
+                                        const std::string& relation = "next");
 // The entries of all `pages`, in order.
 std::vector<nlohmann::json> entriesOf(const std::vector<nlohmann::json>& pages);
 // A Bundle link's URL for `relation`, or empty.
