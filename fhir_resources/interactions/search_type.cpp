@@ -2,6 +2,7 @@
 // string, reference and date parameter of the type (with their modifiers), _count and keyset
 // paging. Other parameters are reported as ignored (or refused under Prefer: handling=strict)
 // rather than silently widening the result.
+#include <map>
 #include <set>
 
 #include <algorithm>
@@ -20,36 +21,47 @@
 namespace flint::fhir {
 namespace {
 
+// Rounds of :iterate inclusion after the first; a cycle or a long chain stops here.
+constexpr int kMaxIterations = 4;
+
 // The _include and _revinclude resources of a page of matches, each once and none that is
-// itself a match; at most the configured page maximum.
-std::vector<ResourceRow> included(FhirContext& ctx, const std::string& type, const std::vector<Inclusion>& inclusions,
+// itself a match; at most the configured page maximum. :iterate inclusions are applied again to
+// what the previous round included.
+std::vector<ResourceRow> included(FhirContext& ctx, const std::vector<Inclusion>& inclusions,
                                   const std::vector<ResourceRow>& matches, const std::string& baseUrl) {
   std::vector<ResourceRow> out;
-  if (inclusions.empty() || matches.empty()) return out;
-  std::vector<std::string> ids;
   std::set<std::string> seen;
-  for (const auto& m : matches) {
-    ids.push_back(m.id);
-    seen.insert(m.type + "/" + m.id);
-  }
+  for (const auto& m : matches) seen.insert(m.type + "/" + m.id);
   ResourceRepository repo(ctx.session, ctx.instance);
-  for (const auto& inc : inclusions) {
-    int budget = ctx.settings.maxCount - static_cast<int>(out.size());
-    if (budget <= 0) break;
-    auto found = inc.reverse ? repo.referencing(inc.sourceType, inc.param, type, ids, budget)
-                             : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
-    // Included resources are reads: what the caller may not read is left out, never leaked.
-    for (auto& row : found) {
-      if (!ctx.access.allows(row.type, kRead) || !visibleTo(ctx, row.type, row.id, kRead, baseUrl)) continue;
-      if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
+  std::vector<const ResourceRow*> frontier;
+  for (const auto& m : matches) frontier.push_back(&m);
+  for (int round = 0; round <= kMaxIterations && !frontier.empty(); ++round) {
+    std::map<std::string, std::vector<std::string>> idsByType;
+    for (const auto* row : frontier) idsByType[row->type].push_back(row->id);
+    const size_t roundStart = out.size();
+    for (const auto& inc : inclusions) {
+      if (round > 0 && !inc.iterate) continue;
+      for (const auto& [type, ids] : idsByType) {
+        if (inc.reverse ? (!inc.targetType.empty() && inc.targetType != type) : inc.sourceType != type) continue;
+        int budget = ctx.settings.maxCount - static_cast<int>(out.size());
+        if (budget <= 0) return out;
+        auto found = inc.reverse ? repo.referencing(inc.sourceType, inc.param, type, ids, budget)
+                                 : repo.referencedBy(type, ids, inc.param, inc.targetType, budget);
+        // Included resources are reads: what the caller may not read is left out, never leaked.
+        for (auto& row : found) {
+          if (!ctx.access.allows(row.type, kRead) || !visibleTo(ctx, row.type, row.id, kRead, baseUrl)) continue;
+          if (seen.insert(row.type + "/" + row.id).second) out.push_back(std::move(row));
+        }
+      }
     }
+    frontier.clear();
+    for (size_t i = roundStart; i < out.size(); ++i) frontier.push_back(&out[i]);
   }
   return out;
 }
 
 // A searchset Bundle for `parsed`, whose links continue at `path`.
 FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSearch& parsed, const std::string& path) {
-  const std::string& type = parsed.query.types.front();
   ResourceQuery& query = parsed.query;
   const Params& kept = parsed.kept;
   const int pageLimit = pageSize(parsed.count, ctx.settings);
@@ -88,7 +100,7 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
     if (parsed.filter) row.content = applyElementFilter(row.content, *parsed.filter);
     bundle.matchEntry(row);
   }
-  for (const auto& row : included(ctx, type, parsed.inclusions, rows, req.baseUrl)) bundle.matchEntry(row, "include");
+  for (const auto& row : included(ctx, parsed.inclusions, rows, req.baseUrl)) bundle.matchEntry(row, "include");
   if (!parsed.ignored.empty()) {
     std::string names;
     for (const auto& n : parsed.ignored) names += (names.empty() ? "" : ", ") + n;

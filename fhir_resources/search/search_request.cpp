@@ -30,19 +30,29 @@ void restrictIds(ResourceQuery& query, const std::string& value, bool first) {
   query.ids = both;
 }
 
+bool isInclusionParam(const std::string& name) {
+  for (const char* base : {"_include", "_revinclude"})
+    for (const char* modifier : {"", ":iterate", ":recurse"})
+      if (name == std::string(base) + modifier) return true;
+  return false;
+}
+
 // "Type:param[:targetType]" or "Type:*" (every reference parameter of Type).
 std::vector<Inclusion> parseInclusion(const std::string& name, const std::string& value, const std::string& searchType) {
-  const bool reverse = name == "_revinclude";
+  const bool reverse = name.rfind("_revinclude", 0) == 0;
+  // :recurse is the STU3 spelling of :iterate, still sent by some clients.
+  const bool iterate = name.ends_with(":iterate") || name.ends_with(":recurse");
   const size_t first = value.find(':');
   const size_t second = first == std::string::npos ? std::string::npos : value.find(':', first + 1);
   auto bad = [&](const std::string& why) {
     return FhirError(400, "invalid", name + "=" + value + ": " + why, name);
   };
   if (first == std::string::npos) throw bad("expected Type:parameter");
-  Inclusion base{reverse, value.substr(0, first), value.substr(first + 1, second - first - 1),
+  Inclusion base{reverse, iterate, value.substr(0, first), value.substr(first + 1, second - first - 1),
                  second == std::string::npos ? "" : value.substr(second + 1)};
   if (!Definitions::get().isResourceType(base.sourceType)) throw bad("unknown resource type");
-  if (!reverse && base.sourceType != searchType) throw bad("_include starts from the searched type " + searchType);
+  if (!reverse && !iterate && base.sourceType != searchType)
+    throw bad("_include starts from the searched type " + searchType + " (or use _include:iterate)");
   if (!base.targetType.empty() && !Definitions::get().isResourceType(base.targetType)) throw bad("unknown target type");
   std::vector<Inclusion> out;
   for (const auto* def : indexedSearchParams(base.sourceType)) {
@@ -145,7 +155,7 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
       s.countOnly = true;
     } else if (name == "_summary" || name == "_elements") {
       s.filter = summaryFilter(name, value);
-    } else if (name == "_include" || name == "_revinclude") {
+    } else if (isInclusionParam(name)) {
       if (system) throw FhirError(400, "not-supported", name + " is not supported across several types", name);
       auto more = parseInclusion(name, value, type);
       s.inclusions.insert(s.inclusions.end(), more.begin(), more.end());

@@ -13,9 +13,11 @@
 namespace flint::fhir {
 
 // One _include (forward: resources the matches point at) or _revinclude (reverse: resources
-// pointing at the matches), through reference parameter `param` of `sourceType`.
+// pointing at the matches), through reference parameter `param` of `sourceType`; `iterate`
+// applies it to included resources as well, round after round.
 struct Inclusion {
   bool reverse = false;
+  bool iterate = false;
   std::string sourceType;
   std::string param;
   std::string targetType;  // empty: any

@@ -241,6 +241,19 @@ TEST_F(SearchParams, IncludeAndRevinclude) {
   // A deleted target is not included.
   c.Delete("/" + instance_ + "/fhir/Provenance/prov1");
   EXPECT_EQ(get("Observation?patient=bob&_revinclude=Provenance:target")["include"], Ids{});
+  // :iterate follows included resources too, round after round; a cycle ends.
+  auto iterated = get("Observation?_id=o1&_include=Observation:subject&_include:iterate=Patient:organization");
+  EXPECT_EQ(iterated["include"], (Ids{"Patient/ann", "Organization/acme"}));
+  EXPECT_EQ(get("Observation?_id=o1&_include=Observation:subject&_include:recurse=Patient:organization")["include"],
+            (Ids{"Patient/ann", "Organization/acme"}));
+  auto down = get("Organization?_id=acme&_revinclude=Patient:organization&_revinclude:iterate=Observation:subject");
+  EXPECT_EQ(down["match"], Ids{"Organization/acme"});
+  EXPECT_EQ(down["include"], (Ids{"Patient/ann", "Observation/o1", "Observation/o2"}));
+  auto cycle = get("Patient?_id=ann&_revinclude:iterate=Observation:subject&_include:iterate=Observation:subject");
+  EXPECT_EQ(cycle["match"], Ids{"Patient/ann"});
+  EXPECT_EQ(cycle["include"], (Ids{"Observation/o1", "Observation/o2"}));
+  EXPECT_EQ(status("Observation?_include:often=Observation:subject"), 200);  // unknown: ignored
+  EXPECT_EQ(status("Observation?_include:iterate=Nope:subject"), 400);
   EXPECT_EQ(status("Observation?_include=Observation:code"), 400);
   EXPECT_EQ(status("Observation?_include=Patient:organization"), 400);
   EXPECT_EQ(status("Observation?_include=subject"), 400);
