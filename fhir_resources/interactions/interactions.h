@@ -26,6 +26,8 @@ FhirResponse conditionalPatchInteraction(FhirContext& ctx, const FhirRequest& re
 FhirResponse conditionalDeleteInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 // batch and transaction: POST [base] with a Bundle.
 FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req);
+// Patient/[id]/$everything.
+FhirResponse patientEverythingInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& patientId);
 // search-type; with `compartmentPatient`, the Patient compartment search Patient/[id]/[type].
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                    const std::string& compartmentPatient = "");

@@ -9,6 +9,7 @@
 
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/interactions/interactions.h"
+#include "fhir_resources/interactions/search_response.h"
 #include "fhir_resources/search/index_condition.h"
 #include "fhir_resources/rest/bundle_writer.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -60,7 +61,8 @@ std::vector<ResourceRow> included(FhirContext& ctx, const std::vector<Inclusion>
   return out;
 }
 
-// A searchset Bundle for `parsed`, whose links continue at `path`.
+}  // namespace
+
 FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSearch& parsed, const std::string& path) {
   ResourceQuery& query = parsed.query;
   const Params& kept = parsed.kept;
@@ -111,8 +113,6 @@ FhirResponse searchResponse(FhirContext& ctx, const FhirRequest& req, ParsedSear
   response.body = bundle.finish();
   return response;
 }
-
-}  // namespace
 
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,
                                    const std::string& compartmentPatient) {

@@ -104,6 +104,10 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       if (m == "DELETE") return deleteInteraction(ctx, req, require(s[0], kDelete), resourceId(s[1]));
       methodNotAllowed(req);
     case 3:
+      if (s[0] == "Patient" && s[2] == "$everything") {
+        if (m != "GET") methodNotAllowed(req);
+        return patientEverythingInteraction(ctx, req, resourceId(s[1]));
+      }
       if (s[0] == "Patient" && s[2] != "_history") {
         if (m != "GET") methodNotAllowed(req);
         return searchTypeInteraction(ctx, req, require(resourceType(s[2]), kSearch), resourceId(s[1]));

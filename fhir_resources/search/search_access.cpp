@@ -73,6 +73,36 @@ void restrictToAccess(ResourceQuery& query, const Access& access, Permission per
   }
 }
 
+void restrictToPatientRecord(ResourceQuery& query, const std::string& patientId, FhirContext& ctx,
+                             const std::string& baseUrl) {
+  requirePermission(ctx.access, "Patient", kRead);
+  if (!visibleTo(ctx, "Patient", patientId, kRead, baseUrl))
+    throw FhirError(403, "forbidden", "Patient/" + patientId + " is outside what the access token grants");
+  std::vector<std::string> types;
+  std::vector<IndexCondition> filters;
+  for (const auto& type : query.types) {
+    if (!ctx.access.allows(type, kSearch)) continue;
+    // patient/ scopes bound a type to a patient's record: this record, or none of it.
+    const std::string& bound = ctx.access.compartmentPatient(type, kSearch);
+    const std::string& reach = ctx.access.referencingPatient(type, kSearch);
+    if ((!bound.empty() && bound != patientId) || (!reach.empty() && reach != patientId)) continue;
+    if (auto filter = ctx.access.filter(type, kSearch)) {
+      ParsedSearch narrowing = parseSearch({type}, {{filter->first, filter->second}}, baseUrl, true);
+      if (narrowing.query.matchesNothing) continue;
+      for (auto& c : narrowing.query.conditions) {
+        c.onlyForType = type;
+        filters.push_back(std::move(c));
+      }
+    }
+    types.push_back(type);
+  }
+  query.types = types;
+  query.matchesNothing |= types.empty();
+  for (auto& c : filters) query.conditions.push_back(std::move(c));
+  query.referencedFrom = compartmentReach(patientId);
+  query.referencedFrom->wholeRecord = true;
+}
+
 bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
                const std::string& baseUrl) {
   if (ctx.access.compartmentPatient(type, permission).empty() && ctx.access.referencingPatient(type, permission).empty() &&

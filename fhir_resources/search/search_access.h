@@ -22,6 +22,12 @@ void restrictToPatientCompartment(ResourceQuery& query, const std::string& patie
 // granular scopes what their search parameter finds. 403 when a linked type may not be searched.
 void restrictToAccess(ResourceQuery& query, const Access& access, Permission permission, const std::string& baseUrl);
 
+// Makes `query` select the record of `patientId` (Patient/$everything): the patient, its
+// compartment and the resources they reference, of those of `query.types` that `access` lets its
+// caller search; granular scopes narrow their own type. 403 when the caller may not read the patient.
+void restrictToPatientRecord(ResourceQuery& query, const std::string& patientId, FhirContext& ctx,
+                             const std::string& baseUrl);
+
 // Whether `access` lets its caller see that resource with `permission`.
 bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
                const std::string& baseUrl);

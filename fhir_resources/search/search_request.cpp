@@ -93,32 +93,6 @@ std::vector<SortKey> parseSort(const std::vector<std::string>& types, const std:
   return keys;
 }
 
-// Cursors: "a" (continue after) or "b" (end before), "~Type/id", then "~v<value>" or "~n" (no
-// value) for each sort key, with "~" and "\" inside values escaped by "\".
-Cursor decodeCursor(const std::string& text, size_t sortKeys) {
-  auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
-  std::vector<std::string> fields(1);
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size()) fields.back() += text[++i];
-    else if (text[i] == '~') fields.emplace_back();
-    else fields.back() += text[i];
-  }
-  if (fields.size() != sortKeys + 2 || (fields[0] != "a" && fields[0] != "b")) throw bad();
-  Cursor c;
-  c.before = fields[0] == "b";
-  size_t slash = fields[1].find('/');
-  if (slash == std::string::npos) throw bad();
-  c.type = fields[1].substr(0, slash);
-  c.id = fields[1].substr(slash + 1);
-  if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
-  for (size_t i = 2; i < fields.size(); ++i) {
-    if (fields[i] == "n") c.sortValues.emplace_back();
-    else if (!fields[i].empty() && fields[i][0] == 'v') c.sortValues.emplace_back(fields[i].substr(1));
-    else throw bad();
-  }
-  return c;
-}
-
 }  // namespace
 
 ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& params, const std::string& baseUrl,
@@ -170,6 +144,32 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
   }
   if (cursor) s.query.cursor = decodeCursor(*cursor, s.query.sort.size());
   return s;
+}
+
+// Cursors: "a" (continue after) or "b" (end before), "~Type/id", then "~v<value>" or "~n" (no
+// value) for each sort key, with "~" and "\" inside values escaped by "\".
+Cursor decodeCursor(const std::string& text, size_t sortKeys) {
+  auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
+  std::vector<std::string> fields(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) fields.back() += text[++i];
+    else if (text[i] == '~') fields.emplace_back();
+    else fields.back() += text[i];
+  }
+  if (fields.size() != sortKeys + 2 || (fields[0] != "a" && fields[0] != "b")) throw bad();
+  Cursor c;
+  c.before = fields[0] == "b";
+  size_t slash = fields[1].find('/');
+  if (slash == std::string::npos) throw bad();
+  c.type = fields[1].substr(0, slash);
+  c.id = fields[1].substr(slash + 1);
+  if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
+  for (size_t i = 2; i < fields.size(); ++i) {
+    if (fields[i] == "n") c.sortValues.emplace_back();
+    else if (!fields[i].empty() && fields[i][0] == 'v') c.sortValues.emplace_back(fields[i].substr(1));
+    else throw bad();
+  }
+  return c;
 }
 
 std::string encodeCursor(const ResourceRow& row, bool before) {

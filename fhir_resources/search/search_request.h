@@ -47,5 +47,7 @@ std::vector<ResourceRow> findConditionalMatches(FhirContext& ctx, const std::str
 inline constexpr const char* kCursorParam = "_cursor";
 // The _cursor value of a page that continues after `row` (or, `before`, ends before it).
 std::string encodeCursor(const ResourceRow& row, bool before);
+// A _cursor value of a query with `sortKeys` sort keys; 400 when it is malformed.
+Cursor decodeCursor(const std::string& text, size_t sortKeys);
 
 }  // namespace flint::fhir

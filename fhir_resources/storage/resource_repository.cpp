@@ -181,18 +181,24 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   }
   if (const auto& reach = query.referencedFrom) {
     const std::string patient = param(reach->patientId);
-    sql += " AND (" + a + ".resource_type, " + a + ".id) IN (SELECT ref.target_type, ref.target_id FROM " +
-           quotedSchema_ + ".search_reference ref WHERE ref.target_type = ANY(" + types +
-           ") AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
-           ") OR (ref.resource_type, ref.id) IN (SELECT m.resource_type, m.id FROM " + quotedSchema_ +
-           ".search_reference m WHERE m.resource_type = ANY(" + param(pgTextArray(reach->memberTypes)) +
-           "::text[]) AND m.param = ANY(" + param(pgTextArray(reach->memberParams)) + "::text[]) AND m.target_id = " +
-           patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
-           param(pgTextArray(reach->memberPairs)) + "::text[]))))";
+    const std::string members =
+        "SELECT m.resource_type, m.id FROM " + quotedSchema_ + ".search_reference m WHERE m.resource_type = ANY(" +
+        param(pgTextArray(reach->memberTypes)) + "::text[]) AND m.param = ANY(" + param(pgTextArray(reach->memberParams)) +
+        "::text[]) AND m.target_id = " + patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
+        param(pgTextArray(reach->memberPairs)) + "::text[])";
+    const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
+                                   ".search_reference ref WHERE ref.target_type = ANY(" + types +
+                                   ") AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
+                                   ") OR (ref.resource_type, ref.id) IN (" + members + "))";
+    sql += " AND (" + a + ".resource_type, " + a + ".id) IN (" + referenced;
+    if (reach->wholeRecord) sql += " UNION ALL SELECT 'Patient', " + patient + " UNION ALL " + members;
+    sql += ")";
   }
-  for (const auto& c : query.conditions)
-    sql += " AND (" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
-           conditionSubquery(c, types, params) + ")";
+  for (const auto& c : query.conditions) {
+    const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
+    sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
+           conditionSubquery(c, types, params) + "))";
+  }
   return sql;
 }
 

@@ -53,6 +53,8 @@ struct IndexCondition {
   // a resource any of `linked` finds points at the resource through its entries of `params`.
   std::vector<std::shared_ptr<ResourceQuery>> linked;
   bool reverse = false;
+  // In a query over several types, a condition only on resources of this type (others pass).
+  std::string onlyForType;
 };
 
 // One key results are ordered by: a column, or a search parameter (a resource's lowest value
@@ -74,12 +76,14 @@ struct Cursor {
 };
 
 // Resources that some resource of a patient's compartment (or the patient's own record)
-// references: what patient-scoped apps may see of types outside the compartment.
+// references: what patient-scoped apps may see of types outside the compartment. With
+// `wholeRecord`, also the patient and its compartment themselves (Patient/$everything).
 struct ReferencedFromPatient {
   std::string patientId;
   std::vector<std::string> memberTypes;   // compartment types
   std::vector<std::string> memberParams;  // their compartment reference parameters
   std::vector<std::string> memberPairs;   // "Type.param", the exact combinations
+  bool wholeRecord = false;
 };
 
 struct ResourceQuery {

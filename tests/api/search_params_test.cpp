@@ -149,6 +149,28 @@ TEST_F(SearchParams, ReverseChaining) {
   EXPECT_EQ(status("Patient?_has:Organization:partof:name=x"), 400);  // cannot point at a Patient
 }
 
+TEST_F(SearchParams, PatientEverything) {
+  auto record = [&](const std::string& query) {
+    Ids out;
+    for (const auto& e : entriesOf(followPages(c_, "/" + instance_ + "/fhir/" + query, 20)))
+      out.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+    return out;
+  };
+  const Ids annsRecord{"Patient/ann", "Observation/o1", "Observation/o2", "Organization/acme"};
+  EXPECT_EQ(record("Patient/ann/$everything"), annsRecord);
+  EXPECT_EQ(record("Patient/ann/$everything?_count=1"), annsRecord);  // paged one at a time
+  EXPECT_EQ(followPages(c_, "/" + instance_ + "/fhir/Patient/ann/$everything?_count=1", 20).size(), 4u);
+  EXPECT_EQ(record("Patient/ann/$everything?_type=Observation,Organization"),
+            (Ids{"Observation/o1", "Observation/o2", "Organization/acme"}));
+  EXPECT_EQ(record("Patient/ann/$everything?_since=2999-01-01T00:00:00Z"), Ids{});
+  EXPECT_EQ(record("Patient/cy/$everything"), Ids{"Patient/cy"});
+  EXPECT_EQ(status("Patient/nobody/$everything"), 404);
+  EXPECT_EQ(status("Patient/ann/$everything?_type=Nope"), 400);
+  EXPECT_EQ(status("Patient/ann/$everything?_since=soon"), 400);
+  EXPECT_EQ(c_.Get("/" + instance_ + "/fhir/Patient/ann/$everything?code=x", {{"Prefer", "handling=strict"}})->status, 400);
+  EXPECT_EQ(c_.Post("/" + instance_ + "/fhir/Patient/ann/$everything", "", "application/fhir+json")->status, 405);
+}
+
 TEST_F(SearchParams, Date) {
   EXPECT_EQ(ids("Observation?date=2024-03-05"), (Ids{"o1", "o4"}));
   EXPECT_EQ(ids("Observation?date=2024-03"), (Ids{"o1", "o2", "o4"}));

@@ -250,7 +250,9 @@ TEST(SmartAppLaunch, StandalonePatientLaunchEndToEnd) {
   auto everyone = c.Get(base + "/Patient", bearer(access));
   EXPECT_EQ(json::parse(everyone->body)["entry"].size(), 1u);
   auto withSubjects = c.Get(base + "/Observation?_include=Observation:subject", bearer(access));
-  for (const auto& e : json::parse(withSubjects->body)["entry"])
+  const json subjects = json::parse(withSubjects->body);
+  ASSERT_GT(subjects["entry"].size(), 0u);
+  for (const auto& e : subjects["entry"])
     if (e["resource"]["resourceType"] == "Patient") EXPECT_EQ(e["resource"]["id"], app.patientId);
   EXPECT_EQ(c.Get(base + "/Condition", bearer(access))->status, 403);  // unticked on the consent page
   EXPECT_EQ(c.Post(base + "/Observation", bearer(access), R"({"resourceType":"Observation"})",
@@ -321,6 +323,20 @@ TEST(SmartAppLaunch, PatientScopesReachOnlyWhatThePatientsRecordReferences) {
   EXPECT_TRUE(seen.count("Practitioner/" + app.alicesDoctor));
   EXPECT_FALSE(seen.count("Practitioner/" + app.bobsDoctor));
   EXPECT_EQ(c.Get(base + "/Practitioner/_history", bearer(access))->status, 403);
+
+  // $everything: the patient's own record with the clinicians it references, nobody else's.
+  auto everything = c.Get(base + "/Patient/" + app.patientId + "/$everything?_count=100", bearer(access));
+  ASSERT_EQ(everything->status, 200) << everything->body;
+  std::set<std::string> record;
+  const json bundle = json::parse(everything->body);
+  for (const auto& e : bundle["entry"])
+    record.insert(std::string(e["resource"]["resourceType"]) + "/" + std::string(e["resource"]["id"]));
+  EXPECT_TRUE(record.count("Patient/" + app.patientId));
+  EXPECT_TRUE(record.count("Practitioner/" + app.alicesDoctor));
+  EXPECT_FALSE(record.count("Practitioner/" + app.bobsDoctor));
+  EXPECT_FALSE(record.count("Patient/" + app.otherPatientId));
+  EXPECT_EQ(record.size(), 6u);  // Alice, her doctor, her encounter, two observations and a condition
+  EXPECT_EQ(c.Get(base + "/Patient/" + app.otherPatientId + "/$everything", bearer(access))->status, 403);
 }
 
 TEST(SmartAppLaunch, RefreshTokensRotateAndAReplayRevokesTheGrant) {
