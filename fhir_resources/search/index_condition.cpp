@@ -56,6 +56,24 @@ IndexMatch tokenMatch(const std::string& raw, bool text) {
   return {"x.system = ? AND x.code = ?", {system, code}};
 }
 
+// `:of-type=typeSystem|typeCode|value`: identifiers with that type coding and value.
+IndexMatch ofTypeMatch(const SearchParamDef& def, const std::string& raw) {
+  auto first = splitUnescaped(raw, '|');
+  auto second = first ? splitUnescaped(first->second, '|') : std::nullopt;
+  if (!second || second->second.empty())
+    throw FhirError(400, "invalid", ":of-type takes system|code|value", def.code);
+  return {"x.system = ? AND x.code = ?",
+          {unescape(first->first) + "|" + unescape(second->first), unescape(second->second)}};
+}
+
+// Plain: the same URI. :below, URIs that start with the value; :above, URIs the value starts with.
+IndexMatch uriMatch(const std::string& raw, const std::string& modifier) {
+  std::string v = unescape(raw);
+  if (modifier == "below") return {"x.code LIKE ?", {likeEscape(v) + "%"}};
+  if (modifier == "above") return {"x.code <> '' AND x.code = left(?, length(x.code))", {v}};
+  return {"x.code = ?", {v}};
+}
+
 IndexMatch stringMatch(const std::string& raw, const std::string& modifier) {
   std::string v = unescape(raw);
   if (modifier == "exact") return {"x.value = ?", {v}};
@@ -197,7 +215,7 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
   IndexCondition c;
   c.params = {def.code};
   const std::string& t = def.type;
-  c.table = t == "token"       ? Table::Token
+  c.table = t == "token" || t == "uri" ? Table::Token
             : t == "string"    ? Table::String
             : t == "reference" ? Table::Reference
             : t == "date"      ? Table::Date
@@ -208,9 +226,21 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
     c.negate = value == "true";
     return c;
   }
+  // Modifiers kept as token entries of their own (see index_rows.h).
+  if ((t == "token" && modifier == "of-type") || (t == "reference" && modifier == "identifier")) {
+    c.table = Table::Token;
+    c.params = {def.code + (modifier == "of-type" ? kOfTypeSuffix : kIdentifierSuffix)};
+  }
   for (const auto& raw : splitSearchValues(value)) {
     if (raw.empty()) throw FhirError(400, "invalid", "empty value for search parameter '" + def.code + "'", def.code);
-    if (t == "token") {
+    if (t == "token" && modifier == "of-type") {
+      c.anyOf.push_back(ofTypeMatch(def, raw));
+    } else if (t == "reference" && modifier == "identifier") {
+      c.anyOf.push_back(tokenMatch(raw, false));
+    } else if (t == "uri") {
+      if (!modifier.empty() && modifier != "below" && modifier != "above") badModifier(def, modifier);
+      c.anyOf.push_back(uriMatch(raw, modifier));
+    } else if (t == "token") {
       if (!modifier.empty() && modifier != "text" && modifier != "not") badModifier(def, modifier);
       c.negate = modifier == "not";
       c.anyOf.push_back(tokenMatch(raw, modifier == "text"));

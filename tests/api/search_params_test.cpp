@@ -13,6 +13,7 @@ using nlohmann::json;
 namespace {
 
 using Ids = std::set<std::string>;
+const std::string kV2IdentifierType = "http://terminology.hl7.org/CodeSystem/v2-0203";
 
 class SearchParams : public ::testing::Test {
  protected:
@@ -27,7 +28,8 @@ class SearchParams : public ::testing::Test {
     put("Patient/ann", {{"resourceType", "Patient"}, {"id", "ann"}, {"gender", "female"}, {"birthDate", "1980-05-17"},
                         {"managingOrganization", {{"reference", "Organization/acme"}}},
                         {"name", {{{"family", "Müller"}, {"given", {"Ann", "Marie"}}}}},
-                        {"identifier", {{{"system", "urn:mrn"}, {"value", "A1"}}}},
+                        {"identifier", {{{"system", "urn:mrn"}, {"value", "A1"},
+                                          {"type", {{"coding", {{{"system", kV2IdentifierType}, {"code", "MR"}}}}}}}}},
                         {"address", {{{"city", "Springfield"}}}}});
     put("Patient/bob", {{"resourceType", "Patient"}, {"id", "bob"}, {"gender", "male"}, {"birthDate", "1975"},
                         {"name", {{{"family", "Mullins"}, {"given", {"Bob"}}}}},
@@ -450,4 +452,34 @@ TEST_F(SearchParams, NumberAndQuantity) {
   const json sorted = parseJson(c.Get("/" + instance_ + "/fhir/Observation?code:text=w&_sort=-value-quantity,_id")->body);
   for (const auto& e : sorted["entry"]) byValue.push_back(e["resource"]["id"]);
   EXPECT_EQ(byValue, (std::vector<std::string>{"q2", "q1", "q3"}));
+}
+
+TEST_F(SearchParams, UriParametersAndIdentifierModifiers) {
+  auto c = client();
+  auto put = [&](const std::string& path, const std::string& body) {
+    auto res = c.Put("/" + instance_ + "/fhir/" + path, body, "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  put("ValueSet/colors", R"({"resourceType":"ValueSet","id":"colors","status":"active","url":"http://acme.org/fhir/ValueSet/colors",)"
+                         R"("meta":{"profile":["http://acme.org/fhir/StructureDefinition/vs"],"source":"urn:acme:import"}})");
+  put("ValueSet/sizes", R"({"resourceType":"ValueSet","id":"sizes","status":"active","url":"http://other.org/ValueSet/sizes"})");
+  EXPECT_EQ(ids("ValueSet?url=http://acme.org/fhir/ValueSet/colors"), Ids{"colors"});
+  EXPECT_EQ(ids("ValueSet?url=http://acme.org/fhir/ValueSet"), Ids{});
+  EXPECT_EQ(ids("ValueSet?url:below=http://acme.org/fhir/"), Ids{"colors"});
+  EXPECT_EQ(ids("ValueSet?url:above=http://acme.org/fhir/ValueSet/colors/_history/2"), Ids{"colors"});
+  EXPECT_EQ(ids("ValueSet?url:above=http://acme.org/"), Ids{});
+  EXPECT_EQ(ids("ValueSet?url:missing=false"), (Ids{"colors", "sizes"}));
+  EXPECT_EQ(ids("ValueSet?_profile=http://acme.org/fhir/StructureDefinition/vs"), Ids{"colors"});
+  EXPECT_EQ(ids("ValueSet?_source=urn:acme:import"), Ids{"colors"});
+  EXPECT_EQ(status("ValueSet?url:exact=x"), 400);
+
+  EXPECT_EQ(ids("Patient?identifier:of-type=" + kV2IdentifierType + "|MR|A1"), Ids{"ann"});
+  EXPECT_EQ(ids("Patient?identifier:of-type=" + kV2IdentifierType + "|MR|B2"), Ids{});
+  EXPECT_EQ(status("Patient?identifier:of-type=MR|A1"), 400);
+
+  put("Encounter/e1", R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},)"
+                      R"("subject":{"identifier":{"system":"urn:mrn","value":"A1"}}})");
+  EXPECT_EQ(ids("Encounter?subject:identifier=urn:mrn|A1"), Ids{"e1"});
+  EXPECT_EQ(ids("Encounter?subject:identifier=urn:other|A1"), Ids{});
+  EXPECT_EQ(ids("Encounter?subject=Patient/ann"), Ids{});  // a logical reference names no resource
 }

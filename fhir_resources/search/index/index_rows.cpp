@@ -23,7 +23,7 @@ const std::vector<IndexedParam>& indexedParams(const std::string& type) {
     for (const auto& t : Definitions::get().resourceTypes())
       for (const auto* p : Definitions::get().searchParams(t)) {
         if (p->type != "token" && p->type != "string" && p->type != "reference" && p->type != "date" &&
-            p->type != "number" && p->type != "quantity")
+            p->type != "number" && p->type != "quantity" && p->type != "uri")
           continue;
         // _id and _lastUpdated live on the resources table itself.
         if (p->code == "_id" || p->code == "_lastUpdated" || p->expression.empty()) continue;
@@ -58,6 +58,20 @@ void addCoding(IndexRows& rows, const std::string& param, const json::Value& cod
       {param, key(str(coding.find("system"))), key(code), key(normalizeForSearch(text.empty() ? display : text))});
 }
 
+// An identifier: its system and value; and for `:of-type`, under "param:of-type", the value
+// with each type coding as system "typeSystem|typeCode".
+void identifier(IndexRows& rows, const std::string& param, const json::Value& v) {
+  std::string typeText;
+  const std::string value = key(str(v.find("value")));
+  if (const json::Value* type = v.find("type")) {
+    typeText = str(type->find("text"));
+    if (const json::Value* codings = type->find("coding"); codings != nullptr && codings->isArray())
+      for (const auto& c : codings->items())
+        rows.tokens.push_back({param + kOfTypeSuffix, key(str(c.find("system")) + "|" + str(c.find("code"))), value, ""});
+  }
+  rows.tokens.push_back({param, key(str(v.find("system"))), value, key(normalizeForSearch(typeText))});
+}
+
 void tokens(IndexRows& rows, const std::string& param, const PathNode& n) {
   const json::Value& v = *n.value;
   std::string_view t = n.type;
@@ -77,10 +91,7 @@ void tokens(IndexRows& rows, const std::string& param, const PathNode& n) {
       }
     if (!any && !text.empty()) rows.tokens.push_back({param, "", "", key(normalizeForSearch(text))});
   } else if (t == "Identifier") {
-    std::string typeText;
-    if (const json::Value* type = v.find("type")) typeText = str(type->find("text"));
-    rows.tokens.push_back(
-        {param, key(str(v.find("system"))), key(str(v.find("value"))), key(normalizeForSearch(typeText))});
+    identifier(rows, param, v);
   } else if (t == "ContactPoint") {
     rows.tokens.push_back({param, key(str(v.find("system"))), key(str(v.find("value"))), ""});
   } else if (t == "Quantity" || t == "Duration" || t == "Age" || t == "Count" || t == "Distance") {
@@ -109,7 +120,16 @@ void strings(IndexRows& rows, const std::string& param, const PathNode& n) {
   }
 }
 
+// Logical references (Reference.identifier) are found by `param:identifier=system|value`.
+void referenceIdentifier(IndexRows& rows, const std::string& param, const PathNode& n) {
+  if (!n.value->isObject()) return;
+  const json::Value* id = n.value->find("identifier");
+  if (id != nullptr && id->isObject())
+    rows.tokens.push_back({param + kIdentifierSuffix, key(str(id->find("system"))), key(str(id->find("value"))), ""});
+}
+
 void references(IndexRows& rows, const std::string& param, const PathNode& n) {
+  referenceIdentifier(rows, param, n);
   const json::Value& v = *n.value;
   std::string url = v.isString() ? v.text() : str(v.find("reference"));
   if (url.empty() || url[0] == '#') return;
@@ -127,6 +147,10 @@ void references(IndexRows& rows, const std::string& param, const PathNode& n) {
     }
   }
   rows.references.push_back({param, type, id, url});
+}
+
+void uris(IndexRows& rows, const std::string& param, const PathNode& n) {
+  if (n.value->isString() && !n.value->text().empty()) rows.tokens.push_back({param, "", key(n.value->text()), ""});
 }
 
 void numbers(IndexRows& rows, const std::string& param, const PathNode& n) {
@@ -213,6 +237,7 @@ IndexRows extractIndexRows(const json::Value& resource) {
       if (kind == "token") tokens(rows, param, node);
       else if (kind == "string") strings(rows, param, node);
       else if (kind == "reference") references(rows, param, node);
+      else if (kind == "uri") uris(rows, param, node);
       else if (kind == "date") dates(rows, param, node);
       else if (kind == "number" || kind == "quantity") numbers(rows, param, node);
     }

@@ -10,6 +10,11 @@
 
 namespace flint::fhir {
 
+// Token entries of a parameter's modifiers live under "param" + suffix.
+inline constexpr const char* kOfTypeSuffix = ":of-type";        // identifiers by type and value
+inline constexpr const char* kIdentifierSuffix = ":identifier";  // references by identifier
+
+// Token parameters, and uri parameters (the uri as code, no system).
 struct TokenEntry {
   std::string param;
   std::string system;  // empty: none
