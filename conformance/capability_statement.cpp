@@ -65,13 +65,56 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
       if (def->type == "reference" && std::find(def->target.begin(), def->target.end(), type) != def->target.end())
         revIncludes.push(Value::string(source + ":" + def->code));
   if (!revIncludes.items().empty()) r.set("searchRevInclude", std::move(revIncludes));
+  if (type == "Patient") {
+    Value everything = Value::object();
+    everything.set("name", Value::string("everything"));
+    everything.set("definition", Value::string("http://hl7.org/fhir/OperationDefinition/Patient-everything"));
+    Value operations = Value::array();
+    operations.push(std::move(everything));
+    r.set("operation", std::move(operations));
+  }
   return r;
+}
+
+Value coding(const std::string& system, const std::string& code) {
+  Value c = Value::object();
+  c.set("system", Value::string(system));
+  c.set("code", Value::string(code));
+  return c;
+}
+
+// SMART App Launch 2.x, section 2.1: the service, and the endpoints in the oauth-uris extension.
+Value smartSecurity(const std::string& authBase) {
+  Value uris = Value::array();
+  for (const char* name : {"authorize", "token", "revoke", "introspect", "manage"}) {
+    Value u = Value::object();
+    u.set("url", Value::string(name));
+    u.set("valueUri", Value::string(authBase + "/" + name));
+    uris.push(std::move(u));
+  }
+  Value oauth = Value::object();
+  oauth.set("url", Value::string("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"));
+  oauth.set("extension", std::move(uris));
+  Value extensions = Value::array();
+  extensions.push(std::move(oauth));
+  Value codings = Value::array();
+  codings.push(coding("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR"));
+  Value service = Value::object();
+  service.set("coding", std::move(codings));
+  service.set("text", Value::string("OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)"));
+  Value services = Value::array();
+  services.push(std::move(service));
+  Value security = Value::object();
+  security.set("extension", std::move(extensions));
+  security.set("cors", Value::boolean(true));
+  security.set("service", std::move(services));
+  return security;
 }
 
 }  // namespace
 
-std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion,
-                                const fhir::FhirSettings& settings) {
+std::string capabilityStatement(const std::string& baseUrl, const std::string& authBase,
+                                const std::string& softwareVersion, const fhir::FhirSettings& settings) {
   const std::string conditionalDelete = settings.conditionalDeleteMultiple ? "multiple" : "single";
   const auto& defs = fhir::Definitions::get();
   const auto& features = fhir::supportedFeatures();
@@ -81,6 +124,9 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& s
   cs.set("date", Value::string(fhir::formatInstant(fhir::nowMillis()).substr(0, 10)));
   cs.set("publisher", Value::string("Flint"));
   cs.set("kind", Value::string("instance"));
+  // Every US Core profile's SHALL and SHOULD searches, includes and Provenance revincludes.
+  cs.set("instantiates", strings({"http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
+                                  "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"}));
   Value software = Value::object();
   software.set("name", Value::string("Flint"));
   software.set("version", Value::string(softwareVersion));
@@ -93,6 +139,7 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& s
   cs.set("format", strings({"json", "application/fhir+json"}));
   Value rest = Value::object();
   rest.set("mode", Value::string("server"));
+  if (!authBase.empty()) rest.set("security", smartSecurity(authBase));
   Value resources = Value::array();
   for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features, conditionalDelete));
   rest.set("resource", std::move(resources));

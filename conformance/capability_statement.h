@@ -8,7 +8,9 @@
 
 namespace flint::conformance {
 
-std::string capabilityStatement(const std::string& baseUrl, const std::string& softwareVersion,
-                                const fhir::FhirSettings& settings);
+// `authBase`: the instance's SMART authorization server, or empty for an open-access instance
+// (which then declares no security service).
+std::string capabilityStatement(const std::string& baseUrl, const std::string& authBase,
+                                const std::string& softwareVersion, const fhir::FhirSettings& settings);
 
 }  // namespace flint::conformance

@@ -17,11 +17,12 @@ App::App(Config config)
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
 }
 
-const std::string& App::capabilityStatement(const std::string& baseUrl) {
+const std::string& App::capabilityStatement(const std::string& baseUrl, const std::string& authBase) {
   std::lock_guard lock(capabilityMutex_);
-  auto it = capabilityByBase_.find(baseUrl);
+  const std::string key = baseUrl + " " + authBase;
+  auto it = capabilityByBase_.find(key);
   if (it == capabilityByBase_.end())
-    it = capabilityByBase_.emplace(baseUrl, conformance::capabilityStatement(baseUrl, FLINT_VERSION, settings_)).first;
+    it = capabilityByBase_.emplace(key, conformance::capabilityStatement(baseUrl, authBase, FLINT_VERSION, settings_)).first;
   return it->second;
 }
 

@@ -31,7 +31,8 @@ class App {
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
-  const std::string& capabilityStatement(const std::string& baseUrl);
+  // Cached per FHIR base and authorization server (empty for open-access instances).
+  const std::string& capabilityStatement(const std::string& baseUrl, const std::string& authBase);
   void auditAccess(const instances::Instance& instance, const fhir::FhirRequest& req, int status,
                    const auth::VerifiedToken* token);
 

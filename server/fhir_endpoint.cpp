@@ -87,7 +87,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
   if (request.segments.size() == 3 && request.segments[2] == "metadata") {
     if (request.method != "GET")
       return outcomeResponse(405, "not-supported", request.method + " is not supported on metadata");
-    result.body = capabilityStatement(baseUrl);
+    result.body = capabilityStatement(baseUrl, instance.openAccess ? "" : config_.publicUrl + "/" + instance.name + "/auth");
   } else {
     fhir::FhirRequest req;
     req.method = request.method;

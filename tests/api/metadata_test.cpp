@@ -18,6 +18,8 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_EQ(cs["resourceType"], "CapabilityStatement");
   EXPECT_EQ(cs["status"], "active");
   EXPECT_EQ(cs["kind"], "instance");
+  EXPECT_EQ(cs["instantiates"], json::array({"http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
+                                             "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"}));
   EXPECT_EQ(cs["fhirVersion"], "4.0.1");
   EXPECT_EQ(cs["implementation"]["url"], sharedServer().baseUrl() + "/" + inst + "/fhir");
   std::set<std::string> formats(cs["format"].begin(), cs["format"].end());
@@ -49,6 +51,9 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_FALSE(params.count("deceased"));
   EXPECT_FALSE(params.count("_text"));
   EXPECT_EQ(patient["searchParam"][0]["definition"], "http://hl7.org/fhir/SearchParameter/Resource-id");
+  EXPECT_TRUE(params.count("_profile"));  // uri
+  EXPECT_EQ(patient["operation"][0]["name"], "everything");
+  EXPECT_EQ(patient["operation"][0]["definition"], "http://hl7.org/fhir/OperationDefinition/Patient-everything");
   json observation;
   for (const auto& r : rest["resource"])
     if (r["type"] == "Observation") observation = r;

@@ -4,8 +4,11 @@
 // isolation between instances.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -54,6 +57,27 @@ TEST(SmartDiscovery, SmartConfigurationIsPublicJsonListingOnlyWhatIsImplemented)
   }
   auto post = client().Post("/" + instance + "/fhir/.well-known/smart-configuration", "", "application/json");
   EXPECT_EQ(post->status, 405);
+}
+
+TEST(SmartDiscovery, TheCapabilityStatementDeclaresSmartAndItsEndpoints) {
+  std::string instance = securedInstance("cs");
+  auto res = client().Get("/" + instance + "/fhir/metadata");
+  ASSERT_EQ(res->status, 200);
+  json security = json::parse(res->body)["rest"][0]["security"];
+  EXPECT_EQ(security["service"][0]["coding"][0]["system"], "http://terminology.hl7.org/CodeSystem/restful-security-service");
+  EXPECT_EQ(security["service"][0]["coding"][0]["code"], "SMART-on-FHIR");
+  EXPECT_EQ(security["cors"], true);
+  ASSERT_EQ(security["extension"][0]["url"], "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+  std::map<std::string, std::string> uris;
+  for (const auto& e : security["extension"][0]["extension"]) uris[e["url"]] = e["valueUri"];
+  const std::string auth = publicBase() + "/" + instance + "/auth";
+  EXPECT_EQ(uris["authorize"], auth + "/authorize");
+  EXPECT_EQ(uris["token"], auth + "/token");
+  EXPECT_EQ(uris["revoke"], auth + "/revoke");
+  EXPECT_EQ(uris["manage"], auth + "/manage");
+  // An open-access instance claims no security service.
+  auto open = json::parse(client().Get("/" + createInstance("cs-open") + "/fhir/metadata")->body);
+  EXPECT_FALSE(open["rest"][0].contains("security"));
 }
 
 TEST(SmartDiscovery, BrowserAppsMayCallTheApiAndTokenEndpointsFromAnyOrigin) {
