@@ -46,7 +46,7 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
   auto add = [&](const fhir::SearchParamDef& def) {
     Value sp = Value::object();
     sp.set("name", Value::string(def.code));
-    sp.set("definition", Value::string("http://hl7.org/fhir/SearchParameter/" + def.id));
+    sp.set("definition", Value::string(def.url));
     sp.set("type", Value::string(def.type));
     params.push(std::move(sp));
   };

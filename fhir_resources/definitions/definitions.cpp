@@ -46,6 +46,7 @@ Definitions::Definitions() {
     def.code = p["code"];
     def.type = p["type"];
     def.expression = p["expression"];
+    def.url = p["url"];
     def.base = p["base"].get<std::vector<std::string>>();
     def.target = p["target"].get<std::vector<std::string>>();
     for (const auto& c : p["components"]) def.components.push_back({c["definition"], c["expression"]});

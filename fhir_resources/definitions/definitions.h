@@ -37,6 +37,7 @@ struct SearchParamComponent {
 
 struct SearchParamDef {
   std::string id;
+  std::string url;  // canonical URL (R4 or US Core)
   std::string code;
   std::string type;
   std::string expression;

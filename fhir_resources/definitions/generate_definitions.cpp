@@ -73,8 +73,8 @@ void addTypes(const json& bundle, json& out) {
   }
 }
 
-json searchParams(const json& bundle) {
-  json out = json::array();
+// Appends the SearchParameters of `bundle` to `out`.
+void addSearchParams(const json& bundle, json& out) {
   for (const auto& entry : bundle["entry"]) {
     const json& r = entry["resource"];
     if (r["resourceType"] != "SearchParameter") continue;
@@ -84,6 +84,7 @@ json searchParams(const json& bundle) {
       components.push_back({{"definition", def.substr(def.rfind('/') + 1)}, {"expression", c.value("expression", "")}});
     }
     out.push_back({{"id", r.value("id", "")},
+                   {"url", r.value("url", "")},
                    {"code", r["code"]},
                    {"base", r["base"]},
                    {"type", r["type"]},
@@ -91,7 +92,6 @@ json searchParams(const json& bundle) {
                    {"target", r.value("target", json::array())},
                    {"components", components}});
   }
-  return out;
 }
 
 void collectCodes(const json& concepts, json& out) {
@@ -169,10 +169,14 @@ int main(int argc, char** argv) {
     addTypes(load(dir, "profiles-types.json"), types);
     addTypes(load(dir, "profiles-resources.json"), types);
     std::vector<json> terminology = {load(dir, "valuesets.json"), load(dir, "v3-codesystems.json")};
+    // R4's own parameters, then those US Core 6.1/7.0 adds (race, ethnicity, asserted-date, ...).
+    json params = json::array();
+    addSearchParams(load(dir, "search-parameters.json"), params);
+    addSearchParams(load(dir, "search-parameters-uscore.json"), params);
     json out = {{"fhirVersion", "4.0.1"},
                 {"types", types},
                 {"valueSets", requiredValueSets(types, terminology)},
-                {"searchParams", searchParams(load(dir, "search-parameters.json"))},
+                {"searchParams", params},
                 {"compartments", {{"Patient", patientCompartment(load(dir, "compartmentdefinition-patient.json"))}}}};
     std::ofstream(argv[2]) << out.dump();
   } catch (const std::exception& e) {

@@ -483,3 +483,24 @@ TEST_F(SearchParams, UriParametersAndIdentifierModifiers) {
   EXPECT_EQ(ids("Encounter?subject:identifier=urn:other|A1"), Ids{});
   EXPECT_EQ(ids("Encounter?subject=Patient/ann"), Ids{});  // a logical reference names no resource
 }
+
+// US Core adds search parameters of its own (from the definitions package, not typed here).
+TEST_F(SearchParams, UsCoreSearchParameters) {
+  auto c = client();
+  auto put = [&](const std::string& path, const std::string& body) {
+    auto res = c.Put("/" + instance_ + "/fhir/" + path, body, "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  put("Patient/rae", R"({"resourceType":"Patient","id":"rae","extension":[{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",)"
+                     R"("extension":[{"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2106-3","display":"White"}},)"
+                     R"({"url":"text","valueString":"White"}]}]})");
+  put("Condition/asserted", R"({"resourceType":"Condition","id":"asserted","subject":{"reference":"Patient/rae"},"code":{"text":"x"},)"
+                            R"("extension":[{"url":"http://hl7.org/fhir/StructureDefinition/condition-assertedDate","valueDateTime":"2024-02-03"}]})");
+  put("Goal/g1", R"({"resourceType":"Goal","id":"g1","lifecycleStatus":"active","subject":{"reference":"Patient/rae"},)"
+                 R"("description":{"coding":[{"system":"http://snomed.info/sct","code":"289169006","display":"Weight loss"}]}})");
+  EXPECT_EQ(ids("Patient?race=2106-3"), Ids{"rae"});
+  EXPECT_EQ(ids("Patient?race=2054-5"), Ids{});
+  EXPECT_EQ(ids("Condition?patient=rae&asserted-date=ge2024-02-01"), Ids{"asserted"});
+  EXPECT_EQ(ids("Condition?patient=rae&asserted-date=lt2024-02-01"), Ids{});
+  EXPECT_EQ(ids("Goal?patient=rae&description=http://snomed.info/sct|289169006"), Ids{"g1"});
+}
