@@ -1,5 +1,6 @@
-// `flint seed`: deterministic synthetic clinical data (same seed, same resources) with real code
-// systems, loaded through the repository's bulk path.
+// `flint seed`: a deterministic synthetic US Core data set (same seed, same resources) with real
+// code systems: a practice, each patient's full record with its Provenance, and Groups of
+// patients, loaded through the repository's bulk path.
 #pragma once
 
 #include <cstdint>
