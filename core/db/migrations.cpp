@@ -253,6 +253,26 @@ CREATE TABLE auth_launches (
 );
 ALTER TABLE auth_grants ADD COLUMN ehr_launch boolean NOT NULL DEFAULT false;
 )SQL"},
+      // Searches join each condition back to the resource by (type, id): with the id right
+      // after the searched value, that probe is one index seek instead of a scan of every entry
+      // with the value; probing a resource's tokens by (type, id, param, code) needs no table read. The extended statistics stop the planner multiplying the selectivities
+      // of type, parameter and value as if they were independent (they are not), which made it
+      // expect one row where there were thousands. resources_live lets a search find its page of
+      // keys without reading any resource's content.
+      {8, "search index order and statistics", R"SQL(
+DROP INDEX search_token_code;
+CREATE INDEX search_token_code ON search_token (resource_type, param, code, id, system);
+DROP INDEX search_token_resource;
+CREATE INDEX search_token_resource ON search_token (resource_type, id, param, code);
+DROP INDEX search_reference_target;
+CREATE INDEX search_reference_target ON search_reference (resource_type, param, target_id, id, target_type);
+CREATE STATISTICS search_token_stats (mcv, dependencies) ON resource_type, param, code FROM search_token;
+CREATE STATISTICS search_reference_stats (mcv, dependencies) ON resource_type, param, target_type FROM search_reference;
+CREATE STATISTICS search_string_stats (mcv, dependencies) ON resource_type, param FROM search_string;
+CREATE STATISTICS search_date_stats (mcv, dependencies) ON resource_type, param FROM search_date;
+CREATE STATISTICS search_number_stats (mcv, dependencies) ON resource_type, param, code FROM search_number;
+CREATE INDEX resources_live ON resources (resource_type, id) INCLUDE (last_updated) WHERE NOT deleted;
+)SQL"},
   };
   return migrations;
 }

@@ -6,6 +6,9 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace flint::db {
@@ -21,6 +24,10 @@ class Session {
   // Prepares `sqlTemplate` with every "{s}" replaced by the quoted `schema` (an instance's), once
   // per schema and connection.
   const std::string& preparedIn(const std::string& schema, const char* name, const char* sqlTemplate);
+  // Prepares a statement built at run time (a search), keyed by its text, so that repeated
+  // shapes skip parsing and, once PostgreSQL settles on a generic plan, planning. The least
+  // recently prepared are deallocated beyond a bound.
+  std::string preparedText(const std::string& sql);
 
   // Runs `f(tx)` in the ambient transaction if there is one, else in a transaction-less read.
   template <typename F>
@@ -47,6 +54,9 @@ class Session {
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unordered_set<std::string> prepared_;
+  std::unordered_map<std::string, std::string> byText_;  // statement text -> name
+  std::deque<std::string> textOrder_;                    // texts, oldest first
+  uint64_t nextTextStatement_ = 0;
 };
 
 // Opens one database transaction on a session for everything run on it until commit(); rolled

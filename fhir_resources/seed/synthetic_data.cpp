@@ -111,6 +111,7 @@ SeedSummary seedInstance(db::Session& session, const instances::Instance& instan
   auto indexes = repo.dropSecondaryIndexes();
   SeedSummary summary = Generator(repo, options).run(options.patients);
   repo.createIndexes(indexes);
+  repo.analyze();
   tx.commit();
   return summary;
 }

@@ -27,6 +27,12 @@ std::string bind(std::vector<std::string>& params, std::string value) {
   return "$" + std::to_string(params.size());
 }
 
+// The comparison a resource_type column must pass to be one of `types`.
+std::string typeMatch(std::vector<std::string>& params, const std::vector<std::string>& types) {
+  if (types.size() == 1) return " = " + bind(params, types.front());
+  return " = ANY(" + bind(params, pgTextArray(types)) + "::text[])";
+}
+
 }  // namespace
 
 ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
@@ -36,11 +42,29 @@ const std::string& ResourceRepository::statement(const char* name, const char* s
   return session_.preparedIn(schema_, name, sqlTemplate);
 }
 
+namespace {
+
+// Chained and _has conditions: how selective each side is decides the plan, so these are
+// planned for their values each time rather than with a generic plan.
+bool hasLinks(const ResourceQuery& query) {
+  for (const auto& c : query.conditions)
+    if (!c.linked.empty()) return true;
+  return false;
+}
+
+}  // namespace
+
+pqxx::result ResourceRepository::execute(const std::string& sql, const std::vector<std::string>& params,
+                                         bool generic) {
+  return session_.run([&](pqxx::transaction_base& tx) {
+    if (!generic) return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    return tx.exec_prepared(session_.preparedText(sql), pqxx::prepare::make_dynamic_params(params));
+  });
+}
+
 std::vector<ResourceRow> ResourceRepository::rows(const std::string& sql, const std::vector<std::string>& params,
                                                   bool history) {
-  auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-  });
+  auto r = execute(sql, params, true);
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(rowFrom(row, history));
@@ -107,8 +131,10 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   }
   const char* direction = backwards ? " DESC" : " ASC";
   order += std::string("s.resource_type") + direction + ", s.id" + direction;
-  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content" +
-                    columns + " FROM " + quotedSchema_ + ".resources r" + where + ") s";
+  // Keys first, content last: the page's keys come from indexes alone (resources_live covers
+  // type, id and last_updated), and only the rows on the page are read from the table.
+  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id" + columns + " FROM " + quotedSchema_ + ".resources r" +
+                    where + ") s";
   if (const auto& c = query.cursor) {
     if (c->sortValues.size() != query.sort.size()) throw std::invalid_argument("cursor does not fit the sort keys");
     // Strictly past the cursor in this walk's order: for some key i, equal on every key before
@@ -129,9 +155,11 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
     sql += " WHERE " + past;
   }
   sql += " ORDER BY " + order + " LIMIT " + std::to_string(query.limit);
-  auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-  });
+  std::string sortColumns;
+  for (size_t i = 0; i < query.sort.size(); ++i) sortColumns += ", s.t" + std::to_string(i) + ", s.k" + std::to_string(i);
+  sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, c.content" + sortColumns + " FROM (" + sql +
+        ") s JOIN " + quotedSchema_ + ".resources c ON c.resource_type = s.resource_type AND c.id = s.id ORDER BY " + order;
+  auto r = execute(sql, params, !hasLinks(query));
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -147,18 +175,17 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
   std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
-  auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-  });
+  auto r = execute(sql, params, !hasLinks(query));
   return r[0][0].as<int64_t>();
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
                                             const std::string& alias) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
-  const std::string types = param(pgTextArray(query.types)) + "::text[]";
+  // " = $n" for one type, so that the planner's statistics apply; " = ANY($n)" for several.
+  const std::string types = typeMatch(params, query.types);
   const std::string& a = alias;
-  std::string sql = " WHERE " + a + ".resource_type = ANY(" + types + ") AND NOT " + a + ".deleted";
+  std::string sql = " WHERE " + a + ".resource_type" + types + " AND NOT " + a + ".deleted";
   if (query.matchesNothing) sql += " AND false";
   if (!query.ids.empty()) {
     std::string list;
@@ -187,8 +214,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
         "::text[]) AND m.target_id = " + patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
         param(pgTextArray(reach->memberPairs)) + "::text[])";
     const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
-                                   ".search_reference ref WHERE ref.target_type = ANY(" + types +
-                                   ") AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
+                                   ".search_reference ref WHERE ref.target_type" + types +
+                                   " AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
                                    ") OR (ref.resource_type, ref.id) IN (" + members + "))";
     sql += " AND (" + a + ".resource_type, " + a + ".id) IN (" + referenced;
     if (reach->wholeRecord) sql += " UNION ALL SELECT 'Patient', " + patient + " UNION ALL " + members;
@@ -217,19 +244,19 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                 ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias);
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
-    otherTypes = param(pgTextArray(linkedTypes)) + "::text[]";
+    otherTypes = typeMatch(params, linkedTypes);
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse)
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.resource_type = ANY(" + otherTypes +
-             ") AND x.param IN (" + paramList + ") AND x.target_type = ANY(" + types +
-             ") AND (x.resource_type, x.id) IN (" + others + ")";
-    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.resource_type = ANY(" + types + ") AND x.param IN (" +
-           paramList + ") AND x.target_type = ANY(" + otherTypes + ") AND (x.target_type, x.target_id) IN (" + others +
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.resource_type" + otherTypes +
+             " AND x.param IN (" + paramList + ") AND x.target_type" + types +
+             " AND (x.resource_type, x.id) IN (" + others + ")";
+    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.resource_type" + types + " AND x.param IN (" +
+           paramList + ") AND x.target_type" + otherTypes + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
   std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                    " x WHERE x.resource_type = ANY(" + types + ") AND x.param IN (" + paramList + ")";
+                    " x WHERE x.resource_type" + types + " AND x.param IN (" + paramList + ")";
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
@@ -337,6 +364,13 @@ std::vector<std::string> ResourceRepository::dropSecondaryIndexes() {
 void ResourceRepository::createIndexes(const std::vector<std::string>& definitions) {
   WriteTx write(*this);
   for (const auto& sql : definitions) write.transaction().exec0(sql);
+  write.commit();
+}
+
+void ResourceRepository::analyze() {
+  WriteTx write(*this);
+  for (const char* table : {"resources", "search_token", "search_string", "search_reference", "search_date", "search_number"})
+    write.transaction().exec0("ANALYZE " + quotedSchema_ + "." + table);
   write.commit();
 }
 

@@ -150,6 +150,8 @@ class ResourceRepository {
   // building an index once is far cheaper than maintaining it row by row.
   std::vector<std::string> dropSecondaryIndexes();
   void createIndexes(const std::vector<std::string>& definitions);
+  // Refreshes the planner's statistics of the instance's tables (after a bulk load).
+  void analyze();
   // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
   std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,
                                 int limit);
@@ -186,9 +188,12 @@ class ResourceRepository {
                   bool replace);
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias);
-  // A subquery of (resource_type, id) pairs that satisfy `c`, for resources of the types in the
-  // SQL array expression `types`.
+  // A subquery of (resource_type, id) pairs that satisfy `c`, for resources whose type passes
+  // the comparison `types` (" = $1", " = ANY($1::text[])").
   std::string conditionSubquery(const IndexCondition& c, const std::string& types, std::vector<std::string>& params);
+  // Runs a query built at run time: `generic`, as a statement prepared by its text (planned
+  // once), else planned for these values.
+  pqxx::result execute(const std::string& sql, const std::vector<std::string>& params, bool generic);
   // Runs a query built at run time; `history` rows carry a method instead of a deleted flag.
   std::vector<ResourceRow> rows(const std::string& sql, const std::vector<std::string>& params, bool history);
 
