@@ -482,20 +482,13 @@ class Writer {
   }
 
   void preferences() {
-    Value treatment = resource("Observation", "us-core-treatment-intervention-preference");
-    treatment.set("status", str("final"));
-    treatment.set("category", arr({codeable(kObservationCategory, "survey", "Survey")}));
-    treatment.set("code", codeable(kLoinc, "75773-2", "Goals, preferences, and priorities for medical treatment [Reported]"));
-    treatment.set("subject", subject());
-    treatment.set("effectiveDateTime", str(lastEncounterDate_));
+    Value treatment = observation("us-core-treatment-intervention-preference", "survey", "Survey",
+                                  codeable(kLoinc, "75773-2", "Goals, preferences, and priorities for medical treatment [Reported]"),
+                                  lastEncounterDate_);
     treatment.set("valueString", str("Avoid hospital stays where possible"));
     add("Observation", std::move(treatment));
-    Value experience = resource("Observation", "us-core-care-experience-preference");
-    experience.set("status", str("final"));
-    experience.set("category", arr({codeable(kObservationCategory, "survey", "Survey")}));
-    experience.set("code", codeable(kLoinc, "95541-9", "Care experience preference"));
-    experience.set("subject", subject());
-    experience.set("effectiveDateTime", str(lastEncounterDate_));
+    Value experience = observation("us-core-care-experience-preference", "survey", "Survey",
+                                   codeable(kLoinc, "95541-9", "Care experience preference"), lastEncounterDate_);
     experience.set("valueString", str("Prefers morning appointments with the same clinician"));
     add("Observation", std::move(experience));
   }

@@ -57,8 +57,18 @@ bool hasLinks(const ResourceQuery& query) {
 pqxx::result ResourceRepository::execute(const std::string& sql, const std::vector<std::string>& params,
                                          bool generic) {
   return session_.run([&](pqxx::transaction_base& tx) {
-    if (!generic) return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-    return tx.exec_prepared(session_.preparedText(sql), pqxx::prepare::make_dynamic_params(params));
+    if (generic) return tx.exec_prepared(session_.preparedText(sql), pqxx::prepare::make_dynamic_params(params));
+    // Sessions default to generic plans (db::Session), which PostgreSQL applies to unnamed
+    // statements too; this one is planned for its values.
+    tx.exec0("SET plan_cache_mode = force_custom_plan");
+    try {
+      auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+      tx.exec0("SET plan_cache_mode = force_generic_plan");
+      return r;
+    } catch (const pqxx::sql_error&) {
+      if (session_.ambient() == nullptr) tx.exec0("SET plan_cache_mode = force_generic_plan");
+      throw;
+    }
   });
 }
 
