@@ -1,14 +1,17 @@
 #include "fhir_resources/seed/synthetic_data.h"
 
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "core/json/json_value.h"
 #include "fhir_resources/rest/instant.h"
+#include "fhir_resources/seed/background_loader.h"
 #include "fhir_resources/seed/fhir_builders.h"
 #include "fhir_resources/seed/patient_record.h"
 #include "fhir_resources/seed/practice.h"
 #include "fhir_resources/service/stored_form.h"
+#include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::fhir {
@@ -18,10 +21,10 @@ using json::Value;
 using namespace seed;
 
 // Generates the practice, each patient's record with a Provenance naming all of it, and Groups
-// of patients, loading them through the repository's bulk path in batches.
+// of patients, loading them through the repository's bulk path in batches while it goes on.
 class Generator : public ResourceSink {
  public:
-  Generator(ResourceRepository& repo, const SeedOptions& options) : repo_(repo), rnd_(options.seed) {}
+  Generator(ResourceRepository& repo, const SeedOptions& options) : rnd_(options.seed), loader_(repo) {}
 
   SeedSummary run(int patients) {
     const Practice practice = generatePractice(*this, rnd_, patients);
@@ -42,22 +45,19 @@ class Generator : public ResourceSink {
 
   std::string add(const std::string& type, Value resource) override {
     ResourceRow row{type, rnd_.uuid(), 1, nowMillis(), false, "POST", "", {}};
-    pendingIndex_.push_back(extractIndexRows(resource));
+    IndexRows index = extractIndexRows(resource);
     row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
+    batch_.add(row, index);
     summary_.byType[type]++;
     summary_.resources++;
-    std::string id = row.id;
-    pending_.push_back(std::move(row));
-    if (pending_.size() >= 20000) flush();
-    return id;
+    if (batch_.resources() >= 5000) loader_.submit(std::exchange(batch_, BulkBatch()));
+    return row.id;
   }
 
  private:
   void flush() {
-    if (pending_.empty()) return;
-    repo_.bulkInsert(pending_, pendingIndex_);
-    pending_.clear();
-    pendingIndex_.clear();
+    if (batch_.resources() > 0) loader_.submit(std::exchange(batch_, BulkBatch()));
+    loader_.finish();
   }
 
   // US Core Provenance: who authored the patient's record, on whose behalf.
@@ -90,10 +90,9 @@ class Generator : public ResourceSink {
     add("Group", std::move(r));
   }
 
-  ResourceRepository& repo_;
   Random rnd_;
-  std::vector<ResourceRow> pending_;
-  std::vector<IndexRows> pendingIndex_;
+  BulkBatch batch_;
+  BackgroundLoader loader_;
   SeedSummary summary_;
 };
 

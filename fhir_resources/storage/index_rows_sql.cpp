@@ -67,39 +67,4 @@ PgArrays::PgArrays(const IndexRows& index) {
   numberCode = column(index.numbers, &NumberEntry::code);
 }
 
-void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<ResourceRow>& rows,
-               const std::vector<IndexRows>& index) {
-  auto nullable = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
-  pqxx::stream_to tokens(tx, schema + ".search_token",
-                         std::vector<std::string>{"resource_type", "id", "param", "system", "code", "text_norm"});
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (const auto& t : index[i].tokens)
-      tokens << std::make_tuple(rows[i].type, rows[i].id, t.param, nullable(t.system), nullable(t.code),
-                                nullable(t.text));
-  tokens.complete();
-  pqxx::stream_to strings(tx, schema + ".search_string",
-                          std::vector<std::string>{"resource_type", "id", "param", "value_norm", "value"});
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (const auto& s : index[i].strings)
-      strings << std::make_tuple(rows[i].type, rows[i].id, s.param, s.normalized, s.exact);
-  strings.complete();
-  pqxx::stream_to refs(tx, schema + ".search_reference",
-                       std::vector<std::string>{"resource_type", "id", "param", "target_type", "target_id", "url"});
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (const auto& r : index[i].references)
-      refs << std::make_tuple(rows[i].type, rows[i].id, r.param, nullable(r.targetType), nullable(r.targetId), r.url);
-  refs.complete();
-  pqxx::stream_to dates(tx, schema + ".search_date",
-                        std::vector<std::string>{"resource_type", "id", "param", "low", "high"});
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (const auto& d : index[i].dates) dates << std::make_tuple(rows[i].type, rows[i].id, d.param, d.low, d.high);
-  dates.complete();
-  pqxx::stream_to numbers(tx, schema + ".search_number",
-                          std::vector<std::string>{"resource_type", "id", "param", "value", "system", "code"});
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (const auto& n : index[i].numbers)
-      numbers << std::make_tuple(rows[i].type, rows[i].id, n.param, n.value, nullable(n.system), nullable(n.code));
-  numbers.complete();
-}
-
 }  // namespace flint::fhir

@@ -1,5 +1,5 @@
-// The SQL forms of a resource's search index entries: PostgreSQL array literals for the
-// one-statement write of a single resource, and COPY streams for bulk loads.
+// The SQL form of a resource's search index entries: PostgreSQL array literals for the
+// one-statement write of a single resource.
 #pragma once
 
 #include <pqxx/pqxx>
@@ -20,9 +20,5 @@ struct PgArrays {
   std::string tokenParam, tokenSystem, tokenCode, tokenText, stringParam, stringNorm, stringValue, refParam, refType,
       refId, refUrl, dateParam, dateLow, dateHigh, numberParam, numberValue, numberSystem, numberCode;
 };
-
-// COPYs the index entries of new resources (`index[i]` belongs to `rows[i]`) into `schema`.
-void copyIndex(pqxx::work& tx, const std::string& schema, const std::vector<ResourceRow>& rows,
-               const std::vector<IndexRows>& index);
 
 }  // namespace flint::fhir

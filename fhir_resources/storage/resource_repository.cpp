@@ -1,5 +1,8 @@
 #include "fhir_resources/storage/resource_repository.h"
 
+#include <pqxx/tablewriter>
+
+#include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 
 namespace flint::fhir {
@@ -302,28 +305,29 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   return rows(sql, params, true);
 }
 
-void ResourceRepository::bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
+// The batch is already in COPY text form. libpqxx 6.4 sends such lines as they are only through
+// tablewriter (stream_to keeps write_raw_line private and would escape every value again).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+void ResourceRepository::bulkInsert(const BulkBatch& batch) {
+  // COPY data is a byte stream: rows may be sent in chunks of any number of whole lines.
+  constexpr size_t kChunk = 1 << 20;
   WriteTx write(*this);
-  pqxx::work& tx = write.transaction();
-  {
-    pqxx::stream_to current(tx, quotedSchema_ + ".resources",
-                            std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "deleted",
-                                                     "content"});
-    for (const auto& r : rows)
-      current << std::make_tuple(r.type, r.id, r.versionId, r.lastUpdated, false, r.content);
-    current.complete();
+  for (const auto& table : batch.tables()) {
+    if (table.lines.empty()) continue;
+    pqxx::tablewriter copy(write.transaction(), quotedSchema_ + "." + table.name, table.columns.begin(),
+                           table.columns.end());
+    for (size_t start = 0; start < table.lines.size();) {
+      size_t end = table.lines.rfind('\n', std::min(start + kChunk, table.lines.size() - 1));
+      if (end == std::string::npos || end < start) end = table.lines.find('\n', start);
+      copy.write_raw_line(table.lines.substr(start, end - start));
+      start = end + 1;
+    }
+    copy.complete();
   }
-  {
-    pqxx::stream_to history(tx, quotedSchema_ + ".resource_history",
-                            std::vector<std::string>{"resource_type", "id", "version_id", "last_updated", "method",
-                                                     "content"});
-    for (const auto& r : rows)
-      history << std::make_tuple(r.type, r.id, r.versionId, r.lastUpdated, r.method, r.content);
-    history.complete();
-  }
-  copyIndex(tx, quotedSchema_, rows, index);
   write.commit();
 }
+#pragma GCC diagnostic pop
 
 std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& type, const std::vector<std::string>& ids,
                                                           const std::string& param, const std::string& targetType,

@@ -15,6 +15,8 @@
 
 namespace flint::fhir {
 
+class BulkBatch;
+
 struct ResourceRow {
   std::string type;
   std::string id;
@@ -142,9 +144,9 @@ class ResourceRepository {
                                        const std::string& targetType, const std::vector<std::string>& ids, int limit);
   // Whether writes join a larger transaction (a transaction Bundle), which cannot retry alone.
   bool inSharedTransaction() const { return session_.ambient() != nullptr; }
-  // Loads new resources and their index entries (parallel vectors) with COPY in one transaction
-  // (the seed's fast path); the ids must be new.
-  void bulkInsert(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index);
+  // Loads a batch of new resources and their index entries with COPY (the seed's fast path);
+  // the ids must be new.
+  void bulkInsert(const BulkBatch& batch);
   // For loading much data into an empty instance inside one db::Transaction: drops the schema's
   // secondary indexes (not primary keys), returning the statements that recreate them, since
   // building an index once is far cheaper than maintaining it row by row.

@@ -1,0 +1,41 @@
+// Sends batches of generated resources to the database on a second thread, so generating the
+// next batch (one core) overlaps PostgreSQL storing this one (the other core).
+#pragma once
+
+#include <future>
+#include <utility>
+
+#include "fhir_resources/storage/bulk_batch.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::fhir::seed {
+
+class BackgroundLoader {
+ public:
+  explicit BackgroundLoader(ResourceRepository& repo) : repo_(repo) {}
+  BackgroundLoader(const BackgroundLoader&) = delete;
+  BackgroundLoader& operator=(const BackgroundLoader&) = delete;
+  // The repository's connection must not be used by two threads at once.
+  ~BackgroundLoader() {
+    if (loading_.valid()) loading_.wait();
+  }
+
+  // Hands `batch` over once the previous one is stored (rethrowing its failure).
+  void submit(BulkBatch batch) {
+    finish();
+    batch_ = std::move(batch);
+    loading_ = std::async(std::launch::async, [this] { repo_.bulkInsert(batch_); });
+  }
+
+  // Waits for the batch in flight and rethrows its failure.
+  void finish() {
+    if (loading_.valid()) loading_.get();
+  }
+
+ private:
+  ResourceRepository& repo_;
+  BulkBatch batch_;
+  std::future<void> loading_;
+};
+
+}  // namespace flint::fhir::seed

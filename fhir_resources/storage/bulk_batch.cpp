@@ -1,0 +1,89 @@
+#include "fhir_resources/storage/bulk_batch.h"
+
+#include <string_view>
+
+namespace flint::fhir {
+namespace {
+
+enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber };
+
+// COPY text escaping: a backslash and the three control characters COPY treats as delimiters.
+void appendEscaped(std::string& out, std::string_view value) {
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char escape;
+    switch (value[i]) {
+      case '\\': escape = '\\'; break;
+      case '\n': escape = 'n'; break;
+      case '\r': escape = 'r'; break;
+      case '\t': escape = 't'; break;
+      default: continue;
+    }
+    out.append(value.data() + start, i - start);
+    out += '\\';
+    out += escape;
+    start = i + 1;
+  }
+  out.append(value.data() + start, value.size() - start);
+}
+
+// One COPY row of a table keyed by the resource's type and id; the row ends when the Line does.
+class Line {
+ public:
+  Line(std::string& out, const ResourceRow& row) : out_(out) {
+    appendEscaped(out_, row.type);
+    out_ += '\t';
+    appendEscaped(out_, row.id);
+  }
+  Line& text(std::string_view v) {
+    out_ += '\t';
+    appendEscaped(out_, v);
+    return *this;
+  }
+  Line& nullable(std::string_view v) {
+    if (v.empty()) {
+      out_ += "\t\\N";
+      return *this;
+    }
+    return text(v);
+  }
+  Line& raw(std::string_view v) {
+    out_ += '\t';
+    out_ += v;
+    return *this;
+  }
+  Line& integer(int64_t v) { return raw(std::to_string(v)); }
+  ~Line() { out_ += '\n'; }
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace
+
+BulkBatch::BulkBatch()
+    : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content"}, {}},
+               {"resource_history", {"resource_type", "id", "version_id", "last_updated", "method", "content"}, {}},
+               {"search_token", {"resource_type", "id", "param", "system", "code", "text_norm"}, {}},
+               {"search_string", {"resource_type", "id", "param", "value_norm", "value"}, {}},
+               {"search_reference", {"resource_type", "id", "param", "target_type", "target_id", "url"}, {}},
+               {"search_date", {"resource_type", "id", "param", "low", "high"}, {}},
+               {"search_number", {"resource_type", "id", "param", "value", "system", "code"}, {}}}} {}
+
+void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
+  escaped_.clear();
+  appendEscaped(escaped_, row.content);
+  Line(tables_[kResources].lines, row).integer(row.versionId).integer(row.lastUpdated).raw("f").raw(escaped_);
+  Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method).raw(escaped_);
+  for (const auto& t : index.tokens)
+    Line(tables_[kToken].lines, row).text(t.param).nullable(t.system).nullable(t.code).nullable(t.text);
+  for (const auto& s : index.strings) Line(tables_[kString].lines, row).text(s.param).text(s.normalized).text(s.exact);
+  for (const auto& r : index.references)
+    Line(tables_[kReference].lines, row).text(r.param).nullable(r.targetType).nullable(r.targetId).text(r.url);
+  for (const auto& d : index.dates) Line(tables_[kDate].lines, row).text(d.param).integer(d.low).integer(d.high);
+  for (const auto& n : index.numbers)
+    Line(tables_[kNumber].lines, row).text(n.param).raw(n.value).nullable(n.system).nullable(n.code);
+  ++resources_;
+}
+
+}  // namespace flint::fhir
