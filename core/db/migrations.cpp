@@ -273,6 +273,27 @@ CREATE STATISTICS search_date_stats (mcv, dependencies) ON resource_type, param 
 CREATE STATISTICS search_number_stats (mcv, dependencies) ON resource_type, param, code FROM search_number;
 CREATE INDEX resources_live ON resources (resource_type, id) INCLUDE (last_updated) WHERE NOT deleted;
 )SQL"},
+      // A composite's key token and the value paired with it, in the columns the value's own
+      // kind uses elsewhere (system/code, value, value_norm, low/high). Filled by `flint reindex`
+      // for resources stored before.
+      {9, "composite index", R"SQL(
+CREATE TABLE search_composite (
+  resource_type text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  param text COLLATE "C" NOT NULL,
+  key_system text COLLATE "C",
+  key_code text COLLATE "C" NOT NULL,
+  system text COLLATE "C",
+  code text COLLATE "C",
+  value numeric,
+  value_norm text COLLATE "C",
+  low bigint,
+  high bigint
+);
+CREATE INDEX search_composite_key ON search_composite (resource_type, param, key_code, id);
+CREATE INDEX search_composite_resource ON search_composite (resource_type, id);
+CREATE STATISTICS search_composite_stats (mcv, dependencies) ON resource_type, param, key_code FROM search_composite;
+)SQL"},
   };
   return migrations;
 }

@@ -49,7 +49,7 @@ Definitions::Definitions() {
     def.url = p["url"];
     def.base = p["base"].get<std::vector<std::string>>();
     def.target = p["target"].get<std::vector<std::string>>();
-    for (const auto& c : p["components"]) def.components.push_back({c["definition"], c["expression"]});
+    for (const auto& c : p["components"]) def.components.push_back({c["definition"], c["type"], c["expression"]});
     searchParams_.push_back(std::move(def));
   }
   for (size_t i = 0; i < searchParams_.size(); ++i)

@@ -31,8 +31,9 @@ struct TypeDef {
 };
 
 struct SearchParamComponent {
-  std::string definition;
-  std::string expression;
+  std::string definition;  // the component parameter's id
+  std::string type;        // and its type (token, quantity, ...)
+  std::string expression;  // relative to the composite's expression
 };
 
 struct SearchParamDef {

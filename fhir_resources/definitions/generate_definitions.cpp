@@ -75,13 +75,20 @@ void addTypes(const json& bundle, json& out) {
 
 // Appends the SearchParameters of `bundle` to `out`.
 void addSearchParams(const json& bundle, json& out) {
+  std::map<std::string, std::string> typeByUrl;  // a composite's components name parameters by URL
+  for (const auto& entry : bundle["entry"])
+    if (entry["resource"]["resourceType"] == "SearchParameter")
+      typeByUrl[entry["resource"].value("url", "")] = entry["resource"].value("type", "");
   for (const auto& entry : bundle["entry"]) {
     const json& r = entry["resource"];
     if (r["resourceType"] != "SearchParameter") continue;
     json components = json::array();
     for (const auto& c : r.value("component", json::array())) {
       std::string def = c.value("definition", "");
-      components.push_back({{"definition", def.substr(def.rfind('/') + 1)}, {"expression", c.value("expression", "")}});
+      auto type = typeByUrl.find(def);
+      components.push_back({{"definition", def.substr(def.rfind('/') + 1)},
+                            {"type", type == typeByUrl.end() ? "" : type->second},
+                            {"expression", c.value("expression", "")}});
     }
     out.push_back({{"id", r.value("id", "")},
                    {"url", r.value("url", "")},

@@ -41,19 +41,29 @@ std::string likeEscape(const std::string& s) {
   return out;
 }
 
+// Values that start with `prefix`, as a range the index can seek as well as the LIKE that
+// decides: a generic plan cannot derive the range from a LIKE parameter. The bound (the prefix
+// and U+10FFFF, the last code point) leaves out only values with that non-character next.
+IndexMatch prefixMatch(const std::string& column, const std::string& prefix) {
+  return {column + " >= ? AND " + column + " < ? AND " + column + " LIKE ?",
+          {prefix, prefix + "\xF4\x8F\xBF\xBF", likeEscape(prefix) + "%"}};
+}
+
 [[noreturn]] void badModifier(const SearchParamDef& def, const std::string& modifier) {
   throw FhirError(400, "not-supported", "modifier :" + modifier + " is not supported on " + def.type +
                                             " parameter '" + def.code + "'", def.code);
 }
 
-IndexMatch tokenMatch(const std::string& raw, bool text) {
-  if (text) return {"x.text_norm LIKE ?", {likeEscape(normalizeForSearch(unescape(raw))) + "%"}};
+// `columns` prefixes the system and code columns: "x." or, for a composite's key, "x.key_".
+IndexMatch tokenMatch(const std::string& raw, bool text, const std::string& columns = "x.") {
+  if (text) return prefixMatch("x.text_norm", normalizeForSearch(unescape(raw)));
+  const std::string system = columns + "system", code = columns + "code";
   auto parts = splitUnescaped(raw, '|');
-  if (!parts) return {"x.code = ?", {unescape(raw)}};
-  std::string system = unescape(parts->first), code = unescape(parts->second);
-  if (system.empty()) return {"x.system IS NULL AND x.code = ?", {code}};
-  if (code.empty()) return {"x.system = ?", {system}};
-  return {"x.system = ? AND x.code = ?", {system, code}};
+  if (!parts) return {code + " = ?", {unescape(raw)}};
+  std::string systemValue = unescape(parts->first), codeValue = unescape(parts->second);
+  if (systemValue.empty()) return {system + " IS NULL AND " + code + " = ?", {codeValue}};
+  if (codeValue.empty()) return {system + " = ?", {systemValue}};
+  return {system + " = ? AND " + code + " = ?", {systemValue, codeValue}};
 }
 
 // `:of-type=typeSystem|typeCode|value`: identifiers with that type coding and value.
@@ -69,7 +79,7 @@ IndexMatch ofTypeMatch(const SearchParamDef& def, const std::string& raw) {
 // Plain: the same URI. :below, URIs that start with the value; :above, URIs the value starts with.
 IndexMatch uriMatch(const std::string& raw, const std::string& modifier) {
   std::string v = unescape(raw);
-  if (modifier == "below") return {"x.code LIKE ?", {likeEscape(v) + "%"}};
+  if (modifier == "below") return prefixMatch("x.code", v);
   if (modifier == "above") return {"x.code <> '' AND x.code = left(?, length(x.code))", {v}};
   return {"x.code = ?", {v}};
 }
@@ -77,9 +87,9 @@ IndexMatch uriMatch(const std::string& raw, const std::string& modifier) {
 IndexMatch stringMatch(const std::string& raw, const std::string& modifier) {
   std::string v = unescape(raw);
   if (modifier == "exact") return {"x.value = ?", {v}};
-  std::string norm = likeEscape(normalizeForSearch(v));
-  if (modifier == "contains") return {"x.value_norm LIKE ?", {"%" + norm + "%"}};
-  return {"x.value_norm LIKE ?", {norm + "%"}};
+  std::string norm = normalizeForSearch(v);
+  if (modifier == "contains") return {"x.value_norm LIKE ?", {"%" + likeEscape(norm) + "%"}};
+  return prefixMatch("x.value_norm", norm);
 }
 
 IndexMatch referenceMatch(const SearchParamDef& def, const std::string& raw, const std::string& typeModifier,
@@ -197,6 +207,23 @@ IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
   return m;
 }
 
+// `key$value`: the key token and the value paired with it in the same element, the value
+// matched as its component's kind would be on its own.
+IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
+  auto parts = splitUnescaped(raw, '$');
+  if (!parts || parts->first.empty() || parts->second.empty())
+    throw FhirError(400, "invalid", "'" + raw + "' is not a composite value (code$value)", def.code);
+  IndexMatch key = tokenMatch(parts->first, false, "x.key_");
+  const std::string& kind = def.components.at(1).type;
+  IndexMatch value = kind == "token"      ? tokenMatch(parts->second, false)
+                     : kind == "quantity" ? quantityMatch(def, parts->second)
+                     : kind == "date"     ? dateMatch(def, parts->second)
+                                          : stringMatch(parts->second, "");
+  key.sql += " AND " + value.sql;
+  key.values.insert(key.values.end(), value.values.begin(), value.values.end());
+  return key;
+}
+
 }  // namespace
 
 std::vector<std::string> splitSearchValues(const std::string& value) {
@@ -219,6 +246,7 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
             : t == "string"    ? Table::String
             : t == "reference" ? Table::Reference
             : t == "date"      ? Table::Date
+            : t == "composite" ? Table::Composite
                                : Table::Number;
   if (modifier == "missing") {
     if (value != "true" && value != "false")
@@ -256,6 +284,9 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
     } else if (t == "quantity") {
       if (!modifier.empty()) badModifier(def, modifier);
       c.anyOf.push_back(quantityMatch(def, raw));
+    } else if (t == "composite") {
+      if (!modifier.empty()) badModifier(def, modifier);
+      c.anyOf.push_back(compositeMatch(def, raw));
     } else {
       if (!modifier.empty()) badModifier(def, modifier);
       std::string rest;

@@ -1,5 +1,5 @@
-// Turns one search parameter of type token, string, reference, date, number, quantity or uri
-// (with its modifier and comma-separated values) into a condition on its index table.
+// Turns one search parameter of type token, string, reference, date, number, quantity, uri or
+// composite (with its modifier and comma-separated values) into a condition on its index table.
 #pragma once
 
 #include <string>

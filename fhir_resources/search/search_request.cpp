@@ -81,7 +81,8 @@ std::vector<SortKey> parseSort(const std::vector<std::string>& types, const std:
       continue;
     }
     const SearchParamDef* def = key.find(':') == std::string::npos ? commonIndexedParam(types, key) : nullptr;
-    if (def == nullptr)
+    // A composite orders by no one value (R4 search 3.1.1.5.8 leaves it undefined).
+    if (def == nullptr || def->type == "composite")
       throw FhirError(400, "not-supported", "cannot sort by '" + key + "'", "_sort");
     auto source = def->type == "date"     ? SortKey::Source::Date
                   : def->type == "string" ? SortKey::Source::String

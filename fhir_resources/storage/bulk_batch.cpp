@@ -5,7 +5,7 @@
 namespace flint::fhir {
 namespace {
 
-enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber };
+enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber, kComposite };
 
 // COPY text escaping: a backslash and the three control characters COPY treats as delimiters.
 void appendEscaped(std::string& out, std::string_view value) {
@@ -68,7 +68,11 @@ BulkBatch::BulkBatch()
                {"search_string", {"resource_type", "id", "param", "value_norm", "value"}, {}},
                {"search_reference", {"resource_type", "id", "param", "target_type", "target_id", "url"}, {}},
                {"search_date", {"resource_type", "id", "param", "low", "high"}, {}},
-               {"search_number", {"resource_type", "id", "param", "value", "system", "code"}, {}}}} {}
+               {"search_number", {"resource_type", "id", "param", "value", "system", "code"}, {}},
+               {"search_composite",
+                {"resource_type", "id", "param", "key_system", "key_code", "system", "code", "value", "value_norm",
+                 "low", "high"},
+                {}}}} {}
 
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   escaped_.clear();
@@ -83,6 +87,13 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   for (const auto& d : index.dates) Line(tables_[kDate].lines, row).text(d.param).integer(d.low).integer(d.high);
   for (const auto& n : index.numbers)
     Line(tables_[kNumber].lines, row).text(n.param).raw(n.value).nullable(n.system).nullable(n.code);
+  for (const auto& c : index.composites) {
+    Line line(tables_[kComposite].lines, row);
+    line.text(c.param).nullable(c.keySystem).text(c.keyCode).nullable(c.system).nullable(c.code).nullable(c.value);
+    line.nullable(c.valueNorm);
+    if (c.low) line.integer(*c.low).integer(*c.high);
+    else line.raw("\\N").raw("\\N");
+  }
   ++resources_;
 }
 

@@ -23,10 +23,10 @@ class BulkBatch {
   // Adds a first version (current row and history row) with its index entries.
   void add(const ResourceRow& row, const IndexRows& index);
   size_t resources() const { return resources_; }
-  const std::array<Table, 7>& tables() const { return tables_; }
+  const std::array<Table, 8>& tables() const { return tables_; }
 
  private:
-  std::array<Table, 7> tables_;
+  std::array<Table, 8> tables_;
   size_t resources_ = 0;
   std::string escaped_;  // reused across add() calls
 };

@@ -65,6 +65,20 @@ PgArrays::PgArrays(const IndexRows& index) {
   numberValue = column(index.numbers, &NumberEntry::value);
   numberSystem = column(index.numbers, &NumberEntry::system);
   numberCode = column(index.numbers, &NumberEntry::code);
+  compositeParam = column(index.composites, &CompositeEntry::param);
+  compositeKeySystem = column(index.composites, &CompositeEntry::keySystem);
+  compositeKeyCode = column(index.composites, &CompositeEntry::keyCode);
+  compositeSystem = column(index.composites, &CompositeEntry::system);
+  compositeCode = column(index.composites, &CompositeEntry::code);
+  compositeValue = column(index.composites, &CompositeEntry::value);
+  compositeValueNorm = column(index.composites, &CompositeEntry::valueNorm);
+  std::vector<std::string> compositeLows, compositeHighs;
+  for (const auto& c : index.composites) {
+    compositeLows.push_back(c.low ? std::to_string(*c.low) : "");
+    compositeHighs.push_back(c.high ? std::to_string(*c.high) : "");
+  }
+  compositeLow = pgTextArray(compositeLows);
+  compositeHigh = pgTextArray(compositeHighs);
 }
 
 }  // namespace flint::fhir

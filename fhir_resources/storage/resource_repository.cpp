@@ -267,7 +267,8 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
            paramList + ") AND x.target_type" + otherTypes + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
-  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number"};
+  static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
+                                 "search_composite"};
   std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
                     " x WHERE x.resource_type" + types + " AND x.param IN (" + paramList + ")";
   if (c.anyOf.empty()) return sub;
@@ -383,7 +384,8 @@ void ResourceRepository::createIndexes(const std::vector<std::string>& definitio
 
 void ResourceRepository::analyze() {
   WriteTx write(*this);
-  for (const char* table : {"resources", "search_token", "search_string", "search_reference", "search_date", "search_number"})
+  for (const char* table : {"resources", "search_token", "search_string", "search_reference", "search_date",
+                            "search_number", "search_composite"})
     write.transaction().exec0("ANALYZE " + quotedSchema_ + "." + table);
   write.commit();
 }
@@ -412,7 +414,7 @@ void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std
 void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
                                     const IndexRows& index, bool replace) {
   if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty() &&
-      index.numbers.empty())
+      index.numbers.empty() && index.composites.empty())
     return;
   // Two statements rather than one with a flag: a new resource's plan never touches the deletes.
   static const std::string inserts =
@@ -425,7 +427,11 @@ void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::strin
       " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
       "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
       " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param, value, system, code)"
-      "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c))"
+      "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
+      " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param, key_system, key_code, system, code, value,"
+      "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::text[], $22::text[],"
+      "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
+      "  AS u(p, ks, kc, s, c, v, n, l, h))"
       " SELECT 1";
   static const std::string newSql = "WITH" + inserts;
   static const std::string replaceSql =
@@ -433,12 +439,15 @@ void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::strin
       " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
       " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
       " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
-      " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2)," + inserts;
+      " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
+      " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2)," + inserts;
   const auto& name = replace ? statement("index_replace", replaceSql.c_str()) : statement("index_new", newSql.c_str());
   PgArrays a(index);
   tx.exec_prepared(name, type, id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
                    a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
-                   a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode);
+                   a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode, a.compositeParam,
+                   a.compositeKeySystem, a.compositeKeyCode, a.compositeSystem, a.compositeCode, a.compositeValue,
+                   a.compositeValueNorm, a.compositeLow, a.compositeHigh);
 }
 
 namespace {

@@ -46,7 +46,7 @@ struct IndexMatch {
 struct ResourceQuery;
 
 struct IndexCondition {
-  enum class Table { Token, String, Reference, Date, Number } table;
+  enum class Table { Token, String, Reference, Date, Number, Composite } table;
   std::vector<std::string> params;
   std::vector<IndexMatch> anyOf;  // empty: any entry of the parameter
   bool negate = false;

@@ -62,7 +62,7 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   for (const char* p : {"code", "category", "patient", "subject", "date", "status", "encounter"})
     EXPECT_TRUE(obsParams.count(p)) << p;
   EXPECT_TRUE(obsParams.count("value-quantity"));
-  EXPECT_FALSE(obsParams.count("code-value-quantity"));  // composite: not yet
+  EXPECT_TRUE(obsParams.count("code-value-quantity"));
   std::set<std::string> includes(observation["searchInclude"].begin(), observation["searchInclude"].end());
   EXPECT_TRUE(includes.count("Observation:subject"));
   EXPECT_TRUE(includes.count("Observation:patient"));

@@ -504,3 +504,83 @@ TEST_F(SearchParams, UsCoreSearchParameters) {
   EXPECT_EQ(ids("Condition?patient=rae&asserted-date=lt2024-02-01"), Ids{});
   EXPECT_EQ(ids("Goal?patient=rae&description=http://snomed.info/sct|289169006"), Ids{"g1"});
 }
+
+// Composites pair a code with the value of the same element: a component's systolic reading
+// never matches the diastolic code.
+TEST_F(SearchParams, Composite) {
+  auto c = client();
+  auto put = [&](const std::string& id, const std::string& members) {
+    auto res = c.Put("/" + instance_ + "/fhir/Observation/" + id,
+                     R"({"resourceType":"Observation","id":")" + id + R"(","status":"final",)" + members + "}",
+                     "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  auto loinc = [](const std::string& code) {
+    return R"({"coding":[{"system":"http://loinc.org","code":")" + code + R"("}]})";
+  };
+  auto mmHg = [](const std::string& value) {
+    return R"({"value":)" + value + R"(,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"})";
+  };
+  auto bloodPressure = [&](const std::string& id, const std::string& systolic, const std::string& diastolic) {
+    put(id, R"("code":)" + loinc("85354-9") + R"(,"component":[{"code":)" + loinc("8480-6") + R"(,"valueQuantity":)" +
+                mmHg(systolic) + R"(},{"code":)" + loinc("8462-4") + R"(,"valueQuantity":)" + mmHg(diastolic) + "}]");
+  };
+  bloodPressure("bp1", "120", "80");
+  bloodPressure("bp2", "150", "95");
+  put("hb", R"("code":)" + loinc("718-7") +
+                R"(,"valueQuantity":{"value":13.5,"system":"http://unitsofmeasure.org","code":"g/dL"})");
+  put("smoke1", R"("code":)" + loinc("72166-2") +
+                    R"(,"valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"449868002"}]})");
+  put("smoke2", R"("code":)" + loinc("72166-2") +
+                    R"(,"valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"8517006"}]})");
+  put("note", R"("code":)" + loinc("8251-1") + R"(,"valueString":"Feeling well today")");
+  put("born", R"("code":)" + loinc("21112-8") + R"(,"valueDateTime":"2024-05-01")");
+
+  EXPECT_EQ(ids("Observation?code-value-quantity=http://loinc.org|718-7$gt13"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$lt13"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$13.5|http://unitsofmeasure.org|g/dL"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$13.5||mg"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-quantity=http://snomed.info/sct|718-7$gt13"), Ids{});
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=http://loinc.org|8480-6$gt140"), Ids{"bp2"});
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=8480-6$ge120"), (Ids{"bp1", "bp2"}));
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=8462-4$lt90"), Ids{"bp1"});
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=8462-4$gt100"), Ids{});
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=8480-6$gt140&component-code-value-quantity=8462-4$gt90"),
+            Ids{"bp2"});
+  EXPECT_EQ(ids("Observation?component-code-value-quantity=8480-6$gt140&component-code-value-quantity=8462-4$lt90"),
+            Ids{});
+  EXPECT_EQ(ids("Observation?combo-code-value-quantity=8480-6$gt140,718-7$gt13"), (Ids{"bp2", "hb"}));
+  EXPECT_EQ(ids("Observation?code-value-quantity=8480-6$gt1"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-concept=72166-2$http://snomed.info/sct|449868002"), Ids{"smoke1"});
+  EXPECT_EQ(ids("Observation?code-value-concept=72166-2$449868002,72166-2$8517006"), (Ids{"smoke1", "smoke2"}));
+  EXPECT_EQ(ids("Observation?code-value-concept=http://loinc.org|72166-2$8517006"), Ids{"smoke2"});
+  EXPECT_EQ(ids("Observation?code-value-string=8251-1$feeling"), Ids{"note"});
+  EXPECT_EQ(ids("Observation?code-value-string=8251-1$sad"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-date=21112-8$ge2024-01-01"), Ids{"born"});
+  EXPECT_EQ(ids("Observation?code-value-date=21112-8$lt2024"), Ids{});
+
+  put("hb", R"("code":)" + loinc("718-7") + R"(,"valueQuantity":{"value":12,"system":"http://unitsofmeasure.org","code":"g/dL"})");
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$gt13"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$12"), Ids{"hb"});
+
+  EXPECT_EQ(status("Observation?code-value-quantity=718-7"), 400);
+  EXPECT_EQ(status("Observation?code-value-quantity=718-7$abc"), 400);
+  EXPECT_EQ(status("Observation?code-value-quantity=$5"), 400);
+  EXPECT_EQ(status("Observation?code-value-date=21112-8$yesterday"), 400);
+  EXPECT_EQ(status("Observation?code-value-quantity:exact=718-7$5"), 400);
+  EXPECT_EQ(status("Observation?_sort=code-value-quantity"), 400);
+
+  // The CapabilityStatement offers the composites it indexes, and not MolecularSequence's
+  // three-part coordinates.
+  const json cs = parseJson(c.Get("/" + instance_ + "/fhir/metadata")->body);
+  std::map<std::string, std::set<std::string>> composites;
+  for (const auto& r : cs["rest"][0]["resource"])
+    for (const auto& p : r.value("searchParam", json::array()))
+      if (p["type"] == "composite") composites[r["type"]].insert(p["name"].get<std::string>());
+  EXPECT_EQ(composites["Observation"],
+            (std::set<std::string>{"code-value-concept", "code-value-date", "code-value-quantity", "code-value-string",
+                                   "combo-code-value-concept", "combo-code-value-quantity", "component-code-value-concept",
+                                   "component-code-value-quantity"}));
+  EXPECT_TRUE(composites["Group"].count("characteristic-value"));
+  EXPECT_FALSE(composites.count("MolecularSequence"));
+}

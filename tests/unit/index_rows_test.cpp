@@ -55,6 +55,13 @@ TEST(IndexRows, ObservationCodesChoiceTypesAndPeriods) {
   auto date = std::find_if(rows.dates.begin(), rows.dates.end(), [](auto& d) { return d.param == "date"; });
   ASSERT_NE(date, rows.dates.end());
   EXPECT_GT(date->high, date->low + 1000LL * 86400000 * 365 * 100);  // an open-ended period
+  EXPECT_TRUE(has(rows.composites, [](auto& c) {
+    return c.param == "code-value-quantity" && c.keySystem == "http://loinc.org" && c.keyCode == "2345-7" &&
+           c.value == "5.5" && c.code == "mmol/L" && !c.low;
+  }));
+  EXPECT_TRUE(has(rows.composites, [](auto& c) { return c.param == "combo-code-value-quantity" && c.value == "5.5"; }));
+  EXPECT_FALSE(has(rows.composites, [](auto& c) { return c.param == "component-code-value-quantity"; }));
+  EXPECT_FALSE(has(rows.composites, [](auto& c) { return c.param == "code-value-concept"; }));
 }
 
 TEST(IndexRows, LongValuesAreCutForTheIndex) {

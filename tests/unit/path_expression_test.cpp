@@ -87,3 +87,16 @@ TEST(PathExpression, RejectsWhatItCannotEvaluate) {
   EXPECT_FALSE(PathExpression::compile("Patient.name.select(given)"));
   EXPECT_FALSE(PathExpression::compile(""));
 }
+
+TEST(PathExpression, RelativeExpressionsOfCompositeComponents) {
+  auto components = PathExpression::compile("Observation.component");
+  auto value = PathExpression::compile("value.ofType(Quantity) | value.ofType(String)");
+  ASSERT_TRUE(components && value);
+  std::vector<std::string> found;
+  for (const auto& component : components->evaluate(observation))
+    for (const auto& n : value->evaluateRelative(component)) found.emplace_back(n.type);
+  EXPECT_EQ(found, (std::vector<std::string>{"string", "Quantity"}));
+  // R4's code-value-date names dateTime by its FHIRPath System type.
+  const json::Value dated = json::parse(R"({"resourceType":"Observation","valueDateTime":"2024-05-01"})");
+  EXPECT_EQ(types("Observation.value.ofType(DateTime)", dated), std::vector<std::string>{"dateTime"});
+}

@@ -191,6 +191,47 @@ std::optional<PathExpression> PathExpression::compile(const std::string& express
   return out;
 }
 
+namespace {
+
+// FHIR primitive types are also named as FHIRPath's System types ("DateTime" for dateTime), as
+// some R4 expressions do.
+bool isOfType(std::string_view type, const std::string& name) {
+  if (type == name) return true;
+  return !type.empty() && !name.empty() && std::islower(static_cast<unsigned char>(type[0])) &&
+         std::toupper(static_cast<unsigned char>(type[0])) == name[0] && type.substr(1) == std::string_view(name).substr(1);
+}
+
+std::vector<PathNode> applySteps(std::vector<PathNode> nodes, const std::vector<Step>& steps) {
+  for (const auto& step : steps) {
+    if (nodes.empty()) break;
+    std::vector<PathNode> next;
+    switch (step.kind) {
+      case Step::Kind::Member:
+        for (const auto& n : nodes) members(n, step.name, next);
+        break;
+      case Step::Kind::OfType:
+        for (const auto& n : nodes)
+          if (isOfType(n.type, step.name)) next.push_back(n);
+        break;
+      case Step::Kind::ResolveIs:
+        for (const auto& n : nodes)
+          if (n.value->isObject() && referencesType(*n.value, step.name)) next.push_back(n);
+        break;
+      case Step::Kind::WhereEquals:
+        for (const auto& n : nodes)
+          if (n.value->isObject() && n.value->stringAt(step.name) == step.value) next.push_back(n);
+        break;
+      case Step::Kind::Index:
+        if (step.index < nodes.size()) next.push_back(nodes[step.index]);
+        break;
+    }
+    nodes = std::move(next);
+  }
+  return nodes;
+}
+
+}  // namespace
+
 std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) const {
   std::vector<PathNode> result;
   const json::Value* typeValue = resource.find("resourceType");
@@ -198,32 +239,18 @@ std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) cons
   const std::string& type = typeValue->text();
   for (const auto& branch : branches_) {
     if (branch.rootType != type && branch.rootType != "Resource" && branch.rootType != "DomainResource") continue;
-    std::vector<PathNode> nodes{PathNode{&resource, type, type, ""}};
-    for (const auto& step : branch.steps) {
-      std::vector<PathNode> next;
-      switch (step.kind) {
-        case Step::Kind::Member:
-          for (const auto& n : nodes) members(n, step.name, next);
-          break;
-        case Step::Kind::OfType:
-          for (const auto& n : nodes)
-            if (n.type == step.name) next.push_back(n);
-          break;
-        case Step::Kind::ResolveIs:
-          for (const auto& n : nodes)
-            if (n.value->isObject() && referencesType(*n.value, step.name)) next.push_back(n);
-          break;
-        case Step::Kind::WhereEquals:
-          for (const auto& n : nodes)
-            if (n.value->isObject() && n.value->stringAt(step.name) == step.value) next.push_back(n);
-          break;
-        case Step::Kind::Index:
-          if (step.index < nodes.size()) next.push_back(nodes[step.index]);
-          break;
-      }
-      nodes = std::move(next);
-      if (nodes.empty()) break;
-    }
+    auto nodes = applySteps({PathNode{&resource, type, type, ""}}, branch.steps);
+    result.insert(result.end(), nodes.begin(), nodes.end());
+  }
+  return result;
+}
+
+std::vector<PathNode> PathExpression::evaluateRelative(const PathNode& context) const {
+  std::vector<PathNode> result;
+  for (const auto& branch : branches_) {
+    std::vector<PathNode> first;
+    members(context, branch.rootType, first);
+    auto nodes = applySteps(std::move(first), branch.steps);
     result.insert(result.end(), nodes.begin(), nodes.end());
   }
   return result;

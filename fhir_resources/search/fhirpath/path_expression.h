@@ -29,6 +29,9 @@ class PathExpression {
 
   // The nodes selected in `resource` (whose resourceType decides which union branches apply).
   std::vector<PathNode> evaluate(const json::Value& resource) const;
+  // The nodes selected from `context` by an expression relative to it, such as a composite
+  // parameter's component ("code", "value.ofType(Quantity)"): its first name is a member.
+  std::vector<PathNode> evaluateRelative(const PathNode& context) const;
 
   struct Step {
     enum class Kind { Member, OfType, ResolveIs, WhereEquals, Index } kind;

@@ -14,7 +14,24 @@ namespace {
 struct IndexedParam {
   const SearchParamDef* def;
   PathExpression expression;
+  std::vector<PathExpression> components;  // composites: the key token's, then the value's
 };
+
+// Composites of a token and one value of the same element are indexed; those with three parts
+// or parts outside the element (MolecularSequence's) are not, and so are not offered.
+std::optional<std::vector<PathExpression>> compositeComponents(const SearchParamDef& p) {
+  if (p.components.size() != 2 || p.components[0].type != "token") return std::nullopt;
+  const std::string& valueType = p.components[1].type;
+  if (valueType != "token" && valueType != "quantity" && valueType != "date" && valueType != "string")
+    return std::nullopt;
+  std::vector<PathExpression> out;
+  for (const auto& c : p.components) {
+    auto compiled = PathExpression::compile(c.expression);
+    if (!compiled) return std::nullopt;
+    out.push_back(std::move(*compiled));
+  }
+  return out;
+}
 
 // The compiled search parameters of each resource type, built once.
 const std::vector<IndexedParam>& indexedParams(const std::string& type) {
@@ -23,11 +40,18 @@ const std::vector<IndexedParam>& indexedParams(const std::string& type) {
     for (const auto& t : Definitions::get().resourceTypes())
       for (const auto* p : Definitions::get().searchParams(t)) {
         if (p->type != "token" && p->type != "string" && p->type != "reference" && p->type != "date" &&
-            p->type != "number" && p->type != "quantity" && p->type != "uri")
+            p->type != "number" && p->type != "quantity" && p->type != "uri" && p->type != "composite")
           continue;
         // _id and _lastUpdated live on the resources table itself.
         if (p->code == "_id" || p->code == "_lastUpdated" || p->expression.empty()) continue;
-        if (auto compiled = PathExpression::compile(p->expression)) out[t].push_back({p, std::move(*compiled)});
+        std::vector<PathExpression> components;
+        if (p->type == "composite") {
+          auto compiled = compositeComponents(*p);
+          if (!compiled) continue;
+          components = std::move(*compiled);
+        }
+        if (auto compiled = PathExpression::compile(p->expression))
+          out[t].push_back({p, std::move(*compiled), std::move(components)});
       }
     return out;
   }();
@@ -182,6 +206,54 @@ void dates(IndexRows& rows, const std::string& param, const PathNode& n) {
   }
 }
 
+// One entry per pair of a coded key and a value found in the same element (`context`).
+void composites(IndexRows& rows, const IndexedParam& p, const PathNode& context) {
+  IndexRows keys, values;
+  for (const auto& n : p.components[0].evaluateRelative(context)) tokens(keys, "", n);
+  const std::string& kind = p.def->components[1].type;
+  for (const auto& n : p.components[1].evaluateRelative(context)) {
+    if (kind == "token") tokens(values, "", n);
+    else if (kind == "quantity") numbers(values, "", n);
+    else if (kind == "date") dates(values, "", n);
+    else strings(values, "", n);
+  }
+  for (const auto& k : keys.tokens) {
+    if (k.code.empty()) continue;
+    auto entry = [&] {
+      CompositeEntry e;
+      e.param = p.def->code;
+      e.keySystem = k.system;
+      e.keyCode = k.code;
+      return e;
+    };
+    for (const auto& v : values.tokens) {
+      if (v.code.empty()) continue;
+      CompositeEntry e = entry();
+      e.system = v.system;
+      e.code = v.code;
+      rows.composites.push_back(std::move(e));
+    }
+    for (const auto& v : values.numbers) {
+      CompositeEntry e = entry();
+      e.value = v.value;
+      e.system = v.system;
+      e.code = v.code;
+      rows.composites.push_back(std::move(e));
+    }
+    for (const auto& v : values.dates) {
+      CompositeEntry e = entry();
+      e.low = v.low;
+      e.high = v.high;
+      rows.composites.push_back(std::move(e));
+    }
+    for (const auto& v : values.strings) {
+      CompositeEntry e = entry();
+      e.valueNorm = v.normalized;
+      rows.composites.push_back(std::move(e));
+    }
+  }
+}
+
 // Latin-1 Supplement and Latin Extended-A letters, U+00C0 to U+017F, without their accents.
 const char* kUnaccented =
     "AAAAAAACEEEEIIII" "DNOOOOO*OUUUUYTs" "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty"
@@ -240,6 +312,7 @@ IndexRows extractIndexRows(const json::Value& resource) {
       else if (kind == "uri") uris(rows, param, node);
       else if (kind == "date") dates(rows, param, node);
       else if (kind == "number" || kind == "quantity") numbers(rows, param, node);
+      else if (kind == "composite") composites(rows, p, node);
     }
   }
   return rows;

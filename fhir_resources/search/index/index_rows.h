@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,12 +49,26 @@ struct NumberEntry {
   std::string code;
 };
 
+// A composite parameter's value: a token (e.g. Observation.code) paired with a value taken from
+// the same element (token, quantity, date or string), kept in the columns of that value's kind.
+struct CompositeEntry {
+  std::string param;
+  std::string keySystem;
+  std::string keyCode;
+  std::string system;      // token: system and code; quantity: the unit's system and code
+  std::string code;
+  std::string value;       // quantity: the decimal as written
+  std::string valueNorm;   // string: normalised as for string search
+  std::optional<int64_t> low, high;  // date: the value's range
+};
+
 struct IndexRows {
   std::vector<TokenEntry> tokens;
   std::vector<StringEntry> strings;
   std::vector<ReferenceEntry> references;
   std::vector<DateEntry> dates;
   std::vector<NumberEntry> numbers;
+  std::vector<CompositeEntry> composites;
 };
 
 IndexRows extractIndexRows(const json::Value& resource);
