@@ -5,6 +5,7 @@
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/search/ucum_units.h"
 
 namespace flint::fhir {
 namespace {
@@ -161,8 +162,9 @@ bool isDecimal(const std::string& s) {
 }
 
 // A number with a prefix; `eq` (and `ne`) honour the value's implicit precision: 0.8 means
-// [0.75, 0.85) (R4 search 3.1.1.4.1).
-IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::string& rest) {
+// [0.75, 0.85) (R4 search 3.1.1.4.1). `factor` converts the value (and its precision) to the
+// unit the index holds.
+IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::string& rest, long double factor = 1) {
   std::string prefix = "eq", text = raw;
   if (raw.size() >= 2 && std::isalpha(static_cast<unsigned char>(raw[0])) && std::isalpha(static_cast<unsigned char>(raw[1]))) {
     prefix = raw.substr(0, 2);
@@ -178,6 +180,10 @@ IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::s
     size_t decimals = dot == std::string::npos ? 0 : text.size() - dot - 1;
     half = "0." + std::string(decimals, '0') + "5";
   }
+  if (factor != 1) {
+    text = scaleDecimal(text, factor);
+    half = scaleDecimal(half, factor);
+  }
   if (prefix == "eq") return {"x.value >= ?::numeric - ?::numeric AND x.value < ?::numeric + ?::numeric", {text, half, text, half}};
   if (prefix == "ne") return {"NOT (x.value >= ?::numeric - ?::numeric AND x.value < ?::numeric + ?::numeric)", {text, half, text, half}};
   if (prefix == "gt" || prefix == "sa") return {"x.value > ?::numeric", {text}};
@@ -188,14 +194,28 @@ IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::s
   throw FhirError(400, "invalid", "unknown prefix '" + prefix + "'", def.code);
 }
 
+// `number|system|code` ("||code": the code in any system). With a UCUM unit it knows, the
+// value in canonical units matches quantities of that dimension in any unit (5|UCUM|mg finds
+// 0.005 g); the entries it matches are named in the predicate, as either kind may be asked for.
 IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
+  const size_t bar = raw.find('|');
+  std::string param = def.code, system, code;
+  if (bar != std::string::npos) {
+    const size_t second = raw.find('|', bar + 1);
+    if (second == std::string::npos) throw FhirError(400, "invalid", "'" + raw + "' is not number|system|code", def.code);
+    system = unescape(raw.substr(bar + 1, second - bar - 1));
+    code = unescape(raw.substr(second + 1));
+  }
+  std::optional<CanonicalUnit> canonical;
+  if (system == kUcumSystem && !code.empty()) canonical = canonicalUcumUnit(code);
   std::string rest;
-  IndexMatch m = numberMatch(def, raw, rest);
-  if (rest.empty()) return m;
-  // "|system|code" after the number; "||code" matches the code in any system.
-  size_t second = rest.find('|', 1);
-  if (second == std::string::npos) throw FhirError(400, "invalid", "'" + raw + "' is not number|system|code", def.code);
-  std::string system = unescape(rest.substr(1, second - 1)), code = unescape(rest.substr(second + 1));
+  IndexMatch m = numberMatch(def, raw.substr(0, bar), rest, canonical ? canonical->factor : 1);
+  if (canonical) {
+    param += kCanonicalSuffix;
+    code = canonical->code;
+  }
+  m.sql = "x.param = ? AND " + m.sql;
+  m.values.insert(m.values.begin(), param);
   if (!code.empty()) {
     m.sql += " AND x.code = ?";
     m.values.push_back(code);
@@ -259,6 +279,9 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
     c.table = Table::Token;
     c.params = {def.code + (modifier == "of-type" ? kOfTypeSuffix : kIdentifierSuffix)};
   }
+  // Quantities are matched in the unit given or in canonical units (see quantityMatch).
+  if (t == "quantity" || (t == "composite" && def.components.at(1).type == "quantity"))
+    c.params = {def.code, def.code + kCanonicalSuffix};
   for (const auto& raw : splitSearchValues(value)) {
     if (raw.empty()) throw FhirError(400, "invalid", "empty value for search parameter '" + def.code + "'", def.code);
     if (t == "token" && modifier == "of-type") {

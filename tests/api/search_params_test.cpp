@@ -454,6 +454,35 @@ TEST_F(SearchParams, NumberAndQuantity) {
   EXPECT_EQ(byValue, (std::vector<std::string>{"q2", "q1", "q3"}));
 }
 
+// A UCUM unit is compared by dimension: 5 mg is 0.005 g. Without the UCUM system, or with a unit
+// it cannot convert, the code is matched as written.
+TEST_F(SearchParams, QuantitiesInComparableUcumUnits) {
+  auto c = client();
+  auto put = [&](const std::string& id, const std::string& value, const std::string& unit) {
+    auto res = c.Put("/" + instance_ + "/fhir/Observation/" + id,
+                     R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"text":"ucum"},)"
+                     R"("valueQuantity":{"value":)" + value + R"(,"system":"http://unitsofmeasure.org","code":")" + unit + R"("}})",
+                     "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  put("u1", "5", "mg");
+  put("u2", "0.005", "g");
+  put("u3", "5", "g");
+  put("u4", "37", "Cel");
+  put("u5", "11.1", "[lb_av]");
+  const std::string ucum = "|http://unitsofmeasure.org|";
+  EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "mg"), (Ids{"u1", "u2"}));
+  EXPECT_EQ(ids("Observation?value-quantity=0.005" + ucum + "g"), (Ids{"u1", "u2"}));
+  EXPECT_EQ(ids("Observation?value-quantity=gt1" + ucum + "g&code:text=ucum"), (Ids{"u3", "u5"}));
+  EXPECT_EQ(ids("Observation?value-quantity=le5000" + ucum + "mg&code:text=ucum"), (Ids{"u1", "u2", "u3"}));
+  EXPECT_EQ(ids("Observation?value-quantity=5.03" + ucum + "kg&code:text=ucum"), Ids{"u5"});  // 11.1 lb = 5.0348 kg
+  EXPECT_EQ(ids("Observation?value-quantity=5||mg"), Ids{"u1"});
+  EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "m&code:text=ucum"), Ids{});
+  EXPECT_EQ(ids("Observation?value-quantity=37" + ucum + "Cel"), Ids{"u4"});
+  EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "mg,37" + ucum + "Cel"), (Ids{"u1", "u2", "u4"}));
+  EXPECT_EQ(ids("Observation?value-quantity=5&code:text=ucum"), (Ids{"u1", "u3"}));
+}
+
 TEST_F(SearchParams, UriParametersAndIdentifierModifiers) {
   auto c = client();
   auto put = [&](const std::string& path, const std::string& body) {
@@ -562,6 +591,8 @@ TEST_F(SearchParams, Composite) {
   put("hb", R"("code":)" + loinc("718-7") + R"(,"valueQuantity":{"value":12,"system":"http://unitsofmeasure.org","code":"g/dL"})");
   EXPECT_EQ(ids("Observation?code-value-quantity=718-7$gt13"), Ids{});
   EXPECT_EQ(ids("Observation?code-value-quantity=718-7$12"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$120|http://unitsofmeasure.org|g/L"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?code-value-quantity=718-7$120||g/L"), Ids{});
 
   EXPECT_EQ(status("Observation?code-value-quantity=718-7"), 400);
   EXPECT_EQ(status("Observation?code-value-quantity=718-7$abc"), 400);

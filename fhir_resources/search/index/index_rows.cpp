@@ -7,6 +7,7 @@
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/fhirpath/path_expression.h"
+#include "fhir_resources/search/ucum_units.h"
 
 namespace flint::fhir {
 namespace {
@@ -183,8 +184,13 @@ void numbers(IndexRows& rows, const std::string& param, const PathNode& n) {
     rows.numbers.push_back({param, v.text(), "", ""});
   } else if (v.isObject()) {
     const json::Value* value = v.find("value");
-    if (value != nullptr && value->isNumber())
-      rows.numbers.push_back({param, value->text(), key(str(v.find("system"))), key(str(v.find("code")))});
+    if (value == nullptr || !value->isNumber()) return;
+    const std::string system = str(v.find("system")), code = str(v.find("code"));
+    rows.numbers.push_back({param, value->text(), key(system), key(code)});
+    if (system != kUcumSystem) return;
+    if (auto canonical = canonicalUcumUnit(code))
+      rows.numbers.push_back(
+          {param + kCanonicalSuffix, scaleDecimal(value->text(), canonical->factor), kUcumSystem, canonical->code});
   }
 }
 
@@ -235,6 +241,7 @@ void composites(IndexRows& rows, const IndexedParam& p, const PathNode& context)
     }
     for (const auto& v : values.numbers) {
       CompositeEntry e = entry();
+      e.param += v.param;  // the canonical form's suffix
       e.value = v.value;
       e.system = v.system;
       e.code = v.code;

@@ -14,6 +14,7 @@ namespace flint::fhir {
 // Token entries of a parameter's modifiers live under "param" + suffix.
 inline constexpr const char* kOfTypeSuffix = ":of-type";        // identifiers by type and value
 inline constexpr const char* kIdentifierSuffix = ":identifier";  // references by identifier
+inline constexpr const char* kCanonicalSuffix = ":canonical";    // UCUM quantities in canonical units
 
 // Token parameters, and uri parameters (the uri as code, no system).
 struct TokenEntry {
