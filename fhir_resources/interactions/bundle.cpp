@@ -242,7 +242,19 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
     for (auto& e : entries) order.push_back(&e);
     std::stable_sort(order.begin(), order.end(),
                      [](const Entry* a, const Entry* b) { return orderOf(a->request.method) < orderOf(b->request.method); });
+    // Consecutive plain creates (POST [type]; a conditional one searches first) are written
+    // together when the next entry, or the end, comes.
+    ResourceRepository repo(ctx.session, ctx.instance);
+    std::optional<ResourceRepository::DeferredCreates> creates;
     for (Entry* e : order) {
+      const auto& s = e->request.segments;
+      const bool create = e->request.method == "POST" && s.size() == 1 && Definitions::get().isResourceType(s[0]) &&
+                          e->request.ifNoneExist.empty();
+      if (!create && creates) {
+        creates->flush();
+        creates.reset();
+      }
+      if (create && !creates) creates.emplace(repo);
       try {
         responses[e->index] = dispatchFhirRequest(ctx, e->request);
       } catch (const FhirError& error) {
@@ -253,6 +265,7 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
         throw FhirError(error.status(), std::move(issues));
       }
     }
+    if (creates) creates->flush();
     tx.commit();
   } else {
     for (auto& e : entries) {

@@ -36,6 +36,45 @@ std::string typeMatch(std::vector<std::string>& params, const std::vector<std::s
   return " = ANY(" + bind(params, pgTextArray(types)) + "::text[])";
 }
 
+// A resource's search index entries are written by one statement with the version itself: $1
+// and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (PgArrays).
+const std::string kIndexInserts =
+    " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
+    "  SELECT $1, $2, p, s, c, t FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
+    " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param, value_norm, value)"
+    "  SELECT $1, $2, p, n, v FROM unnest($7::text[], $8::text[], $9::text[]) AS u(p, n, v)),"
+    " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
+    "  SELECT $1, $2, p, t, i, x FROM unnest($10::text[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
+    " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
+    "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
+    " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param, value, system, code)"
+    "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
+    " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param, key_system, key_code, system, code, value,"
+    "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::text[], $22::text[],"
+    "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
+    "  AS u(p, ks, kc, s, c, v, n, l, h))"
+    " SELECT 1";
+// An earlier version's entries go first (a first version has none, so its plan skips this).
+const std::string kIndexDeletes =
+    " d1 AS (DELETE FROM {s}.search_token WHERE resource_type = $1 AND id = $2),"
+    " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
+    " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
+    " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
+    " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
+    " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2),";
+// The version: current row and history row; $30 to $34 are its version, time, deleted flag,
+// content and method.
+const std::string kVersionWrite =
+    " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
+    "  VALUES ($1, $2, $30, $31, $32, $33) ON CONFLICT (resource_type, id) DO UPDATE SET"
+    "  version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,"
+    "  content = EXCLUDED.content),"
+    " h AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
+    "  VALUES ($1, $2, $30, $31, $34, $33)),";
+const std::string kIndexReplace = "WITH" + kIndexDeletes + kIndexInserts;
+const std::string kPutFirst = "WITH" + kVersionWrite + kIndexInserts;
+const std::string kPutNext = "WITH" + kVersionWrite + kIndexDeletes + kIndexInserts;
+
 }  // namespace
 
 ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
@@ -407,47 +446,16 @@ std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const
 
 void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
   pqxx::work tx(session_.connection());
-  for (size_t i = 0; i < rows.size(); ++i) writeIndex(tx, rows[i].type, rows[i].id, index[i], true);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    PgArrays a(index[i]);
+    tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id, a.tokenParam,
+                     a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam, a.stringNorm, a.stringValue, a.refParam,
+                     a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow, a.dateHigh, a.numberParam, a.numberValue,
+                     a.numberSystem, a.numberCode, a.compositeParam, a.compositeKeySystem, a.compositeKeyCode,
+                     a.compositeSystem, a.compositeCode, a.compositeValue, a.compositeValueNorm, a.compositeLow,
+                     a.compositeHigh);
+  }
   tx.commit();
-}
-
-void ResourceRepository::writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
-                                    const IndexRows& index, bool replace) {
-  if (!replace && index.tokens.empty() && index.strings.empty() && index.references.empty() && index.dates.empty() &&
-      index.numbers.empty() && index.composites.empty())
-    return;
-  // Two statements rather than one with a flag: a new resource's plan never touches the deletes.
-  static const std::string inserts =
-      " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
-      "  SELECT $1, $2, p, s, c, t FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
-      " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param, value_norm, value)"
-      "  SELECT $1, $2, p, n, v FROM unnest($7::text[], $8::text[], $9::text[]) AS u(p, n, v)),"
-      " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
-      "  SELECT $1, $2, p, t, i, x FROM unnest($10::text[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
-      " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
-      "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
-      " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param, value, system, code)"
-      "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
-      " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param, key_system, key_code, system, code, value,"
-      "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::text[], $22::text[],"
-      "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
-      "  AS u(p, ks, kc, s, c, v, n, l, h))"
-      " SELECT 1";
-  static const std::string newSql = "WITH" + inserts;
-  static const std::string replaceSql =
-      "WITH d1 AS (DELETE FROM {s}.search_token WHERE resource_type = $1 AND id = $2),"
-      " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
-      " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
-      " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
-      " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
-      " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2)," + inserts;
-  const auto& name = replace ? statement("index_replace", replaceSql.c_str()) : statement("index_new", newSql.c_str());
-  PgArrays a(index);
-  tx.exec_prepared(name, type, id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
-                   a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
-                   a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode, a.compositeParam,
-                   a.compositeKeySystem, a.compositeKeyCode, a.compositeSystem, a.compositeCode, a.compositeValue,
-                   a.compositeValueNorm, a.compositeLow, a.compositeHigh);
 }
 
 namespace {
@@ -480,23 +488,42 @@ std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::
   return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
 }
 
+namespace {
+thread_local ResourceRepository::DeferredCreates* deferredCreates = nullptr;
+}  // namespace
+
+ResourceRepository::DeferredCreates::DeferredCreates(ResourceRepository& repo)
+    : repo_(repo), batch_(std::make_unique<BulkBatch>()) {
+  if (repo.session_.ambient() == nullptr) throw std::logic_error("DeferredCreates needs a db::Transaction");
+  deferredCreates = this;
+}
+
+ResourceRepository::DeferredCreates::~DeferredCreates() {
+  if (deferredCreates == this) deferredCreates = nullptr;
+}
+
+void ResourceRepository::DeferredCreates::flush() {
+  if (batch_->resources() > 0) repo_.bulkInsert(*batch_);
+  batch_ = std::make_unique<BulkBatch>();
+}
+
 void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* index) {
-  const auto& upsert = repo_.statement(
-      "upsert",
-      "INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
-      " VALUES ($1, $2, $3, $4, $5, $6)"
-      " ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,"
-      " last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content");
-  const auto& record = repo_.statement(
-      "record",
-      "INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
-      " VALUES ($1, $2, $3, $4, $5, $6)");
-  const char* content = row.deleted ? nullptr : row.content.c_str();
-  tx_.exec_prepared(upsert, row.type, row.id, row.versionId, row.lastUpdated, row.deleted, content);
-  tx_.exec_prepared(record, row.type, row.id, row.versionId, row.lastUpdated, row.method, content);
   static const IndexRows nothing;
-  // A first version has no old entries to replace.
-  repo_.writeIndex(tx_, row.type, row.id, index != nullptr ? *index : nothing, row.versionId > 1);
+  if (DeferredCreates* deferred = deferredCreates; deferred != nullptr && row.versionId == 1 && !row.deleted &&
+      own_ == std::nullopt && &deferred->repo_.session_ == &repo_.session_ && deferred->repo_.schema_ == repo_.schema_) {
+    deferred->batch_->add(row, index != nullptr ? *index : nothing);
+    return;
+  }
+  PgArrays a(index != nullptr ? *index : nothing);
+  const char* content = row.deleted ? nullptr : row.content.c_str();
+  const bool first = row.versionId == 1;
+  tx_.exec_prepared(repo_.statement(first ? "put_first" : "put_next", first ? kPutFirst.c_str() : kPutNext.c_str()),
+                    row.type, row.id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
+                    a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
+                    a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode, a.compositeParam,
+                    a.compositeKeySystem, a.compositeKeyCode, a.compositeSystem, a.compositeCode, a.compositeValue,
+                    a.compositeValueNorm, a.compositeLow, a.compositeHigh, row.versionId, row.lastUpdated,
+                    row.deleted, content, row.method);
 }
 
 }  // namespace flint::fhir

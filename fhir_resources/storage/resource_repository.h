@@ -147,6 +147,24 @@ class ResourceRepository {
   // Loads a batch of new resources and their index entries with COPY (the seed's fast path);
   // the ids must be new.
   void bulkInsert(const BulkBatch& batch);
+
+  // While one is alive, first versions this thread writes through the repository's session and
+  // instance inside the ambient transaction (a transaction Bundle's creates, whose ids are new)
+  // are held back and COPYed together by flush(): one round trip instead of one per resource.
+  // Reads meanwhile would not see them, so the holder flushes before anything else runs.
+  class DeferredCreates {
+   public:
+    explicit DeferredCreates(ResourceRepository& repo);
+    DeferredCreates(const DeferredCreates&) = delete;
+    DeferredCreates& operator=(const DeferredCreates&) = delete;
+    ~DeferredCreates();
+    void flush();
+
+   private:
+    friend class ResourceRepository;
+    ResourceRepository& repo_;
+    std::unique_ptr<BulkBatch> batch_;
+  };
   // For loading much data into an empty instance inside one db::Transaction: drops the schema's
   // secondary indexes (not primary keys), returning the statements that recreate them, since
   // building an index once is far cheaper than maintaining it row by row.
@@ -185,9 +203,6 @@ class ResourceRepository {
 
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
-  // Replaces (or, for a new resource, just writes) one resource's index entries.
-  void writeIndex(pqxx::transaction_base& tx, const std::string& type, const std::string& id, const IndexRows& index,
-                  bool replace);
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias);
   // A subquery of (resource_type, id) pairs that satisfy `c`, for resources whose type passes

@@ -199,4 +199,11 @@ TEST_F(Bundles, ThousandEntryTransaction) {
   std::string subject = obs["entry"][0]["resource"]["subject"]["reference"];
   EXPECT_EQ(subject.rfind("Patient/", 0), 0u);
   EXPECT_EQ(get(subject)->status, 200);
+  // Written together, they are indexed like any other write.
+  auto bySubject = parseJson(get("Observation?subject=" + subject)->body);
+  ASSERT_EQ(bySubject["entry"].size(), 1u);
+  EXPECT_EQ(bySubject["entry"][0]["resource"]["id"], obs["entry"][0]["resource"]["id"]);
+  auto byName = parseJson(get("Patient?family=P998&_total=accurate")->body);
+  EXPECT_EQ(byName["total"], 1);
+  EXPECT_EQ(parseJson(get("Patient?_total=accurate&_count=0")->body)["total"], 500);
 }
