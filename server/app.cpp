@@ -1,5 +1,7 @@
 #include "server/app.h"
 
+#include <cctype>
+
 #include <iostream>
 
 #include "conformance/capability_statement.h"
@@ -36,6 +38,16 @@ http::HttpResponse App::corsPreflight(const http::HttpRequest& request) {
                 "If-Modified-Since, X-Requested-With"},
                {"Access-Control-Max-Age", "600"}};
   return r;
+}
+
+bool App::answersQuickly(const http::HttpRequest& request) {
+  const auto& s = request.segments;
+  if (request.method != "GET") return false;
+  if (s.size() == 1) return s[0] == "health";
+  // {instance}/fhir/{Type}/{id}[/_history/{vid}]
+  if ((s.size() != 4 && !(s.size() == 6 && s[4] == "_history")) || s[1] != "fhir") return false;
+  return !s[2].empty() && std::isupper(static_cast<unsigned char>(s[2][0])) && !s[3].empty() && s[3][0] != '$' &&
+         s[3][0] != '_';
 }
 
 http::HttpResponse App::handle(const http::HttpRequest& request) {

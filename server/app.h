@@ -20,6 +20,9 @@ class App {
  public:
   explicit App(Config config);
   http::HttpResponse handle(const http::HttpRequest& request);
+  // Requests answered by one indexed lookup (a FHIR read or vread, the health check): the
+  // server runs these on its reactor threads rather than handing them to a worker.
+  static bool answersQuickly(const http::HttpRequest& request);
 
  private:
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);

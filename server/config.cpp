@@ -97,8 +97,9 @@ const char* configHelp() {
   --database-url URL     FLINT_DATABASE_URL     PostgreSQL connection string (required)
   --listen HOST:PORT     FLINT_LISTEN           address to serve on (127.0.0.1:8080)
   --public-url URL       FLINT_PUBLIC_URL       external base URL (http://HOST:PORT as bound)
-  --workers N            FLINT_WORKERS          request worker threads = database connections (4)
-  --reactor-threads N    FLINT_REACTOR_THREADS  network reactor threads (1)
+  --workers N            FLINT_WORKERS          request worker threads, each with a database connection (4)
+  --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id, each
+                                                with a database connection (one per core)
   --max-body-bytes N     FLINT_MAX_BODY_BYTES   largest request body accepted (16777216)
   --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)

@@ -1,8 +1,10 @@
 // Server configuration from command-line flags, falling back to FLINT_* environment variables.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace flint::server {
@@ -12,7 +14,8 @@ struct Config {
   std::string listen = "127.0.0.1:8080";  // --listen, FLINT_LISTEN
   std::string publicUrl;       // --public-url, FLINT_PUBLIC_URL (default http://<host>:<bound port>)
   size_t workers = 4;          // --workers, FLINT_WORKERS
-  size_t reactorThreads = 1;   // --reactor-threads, FLINT_REACTOR_THREADS
+  // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per core.
+  size_t reactorThreads = std::max(1u, std::thread::hardware_concurrency());
   size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)
   int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT

@@ -31,6 +31,7 @@ int serveCommand(const Config& config) {
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
   options.tls = tls;
+  options.runsInline = App::answersQuickly;
   std::unique_ptr<App> app;
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();

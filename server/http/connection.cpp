@@ -38,9 +38,9 @@ SendResult sendFrom(int fd, const std::string& bytes, size_t& sent, bool mayBloc
 
 }  // namespace
 
-Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, WorkerPool& workers,
-                       const TlsContext* tls)
-    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), workers_(workers) {
+Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler,
+                       const InlinePredicate& runsInline, WorkerPool& workers, const TlsContext* tls)
+    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), runsInline_(runsInline), workers_(workers) {
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
 }
 
@@ -83,32 +83,34 @@ void Connection::onPlaintext(const char* data, size_t len) {
   }
   // Best effort and never blocking: a client that gets no 100 sends its body after a short wait.
   if (sendContinue) transmit("HTTP/1.1 100 Continue\r\n\r\n", false);
-  std::lock_guard lock(mutex_);
-  for (auto& r : ready) pending_.push_back(std::move(r));
-  if (!ok || pending_.size() > kMaxPending) {
-    failed_ = true;
-    HttpRequest error;
-    error.rejectStatus = ok ? 503 : parser_.errorStatus();
-    error.rejectReason = ok ? "too many pipelined requests" : parser_.errorReason();
-    error.keepAlive = false;
-    pending_.push_back(std::move(error));
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& r : ready) pending_.push_back(std::move(r));
+    if (!ok || pending_.size() > kMaxPending) {
+      failed_ = true;
+      HttpRequest error;
+      error.rejectStatus = ok ? 503 : parser_.errorStatus();
+      error.rejectReason = ok ? "too many pipelined requests" : parser_.errorReason();
+      error.keepAlive = false;
+      pending_.push_back(std::move(error));
+    }
+    if (busy_ || pending_.empty()) return;
+    busy_ = true;
   }
-  schedule();
+  drain(true);
 }
 
-void Connection::schedule() {
-  if (busy_ || pending_.empty()) return;
-  busy_ = true;
-  workers_.submit([self = shared_from_this()] { self->drain(); });
-}
-
-void Connection::drain() {
+void Connection::drain(bool onReactor) {
   for (;;) {
     HttpRequest request;
     {
       std::lock_guard lock(mutex_);
       if (pending_.empty() || closed_) {
         busy_ = false;
+        return;
+      }
+      if (onReactor && !(runsInline_ && runsInline_(pending_.front()))) {
+        workers_.submit([self = shared_from_this()] { self->drain(false); });
         return;
       }
       request = std::move(pending_.front());
@@ -118,7 +120,7 @@ void Connection::drain() {
     try {
       HttpResponse response = handler_(request);
       keepAlive = request.keepAlive && !response.close;
-      written = transmit(serialize(response, keepAlive), true);
+      written = transmit(serialize(response, keepAlive), !onReactor);
     } catch (const std::exception&) {
       // Out of memory or similar while answering: the connection cannot continue in order.
     }

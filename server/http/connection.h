@@ -1,5 +1,6 @@
-// One client connection: its parser, the requests waiting for a worker (answered strictly in
-// order, one at a time), and the socket the responses go out on, in clear or through TLS.
+// One client connection: its parser, the requests waiting for an answer (strictly in order, one
+// at a time, by a worker or, for quick ones, the reactor), and the socket the responses go out
+// on, in clear or through TLS.
 //
 // The connection writes through its own dup() of the socket rather than Pistache's write queue:
 // the descriptor number stays ours until the last worker is done, so a response can never reach
@@ -26,12 +27,13 @@
 namespace flint::http {
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+using InlinePredicate = std::function<bool(const HttpRequest&)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `tls` is null for plain HTTP.
-  Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, WorkerPool& workers,
-             const TlsContext* tls);
+  // `tls` is null for plain HTTP; requests `runsInline` accepts are answered on the reactor.
+  Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const InlinePredicate& runsInline,
+             WorkerPool& workers, const TlsContext* tls);
   ~Connection();
 
   // Called on the reactor thread with newly received bytes.
@@ -41,8 +43,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void onPlaintext(const char* data, size_t len);
-  void schedule();
-  void drain();
+  // Answers the pending requests in order; on the reactor only while they are quick ones, then
+  // a worker takes over.
+  void drain(bool onReactor);
   // Queues bytes for the peer (encrypting them under TLS) and sends what it can. A worker
   // (mayBlock) waits for the socket up to a timeout; the reactor never waits, leaving the rest
   // to a worker.
@@ -53,6 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int fd_;
   RequestParser parser_;
   const RequestHandler& handler_;
+  const InlinePredicate& runsInline_;
   WorkerPool& workers_;
   std::mutex mutex_;
   std::deque<HttpRequest> pending_;

@@ -25,7 +25,8 @@ class TcpHandler : public Pistache::Tcp::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
-    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, workers_, options_.tls.get());
+    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.runsInline, workers_,
+                                                         options_.tls.get());
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {

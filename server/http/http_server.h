@@ -1,5 +1,5 @@
 // The HTTP/1.1 server: Pistache's TCP reactor accepts and reads, libhttp-parser parses, and a
-// worker pool runs the handler. Keep-alive, pipelining, large bodies and TLS are handled here.
+// worker pool runs the handler (the reactor itself answers the requests marked quick). Keep-alive, pipelining, large bodies and TLS are handled here.
 #pragma once
 
 #include <memory>
@@ -21,6 +21,9 @@ struct HttpServerOptions {
   size_t workerThreads = 4;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
+  // Requests quick enough to answer on the reactor thread that read them (a read by id): no
+  // hand-over to a worker and back, which costs more than the answer. Unset: none.
+  InlinePredicate runsInline;
 };
 
 class HttpServer {
