@@ -247,7 +247,8 @@ class Writer {
   void encounter(bool last) {
     const int year = rnd_.between(std::max(2021, birthYear_), 2025);
     const std::string day = date(year, rnd_.between(1, 12), rnd_.between(1, 28));
-    const bool inpatient = last && rnd_.chance(30);
+    // The first patient's last stay is always inpatient, so every US Core search has data.
+    const bool inpatient = last && (index_ == 0 || rnd_.chance(30));
     const std::string start = day + "T" + (rnd_.chance(50) ? "09" : "14") + ":00:00Z";
     const std::string end = inpatient ? day.substr(0, 8) + "28T23:00:00Z" : start.substr(0, 13) + ":30:00Z";
     const auto& dx = rnd_.pick(kDiagnoses);

@@ -35,6 +35,7 @@ class Generator : public ResourceSink {
       provenance(record, practice.practitioners.front(), practice.organizations[i % practice.organizations.size()]);
       byOrganization[i % practice.organizations.size()].push_back(record.patientId);
       if (i < 5) firstFew.push_back(record.patientId);
+      if (i == 0) summary_.firstPatientId = record.patientId;
     }
     for (size_t o = 0; o < byOrganization.size(); ++o)
       group("Patients of organization " + std::to_string(o + 1), practice.organizations[o], byOrganization[o]);

@@ -20,6 +20,7 @@ struct SeedOptions {
 struct SeedSummary {
   size_t resources = 0;
   std::map<std::string, size_t> byType;
+  std::string firstPatientId;  // the patient with the fullest record (inpatient stay, data-absent reasons)
 };
 
 // Refuses (std::runtime_error) an instance that already holds resources.

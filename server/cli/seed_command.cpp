@@ -12,18 +12,23 @@ namespace flint::server {
 namespace {
 
 // Demo sign-ins for the authorization server, documented in README: a patient (the first seeded
-// Patient) and a clinician (the first Practitioner). Created once; later seeds leave them be.
-void createDemoLogins(db::Session& session, const instances::Instance& instance) {
+// patient, whose record is the fullest) and a clinician (the first Practitioner by id). Created
+// once; later seeds leave them be.
+void createDemoLogins(db::Session& session, const instances::Instance& instance, const std::string& patientId) {
   fhir::ResourceRepository resources(session, instance);
   auth::UserRepository users(session, instance);
   for (const auto& [username, type] : {std::pair{"demo-patient", "Patient"}, std::pair{"demo-clinician", "Practitioner"}}) {
     if (users.byUsername(username)) continue;
-    fhir::ResourceQuery first;
-    first.types = {type};
-    first.limit = 1;
-    auto rows = resources.list(first);
-    if (rows.empty()) continue;
-    auth::NewUser user{username, std::string(username) + "-password", std::string(type) + "/" + rows[0].id,
+    std::string id = type == std::string("Patient") ? patientId : "";
+    if (id.empty()) {
+      fhir::ResourceQuery first;
+      first.types = {type};
+      first.limit = 1;
+      auto rows = resources.list(first);
+      if (rows.empty()) continue;
+      id = rows[0].id;
+    }
+    auth::NewUser user{username, std::string(username) + "-password", std::string(type) + "/" + id,
                        type == std::string("Patient") ? "Demo Patient" : "Demo Clinician", {}};
     auth::createUser(users, user);
     std::cout << "demo login " << username << " / " << user.password << " (" << user.fhirUser << ")\n";
@@ -66,7 +71,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
               << static_cast<long>(summary.resources / std::max(seconds, 0.001)) << "/s):";
     for (const auto& [type, n] : summary.byType) std::cout << " " << type << "=" << n;
     std::cout << std::endl;
-    createDemoLogins(session, *instance);
+    createDemoLogins(session, *instance, summary.firstPatientId);
   } catch (const std::runtime_error& e) {
     std::cerr << "flint seed: " << e.what() << "\n";
     return 1;

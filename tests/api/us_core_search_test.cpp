@@ -93,6 +93,7 @@ const std::map<std::string, ParamSource>& sources() {
       {"Encounter.class", {ParamSource::Token, {"class"}}},
       {"Encounter.date", {ParamSource::Date, {"period"}}},
       {"Encounter.location", {ParamSource::Reference, {"location.location"}}},
+      {"Encounter.discharge-disposition", {ParamSource::Token, {"hospitalization.dischargeDisposition"}}},
       {"Condition.onset-date", {ParamSource::Date, {"onsetDateTime"}}},
       {"Condition.abatement-date", {ParamSource::Date, {"abatementDateTime"}}},
       {"Condition.recorded-date", {ParamSource::Date, {"recordedDate"}}},
@@ -212,9 +213,13 @@ class UsCoreSearch : public ::testing::Test {
     instance_ = createInstance("uscore");
     std::string out;
     ASSERT_EQ(runFlint({"seed", "--instance", instance_, "--patients", "6", "--seed", "11"}, &out), 0) << out;
+    // The seed's first patient (the demo patient it names) has data for every search.
+    const size_t at = out.find("(Patient/");
+    ASSERT_NE(at, std::string::npos) << out;
+    const std::string id = out.substr(at + 9, out.find(')', at) - at - 9);
     auto c = client();
-    auto bundle = parseJson(c.Get("/" + instance_ + "/fhir/Patient?_count=1&_sort=_id")->body);
-    patient_ = bundle["entry"][0]["resource"];
+    patient_ = parseJson(c.Get("/" + instance_ + "/fhir/Patient/" + id)->body);
+    ASSERT_EQ(patient_["id"], id);
   }
 
   std::string base() const { return "/" + instance_ + "/fhir/"; }
@@ -385,6 +390,7 @@ TEST_F(UsCoreSearch, ClinicalRecordSearches) {
   check("Encounter", {"patient", "type"});
   check("Encounter", {"patient", "status"});
   check("Encounter", {"patient", "location"});
+  check("Encounter", {"patient", "discharge-disposition"});
   check("Goal", {"patient"});
   check("Goal", {"patient", "target-date"});
   check("Goal", {"patient", "lifecycle-status"});
