@@ -225,39 +225,15 @@ void composites(IndexRows& rows, const IndexedParam& p, const PathNode& context)
   }
   for (const auto& k : keys.tokens) {
     if (k.code.empty()) continue;
-    auto entry = [&] {
-      CompositeEntry e;
-      e.param = p.def->code;
-      e.keySystem = k.system;
-      e.keyCode = k.code;
-      return e;
-    };
-    for (const auto& v : values.tokens) {
-      if (v.code.empty()) continue;
-      CompositeEntry e = entry();
-      e.system = v.system;
-      e.code = v.code;
-      rows.composites.push_back(std::move(e));
-    }
-    for (const auto& v : values.numbers) {
-      CompositeEntry e = entry();
-      e.param += v.param;  // the canonical form's suffix
-      e.value = v.value;
-      e.system = v.system;
-      e.code = v.code;
-      rows.composites.push_back(std::move(e));
-    }
-    for (const auto& v : values.dates) {
-      CompositeEntry e = entry();
-      e.low = v.low;
-      e.high = v.high;
-      rows.composites.push_back(std::move(e));
-    }
-    for (const auto& v : values.strings) {
-      CompositeEntry e = entry();
-      e.valueNorm = v.normalized;
-      rows.composites.push_back(std::move(e));
-    }
+    const std::string& param = p.def->code;
+    for (const auto& v : values.tokens)
+      if (!v.code.empty()) rows.composites.push_back({param, k.system, k.code, v.system, v.code, "", "", {}, {}});
+    // Quantities come with their canonical UCUM form, whose param carries the suffix.
+    for (const auto& v : values.numbers)
+      rows.composites.push_back({param + v.param, k.system, k.code, v.system, v.code, v.value, "", {}, {}});
+    for (const auto& v : values.dates) rows.composites.push_back({param, k.system, k.code, "", "", "", "", v.low, v.high});
+    for (const auto& v : values.strings)
+      rows.composites.push_back({param, k.system, k.code, "", "", "", v.normalized, {}, {}});
   }
 }
 
