@@ -6,6 +6,7 @@
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
+#include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
 #include "server/responses.h"
 
@@ -46,6 +47,7 @@ instances::NewInstance parseNewInstance(const std::string& body) {
   }
   if (!v.isObject()) throw instances::InstanceError("the body must be a JSON object");
   instances::NewInstance n;
+  n.searchIndexVersion = fhir::kSearchIndexVersion;
   n.name = v.stringAt("name").value_or("");
   if (const Value* org = v.find("organization"); org != nullptr && org->isObject()) {
     n.organizationName = org->stringAt("name").value_or("");

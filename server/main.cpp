@@ -23,7 +23,7 @@ commands:
                              new signing keys (old ones keep working for an hour)
   seed --instance NAME [--patients N] [--seed S]
                              load deterministic synthetic patients into an instance
-  reindex [--instance NAME] [--type TYPE]
+  reindex [--instance NAME | --outdated] [--type TYPE]
                              rebuild search indexes (online, in batches)
   --help                     show this help
 

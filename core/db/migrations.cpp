@@ -46,6 +46,11 @@ CREATE INDEX revocations_expiry ON flint.revocations (expires_at);
 ALTER TABLE flint.instances ADD COLUMN refresh_token_days int NOT NULL DEFAULT 90
   CHECK (refresh_token_days BETWEEN 1 AND 3650);
 )SQL"},
+      // Which version of the search index extraction built an instance's entries (0: from before
+      // this was recorded), so an upgrade that indexes more knows what to reindex.
+      {5, "search index version per instance", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN search_index_version int NOT NULL DEFAULT 0;
+)SQL"},
   };
   return migrations;
 }

@@ -31,6 +31,7 @@ struct NewInstance {
   bool patientPortal = false;
   bool openAccess = false;
   int refreshTokenDays = 90;
+  int searchIndexVersion = 0;  // the extraction a new, empty instance is indexed by
 };
 
 // A request about instances that cannot be carried out; `conflict` for a name already taken.

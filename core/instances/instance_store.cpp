@@ -52,11 +52,11 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request) {
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " open_access, refresh_token_days, schema_name) VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, $7,"
-      " 'i' || currval('flint.instances_id_seq'))"
+      " open_access, refresh_token_days, search_index_version, schema_name) VALUES ($1, $2, nullif($3, ''),"
+      " nullif($4, ''), $5, $6, $7, $8, 'i' || currval('flint.instances_id_seq'))"
       " RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
-      request.patientPortal, request.openAccess, request.refreshTokenDays);
+      request.patientPortal, request.openAccess, request.refreshTokenDays, request.searchIndexVersion);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }
@@ -86,6 +86,22 @@ bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool d
   auto r = tx.exec_params("UPDATE flint.instances SET disabled = $2 WHERE name = $1", name, disabled);
   tx.commit();
   return r.affected_rows() == 1;
+}
+
+std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version) {
+  pqxx::nontransaction tx(conn);
+  std::vector<Instance> out;
+  for (const auto& r : tx.exec_params(std::string("SELECT ") + kColumns +
+                                          " FROM flint.instances WHERE search_index_version < $1 ORDER BY name",
+                                      version))
+    out.push_back(fromRow(r));
+  return out;
+}
+
+void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int version) {
+  pqxx::work tx(conn);
+  tx.exec_params0("UPDATE flint.instances SET search_index_version = $2 WHERE id = $1", instanceId, version);
+  tx.commit();
 }
 
 }  // namespace flint::instances

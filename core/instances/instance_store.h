@@ -14,5 +14,8 @@ std::vector<Instance> listInstances(pqxx::connection& conn);
 std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
 // Returns false when there is no such instance.
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled);
+// Instances whose search entries were built by an extraction older than `version`.
+std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version);
+void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int version);
 
 }  // namespace flint::instances

@@ -2,6 +2,7 @@
 
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
+#include "fhir_resources/search/index/index_rows.h"
 #include "server/cli/commands.h"
 
 namespace flint::server {
@@ -28,6 +29,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
   try {
     if (verb == "create" && args.size() >= 2) {
       instances::NewInstance n;
+      n.searchIndexVersion = fhir::kSearchIndexVersion;
       n.name = args[1];
       for (size_t i = 2; i < args.size(); ++i) {
         const std::string& a = args[i];

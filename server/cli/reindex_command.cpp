@@ -32,18 +32,26 @@ size_t reindexInstance(db::Session& session, const instances::Instance& instance
 
 int reindexCommand(const Config& config, const std::vector<std::string>& args) {
   std::string instanceName, type;
+  bool outdated = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (i + 1 < args.size() && args[i] == "--instance") instanceName = args[++i];
     else if (i + 1 < args.size() && args[i] == "--type") type = args[++i];
+    else if (args[i] == "--outdated") outdated = true;
     else {
-      std::cerr << "usage: flint reindex [--instance NAME] [--type TYPE]\n";
+      std::cerr << "usage: flint reindex [--instance NAME | --outdated] [--type TYPE]\n";
       return 2;
     }
+  }
+  if (outdated && !instanceName.empty()) {
+    std::cerr << "flint reindex: --outdated picks the instances itself; leave out --instance\n";
+    return 2;
   }
   db::Session session(config.databaseUrl);
   db::migrateAll(session.connection());
   std::vector<instances::Instance> targets;
-  if (instanceName.empty()) {
+  if (outdated) {
+    targets = instances::instancesIndexedBefore(session.connection(), fhir::kSearchIndexVersion);
+  } else if (instanceName.empty()) {
     targets = instances::listInstances(session.connection());
   } else if (auto one = instances::findInstance(session.connection(), instanceName)) {
     targets.push_back(*one);
@@ -51,8 +59,11 @@ int reindexCommand(const Config& config, const std::vector<std::string>& args) {
     std::cerr << "flint reindex: no instance named " << instanceName << "\n";
     return 1;
   }
-  for (const auto& instance : targets)
+  for (const auto& instance : targets) {
     std::cout << "reindexed " << reindexInstance(session, instance, type) << " resources in " << instance.name << "\n";
+    // Only a whole instance is current afterwards.
+    if (type.empty()) instances::setSearchIndexVersion(session.connection(), instance.id, fhir::kSearchIndexVersion);
+  }
   return 0;
 }
 

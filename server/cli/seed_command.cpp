@@ -4,6 +4,7 @@
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
 #include "auth/users/user_registry.h"
+#include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/seed/synthetic_data.h"
 #include "fhir_resources/storage/resource_repository.h"
 #include "server/cli/commands.h"
@@ -66,6 +67,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
   auto started = std::chrono::steady_clock::now();
   try {
     auto summary = fhir::seedInstance(session, *instance, options);
+    instances::setSearchIndexVersion(session.connection(), instance->id, fhir::kSearchIndexVersion);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << "seeded " << summary.resources << " resources into " << instanceName << " in " << seconds << " s ("
               << static_cast<long>(summary.resources / std::max(seconds, 0.001)) << "/s):";

@@ -3,6 +3,8 @@
 
 #include "core/db/migrations.h"
 #include "core/db/session.h"
+#include "core/instances/instance_store.h"
+#include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
 #include "server/cli/commands.h"
 #include "server/http/http_server.h"
@@ -22,6 +24,9 @@ int serveCommand(const Config& config) {
   {
     pqxx::connection conn(config.databaseUrl);
     db::migrateAll(conn);
+    for (const auto& instance : instances::instancesIndexedBefore(conn, fhir::kSearchIndexVersion))
+      std::cerr << "flint: instance '" << instance.name << "' was indexed by an older Flint; searches added since "
+                << "miss its older resources until `flint reindex --outdated` (online)" << std::endl;
   }
   db::Session::setStatementTimeout(config.statementTimeoutMs);
   http::HttpServerOptions options;

@@ -10,16 +10,6 @@ using namespace flint::testing;
 
 namespace {
 
-std::string psql(const std::string& url, const std::string& sql) {
-  std::string out;
-  FILE* p = popen(("psql '" + url + "' -qtAX -c \"" + sql + "\" 2>&1").c_str(), "r");
-  char buf[1024];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 std::string withDatabase(std::string url, const std::string& db) {
   size_t at = url.find("dbname=");
   size_t end = url.find(' ', at);

@@ -122,6 +122,17 @@ std::string uniqueInstanceName(const std::string& prefix) {
   return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(salt) + "-" + std::to_string(counter++);
 }
 
+std::string psql(const std::string& url, const std::string& sql) {
+  std::string out;
+  FILE* p = popen(("psql '" + url + "' -qtAX -c \"" + sql + "\" 2>&1").c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("could not run psql");
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
 std::string createInstance(const std::string& prefix, const FlintServer& server) {
   std::string name = uniqueInstanceName(prefix);
   auto c = client(server);

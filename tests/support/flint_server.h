@@ -45,6 +45,9 @@ httplib::Client client(const FlintServer& server = sharedServer());
 // Runs `flint ARGS...` to completion; returns the exit code and fills `output` (stdout+stderr).
 int runFlint(const std::vector<std::string>& args, std::string* output = nullptr);
 
+// Runs `sql` (no double quotes) with psql on `url`; its unaligned output and any error text.
+std::string psql(const std::string& url, const std::string& sql);
+
 // A fresh instance name, unique across test binaries running at once.
 std::string uniqueInstanceName(const std::string& prefix);
 // Creates an open-access instance (no authorization: the suites that test FHIR semantics) through

@@ -74,6 +74,11 @@ struct IndexRows {
 
 IndexRows extractIndexRows(const json::Value& resource);
 
+// The version of what extractIndexRows produces: raised whenever it indexes more (new
+// parameters, kinds or forms), so instances indexed before are found and reindexed.
+// 1: composites and canonical UCUM quantities.
+inline constexpr int kSearchIndexVersion = 1;
+
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).
 const std::vector<const SearchParamDef*>& indexedSearchParams(const std::string& type);

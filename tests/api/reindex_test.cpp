@@ -1,0 +1,99 @@
+// flint reindex: rebuilds an instance's search entries while it keeps serving, a whole instance
+// or one type, and --outdated finds the instances an older index extraction built.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+TEST(Reindex, RebuildsLostEntriesOnlineAndMarksTheInstanceCurrent) {
+  const std::string instance = createInstance("reidx");
+  const std::string base = "/" + instance + "/fhir/";
+  auto c = client();
+  json entries = json::array();
+  entries.push_back({{"request", {{"method", "PUT"}, {"url", "Patient/pat"}}},
+                     {"resource", {{"resourceType", "Patient"}, {"id", "pat"}, {"gender", "female"}}}});
+  for (int i = 0; i < 300; ++i)
+    entries.push_back({{"request", {{"method", "POST"}, {"url", "Observation"}}},
+                       {"resource", {{"resourceType", "Observation"}, {"status", "final"}, {"subject", {{"reference", "Patient/pat"}}},
+                                     {"code", {{"coding", {{{"system", "http://loinc.org"}, {"code", "2345-7"}}}}}},
+                                     {"valueQuantity", {{"value", 90 + i % 10}, {"system", "http://unitsofmeasure.org"}, {"code", "mg/dL"}}}}}});
+  auto posted = c.Post(base, json({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", entries}}).dump(),
+                       "application/fhir+json");
+  ASSERT_EQ(posted->status, 200) << posted->body.substr(0, 300);
+  // "Observation/{id}/_history/1", perhaps absolute.
+  std::string location = parseJson(posted->body)["entry"][1]["response"]["location"];
+  location = location.substr(location.find("Observation/"));
+  const std::string anObservation = base + location.substr(0, location.find("/_history"));
+  ASSERT_EQ(c.Get(anObservation)->status, 200) << anObservation;
+
+  const std::string url = databaseUrl();
+  const std::string schema = trimmed(psql(url, "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+  const std::string version = "SELECT search_index_version FROM flint.instances WHERE name = '" + instance + "'";
+  const std::string current = trimmed(psql(url, version));
+  EXPECT_NE(current, "0");  // created by this Flint: indexed by its extraction
+  auto total = [&](const std::string& query) {
+    return parseJson(c.Get(base + query + "&_total=accurate&_count=0")->body).value("total", -1);
+  };
+  const std::string composite = "Observation?code-value-quantity=http://loinc.org%7C2345-7$ge0.9%7Chttp://unitsofmeasure.org%7Cg/L";
+  EXPECT_EQ(total(composite), 300);
+
+  // The index as an older Flint left it: no composite entries, the patient's tokens gone.
+  psql(url, "DELETE FROM " + schema + ".search_composite; DELETE FROM " + schema +
+                ".search_token WHERE resource_type = 'Patient'; UPDATE flint.instances SET search_index_version = 0"
+                " WHERE name = '" + instance + "'");
+  EXPECT_EQ(total(composite), 0);
+  EXPECT_EQ(total("Patient?gender=female"), 0);
+
+  // One type only: that type is back, the instance is still behind.
+  ASSERT_EQ(runFlint({"reindex", "--instance", instance, "--type", "Patient"}), 0);
+  EXPECT_EQ(total("Patient?gender=female"), 1);
+  EXPECT_EQ(total(composite), 0);
+  EXPECT_EQ(trimmed(psql(url, version)), "0");
+
+  // --outdated finds it; reads carry on meanwhile.
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, failures{0};
+  std::thread reader([&] {
+    auto rc = client();
+    while (!done) {
+      auto r = rc.Get(anObservation);
+      ++reads;
+      if (!r || r->status != 200) ++failures;
+    }
+  });
+  std::string out;
+  const int status = runFlint({"reindex", "--outdated"}, &out);
+  done = true;
+  reader.join();
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("reindexed 301 resources in " + instance), std::string::npos) << out;
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(total(composite), 300);
+  EXPECT_EQ(total("Patient?gender=female"), 1);
+  EXPECT_EQ(trimmed(psql(url, version)), current);
+
+  // Now current, it is left alone.
+  ASSERT_EQ(runFlint({"reindex", "--outdated"}, &out), 0);
+  EXPECT_EQ(out.find(instance), std::string::npos) << out;
+}
+
+TEST(Reindex, RejectsBadArguments) {
+  EXPECT_EQ(runFlint({"reindex", "--instance", "no-such-instance"}), 1);
+  EXPECT_EQ(runFlint({"reindex", "--bogus"}), 2);
+  EXPECT_EQ(runFlint({"reindex", "--outdated", "--instance", "x"}), 2);
+}
