@@ -1,5 +1,8 @@
 #include "fhir_resources/storage/index_rows_sql.h"
 
+#include <optional>
+#include <type_traits>
+
 namespace flint::fhir {
 namespace {
 
@@ -22,12 +25,6 @@ std::string textArray(const std::vector<const std::string*>& values) {
   return out + "}";
 }
 
-std::string bigintArray(const std::vector<int64_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
-  return out + "}";
-}
-
 }  // namespace
 
 std::string pgTextArray(const std::vector<std::string>& values) {
@@ -36,49 +33,50 @@ std::string pgTextArray(const std::vector<std::string>& values) {
   return textArray(pointers);
 }
 
-PgArrays::PgArrays(const IndexRows& index) {
+std::vector<std::string> pgIndexArrays(const IndexRows& index) {
   auto column = [](const auto& entries, auto member) {
     std::vector<const std::string*> values;
     for (const auto& e : entries) values.push_back(&(e.*member));
     return textArray(values);
   };
-  tokenParam = column(index.tokens, &TokenEntry::param);
-  tokenSystem = column(index.tokens, &TokenEntry::system);
-  tokenCode = column(index.tokens, &TokenEntry::code);
-  tokenText = column(index.tokens, &TokenEntry::text);
-  stringParam = column(index.strings, &StringEntry::param);
-  stringNorm = column(index.strings, &StringEntry::normalized);
-  stringValue = column(index.strings, &StringEntry::exact);
-  refParam = column(index.references, &ReferenceEntry::param);
-  refType = column(index.references, &ReferenceEntry::targetType);
-  refId = column(index.references, &ReferenceEntry::targetId);
-  refUrl = column(index.references, &ReferenceEntry::url);
-  dateParam = column(index.dates, &DateEntry::param);
-  std::vector<int64_t> lows, highs;
-  for (const auto& d : index.dates) {
-    lows.push_back(d.low);
-    highs.push_back(d.high);
-  }
-  dateLow = bigintArray(lows);
-  dateHigh = bigintArray(highs);
-  numberParam = column(index.numbers, &NumberEntry::param);
-  numberValue = column(index.numbers, &NumberEntry::value);
-  numberSystem = column(index.numbers, &NumberEntry::system);
-  numberCode = column(index.numbers, &NumberEntry::code);
-  compositeParam = column(index.composites, &CompositeEntry::param);
-  compositeKeySystem = column(index.composites, &CompositeEntry::keySystem);
-  compositeKeyCode = column(index.composites, &CompositeEntry::keyCode);
-  compositeSystem = column(index.composites, &CompositeEntry::system);
-  compositeCode = column(index.composites, &CompositeEntry::code);
-  compositeValue = column(index.composites, &CompositeEntry::value);
-  compositeValueNorm = column(index.composites, &CompositeEntry::valueNorm);
-  std::vector<std::string> compositeLows, compositeHighs;
-  for (const auto& c : index.composites) {
-    compositeLows.push_back(c.low ? std::to_string(*c.low) : "");
-    compositeHighs.push_back(c.high ? std::to_string(*c.high) : "");
-  }
-  compositeLow = pgTextArray(compositeLows);
-  compositeHigh = pgTextArray(compositeHighs);
+  auto integers = [](const auto& entries, auto member) {
+    std::vector<std::string> values;
+    for (const auto& e : entries) {
+      const auto& v = e.*member;
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::optional<int64_t>>)
+        values.push_back(v ? std::to_string(*v) : "");
+      else
+        values.push_back(std::to_string(v));
+    }
+    return pgTextArray(values);
+  };
+  return {column(index.tokens, &TokenEntry::param),
+          column(index.tokens, &TokenEntry::system),
+          column(index.tokens, &TokenEntry::code),
+          column(index.tokens, &TokenEntry::text),
+          column(index.strings, &StringEntry::param),
+          column(index.strings, &StringEntry::normalized),
+          column(index.strings, &StringEntry::exact),
+          column(index.references, &ReferenceEntry::param),
+          column(index.references, &ReferenceEntry::targetType),
+          column(index.references, &ReferenceEntry::targetId),
+          column(index.references, &ReferenceEntry::url),
+          column(index.dates, &DateEntry::param),
+          integers(index.dates, &DateEntry::low),
+          integers(index.dates, &DateEntry::high),
+          column(index.numbers, &NumberEntry::param),
+          column(index.numbers, &NumberEntry::value),
+          column(index.numbers, &NumberEntry::system),
+          column(index.numbers, &NumberEntry::code),
+          column(index.composites, &CompositeEntry::param),
+          column(index.composites, &CompositeEntry::keySystem),
+          column(index.composites, &CompositeEntry::keyCode),
+          column(index.composites, &CompositeEntry::system),
+          column(index.composites, &CompositeEntry::code),
+          column(index.composites, &CompositeEntry::value),
+          column(index.composites, &CompositeEntry::valueNorm),
+          integers(index.composites, &CompositeEntry::low),
+          integers(index.composites, &CompositeEntry::high)};
 }
 
 }  // namespace flint::fhir

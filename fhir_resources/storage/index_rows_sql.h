@@ -14,13 +14,8 @@ namespace flint::fhir {
 // A PostgreSQL text[] literal of `values` (empty strings become NULL).
 std::string pgTextArray(const std::vector<std::string>& values);
 
-// One array literal per column of the index tables, in the order the index statement binds them.
-struct PgArrays {
-  explicit PgArrays(const IndexRows& index);
-  std::string tokenParam, tokenSystem, tokenCode, tokenText, stringParam, stringNorm, stringValue, refParam, refType,
-      refId, refUrl, dateParam, dateLow, dateHigh, numberParam, numberValue, numberSystem, numberCode, compositeParam,
-      compositeKeySystem, compositeKeyCode, compositeSystem, compositeCode, compositeValue, compositeValueNorm,
-      compositeLow, compositeHigh;
-};
+// One array literal per column of the index tables, in the order the index statements bind
+// them ($3 to $29).
+std::vector<std::string> pgIndexArrays(const IndexRows& index);
 
 }  // namespace flint::fhir

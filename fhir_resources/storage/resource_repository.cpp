@@ -37,7 +37,7 @@ std::string typeMatch(std::vector<std::string>& params, const std::vector<std::s
 }
 
 // A resource's search index entries are written by one statement with the version itself: $1
-// and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (PgArrays).
+// and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays).
 const std::string kIndexInserts =
     " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
     "  SELECT $1, $2, p, s, c, t FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
@@ -446,15 +446,9 @@ std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const
 
 void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
   pqxx::work tx(session_.connection());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    PgArrays a(index[i]);
-    tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id, a.tokenParam,
-                     a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam, a.stringNorm, a.stringValue, a.refParam,
-                     a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow, a.dateHigh, a.numberParam, a.numberValue,
-                     a.numberSystem, a.numberCode, a.compositeParam, a.compositeKeySystem, a.compositeKeyCode,
-                     a.compositeSystem, a.compositeCode, a.compositeValue, a.compositeValueNorm, a.compositeLow,
-                     a.compositeHigh);
-  }
+  for (size_t i = 0; i < rows.size(); ++i)
+    tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id,
+                     pqxx::prepare::make_dynamic_params(pgIndexArrays(index[i])));
   tx.commit();
 }
 
@@ -514,15 +508,11 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* i
     deferred->batch_->add(row, index != nullptr ? *index : nothing);
     return;
   }
-  PgArrays a(index != nullptr ? *index : nothing);
+  const auto arrays = pgIndexArrays(index != nullptr ? *index : nothing);
   const char* content = row.deleted ? nullptr : row.content.c_str();
   const bool first = row.versionId == 1;
   tx_.exec_prepared(repo_.statement(first ? "put_first" : "put_next", first ? kPutFirst.c_str() : kPutNext.c_str()),
-                    row.type, row.id, a.tokenParam, a.tokenSystem, a.tokenCode, a.tokenText, a.stringParam,
-                    a.stringNorm, a.stringValue, a.refParam, a.refType, a.refId, a.refUrl, a.dateParam, a.dateLow,
-                    a.dateHigh, a.numberParam, a.numberValue, a.numberSystem, a.numberCode, a.compositeParam,
-                    a.compositeKeySystem, a.compositeKeyCode, a.compositeSystem, a.compositeCode, a.compositeValue,
-                    a.compositeValueNorm, a.compositeLow, a.compositeHigh, row.versionId, row.lastUpdated,
+                    row.type, row.id, pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated,
                     row.deleted, content, row.method);
 }
 
