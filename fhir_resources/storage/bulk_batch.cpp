@@ -63,7 +63,7 @@ class Line {
 
 BulkBatch::BulkBatch()
     : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content"}, {}},
-               {"resource_history", {"resource_type", "id", "version_id", "last_updated", "method", "content"}, {}},
+               {"resource_history", {"resource_type", "id", "version_id", "last_updated", "method"}, {}},
                {"search_token", {"resource_type", "id", "param", "system", "code", "text_norm"}, {}},
                {"search_string", {"resource_type", "id", "param", "value_norm", "value"}, {}},
                {"search_reference", {"resource_type", "id", "param", "target_type", "target_id", "url"}, {}},
@@ -78,7 +78,8 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   escaped_.clear();
   appendEscaped(escaped_, row.content);
   Line(tables_[kResources].lines, row).integer(row.versionId).integer(row.lastUpdated).raw("f").raw(escaped_);
-  Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method).raw(escaped_);
+  // The history row of a current version leaves its content to the current row (docs/storage.md).
+  Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method);
   for (const auto& t : index.tokens)
     Line(tables_[kToken].lines, row).text(t.param).nullable(t.system).nullable(t.code).nullable(t.text);
   for (const auto& s : index.strings) Line(tables_[kString].lines, row).text(s.param).text(s.normalized).text(s.exact);

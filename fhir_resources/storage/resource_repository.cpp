@@ -63,17 +63,28 @@ const std::string kIndexDeletes =
     " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
     " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2),";
 // The version: current row and history row; $30 to $34 are its version, time, deleted flag,
-// content and method.
+// content and method. The content is stored once: a history row leaves it NULL while its
+// version is the current one (kCurrentContent reads it from there).
 const std::string kVersionWrite =
     " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
     "  VALUES ($1, $2, $30, $31, $32, $33) ON CONFLICT (resource_type, id) DO UPDATE SET"
     "  version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,"
     "  content = EXCLUDED.content),"
-    " h AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
-    "  VALUES ($1, $2, $30, $31, $34, $33)),";
+    " h AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method)"
+    "  VALUES ($1, $2, $30, $31, $34)),";
+// The version being superseded takes its content into its history row (every CTE reads the
+// rows as they were before the statement, so this is the old current content).
+const std::string kKeepSuperseded =
+    " k AS (UPDATE {s}.resource_history h SET content = c.content FROM {s}.resources c"
+    "  WHERE h.resource_type = $1 AND h.id = $2 AND c.resource_type = $1 AND c.id = $2"
+    "  AND h.version_id = c.version_id AND h.content IS NULL AND NOT c.deleted),";
 const std::string kIndexReplace = "WITH" + kIndexDeletes + kIndexInserts;
 const std::string kPutFirst = "WITH" + kVersionWrite + kIndexInserts;
-const std::string kPutNext = "WITH" + kVersionWrite + kIndexDeletes + kIndexInserts;
+const std::string kPutNext = "WITH" + kKeepSuperseded + kVersionWrite + kIndexDeletes + kIndexInserts;
+// A history row's content: its own, or, for the current version, the current row's.
+const std::string kHistoryContent =
+    " LEFT JOIN {s}.resources c ON h.content IS NULL AND h.method <> 'DELETE' AND c.resource_type = h.resource_type"
+    " AND c.id = h.id AND c.version_id = h.version_id";
 
 }  // namespace
 
@@ -134,9 +145,11 @@ std::optional<ResourceRow> ResourceRepository::current(const std::string& type, 
 
 std::optional<ResourceRow> ResourceRepository::version(const std::string& type, const std::string& id,
                                                        int64_t versionId) {
-  const auto& name = statement("version",
-                               "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
-                               " WHERE resource_type = $1 AND id = $2 AND version_id = $3");
+  static const std::string sql =
+      "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(h.content, c.content)"
+      " FROM {s}.resource_history h" + kHistoryContent +
+      " WHERE h.resource_type = $1 AND h.id = $2 AND h.version_id = $3";
+  const auto& name = statement("version", sql.c_str());
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
   if (r.empty()) return std::nullopt;
   return rowFrom(r[0], true);
@@ -340,8 +353,11 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
     sql += " AND (last_updated, resource_type, id, version_id) < (" + param(std::to_string(c.lastUpdated)) +
            "::bigint, " + param(c.type) + ", " + param(c.id) + ", " + param(std::to_string(c.versionId)) + "::bigint)";
   }
-  sql += " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT " +
-         std::to_string(query.limit);
+  // The page's rows first, then the current content of those that are current versions.
+  const char* order = " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC";
+  sql = "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(h.content, c.content) FROM (" +
+        sql + order + " LIMIT " + std::to_string(query.limit) + ") h" + db::expandSchema(kHistoryContent, quotedSchema_) +
+        " ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC";
   return rows(sql, params, true);
 }
 

@@ -99,6 +99,16 @@ TEST_F(Crud, VreadReturnsEachVersion) {
   auto v2 = c_.Get(path("Patient/" + id + "/_history/2"));
   EXPECT_EQ(parseJson(v2->body)["name"][0]["family"], "Second");
   expectOutcome(c_.Get(path("Patient/" + id + "/_history/3")), 404);
+  // Once superseded, a version keeps its own content.
+  ASSERT_EQ(put("Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"(","name":[{"family":"Third"}]})")->status,
+            200);
+  EXPECT_EQ(parseJson(c_.Get(path("Patient/" + id + "/_history/1"))->body)["name"][0]["family"], "First");
+  EXPECT_EQ(parseJson(c_.Get(path("Patient/" + id + "/_history/2"))->body)["name"][0]["family"], "Second");
+  EXPECT_EQ(parseJson(c_.Get(path("Patient/" + id + "/_history/3"))->body)["name"][0]["family"], "Third");
+  std::vector<std::string> families;
+  const json history = parseJson(c_.Get(path("Patient/" + id + "/_history"))->body);
+  for (const auto& e : history["entry"]) families.push_back(e["resource"]["name"][0]["family"]);
+  EXPECT_EQ(families, (std::vector<std::string>{"Third", "Second", "First"}));
   expectOutcome(c_.Get(path("Patient/" + id + "/_history/abc")), 404);
   expectOutcome(c_.Get(path("Patient/" + id + "/_history/0")), 404);
 }
@@ -153,19 +163,24 @@ TEST_F(Crud, IfMatchGuardsAgainstLostUpdates) {
 }
 
 TEST_F(Crud, DeleteThenGoneThenRecreate) {
-  std::string id = createPatient();
+  std::string id = createPatient("Gone");
   auto del = c_.Delete(path("Patient/" + id));
   EXPECT_EQ(del->status, 204);
   EXPECT_EQ(del->get_header_value("ETag"), "W/\"2\"");
   expectOutcome(c_.Get(path("Patient/" + id)), 410);
   expectOutcome(c_.Get(path("Patient/" + id + "/_history/2")), 410);
-  EXPECT_EQ(c_.Get(path("Patient/" + id + "/_history/1"))->status, 200);
+  auto v1 = c_.Get(path("Patient/" + id + "/_history/1"));
+  EXPECT_EQ(v1->status, 200);
+  EXPECT_EQ(parseJson(v1->body)["name"][0]["family"], "Gone");
   EXPECT_EQ(c_.Delete(path("Patient/" + id))->status, 204);
   expectOutcome(c_.Delete(path("Patient/never-existed")), 404);
   auto again = put("Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})");
   EXPECT_EQ(again->status, 201);
   EXPECT_EQ(parseJson(again->body)["meta"]["versionId"], "3");
   EXPECT_FALSE(parseJson(c_.Get(path("Patient?_id=" + id))->body)["entry"].empty());
+  EXPECT_EQ(parseJson(c_.Get(path("Patient/" + id + "/_history/1"))->body)["name"][0]["family"], "Gone");
+  expectOutcome(c_.Get(path("Patient/" + id + "/_history/2")), 410);
+  EXPECT_FALSE(parseJson(c_.Get(path("Patient/" + id + "/_history/3"))->body).contains("name"));
 }
 
 TEST_F(Crud, PreferControlsTheResponseBody) {
