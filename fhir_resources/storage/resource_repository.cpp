@@ -1,5 +1,6 @@
 #include "fhir_resources/storage/resource_repository.h"
 
+#include <algorithm>
 #include <pqxx/tablewriter>
 
 #include "fhir_resources/storage/bulk_batch.h"
@@ -180,7 +181,7 @@ std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<std::string> params;
-  const std::string where = whereClause(query, params, "r");
+  const std::string from = fromClause(query, params);
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   // A `before` cursor walks the order backwards: every direction flips, nulls come first.
   const bool backwards = query.cursor && query.cursor->before;
@@ -198,8 +199,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   order += std::string("s.resource_type") + direction + ", s.id" + direction;
   // Keys first, content last: the page's keys come from indexes alone (resources_live covers
   // type, id and last_updated), and only the rows on the page are read from the table.
-  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id" + columns + " FROM " + quotedSchema_ + ".resources r" +
-                    where + ") s";
+  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id" + columns + from + ") s";
   if (const auto& c = query.cursor) {
     if (c->sortValues.size() != query.sort.size()) throw std::invalid_argument("cursor does not fit the sort keys");
     // Strictly past the cursor in this walk's order: for some key i, equal on every key before
@@ -239,18 +239,41 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
-  std::string sql = "SELECT count(*) FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
+  std::string sql = "SELECT count(*)" + fromClause(query, params);
   auto r = execute(sql, params, !hasLinks(query));
   return r[0][0].as<int64_t>();
 }
 
+std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params) {
+  // A string condition (a name prefix, say) is answered by hashing all its entries whatever the
+  // plan; driving the query from them, rather than probing the resources for each, halves the
+  // work. Index entries exist only for live resources. Other kinds keep the resources table in
+  // front, where a generic plan can walk it in id order and stop at the page's end.
+  const IndexCondition* driver = nullptr;
+  const bool needsResourceRow = !query.lastUpdated.empty() ||
+                                std::any_of(query.sort.begin(), query.sort.end(), [](const SortKey& k) {
+                                  return k.source == SortKey::Source::LastUpdated;
+                                });
+  if (!needsResourceRow)
+    for (const auto& c : query.conditions)
+      if (c.table == IndexCondition::Table::String && !c.negate && c.onlyForType.empty() && c.linked.empty()) {
+        driver = &c;
+        break;
+      }
+  if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
+  const std::string types = typeMatch(params, query.types);
+  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, types, params) + ") d) r" +
+         whereClause(query, params, "r", driver);
+}
+
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
-                                            const std::string& alias) {
+                                            const std::string& alias, const IndexCondition* driver) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   // " = $n" for one type, so that the planner's statistics apply; " = ANY($n)" for several.
   const std::string types = typeMatch(params, query.types);
   const std::string& a = alias;
-  std::string sql = " WHERE " + a + ".resource_type" + types + " AND NOT " + a + ".deleted";
+  std::string sql = " WHERE " + a + ".resource_type" + types;
+  if (driver == nullptr) sql += " AND NOT " + a + ".deleted";
   if (query.matchesNothing) sql += " AND false";
   if (!query.ids.empty()) {
     std::string list;
@@ -287,6 +310,7 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     sql += ")";
   }
   for (const auto& c : query.conditions) {
+    if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
     sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
            conditionSubquery(c, types, params) + "))";

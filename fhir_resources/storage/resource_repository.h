@@ -204,7 +204,10 @@ class ResourceRepository {
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters.
-  std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias);
+  std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
+                          const IndexCondition* driver = nullptr);
+  // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
+  std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params);
   // A subquery of (resource_type, id) pairs that satisfy `c`, for resources whose type passes
   // the comparison `types` (" = $1", " = ANY($1::text[])").
   std::string conditionSubquery(const IndexCondition& c, const std::string& types, std::vector<std::string>& params);
