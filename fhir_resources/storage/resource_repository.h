@@ -203,7 +203,8 @@ class ResourceRepository {
 
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
-  // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters.
+  // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters; when
+  // `driver` (one of its conditions) already chose the rows, without it and the live-row check.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
                           const IndexCondition* driver = nullptr);
   // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
