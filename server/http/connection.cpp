@@ -131,7 +131,18 @@ void Connection::drain(bool onReactor) {
       busy_ = false;
       return;
     }
+    // A peer that does not read its responses gets the rest from a worker, which waits for it,
+    // so that unsent output stays bounded.
+    if (onReactor && backlogged()) {
+      workers_.submit([self = shared_from_this()] { self->drain(false); });
+      return;
+    }
   }
+}
+
+bool Connection::backlogged() {
+  std::lock_guard lock(outMutex_);
+  return flushing_ || !outbox_.empty();
 }
 
 bool Connection::transmit(std::string bytes, bool mayBlock) {

@@ -51,6 +51,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // to a worker.
   bool transmit(std::string bytes, bool mayBlock);
   bool flush(bool mayBlock);
+  // Whether output is still waiting for the socket.
+  bool backlogged();
   void shutdownSocket();
 
   int fd_;
