@@ -77,6 +77,15 @@ const std::unordered_map<std::string, long double>& prefixes() {
   return table;
 }
 
+// A small signed integer ("3", "-2", "+1"); nothing otherwise. Units use exponents of a few
+// digits at most, and larger ones would only overflow the factor.
+std::optional<int> smallInteger(const std::string& s) {
+  size_t digits = s.empty() || (s[0] != '-' && s[0] != '+') ? 0 : 1;
+  if (s.size() == digits || s.size() - digits > 2 || s.find_first_not_of("0123456789", digits) != std::string::npos)
+    return std::nullopt;
+  return std::stoi(s);
+}
+
 std::optional<Dimensioned> fromAtom(const Atom& atom, long double prefix) {
   Dimensioned d;
   d.factor = atom.factor * prefix;
@@ -87,11 +96,10 @@ std::optional<Dimensioned> fromAtom(const Atom& atom, long double prefix) {
 // A simple unit: an atom, a prefixed metric atom, or a 10*n / 10^n factor.
 std::optional<Dimensioned> simpleUnit(const std::string& s) {
   if (s.rfind("10*", 0) == 0 || s.rfind("10^", 0) == 0) {
-    const std::string exponent = s.substr(3);
-    if (exponent.empty() || exponent.size() > 3 || exponent.find_first_not_of("-+0123456789") != std::string::npos)
-      return std::nullopt;
+    auto exponent = smallInteger(s.substr(3));
+    if (!exponent) return std::nullopt;
     Dimensioned d;
-    d.factor = std::pow(10.0L, std::stoi(exponent));
+    d.factor = std::pow(10.0L, *exponent);
     return d;
   }
   if (auto it = atoms().find(s); it != atoms().end()) return fromAtom(it->second, 1);
@@ -124,9 +132,9 @@ std::optional<std::pair<Dimensioned, int>> component(std::string s) {
   // "10*3" ends in digits that are part of the unit, not an exponent.
   if (s.rfind("10*", 0) == 0 || s.rfind("10^", 0) == 0) digits = s.size();
   auto unit = simpleUnit(s.substr(0, digits));
-  if (!unit || s.size() - digits > 3) return std::nullopt;
-  int exponent = digits == s.size() ? 1 : std::stoi(s.substr(digits));
-  return std::make_pair(*unit, exponent);
+  auto exponent = digits == s.size() ? std::optional<int>(1) : smallInteger(s.substr(digits));
+  if (!unit || !exponent) return std::nullopt;
+  return std::make_pair(*unit, *exponent);
 }
 
 std::optional<CanonicalUnit> parse(const std::string& code) {
@@ -153,6 +161,7 @@ std::optional<CanonicalUnit> parse(const std::string& code) {
     sign = code[end] == '/' ? -1 : 1;
     start = end + 1;
   }
+  if (!std::isfinite(total.factor) || total.factor == 0) return std::nullopt;
   CanonicalUnit out{"", total.factor};
   for (const auto& [base, exponent] : total.bases)
     out.code += (out.code.empty() ? "" : ".") + base + (exponent == 1 ? "" : std::to_string(exponent));

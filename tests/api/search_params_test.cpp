@@ -470,6 +470,7 @@ TEST_F(SearchParams, QuantitiesInComparableUcumUnits) {
   put("u3", "5", "g");
   put("u4", "37", "Cel");
   put("u5", "11.1", "[lb_av]");
+  put("u6", "7", "10*-");  // not UCUM it can read: stored, and found by its code as written
   const std::string ucum = "|http://unitsofmeasure.org|";
   EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "mg"), (Ids{"u1", "u2"}));
   EXPECT_EQ(ids("Observation?value-quantity=0.005" + ucum + "g"), (Ids{"u1", "u2"}));
@@ -479,6 +480,7 @@ TEST_F(SearchParams, QuantitiesInComparableUcumUnits) {
   EXPECT_EQ(ids("Observation?value-quantity=5||mg"), Ids{"u1"});
   EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "m&code:text=ucum"), Ids{});
   EXPECT_EQ(ids("Observation?value-quantity=37" + ucum + "Cel"), Ids{"u4"});
+  EXPECT_EQ(ids("Observation?value-quantity=7" + ucum + "10*-"), Ids{"u6"});
   EXPECT_EQ(ids("Observation?value-quantity=5" + ucum + "mg,37" + ucum + "Cel"), (Ids{"u1", "u2", "u4"}));
   EXPECT_EQ(ids("Observation?value-quantity=5&code:text=ucum"), (Ids{"u1", "u3"}));
 }

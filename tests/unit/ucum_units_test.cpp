@@ -44,7 +44,8 @@ TEST(UcumUnits, ProductsQuotientsExponentsAndAnnotations) {
 }
 
 TEST(UcumUnits, LeavesWhatItCannotConvert) {
-  for (const char* unit : {"Cel", "[degF]", "[pH]", "", "mg.", "/", "xyz", "m99999", "(mg)", "10*", "{x"})
+  for (const char* unit : {"Cel", "[degF]", "[pH]", "", "mg.", "/", "xyz", "m99999", "m999", "(mg)", "10*", "10*-", "10*+",
+                           "10*999", "s--1", "{x"})
     EXPECT_FALSE(canonicalUcumUnit(unit)) << unit;
 }
 
