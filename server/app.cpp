@@ -62,18 +62,13 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth")) {
-      // Browser apps (public clients) call the FHIR API and token endpoints from their own
-      // origin: bearer tokens, never cookies, so any origin may ask.
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
       auto response = s[1] == "fhir" ? handleFhir(request, *instance) : handleAuth(request, *instance);
       const bool page = s[1] == "auth" && s.size() >= 3 &&
                         (s[2] == "authorize" || s[2] == "login" || s[2] == "consent" || s[2] == "manage");
-      if (!page) {
-        response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-        response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
-      }
+      if (!page) allowAnyOrigin(response);
       return response;
     }
   } catch (const pqxx::broken_connection&) {

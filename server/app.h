@@ -3,13 +3,16 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/auth_server.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
 #include "fhir_resources/rest/fhir_request.h"
+#include "fhir_resources/storage/resource_repository.h"
 #include "server/config.h"
 #include "server/http/http_request.h"
 #include "server/http/http_response.h"
@@ -21,8 +24,23 @@ class App {
   explicit App(Config config);
   http::HttpResponse handle(const http::HttpRequest& request);
   // Requests answered by one indexed lookup (a FHIR read or vread, the health check): the
-  // server runs these on its reactor threads rather than handing them to a worker.
+  // server answers these on its reactor threads (QuickReads) rather than handing them to a worker.
   static bool answersQuickly(const http::HttpRequest& request);
+
+  // A read by id of an instance, negotiated and authorised, that needs nothing but its row.
+  struct PlainRead {
+    std::shared_ptr<const instances::Instance> instance;
+    bool plainJson = false;  // answered as application/json rather than application/fhir+json
+    fhir::FhirRequest req;
+    std::shared_ptr<const auth::VerifiedToken> token;
+    fhir::RowKey key;
+  };
+  // `request` as a plain read (see fhir::plainRead); nullopt for anything else, which handle()
+  // answers (and reports the errors of).
+  std::optional<PlainRead> plainRead(const http::HttpRequest& request);
+  // The HTTP answer to `read` given its FHIR answer; audited.
+  http::HttpResponse answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
+                                     fhir::FhirResponse result);
 
  private:
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);

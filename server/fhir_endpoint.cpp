@@ -2,10 +2,12 @@
 // request into a FhirRequest for the instance, and of the FhirResponse back.
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "core/db/session.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
+#include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_router.h"
 #include "server/app.h"
 #include "server/responses.h"
@@ -50,6 +52,41 @@ std::string prettyPrinted(const std::string& body) {
   }
 }
 
+fhir::FhirRequest fhirRequestFrom(const http::HttpRequest& request, const std::string& baseUrl) {
+  fhir::FhirRequest req;
+  req.method = request.method;
+  req.segments.assign(request.segments.begin() + 2, request.segments.end());
+  // A trailing slash ("Patient/") names the same resource as without it.
+  if (!req.segments.empty() && req.segments.back().empty()) req.segments.pop_back();
+  req.params = request.query;
+  req.body = request.body;
+  req.contentType = mediaType(request.header("content-type"));
+  req.ifMatch = request.header("if-match");
+  req.ifNoneMatch = request.header("if-none-match");
+  req.ifModifiedSince = request.header("if-modified-since");
+  req.ifNoneExist = request.header("if-none-exist");
+  req.prefer = request.header("prefer");
+  req.baseUrl = baseUrl;
+  return req;
+}
+
+http::HttpResponse fhirHttpResponse(const http::HttpRequest& request, Format format, fhir::FhirResponse result) {
+  http::HttpResponse response;
+  response.status = result.status;
+  response.headers = std::move(result.headers);
+  if (!result.body.empty()) {
+    response.contentType = format == Format::PlainJson ? "application/json;charset=utf-8" : kFhirJson;
+    auto pretty = request.queryParam("_pretty");
+    response.body = pretty && *pretty == "true" ? prettyPrinted(result.body) : std::move(result.body);
+  }
+  return response;
+}
+
+const fhir::Access& unrestricted() {
+  static const fhir::Access access = fhir::Access::unrestricted();
+  return access;
+}
+
 }  // namespace
 
 // Who read or wrote what: the path (never the query's values, which may name a patient), the
@@ -89,20 +126,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
       return outcomeResponse(405, "not-supported", request.method + " is not supported on metadata");
     result.body = capabilityStatement(baseUrl, instance.openAccess ? "" : config_.publicUrl + "/" + instance.name + "/auth");
   } else {
-    fhir::FhirRequest req;
-    req.method = request.method;
-    req.segments.assign(request.segments.begin() + 2, request.segments.end());
-    // A trailing slash ("Patient/") names the same resource as without it.
-    if (!req.segments.empty() && req.segments.back().empty()) req.segments.pop_back();
-    req.params = request.query;
-    req.body = request.body;
-    req.contentType = mediaType(request.header("content-type"));
-    req.ifMatch = request.header("if-match");
-    req.ifNoneMatch = request.header("if-none-match");
-    req.ifModifiedSince = request.header("if-modified-since");
-    req.ifNoneExist = request.header("if-none-exist");
-    req.prefer = request.header("prefer");
-    req.baseUrl = baseUrl;
+    fhir::FhirRequest req = fhirRequestFrom(request, baseUrl);
     auto& session = db::Session::forThisThread(config_.databaseUrl);
     std::shared_ptr<const auth::VerifiedToken> token;
     if (!instance.openAccess) {
@@ -124,20 +148,45 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
         return r;
       }
     }
-    static const fhir::Access kUnrestricted = fhir::Access::unrestricted();
-    fhir::FhirContext ctx{instance, session, settings_, token ? token->access : kUnrestricted};
+    fhir::FhirContext ctx{instance, session, settings_, token ? token->access : unrestricted()};
     result = fhir::routeFhirRequest(ctx, req);
     auditAccess(instance, req, result.status, token.get());
   }
+  return fhirHttpResponse(request, format, std::move(result));
+}
 
-  http::HttpResponse response;
-  response.status = result.status;
-  response.headers = std::move(result.headers);
-  if (!result.body.empty()) {
-    response.contentType = format == Format::PlainJson ? "application/json;charset=utf-8" : kFhirJson;
-    auto pretty = request.queryParam("_pretty");
-    response.body = pretty && *pretty == "true" ? prettyPrinted(result.body) : std::move(result.body);
+// Only the ordinary case: whatever could fail or needs more than the row (an unknown instance, a
+// missing token, a patient-restricted scope) goes through handle(), which reports it.
+std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
+  const auto& s = request.segments;
+  if (s.size() < 4 || s[1] != "fhir") return std::nullopt;
+  PlainRead read;
+  read.instance = instances_.find(s[0]);
+  if (!read.instance) return std::nullopt;
+  const Format format = negotiate(request);
+  if (format == Format::NotAcceptable) return std::nullopt;
+  read.plainJson = format == Format::PlainJson;
+  read.req = fhirRequestFrom(request, config_.publicUrl + "/" + read.instance->name + "/fhir");
+  if (!read.instance->openAccess) {
+    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    try {
+      read.token = auth_.verifyBearer(session, *read.instance, request.header("authorization"));
+    } catch (const auth::AuthorizationUnavailable&) {
+      return std::nullopt;
+    }
+    if (!read.token) return std::nullopt;
   }
+  auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestricted());
+  if (!key) return std::nullopt;
+  read.key = std::move(*key);
+  return read;
+}
+
+http::HttpResponse App::answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
+                                        fhir::FhirResponse result) {
+  auditAccess(*read.instance, read.req, result.status, read.token.get());
+  auto response = fhirHttpResponse(request, read.plainJson ? Format::PlainJson : Format::FhirJson, std::move(result));
+  allowAnyOrigin(response);
   return response;
 }
 

@@ -20,4 +20,9 @@ http::HttpResponse jsonResponse(int status, std::string body) {
   return r;
 }
 
+void allowAnyOrigin(http::HttpResponse& response) {
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
+}
+
 }  // namespace flint::server

@@ -11,5 +11,8 @@ inline constexpr const char* kFhirJson = "application/fhir+json;charset=utf-8";
 
 http::HttpResponse outcomeResponse(int status, const std::string& code, const std::string& diagnostics);
 http::HttpResponse jsonResponse(int status, std::string body);
+// Browser apps (public clients) call the FHIR API and token endpoints from their own origin:
+// bearer tokens, never cookies, so any origin may read the response.
+void allowAnyOrigin(http::HttpResponse& response);
 
 }  // namespace flint::server

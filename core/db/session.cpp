@@ -8,12 +8,17 @@ namespace {
 std::atomic<int> statementTimeoutMs{0};
 }  // namespace
 
-Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {
-  pqxx::nontransaction tx(*conn_);
+std::vector<std::string> Session::setupStatements() {
   // Searches are prepared by shape (preparedText); planning one took longer than running it
   // (about 2-4 ms against 1), and PostgreSQL's own choice kept re-planning every execution.
-  tx.exec("SET plan_cache_mode = force_generic_plan");
-  if (int ms = statementTimeoutMs.load(); ms > 0) tx.exec("SET statement_timeout = " + std::to_string(ms));
+  std::vector<std::string> sql{"SET plan_cache_mode = force_generic_plan"};
+  if (int ms = statementTimeoutMs.load(); ms > 0) sql.push_back("SET statement_timeout = " + std::to_string(ms));
+  return sql;
+}
+
+Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {
+  pqxx::nontransaction tx(*conn_);
+  for (const auto& sql : setupStatements()) tx.exec(sql);
 }
 
 void Session::setStatementTimeout(int milliseconds) { statementTimeoutMs = milliseconds; }

@@ -10,6 +10,7 @@
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace flint::db {
 
@@ -39,6 +40,9 @@ class Session {
 
   // The calling thread's session on `url`, reconnecting after a broken connection.
   static Session& forThisThread(const std::string& url);
+
+  // The settings every connection of Flint's starts with, as SQL.
+  static std::vector<std::string> setupStatements();
 
   // A statement running longer is cancelled (SQLSTATE 57014) on sessions opened afterwards;
   // 0 means no limit. Set once at start-up.

@@ -1,15 +1,27 @@
 // The FHIR REST interactions, one file each; the router picks one per request.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fhir_resources/rest/fhir_request.h"
+#include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::fhir {
 
 FhirResponse readInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
 FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id,
                               const std::string& version);
+// Reads by id that the server answers many at a time on a connection of its own: the key of
+// `req` when it is one that `access` allows outright (whatever else it is, dispatch it as usual,
+// which also reports its errors); the statement that fetches such reads of one instance; and
+// their answers from its result, `keys[i]` planned from `requests[i]`.
+std::optional<RowKey> plainRead(const FhirRequest& req, const Access& access);
+db::Statement plainReadsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
+std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result,
+                                           const std::vector<const FhirRequest*>& requests,
+                                           const std::vector<RowKey>& keys);
 FhirResponse createInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);
 FhirResponse updateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
 FhirResponse patchInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);

@@ -1,9 +1,14 @@
-// read and vread, with the conditional read headers If-None-Match and If-Modified-Since.
+// read and vread, with the conditional read headers If-None-Match and If-Modified-Since; and the
+// same reads answered many at a time.
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/interactions/resource_response.h"
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/fhir_router.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/request_headers.h"
+#include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/search/search_access.h"
 #include "fhir_resources/service/resource_service.h"
 
 #include <charconv>
@@ -20,17 +25,23 @@ bool notModified(const FhirRequest& req, const ResourceRow& row) {
   return false;
 }
 
-FhirResponse respond(const FhirRequest& req, const ResourceRow& row) {
-  if (notModified(req, row)) {
-    FhirResponse response;
-    response.status = 304;
-    addVersionHeaders(response, row);
-    return response;
-  }
+FhirResponse respond(const FhirRequest& req, ResourceRow row) {
   FhirResponse response;
   addVersionHeaders(response, row);
-  response.body = row.content;
+  if (notModified(req, row)) {
+    response.status = 304;
+    return response;
+  }
+  response.body = std::move(row.content);
   return response;
+}
+
+// A version number as vread takes it: digits, at least 1.
+std::optional<int64_t> versionNumber(const std::string& version) {
+  int64_t versionId = 0;
+  auto [ptr, ec] = std::from_chars(version.data(), version.data() + version.size(), versionId);
+  if (ec != std::errc() || ptr != version.data() + version.size() || versionId < 1) return std::nullopt;
+  return versionId;
 }
 
 }  // namespace
@@ -42,12 +53,38 @@ FhirResponse readInteraction(FhirContext& ctx, const FhirRequest& req, const std
 
 FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id,
                               const std::string& version) {
-  int64_t versionId = 0;
-  auto [ptr, ec] = std::from_chars(version.data(), version.data() + version.size(), versionId);
-  if (ec != std::errc() || ptr != version.data() + version.size() || versionId < 1)
-    throw FhirError(404, "not-found", type + "/" + id + " has no version '" + version + "'");
+  auto versionId = versionNumber(version);
+  if (!versionId) throw FhirError(404, "not-found", type + "/" + id + " has no version '" + version + "'");
   ResourceRepository repo(ctx.session, ctx.instance);
-  return respond(req, ResourceService(repo).vread(type, id, versionId));
+  return respond(req, ResourceService(repo).vread(type, id, *versionId));
+}
+
+std::optional<RowKey> plainRead(const FhirRequest& req, const Access& access) {
+  const auto& s = req.segments;
+  if (req.method != "GET" || s.size() != 2 || !Definitions::get().isResourceType(s[0]) || !isValidId(s[1]) ||
+      !access.allows(s[0], kRead) || !visibleWhole(access, s[0], kRead))
+    return std::nullopt;
+  return RowKey{s[0], s[1], 0};
+}
+
+db::Statement plainReadsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys) {
+  return ResourceRepository::currentRowsStatement(instance, keys);
+}
+
+std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result,
+                                           const std::vector<const FhirRequest*>& requests,
+                                           const std::vector<RowKey>& keys) {
+  auto rows = ResourceRepository::currentRowsFrom(result, keys.size());
+  std::vector<FhirResponse> responses;
+  responses.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    try {
+      responses.push_back(respond(*requests[i], ResourceService::readable(keys[i], std::move(rows[i]))));
+    } catch (const FhirError& e) {
+      responses.push_back(errorResponse(e));
+    }
+  }
+  return responses;
 }
 
 }  // namespace flint::fhir

@@ -137,21 +137,34 @@ FhirResponse errorResponse(int status, const std::string& code, const std::strin
   return response;
 }
 
-FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req) {
+FhirResponse databaseFailureResponse(const std::string& sqlState) {
+  if (sqlState.empty()) return errorResponse(503, "transient", "the database is unavailable; retry later");
+  if (sqlState == "57014") return errorResponse(503, "timeout", "the request took too long and was cancelled");
+  std::cerr << "database error in FHIR interaction: SQLSTATE " << sqlState << "\n";
+  return errorResponse(500, "exception", "internal server error");
+}
+
+FhirResponse failureResponse() {
   try {
-    return dispatchFhirRequest(ctx, req);
+    throw;
   } catch (const FhirError& e) {
     return errorResponse(e);
   } catch (const pqxx::broken_connection&) {
-    return errorResponse(503, "transient", "the database is unavailable; retry later");
+    return databaseFailureResponse("");
   } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "57014") return errorResponse(503, "timeout", "the request took too long and was cancelled");
-    std::cerr << "database error in FHIR interaction: SQLSTATE " << e.sqlstate() << "\n";
-    return errorResponse(500, "exception", "internal server error");
+    return databaseFailureResponse(e.sqlstate());
   } catch (const std::exception& e) {
     // The message may hold data from the request; log only the failure's kind.
     std::cerr << "internal error in FHIR interaction: " << typeid(e).name() << "\n";
     return errorResponse(500, "exception", "internal server error");
+  }
+}
+
+FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req) {
+  try {
+    return dispatchFhirRequest(ctx, req);
+  } catch (const std::exception&) {
+    return failureResponse();
   }
 }
 

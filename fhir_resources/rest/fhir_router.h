@@ -11,6 +11,11 @@ FhirResponse routeFhirRequest(FhirContext& ctx, const FhirRequest& req);
 // The interaction for `req`; failures are thrown as FhirError (batch and transaction use this).
 FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req);
 FhirResponse errorResponse(const FhirError& error);
+// Inside a catch block: the response to the exception being handled — a FhirError's own, 503 for
+// an unreachable database or a cancelled statement, else 500.
+FhirResponse failureResponse();
+// The response to a failed statement: its SQLSTATE, or "" when the database could not be reached.
+FhirResponse databaseFailureResponse(const std::string& sqlState);
 
 // An OperationOutcome response for a failure outside the interactions (unknown instance, ...).
 FhirResponse errorResponse(int status, const std::string& code, const std::string& diagnostics);

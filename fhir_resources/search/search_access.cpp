@@ -103,11 +103,14 @@ void restrictToPatientRecord(ResourceQuery& query, const std::string& patientId,
   query.referencedFrom->wholeRecord = true;
 }
 
+bool visibleWhole(const Access& access, const std::string& type, Permission permission) {
+  return access.compartmentPatient(type, permission).empty() && access.referencingPatient(type, permission).empty() &&
+         !access.filter(type, permission);
+}
+
 bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
                const std::string& baseUrl) {
-  if (ctx.access.compartmentPatient(type, permission).empty() && ctx.access.referencingPatient(type, permission).empty() &&
-      !ctx.access.filter(type, permission))
-    return true;
+  if (visibleWhole(ctx.access, type, permission)) return true;
   ResourceQuery q;
   q.types = {type};
   q.ids = {id};

@@ -28,6 +28,10 @@ void restrictToAccess(ResourceQuery& query, const Access& access, Permission per
 void restrictToPatientRecord(ResourceQuery& query, const std::string& patientId, FhirContext& ctx,
                              const std::string& baseUrl);
 
+// Whether `access` lets its caller see every resource of `type` with `permission`, so that no
+// lookup needs to say whether one resource is visible.
+bool visibleWhole(const Access& access, const std::string& type, Permission permission);
+
 // Whether `access` lets its caller see that resource with `permission`.
 bool visibleTo(FhirContext& ctx, const std::string& type, const std::string& id, Permission permission,
                const std::string& baseUrl);

@@ -30,19 +30,25 @@ void checkIfMatch(const std::optional<CurrentState>& current, std::optional<int6
 
 }  // namespace
 
-ResourceRow ResourceService::read(const std::string& type, const std::string& id) {
-  auto row = repo_.current(type, id);
-  if (!row) throw FhirError(404, "not-found", type + "/" + id + " is not known");
-  if (row->deleted) throw FhirError(410, "deleted", type + "/" + id + " has been deleted");
+ResourceRow ResourceService::readable(const RowKey& key, std::optional<ResourceRow> row) {
+  const std::string what = key.type + "/" + key.id;
+  if (key.versionId == 0) {
+    if (!row) throw FhirError(404, "not-found", what + " is not known");
+    if (row->deleted) throw FhirError(410, "deleted", what + " has been deleted");
+  } else {
+    const std::string version = std::to_string(key.versionId);
+    if (!row) throw FhirError(404, "not-found", what + " has no version " + version);
+    if (row->deleted) throw FhirError(410, "deleted", "version " + version + " of " + what + " is a deletion");
+  }
   return std::move(*row);
 }
 
+ResourceRow ResourceService::read(const std::string& type, const std::string& id) {
+  return readable({type, id, 0}, repo_.current(type, id));
+}
+
 ResourceRow ResourceService::vread(const std::string& type, const std::string& id, int64_t versionId) {
-  auto row = repo_.version(type, id, versionId);
-  if (!row) throw FhirError(404, "not-found", type + "/" + id + " has no version " + std::to_string(versionId));
-  if (row->deleted)
-    throw FhirError(410, "deleted", "version " + std::to_string(versionId) + " of " + type + "/" + id + " is a deletion");
-  return std::move(*row);
+  return readable({type, id, versionId}, repo_.version(type, id, versionId));
 }
 
 WriteResult ResourceService::create(const std::string& type, json::Value resource, const std::string& assignedId) {

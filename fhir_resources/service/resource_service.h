@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json/json_value.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -23,6 +24,9 @@ class ResourceService {
   ResourceRow read(const std::string& type, const std::string& id);
   // A given version; 404 when unknown, 410 when that version is a deletion.
   ResourceRow vread(const std::string& type, const std::string& id, int64_t versionId);
+  // What a read (or vread) of `key` answers when the repository found `row`: the row, or the
+  // FhirError for what it found instead.
+  static ResourceRow readable(const RowKey& key, std::optional<ResourceRow> row);
 
   // Creates with a new server-assigned id, or with `assignedId` when the caller already chose one.
   WriteResult create(const std::string& type, json::Value resource, const std::string& assignedId = "");

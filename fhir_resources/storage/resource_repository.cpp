@@ -96,6 +96,40 @@ const std::string& ResourceRepository::statement(const char* name, const char* s
   return session_.preparedIn(schema_, name, sqlTemplate);
 }
 
+db::Statement ResourceRepository::currentRowsStatement(const instances::Instance& instance,
+                                                       const std::vector<RowKey>& keys) {
+  // Each key is looked up on its own through the primary key (the lateral subquery cannot be
+  // flattened into a join), whatever number of keys a generic plan assumes.
+  static const std::string sql =
+      "SELECT r.*, u.n FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(t, i, n) CROSS JOIN LATERAL"
+      " (SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
+      " WHERE resource_type = u.t AND id = u.i OFFSET 0) r";
+  std::vector<std::string> types, ids;
+  for (const auto& key : keys) {
+    types.push_back(key.type);
+    ids.push_back(key.id);
+  }
+  return {"current_rows " + instance.schema, db::expandSchema(sql, db::quoteIdentifier(instance.schema)),
+          {pgTextArray(types), pgTextArray(ids)}};
+}
+
+std::vector<std::optional<ResourceRow>> ResourceRepository::currentRowsFrom(const db::StatementResult& result,
+                                                                             size_t count) {
+  std::vector<std::optional<ResourceRow>> rows(count);
+  for (int i = 0; i < result.rows(); ++i) {
+    ResourceRow row;
+    row.type = result.text(i, 0);
+    row.id = result.text(i, 1);
+    row.versionId = std::stoll(std::string(result.text(i, 2)));
+    row.lastUpdated = std::stoll(std::string(result.text(i, 3)));
+    row.deleted = result.text(i, 4) == "t";
+    if (!result.isNull(i, 5)) row.content = result.text(i, 5);
+    const size_t position = std::stoul(std::string(result.text(i, 6)));
+    if (position >= 1 && position <= count) rows[position - 1] = std::move(row);
+  }
+  return rows;
+}
+
 namespace {
 
 // Chained and _has conditions: how selective each side is decides the plan, so these are

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/db/pipelined_connection.h"
 #include "core/db/session.h"
 #include "core/instances/instance.h"
 #include "fhir_resources/search/index/index_rows.h"
@@ -122,12 +123,24 @@ struct CurrentState {
   bool deleted;
 };
 
+// A resource to read: its current version (versionId 0) or the given one.
+struct RowKey {
+  std::string type;
+  std::string id;
+  int64_t versionId = 0;
+};
+
 class ResourceRepository {
  public:
   ResourceRepository(db::Session& session, const instances::Instance& instance);
 
   std::optional<ResourceRow> current(const std::string& type, const std::string& id);
   std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
+  // The statement reading the current versions of `keys` in `instance`, for a caller that runs
+  // it on a connection of its own (db::PipelinedConnection), and its result's rows in the order
+  // of the keys (none where a resource is unknown).
+  static db::Statement currentRowsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
+  static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count);
   std::vector<ResourceRow> list(const ResourceQuery& query);
   // How many resources match (ignoring the cursor and limit).
   int64_t count(const ResourceQuery& query);

@@ -6,6 +6,7 @@
 #include "core/instances/instance_store.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
+#include "server/quick_reads.h"
 #include "server/cli/commands.h"
 #include "server/http/http_server.h"
 
@@ -36,8 +37,9 @@ int serveCommand(const Config& config) {
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
   options.tls = tls;
-  options.runsInline = App::answersQuickly;
   std::unique_ptr<App> app;
+  options.quick.accepts = App::answersQuickly;
+  options.quick.makeAnswerer = [&app, &config] { return std::make_unique<QuickReads>(*app, config.databaseUrl); };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();
   Config bound = config;

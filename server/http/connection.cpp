@@ -38,9 +38,9 @@ SendResult sendFrom(int fd, const std::string& bytes, size_t& sent, bool mayBloc
 
 }  // namespace
 
-Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler,
-                       const InlinePredicate& runsInline, WorkerPool& workers, const TlsContext* tls)
-    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), runsInline_(runsInline), workers_(workers) {
+Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
+                       WorkerPool& workers, const TlsContext* tls)
+    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), quick_(quick), workers_(workers) {
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
 }
 
@@ -48,7 +48,7 @@ Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Connection::onBytes(const char* data, size_t len) {
+bool Connection::onBytes(const char* data, size_t len) {
   if (!tls_) return onPlaintext(data, len);
   std::string plaintext;
   TlsSession::Status status;
@@ -64,18 +64,18 @@ void Connection::onBytes(const char* data, size_t len) {
     std::lock_guard lock(mutex_);
     failed_ = true;
     shutdownSocket();
-    return;
+    return false;
   }
-  if (!plaintext.empty()) onPlaintext(plaintext.data(), plaintext.size());
+  return !plaintext.empty() && onPlaintext(plaintext.data(), plaintext.size());
 }
 
-void Connection::onPlaintext(const char* data, size_t len) {
+bool Connection::onPlaintext(const char* data, size_t len) {
   std::deque<HttpRequest> ready;
   bool ok;
   bool sendContinue;
   {
     std::lock_guard lock(mutex_);
-    if (failed_) return;
+    if (failed_) return false;
     ok = parser_.feed(data, len, ready);
     // A 100 Continue belongs to the request being received: it may only go out once every
     // earlier request has had its final response.
@@ -94,13 +94,68 @@ void Connection::onPlaintext(const char* data, size_t len) {
       error.keepAlive = false;
       pending_.push_back(std::move(error));
     }
-    if (busy_ || pending_.empty()) return;
+    if (busy_ || pending_.empty()) return false;
     busy_ = true;
+    if (isQuick(pending_.front())) return true;
   }
-  drain(true);
+  workers_.submit([self = shared_from_this()] { self->drain(); });
+  return false;
 }
 
-void Connection::drain(bool onReactor) {
+std::vector<HttpRequest> Connection::takeQuick() {
+  std::vector<HttpRequest> taken;
+  std::lock_guard lock(mutex_);
+  while (!pending_.empty() && isQuick(pending_.front())) {
+    taken.push_back(std::move(pending_.front()));
+    pending_.pop_front();
+  }
+  return taken;
+}
+
+bool Connection::answerQuick(const std::vector<HttpRequest>& requests, std::vector<HttpResponse>::iterator responses) {
+  for (const auto& request : requests)
+    if (!respond(request, *responses++, false)) return false;
+  // A peer that does not read its responses has its further requests wait (up to kMaxPending)
+  // for a worker, which waits for the peer: unsent output stays bounded.
+  const bool waitForPeer = backlogged();
+  {
+    std::lock_guard lock(mutex_);
+    if (!waitForPeer && (pending_.empty() || closed_)) {
+      busy_ = false;
+      return false;
+    }
+    if (!waitForPeer && isQuick(pending_.front())) return true;
+  }
+  workers_.submit([self = shared_from_this()] {
+    if (self->flush(true))
+      self->drain();
+    else
+      self->abandon();
+  });
+  return false;
+}
+
+bool Connection::respond(const HttpRequest& request, const HttpResponse& response, bool mayBlock) {
+  const bool keepAlive = request.keepAlive && !response.close;
+  bool written = false;
+  try {
+    written = transmit(serialize(response, keepAlive), mayBlock);
+  } catch (const std::exception&) {
+    // Out of memory or similar: the connection cannot continue in order.
+  }
+  if (written && keepAlive) return true;
+  abandon();
+  return false;
+}
+
+void Connection::abandon() {
+  shutdownSocket();
+  std::lock_guard lock(mutex_);
+  pending_.clear();
+  busy_ = false;
+}
+
+void Connection::drain() {
   for (;;) {
     HttpRequest request;
     {
@@ -109,34 +164,17 @@ void Connection::drain(bool onReactor) {
         busy_ = false;
         return;
       }
-      if (onReactor && !(runsInline_ && runsInline_(pending_.front()))) {
-        workers_.submit([self = shared_from_this()] { self->drain(false); });
-        return;
-      }
       request = std::move(pending_.front());
       pending_.pop_front();
     }
-    bool written = false, keepAlive = false;
+    HttpResponse response;
     try {
-      HttpResponse response = handler_(request);
-      keepAlive = request.keepAlive && !response.close;
-      written = transmit(serialize(response, keepAlive), !onReactor);
+      response = handler_(request);
     } catch (const std::exception&) {
       // Out of memory or similar while answering: the connection cannot continue in order.
+      return abandon();
     }
-    if (!written || !keepAlive) {
-      shutdownSocket();
-      std::lock_guard lock(mutex_);
-      pending_.clear();
-      busy_ = false;
-      return;
-    }
-    // A peer that does not read its responses gets the rest from a worker, which waits for it,
-    // so that unsent output stays bounded.
-    if (onReactor && backlogged()) {
-      workers_.submit([self = shared_from_this()] { self->drain(false); });
-      return;
-    }
+    if (!respond(request, response, true)) return;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "server/http/http_request.h"
 #include "server/http/http_response.h"
@@ -27,25 +28,55 @@
 namespace flint::http {
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
-using InlinePredicate = std::function<bool(const HttpRequest&)>;
+
+// Answers the quick requests of one reactor thread (reads by id), those that arrive in one round
+// of its event loop together, possibly later: handing each to a worker and back would cost more
+// than the answer, and answered together they share database round trips. Answers come out of
+// collect() in the order their rounds were started.
+class QuickAnswerer {
+ public:
+  virtual ~QuickAnswerer() = default;
+  // `requests` stay valid until their round's answers are collected.
+  virtual void start(const std::vector<const HttpRequest*>& requests) = 0;
+  // The answers of the rounds finished since the last call, oldest first; `readable`: the
+  // descriptor has something to read.
+  virtual std::vector<std::vector<HttpResponse>> collect(bool readable) = 0;
+  // A descriptor the reactor watches, calling collect(true) once it is readable; -1 for none.
+  virtual int descriptor() const = 0;
+};
+
+struct QuickRequests {
+  std::function<bool(const HttpRequest&)> accepts;                // unset: none are quick
+  std::function<std::unique_ptr<QuickAnswerer>()> makeAnswerer;  // one per reactor thread
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `tls` is null for plain HTTP; requests `runsInline` accepts are answered on the reactor.
-  Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const InlinePredicate& runsInline,
+  // `tls` is null for plain HTTP.
+  Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
              WorkerPool& workers, const TlsContext* tls);
   ~Connection();
 
-  // Called on the reactor thread with newly received bytes.
-  void onBytes(const char* data, size_t len);
+  // Called on the reactor thread with newly received bytes. True when quick requests now wait
+  // at the front for the reactor's round (takeQuick, then answerQuick).
+  bool onBytes(const char* data, size_t len);
+  // Reactor: the leading quick requests, taken out of the queue.
+  std::vector<HttpRequest> takeQuick();
+  // Reactor: sends the answers to what takeQuick gave, in order, then carries on with the rest;
+  // true when quick requests wait at the front again, for the next round.
+  bool answerQuick(const std::vector<HttpRequest>& requests, std::vector<HttpResponse>::iterator responses);
   // Called on the reactor thread when the peer has gone.
   void onClosed() { closed_ = true; }
 
  private:
-  void onPlaintext(const char* data, size_t len);
-  // Answers the pending requests in order; on the reactor only while they are quick ones, then
-  // a worker takes over.
-  void drain(bool onReactor);
+  bool onPlaintext(const char* data, size_t len);
+  bool isQuick(const HttpRequest& request) const { return quick_.accepts && quick_.accepts(request); }
+  // Worker: answers the pending requests in order.
+  void drain();
+  // Sends the response to `request`; false when the connection is done (the socket shut).
+  bool respond(const HttpRequest& request, const HttpResponse& response, bool mayBlock);
+  // Gives up on the connection: shuts the socket and drops what is still pending.
+  void abandon();
   // Queues bytes for the peer (encrypting them under TLS) and sends what it can. A worker
   // (mayBlock) waits for the socket up to a timeout; the reactor never waits, leaving the rest
   // to a worker.
@@ -58,7 +89,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int fd_;
   RequestParser parser_;
   const RequestHandler& handler_;
-  const InlinePredicate& runsInline_;
+  const QuickRequests& quick_;
   WorkerPool& workers_;
   std::mutex mutex_;
   std::deque<HttpRequest> pending_;

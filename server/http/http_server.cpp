@@ -3,16 +3,21 @@
 #include <pistache/listener.h>
 #include <pistache/peer.h>
 #include <pistache/tcp.h>
+#include <pistache/transport.h>
 #include <unistd.h>
 
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
 
 namespace flint::http {
 namespace {
 
-// Pistache clones this handler once per reactor thread, so its connection map is only ever
-// touched by that thread.
+// At most this many quick requests make one round; more are split.
+constexpr size_t kMaxQuickRound = 64;
+
+// Pistache clones this handler once per reactor thread, so everything in it is only ever touched
+// by that thread.
 class TcpHandler : public Pistache::Tcp::Handler {
  public:
   TcpHandler(const HttpServerOptions& options, const RequestHandler& handler, WorkerPool& workers)
@@ -25,13 +30,13 @@ class TcpHandler : public Pistache::Tcp::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
-    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.runsInline, workers_,
+    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick, workers_,
                                                          options_.tls.get());
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     auto it = connections_.find(peer.get());
-    if (it != connections_.end()) it->second->onBytes(buffer, len);
+    if (it != connections_.end() && it->second->onBytes(buffer, len)) waiting_.push_back(it->second);
   }
 
   void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
@@ -41,11 +46,114 @@ class TcpHandler : public Pistache::Tcp::Handler {
     connections_.erase(it);
   }
 
+  // After the reactor has read what a round of its event loop brought (`readable`: including the
+  // answerer's descriptor): starts rounds for the quick requests that came in and sends the
+  // answers that are ready, until neither is left.
+  void pump(bool readable) {
+    startRounds();
+    while (deliver(readable)) {
+      readable = false;
+      startRounds();
+    }
+  }
+
+  int descriptor() const { return answerer_ ? answerer_->descriptor() : -1; }
+
  private:
+  struct Round {
+    std::vector<std::shared_ptr<Connection>> connections;
+    std::vector<std::vector<HttpRequest>> requests;  // per connection
+  };
+
+  void startRounds() {
+    while (!waiting_.empty()) {
+      Round& round = inFlight_.emplace_back();
+      std::vector<const HttpRequest*> requests;
+      while (!waiting_.empty() && requests.size() < kMaxQuickRound) {
+        round.connections.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+        round.requests.push_back(round.connections.back()->takeQuick());
+      }
+      for (const auto& taken : round.requests)
+        for (const auto& r : taken) requests.push_back(&r);
+      if (!answerer_) answerer_ = options_.quick.makeAnswerer();
+      answerer_->start(requests);
+    }
+  }
+
+  // Sends the answers of finished rounds; true when connections wait with quick requests again.
+  bool deliver(bool readable) {
+    if (!answerer_) return false;
+    for (auto& responses : answerer_->collect(readable)) {
+      Round round = std::move(inFlight_.front());
+      inFlight_.pop_front();
+      size_t count = 0;
+      for (const auto& r : round.requests) count += r.size();
+      if (responses.size() != count) {
+        // Out of memory or similar: these connections cannot continue in order.
+        HttpResponse failed;
+        failed.status = 500;
+        failed.close = true;
+        responses.assign(count, failed);
+      }
+      auto next = responses.begin();
+      for (size_t i = 0; i < round.connections.size(); ++i) {
+        if (round.connections[i]->answerQuick(round.requests[i], next)) waiting_.push_back(round.connections[i]);
+        next += static_cast<std::ptrdiff_t>(round.requests[i].size());
+      }
+    }
+    return !waiting_.empty();
+  }
+
   const HttpServerOptions& options_;
   const RequestHandler& handler_;
   WorkerPool& workers_;
   std::unordered_map<Pistache::Tcp::Peer*, std::shared_ptr<Connection>> connections_;
+  std::deque<std::shared_ptr<Connection>> waiting_;  // connections with quick requests at the front
+  std::deque<Round> inFlight_;                       // rounds started, oldest first
+  std::unique_ptr<QuickAnswerer> answerer_;
+};
+
+// Pistache's transport, which also watches the quick answerer's descriptor and tells the handler
+// when a round of the event loop has been read.
+class RoundTransport : public Pistache::Tcp::Transport {
+ public:
+  explicit RoundTransport(const std::shared_ptr<TcpHandler>& handler) : Transport(handler), handler_(handler) {}
+
+  void onReady(const Pistache::Aio::FdSet& fds) override {
+    bool readable = false;
+    std::vector<Pistache::Polling::Event> others;
+    for (const auto& entry : fds) {
+      if (watched_ >= 0 && entry.getTag() == Pistache::Polling::Tag(watched_)) {
+        readable = true;
+        continue;
+      }
+      Pistache::Polling::Event event(entry.getTag());
+      if (entry.isReadable()) event.flags.setFlag(Pistache::Polling::NotifyOn::Read);
+      if (entry.isWritable()) event.flags.setFlag(Pistache::Polling::NotifyOn::Write);
+      if (entry.isHangup()) event.flags.setFlag(Pistache::Polling::NotifyOn::Hangup);
+      others.push_back(std::move(event));
+    }
+    if (!readable)
+      Transport::onReady(fds);
+    else if (!others.empty())
+      Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
+    handler_->pump(readable);
+    // The answerer closes a broken descriptor (which also takes it off the watch) before it
+    // opens another, so a changed descriptor is a new one to watch.
+    const int fd = handler_->descriptor();
+    if (fd != watched_ && fd >= 0)
+      reactor()->registerFd(key(), fd, Pistache::Polling::NotifyOn::Read, Pistache::Polling::Mode::Level);
+    watched_ = fd;
+  }
+
+  std::shared_ptr<Pistache::Aio::Handler> clone() const override {
+    return std::make_shared<RoundTransport>(std::static_pointer_cast<TcpHandler>(handler_->clone()));
+  }
+
+ private:
+  std::shared_ptr<TcpHandler> handler_;
+  int watched_ = -1;
 };
 
 }  // namespace
@@ -62,7 +170,9 @@ uint16_t HttpServer::bind() {
   listener_->init(options_.reactorThreads,
                   Pistache::Flags<Pistache::Tcp::Options>(Pistache::Tcp::Options::ReuseAddr) |
                       Pistache::Tcp::Options::NoDelay);
-  listener_->setHandler(std::make_shared<TcpHandler>(options_, handler_, *workers_));
+  auto handler = std::make_shared<TcpHandler>(options_, handler_, *workers_);
+  listener_->setHandler(handler);
+  listener_->setTransportFactory([handler] { return std::make_shared<RoundTransport>(handler); });
   listener_->bind();
   return static_cast<uint16_t>(listener_->getPort());
 }

@@ -1,5 +1,6 @@
 // The HTTP/1.1 server: Pistache's TCP reactor accepts and reads, libhttp-parser parses, and a
-// worker pool runs the handler (the reactor itself answers the requests marked quick). Keep-alive, pipelining, large bodies and TLS are handled here.
+// worker pool runs the handler (the reactor itself answers the quick requests of each round of
+// its event loop together). Keep-alive, pipelining, large bodies and TLS are handled here.
 #pragma once
 
 #include <memory>
@@ -21,9 +22,8 @@ struct HttpServerOptions {
   size_t workerThreads = 4;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
-  // Requests quick enough to answer on the reactor thread that read them (a read by id): no
-  // hand-over to a worker and back, which costs more than the answer. Unset: none.
-  InlinePredicate runsInline;
+  // Requests the reactor threads answer themselves (see QuickRequests). Unset: none.
+  QuickRequests quick;
 };
 
 class HttpServer {

@@ -1,0 +1,79 @@
+// A PostgreSQL connection that an event loop drives without ever waiting on it: prepared
+// statements go out in libpq's pipeline mode, several may be in flight, and their results come
+// back in order once the loop sees the socket readable.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace flint::db {
+
+// A prepared statement to run: its name, its text (prepared on first use per connection) and
+// its parameters in text form.
+struct Statement {
+  std::string name;
+  std::string sql;
+  std::vector<std::string> params;
+};
+
+// A finished statement: its rows, or (failed) nothing.
+class StatementResult {
+ public:
+  explicit StatementResult(PGresult* result) : result_(result, PQclear) {}
+  bool ok() const { return result_ && PQresultStatus(result_.get()) == PGRES_TUPLES_OK; }
+  // SQLSTATE of a failure ("" when none is known, e.g. the connection broke).
+  std::string sqlState() const;
+  int rows() const { return PQntuples(result_.get()); }
+  bool isNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  std::string_view text(int row, int column) const {
+    return {PQgetvalue(result_.get(), row, column), static_cast<size_t>(PQgetlength(result_.get(), row, column))};
+  }
+
+ private:
+  std::shared_ptr<PGresult> result_;
+};
+
+class PipelinedConnection {
+ public:
+  using Callback = std::function<void(const StatementResult&)>;
+
+  // Connects (blocking, once) and runs the session set-up every Flint connection runs.
+  explicit PipelinedConnection(const std::string& url);
+  ~PipelinedConnection();
+  PipelinedConnection(const PipelinedConnection&) = delete;
+  PipelinedConnection& operator=(const PipelinedConnection&) = delete;
+
+  // The socket to watch for readability; after a failure, the connection is broken for good.
+  int socket() const { return PQsocket(conn_); }
+  bool broken() const { return broken_; }
+
+  // Sends `statement` (preparing it first when this connection has not yet); `done` is called
+  // from receive() once its result is in. On a broken connection `done` runs at once, failed.
+  void send(const Statement& statement, Callback done);
+  // Calls back every statement that has finished, in order; `socketReadable`: read what the
+  // server sent first (else only what was already read).
+  void receive(bool socketReadable);
+
+ private:
+  struct Pending {
+    Callback done;           // empty for a statement's preparation
+    std::string preparing;   // the statement being prepared
+    enum class Stage { Result, End, Sync } stage = Stage::Result;
+    PGresult* result = nullptr;
+  };
+  bool flush();
+  void fail();
+
+  PGconn* conn_;
+  bool broken_ = false;
+  std::unordered_set<std::string> prepared_;
+  std::deque<Pending> pending_;
+};
+
+}  // namespace flint::db

@@ -1,0 +1,108 @@
+#include "server/quick_reads.h"
+
+#include <map>
+
+#include "fhir_resources/interactions/interactions.h"
+#include "fhir_resources/rest/fhir_router.h"
+
+namespace flint::server {
+namespace {
+
+// A failed connection is tried again at most this often; meanwhile reads are answered 503.
+constexpr auto kReconnectInterval = std::chrono::seconds(1);
+
+}  // namespace
+
+// Plain reads of one instance in one round, fetched by one statement.
+struct QuickReads::Fetch {
+  std::vector<const http::HttpRequest*> requests;
+  std::vector<App::PlainRead> reads;
+  std::vector<size_t> positions;  // in the round
+};
+
+void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
+  Round& round = rounds_.emplace_back();
+  round.responses.resize(requests.size());
+  std::map<std::string, Fetch> byInstance;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    std::optional<App::PlainRead> read;
+    try {
+      read = app_.plainRead(*requests[i]);
+    } catch (const std::exception&) {
+      // handle() meets the same failure and answers it.
+    }
+    if (!read) {
+      round.responses[i] = app_.handle(*requests[i]);
+      continue;
+    }
+    auto& fetch = byInstance[read->instance->schema];
+    fetch.requests.push_back(requests[i]);
+    fetch.reads.push_back(std::move(*read));
+    fetch.positions.push_back(i);
+  }
+  for (auto& [schema, fetch] : byInstance) send(round, std::make_shared<Fetch>(std::move(fetch)));
+}
+
+void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
+  std::vector<fhir::RowKey> keys;
+  for (const auto& read : fetch->reads) keys.push_back(read.key);
+  auto* connection = this->connection();
+  if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
+  ++round.waiting;
+  // Rounds stay where they are until collected, and a round is collected only once nothing it
+  // sent is waiting: the reference stays valid until the call back.
+  connection->send(fhir::plainReadsStatement(*fetch->reads.front().instance, keys),
+                   [this, &round, fetch, keys](const db::StatementResult& result) {
+                     answer(round, *fetch, keys, result);
+                     --round.waiting;
+                   });
+}
+
+void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,
+                        const db::StatementResult& result) {
+  const size_t count = fetch.reads.size();
+  // Should answering fail (out of memory or similar), these stay 500s that close the connection.
+  for (size_t position : fetch.positions) {
+    round.responses[position].status = 500;
+    round.responses[position].close = true;
+  }
+  std::vector<fhir::FhirResponse> answers;
+  try {
+    if (result.ok()) {
+      std::vector<const fhir::FhirRequest*> requests;
+      for (const auto& read : fetch.reads) requests.push_back(&read.req);
+      answers = fhir::answerPlainReads(result, requests, keys);
+    } else {
+      answers.assign(count, fhir::databaseFailureResponse(result.sqlState()));
+    }
+    for (size_t k = 0; k < count; ++k)
+      round.responses[fetch.positions[k]] = app_.answerPlainRead(*fetch.requests[k], fetch.reads[k], std::move(answers[k]));
+  } catch (const std::exception&) {
+  }
+}
+
+std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) {
+  if (connection_) connection_->receive(readable);
+  // A broken connection is closed now, which also takes its socket off the reactor's watch.
+  if (connection_ && connection_->broken()) connection_.reset();
+  std::vector<std::vector<http::HttpResponse>> finished;
+  while (!rounds_.empty() && rounds_.front().waiting == 0) {
+    finished.push_back(std::move(rounds_.front().responses));
+    rounds_.pop_front();
+  }
+  return finished;
+}
+
+db::PipelinedConnection* QuickReads::connection() {
+  if (connection_ && !connection_->broken()) return connection_.get();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - lastAttempt_ < kReconnectInterval) return nullptr;
+  lastAttempt_ = now;
+  connection_.reset();
+  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl_);
+  if (fresh->broken()) return nullptr;
+  connection_ = std::move(fresh);
+  return connection_.get();
+}
+
+}  // namespace flint::server
