@@ -1,5 +1,7 @@
 #include "server/quick_reads.h"
 
+#include <unistd.h>
+
 #include <map>
 
 #include "fhir_resources/interactions/interactions.h"
@@ -8,7 +10,7 @@
 namespace flint::server {
 namespace {
 
-// A failed connection is tried again at most this often; meanwhile reads are answered 503.
+// After a failed attempt to connect, the next waits this long; meanwhile reads are answered 503.
 constexpr auto kReconnectInterval = std::chrono::seconds(1);
 
 }  // namespace
@@ -96,11 +98,13 @@ std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) 
 db::PipelinedConnection* QuickReads::connection() {
   if (connection_ && !connection_->broken()) return connection_.get();
   const auto now = std::chrono::steady_clock::now();
-  if (now - lastAttempt_ < kReconnectInterval) return nullptr;
-  lastAttempt_ = now;
+  if (now - lastFailure_ < kReconnectInterval) return nullptr;
   connection_.reset();
-  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl_);
-  if (fresh->broken()) return nullptr;
+  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl_, "flint reads " + std::to_string(::getpid()));
+  if (fresh->broken()) {
+    lastFailure_ = now;
+    return nullptr;
+  }
   connection_ = std::move(fresh);
   return connection_.get();
 }

@@ -29,7 +29,8 @@ class QuickReads : public http::QuickAnswerer {
     size_t waiting = 0;  // statements sent and not yet answered
   };
   struct Fetch;
-  // The connection, reopened (at most once a second) after it broke; null while it cannot be.
+  // The connection, reopened after it broke (after a failed attempt, a second later); null while
+  // it cannot be.
   db::PipelinedConnection* connection();
   void send(Round& round, std::shared_ptr<Fetch> fetch);
   // Fills the round's responses for `fetch` from the statement's result.
@@ -39,7 +40,7 @@ class QuickReads : public http::QuickAnswerer {
   App& app_;
   std::string databaseUrl_;
   std::unique_ptr<db::PipelinedConnection> connection_;
-  std::chrono::steady_clock::time_point lastAttempt_{};
+  std::chrono::steady_clock::time_point lastFailure_{};
   std::deque<Round> rounds_;  // oldest first
 };
 

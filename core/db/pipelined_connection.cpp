@@ -16,12 +16,19 @@ std::string StatementResult::sqlState() const {
   return state ? state : "";
 }
 
-PipelinedConnection::PipelinedConnection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+PipelinedConnection::PipelinedConnection(const std::string& url, const std::string& applicationName)
+    : conn_(PQconnectdb(url.c_str())) {
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
     return;
   }
-  for (const auto& sql : Session::setupStatements()) {
+  auto setup = Session::setupStatements();
+  char* quoted = PQescapeLiteral(conn_, applicationName.c_str(), applicationName.size());
+  if (quoted != nullptr) {
+    setup.push_back(std::string("SET application_name = ") + quoted);
+    PQfreemem(quoted);
+  }
+  for (const auto& sql : setup) {
     PGresult* r = PQexec(conn_, sql.c_str());
     const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);

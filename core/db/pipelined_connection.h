@@ -43,8 +43,9 @@ class PipelinedConnection {
  public:
   using Callback = std::function<void(const StatementResult&)>;
 
-  // Connects (blocking, once) and runs the session set-up every Flint connection runs.
-  explicit PipelinedConnection(const std::string& url);
+  // Connects (blocking, once), runs the session set-up every Flint connection runs and names the
+  // connection `applicationName` (as pg_stat_activity shows it).
+  PipelinedConnection(const std::string& url, const std::string& applicationName);
   ~PipelinedConnection();
   PipelinedConnection(const PipelinedConnection&) = delete;
   PipelinedConnection& operator=(const PipelinedConnection&) = delete;

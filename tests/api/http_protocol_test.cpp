@@ -1,6 +1,10 @@
 // The HTTP/1.1 layer as clients rely on it: keep-alive, pipelining, repeated query parameters,
-// bodies larger than a few KB, limits and malformed requests.
+// bodies larger than a few KB, limits and malformed requests; and reads by id answered together.
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "tests/support/flint_server.h"
 
@@ -156,4 +160,114 @@ TEST(HttpProtocol, UnknownRoutesAre404OperationOutcomes) {
     EXPECT_EQ(res->status, 404) << path;
     EXPECT_EQ(parseJson(res->body)["resourceType"], "OperationOutcome") << path;
   }
+}
+
+namespace {
+
+// The status codes of the responses in `out`, in order.
+std::vector<int> statusesOf(const std::string& out) {
+  std::vector<int> statuses;
+  for (size_t at = out.find("HTTP/1.1 "); at != std::string::npos; at = out.find("HTTP/1.1 ", at + 1))
+    statuses.push_back(std::stoi(out.substr(at + 9, 3)));
+  return statuses;
+}
+
+}  // namespace
+
+// Reads by id that arrive together are fetched together, per instance, on the network thread's
+// own database connection; each still gets its own answer, in order, from its own instance.
+TEST(HttpProtocol, ReadsArrivingTogetherEachGetTheirOwnAnswer) {
+  const std::string a = createInstance("togethera"), b = createInstance("togetherb");
+  auto c = client();
+  for (const auto& [instance, family] : {std::pair{a, "Alpha"}, std::pair{b, "Beta"}})
+    ASSERT_EQ(c.Put("/" + instance + "/fhir/Patient/same",
+                    std::string(R"({"resourceType":"Patient","id":"same","name":[{"family":")") + family + "\"}]}",
+                    "application/fhir+json")->status, 201);
+  ASSERT_EQ(c.Put("/" + a + "/fhir/Patient/gone", R"({"resourceType":"Patient","id":"gone"})", "application/fhir+json")->status, 201);
+  ASSERT_EQ(c.Delete("/" + a + "/fhir/Patient/gone")->status, 204);
+  auto get = [](const std::string& path, const std::string& headers = "") {
+    return "GET " + path + " HTTP/1.1\r\nHost: t\r\n" + headers + "\r\n";
+  };
+  const std::string out = rawExchange(
+      sharedServer().port(),
+      get("/" + a + "/fhir/Patient/same") + get("/" + b + "/fhir/Patient/same") + get("/" + a + "/fhir/Patient/missing") +
+          get("/" + a + "/fhir/Patient/gone") + get("/" + a + "/fhir/Patient/same", "If-None-Match: W/\"1\"\r\n") +
+          get("/" + a + "/fhir/Patient/same/_history/1") + get("/" + b + "/fhir/Patient/same?_format=application/json") +
+          get("/no-such-instance/fhir/Patient/same") + get("/" + a + "/fhir/Patient/bad!id") +
+          get("/" + a + "/fhir/Patient/same", "Accept: application/xml\r\n") +
+          get("/" + b + "/fhir/Patient/same", "Connection: close\r\n"));
+  EXPECT_EQ(statusesOf(out), (std::vector<int>{200, 200, 404, 410, 304, 200, 200, 404, 400, 406, 200}));
+  std::vector<std::string> responses;
+  for (size_t at = out.find("HTTP/1.1 "); at != std::string::npos;) {
+    size_t next = out.find("HTTP/1.1 ", at + 1);
+    responses.push_back(out.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    at = next;
+  }
+  ASSERT_EQ(responses.size(), 11u);
+  EXPECT_NE(responses[0].find("Alpha"), std::string::npos);
+  EXPECT_NE(responses[1].find("Beta"), std::string::npos);
+  EXPECT_EQ(responses[1].find("Alpha"), std::string::npos);
+  EXPECT_NE(responses[2].find("OperationOutcome"), std::string::npos);
+  EXPECT_NE(responses[3].find("deleted"), std::string::npos);
+  EXPECT_EQ(responses[4].find("Alpha"), std::string::npos);
+  EXPECT_NE(responses[4].find("ETag: W/\"1\""), std::string::npos);
+  EXPECT_NE(responses[5].find("Alpha"), std::string::npos);
+  EXPECT_NE(responses[6].find("Content-Type: application/json"), std::string::npos);
+  EXPECT_NE(responses[6].find("Beta"), std::string::npos);
+  EXPECT_NE(responses[10].find("Beta"), std::string::npos);
+  for (size_t i : {0, 1, 2, 3}) EXPECT_NE(responses[i].find("Access-Control-Allow-Origin: *"), std::string::npos) << i;
+}
+
+// Many clients reading at once share rounds of fetches: every answer reaches the client that
+// asked, for the resource it asked for.
+TEST(HttpProtocol, ConcurrentReadersEachGetTheResourceTheyAskedFor) {
+  const std::string instance = createInstance("concurrent");
+  {
+    auto c = client();
+    for (int i = 0; i < 20; ++i)
+      ASSERT_EQ(c.Put("/" + instance + "/fhir/Patient/p" + std::to_string(i),
+                      R"({"resourceType":"Patient","id":"p)" + std::to_string(i) + "\"}", "application/fhir+json")->status,
+                201);
+  }
+  std::atomic<int> wrong{0}, answered{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t)
+    readers.emplace_back([&, t] {
+      auto c = client();
+      for (int k = 0; k < 150; ++k) {
+        const std::string id = "p" + std::to_string((t * 7 + k) % 20);
+        auto res = c.Get("/" + instance + "/fhir/Patient/" + id);
+        if (!res || res->status != 200 || parseJson(res->body)["id"] != id) ++wrong;
+        ++answered;
+      }
+    });
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(answered.load(), 8 * 150);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// The network threads' database connections may be cut (a restart, an administrator): reads in
+// flight then get 503, never a hang or a crash, and the next ones are served again.
+TEST(HttpProtocol, ReadsSurviveTheirDatabaseConnectionBeingCut) {
+  FlintServer server;
+  const std::string instance = createInstance("cut", server);
+  ASSERT_EQ(client(server).Put("/" + instance + "/fhir/Patient/kept", R"({"resourceType":"Patient","id":"kept"})",
+                               "application/fhir+json")->status, 201);
+  // A fresh connection: its reads go to the network thread (not to a worker still finishing the PUT).
+  auto c = client(server);
+  ASSERT_EQ(c.Get("/" + instance + "/fhir/Patient/kept")->status, 200);
+  const std::string cut = psql(databaseUrl(), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                              "WHERE application_name = 'flint reads " + std::to_string(server.pid()) + "'");
+  EXPECT_NE(cut.find_first_of("123456789"), std::string::npos) << cut;
+  bool servedAgain = false;
+  for (int attempt = 0; attempt < 60 && !servedAgain; ++attempt) {
+    auto res = c.Get("/" + instance + "/fhir/Patient/kept");
+    ASSERT_TRUE(res) << "no answer";
+    ASSERT_TRUE(res->status == 200 || res->status == 503) << res->status << res->body;
+    if (res->status == 503) EXPECT_NE(res->body.find("OperationOutcome"), std::string::npos);
+    servedAgain = res->status == 200;
+    if (!servedAgain) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(servedAgain);
+  EXPECT_TRUE(server.alive());
 }

@@ -24,6 +24,7 @@ class FlintServer {
   FlintServer& operator=(const FlintServer&) = delete;
 
   int port() const { return port_; }
+  int pid() const { return pid_; }
   std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Whether the process is still running (it must survive every bad request).
   bool alive() const;
