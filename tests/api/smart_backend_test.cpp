@@ -435,6 +435,32 @@ TEST(SmartScopes, EachInteractionNeedsItsPermission) {
   EXPECT_EQ(c.Delete(base + "/Patient/" + id, bearer(writer))->status, 204);
 }
 
+// Reads by id that arrive together on one connection are answered as one round by the network
+// thread: each is still checked on its own — token, instance, scope.
+TEST(SmartScopes, ReadsArrivingTogetherAreEachCheckedOnTheirOwn) {
+  Backend a, other;
+  const std::string writer = a.token("system/Patient.cruds");
+  auto created = client().Post("/" + a.instance + "/fhir/Patient", bearer(writer), R"({"resourceType":"Patient"})",
+                               "application/fhir+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string patient = "/" + a.instance + "/fhir/Patient/" + std::string(json::parse(created->body)["id"]);
+  const std::string reader = a.token("system/Patient.rs");
+  const std::string otherInstance = other.token("system/Patient.rs");
+  auto get = [](const std::string& path, const std::string& token) {
+    return "GET " + path + " HTTP/1.1\r\nHost: t\r\n" + (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") +
+           "\r\n";
+  };
+  const std::string out = rawExchange(
+      sharedServer().port(),
+      get(patient, reader) + get(patient, "") + get(patient, "not-a-token") + get(patient, otherInstance) +
+          get("/" + a.instance + "/fhir/Observation/x", reader) + get(patient, writer) +
+          "GET " + patient + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + reader + "\r\nConnection: close\r\n\r\n");
+  std::vector<int> statuses;
+  for (size_t at = out.find("HTTP/1.1 "); at != std::string::npos; at = out.find("HTTP/1.1 ", at + 1))
+    statuses.push_back(std::stoi(out.substr(at + 9, 3)));
+  EXPECT_EQ(statuses, (std::vector<int>{200, 401, 401, 401, 403, 200, 200})) << out;
+}
+
 TEST(SmartScopes, IncludesAndBatchEntriesObeyScopes) {
   Backend b("system/*.cruds");
   std::string all = b.token("system/Patient.cruds system/Observation.cruds");
