@@ -299,6 +299,23 @@ CREATE INDEX search_composite_key ON search_composite (resource_type, param, key
 CREATE INDEX search_composite_resource ON search_composite (resource_type, id);
 CREATE STATISTICS search_composite_stats (mcv, dependencies) ON resource_type, param, key_code FROM search_composite;
 )SQL"},
+      // A resource's entries are found by its id first: ids are nearly unique across types, so
+      // building these indexes compares (mostly abbreviated) ids instead of walking past the
+      // type, which every entry of a type shares; a bulk load builds them about twice as fast.
+      {10, "resource entry indexes by id", R"SQL(
+DROP INDEX search_token_resource;
+CREATE INDEX search_token_resource ON search_token (id, resource_type, param, code);
+DROP INDEX search_string_resource;
+CREATE INDEX search_string_resource ON search_string (id, resource_type);
+DROP INDEX search_reference_resource;
+CREATE INDEX search_reference_resource ON search_reference (id, resource_type);
+DROP INDEX search_date_resource;
+CREATE INDEX search_date_resource ON search_date (id, resource_type);
+DROP INDEX search_number_resource;
+CREATE INDEX search_number_resource ON search_number (id, resource_type);
+DROP INDEX search_composite_resource;
+CREATE INDEX search_composite_resource ON search_composite (id, resource_type);
+)SQL"},
   };
   return migrations;
 }

@@ -5,6 +5,7 @@
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/ucum_units.h"
 
 namespace flint::fhir {
@@ -48,6 +49,13 @@ std::string likeEscape(const std::string& s) {
 IndexMatch prefixMatch(const std::string& column, const std::string& prefix) {
   return {column + " >= ? AND " + column + " < ? AND " + column + " LIKE ?",
           {prefix, prefix + "\xF4\x8F\xBF\xBF", likeEscape(prefix) + "%"}};
+}
+
+// Quantity entries are stored in the unit given and, for UCUM units, in canonical units too.
+std::vector<std::string> withCanonical(const std::vector<std::string>& params) {
+  std::vector<std::string> out = params;
+  for (const auto& p : params) out.push_back(p + kCanonicalSuffix);
+  return out;
 }
 
 [[noreturn]] void badModifier(const SearchParamDef& def, const std::string& modifier) {
@@ -199,7 +207,7 @@ IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::s
 // 0.005 g); the entries it matches are named in the predicate, as either kind may be asked for.
 IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
   const size_t bar = raw.find('|');
-  std::string param = def.code, system, code;
+  std::string system, code;
   if (bar != std::string::npos) {
     const size_t second = raw.find('|', bar + 1);
     if (second == std::string::npos) throw FhirError(400, "invalid", "'" + raw + "' is not number|system|code", def.code);
@@ -210,12 +218,15 @@ IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
   if (system == kUcumSystem && !code.empty()) canonical = canonicalUcumUnit(code);
   std::string rest;
   IndexMatch m = numberMatch(def, raw.substr(0, bar), rest, canonical ? canonical->factor : 1);
+  std::vector<std::string> params = storedParams(def);
   if (canonical) {
-    param += kCanonicalSuffix;
+    for (auto& p : params) p += kCanonicalSuffix;
     code = canonical->code;
   }
-  m.sql = "x.param = ? AND " + m.sql;
-  m.values.insert(m.values.begin(), param);
+  std::string in;
+  for (size_t i = 0; i < params.size(); ++i) in += i ? ", ?" : "?";
+  m.sql = "x.param IN (" + in + ") AND " + m.sql;
+  m.values.insert(m.values.begin(), params.begin(), params.end());
   if (!code.empty()) {
     m.sql += " AND x.code = ?";
     m.values.push_back(code);
@@ -260,7 +271,7 @@ std::vector<std::string> splitSearchValues(const std::string& value) {
 IndexCondition indexCondition(const SearchParamDef& def, const std::string& modifier, const std::string& value,
                               const std::string& baseUrl) {
   IndexCondition c;
-  c.params = {def.code};
+  c.params = storedParams(def);
   const std::string& t = def.type;
   c.table = t == "token" || t == "uri" ? Table::Token
             : t == "string"    ? Table::String
@@ -277,11 +288,11 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
   // Modifiers kept as token entries of their own (see index_rows.h).
   if ((t == "token" && modifier == "of-type") || (t == "reference" && modifier == "identifier")) {
     c.table = Table::Token;
-    c.params = {def.code + (modifier == "of-type" ? kOfTypeSuffix : kIdentifierSuffix)};
+    for (auto& p : c.params) p += modifier == "of-type" ? kOfTypeSuffix : kIdentifierSuffix;
   }
   // Quantities are matched in the unit given or in canonical units (see quantityMatch).
   if (t == "quantity" || (t == "composite" && def.components.at(1).type == "quantity"))
-    c.params = {def.code, def.code + kCanonicalSuffix};
+    c.params = withCanonical(storedParams(def));
   for (const auto& raw : splitSearchValues(value)) {
     if (raw.empty()) throw FhirError(400, "invalid", "empty value for search parameter '" + def.code + "'", def.code);
     if (t == "token" && modifier == "of-type") {

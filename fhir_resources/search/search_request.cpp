@@ -12,6 +12,7 @@
 #include "fhir_resources/search/last_updated_param.h"
 #include "fhir_resources/search/param_condition.h"
 #include "fhir_resources/search/search_access.h"
+#include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/result_params.h"
 
 namespace flint::fhir {
@@ -73,11 +74,11 @@ std::vector<SortKey> parseSort(const std::vector<std::string>& types, const std:
     const bool descending = !item.empty() && item[0] == '-';
     const std::string key = descending ? item.substr(1) : item;
     if (key == "_lastUpdated") {
-      keys.push_back({SortKey::Source::LastUpdated, "", descending});
+      keys.push_back({SortKey::Source::LastUpdated, {}, descending});
       continue;
     }
     if (key == "_id") {
-      keys.push_back({SortKey::Source::Id, "", descending});
+      keys.push_back({SortKey::Source::Id, {}, descending});
       continue;
     }
     const SearchParamDef* def = key.find(':') == std::string::npos ? commonIndexedParam(types, key) : nullptr;
@@ -89,7 +90,7 @@ std::vector<SortKey> parseSort(const std::vector<std::string>& types, const std:
                   : def->type == "token"  ? SortKey::Source::Token
                   : def->type == "reference" ? SortKey::Source::Reference
                                           : SortKey::Source::Number;
-    keys.push_back({source, key, descending});
+    keys.push_back({source, storedParams(*def), descending});
   }
   return keys;
 }

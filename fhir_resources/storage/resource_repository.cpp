@@ -193,11 +193,12 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 namespace {
 
 // The value a resource sorts by for one key, and the SQL type it compares as.
-std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema, const std::string& param) {
+std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
+                                                   const std::string& params) {
   const char* agg = k.descending ? "max" : "min";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param = " + param + ")";
+           " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param IN (" + params + "))";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -223,7 +224,9 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    auto [expression, cast] = sortExpression(k, quotedSchema_, k.param.empty() ? "NULL" : param(k.param));
+    std::string params;
+    for (const auto& p : k.params) params += (params.empty() ? "" : ", ") + param(p);
+    auto [expression, cast] = sortExpression(k, quotedSchema_, params.empty() ? "NULL" : params);
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;

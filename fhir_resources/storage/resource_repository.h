@@ -65,7 +65,7 @@ struct IndexCondition {
 // then to type and id.
 struct SortKey {
   enum class Source { LastUpdated, Id, Token, String, Reference, Date, Number } source;
-  std::string param;
+  std::vector<std::string> params;  // the index rows' params holding the sort parameter's values
   bool descending = false;
 };
 

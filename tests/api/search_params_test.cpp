@@ -581,6 +581,27 @@ TEST_F(SearchParams, Composite) {
   EXPECT_EQ(ids("Observation?component-code-value-quantity=8480-6$gt140&component-code-value-quantity=8462-4$lt90"),
             Ids{});
   EXPECT_EQ(ids("Observation?combo-code-value-quantity=8480-6$gt140,718-7$gt13"), (Ids{"bp2", "hb"}));
+  // The combo-* parameters are the union of the top-level and the component parameters; they
+  // are answered from those parameters' entries, so check each kind against both sides.
+  EXPECT_EQ(ids("Observation?combo-code=85354-9"), (Ids{"bp1", "bp2"}));
+  EXPECT_EQ(ids("Observation?combo-code=http://loinc.org|8462-4"), (Ids{"bp1", "bp2"}));
+  EXPECT_EQ(ids("Observation?combo-code=718-7,8251-1"), (Ids{"hb", "note"}));
+  EXPECT_EQ(ids("Observation?combo-code:not=8480-6&_id=bp1,bp2,hb,smoke1,smoke2,note,born"), (Ids{"hb", "smoke1", "smoke2", "note", "born"}));
+  EXPECT_EQ(ids("Observation?combo-value-quantity=gt140"), Ids{"bp2"});
+  EXPECT_EQ(ids("Observation?combo-value-quantity=13.5"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?combo-value-quantity=135|http://unitsofmeasure.org|g/L"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?combo-value-quantity=95|http://unitsofmeasure.org|mm[Hg]"), Ids{"bp2"});
+  EXPECT_EQ(ids("Observation?combo-value-quantity:missing=true&_id=bp1,bp2,hb,smoke1,smoke2,note,born"), (Ids{"smoke1", "smoke2", "note", "born"}));
+  EXPECT_EQ(ids("Observation?combo-value-concept=http://snomed.info/sct|8517006"), Ids{"smoke2"});
+  EXPECT_EQ(ids("Observation?combo-code-value-quantity=8462-4$lt90"), Ids{"bp1"});
+  EXPECT_EQ(ids("Observation?combo-code-value-quantity=718-7$13500|http://unitsofmeasure.org|mg/dL"), Ids{"hb"});
+  EXPECT_EQ(ids("Observation?combo-code-value-concept=72166-2$449868002"), Ids{"smoke1"});
+  put("mid", R"("code":)" + loinc("8500-0"));
+  std::vector<std::string> sorted;
+  for (const auto& e : entriesOf(followPages(c, "/" + instance_ + "/fhir/Observation?combo-code=85354-9,8500-0&_sort=combo-code", 5)))
+    sorted.push_back(e["resource"]["id"]);
+  // By each one's least code: the blood pressures by their diastolic component's 8462-4.
+  EXPECT_EQ(sorted, (std::vector<std::string>{"bp1", "bp2", "mid"}));
   EXPECT_EQ(ids("Observation?code-value-quantity=8480-6$gt1"), Ids{});
   EXPECT_EQ(ids("Observation?code-value-concept=72166-2$http://snomed.info/sct|449868002"), Ids{"smoke1"});
   EXPECT_EQ(ids("Observation?code-value-concept=72166-2$449868002,72166-2$8517006"), (Ids{"smoke1", "smoke2"}));

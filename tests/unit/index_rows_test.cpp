@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
+#include <stdexcept>
 
 #include "core/json/json_parser.h"
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/index/index_rows.h"
+#include "fhir_resources/search/index/param_aliases.h"
 
 using namespace flint;
 using namespace flint::fhir;
@@ -59,7 +63,11 @@ TEST(IndexRows, ObservationCodesChoiceTypesAndPeriods) {
     return c.param == "code-value-quantity" && c.keySystem == "http://loinc.org" && c.keyCode == "2345-7" &&
            c.value == "5.5" && c.code == "mmol/L" && !c.low;
   }));
-  EXPECT_TRUE(has(rows.composites, [](auto& c) { return c.param == "combo-code-value-quantity" && c.value == "5.5"; }));
+  // combo-* unite other parameters' values and are searched through them (param_aliases.h).
+  EXPECT_FALSE(has(rows.composites, [](auto& c) { return c.param.rfind("combo-", 0) == 0; }));
+  EXPECT_FALSE(has(rows.tokens, [](auto& t) { return t.param.rfind("combo-", 0) == 0; }));
+  EXPECT_FALSE(has(rows.numbers, [](auto& n) { return n.param.rfind("combo-", 0) == 0; }));
+  EXPECT_TRUE(has(rows.numbers, [](auto& n) { return n.param == "value-quantity" && n.value == "5.5"; }));
   EXPECT_FALSE(has(rows.composites, [](auto& c) { return c.param == "component-code-value-quantity"; }));
   EXPECT_FALSE(has(rows.composites, [](auto& c) { return c.param == "code-value-concept"; }));
 }
@@ -75,4 +83,32 @@ TEST(NormalizeForSearch, LowerCasesAndRemovesLatinAccents) {
   EXPECT_EQ(normalizeForSearch("ÉLODIE Šťastná Ñandú"), "elodie stastna nandu");
   EXPECT_EQ(normalizeForSearch("O'Brien-Smith"), "o'brien-smith");
   EXPECT_EQ(normalizeForSearch("日本"), "日本");
+}
+
+namespace {
+const SearchParamDef& param(const std::string& type, const std::string& code) {
+  for (const auto* def : indexedSearchParams(type))
+    if (def->code == code) return *def;
+  throw std::runtime_error(type + " has no parameter " + code);
+}
+}  // namespace
+
+// Exactly R4's six Observation combo-* parameters unite others; each is searched through the
+// top-level parameter and its component counterpart.
+TEST(ParamAliases, CombosAreUnionsOfTheirParts) {
+  std::set<std::string> aliases;
+  for (const auto& type : Definitions::get().resourceTypes())
+    for (const auto* def : indexedSearchParams(type))
+      if (!isStored(*def)) aliases.insert(type + "." + def->code);
+  EXPECT_EQ(aliases, (std::set<std::string>{"Observation.combo-code", "Observation.combo-code-value-concept",
+                                            "Observation.combo-code-value-quantity", "Observation.combo-data-absent-reason",
+                                            "Observation.combo-value-concept", "Observation.combo-value-quantity"}));
+  using Codes = std::vector<std::string>;
+  EXPECT_EQ(storedParams(param("Observation", "combo-code")), (Codes{"code", "component-code"}));
+  EXPECT_EQ(storedParams(param("Observation", "combo-value-quantity")), (Codes{"component-value-quantity", "value-quantity"}));
+  EXPECT_EQ(storedParams(param("Observation", "combo-code-value-quantity")),
+            (Codes{"code-value-quantity", "component-code-value-quantity"}));
+  // value-quantity is itself a union (Quantity | SampledData), but of no other parameters.
+  EXPECT_EQ(storedParams(param("Observation", "value-quantity")), Codes{"value-quantity"});
+  EXPECT_EQ(storedParams(param("Observation", "patient")), Codes{"patient"});
 }

@@ -7,6 +7,7 @@
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/fhirpath/path_expression.h"
+#include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/ucum_units.h"
 
 namespace flint::fhir {
@@ -286,6 +287,7 @@ IndexRows extractIndexRows(const json::Value& resource) {
   IndexRows rows;
   const std::string type = resource.stringAt("resourceType").value_or("");
   for (const auto& p : indexedParams(type)) {
+    if (!isStored(*p.def)) continue;
     const std::string& param = p.def->code;
     for (const auto& node : p.expression.evaluate(resource)) {
       const std::string& kind = p.def->type;
