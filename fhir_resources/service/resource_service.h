@@ -4,7 +4,6 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "core/json/json_value.h"
 #include "fhir_resources/storage/resource_repository.h"

@@ -224,9 +224,9 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    std::string params;
-    for (const auto& p : k.params) params += (params.empty() ? "" : ", ") + param(p);
-    auto [expression, cast] = sortExpression(k, quotedSchema_, params.empty() ? "NULL" : params);
+    std::string keyParams;
+    for (const auto& p : k.params) keyParams += (keyParams.empty() ? "" : ", ") + param(p);
+    auto [expression, cast] = sortExpression(k, quotedSchema_, keyParams.empty() ? "NULL" : keyParams);
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
