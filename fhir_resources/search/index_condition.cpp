@@ -204,7 +204,7 @@ IndexMatch numberMatch(const SearchParamDef& def, const std::string& raw, std::s
 
 // `number|system|code` ("||code": the code in any system). With a UCUM unit it knows, the
 // value in canonical units matches quantities of that dimension in any unit (5|UCUM|mg finds
-// 0.005 g); the entries it matches are named in the predicate, as either kind may be asked for.
+// 0.005 g); the match names the entries it applies to, as either kind may be asked for.
 IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
   const size_t bar = raw.find('|');
   std::string system, code;
@@ -223,10 +223,7 @@ IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
     for (auto& p : params) p += kCanonicalSuffix;
     code = canonical->code;
   }
-  std::string in;
-  for (size_t i = 0; i < params.size(); ++i) in += i ? ", ?" : "?";
-  m.sql = "x.param IN (" + in + ") AND " + m.sql;
-  m.values.insert(m.values.begin(), params.begin(), params.end());
+  m.params = std::move(params);
   if (!code.empty()) {
     m.sql += " AND x.code = ?";
     m.values.push_back(code);
@@ -252,6 +249,7 @@ IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
                                           : stringMatch(parts->second, "");
   key.sql += " AND " + value.sql;
   key.values.insert(key.values.end(), value.values.begin(), value.values.end());
+  key.params = std::move(value.params);
   return key;
 }
 

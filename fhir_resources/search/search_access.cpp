@@ -1,7 +1,6 @@
 #include "fhir_resources/search/search_access.h"
 
 #include <algorithm>
-#include <set>
 
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -16,18 +15,9 @@ namespace {
 ReferencedFromPatient compartmentReach(const std::string& patientId) {
   static const ReferencedFromPatient shape = [] {
     ReferencedFromPatient r;
-    std::set<std::string> params;
-    for (const auto& type : Definitions::get().resourceTypes()) {
-      bool any = false;
-      for (const auto& param : Definitions::get().patientCompartmentParams(type)) {
-        if (commonIndexedParam({type}, param) == nullptr) continue;
-        params.insert(param);
-        r.memberPairs.push_back(type + "." + param);
-        any = true;
-      }
-      if (any) r.memberTypes.push_back(type);
-    }
-    r.memberParams.assign(params.begin(), params.end());
+    for (const auto& type : Definitions::get().resourceTypes())
+      for (const auto& param : Definitions::get().patientCompartmentParams(type))
+        if (commonIndexedParam({type}, param) != nullptr) r.members.emplace_back(type, param);
     return r;
   }();
   ReferencedFromPatient out = shape;

@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "fhir_resources/storage/param_key.h"
+
 namespace flint::fhir {
 namespace {
 
@@ -30,7 +32,7 @@ void appendEscaped(std::string& out, std::string_view value) {
 // One COPY row of a table keyed by the resource's type and id; the row ends when the Line does.
 class Line {
  public:
-  Line(std::string& out, const ResourceRow& row) : out_(out) {
+  Line(std::string& out, const ResourceRow& row) : out_(out), type_(row.type) {
     appendEscaped(out_, row.type);
     out_ += '\t';
     appendEscaped(out_, row.id);
@@ -53,10 +55,12 @@ class Line {
     return *this;
   }
   Line& integer(int64_t v) { return raw(std::to_string(v)); }
+  Line& param(std::string_view name) { return integer(paramKey(type_, name)); }
   ~Line() { out_ += '\n'; }
 
  private:
   std::string& out_;
+  const std::string& type_;
 };
 
 }  // namespace
@@ -64,13 +68,13 @@ class Line {
 BulkBatch::BulkBatch()
     : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content"}, {}},
                {"resource_history", {"resource_type", "id", "version_id", "last_updated", "method"}, {}},
-               {"search_token", {"resource_type", "id", "param", "system", "code", "text_norm"}, {}},
-               {"search_string", {"resource_type", "id", "param", "value_norm", "value"}, {}},
-               {"search_reference", {"resource_type", "id", "param", "target_type", "target_id", "url"}, {}},
-               {"search_date", {"resource_type", "id", "param", "low", "high"}, {}},
-               {"search_number", {"resource_type", "id", "param", "value", "system", "code"}, {}},
+               {"search_token", {"resource_type", "id", "param_key", "system", "code", "text_norm"}, {}},
+               {"search_string", {"resource_type", "id", "param_key", "value_norm", "value"}, {}},
+               {"search_reference", {"resource_type", "id", "param_key", "target_type", "target_id", "url"}, {}},
+               {"search_date", {"resource_type", "id", "param_key", "low", "high"}, {}},
+               {"search_number", {"resource_type", "id", "param_key", "value", "system", "code"}, {}},
                {"search_composite",
-                {"resource_type", "id", "param", "key_system", "key_code", "system", "code", "value", "value_norm",
+                {"resource_type", "id", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm",
                  "low", "high"},
                 {}}}} {}
 
@@ -81,16 +85,16 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   // The history row of a current version leaves its content to the current row (docs/storage.md).
   Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method);
   for (const auto& t : index.tokens)
-    Line(tables_[kToken].lines, row).text(t.param).nullable(t.system).nullable(t.code).nullable(t.text);
-  for (const auto& s : index.strings) Line(tables_[kString].lines, row).text(s.param).text(s.normalized).text(s.exact);
+    Line(tables_[kToken].lines, row).param(t.param).nullable(t.system).nullable(t.code).nullable(t.text);
+  for (const auto& s : index.strings) Line(tables_[kString].lines, row).param(s.param).text(s.normalized).text(s.exact);
   for (const auto& r : index.references)
-    Line(tables_[kReference].lines, row).text(r.param).nullable(r.targetType).nullable(r.targetId).text(r.url);
-  for (const auto& d : index.dates) Line(tables_[kDate].lines, row).text(d.param).integer(d.low).integer(d.high);
+    Line(tables_[kReference].lines, row).param(r.param).nullable(r.targetType).nullable(r.targetId).text(r.url);
+  for (const auto& d : index.dates) Line(tables_[kDate].lines, row).param(d.param).integer(d.low).integer(d.high);
   for (const auto& n : index.numbers)
-    Line(tables_[kNumber].lines, row).text(n.param).raw(n.value).nullable(n.system).nullable(n.code);
+    Line(tables_[kNumber].lines, row).param(n.param).raw(n.value).nullable(n.system).nullable(n.code);
   for (const auto& c : index.composites) {
     Line line(tables_[kComposite].lines, row);
-    line.text(c.param).nullable(c.keySystem).text(c.keyCode).nullable(c.system).nullable(c.code).nullable(c.value);
+    line.param(c.param).nullable(c.keySystem).text(c.keyCode).nullable(c.system).nullable(c.code).nullable(c.value);
     line.nullable(c.valueNorm);
     if (c.low) line.integer(*c.low).integer(*c.high);
     else line.raw("\\N").raw("\\N");

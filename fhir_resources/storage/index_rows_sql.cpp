@@ -3,6 +3,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "fhir_resources/storage/param_key.h"
+
 namespace flint::fhir {
 namespace {
 
@@ -33,7 +35,7 @@ std::string pgTextArray(const std::vector<std::string>& values) {
   return textArray(pointers);
 }
 
-std::vector<std::string> pgIndexArrays(const IndexRows& index) {
+std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows& index) {
   auto column = [](const auto& entries, auto member) {
     std::vector<const std::string*> values;
     for (const auto& e : entries) values.push_back(&(e.*member));
@@ -50,25 +52,30 @@ std::vector<std::string> pgIndexArrays(const IndexRows& index) {
     }
     return pgTextArray(values);
   };
-  return {column(index.tokens, &TokenEntry::param),
+  auto keys = [&type](const auto& entries) {
+    std::vector<std::string> values;
+    for (const auto& e : entries) values.push_back(std::to_string(paramKey(type, e.param)));
+    return pgTextArray(values);
+  };
+  return {keys(index.tokens),
           column(index.tokens, &TokenEntry::system),
           column(index.tokens, &TokenEntry::code),
           column(index.tokens, &TokenEntry::text),
-          column(index.strings, &StringEntry::param),
+          keys(index.strings),
           column(index.strings, &StringEntry::normalized),
           column(index.strings, &StringEntry::exact),
-          column(index.references, &ReferenceEntry::param),
+          keys(index.references),
           column(index.references, &ReferenceEntry::targetType),
           column(index.references, &ReferenceEntry::targetId),
           column(index.references, &ReferenceEntry::url),
-          column(index.dates, &DateEntry::param),
+          keys(index.dates),
           integers(index.dates, &DateEntry::low),
           integers(index.dates, &DateEntry::high),
-          column(index.numbers, &NumberEntry::param),
+          keys(index.numbers),
           column(index.numbers, &NumberEntry::value),
           column(index.numbers, &NumberEntry::system),
           column(index.numbers, &NumberEntry::code),
-          column(index.composites, &CompositeEntry::param),
+          keys(index.composites),
           column(index.composites, &CompositeEntry::keySystem),
           column(index.composites, &CompositeEntry::keyCode),
           column(index.composites, &CompositeEntry::system),

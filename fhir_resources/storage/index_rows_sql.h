@@ -15,7 +15,7 @@ namespace flint::fhir {
 std::string pgTextArray(const std::vector<std::string>& values);
 
 // One array literal per column of the index tables, in the order the index statements bind
-// them ($3 to $29).
-std::vector<std::string> pgIndexArrays(const IndexRows& index);
+// them ($3 to $29), for a resource of `type`.
+std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows& index);
 
 }  // namespace flint::fhir

@@ -5,6 +5,7 @@
 
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
+#include "fhir_resources/storage/param_key.h"
 
 namespace flint::fhir {
 namespace {
@@ -37,21 +38,39 @@ std::string typeMatch(std::vector<std::string>& params, const std::vector<std::s
   return " = ANY(" + bind(params, pgTextArray(types)) + "::text[])";
 }
 
+// The comparison a param_key column must pass to name one of `keys`.
+std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t>& keys) {
+  if (keys.empty()) return " IS NULL";
+  std::string list;
+  for (int32_t key : keys) list += (list.empty() ? "" : ", ") + bind(params, std::to_string(key));
+  return keys.size() == 1 ? " = " + list : " IN (" + list + ")";
+}
+
+// ... to be an entry of one of `names` of one of `types` (a type without such a parameter
+// simply has no entries under its key).
+std::string keyMatch(std::vector<std::string>& params, const std::vector<std::string>& types,
+                     const std::vector<std::string>& names) {
+  std::vector<int32_t> keys;
+  for (const auto& type : types)
+    for (const auto& name : names) keys.push_back(paramKey(type, name));
+  return keyMatch(params, keys);
+}
+
 // A resource's search index entries are written by one statement with the version itself: $1
 // and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays).
 const std::string kIndexInserts =
-    " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param, system, code, text_norm)"
-    "  SELECT $1, $2, p, s, c, t FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
-    " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param, value_norm, value)"
-    "  SELECT $1, $2, p, n, v FROM unnest($7::text[], $8::text[], $9::text[]) AS u(p, n, v)),"
-    " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param, target_type, target_id, url)"
-    "  SELECT $1, $2, p, t, i, x FROM unnest($10::text[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
-    " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param, low, high)"
-    "  SELECT $1, $2, p, l, h FROM unnest($14::text[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
-    " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param, value, system, code)"
-    "  SELECT $1, $2, p, v, s, c FROM unnest($17::text[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
-    " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param, key_system, key_code, system, code, value,"
-    "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::text[], $22::text[],"
+    " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param_key, system, code, text_norm)"
+    "  SELECT $1, $2, p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
+    " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param_key, value_norm, value)"
+    "  SELECT $1, $2, p, n, v FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, n, v)),"
+    " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param_key, target_type, target_id, url)"
+    "  SELECT $1, $2, p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
+    " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param_key, low, high)"
+    "  SELECT $1, $2, p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
+    " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param_key, value, system, code)"
+    "  SELECT $1, $2, p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
+    " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param_key, key_system, key_code, system, code, value,"
+    "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::int[], $22::text[],"
     "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
     "  AS u(p, ks, kc, s, c, v, n, l, h))"
     " SELECT 1";
@@ -194,11 +213,11 @@ namespace {
 
 // The value a resource sorts by for one key, and the SQL type it compares as.
 std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
-                                                   const std::string& params) {
+                                                   const std::string& keyMatch) {
   const char* agg = k.descending ? "max" : "min";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.resource_type = r.resource_type AND x.id = r.id AND x.param IN (" + params + "))";
+           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND x.param_key" + keyMatch + ")";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -224,9 +243,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    std::string keyParams;
-    for (const auto& p : k.params) keyParams += (keyParams.empty() ? "" : ", ") + param(p);
-    auto [expression, cast] = sortExpression(k, quotedSchema_, keyParams.empty() ? "NULL" : keyParams);
+    auto [expression, cast] = sortExpression(k, quotedSchema_, keyMatch(params, query.types, k.params));
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
@@ -298,8 +315,7 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
         break;
       }
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
-  const std::string types = typeMatch(params, query.types);
-  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, types, params) + ") d) r" +
+  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params) + ") d) r" +
          whereClause(query, params, "r", driver);
 }
 
@@ -333,11 +349,11 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   }
   if (const auto& reach = query.referencedFrom) {
     const std::string patient = param(reach->patientId);
-    const std::string members =
-        "SELECT m.resource_type, m.id FROM " + quotedSchema_ + ".search_reference m WHERE m.resource_type = ANY(" +
-        param(pgTextArray(reach->memberTypes)) + "::text[]) AND m.param = ANY(" + param(pgTextArray(reach->memberParams)) +
-        "::text[]) AND m.target_id = " + patient + " AND m.target_type = 'Patient' AND (m.resource_type || '.' || m.param) = ANY(" +
-        param(pgTextArray(reach->memberPairs)) + "::text[])";
+    std::vector<int32_t> memberKeys;
+    for (const auto& [type, name] : reach->members) memberKeys.push_back(paramKey(type, name));
+    const std::string members = "SELECT m.resource_type, m.id FROM " + quotedSchema_ + ".search_reference m WHERE m.param_key" +
+                                keyMatch(params, memberKeys) + " AND m.target_id = " + patient +
+                                " AND m.target_type = 'Patient'";
     const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
                                    ".search_reference ref WHERE ref.target_type" + types +
                                    " AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
@@ -350,19 +366,17 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
     sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
-           conditionSubquery(c, types, params) + "))";
+           conditionSubquery(c, query.types, params) + "))";
   }
   return sql;
 }
 
-std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::string& types,
+std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
                                                   std::vector<std::string>& params) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
-  std::string paramList;
-  for (const auto& p : c.params) paramList += (paramList.empty() ? "" : ", ") + param(p);
   if (!c.linked.empty()) {
     // Each linked query selects live resources of its own type; their union is the other end.
-    std::string others, otherTypes;
+    std::string others;
     std::vector<std::string> linkedTypes;
     for (const auto& q : c.linked) {
       const std::string alias = "l" + std::to_string(params.size());
@@ -370,24 +384,23 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                 ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias);
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
-    otherTypes = typeMatch(params, linkedTypes);
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse)
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.resource_type" + otherTypes +
-             " AND x.param IN (" + paramList + ") AND x.target_type" + types +
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.param_key" +
+             keyMatch(params, linkedTypes, c.params) + " AND x.target_type" + typeMatch(params, types) +
              " AND (x.resource_type, x.id) IN (" + others + ")";
-    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.resource_type" + types + " AND x.param IN (" +
-           paramList + ") AND x.target_type" + otherTypes + " AND (x.target_type, x.target_id) IN (" + others +
+    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.param_key" + keyMatch(params, types, c.params) +
+           " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
                                  "search_composite"};
   std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                    " x WHERE x.resource_type" + types + " AND x.param IN (" + paramList + ")";
+                    " x WHERE x.param_key" + keyMatch(params, types, c.params);
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
-    std::string predicate;
+    std::string predicate = m.params.empty() ? "" : "x.param_key" + keyMatch(params, types, m.params) + " AND ";
     size_t next = 0;
     for (char ch : m.sql) {
       if (ch == '?') predicate += param(m.values.at(next++));
@@ -452,10 +465,11 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
-      " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param = $3"
+      " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param_key = $3"
       " AND x.target_type IS NOT NULL AND ($4 = '' OR x.target_type = $4)) ORDER BY r.resource_type, r.id LIMIT ",
       quotedSchema_);
-  return rows(sql + std::to_string(limit), {type, pgTextArray(ids), param, targetType}, false);
+  return rows(sql + std::to_string(limit), {type, pgTextArray(ids), std::to_string(paramKey(type, param)), targetType},
+              false);
 }
 
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
@@ -464,10 +478,11 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE r.resource_type = $1 AND NOT r.deleted AND r.id IN (SELECT x.id FROM {s}.search_reference x"
-      " WHERE x.resource_type = $1 AND x.param = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
+      " WHERE x.param_key = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
       " ORDER BY r.id LIMIT ",
       quotedSchema_);
-  return rows(sql + std::to_string(limit), {sourceType, param, targetType, pgTextArray(ids)}, false);
+  return rows(sql + std::to_string(limit),
+              {sourceType, std::to_string(paramKey(sourceType, param)), targetType, pgTextArray(ids)}, false);
 }
 
 void ResourceRepository::lockConditionalWrites(const std::string& type) {
@@ -525,7 +540,7 @@ void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std
   pqxx::work tx(session_.connection());
   for (size_t i = 0; i < rows.size(); ++i)
     tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id,
-                     pqxx::prepare::make_dynamic_params(pgIndexArrays(index[i])));
+                     pqxx::prepare::make_dynamic_params(pgIndexArrays(rows[i].type, index[i])));
   tx.commit();
 }
 
@@ -585,7 +600,7 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* i
     deferred->batch_->add(row, index != nullptr ? *index : nothing);
     return;
   }
-  const auto arrays = pgIndexArrays(index != nullptr ? *index : nothing);
+  const auto arrays = pgIndexArrays(row.type, index != nullptr ? *index : nothing);
   const char* content = row.deleted ? nullptr : row.content.c_str();
   const bool first = row.versionId == 1;
   tx_.exec_prepared(repo_.statement(first ? "put_first" : "put_next", first ? kPutFirst.c_str() : kPutNext.c_str()),

@@ -7,6 +7,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/db/pipelined_connection.h"
@@ -42,6 +43,7 @@ struct InstantBound {
 struct IndexMatch {
   std::string sql;                  // a predicate on alias x with ?-placeholders, e.g. "x.code = ?"
   std::vector<std::string> values;  // one per placeholder
+  std::vector<std::string> params = {};  // only entries of these of the condition's params; empty: any
 };
 
 struct ResourceQuery;
@@ -83,9 +85,8 @@ struct Cursor {
 // `wholeRecord`, also the patient and its compartment themselves (Patient/$everything).
 struct ReferencedFromPatient {
   std::string patientId;
-  std::vector<std::string> memberTypes;   // compartment types
-  std::vector<std::string> memberParams;  // their compartment reference parameters
-  std::vector<std::string> memberPairs;   // "Type.param", the exact combinations
+  // (compartment type, one of its compartment reference parameters), every such combination
+  std::vector<std::pair<std::string, std::string>> members;
   bool wholeRecord = false;
 };
 
@@ -224,7 +225,8 @@ class ResourceRepository {
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params);
   // A subquery of (resource_type, id) pairs that satisfy `c`, for resources whose type passes
   // the comparison `types` (" = $1", " = ANY($1::text[])").
-  std::string conditionSubquery(const IndexCondition& c, const std::string& types, std::vector<std::string>& params);
+  std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
+                                std::vector<std::string>& params);
   // Runs a query built at run time: `generic`, as a statement prepared by its text (planned
   // once), else planned for these values.
   pqxx::result execute(const std::string& sql, const std::vector<std::string>& params, bool generic);

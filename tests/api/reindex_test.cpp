@@ -45,6 +45,10 @@ TEST(Reindex, RebuildsLostEntriesOnlineAndMarksTheInstanceCurrent) {
   const std::string version = "SELECT search_index_version FROM flint.instances WHERE name = '" + instance + "'";
   const std::string current = trimmed(psql(url, version));
   EXPECT_NE(current, "0");  // created by this Flint: indexed by its extraction
+  // Rows are keyed as migration 11 keyed the rows of older instances, in SQL.
+  EXPECT_EQ(trimmed(psql(url, "SELECT count(*) FROM " + schema + ".search_token WHERE resource_type = 'Patient'"
+                              " AND code = 'female' AND param_key = ('x' || left(md5('Patient.gender'), 8))::bit(32)::int")),
+            "1");
   auto total = [&](const std::string& query) {
     return parseJson(c.Get(base + query + "&_total=accurate&_count=0")->body).value("total", -1);
   };
