@@ -1,8 +1,9 @@
-// Sends batches of generated resources to the database on a second thread, so generating the
-// next batch (one core) overlaps PostgreSQL storing this one (the other core).
+// Sends batches of generated resources to the database on a thread of its own, so generating
+// the next batches overlaps PostgreSQL storing this one.
 #pragma once
 
 #include <future>
+#include <mutex>
 #include <utility>
 
 #include "fhir_resources/storage/bulk_batch.h"
@@ -20,19 +21,27 @@ class BackgroundLoader {
     if (loading_.valid()) loading_.wait();
   }
 
-  // Hands `batch` over once the previous one is stored (rethrowing its failure).
+  // Hands `batch` over once the previous one is stored (rethrowing its failure). Generating
+  // threads may submit at once; batches are stored one at a time.
   void submit(BulkBatch batch) {
-    finish();
+    std::lock_guard lock(mutex_);
+    wait();
     batch_ = std::move(batch);
     loading_ = std::async(std::launch::async, [this] { repo_.bulkInsert(batch_); });
   }
 
   // Waits for the batch in flight and rethrows its failure.
   void finish() {
-    if (loading_.valid()) loading_.get();
+    std::lock_guard lock(mutex_);
+    wait();
   }
 
  private:
+  void wait() {
+    if (loading_.valid()) loading_.get();
+  }
+
+  std::mutex mutex_;
   ResourceRepository& repo_;
   BulkBatch batch_;
   std::future<void> loading_;

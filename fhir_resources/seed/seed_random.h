@@ -12,6 +12,12 @@ namespace flint::fhir::seed {
 class Random {
  public:
   explicit Random(uint64_t seed) : state_(seed) {}
+  // Stream `index` of a run seeded with `seed`: streams drawn on any thread, in any order, give
+  // the same values.
+  static Random stream(uint64_t seed, uint64_t index) {
+    Random mixer(seed ^ (index * 0xD1B54A32D192ED03ull));
+    return Random(mixer.next());
+  }
   uint64_t next() {
     uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -1,6 +1,10 @@
 #include "fhir_resources/seed/synthetic_data.h"
 
+#include <algorithm>
+#include <exception>
+#include <future>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,81 +24,135 @@ namespace {
 using json::Value;
 using namespace seed;
 
-// Generates the practice, each patient's record with a Provenance naming all of it, and Groups
-// of patients, loading them through the repository's bulk path in batches while it goes on.
-class Generator : public ResourceSink {
- public:
-  Generator(ResourceRepository& repo, const SeedOptions& options) : rnd_(options.seed), loader_(repo) {}
+constexpr size_t kBatchResources = 5000;
 
-  SeedSummary run(int patients) {
-    const Practice practice = generatePractice(*this, rnd_, patients);
-    std::vector<std::vector<std::string>> byOrganization(practice.organizations.size());
-    std::vector<std::string> firstFew;
-    for (int i = 0; i < patients; ++i) {
-      PatientRecord record = generatePatientRecord(*this, rnd_, practice, i);
-      provenance(record, practice.practitioners.front(), practice.organizations[i % practice.organizations.size()]);
-      byOrganization[i % practice.organizations.size()].push_back(record.patientId);
-      if (i < 5) firstFew.push_back(record.patientId);
-      if (i == 0) summary_.firstPatientId = record.patientId;
-    }
-    for (size_t o = 0; o < byOrganization.size(); ++o)
-      group("Patients of organization " + std::to_string(o + 1), practice.organizations[o], byOrganization[o]);
-    group("First five patients", practice.organizations.front(), firstFew);
-    flush();
-    return summary_;
-  }
+// Turns generated resources into rows for the bulk path, in batches handed to the loader; one
+// per generating thread.
+class BatchSink : public ResourceSink {
+ public:
+  explicit BatchSink(BackgroundLoader& loader) : loader_(loader) {}
+  BatchSink(const BatchSink&) = delete;
+  BatchSink& operator=(const BatchSink&) = delete;
+
+  // The stream new ids come from: that of the record being generated.
+  void drawIdsFrom(Random& random) { random_ = &random; }
 
   std::string add(const std::string& type, Value resource) override {
-    ResourceRow row{type, rnd_.uuid(), 1, nowMillis(), false, "POST", "", {}};
+    ResourceRow row{type, random_->uuid(), 1, nowMillis(), false, "POST", "", {}};
     IndexRows index = extractIndexRows(resource);
     row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
     batch_.add(row, index);
     summary_.byType[type]++;
     summary_.resources++;
-    if (batch_.resources() >= 5000) loader_.submit(std::exchange(batch_, BulkBatch()));
+    if (batch_.resources() >= kBatchResources) loader_.submit(std::exchange(batch_, BulkBatch()));
     return row.id;
   }
 
- private:
-  void flush() {
+  // Hands over what is left and returns what this sink stored.
+  SeedSummary finish() {
     if (batch_.resources() > 0) loader_.submit(std::exchange(batch_, BulkBatch()));
-    loader_.finish();
+    return summary_;
   }
 
-  // US Core Provenance: who authored the patient's record, on whose behalf.
-  void provenance(const PatientRecord& record, const std::string& author, const std::string& organization) {
-    Value targets = Value::array();
-    for (const auto& r : record.references) targets.push(obj({{"reference", str(r)}}));
-    Value r = resource("Provenance", "us-core-provenance");
-    r.set("target", std::move(targets));
-    r.set("recorded", str("2025-01-01T00:00:00Z"));
-    r.set("agent", arr({obj({{"type", codeable("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author",
-                                              "Author")},
-                             {"who", ref("Practitioner", author)},
-                             {"onBehalfOf", ref("Organization", organization)}})}));
-    add("Provenance", std::move(r));
-  }
-
-  void group(const std::string& name, const std::string& organization, const std::vector<std::string>& patients) {
-    if (patients.empty()) return;
-    Value members = Value::array();
-    for (const auto& id : patients) members.push(obj({{"entity", ref("Patient", id)}}));
-    Value r = resource("Group");
-    r.set("identifier", arr({obj({{"system", str("urn:flint:seed:group")}, {"value", str(name)}})}));
-    r.set("active", boolean(true));
-    r.set("type", str("person"));
-    r.set("actual", boolean(true));
-    r.set("name", str(name));
-    r.set("quantity", Value::number(static_cast<int64_t>(patients.size())));
-    r.set("managingEntity", ref("Organization", organization));
-    r.set("member", std::move(members));
-    add("Group", std::move(r));
-  }
-
-  Random rnd_;
+ private:
+  BackgroundLoader& loader_;
+  Random* random_ = nullptr;
   BulkBatch batch_;
-  BackgroundLoader loader_;
   SeedSummary summary_;
+};
+
+// US Core Provenance: who authored the patient's record, on whose behalf.
+void provenance(ResourceSink& sink, const PatientRecord& record, const std::string& author,
+                const std::string& organization) {
+  Value targets = Value::array();
+  for (const auto& r : record.references) targets.push(obj({{"reference", str(r)}}));
+  Value r = resource("Provenance", "us-core-provenance");
+  r.set("target", std::move(targets));
+  r.set("recorded", str("2025-01-01T00:00:00Z"));
+  r.set("agent", arr({obj({{"type", codeable("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author",
+                                            "Author")},
+                           {"who", ref("Practitioner", author)},
+                           {"onBehalfOf", ref("Organization", organization)}})}));
+  sink.add("Provenance", std::move(r));
+}
+
+void group(ResourceSink& sink, const std::string& name, const std::string& organization,
+           const std::vector<std::string>& patients) {
+  if (patients.empty()) return;
+  Value members = Value::array();
+  for (const auto& id : patients) members.push(obj({{"entity", ref("Patient", id)}}));
+  Value r = resource("Group");
+  r.set("identifier", arr({obj({{"system", str("urn:flint:seed:group")}, {"value", str(name)}})}));
+  r.set("active", boolean(true));
+  r.set("type", str("person"));
+  r.set("actual", boolean(true));
+  r.set("name", str(name));
+  r.set("quantity", Value::number(static_cast<int64_t>(patients.size())));
+  r.set("managingEntity", ref("Organization", organization));
+  r.set("member", std::move(members));
+  sink.add("Group", std::move(r));
+}
+
+void merge(SeedSummary& into, const SeedSummary& part) {
+  into.resources += part.resources;
+  for (const auto& [type, count] : part.byType) into.byType[type] += count;
+}
+
+// Generates the practice, each patient's record with a Provenance naming all of it, and Groups
+// of patients, loading them through the repository's bulk path while it goes on. Each patient's
+// record is drawn from a stream of its own (seed and index), so several threads can generate
+// records and the data set is still the same for the same seed.
+class Generator {
+ public:
+  Generator(ResourceRepository& repo, const SeedOptions& options) : seed_(options.seed), loader_(repo) {}
+
+  SeedSummary run(int patients) {
+    BatchSink shared(loader_);
+    Random practiceRandom = Random::stream(seed_, 0);
+    shared.drawIdsFrom(practiceRandom);
+    const Practice practice = generatePractice(shared, practiceRandom, patients);
+    std::vector<std::string> patientIds(patients);
+    const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+    std::vector<std::future<SeedSummary>> parts;
+    for (int t = 0; t < std::min(threads, std::max(patients, 1)); ++t)
+      parts.push_back(std::async(std::launch::async, [&, t] {
+        BatchSink sink(loader_);
+        for (int i = t; i < patients; i += threads) {
+          Random random = Random::stream(seed_, uint64_t(i) + 1);
+          sink.drawIdsFrom(random);
+          PatientRecord record = generatePatientRecord(sink, random, practice, i);
+          provenance(sink, record, practice.practitioners.front(),
+                     practice.organizations[i % practice.organizations.size()]);
+          patientIds[i] = record.patientId;
+        }
+        return sink.finish();
+      }));
+    SeedSummary summary;
+    // Every thread is waited for before the first failure is rethrown: they share the loader.
+    std::exception_ptr failure;
+    for (auto& part : parts) {
+      try {
+        merge(summary, part.get());
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    std::vector<std::vector<std::string>> byOrganization(practice.organizations.size());
+    for (int i = 0; i < patients; ++i) byOrganization[i % byOrganization.size()].push_back(patientIds[i]);
+    for (size_t o = 0; o < byOrganization.size(); ++o)
+      group(shared, "Patients of organization " + std::to_string(o + 1), practice.organizations[o], byOrganization[o]);
+    group(shared, "First five patients", practice.organizations.front(),
+          std::vector<std::string>(patientIds.begin(), patientIds.begin() + std::min(patients, 5)));
+    merge(summary, shared.finish());
+    loader_.finish();
+    if (patients > 0) summary.firstPatientId = patientIds.front();
+    return summary;
+  }
+
+ private:
+  uint64_t seed_;
+  BackgroundLoader loader_;
 };
 
 }  // namespace
@@ -108,7 +166,7 @@ SeedSummary seedInstance(db::Session& session, const instances::Instance& instan
     throw std::runtime_error("instance '" + instance.name + "' already holds resources; seed a new instance");
   // All or nothing, and fast: one transaction, with the secondary indexes built once at the end.
   db::Transaction tx(session);
-  auto indexes = repo.dropSecondaryIndexes();
+  auto indexes = repo.dropIndexesForBulkLoad();
   SeedSummary summary = Generator(repo, options).run(options.patients);
   repo.createIndexes(indexes);
   repo.analyze();

@@ -1,5 +1,8 @@
 #include "fhir_resources/storage/bulk_batch.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "fhir_resources/storage/param_key.h"
@@ -9,30 +12,49 @@ namespace {
 
 enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber, kComposite };
 
+// Whether any of the eight bytes of `word` is a backslash or a control character: what COPY
+// text may need escaped. Most values have none, and are copied whole.
+bool mayNeedEscaping(uint64_t word) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const uint64_t backslashes = word ^ (ones * '\\');
+  return (((word - ones * 0x20) & ~word) | ((backslashes - ones) & ~backslashes)) & highs;
+}
+
 // COPY text escaping: a backslash and the three control characters COPY treats as delimiters.
 void appendEscaped(std::string& out, std::string_view value) {
-  size_t start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    char escape;
-    switch (value[i]) {
-      case '\\': escape = '\\'; break;
-      case '\n': escape = 'n'; break;
-      case '\r': escape = 'r'; break;
-      case '\t': escape = 't'; break;
-      default: continue;
+  size_t start = 0, i = 0;
+  while (i < value.size()) {
+    if (value.size() - i >= 8) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + i, 8);
+      if (!mayNeedEscaping(word)) {
+        i += 8;
+        continue;
+      }
     }
-    out.append(value.data() + start, i - start);
-    out += '\\';
-    out += escape;
-    start = i + 1;
+    for (const size_t end = std::min(i + 8, value.size()); i < end; ++i) {
+      char escape;
+      switch (value[i]) {
+        case '\\': escape = '\\'; break;
+        case '\n': escape = 'n'; break;
+        case '\r': escape = 'r'; break;
+        case '\t': escape = 't'; break;
+        default: continue;
+      }
+      out.append(value.data() + start, i - start);
+      out += '\\';
+      out += escape;
+      start = i + 1;
+    }
   }
   out.append(value.data() + start, value.size() - start);
 }
 
-// One COPY row of a table keyed by the resource's type and id; the row ends when the Line does.
+// One COPY row of a table keyed by the resource's type and id.
 class Line {
  public:
   Line(std::string& out, const ResourceRow& row) : out_(out), type_(row.type) {
+    if (!out_.empty()) out_ += '\n';
     appendEscaped(out_, row.type);
     out_ += '\t';
     appendEscaped(out_, row.id);
@@ -56,7 +78,6 @@ class Line {
   }
   Line& integer(int64_t v) { return raw(std::to_string(v)); }
   Line& param(std::string_view name) { return integer(paramKey(type_, name)); }
-  ~Line() { out_ += '\n'; }
 
  private:
   std::string& out_;
@@ -79,9 +100,7 @@ BulkBatch::BulkBatch()
                 {}}}} {}
 
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
-  escaped_.clear();
-  appendEscaped(escaped_, row.content);
-  Line(tables_[kResources].lines, row).integer(row.versionId).integer(row.lastUpdated).raw("f").raw(escaped_);
+  Line(tables_[kResources].lines, row).integer(row.versionId).integer(row.lastUpdated).raw("f").text(row.content);
   // The history row of a current version leaves its content to the current row (docs/storage.md).
   Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method);
   for (const auto& t : index.tokens)

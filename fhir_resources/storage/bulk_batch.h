@@ -16,7 +16,9 @@ class BulkBatch {
   struct Table {
     const char* name;
     std::vector<std::string> columns;
-    std::string lines;  // COPY text, each row ending in '\n'
+    // COPY text, rows separated by '\n': one "line" as libpqxx's raw COPY writer takes it,
+    // which adds the last newline itself.
+    std::string lines;
   };
 
   BulkBatch();
@@ -28,7 +30,6 @@ class BulkBatch {
  private:
   std::array<Table, 8> tables_;
   size_t resources_ = 0;
-  std::string escaped_;  // reused across add() calls
 };
 
 }  // namespace flint::fhir

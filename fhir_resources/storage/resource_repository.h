@@ -180,9 +180,9 @@ class ResourceRepository {
     std::unique_ptr<BulkBatch> batch_;
   };
   // For loading much data into an empty instance inside one db::Transaction: drops the schema's
-  // secondary indexes (not primary keys), returning the statements that recreate them, since
-  // building an index once is far cheaper than maintaining it row by row.
-  std::vector<std::string> dropSecondaryIndexes();
+  // secondary indexes and the primary keys of the resource tables, returning the statements that
+  // recreate them, since building an index once is far cheaper than maintaining it row by row.
+  std::vector<std::string> dropIndexesForBulkLoad();
   void createIndexes(const std::vector<std::string>& definitions);
   // Refreshes the planner's statistics of the instance's tables (after a bulk load).
   void analyze();

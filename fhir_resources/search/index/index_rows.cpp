@@ -62,6 +62,20 @@ const std::vector<IndexedParam>& indexedParams(const std::string& type) {
   return it == byType.end() ? none : it->second;
 }
 
+// Those of them with index rows of their own (param_aliases.h), built once.
+const std::vector<const IndexedParam*>& storedIndexedParams(const std::string& type) {
+  static const std::unordered_map<std::string, std::vector<const IndexedParam*>> byType = [] {
+    std::unordered_map<std::string, std::vector<const IndexedParam*>> out;
+    for (const auto& t : Definitions::get().resourceTypes())
+      for (const auto& p : indexedParams(t))
+        if (isStored(*p.def)) out[t].push_back(&p);
+    return out;
+  }();
+  static const std::vector<const IndexedParam*> none;
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
+}
+
 std::string str(const json::Value* v) { return v != nullptr && v->isString() ? v->text() : ""; }
 
 // Index keys stay well under PostgreSQL's B-tree entry limit (about 2.7 KB); longer values are
@@ -286,18 +300,17 @@ std::string normalizeForSearch(const std::string& text) {
 IndexRows extractIndexRows(const json::Value& resource) {
   IndexRows rows;
   const std::string type = resource.stringAt("resourceType").value_or("");
-  for (const auto& p : indexedParams(type)) {
-    if (!isStored(*p.def)) continue;
-    const std::string& param = p.def->code;
-    for (const auto& node : p.expression.evaluate(resource)) {
-      const std::string& kind = p.def->type;
+  for (const IndexedParam* p : storedIndexedParams(type)) {
+    const std::string& param = p->def->code;
+    for (const auto& node : p->expression.evaluate(resource)) {
+      const std::string& kind = p->def->type;
       if (kind == "token") tokens(rows, param, node);
       else if (kind == "string") strings(rows, param, node);
       else if (kind == "reference") references(rows, param, node);
       else if (kind == "uri") uris(rows, param, node);
       else if (kind == "date") dates(rows, param, node);
       else if (kind == "number" || kind == "quantity") numbers(rows, param, node);
-      else if (kind == "composite") composites(rows, p, node);
+      else if (kind == "composite") composites(rows, *p, node);
     }
   }
   return rows;
