@@ -1,5 +1,9 @@
 #include "core/json/json_writer.h"
 
+#include <algorithm>
+
+#include "core/text/word_scan.h"
+
 namespace flint::json {
 namespace {
 
@@ -51,26 +55,36 @@ void writeValue(std::string& out, const Value& v, bool pretty, int depth) {
 void writeString(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
+  size_t start = 0, i = 0;
+  while (i < s.size()) {
+    if (s.size() - i >= 8) {
+      const uint64_t word = text::loadWord(s, i);
+      if (!text::hasByteBelow(word, 0x20) && !text::hasByte(word, '"') && !text::hasByte(word, '\\')) {
+        i += 8;
+        continue;
+      }
+    }
+    for (const size_t end = std::min(i + 8, s.size()); i < end; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out.append(s.data() + start, i - start);
+      start = i + 1;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
           out += "\\u00";
           out += hex[c >> 4];
           out += hex[c & 0xF];
-        } else {
-          out += ch;
-        }
+      }
     }
   }
+  out.append(s.data() + start, s.size() - start);
   out += '"';
 }
 

@@ -1,6 +1,7 @@
 #include "fhir_resources/seed/synthetic_data.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <future>
 #include <stdexcept>
@@ -155,22 +156,43 @@ class Generator {
   BackgroundLoader loader_;
 };
 
+// Planner statistics are not data, so they are refreshed after the commit: ANALYZE runs on one
+// core, and here two tables at a time, the second on a connection of its own.
+void refreshStatistics(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance) {
+  const auto& tables = ResourceRepository::bulkLoadedTables();
+  std::atomic<size_t> next{0};
+  auto analyzeSome = [&](db::Session& on) {
+    ResourceRepository repo(on, instance);
+    for (size_t i; (i = next++) < tables.size();) repo.analyze(tables[i]);
+  };
+  auto other = std::async(std::launch::async, [&] {
+    db::Session second(databaseUrl);
+    analyzeSome(second);
+  });
+  analyzeSome(session);
+  other.get();
+}
+
 }  // namespace
 
-SeedSummary seedInstance(db::Session& session, const instances::Instance& instance, const SeedOptions& options) {
+SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
+                         const SeedOptions& options) {
   if (options.patients < 0) throw std::runtime_error("--patients must not be negative");
   ResourceRepository repo(session, instance);
   HistoryQuery any;
   any.limit = 1;
   if (!repo.history(any).empty())
     throw std::runtime_error("instance '" + instance.name + "' already holds resources; seed a new instance");
-  // All or nothing, and fast: one transaction, with the secondary indexes built once at the end.
-  db::Transaction tx(session);
-  auto indexes = repo.dropIndexesForBulkLoad();
-  SeedSummary summary = Generator(repo, options).run(options.patients);
-  repo.createIndexes(indexes);
-  repo.analyze();
-  tx.commit();
+  // All or nothing, and fast: one transaction, with the indexes built once at the end.
+  SeedSummary summary;
+  {
+    db::Transaction tx(session);
+    auto indexes = repo.dropIndexesForBulkLoad();
+    summary = Generator(repo, options).run(options.patients);
+    repo.createIndexes(indexes);
+    tx.commit();
+  }
+  refreshStatistics(databaseUrl, session, instance);
   return summary;
 }
 

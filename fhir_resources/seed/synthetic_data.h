@@ -23,7 +23,9 @@ struct SeedSummary {
   std::string firstPatientId;  // the patient with the fullest record (inpatient stay, data-absent reasons)
 };
 
-// Refuses (std::runtime_error) an instance that already holds resources.
-SeedSummary seedInstance(db::Session& session, const instances::Instance& instance, const SeedOptions& options);
+// Refuses (std::runtime_error) an instance that already holds resources. `session` is on
+// `databaseUrl`, where the planner's statistics are refreshed on a second connection too.
+SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
+                         const SeedOptions& options);
 
 }  // namespace flint::fhir

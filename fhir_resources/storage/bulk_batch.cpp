@@ -1,10 +1,9 @@
 #include "fhir_resources/storage/bulk_batch.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <cstring>
 #include <string_view>
 
+#include "core/text/word_scan.h"
 #include "fhir_resources/storage/param_key.h"
 
 namespace flint::fhir {
@@ -12,22 +11,13 @@ namespace {
 
 enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber, kComposite };
 
-// Whether any of the eight bytes of `word` is a backslash or a control character: what COPY
-// text may need escaped. Most values have none, and are copied whole.
-bool mayNeedEscaping(uint64_t word) {
-  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  const uint64_t backslashes = word ^ (ones * '\\');
-  return (((word - ones * 0x20) & ~word) | ((backslashes - ones) & ~backslashes)) & highs;
-}
-
 // COPY text escaping: a backslash and the three control characters COPY treats as delimiters.
 void appendEscaped(std::string& out, std::string_view value) {
   size_t start = 0, i = 0;
   while (i < value.size()) {
     if (value.size() - i >= 8) {
-      uint64_t word;
-      std::memcpy(&word, value.data() + i, 8);
-      if (!mayNeedEscaping(word)) {
+      const uint64_t word = text::loadWord(value, i);
+      if (!text::hasByteBelow(word, 0x20) && !text::hasByte(word, '\\')) {
         i += 8;
         continue;
       }

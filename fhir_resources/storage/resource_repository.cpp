@@ -519,12 +519,16 @@ void ResourceRepository::createIndexes(const std::vector<std::string>& definitio
   write.commit();
 }
 
-void ResourceRepository::analyze() {
-  WriteTx write(*this);
-  for (const char* table : {"resources", "search_token", "search_string", "search_reference", "search_date",
-                            "search_number", "search_composite"})
-    write.transaction().exec0("ANALYZE " + quotedSchema_ + "." + table);
-  write.commit();
+const std::vector<std::string>& ResourceRepository::bulkLoadedTables() {
+  static const std::vector<std::string> tables{"resources",      "search_token",  "search_reference", "search_composite",
+                                               "search_number",  "search_date",   "search_string",    "resource_history"};
+  return tables;
+}
+
+void ResourceRepository::analyze(const std::string& table) {
+  const auto& known = bulkLoadedTables();
+  if (std::find(known.begin(), known.end(), table) == known.end()) throw std::invalid_argument("not a loaded table");
+  session_.run([&](pqxx::transaction_base& tx) { tx.exec0("ANALYZE " + quotedSchema_ + "." + table); });
 }
 
 std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const std::string& afterType,

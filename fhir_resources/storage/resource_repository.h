@@ -184,8 +184,10 @@ class ResourceRepository {
   // recreate them, since building an index once is far cheaper than maintaining it row by row.
   std::vector<std::string> dropIndexesForBulkLoad();
   void createIndexes(const std::vector<std::string>& definitions);
-  // Refreshes the planner's statistics of the instance's tables (after a bulk load).
-  void analyze();
+  // The tables a bulk load fills, largest first.
+  static const std::vector<std::string>& bulkLoadedTables();
+  // Refreshes the planner's statistics of one of them (after a bulk load).
+  void analyze(const std::string& table);
   // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
   std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,
                                 int limit);

@@ -66,7 +66,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
   }
   auto started = std::chrono::steady_clock::now();
   try {
-    auto summary = fhir::seedInstance(session, *instance, options);
+    auto summary = fhir::seedInstance(config.databaseUrl, session, *instance, options);
     instances::setSearchIndexVersion(session.connection(), instance->id, fhir::kSearchIndexVersion);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << "seeded " << summary.resources << " resources into " << instanceName << " in " << seconds << " s ("

@@ -207,3 +207,29 @@ TEST_F(Bundles, ThousandEntryTransaction) {
   EXPECT_EQ(byName["total"], 1);
   EXPECT_EQ(parseJson(get("Patient?_total=accurate&_count=0")->body)["total"], 500);
 }
+
+// A transaction's creates travel as COPY text, where backslashes, tabs and newlines must be
+// escaped wherever they fall: each comes back as sent, in the resource and in its index.
+TEST_F(Bundles, TransactionCreatesKeepEveryCharacter) {
+  const std::vector<std::string> families = {"back\\slash", "tab\there", "new\nline", "cr\rlf", "\\\\\\\\\\\\\\\\\\",
+                                             "quote\"d and \xC3\xA9 \\n literal", "long plain text then\ta tab"};
+  json entries = json::array();
+  for (const auto& family : families)
+    entries.push_back(entry("POST", "Patient", {{"resourceType", "Patient"}, {"name", {{{"family", family}}}}}));
+  auto res = post({{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", entries}});
+  ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+  auto out = parseJson(res->body);
+  for (size_t i = 0; i < families.size(); ++i) {
+    const std::string location = out["entry"][i]["response"]["location"];
+    const size_t type = location.find("/Patient/");
+    ASSERT_NE(type, std::string::npos) << location;
+    auto read = get(location.substr(type + 1, location.find("/_history") - type - 1));
+    ASSERT_EQ(read->status, 200);
+    EXPECT_EQ(parseJson(read->body)["name"][0]["family"], families[i]);
+    std::string searched;  // a backslash escapes in search values
+    for (char c : families[i]) searched += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    auto found = parseJson(get("Patient?family:exact=" + httplib::detail::encode_query_param(searched))->body);
+    ASSERT_EQ(found.value("entry", json::array()).size(), 1u) << families[i];
+    EXPECT_EQ(found["entry"][0]["resource"]["name"][0]["family"], families[i]);
+  }
+}

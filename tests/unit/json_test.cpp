@@ -27,6 +27,21 @@ TEST(Json, ControlCharactersAreEscapedOnOutput) {
   EXPECT_EQ(write(v), "\"a\\u0001z\"");
 }
 
+// Text is scanned eight bytes at a time: a character needing escape is found wherever it falls
+// in a word, and plain text around it is kept byte for byte (UTF-8 included).
+TEST(Json, EveryPositionOfAnEscapeIsFound) {
+  for (const std::string special : {"\"", "\\", "\n", "\t", "\x1f", "\x7f", "\xC3\xA9"}) {
+    for (size_t at = 0; at <= 19; ++at) {
+      std::string plain(19, 'x');
+      const std::string text = plain.substr(0, at) + special + plain.substr(at);
+      const std::string out = write(Value::string(text));
+      EXPECT_EQ(parse(out).text(), text) << out;
+      const bool escaped = special[0] == '"' || special[0] == '\\' || static_cast<unsigned char>(special[0]) < 0x20;
+      EXPECT_EQ(out.size(), text.size() + 2 + (!escaped ? 0 : special[0] == '\x1f' ? 5 : 1)) << out;
+    }
+  }
+}
+
 TEST(Json, PrettyPrintingIndents) {
   EXPECT_EQ(write(parse(R"({"a":[1,2],"b":{}})"), true), "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
 }
