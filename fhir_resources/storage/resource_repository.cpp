@@ -38,7 +38,7 @@ std::string typeMatch(std::vector<std::string>& params, const std::vector<std::s
   return " = ANY(" + bind(params, pgTextArray(types)) + "::text[])";
 }
 
-// The comparison a param_key column must pass to name one of `keys`.
+// The comparison a param_key column must pass to name one of `keys` (none: no row passes).
 std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t>& keys) {
   if (keys.empty()) return " IS NULL";
   std::string list;
@@ -46,8 +46,8 @@ std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t
   return keys.size() == 1 ? " = " + list : " IN (" + list + ")";
 }
 
-// ... to be an entry of one of `names` of one of `types` (a type without such a parameter
-// simply has no entries under its key).
+// The comparison a param_key column must pass to hold an entry of one of `names` of one of
+// `types` (a type without such a parameter simply has no entries under its key).
 std::string keyMatch(std::vector<std::string>& params, const std::vector<std::string>& types,
                      const std::vector<std::string>& names) {
   std::vector<int32_t> keys;
@@ -213,11 +213,11 @@ namespace {
 
 // The value a resource sorts by for one key, and the SQL type it compares as.
 std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
-                                                   const std::string& keyMatch) {
+                                                   const std::string& keyCondition) {
   const char* agg = k.descending ? "max" : "min";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND x.param_key" + keyMatch + ")";
+           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND x.param_key" + keyCondition + ")";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -488,8 +488,8 @@ void ResourceRepository::lockConditionalWrites(const std::string& type) {
 std::vector<std::string> ResourceRepository::dropIndexesForBulkLoad() {
   WriteTx write(*this);
   pqxx::work& tx = write.transaction();
-  // Primary keys go too where nothing refers to them: the table's key is checked when it is
-  // rebuilt, so duplicates still fail the load.
+  // So do the resource tables' primary keys (no foreign key refers to them): each is checked
+  // when it is rebuilt, so a duplicate still fails the load.
   auto keys = tx.exec_params(
       "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
       " WHERE c.connamespace = $1::regnamespace AND c.contype = 'p' AND t.relname IN ('resources', 'resource_history')",
