@@ -78,6 +78,10 @@ start_cluster() {
       echo "port = $port"
       echo "max_connections = 200"
       echo "shared_buffers = 256MB"
+      # One embedded server feeds no replica or archive: minimal WAL lets bulk loads (flint seed)
+      # build their indexes without logging every page.
+      echo "wal_level = minimal"
+      echo "max_wal_senders = 0"
       if [ "$mode" = throwaway ]; then
         echo "fsync = off"
         echo "synchronous_commit = off"
