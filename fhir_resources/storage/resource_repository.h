@@ -225,8 +225,7 @@ class ResourceRepository {
                           const IndexCondition* driver = nullptr);
   // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params);
-  // A subquery of (resource_type, id) pairs that satisfy `c`, for resources whose type passes
-  // the comparison `types` (" = $1", " = ANY($1::text[])").
+  // A subquery of (resource_type, id) pairs of resources of `types` that satisfy `c`.
   std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
                                 std::vector<std::string>& params);
   // Runs a query built at run time: `generic`, as a statement prepared by its text (planned
