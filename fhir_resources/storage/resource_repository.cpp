@@ -488,8 +488,17 @@ void ResourceRepository::lockConditionalWrites(const std::string& type) {
 std::vector<std::string> ResourceRepository::dropIndexesForBulkLoad() {
   WriteTx write(*this);
   pqxx::work& tx = write.transaction();
-  // So do the resource tables' primary keys (no foreign key refers to them): each is checked
-  // when it is rebuilt, so a duplicate still fails the load.
+  std::string tables, anyRow;
+  for (const auto& t : bulkLoadedTables()) {
+    tables += (tables.empty() ? "" : ", ") + quotedSchema_ + "." + t;
+    anyRow += (anyRow.empty() ? "SELECT " : " OR ") + std::string("EXISTS (SELECT FROM ") + quotedSchema_ + "." + t + ")";
+  }
+  if (tx.exec1(anyRow)[0].as<bool>()) throw std::logic_error("a bulk load needs empty tables");
+  // Emptied once more, the tables get new files, which under wal_level = minimal (the embedded
+  // cluster's) the load fills without writing WAL; PostgreSQL syncs them at commit instead.
+  tx.exec0("TRUNCATE " + tables);
+  // The resource tables' primary keys go with the secondary indexes (no foreign key refers to
+  // them): each is checked when it is rebuilt, so a duplicate still fails the load.
   auto keys = tx.exec_params(
       "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
       " WHERE c.connamespace = $1::regnamespace AND c.contype = 'p' AND t.relname IN ('resources', 'resource_history')",
