@@ -187,7 +187,7 @@ SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, c
   SeedSummary summary;
   {
     db::Transaction tx(session);
-    auto indexes = repo.dropIndexesForBulkLoad();
+    auto indexes = repo.prepareBulkLoad();
     summary = Generator(repo, options).run(options.patients);
     repo.createIndexes(indexes);
     tx.commit();

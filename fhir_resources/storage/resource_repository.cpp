@@ -485,7 +485,7 @@ void ResourceRepository::lockConditionalWrites(const std::string& type) {
   tx->exec_params("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", schema_, type);
 }
 
-std::vector<std::string> ResourceRepository::dropIndexesForBulkLoad() {
+std::vector<std::string> ResourceRepository::prepareBulkLoad() {
   WriteTx write(*this);
   pqxx::work& tx = write.transaction();
   std::string tables, anyRow;

@@ -179,10 +179,11 @@ class ResourceRepository {
     ResourceRepository& repo_;
     std::unique_ptr<BulkBatch> batch_;
   };
-  // For loading much data into an empty instance inside one db::Transaction: drops the schema's
-  // secondary indexes and the primary keys of the resource tables, returning the statements that
-  // recreate them, since building an index once is far cheaper than maintaining it row by row.
-  std::vector<std::string> dropIndexesForBulkLoad();
+  // For loading much data into an empty instance inside one db::Transaction: truncates the
+  // (empty) tables a bulk load fills and drops the schema's secondary indexes and the resource
+  // tables' primary keys, returning the statements that recreate them, since building an index
+  // once is far cheaper than maintaining it row by row. Refuses tables that hold rows.
+  std::vector<std::string> prepareBulkLoad();
   void createIndexes(const std::vector<std::string>& definitions);
   // The tables a bulk load fills, largest first.
   static const std::vector<std::string>& bulkLoadedTables();
