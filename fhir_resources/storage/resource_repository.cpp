@@ -486,6 +486,8 @@ void ResourceRepository::lockConditionalWrites(const std::string& type) {
 }
 
 std::vector<std::string> ResourceRepository::prepareBulkLoad() {
+  // Committed on its own, this would leave the instance without its indexes.
+  if (session_.ambient() == nullptr) throw std::logic_error("prepareBulkLoad needs a db::Transaction");
   WriteTx write(*this);
   pqxx::work& tx = write.transaction();
   std::string tables, anyRow;
