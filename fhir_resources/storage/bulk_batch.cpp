@@ -1,9 +1,5 @@
 #include "fhir_resources/storage/bulk_batch.h"
 
-#include <algorithm>
-#include <string_view>
-
-#include "core/text/word_scan.h"
 #include "fhir_resources/storage/param_key.h"
 
 namespace flint::fhir {
@@ -11,68 +7,10 @@ namespace {
 
 enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber, kComposite };
 
-// COPY text escaping: a backslash and the three control characters COPY treats as delimiters.
-void appendEscaped(std::string& out, std::string_view value) {
-  size_t start = 0, i = 0;
-  while (i < value.size()) {
-    if (value.size() - i >= 8) {
-      const uint64_t word = text::loadWord(value, i);
-      if (!text::hasByteBelow(word, 0x20) && !text::hasByte(word, '\\')) {
-        i += 8;
-        continue;
-      }
-    }
-    for (const size_t end = std::min(i + 8, value.size()); i < end; ++i) {
-      char escape;
-      switch (value[i]) {
-        case '\\': escape = '\\'; break;
-        case '\n': escape = 'n'; break;
-        case '\r': escape = 'r'; break;
-        case '\t': escape = 't'; break;
-        default: continue;
-      }
-      out.append(value.data() + start, i - start);
-      out += '\\';
-      out += escape;
-      start = i + 1;
-    }
-  }
-  out.append(value.data() + start, value.size() - start);
+// A tuple of a table keyed by the resource's type and id, started with those two.
+db::BinaryCopyRows& keyed(BulkBatch::Table& table, const ResourceRow& row) {
+  return table.rows.row(static_cast<int16_t>(table.columns.size())).text(row.type).text(row.id);
 }
-
-// One COPY row of a table keyed by the resource's type and id.
-class Line {
- public:
-  Line(std::string& out, const ResourceRow& row) : out_(out), type_(row.type) {
-    if (!out_.empty()) out_ += '\n';
-    appendEscaped(out_, row.type);
-    out_ += '\t';
-    appendEscaped(out_, row.id);
-  }
-  Line& text(std::string_view v) {
-    out_ += '\t';
-    appendEscaped(out_, v);
-    return *this;
-  }
-  Line& nullable(std::string_view v) {
-    if (v.empty()) {
-      out_ += "\t\\N";
-      return *this;
-    }
-    return text(v);
-  }
-  Line& raw(std::string_view v) {
-    out_ += '\t';
-    out_ += v;
-    return *this;
-  }
-  Line& integer(int64_t v) { return raw(std::to_string(v)); }
-  Line& param(std::string_view name) { return integer(paramKey(type_, name)); }
-
- private:
-  std::string& out_;
-  const std::string& type_;
-};
 
 }  // namespace
 
@@ -90,23 +28,26 @@ BulkBatch::BulkBatch()
                 {}}}} {}
 
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
-  Line(tables_[kResources].lines, row).integer(row.versionId).integer(row.lastUpdated).raw("f").text(row.content);
+  auto param = [&](const std::string& name) { return paramKey(row.type, name); };
+  keyed(tables_[kResources], row).int8(row.versionId).int8(row.lastUpdated).boolean(false).text(row.content);
   // The history row of a current version leaves its content to the current row (docs/storage.md).
-  Line(tables_[kHistory].lines, row).integer(row.versionId).integer(row.lastUpdated).text(row.method);
+  keyed(tables_[kHistory], row).int8(row.versionId).int8(row.lastUpdated).text(row.method);
   for (const auto& t : index.tokens)
-    Line(tables_[kToken].lines, row).param(t.param).nullable(t.system).nullable(t.code).nullable(t.text);
-  for (const auto& s : index.strings) Line(tables_[kString].lines, row).param(s.param).text(s.normalized).text(s.exact);
+    keyed(tables_[kToken], row).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
+  for (const auto& s : index.strings) keyed(tables_[kString], row).int4(param(s.param)).text(s.normalized).text(s.exact);
   for (const auto& r : index.references)
-    Line(tables_[kReference].lines, row).param(r.param).nullable(r.targetType).nullable(r.targetId).text(r.url);
-  for (const auto& d : index.dates) Line(tables_[kDate].lines, row).param(d.param).integer(d.low).integer(d.high);
+    keyed(tables_[kReference], row).int4(param(r.param)).textOrNull(r.targetType).textOrNull(r.targetId).text(r.url);
+  for (const auto& d : index.dates) keyed(tables_[kDate], row).int4(param(d.param)).int8(d.low).int8(d.high);
   for (const auto& n : index.numbers)
-    Line(tables_[kNumber].lines, row).param(n.param).raw(n.value).nullable(n.system).nullable(n.code);
+    keyed(tables_[kNumber], row).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);
   for (const auto& c : index.composites) {
-    Line line(tables_[kComposite].lines, row);
-    line.param(c.param).nullable(c.keySystem).text(c.keyCode).nullable(c.system).nullable(c.code).nullable(c.value);
-    line.nullable(c.valueNorm);
-    if (c.low) line.integer(*c.low).integer(*c.high);
-    else line.raw("\\N").raw("\\N");
+    auto& out = keyed(tables_[kComposite], row).int4(param(c.param)).textOrNull(c.keySystem).text(c.keyCode);
+    out.textOrNull(c.system).textOrNull(c.code);
+    if (c.value.empty()) out.null();
+    else out.numeric(c.value);
+    out.textOrNull(c.valueNorm);
+    if (c.low) out.int8(*c.low).int8(*c.high);
+    else out.null().null();
   }
   ++resources_;
 }

@@ -1,11 +1,13 @@
-// New resources and their search index entries already in PostgreSQL's COPY text form, so a
-// bulk load escapes each value once and can format one batch while another is being sent.
+// New resources and their search index entries already in PostgreSQL's binary COPY form, so a
+// bulk load encodes each value once and can build one batch while another is being sent.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <string>
+#include <vector>
 
+#include "core/db/binary_copy.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/storage/resource_repository.h"
 
@@ -16,9 +18,7 @@ class BulkBatch {
   struct Table {
     const char* name;
     std::vector<std::string> columns;
-    // COPY text, rows separated by '\n': one "line" as libpqxx's raw COPY writer takes it,
-    // which adds the last newline itself.
-    std::string lines;
+    db::BinaryCopyRows rows;
   };
 
   BulkBatch();

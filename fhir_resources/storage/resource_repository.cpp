@@ -1,7 +1,6 @@
 #include "fhir_resources/storage/resource_repository.h"
 
 #include <algorithm>
-#include <pqxx/tablewriter>
 
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
@@ -435,23 +434,12 @@ std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) 
   return rows(sql, params, true);
 }
 
-// The batch is already in COPY text form. libpqxx 6.4 sends such lines as they are only through
-// tablewriter (stream_to keeps write_raw_line private and would escape every value again).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 void ResourceRepository::bulkInsert(const BulkBatch& batch) {
   WriteTx write(*this);
-  for (const auto& table : batch.tables()) {
-    if (table.lines.empty()) continue;
-    pqxx::tablewriter copy(write.transaction(), quotedSchema_ + "." + table.name, table.columns.begin(),
-                           table.columns.end());
-    // COPY data is a byte stream: all of the batch's rows go as one "line" (one copy fewer).
-    copy.write_raw_line(table.lines);
-    copy.complete();
-  }
+  for (const auto& table : batch.tables())
+    if (!table.rows.empty()) db::copyBinary(write.transaction(), quotedSchema_ + "." + table.name, table.columns, table.rows);
   write.commit();
 }
-#pragma GCC diagnostic pop
 
 std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& type, const std::vector<std::string>& ids,
                                                           const std::string& param, const std::string& targetType,

@@ -233,3 +233,50 @@ TEST_F(Bundles, TransactionCreatesKeepEveryCharacter) {
     EXPECT_EQ(found["entry"][0]["resource"]["name"][0]["family"], families[i]);
   }
 }
+
+// Transaction creates go to PostgreSQL in binary COPY, single creates as text: a decimal must be
+// stored as the same numeric (value and scale) either way, and as numeric_in reads its text.
+TEST_F(Bundles, TransactionCreatesStoreDecimalsAsSingleCreatesDo) {
+  const std::vector<std::string> decimals = {"12.50", "-0.001", "1.0e3", "1.50E1", "25e-5", "0", "-0.000", "-7",
+                                             "123456789012345678901234567890.123456789", "0.000000000000000000001",
+                                             "9999.9999", "10000", "3.14159265358979323846264338327950288"};
+  // Built as text: a JSON library would rewrite the numbers.
+  auto observation = [](const std::string& tag, const std::string& decimal) {
+    return R"({"resourceType":"Observation","status":"final","identifier":[{"value":")" + tag +
+           R"("}],"code":{"coding":[{"system":"http://loinc.org","code":"2345-7"}]},"valueQuantity":{"value":)" +
+           decimal + R"(,"system":"http://unitsofmeasure.org","code":"mg"}})";
+  };
+  std::string entries;
+  for (size_t i = 0; i < decimals.size(); ++i) {
+    entries += std::string(i == 0 ? "" : ",") + R"({"request":{"method":"POST","url":"Observation"},"resource":)" +
+               observation("bulk", decimals[i]) + "}";
+    auto single = c_.Post("/" + instance_ + "/fhir/Observation", observation("single", decimals[i]),
+                          "application/fhir+json");
+    ASSERT_EQ(single->status, 201) << decimals[i] << ": " << single->body;
+  }
+  auto res = c_.Post("/" + instance_ + "/fhir", R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}",
+                     "application/fhir+json");
+  ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+
+  const std::string url = databaseUrl();
+  std::string schema = psql(url, "SELECT schema_name FROM flint.instances WHERE name = '" + instance_ + "'");
+  schema.erase(schema.find_last_not_of("\n ") + 1);
+  // Every numeric index column of the resources tagged `tag`: parameter, value and scale.
+  auto stored = [&](const std::string& table, const std::string& tag) {
+    return psql(url, "SELECT string_agg(v.param_key || '=' || v.value::text, ' ' ORDER BY v.param_key, v.value::text) FROM " +
+                         schema + "." + table + " v JOIN " + schema +
+                         ".search_token t ON t.id = v.id AND t.code = '" + tag + "' WHERE v.value IS NOT NULL");
+  };
+  for (const char* table : {"search_number", "search_composite"}) {
+    const std::string bulk = stored(table, "bulk");
+    EXPECT_EQ(bulk, stored(table, "single")) << table;
+    EXPECT_GE(std::count(bulk.begin(), bulk.end(), '='), static_cast<long>(decimals.size())) << table << ": " << bulk;
+  }
+  std::string list;
+  for (const auto& d : decimals) list += (list.empty() ? "'" : ", '") + d + "'";
+  EXPECT_EQ(psql(url, "SELECT string_agg(v.value::text, ' ' ORDER BY v.value::text) FROM " + schema +
+                          ".search_number v JOIN " + schema + ".search_token t ON t.id = v.id AND t.code = 'bulk'"
+                          " WHERE v.param_key = ('x' || left(md5('Observation.value-quantity'), 8))::bit(32)::int"),
+            psql(url, "SELECT string_agg(d::numeric::text, ' ' ORDER BY d::numeric::text) FROM unnest(ARRAY[" + list +
+                          "]) d"));
+}
