@@ -250,8 +250,8 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   }
   const char* direction = backwards ? " DESC" : " ASC";
   order += std::string("s.resource_type") + direction + ", s.id" + direction;
-  // Keys first, content last: the page's keys come from indexes alone (resources_live covers
-  // type, id and last_updated), and only the rows on the page are read from the table.
+  // Keys first, content last: the page's keys come from indexes alone (the primary key covers
+  // type, id, last_updated and deleted), and only the rows on the page are read from the table.
   std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id" + columns + from + ") s";
   if (const auto& c = query.cursor) {
     if (c->sortValues.size() != query.sort.size()) throw std::invalid_argument("cursor does not fit the sort keys");
