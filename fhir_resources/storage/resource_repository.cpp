@@ -1,7 +1,9 @@
 #include "fhir_resources/storage/resource_repository.h"
 
 #include <algorithm>
+#include <map>
 
+#include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 #include "fhir_resources/storage/param_key.h"
@@ -45,14 +47,35 @@ std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t
   return keys.size() == 1 ? " = " + list : " IN (" + list + ")";
 }
 
-// The comparison a param_key column must pass to hold an entry of one of `names` of one of
-// `types` (a type without such a parameter simply has no entries under its key).
-std::string keyMatch(std::vector<std::string>& params, const std::vector<std::string>& types,
-                     const std::vector<std::string>& names) {
+// The predicate on index rows `x` selecting the entries of `names` of `types` (a type without
+// such a parameter simply has no entries under its key). A typed reference parameter's entries
+// are those of the parameter it narrows that point at its target type (param_aliases.h).
+std::string entriesOf(std::vector<std::string>& params, const std::vector<std::string>& types,
+                      const std::vector<std::string>& names, bool references) {
   std::vector<int32_t> keys;
+  std::map<std::string, std::vector<int32_t>> keysByTarget;
   for (const auto& type : types)
-    for (const auto& name : names) keys.push_back(paramKey(type, name));
-  return keyMatch(params, keys);
+    for (const auto& name : names) {
+      auto typed = references ? typedReferencesOf(type, name) : std::nullopt;
+      if (typed) keysByTarget[typed->targetType].push_back(paramKey(type, typed->param));
+      else keys.push_back(paramKey(type, name));
+    }
+  if (keysByTarget.empty()) return "x.param_key" + keyMatch(params, keys);
+  std::string any = keys.empty() ? "" : "x.param_key" + keyMatch(params, keys);
+  for (const auto& [target, typedKeys] : keysByTarget)
+    any += (any.empty() ? "" : " OR ") + std::string("(x.param_key") + keyMatch(params, typedKeys) +
+           " AND x.target_type = " + bind(params, target) + ")";
+  return keys.empty() && keysByTarget.size() == 1 ? any : "(" + any + ")";
+}
+
+// The stored parameter and target type that hold `type`'s references of `param` to
+// `targetType` (any when empty); nothing when the parameter's references never point there.
+std::optional<std::pair<std::string, std::string>> storedReferences(const std::string& type, const std::string& param,
+                                                                    const std::string& targetType) {
+  auto typed = typedReferencesOf(type, param);
+  if (!typed) return std::make_pair(param, targetType);
+  if (!targetType.empty() && targetType != typed->targetType) return std::nullopt;
+  return std::make_pair(typed->param, typed->targetType);
 }
 
 // A resource's search index entries are written by one statement with the version itself: $1
@@ -212,11 +235,11 @@ namespace {
 
 // The value a resource sorts by for one key, and the SQL type it compares as.
 std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
-                                                   const std::string& keyCondition) {
+                                                   const std::string& entries) {
   const char* agg = k.descending ? "max" : "min";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND x.param_key" + keyCondition + ")";
+           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND " + entries + ")";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -242,7 +265,8 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    auto [expression, cast] = sortExpression(k, quotedSchema_, keyMatch(params, query.types, k.params));
+    auto [expression, cast] = sortExpression(
+        k, quotedSchema_, entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference));
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
@@ -349,7 +373,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   if (const auto& reach = query.referencedFrom) {
     const std::string patient = param(reach->patientId);
     std::vector<int32_t> memberKeys;
-    for (const auto& [type, name] : reach->members) memberKeys.push_back(paramKey(type, name));
+    for (const auto& [type, name] : reach->members)
+      if (auto stored = storedReferences(type, name, "Patient")) memberKeys.push_back(paramKey(type, stored->first));
     const std::string members = "SELECT m.resource_type, m.id FROM " + quotedSchema_ + ".search_reference m WHERE m.param_key" +
                                 keyMatch(params, memberKeys) + " AND m.target_id = " + patient +
                                 " AND m.target_type = 'Patient'";
@@ -385,21 +410,22 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
     }
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse)
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE x.param_key" +
-             keyMatch(params, linkedTypes, c.params) + " AND x.target_type" + typeMatch(params, types) +
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
+             entriesOf(params, linkedTypes, c.params, true) + " AND x.target_type" + typeMatch(params, types) +
              " AND (x.resource_type, x.id) IN (" + others + ")";
-    return "SELECT x.resource_type, x.id FROM " + table + " WHERE x.param_key" + keyMatch(params, types, c.params) +
+    return "SELECT x.resource_type, x.id FROM " + table + " WHERE " + entriesOf(params, types, c.params, true) +
            " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
                                  "search_composite"};
+  const bool references = c.table == IndexCondition::Table::Reference;
   std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                    " x WHERE x.param_key" + keyMatch(params, types, c.params);
+                    " x WHERE " + entriesOf(params, types, c.params, references);
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
-    std::string predicate = m.params.empty() ? "" : "x.param_key" + keyMatch(params, types, m.params) + " AND ";
+    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references) + " AND ";
     size_t next = 0;
     for (char ch : m.sql) {
       if (ch == '?') predicate += param(m.values.at(next++));
@@ -444,19 +470,23 @@ void ResourceRepository::bulkInsert(const BulkBatch& batch) {
 std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& type, const std::vector<std::string>& ids,
                                                           const std::string& param, const std::string& targetType,
                                                           int limit) {
+  auto stored = storedReferences(type, param, targetType);
+  if (!stored) return {};
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
       " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param_key = $3"
       " AND x.target_type IS NOT NULL AND ($4 = '' OR x.target_type = $4)) ORDER BY r.resource_type, r.id LIMIT ",
       quotedSchema_);
-  return rows(sql + std::to_string(limit), {type, pgTextArray(ids), std::to_string(paramKey(type, param)), targetType},
-              false);
+  return rows(sql + std::to_string(limit),
+              {type, pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second}, false);
 }
 
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
                                                          const std::string& targetType,
                                                          const std::vector<std::string>& ids, int limit) {
+  auto stored = storedReferences(sourceType, param, targetType);
+  if (!stored) return {};
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE r.resource_type = $1 AND NOT r.deleted AND r.id IN (SELECT x.id FROM {s}.search_reference x"
@@ -464,7 +494,7 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
       " ORDER BY r.id LIMIT ",
       quotedSchema_);
   return rows(sql + std::to_string(limit),
-              {sourceType, std::to_string(paramKey(sourceType, param)), targetType, pgTextArray(ids)}, false);
+              {sourceType, std::to_string(paramKey(sourceType, stored->first)), stored->second, pgTextArray(ids)}, false);
 }
 
 void ResourceRepository::lockConditionalWrites(const std::string& type) {

@@ -638,3 +638,83 @@ TEST_F(SearchParams, Composite) {
   EXPECT_TRUE(composites["Group"].count("characteristic-value"));
   EXPECT_FALSE(composites.count("MolecularSequence"));
 }
+
+// `patient` is `subject.where(resolve() is Patient)`, Encounter's `practitioner` the
+// participants that are Practitioners: searched through the broader parameter's entries, so every
+// way of reading them must keep to the target type (a Group subject is no patient).
+TEST(TypedReferences, ReadTheBroaderParametersEntriesOfTheirTargetType) {
+  const std::string instance = createInstance("typed");
+  auto c = client();
+  auto put = [&](const std::string& path, const std::string& body) {
+    auto res = c.Put("/" + instance + "/fhir/" + path, body, "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << path << ": " << res->body;
+  };
+  put("Patient/pa", R"({"resourceType":"Patient","id":"pa","name":[{"family":"Typed"}]})");
+  put("Group/ga", R"({"resourceType":"Group","id":"ga","type":"person","actual":true})");
+  put("Practitioner/dr", R"({"resourceType":"Practitioner","id":"dr"})");
+  put("RelatedPerson/rp", R"({"resourceType":"RelatedPerson","id":"rp","patient":{"reference":"Patient/pa"}})");
+  auto obs = [&](const std::string& id, const std::string& subject) {
+    put("Observation/" + id, R"({"resourceType":"Observation","id":")" + id +
+                                 R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]})" +
+                                 (subject.empty() ? "" : R"(,"subject":)" + subject) + "}");
+  };
+  obs("t1", R"({"reference":"Patient/pa"})");
+  obs("t2", R"({"reference":"Group/ga"})");
+  obs("t4", R"({"identifier":{"system":"urn:mrn","value":"Z9"}})");
+  obs("t5", R"({"reference":"Patient/pa","identifier":{"system":"urn:mrn","value":"P1"}})");
+  put("Encounter/e1", R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},)"
+                      R"("subject":{"reference":"Patient/pa"},"participant":[{"individual":{"reference":"Practitioner/dr"}},)"
+                      R"({"individual":{"reference":"RelatedPerson/rp"}}]})");
+
+  auto bundle = [&](const std::string& query) {
+    auto res = c.Get("/" + instance + "/fhir/" + query);
+    EXPECT_EQ(res->status, 200) << query << ": " << res->body;
+    return parseJson(res->body);
+  };
+  auto found = [&](const std::string& query, const std::string& mode = "match") {
+    Ids out;
+    for (const auto& e : bundle(query).value("entry", json::array()))
+      if (e["search"]["mode"] == mode)
+        out.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+    return out;
+  };
+  const Ids withPatient{"Observation/t1", "Observation/t5"};
+  EXPECT_EQ(found("Observation?patient=pa"), withPatient);
+  EXPECT_EQ(found("Observation?patient=Patient/pa"), withPatient);
+  EXPECT_EQ(found("Observation?patient=ga"), Ids{});
+  EXPECT_EQ(found("Observation?subject=ga"), Ids{"Observation/t2"});
+  EXPECT_EQ(found("Observation?patient:missing=false"), withPatient);
+  EXPECT_EQ(found("Observation?patient:missing=true"), (Ids{"Observation/t2", "Observation/t4"}));
+  EXPECT_EQ(found("Observation?patient.family=typed"), withPatient);
+  EXPECT_EQ(found("Observation?patient:identifier=urn:mrn|P1"), Ids{"Observation/t5"});
+  EXPECT_EQ(found("Observation?patient:identifier=urn:mrn|Z9"), Ids{});  // no Patient to resolve
+  EXPECT_EQ(found("Observation?subject:identifier=urn:mrn|Z9"), Ids{"Observation/t4"});
+
+  EXPECT_EQ(found("Observation?_id=t1,t2&_include=Observation:patient", "include"), Ids{"Patient/pa"});
+  EXPECT_EQ(found("Observation?_id=t1,t2&_include=Observation:subject", "include"), (Ids{"Patient/pa", "Group/ga"}));
+  EXPECT_EQ(found("Observation?_id=t1,t2&_include=Observation:patient:Group", "include"), Ids{});
+  EXPECT_EQ(found("Patient?_id=pa&_revinclude=Observation:patient", "include"), withPatient);
+  EXPECT_EQ(found("Group?_id=ga&_revinclude=Observation:patient", "include"), Ids{});
+  EXPECT_EQ(found("Group?_id=ga&_revinclude=Observation:subject", "include"), Ids{"Observation/t2"});
+  EXPECT_EQ(found("Patient?_has:Observation:patient:code=8867-4"), Ids{"Patient/pa"});
+
+  EXPECT_EQ(found("Encounter?practitioner=dr"), Ids{"Encounter/e1"});
+  EXPECT_EQ(found("Encounter?practitioner=rp"), Ids{});
+  EXPECT_EQ(found("Encounter?participant=RelatedPerson/rp"), Ids{"Encounter/e1"});
+  EXPECT_EQ(found("Encounter?_id=e1&_include=Encounter:practitioner", "include"), Ids{"Practitioner/dr"});
+  // Several types in one search, each narrowing its own parameter.
+  EXPECT_EQ(found("?_type=Observation,Encounter&patient=pa"), (Ids{"Observation/t1", "Observation/t5", "Encounter/e1"}));
+  // Encounter joins the compartment by `patient`.
+  EXPECT_EQ(found("Patient/pa/Encounter"), Ids{"Encounter/e1"});
+  Ids everything;
+  for (const auto& e : entriesOf(followPages(c, "/" + instance + "/fhir/Patient/pa/$everything", 20)))
+    everything.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+  EXPECT_TRUE(everything.count("Encounter/e1") && everything.count("Observation/t5")) << everything.size();
+  EXPECT_FALSE(everything.count("Observation/t2"));
+
+  // Sorted by patient: those with one first, a Group subject counts as none.
+  std::vector<std::string> order;
+  const json sorted = bundle("Observation?_sort=patient,_id");
+  for (const auto& e : sorted.value("entry", json::array())) order.push_back(e["resource"]["id"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"t1", "t5", "t2", "t4"}));
+}

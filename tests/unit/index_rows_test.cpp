@@ -52,8 +52,9 @@ TEST(IndexRows, ObservationCodesChoiceTypesAndPeriods) {
     "valueQuantity":{"value":5.5,"system":"http://unitsofmeasure.org","code":"mmol/L"}})"));
   EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "code" && t.system == "http://loinc.org" && t.code == "2345-7" && t.text == "blood sugar"; }));
   EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "category" && t.code == "laboratory"; }));
-  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "patient" && r.targetId == "p1"; }));
-  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "subject" && r.targetType == "Patient"; }));
+  EXPECT_TRUE(has(rows.references, [](auto& r) { return r.param == "subject" && r.targetType == "Patient" && r.targetId == "p1"; }));
+  // `patient` is the subject when it is a Patient: searched through subject's rows (param_aliases.h).
+  EXPECT_FALSE(has(rows.references, [](auto& r) { return r.param == "patient"; }));
   // Observation.performer is absent, and subject is not a Group: no such rows.
   EXPECT_FALSE(has(rows.references, [](auto& r) { return r.param == "performer"; }));
   auto date = std::find_if(rows.dates.begin(), rows.dates.end(), [](auto& d) { return d.param == "date"; });
@@ -111,4 +112,43 @@ TEST(ParamAliases, CombosAreUnionsOfTheirParts) {
   // value-quantity is itself a union (Quantity | SampledData), but of no other parameters.
   EXPECT_EQ(storedParams(param("Observation", "value-quantity")), Codes{"value-quantity"});
   EXPECT_EQ(storedParams(param("Observation", "patient")), Codes{"patient"});
+}
+
+// A typed reference parameter keeps its logical references (by identifier) under its own name;
+// its literal ones are the parameter's it narrows.
+TEST(IndexRows, TypedReferencesKeepTheirIdentifiers) {
+  auto rows = extractIndexRows(json::parse(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Patient/p1","identifier":{"system":"urn:mrn","value":"42"}}})"));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "patient:identifier" && t.system == "urn:mrn" && t.code == "42"; }));
+  EXPECT_TRUE(has(rows.tokens, [](auto& t) { return t.param == "subject:identifier" && t.code == "42"; }));
+  EXPECT_FALSE(has(rows.references, [](auto& r) { return r.param == "patient"; }));
+  EXPECT_EQ(std::count_if(rows.references.begin(), rows.references.end(), [](auto& r) { return r.param == "subject"; }), 1);
+}
+
+// `X.where(resolve() is T)` where another parameter is exactly X: 47 such in R4 and US Core.
+TEST(ParamAliases, TypedReferencesNarrowAnotherParameter) {
+  int count = 0;
+  for (const auto& type : Definitions::get().resourceTypes())
+    for (const auto* def : indexedSearchParams(type))
+      if (auto typed = typedReferencesOf(type, def->code)) {
+        ++count;
+        EXPECT_EQ(def->type, "reference") << type << "." << def->code;
+        const SearchParamDef& narrowed = param(type, typed->param);
+        EXPECT_TRUE(isStored(narrowed)) << type << "." << def->code;
+        EXPECT_FALSE(typedReferencesOf(type, typed->param)) << type << "." << def->code;
+        EXPECT_TRUE(Definitions::get().isResourceType(typed->targetType)) << type << "." << def->code;
+      }
+  EXPECT_EQ(count, 47);
+  auto of = [](const std::string& type, const std::string& code) {
+    auto typed = typedReferencesOf(type, code);
+    return typed ? typed->param + " " + typed->targetType : std::string("none");
+  };
+  EXPECT_EQ(of("Observation", "patient"), "subject Patient");
+  EXPECT_EQ(of("Condition", "patient"), "subject Patient");
+  EXPECT_EQ(of("Encounter", "practitioner"), "participant Practitioner");
+  EXPECT_EQ(of("Provenance", "patient"), "target Patient");
+  EXPECT_EQ(of("Person", "relatedperson"), "link RelatedPerson");
+  EXPECT_EQ(of("AllergyIntolerance", "patient"), "none");  // its own element
+  EXPECT_EQ(of("Observation", "subject"), "none");
+  EXPECT_EQ(of("Immunization", "patient"), "none");
 }

@@ -62,16 +62,21 @@ const std::vector<IndexedParam>& indexedParams(const std::string& type) {
   return it == byType.end() ? none : it->second;
 }
 
+struct StoredParam {
+  const IndexedParam* param;
+  bool onlyIdentifiers;  // typed references, whose reference rows are another's
+};
+
 // Those of them with index rows of their own (param_aliases.h), built once.
-const std::vector<const IndexedParam*>& storedIndexedParams(const std::string& type) {
-  static const std::unordered_map<std::string, std::vector<const IndexedParam*>> byType = [] {
-    std::unordered_map<std::string, std::vector<const IndexedParam*>> out;
+const std::vector<StoredParam>& storedIndexedParams(const std::string& type) {
+  static const std::unordered_map<std::string, std::vector<StoredParam>> byType = [] {
+    std::unordered_map<std::string, std::vector<StoredParam>> out;
     for (const auto& t : Definitions::get().resourceTypes())
       for (const auto& p : indexedParams(t))
-        if (isStored(*p.def)) out[t].push_back(&p);
+        if (isStored(*p.def)) out[t].push_back({&p, typedReferencesOf(t, p.def->code).has_value()});
     return out;
   }();
-  static const std::vector<const IndexedParam*> none;
+  static const std::vector<StoredParam> none;
   auto it = byType.find(type);
   return it == byType.end() ? none : it->second;
 }
@@ -300,12 +305,13 @@ std::string normalizeForSearch(const std::string& text) {
 IndexRows extractIndexRows(const json::Value& resource) {
   IndexRows rows;
   const std::string type = resource.stringAt("resourceType").value_or("");
-  for (const IndexedParam* p : storedIndexedParams(type)) {
+  for (const auto& [p, onlyIdentifiers] : storedIndexedParams(type)) {
     const std::string& param = p->def->code;
     for (const auto& node : p->expression.evaluate(resource)) {
       const std::string& kind = p->def->type;
       if (kind == "token") tokens(rows, param, node);
       else if (kind == "string") strings(rows, param, node);
+      else if (kind == "reference" && onlyIdentifiers) referenceIdentifier(rows, param, node);
       else if (kind == "reference") references(rows, param, node);
       else if (kind == "uri") uris(rows, param, node);
       else if (kind == "date") dates(rows, param, node);

@@ -74,10 +74,12 @@ struct IndexRows {
 
 IndexRows extractIndexRows(const json::Value& resource);
 
-// The version of what extractIndexRows produces: raised whenever it indexes more (new
+// The version of what extractIndexRows produces: raised whenever what it writes changes (new
 // parameters, kinds or forms), so instances indexed before are found and reindexed.
 // 1: composites and canonical UCUM quantities.
-inline constexpr int kSearchIndexVersion = 1;
+// 2: typed references (param_aliases.h) are no longer stored apart; their old rows, which no
+//    search reads any more, go when the instance is reindexed.
+inline constexpr int kSearchIndexVersion = 2;
 
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).

@@ -92,6 +92,38 @@ std::unordered_map<const SearchParamDef*, std::vector<std::string>> findAliases(
   return aliases;
 }
 
+// For each reference parameter all of whose branches are `X.where(resolve() is T)` with one T,
+// where another stored parameter of the type has exactly the branches X: that one and T, keyed
+// by "Type.code".
+std::unordered_map<std::string, TypedReferences> findTypedReferences() {
+  static const std::string kSuffixStart = ".where(resolve() is ";
+  std::unordered_map<std::string, TypedReferences> found;
+  for (const auto& type : Definitions::get().resourceTypes()) {
+    const auto& params = indexedSearchParams(type);
+    for (const auto* def : params) {
+      if (def->type != "reference" || !isStored(*def)) continue;
+      std::set<std::string> bases;
+      std::string target;
+      for (const auto& branch : branchesOf(def->expression, type)) {
+        const size_t at = branch.rfind(kSuffixStart);
+        if (at == std::string::npos || branch.back() != ')') break;
+        std::string branchTarget = branch.substr(at + kSuffixStart.size(), branch.size() - at - kSuffixStart.size() - 1);
+        if (!target.empty() && branchTarget != target) break;
+        target = std::move(branchTarget);
+        bases.insert(branch.substr(0, at));
+      }
+      if (bases.empty() || bases.size() != branchesOf(def->expression, type).size()) continue;
+      for (const auto* other : params)
+        if (other != def && other->type == "reference" && isStored(*other) &&
+            branchesOf(other->expression, type) == bases) {
+          found.emplace(type + "." + def->code, TypedReferences{other->code, target});
+          break;
+        }
+    }
+  }
+  return found;
+}
+
 const std::unordered_map<const SearchParamDef*, std::vector<std::string>>& aliases() {
   static const auto found = findAliases();
   return found;
@@ -105,5 +137,12 @@ std::vector<std::string> storedParams(const SearchParamDef& def) {
 }
 
 bool isStored(const SearchParamDef& def) { return aliases().count(&def) == 0; }
+
+std::optional<TypedReferences> typedReferencesOf(const std::string& type, const std::string& code) {
+  static const auto found = findTypedReferences();
+  auto it = found.find(type + "." + code);
+  if (it == found.end()) return std::nullopt;
+  return it->second;
+}
 
 }  // namespace flint::fhir
