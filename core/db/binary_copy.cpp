@@ -12,7 +12,9 @@ namespace flint::db {
 namespace {
 
 void appendBigEndian(std::string& out, uint64_t value, int bytes) {
-  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xff);
+  char buffer[8];
+  for (int i = 0; i < bytes; ++i) buffer[i] = static_cast<char>((value >> (8 * (bytes - 1 - i))) & 0xff);
+  out.append(buffer, static_cast<size_t>(bytes));
 }
 
 // numeric's send/recv form: a count of base-10000 digits, the weight of the first (its power of

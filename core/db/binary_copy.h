@@ -28,6 +28,7 @@ class BinaryCopyRows {
   // what the format holds.
   BinaryCopyRows& numeric(std::string_view decimal);
 
+  void reserve(size_t bytes) { tuples_.reserve(bytes); }
   bool empty() const { return tuples_.empty(); }
   const std::string& tuples() const { return tuples_; }
 

@@ -45,7 +45,7 @@ class BatchSink : public ResourceSink {
     batch_.add(row, index);
     summary_.byType[type]++;
     summary_.resources++;
-    if (batch_.resources() >= kBatchResources) loader_.submit(std::exchange(batch_, BulkBatch()));
+    if (batch_.resources() >= kBatchResources) loader_.submit(std::exchange(batch_, BulkBatch::sizedLike(batch_)));
     return row.id;
   }
 

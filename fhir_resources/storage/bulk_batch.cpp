@@ -27,6 +27,15 @@ BulkBatch::BulkBatch()
                  "low", "high"},
                 {}}}} {}
 
+BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
+  BulkBatch next;
+  for (size_t i = 0; i < next.tables_.size(); ++i) {
+    const size_t used = previous.tables_[i].rows.tuples().size();
+    next.tables_[i].rows.reserve(used + used / 8);
+  }
+  return next;
+}
+
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   auto param = [&](const std::string& name) { return paramKey(row.type, name); };
   keyed(tables_[kResources], row).int8(row.versionId).int8(row.lastUpdated).boolean(false).text(row.content);

@@ -22,6 +22,8 @@ class BulkBatch {
   };
 
   BulkBatch();
+  // An empty batch with room for as much as `previous` held, so that filling it copies nothing.
+  static BulkBatch sizedLike(const BulkBatch& previous);
   // Adds a first version (current row and history row) with its index entries.
   void add(const ResourceRow& row, const IndexRows& index);
   size_t resources() const { return resources_; }
