@@ -379,6 +379,18 @@ BEGIN
 EXCEPTION WHEN feature_not_supported THEN NULL;
 END $$;
 )SQL"},
+      // resource_history holds superseded versions only; the current version (with its method) is
+      // the resources row. A create then writes one row and its indexes instead of two, and
+      // history reads both tables (resources_updated serves the system level).
+      {13, "history of superseded versions only", R"SQL(
+ALTER TABLE resources ADD COLUMN method text NOT NULL DEFAULT 'POST';
+UPDATE resources r SET method = h.method FROM resource_history h
+  WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id;
+DELETE FROM resource_history h USING resources r
+  WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id;
+ALTER TABLE resources ALTER COLUMN method DROP DEFAULT;
+CREATE INDEX resources_updated ON resources (last_updated);
+)SQL"},
   };
   return migrations;
 }

@@ -5,7 +5,7 @@
 namespace flint::fhir {
 namespace {
 
-enum TableIndex { kResources, kHistory, kToken, kString, kReference, kDate, kNumber, kComposite };
+enum TableIndex { kResources, kToken, kString, kReference, kDate, kNumber, kComposite };
 
 // A tuple of a table keyed by the resource's type and id, started with those two.
 db::BinaryCopyRows& keyed(BulkBatch::Table& table, const ResourceRow& row) {
@@ -15,8 +15,7 @@ db::BinaryCopyRows& keyed(BulkBatch::Table& table, const ResourceRow& row) {
 }  // namespace
 
 BulkBatch::BulkBatch()
-    : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content"}, {}},
-               {"resource_history", {"resource_type", "id", "version_id", "last_updated", "method"}, {}},
+    : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "method"}, {}},
                {"search_token", {"resource_type", "id", "param_key", "system", "code", "text_norm"}, {}},
                {"search_string", {"resource_type", "id", "param_key", "value_norm", "value"}, {}},
                {"search_reference", {"resource_type", "id", "param_key", "target_type", "target_id", "url"}, {}},
@@ -38,9 +37,8 @@ BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
 
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   auto param = [&](const std::string& name) { return paramKey(row.type, name); };
-  keyed(tables_[kResources], row).int8(row.versionId).int8(row.lastUpdated).boolean(false).text(row.content);
-  // The history row of a current version leaves its content to the current row (docs/storage.md).
-  keyed(tables_[kHistory], row).int8(row.versionId).int8(row.lastUpdated).text(row.method);
+  // A first version has no history row: resource_history holds superseded versions (docs/storage.md).
+  keyed(tables_[kResources], row).int8(row.versionId).int8(row.lastUpdated).boolean(false).text(row.content).text(row.method);
   for (const auto& t : index.tokens)
     keyed(tables_[kToken], row).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
   for (const auto& s : index.strings) keyed(tables_[kString], row).int4(param(s.param)).text(s.normalized).text(s.exact);

@@ -24,13 +24,13 @@ class BulkBatch {
   BulkBatch();
   // An empty batch with room for as much as `previous` held, so that filling it copies nothing.
   static BulkBatch sizedLike(const BulkBatch& previous);
-  // Adds a first version (current row and history row) with its index entries.
+  // Adds a first version with its index entries.
   void add(const ResourceRow& row, const IndexRows& index);
   size_t resources() const { return resources_; }
-  const std::array<Table, 8>& tables() const { return tables_; }
+  const std::array<Table, 7>& tables() const { return tables_; }
 
  private:
-  std::array<Table, 8> tables_;
+  std::array<Table, 7> tables_;
   size_t resources_ = 0;
 };
 

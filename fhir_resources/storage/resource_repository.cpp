@@ -104,29 +104,40 @@ const std::string kIndexDeletes =
     " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
     " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
     " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2),";
-// The version: current row and history row; $30 to $34 are its version, time, deleted flag,
-// content and method. The content is stored once: a history row leaves it NULL while its
-// version is the current one (kCurrentContent reads it from there).
-const std::string kVersionWrite =
-    " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content)"
-    "  VALUES ($1, $2, $30, $31, $32, $33) ON CONFLICT (resource_type, id) DO UPDATE SET"
-    "  version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,"
-    "  content = EXCLUDED.content),"
-    " h AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method)"
-    "  VALUES ($1, $2, $30, $31, $34)),";
-// The version being superseded takes its content into its history row (every CTE reads the
-// rows as they were before the statement, so this is the old current content).
-const std::string kKeepSuperseded =
-    " k AS (UPDATE {s}.resource_history h SET content = c.content FROM {s}.resources c"
-    "  WHERE h.resource_type = $1 AND h.id = $2 AND c.resource_type = $1 AND c.id = $2"
-    "  AND h.version_id = c.version_id AND h.content IS NULL AND NOT c.deleted),";
+// A first version: the current row only ($30 to $34 are its version, time, deleted flag,
+// content and method). A concurrent first write of the same id fails on the primary key and is
+// retried by the service, which then sees this one.
+const std::string kFirstVersion =
+    " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method)"
+    "  VALUES ($1, $2, $30, $31, $32, $33, $34)),";
+// A later version (its resource locked by the write): the version it supersedes moves to the
+// history, and the current row becomes the new one. Every CTE reads the rows as they were before
+// the statement, so the history gets the old current row.
+const std::string kNextVersion =
+    " k AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
+    "  SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resources"
+    "  WHERE resource_type = $1 AND id = $2),"
+    " r AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32, content = $33, method = $34"
+    "  WHERE resource_type = $1 AND id = $2),";
 const std::string kIndexReplace = "WITH" + kIndexDeletes + kIndexInserts;
-const std::string kPutFirst = "WITH" + kVersionWrite + kIndexInserts;
-const std::string kPutNext = "WITH" + kKeepSuperseded + kVersionWrite + kIndexDeletes + kIndexInserts;
-// A history row's content: its own, or, for the current version, the current row's.
-const std::string kHistoryContent =
-    " LEFT JOIN {s}.resources c ON h.content IS NULL AND h.method <> 'DELETE' AND c.resource_type = h.resource_type"
-    " AND c.id = h.id AND c.version_id = h.version_id";
+const std::string kPutFirst = "WITH" + kFirstVersion + kIndexInserts;
+const std::string kPutNext = "WITH" + kNextVersion + kIndexDeletes + kIndexInserts;
+// A version's content: the current row's, or its history row's.
+const std::string kVersionContent =
+    " LEFT JOIN {s}.resources c ON h.current AND c.resource_type = h.resource_type AND c.id = h.id"
+    " LEFT JOIN {s}.resource_history o ON NOT h.current AND o.resource_type = h.resource_type AND o.id = h.id"
+    " AND o.version_id = h.version_id";
+
+// Every version of the resources `filter` selects, current ones from `resources` and superseded
+// ones from `resource_history`, with a marker of which; each side ordered and cut by
+// `orderAndLimit`. `schema` may be "{s}" for a statement prepared per schema.
+std::string versions(const std::string& filter, const std::string& schema, const std::string& orderAndLimit = "") {
+  auto side = [&](const char* table, const char* current) {
+    return "(SELECT resource_type, id, version_id, last_updated, method, " + std::string(current) + " AS current FROM " +
+           schema + "." + table + " WHERE " + filter + orderAndLimit + ")";
+  };
+  return side("resources", "true") + " UNION ALL " + side("resource_history", "false");
+}
 
 }  // namespace
 
@@ -222,9 +233,8 @@ std::optional<ResourceRow> ResourceRepository::current(const std::string& type, 
 std::optional<ResourceRow> ResourceRepository::version(const std::string& type, const std::string& id,
                                                        int64_t versionId) {
   static const std::string sql =
-      "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(h.content, c.content)"
-      " FROM {s}.resource_history h" + kHistoryContent +
-      " WHERE h.resource_type = $1 AND h.id = $2 AND h.version_id = $3";
+      "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(c.content, o.content) FROM (" +
+      versions("resource_type = $1 AND id = $2 AND version_id = $3", "{s}") + ") h" + kVersionContent;
   const auto& name = statement("version", sql.c_str());
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
   if (r.empty()) return std::nullopt;
@@ -437,26 +447,28 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
 }
 
 std::vector<ResourceRow> ResourceRepository::history(const HistoryQuery& query) {
-  std::string sql = "SELECT resource_type, id, version_id, last_updated, method, content FROM " + quotedSchema_ +
-                    ".resource_history WHERE true";
+  std::string filter = "true";
   std::vector<std::string> params;
   auto param = [&](std::string value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
   };
-  if (query.type) sql += " AND resource_type = " + param(*query.type);
-  if (query.id) sql += " AND id = " + param(*query.id);
-  if (query.since) sql += " AND last_updated >= " + param(std::to_string(*query.since)) + "::bigint";
+  if (query.type) filter += " AND resource_type = " + param(*query.type);
+  if (query.id) filter += " AND id = " + param(*query.id);
+  if (query.since) filter += " AND last_updated >= " + param(std::to_string(*query.since)) + "::bigint";
   if (query.before) {
     const auto& c = *query.before;
-    sql += " AND (last_updated, resource_type, id, version_id) < (" + param(std::to_string(c.lastUpdated)) +
-           "::bigint, " + param(c.type) + ", " + param(c.id) + ", " + param(std::to_string(c.versionId)) + "::bigint)";
+    filter += " AND (last_updated, resource_type, id, version_id) < (" + param(std::to_string(c.lastUpdated)) +
+              "::bigint, " + param(c.type) + ", " + param(c.id) + ", " + param(std::to_string(c.versionId)) + "::bigint)";
   }
-  // The page's rows first, then the current content of those that are current versions.
-  const char* order = " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC";
-  sql = "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(h.content, c.content) FROM (" +
-        sql + order + " LIMIT " + std::to_string(query.limit) + ") h" + db::expandSchema(kHistoryContent, quotedSchema_) +
-        " ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC";
+  // The page's keys first (each table's newest, then together), then the content of those.
+  const std::string order = " ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC";
+  const std::string limit = " LIMIT " + std::to_string(query.limit);
+  const std::string sql =
+      "SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.method, coalesce(c.content, o.content) FROM (" +
+      versions(filter, quotedSchema_, order + limit) + order + limit + ") h" +
+      db::expandSchema(kVersionContent, quotedSchema_) +
+      " ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC";
   return rows(sql, params, true);
 }
 
