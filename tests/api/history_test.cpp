@@ -98,9 +98,13 @@ TEST(History, VersionsOfEveryKindInterleaveAcrossPages) {
                      "application/fhir+json");
     ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
   };
-  // Newest first, as the history lists them: (id, version, method).
+  // Newest first, as the history lists them: (id, version, method). Writes a few milliseconds
+  // apart, since versions of one millisecond are listed by type and id.
   std::vector<std::string> expected;
-  auto wrote = [&](const std::string& entry) { expected.insert(expected.begin(), entry); };
+  auto wrote = [&](const std::string& entry) {
+    expected.insert(expected.begin(), entry);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  };
   put("a", true);
   wrote("a 1 PUT");
   put("b", true);
