@@ -81,6 +81,26 @@ void Definitions::indexChildren() {
       }
     }
   }
+  // Resolved once here, so that walking a resource's elements never builds a key to look up.
+  auto find = [&](const std::string& key) -> const ElementChildren* {
+    auto it = children_.find(key);
+    return it == children_.end() ? nullptr : &it->second;
+  };
+  for (auto& [key, siblings] : children_) {
+    const std::string typeName = key.substr(0, key.find('#'));
+    for (auto& [name, child] : siblings.byName) {
+      const ElementDef& def = *child.def;
+      const std::string type = !child.type.empty() ? child.type : def.types.empty() ? "" : def.types.front();
+      if (!def.contentReference.empty()) {
+        child.children = find(typeName + "#" + def.contentReference.substr(def.contentReference.find('.') + 1));
+      } else if (type == "BackboneElement" || type == "Element") {
+        child.children = find(typeName + "#" + def.path);
+        if (child.children == nullptr) child.children = find(type + "#");
+      } else if (type != "Resource") {
+        child.children = find(type + "#");
+      }
+    }
+  }
 }
 
 const ElementChildren* Definitions::children(std::string_view typeName, std::string_view parentPath) const {

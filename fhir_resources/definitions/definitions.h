@@ -47,11 +47,17 @@ struct SearchParamDef {
   std::vector<SearchParamComponent> components;
 };
 
+struct ElementChildren;
+
 // One JSON member an object of some type may carry, with the type it then has: for a choice
 // element such as value[x] each variant (valueString, valueQuantity, ...) is a child of its own.
 struct ChildElement {
   const ElementDef* def = nullptr;
   std::string type;  // the chosen type for a choice variant; empty when the element is not a choice
+  // The member's own children: its backbone's (or, for a content reference, the referenced
+  // element's) within the same type, else its datatype's; null for none, and for a contained
+  // Resource, whose type only its value tells.
+  const ElementChildren* children = nullptr;
 };
 
 // The children of one element (or of a type's root): by JSON member name, and which are required.

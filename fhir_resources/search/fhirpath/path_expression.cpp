@@ -118,28 +118,23 @@ std::optional<Branch> parseBranch(std::string text) {
 // The nodes for member `name` of `node`: one per value, arrays flattened; for a choice element
 // ("value") the member that is present (valueQuantity, ...) with its type.
 void members(const PathNode& node, const std::string& name, std::vector<PathNode>& out) {
-  if (!node.value->isObject()) return;
-  const auto& defs = Definitions::get();
-  const ElementChildren* children = defs.children(node.ownerType, node.ownerPath);
-  if (children == nullptr) return;
+  if (!node.value->isObject() || node.children == nullptr) return;
+  const ElementChildren* children = node.children;
   auto add = [&](const json::Value& v, const ChildElement& child) {
     const ElementDef& def = *child.def;
     std::string_view type = !child.type.empty() ? std::string_view(child.type)
                             : def.types.empty()  ? std::string_view()
                                                  : std::string_view(def.types.front());
-    PathNode n{&v, type, type, ""};
+    PathNode n{&v, type, child.children};
     if (!def.contentReference.empty()) {
-      // "#Questionnaire.item": the referenced element's path within the same type.
-      std::string_view ref(def.contentReference);
-      n.ownerType = node.ownerType;
-      n.ownerPath = ref.substr(ref.find('.') + 1);
       n.type = "BackboneElement";
-    } else if ((type == "BackboneElement" || type == "Element") && defs.children(node.ownerType, def.path) != nullptr) {
-      n.ownerType = node.ownerType;
-      n.ownerPath = def.path;
     } else if (type == "Resource" && v.isObject()) {
+      // A contained resource: its own type says what it holds.
       const json::Value* resourceType = v.find("resourceType");
-      if (resourceType != nullptr && resourceType->isString()) n.type = n.ownerType = resourceType->text();
+      if (resourceType != nullptr && resourceType->isString()) {
+        n.type = resourceType->text();
+        n.children = Definitions::get().children(n.type, "");
+      }
     }
     if (v.isArray()) {
       for (const auto& item : v.items()) {
@@ -239,7 +234,7 @@ std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) cons
   const std::string& type = typeValue->text();
   for (const auto& branch : branches_) {
     if (branch.rootType != type && branch.rootType != "Resource" && branch.rootType != "DomainResource") continue;
-    auto nodes = applySteps({PathNode{&resource, type, type, ""}}, branch.steps);
+    auto nodes = applySteps({PathNode{&resource, type, Definitions::get().children(type, "")}}, branch.steps);
     result.insert(result.end(), nodes.begin(), nodes.end());
   }
   return result;

@@ -13,13 +13,14 @@
 
 namespace flint::fhir {
 
+struct ElementChildren;
+
 // One value an expression selects, with its FHIR type (e.g. CodeableConcept, dateTime, Reference).
 // The views point into the definitions or the evaluated resource, which outlive the node.
 struct PathNode {
   const json::Value* value;
-  std::string_view type;       // the value's datatype
-  std::string_view ownerType;  // where its children are defined: a type name ...
-  std::string_view ownerPath;  // ... and a path within it ("" for the type itself)
+  std::string_view type;             // the value's datatype
+  const ElementChildren* children;   // the members it may have (definitions.h); null for none
 };
 
 class PathExpression {
