@@ -184,12 +184,26 @@ std::vector<std::optional<ResourceRow>> ResourceRepository::currentRowsFrom(cons
 
 namespace {
 
-// Chained and _has conditions: how selective each side is decides the plan, so these are
-// planned for their values each time rather than with a generic plan.
-bool hasLinks(const ResourceQuery& query) {
-  for (const auto& c : query.conditions)
-    if (!c.linked.empty()) return true;
-  return false;
+// Whether a plan made once for any values (db::Session's default) serves this search. Such a
+// plan assumes each condition matches a few rows, as it cannot see the value. That holds for a
+// condition naming one resource (a reference, an _id), an identifier or a name prefix, from
+// whose few rows the page is found; without one (Observation?status=final, which may match
+// most Observations) a generic plan hashes every match before it can stop at the page, so the
+// search is planned for its values, which costs a millisecond or two. Chains and _has are too:
+// how selective each side is decides their plan.
+bool genericPlanFits(const ResourceQuery& query) {
+  bool anchored = query.conditions.empty() || !query.ids.empty() || query.referencedFrom.has_value();
+  for (const auto& c : query.conditions) {
+    if (!c.linked.empty()) return false;
+    if (c.negate || c.anyOf.empty()) continue;
+    const bool identifiers = std::all_of(c.params.begin(), c.params.end(), [](const std::string& p) {
+      return p == "identifier" || p.find(':') != std::string::npos;
+    });
+    if (c.table == IndexCondition::Table::Reference || c.table == IndexCondition::Table::String ||
+        (c.table == IndexCondition::Table::Token && identifiers))
+      anchored = true;
+  }
+  return anchored;
 }
 
 }  // namespace
@@ -311,7 +325,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   for (size_t i = 0; i < query.sort.size(); ++i) sortColumns += ", s.t" + std::to_string(i) + ", s.k" + std::to_string(i);
   sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, c.content" + sortColumns + " FROM (" + sql +
         ") s JOIN " + quotedSchema_ + ".resources c ON c.resource_type = s.resource_type AND c.id = s.id ORDER BY " + order;
-  auto r = execute(sql, params, !hasLinks(query));
+  auto r = execute(sql, params, genericPlanFits(query));
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -327,7 +341,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
   std::string sql = "SELECT count(*)" + fromClause(query, params);
-  auto r = execute(sql, params, !hasLinks(query));
+  auto r = execute(sql, params, genericPlanFits(query));
   return r[0][0].as<int64_t>();
 }
 
