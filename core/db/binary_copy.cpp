@@ -33,14 +33,17 @@ bool equalsIgnoringCase(std::string_view a, std::string_view b) {
 // Floor division by 4: which base-10000 digit holds the decimal digit of power 10^e.
 long groupOf(long e) { return e >= 0 ? e / 4 : -((3 - e) / 4); }
 
+// The field's length and numeric's header; the digits follow.
+void appendNumericHeader(std::string& out, long groups, long weight, uint16_t sign, long displayScale) {
+  appendBigEndian(out, 8 + 2 * static_cast<uint64_t>(groups), 4);
+  appendBigEndian(out, static_cast<uint64_t>(groups), 2);
+  appendBigEndian(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
+  appendBigEndian(out, sign, 2);
+  appendBigEndian(out, static_cast<uint64_t>(displayScale), 2);
+}
+
 void appendNumeric(std::string& out, std::string_view text) {
-  auto special = [&](uint16_t sign) {
-    appendBigEndian(out, 8, 4);
-    appendBigEndian(out, 0, 2);
-    appendBigEndian(out, 0, 2);
-    appendBigEndian(out, sign, 2);
-    appendBigEndian(out, 0, 2);
-  };
+  auto special = [&](uint16_t sign) { appendNumericHeader(out, 0, 0, sign, 0); };
   std::string_view body = text;
   const bool negative = !body.empty() && body.front() == '-';
   if (!body.empty() && (body.front() == '-' || body.front() == '+')) body.remove_prefix(1);
@@ -79,14 +82,7 @@ void appendNumeric(std::string& out, std::string_view text) {
     point -= static_cast<long>(first);
     digits.erase(digits.find_last_not_of('0') + 1);
   }
-  if (digits.empty()) {
-    appendBigEndian(out, 8, 4);
-    appendBigEndian(out, 0, 2);
-    appendBigEndian(out, 0, 2);
-    appendBigEndian(out, kPositive, 2);
-    appendBigEndian(out, static_cast<uint64_t>(displayScale), 2);
-    return;
-  }
+  if (digits.empty()) return appendNumericHeader(out, 0, 0, kPositive, displayScale);
   const long weight = groupOf(point - 1);
   const long groups = weight - groupOf(point - static_cast<long>(digits.size())) + 1;
   if (weight > INT16_MAX || weight < INT16_MIN || groups > INT16_MAX) throw std::out_of_range("numeric out of range");
@@ -97,11 +93,7 @@ void appendNumeric(std::string& out, std::string_view text) {
     const long group = groupOf(e);
     base10000[static_cast<size_t>(weight - group)] += static_cast<uint16_t>((digits[k] - '0') * kPower[e - 4 * group]);
   }
-  appendBigEndian(out, 8 + 2 * static_cast<uint64_t>(groups), 4);
-  appendBigEndian(out, static_cast<uint64_t>(groups), 2);
-  appendBigEndian(out, static_cast<uint16_t>(static_cast<int16_t>(weight)), 2);
-  appendBigEndian(out, negative ? kNegative : kPositive, 2);
-  appendBigEndian(out, static_cast<uint64_t>(displayScale), 2);
+  appendNumericHeader(out, groups, weight, negative ? kNegative : kPositive, displayScale);
   for (uint16_t d : base10000) appendBigEndian(out, d, 2);
 }
 
