@@ -196,10 +196,13 @@ bool isOfType(std::string_view type, const std::string& name) {
          std::toupper(static_cast<unsigned char>(type[0])) == name[0] && type.substr(1) == std::string_view(name).substr(1);
 }
 
-std::vector<PathNode> applySteps(std::vector<PathNode> nodes, const std::vector<Step>& steps) {
+// Applies `steps` to `nodes` in place. Every resource written evaluates each of its type's
+// expressions, so the steps' working lists are kept per thread rather than allocated each time.
+void applySteps(std::vector<PathNode>& nodes, const std::vector<Step>& steps) {
+  thread_local std::vector<PathNode> next;
   for (const auto& step : steps) {
     if (nodes.empty()) break;
-    std::vector<PathNode> next;
+    next.clear();
     switch (step.kind) {
       case Step::Kind::Member:
         for (const auto& n : nodes) members(n, step.name, next);
@@ -220,9 +223,8 @@ std::vector<PathNode> applySteps(std::vector<PathNode> nodes, const std::vector<
         if (step.index < nodes.size()) next.push_back(nodes[step.index]);
         break;
     }
-    nodes = std::move(next);
+    nodes.swap(next);
   }
-  return nodes;
 }
 
 }  // namespace
@@ -232,9 +234,11 @@ std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) cons
   const json::Value* typeValue = resource.find("resourceType");
   if (typeValue == nullptr || !typeValue->isString()) return result;
   const std::string& type = typeValue->text();
+  thread_local std::vector<PathNode> nodes;
   for (const auto& branch : branches_) {
     if (branch.rootType != type && branch.rootType != "Resource" && branch.rootType != "DomainResource") continue;
-    auto nodes = applySteps({PathNode{&resource, type, Definitions::get().children(type, "")}}, branch.steps);
+    nodes.assign(1, PathNode{&resource, type, Definitions::get().children(type, "")});
+    applySteps(nodes, branch.steps);
     result.insert(result.end(), nodes.begin(), nodes.end());
   }
   return result;
@@ -242,10 +246,11 @@ std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) cons
 
 std::vector<PathNode> PathExpression::evaluateRelative(const PathNode& context) const {
   std::vector<PathNode> result;
+  thread_local std::vector<PathNode> nodes;
   for (const auto& branch : branches_) {
-    std::vector<PathNode> first;
-    members(context, branch.rootType, first);
-    auto nodes = applySteps(std::move(first), branch.steps);
+    nodes.clear();
+    members(context, branch.rootType, nodes);
+    applySteps(nodes, branch.steps);
     result.insert(result.end(), nodes.begin(), nodes.end());
   }
   return result;
