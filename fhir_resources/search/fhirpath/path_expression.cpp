@@ -234,10 +234,18 @@ std::vector<PathNode> PathExpression::evaluate(const json::Value& resource) cons
   const json::Value* typeValue = resource.find("resourceType");
   if (typeValue == nullptr || !typeValue->isString()) return result;
   const std::string& type = typeValue->text();
+  // A resource's expressions are evaluated one after another: its type's members are looked up
+  // once for all of them.
+  thread_local std::string lastType;
+  thread_local const ElementChildren* typeChildren = nullptr;
+  if (type != lastType) {
+    lastType = type;
+    typeChildren = Definitions::get().children(type, "");
+  }
   thread_local std::vector<PathNode> nodes;
   for (const auto& branch : branches_) {
     if (branch.rootType != type && branch.rootType != "Resource" && branch.rootType != "DomainResource") continue;
-    nodes.assign(1, PathNode{&resource, type, Definitions::get().children(type, "")});
+    nodes.assign(1, PathNode{&resource, type, typeChildren});
     applySteps(nodes, branch.steps);
     result.insert(result.end(), nodes.begin(), nodes.end());
   }
