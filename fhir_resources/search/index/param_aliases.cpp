@@ -102,9 +102,10 @@ std::unordered_map<std::string, TypedReferences> findTypedReferences() {
     const auto& params = indexedSearchParams(type);
     for (const auto* def : params) {
       if (def->type != "reference" || !isStored(*def)) continue;
+      const std::set<std::string> branches = branchesOf(def->expression, type);
       std::set<std::string> bases;
       std::string target;
-      for (const auto& branch : branchesOf(def->expression, type)) {
+      for (const auto& branch : branches) {
         const size_t at = branch.rfind(kSuffixStart);
         if (at == std::string::npos || branch.back() != ')') break;
         std::string branchTarget = branch.substr(at + kSuffixStart.size(), branch.size() - at - kSuffixStart.size() - 1);
@@ -112,7 +113,7 @@ std::unordered_map<std::string, TypedReferences> findTypedReferences() {
         target = std::move(branchTarget);
         bases.insert(branch.substr(0, at));
       }
-      if (bases.empty() || bases.size() != branchesOf(def->expression, type).size()) continue;
+      if (bases.empty() || bases.size() != branches.size()) continue;
       for (const auto* other : params)
         if (other != def && other->type == "reference" && isStored(*other) &&
             branchesOf(other->expression, type) == bases) {
