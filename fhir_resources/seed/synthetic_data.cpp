@@ -1,9 +1,9 @@
 #include "fhir_resources/seed/synthetic_data.h"
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -17,6 +17,7 @@
 #include "fhir_resources/seed/practice.h"
 #include "fhir_resources/service/stored_form.h"
 #include "fhir_resources/storage/bulk_batch.h"
+#include "fhir_resources/storage/bulk_load.h"
 #include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::fhir {
@@ -156,23 +157,6 @@ class Generator {
   BackgroundLoader loader_;
 };
 
-// Planner statistics are not data, so they are refreshed after the commit: ANALYZE runs on one
-// core, and here two tables at a time, the second on a connection of its own.
-void refreshStatistics(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance) {
-  const auto& tables = ResourceRepository::bulkLoadedTables();
-  std::atomic<size_t> next{0};
-  auto analyzeSome = [&](db::Session& on) {
-    ResourceRepository repo(on, instance);
-    for (size_t i; (i = next++) < tables.size();) repo.analyze(tables[i]);
-  };
-  auto other = std::async(std::launch::async, [&] {
-    db::Session second(databaseUrl);
-    analyzeSome(second);
-  });
-  analyzeSome(session);
-  other.get();
-}
-
 }  // namespace
 
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
@@ -183,16 +167,23 @@ SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, c
   any.limit = 1;
   if (!repo.history(any).empty())
     throw std::runtime_error("instance '" + instance.name + "' already holds resources; seed a new instance");
-  // All or nothing, and fast: one transaction, with the indexes built once at the end.
+  // All or nothing, and fast: the rows go into copies of the tables without indexes, which are
+  // built once at the end (far cheaper than maintaining them row by row), then swapped in.
+  BulkLoad load(session, instance);
   SeedSummary summary;
   {
     db::Transaction tx(session);
-    auto indexes = repo.prepareBulkLoad();
-    summary = Generator(repo, options).run(options.patients);
-    repo.createIndexes(indexes);
+    load.createTables();
+    ResourceRepository staged(session, load.staged());
+    summary = Generator(staged, options).run(options.patients);
     tx.commit();
   }
-  refreshStatistics(databaseUrl, session, instance);
+  std::vector<std::unique_ptr<db::Session>> more;
+  std::vector<db::Session*> builders{&session};
+  while (builders.size() < std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 4))
+    builders.push_back(more.emplace_back(std::make_unique<db::Session>(databaseUrl)).get());
+  load.buildIndexes(builders);
+  load.swapIn();
   return summary;
 }
 

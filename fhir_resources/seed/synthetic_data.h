@@ -24,7 +24,7 @@ struct SeedSummary {
 };
 
 // Refuses (std::runtime_error) an instance that already holds resources. `session` is on
-// `databaseUrl`, where the planner's statistics are refreshed on a second connection too.
+// `databaseUrl`, where the indexes are built on more connections too.
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
                          const SeedOptions& options);
 

@@ -529,63 +529,6 @@ void ResourceRepository::lockConditionalWrites(const std::string& type) {
   tx->exec_params("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", schema_, type);
 }
 
-std::vector<std::string> ResourceRepository::prepareBulkLoad() {
-  // Committed on its own, this would leave the instance without its indexes.
-  if (session_.ambient() == nullptr) throw std::logic_error("prepareBulkLoad needs a db::Transaction");
-  WriteTx write(*this);
-  pqxx::work& tx = write.transaction();
-  std::string tables, anyRow;
-  for (const auto& t : bulkLoadedTables()) {
-    tables += (tables.empty() ? "" : ", ") + quotedSchema_ + "." + t;
-    anyRow += (anyRow.empty() ? "SELECT " : " OR ") + std::string("EXISTS (SELECT FROM ") + quotedSchema_ + "." + t + ")";
-  }
-  if (tx.exec1(anyRow)[0].as<bool>()) throw std::logic_error("a bulk load needs empty tables");
-  // Emptied once more, the tables get new files, which under wal_level = minimal (the embedded
-  // cluster's) the load fills without writing WAL; PostgreSQL syncs them at commit instead.
-  tx.exec0("TRUNCATE " + tables);
-  // The resource tables' primary keys go with the secondary indexes (no foreign key refers to
-  // them): each is checked when it is rebuilt, so a duplicate still fails the load.
-  auto keys = tx.exec_params(
-      "SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
-      " WHERE c.connamespace = $1::regnamespace AND c.contype = 'p' AND t.relname IN ('resources', 'resource_history')",
-      schema_);
-  std::vector<std::string> definitions;
-  for (const auto& row : keys) {
-    const std::string table = quotedSchema_ + "." + db::quoteIdentifier(row[1].as<std::string>());
-    const std::string name = db::quoteIdentifier(row[0].as<std::string>());
-    definitions.push_back("ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + row[2].as<std::string>());
-    tx.exec0("ALTER TABLE " + table + " DROP CONSTRAINT " + name);
-  }
-  auto indexes = tx.exec_params(
-      "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = $1 AND NOT EXISTS"
-      " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = $1::regnamespace)",
-      schema_);
-  for (const auto& row : indexes) {
-    definitions.push_back(row[1].as<std::string>());
-    tx.exec0("DROP INDEX " + quotedSchema_ + "." + db::quoteIdentifier(row[0].as<std::string>()));
-  }
-  write.commit();
-  return definitions;
-}
-
-void ResourceRepository::createIndexes(const std::vector<std::string>& definitions) {
-  WriteTx write(*this);
-  for (const auto& sql : definitions) write.transaction().exec0(sql);
-  write.commit();
-}
-
-const std::vector<std::string>& ResourceRepository::bulkLoadedTables() {
-  static const std::vector<std::string> tables{"resources",      "search_token",  "search_reference", "search_composite",
-                                               "search_number",  "search_date",   "search_string",    "resource_history"};
-  return tables;
-}
-
-void ResourceRepository::analyze(const std::string& table) {
-  const auto& known = bulkLoadedTables();
-  if (std::find(known.begin(), known.end(), table) == known.end()) throw std::invalid_argument("not a loaded table");
-  session_.run([&](pqxx::transaction_base& tx) { tx.exec0("ANALYZE " + quotedSchema_ + "." + table); });
-}
-
 std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const std::string& afterType,
                                                   const std::string& afterId, int limit) {
   std::vector<std::string> params{afterType, afterId};

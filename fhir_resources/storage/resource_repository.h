@@ -179,16 +179,6 @@ class ResourceRepository {
     ResourceRepository& repo_;
     std::unique_ptr<BulkBatch> batch_;
   };
-  // For loading much data into an empty instance inside one db::Transaction: truncates the
-  // (empty) tables a bulk load fills and drops the schema's secondary indexes and the resource
-  // tables' primary keys, returning the statements that recreate them, since building an index
-  // once is far cheaper than maintaining it row by row. Refuses tables that hold rows.
-  std::vector<std::string> prepareBulkLoad();
-  void createIndexes(const std::vector<std::string>& definitions);
-  // The tables a bulk load fills, largest first.
-  static const std::vector<std::string>& bulkLoadedTables();
-  // Refreshes the planner's statistics of one of them (after a bulk load).
-  void analyze(const std::string& table);
   // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
   std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,
                                 int limit);

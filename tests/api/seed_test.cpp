@@ -1,9 +1,12 @@
 // `flint seed`: deterministic synthetic data that the FHIR API serves.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "tests/support/flint_server.h"
 
@@ -48,6 +51,67 @@ std::map<std::string, json> snapshot(const std::string& inst) {
     }
   }
   return out;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string schemaOf(const std::string& instance) {
+  return trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+}
+
+// An instance schema's tables, columns, indexes, constraints and statistics objects, with the
+// schema's name left out, one per line.
+std::string catalogOf(const std::string& schema) {
+  const std::string s = "'" + schema + "'";
+  const std::string unnamed = "replace(%s, " + s + " || '.', 'S.')";
+  auto strip = [&](const std::string& e) { return std::regex_replace(unnamed, std::regex("%s"), e); };
+  return psql(databaseUrl(),
+              "SELECT 'index ' || " + strip("indexdef") + " FROM pg_indexes WHERE schemaname = " + s +
+                  " UNION ALL SELECT 'constraint ' || t.relname || ' ' || c.conname || ' ' || " +
+                  strip("pg_get_constraintdef(c.oid)") +
+                  " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE t.relnamespace = " + s +
+                  "::regnamespace UNION ALL SELECT 'statistics ' || " + strip("pg_get_statisticsobjdef(x.oid)") +
+                  " FROM pg_statistic_ext x WHERE x.stxnamespace = " + s +
+                  "::regnamespace UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' ||"
+                  " format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' ' ||"
+                  " coalesce(a.attcompression::text, '') || ' ' || a.attcollation::regcollation::text || ' ' ||"
+                  " coalesce(" + strip("pg_get_expr(d.adbin, d.adrelid)") + ", '')"
+                  " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d"
+                  " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE c.relnamespace = " + s +
+                  "::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
+                  " UNION ALL SELECT 'relation ' || relname || ' ' || relkind::text || ' ' ||"
+                  " coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE relnamespace = " + s +
+                  "::regnamespace ORDER BY 1");
+}
+
+// A psql session held open, to keep a lock or a transaction while flint runs.
+class OpenPsql {
+ public:
+  OpenPsql() : p_(popen(("psql '" + databaseUrl() + "' -qtAX -v ON_ERROR_STOP=1 >/dev/null 2>&1").c_str(), "w")) {}
+  ~OpenPsql() { close(); }
+  void send(const std::string& sql) {
+    fputs((sql + "\n").c_str(), p_);
+    fflush(p_);
+  }
+  void close() {
+    if (p_ != nullptr) pclose(p_);
+    p_ = nullptr;
+  }
+
+ private:
+  FILE* p_;
+};
+
+// Waits (up to 30 s) until `sql` answers `expected`.
+bool eventually(const std::string& sql, const std::string& expected) {
+  for (int i = 0; i < 300; ++i) {
+    if (trimmed(psql(databaseUrl(), sql)) == expected) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 }  // namespace
@@ -169,4 +233,75 @@ TEST(Seed, DifferentSeedsGiveDifferentDataAndReseedingIsRefused) {
   EXPECT_NE(out.find("already holds resources"), std::string::npos);
   EXPECT_EQ(runFlint({"seed", "--instance", "no-such-instance"}, &out), 1);
   EXPECT_EQ(runFlint({"seed", "--patients", "x"}, &out), 2);
+}
+
+TEST(Seed, LeavesTheSchemaAsMigratedWithStatisticsAndNothingStaged) {
+  const std::string seeded = createInstance("seed-schema");
+  const std::string fresh = createInstance("seed-fresh");
+  const std::string schema = schemaOf(seeded);
+  // What a crashed load left behind is cleared.
+  psql(databaseUrl(), "CREATE SCHEMA " + schema + "_load; CREATE TABLE " + schema + "_load.resources (x int)");
+  std::string out;
+  ASSERT_EQ(runFlint({"seed", "--instance", seeded, "--patients", "4"}, &out), 0) << out;
+  const std::string catalog = catalogOf(schema);
+  EXPECT_NE(catalog.find("index CREATE UNIQUE INDEX resources_pkey ON S.resources"), std::string::npos) << catalog;
+  EXPECT_NE(catalog.find("constraint resources resources_pkey PRIMARY KEY"), std::string::npos) << catalog;
+  EXPECT_NE(catalog.find("statistics CREATE STATISTICS S.search_token_stats"), std::string::npos) << catalog;
+  EXPECT_EQ(catalog, catalogOf(schemaOf(fresh)));
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")), "0");
+  // The planner has statistics of the loaded rows, extended ones included.
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT reltuples > 0 FROM pg_class WHERE oid = '" + schema +
+                                            ".search_token'::regclass")),
+            "t");
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_statistic_ext x JOIN pg_statistic_ext_data d"
+                                        " ON d.stxoid = x.oid WHERE x.stxname = 'search_token_stats' AND"
+                                        " x.stxnamespace = '" + schema + "'::regnamespace AND d.stxdmcv IS NOT NULL")),
+            "1");
+  // Searches run on the swapped-in tables through their indexes.
+  auto c = client();
+  auto res = c.Get("/" + seeded + "/fhir/Observation?category=vital-signs&_count=1&_total=accurate");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_GT(parseJson(res->body)["total"].get<int>(), 0);
+}
+
+TEST(Seed, RefusesAnInstanceAnotherLoadIsFilling) {
+  const std::string inst = createInstance("seed-claimed");
+  const std::string schema = schemaOf(inst);
+  OpenPsql other;
+  other.send("SELECT pg_advisory_lock(hashtext('flint bulk load'), hashtext('" + schema + "'));");
+  ASSERT_TRUE(eventually("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = "
+                         "hashtext('" + schema + "')::oid",
+                         "1"));
+  std::string out;
+  EXPECT_EQ(runFlint({"seed", "--instance", inst, "--patients", "1"}, &out), 1);
+  EXPECT_NE(out.find("another load into instance '" + inst + "' is running"), std::string::npos) << out;
+  other.close();
+  EXPECT_EQ(runFlint({"seed", "--instance", inst, "--patients", "1"}, &out), 0) << out;
+}
+
+TEST(Seed, ResourcesWrittenDuringTheLoadAreKeptAndTheLoadFails) {
+  const std::string inst = createInstance("seed-raced");
+  const std::string schema = schemaOf(inst);
+  // A writer holds the live table until the load is about to swap its copies in.
+  OpenPsql writer;
+  writer.send("BEGIN; LOCK TABLE " + schema + ".resources IN ROW EXCLUSIVE MODE;");
+  ASSERT_TRUE(eventually("SELECT count(*) FROM pg_locks WHERE relation = '" + schema +
+                             ".resources'::regclass AND mode = 'RowExclusiveLock' AND granted",
+                         "1"));
+  std::string out;
+  int status = -1;
+  std::thread seed([&] { status = runFlint({"seed", "--instance", inst, "--patients", "3"}, &out); });
+  const bool swapWaits = eventually(
+      "SELECT count(*) FROM pg_locks WHERE relation = '" + schema + ".resources'::regclass AND NOT granted", "1");
+  writer.send("INSERT INTO " + schema + ".resources (resource_type, id, version_id, last_updated, deleted, content,"
+              " method) VALUES ('Patient', 'written-meanwhile', 1, 0, false, '{}', 'POST'); COMMIT;");
+  writer.close();
+  seed.join();
+  ASSERT_TRUE(swapWaits);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("received resources during the load; nothing was loaded"), std::string::npos) << out;
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) || ' ' || min(id) FROM " + schema + ".resources")),
+            "1 written-meanwhile");
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + schema + ".search_token")), "0");
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")), "0");
 }
