@@ -391,6 +391,35 @@ DELETE FROM resource_history h USING resources r
 ALTER TABLE resources ALTER COLUMN method DROP DEFAULT;
 CREATE INDEX resources_updated ON resources (last_updated);
 )SQL"},
+      // Index rows no longer name their resource's type: the parameter key implies it
+      // (fhir_resources/storage/param_key.h). Every row and index entry is some 12 bytes smaller,
+      // and the indexes by id alone, with nothing included, deduplicate.
+      {14, "index rows without the resource type", R"SQL(
+DROP INDEX search_token_code, search_token_resource;
+ALTER TABLE search_token DROP COLUMN resource_type;
+CREATE INDEX search_token_code ON search_token (param_key, code, id) INCLUDE (system);
+CREATE INDEX search_token_resource ON search_token (id, param_key, code);
+DROP INDEX search_string_value, search_string_resource;
+ALTER TABLE search_string DROP COLUMN resource_type;
+CREATE INDEX search_string_value ON search_string (param_key, value_norm, id);
+CREATE INDEX search_string_resource ON search_string (id);
+DROP INDEX search_reference_target, search_reference_resource;
+ALTER TABLE search_reference DROP COLUMN resource_type;
+CREATE INDEX search_reference_target ON search_reference (param_key, target_id, id) INCLUDE (target_type);
+CREATE INDEX search_reference_resource ON search_reference (id);
+DROP INDEX search_date_range, search_date_resource;
+ALTER TABLE search_date DROP COLUMN resource_type;
+CREATE INDEX search_date_range ON search_date (param_key, low, high, id);
+CREATE INDEX search_date_resource ON search_date (id);
+DROP INDEX search_number_value, search_number_resource;
+ALTER TABLE search_number DROP COLUMN resource_type;
+CREATE INDEX search_number_value ON search_number (param_key, value, id);
+CREATE INDEX search_number_resource ON search_number (id);
+DROP INDEX search_composite_key, search_composite_resource;
+ALTER TABLE search_composite DROP COLUMN resource_type;
+CREATE INDEX search_composite_key ON search_composite (param_key, key_code, id);
+CREATE INDEX search_composite_resource ON search_composite (id);
+)SQL"},
   };
   return migrations;
 }

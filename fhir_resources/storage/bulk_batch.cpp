@@ -7,23 +7,22 @@ namespace {
 
 enum TableIndex { kResources, kToken, kString, kReference, kDate, kNumber, kComposite };
 
-// A tuple of a table keyed by the resource's type and id, started with those two.
+// A tuple of an index table, started with the resource's id (its parameter key implies the type).
 db::BinaryCopyRows& keyed(BulkBatch::Table& table, const ResourceRow& row) {
-  return table.rows.row(static_cast<int16_t>(table.columns.size())).text(row.type).text(row.id);
+  return table.rows.row(static_cast<int16_t>(table.columns.size())).text(row.id);
 }
 
 }  // namespace
 
 BulkBatch::BulkBatch()
     : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "method"}, {}},
-               {"search_token", {"resource_type", "id", "param_key", "system", "code", "text_norm"}, {}},
-               {"search_string", {"resource_type", "id", "param_key", "value_norm", "value"}, {}},
-               {"search_reference", {"resource_type", "id", "param_key", "target_type", "target_id", "url"}, {}},
-               {"search_date", {"resource_type", "id", "param_key", "low", "high"}, {}},
-               {"search_number", {"resource_type", "id", "param_key", "value", "system", "code"}, {}},
+               {"search_token", {"id", "param_key", "system", "code", "text_norm"}, {}},
+               {"search_string", {"id", "param_key", "value_norm", "value"}, {}},
+               {"search_reference", {"id", "param_key", "target_type", "target_id", "url"}, {}},
+               {"search_date", {"id", "param_key", "low", "high"}, {}},
+               {"search_number", {"id", "param_key", "value", "system", "code"}, {}},
                {"search_composite",
-                {"resource_type", "id", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm",
-                 "low", "high"},
+                {"id", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm", "low", "high"},
                 {}}}} {}
 
 BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
@@ -38,7 +37,15 @@ BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
 void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
   auto param = [&](const std::string& name) { return paramKey(row.type, name); };
   // A first version has no history row: resource_history holds superseded versions (docs/storage.md).
-  keyed(tables_[kResources], row).int8(row.versionId).int8(row.lastUpdated).boolean(false).text(row.content).text(row.method);
+  auto& resources = tables_[kResources];
+  resources.rows.row(static_cast<int16_t>(resources.columns.size()))
+      .text(row.type)
+      .text(row.id)
+      .int8(row.versionId)
+      .int8(row.lastUpdated)
+      .boolean(false)
+      .text(row.content)
+      .text(row.method);
   for (const auto& t : index.tokens)
     keyed(tables_[kToken], row).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
   for (const auto& s : index.strings) keyed(tables_[kString], row).int4(param(s.param)).text(s.normalized).text(s.exact);

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
+#include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
@@ -47,25 +49,64 @@ std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t
   return keys.size() == 1 ? " = " + list : " IN (" + list + ")";
 }
 
-// The predicate on index rows `x` selecting the entries of `names` of `types` (a type without
-// such a parameter simply has no entries under its key). A typed reference parameter's entries
-// are those of the parameter it narrows that point at its target type (param_aliases.h).
-std::string entriesOf(std::vector<std::string>& params, const std::vector<std::string>& types,
-                      const std::vector<std::string>& names, bool references) {
+// A PostgreSQL int[] literal of `keys`.
+std::string pgKeyArray(const std::vector<int32_t>& keys) {
+  std::string out = "{";
+  for (int32_t key : keys) out += (out.size() > 1 ? "," : "") + std::to_string(key);
+  return out + "}";
+}
+
+// paramKeysOf(type) as a statement parameter, built once.
+const std::string& keysOfType(const std::string& type) {
+  static const std::unordered_map<std::string, std::string> byType = [] {
+    std::unordered_map<std::string, std::string> out;
+    for (const auto& t : Definitions::get().resourceTypes()) out[t] = pgKeyArray(paramKeysOf(t));
+    return out;
+  }();
+  static const std::string none = "{}";
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
+}
+
+// The resource type of index rows `x` whose keys are among `keysByType` (each type's own), as
+// SQL: the type itself when there is one, else the one the row's key belongs to.
+std::string typeOfRows(std::vector<std::string>& params, const std::map<std::string, std::vector<int32_t>>& keysByType,
+                       const std::string& alias = "x") {
+  if (keysByType.size() == 1) return bind(params, keysByType.begin()->first) + "::text";
+  std::string sql = "CASE";
+  for (const auto& [type, keys] : keysByType)
+    sql += " WHEN " + alias + ".param_key" + keyMatch(params, keys) + " THEN " + bind(params, type) + "::text";
+  return keysByType.empty() ? "NULL::text" : sql + " END";
+}
+
+// Index rows `x` of some parameters of some types: the predicate selecting them, and each
+// type's keys among them (index rows carry no type; their parameter key implies it).
+struct Entries {
+  std::string where;
+  std::map<std::string, std::vector<int32_t>> keysByType;
+};
+
+// The entries of `names` of `types` (a type without such a parameter simply has no entries
+// under its key). A typed reference parameter's entries are those of the parameter it narrows
+// that point at its target type (param_aliases.h).
+Entries entriesOf(std::vector<std::string>& params, const std::vector<std::string>& types,
+                  const std::vector<std::string>& names, bool references) {
   std::vector<int32_t> keys;
-  std::map<std::string, std::vector<int32_t>> keysByTarget;
+  std::map<std::string, std::vector<int32_t>> keysByTarget, keysByType;
   for (const auto& type : types)
     for (const auto& name : names) {
       auto typed = references ? typedReferencesOf(type, name) : std::nullopt;
-      if (typed) keysByTarget[typed->targetType].push_back(paramKey(type, typed->param));
-      else keys.push_back(paramKey(type, name));
+      const int32_t key = paramKey(type, typed ? typed->param : name);
+      if (typed) keysByTarget[typed->targetType].push_back(key);
+      else keys.push_back(key);
+      keysByType[type].push_back(key);
     }
-  if (keysByTarget.empty()) return "x.param_key" + keyMatch(params, keys);
+  if (keysByTarget.empty()) return {"x.param_key" + keyMatch(params, keys), keysByType};
   std::string any = keys.empty() ? "" : "x.param_key" + keyMatch(params, keys);
   for (const auto& [target, typedKeys] : keysByTarget)
     any += (any.empty() ? "" : " OR ") + std::string("(x.param_key") + keyMatch(params, typedKeys) +
            " AND x.target_type = " + bind(params, target) + ")";
-  return keys.empty() && keysByTarget.size() == 1 ? any : "(" + any + ")";
+  return {keys.empty() && keysByTarget.size() == 1 ? any : "(" + any + ")", keysByType};
 }
 
 // The stored parameter and target type that hold `type`'s references of `param` to
@@ -81,37 +122,40 @@ std::optional<std::pair<std::string, std::string>> storedReferences(const std::s
 // A resource's search index entries are written by one statement with the version itself: $1
 // and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays).
 const std::string kIndexInserts =
-    " i1 AS (INSERT INTO {s}.search_token (resource_type, id, param_key, system, code, text_norm)"
-    "  SELECT $1, $2, p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
-    " i2 AS (INSERT INTO {s}.search_string (resource_type, id, param_key, value_norm, value)"
-    "  SELECT $1, $2, p, n, v FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, n, v)),"
-    " i3 AS (INSERT INTO {s}.search_reference (resource_type, id, param_key, target_type, target_id, url)"
-    "  SELECT $1, $2, p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
-    " i4 AS (INSERT INTO {s}.search_date (resource_type, id, param_key, low, high)"
-    "  SELECT $1, $2, p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
-    " i5 AS (INSERT INTO {s}.search_number (resource_type, id, param_key, value, system, code)"
-    "  SELECT $1, $2, p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
-    " i6 AS (INSERT INTO {s}.search_composite (resource_type, id, param_key, key_system, key_code, system, code, value,"
-    "  value_norm, low, high) SELECT $1, $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::int[], $22::text[],"
+    " i1 AS (INSERT INTO {s}.search_token (id, param_key, system, code, text_norm)"
+    "  SELECT $2, p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
+    " i2 AS (INSERT INTO {s}.search_string (id, param_key, value_norm, value)"
+    "  SELECT $2, p, n, v FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, n, v)),"
+    " i3 AS (INSERT INTO {s}.search_reference (id, param_key, target_type, target_id, url)"
+    "  SELECT $2, p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
+    " i4 AS (INSERT INTO {s}.search_date (id, param_key, low, high)"
+    "  SELECT $2, p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
+    " i5 AS (INSERT INTO {s}.search_number (id, param_key, value, system, code)"
+    "  SELECT $2, p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
+    " i6 AS (INSERT INTO {s}.search_composite (id, param_key, key_system, key_code, system, code, value,"
+    "  value_norm, low, high) SELECT $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::int[], $22::text[],"
     "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
-    "  AS u(p, ks, kc, s, c, v, n, l, h))"
-    " SELECT 1";
-// An earlier version's entries go first (a first version has none, so its plan skips this).
-const std::string kIndexDeletes =
-    " d1 AS (DELETE FROM {s}.search_token WHERE resource_type = $1 AND id = $2),"
-    " d2 AS (DELETE FROM {s}.search_string WHERE resource_type = $1 AND id = $2),"
-    " d3 AS (DELETE FROM {s}.search_reference WHERE resource_type = $1 AND id = $2),"
-    " d4 AS (DELETE FROM {s}.search_date WHERE resource_type = $1 AND id = $2),"
-    " d5 AS (DELETE FROM {s}.search_number WHERE resource_type = $1 AND id = $2),"
-    " d6 AS (DELETE FROM {s}.search_composite WHERE resource_type = $1 AND id = $2),";
+    "  AS u(p, ks, kc, s, c, v, n, l, h))";
+// An earlier version's entries go first (a first version has none, so its plan skips this):
+// those under the id whose keys are the type's (`keys` binds paramKeysOf), as another type's
+// resource may have the same id.
+std::string indexDeletes(const std::string& keys) {
+  std::string sql;
+  int n = 0;
+  for (const char* table : {"search_token", "search_string", "search_reference", "search_date", "search_number",
+                            "search_composite"})
+    sql += " d" + std::to_string(++n) + " AS (DELETE FROM {s}." + table + " WHERE id = $2 AND param_key = ANY(" + keys +
+           "::int[])),";
+  return sql;
+}
 // A first version: the current row only ($30 to $34 are its version, time, deleted flag,
 // content and method). A concurrent first write of the same id fails on the primary key and is
 // retried by the service, which then sees this one.
 const std::string kFirstVersion =
     " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method)"
     "  VALUES ($1, $2, $30, $31, $32, $33, $34)),";
-// A later version (its resource locked by the write): the version it supersedes moves to the
-// history, and the current row becomes the new one. Every CTE reads the rows as they were before
+// A later version (its resource locked by the write; $35 binds its type's keys): the version it
+// supersedes moves to the history, and the current row becomes the new one. Every CTE reads the rows as they were before
 // the statement, so the history gets the old current row.
 const std::string kNextVersion =
     " k AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
@@ -119,9 +163,11 @@ const std::string kNextVersion =
     "  WHERE resource_type = $1 AND id = $2),"
     " r AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32, content = $33, method = $34"
     "  WHERE resource_type = $1 AND id = $2),";
-const std::string kIndexReplace = "WITH" + kIndexDeletes + kIndexInserts;
-const std::string kPutFirst = "WITH" + kFirstVersion + kIndexInserts;
-const std::string kPutNext = "WITH" + kNextVersion + kIndexDeletes + kIndexInserts;
+// Reindexing rewrites the entries alone; the type, which their keys ($30) imply, stays $1 so
+// that the entries' parameters keep their numbers.
+const std::string kIndexReplace = "WITH" + indexDeletes("$30") + kIndexInserts + " SELECT $1::text";
+const std::string kPutFirst = "WITH" + kFirstVersion + kIndexInserts + " SELECT 1";
+const std::string kPutNext = "WITH" + kNextVersion + indexDeletes("$35") + kIndexInserts + " SELECT 1";
 // A version's content: the current row's, or its history row's.
 const std::string kVersionContent =
     " LEFT JOIN {s}.resources c ON h.current AND c.resource_type = h.resource_type AND c.id = h.id"
@@ -257,13 +303,15 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
 
 namespace {
 
-// The value a resource sorts by for one key, and the SQL type it compares as.
-std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
-                                                   const std::string& entries) {
+// The value a resource sorts by for one key, and the SQL type it compares as. `entries` are
+// the key's index rows for the searched types; with several, those of the resource's own type.
+std::pair<std::string, const char*> sortExpression(std::vector<std::string>& params, const SortKey& k,
+                                                   const std::string& schema, const Entries& entries, bool severalTypes) {
   const char* agg = k.descending ? "max" : "min";
+  const std::string ownType = severalTypes ? " AND " + typeOfRows(params, entries.keysByType) + " = r.resource_type" : "";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.id = r.id AND x.resource_type = r.resource_type AND " + entries + ")";
+           " x WHERE x.id = r.id AND " + entries.where + ownType + ")";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -289,8 +337,10 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    auto [expression, cast] = sortExpression(
-        k, quotedSchema_, entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference));
+    auto [expression, cast] =
+        sortExpression(params, k, quotedSchema_,
+                       entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference),
+                       query.types.size() > 1);
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
@@ -362,8 +412,8 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
         break;
       }
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
-  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params) + ") d) r" +
-         whereClause(query, params, "r", driver);
+  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params, true) +
+         ") d) r" + whereClause(query, params, "r", driver);
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
@@ -395,17 +445,33 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     }
   }
   if (const auto& reach = query.referencedFrom) {
+    // The patient's compartment: (type, id) of the resources whose membership parameters
+    // reference the patient. What they and the patient reference are the rows of their own
+    // reference parameters (index rows name no type: their keys tell whose they are).
     const std::string patient = param(reach->patientId);
-    std::vector<int32_t> memberKeys;
+    std::map<std::string, std::vector<int32_t>> memberKeys;
+    std::vector<std::string> memberTypes;
+    std::vector<int32_t> referenceKeys;
     for (const auto& [type, name] : reach->members)
-      if (auto stored = storedReferences(type, name, "Patient")) memberKeys.push_back(paramKey(type, stored->first));
-    const std::string members = "SELECT m.resource_type, m.id FROM " + quotedSchema_ + ".search_reference m WHERE m.param_key" +
-                                keyMatch(params, memberKeys) + " AND m.target_id = " + patient +
+      if (auto stored = storedReferences(type, name, "Patient")) memberKeys[type].push_back(paramKey(type, stored->first));
+    std::vector<int32_t> allMemberKeys;
+    for (const auto& [type, keys] : memberKeys) {
+      allMemberKeys.insert(allMemberKeys.end(), keys.begin(), keys.end());
+      for (int32_t key : referenceKeysOf(type)) {
+        memberTypes.push_back(type);
+        referenceKeys.push_back(key);
+      }
+    }
+    const std::string members = "SELECT " + typeOfRows(params, memberKeys, "m") + " AS resource_type, m.id FROM " +
+                                quotedSchema_ + ".search_reference m WHERE m.param_key" +
+                                keyMatch(params, allMemberKeys) + " AND m.target_id = " + patient +
                                 " AND m.target_type = 'Patient'";
-    const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
-                                   ".search_reference ref WHERE ref.target_type" + types +
-                                   " AND ((ref.resource_type = 'Patient' AND ref.id = " + patient +
-                                   ") OR (ref.resource_type, ref.id) IN (" + members + "))";
+    const std::string referenced =
+        "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ + ".search_reference ref WHERE ref.target_type" +
+        types + " AND ((ref.id = " + patient + " AND ref.param_key = ANY(" +
+        bind(params, pgKeyArray(referenceKeysOf("Patient"))) + "::int[])) OR (ref.id, ref.param_key) IN (SELECT mm.id, k.key FROM (" +
+        members + ") mm JOIN unnest(" + bind(params, pgTextArray(memberTypes)) + "::text[], " +
+        bind(params, pgKeyArray(referenceKeys)) + "::int[]) AS k(type, key) ON k.type = mm.resource_type))";
     sql += " AND (" + a + ".resource_type, " + a + ".id) IN (" + referenced;
     if (reach->wholeRecord) sql += " UNION ALL SELECT 'Patient', " + patient + " UNION ALL " + members;
     sql += ")";
@@ -413,14 +479,16 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   for (const auto& c : query.conditions) {
     if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
-    sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
-           conditionSubquery(c, query.types, params) + "))";
+    // One type's resources are matched by id alone (the subquery's rows are that type's).
+    const bool pairs = query.types.size() > 1;
+    sql += " AND (" + scope + (pairs ? "(" + a + ".resource_type, " + a + ".id)" : a + ".id") +
+           (c.negate ? " NOT IN (" : " IN (") + conditionSubquery(c, query.types, params, pairs) + "))";
   }
   return sql;
 }
 
 std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
-                                                  std::vector<std::string>& params) {
+                                                  std::vector<std::string>& params, bool pairs) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   if (!c.linked.empty()) {
     // Each linked query selects live resources of its own type; their union is the other end.
@@ -433,23 +501,27 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
     const std::string table = quotedSchema_ + ".search_reference x";
-    if (c.reverse)
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
-             entriesOf(params, linkedTypes, c.params, true) + " AND x.target_type" + typeMatch(params, types) +
-             " AND (x.resource_type, x.id) IN (" + others + ")";
-    return "SELECT x.resource_type, x.id FROM " + table + " WHERE " + entriesOf(params, types, c.params, true) +
+    if (c.reverse) {
+      const Entries from = entriesOf(params, linkedTypes, c.params, true);
+      return "SELECT " + std::string(pairs ? "x.target_type, " : "") + "x.target_id FROM " + table + " WHERE " +
+             from.where + " AND x.target_type" + typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType) + ", x.id) IN (" +
+             others + ")";
+    }
+    const Entries entries = entriesOf(params, types, c.params, true);
+    return "SELECT " + (pairs ? typeOfRows(params, entries.keysByType) + ", " : "") + "x.id FROM " + table + " WHERE " + entries.where +
            " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
                                  "search_composite"};
   const bool references = c.table == IndexCondition::Table::Reference;
-  std::string sub = "SELECT x.resource_type, x.id FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] +
-                    " x WHERE " + entriesOf(params, types, c.params, references);
+  const Entries entries = entriesOf(params, types, c.params, references);
+  std::string sub = "SELECT " + (pairs ? typeOfRows(params, entries.keysByType) + " AS resource_type, " : "") + "x.id FROM " + quotedSchema_ +
+                    "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
-    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references) + " AND ";
+    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references).where + " AND ";
     size_t next = 0;
     for (char ch : m.sql) {
       if (ch == '?') predicate += param(m.values.at(next++));
@@ -501,11 +573,11 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
-      " {s}.search_reference x WHERE x.resource_type = $1 AND x.id = ANY($2::text[]) AND x.param_key = $3"
-      " AND x.target_type IS NOT NULL AND ($4 = '' OR x.target_type = $4)) ORDER BY r.resource_type, r.id LIMIT ",
+      " {s}.search_reference x WHERE x.id = ANY($1::text[]) AND x.param_key = $2"
+      " AND x.target_type IS NOT NULL AND ($3 = '' OR x.target_type = $3)) ORDER BY r.resource_type, r.id LIMIT ",
       quotedSchema_);
-  return rows(sql + std::to_string(limit),
-              {type, pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second}, false);
+  return rows(sql + std::to_string(limit), {pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second},
+              false);
 }
 
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
@@ -548,7 +620,8 @@ void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std
   pqxx::work tx(session_.connection());
   for (size_t i = 0; i < rows.size(); ++i)
     tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id,
-                     pqxx::prepare::make_dynamic_params(pgIndexArrays(rows[i].type, index[i])));
+                     pqxx::prepare::make_dynamic_params(pgIndexArrays(rows[i].type, index[i])),
+                     keysOfType(rows[i].type));
   tx.commit();
 }
 
@@ -610,10 +683,14 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* i
   }
   const auto arrays = pgIndexArrays(row.type, index != nullptr ? *index : nothing);
   const char* content = row.deleted ? nullptr : row.content.c_str();
-  const bool first = row.versionId == 1;
-  tx_.exec_prepared(repo_.statement(first ? "put_first" : "put_next", first ? kPutFirst.c_str() : kPutNext.c_str()),
-                    row.type, row.id, pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated,
-                    row.deleted, content, row.method);
+  if (row.versionId == 1)
+    tx_.exec_prepared(repo_.statement("put_first", kPutFirst.c_str()), row.type, row.id,
+                      pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
+                      row.method);
+  else
+    tx_.exec_prepared(repo_.statement("put_next", kPutNext.c_str()), row.type, row.id,
+                      pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
+                      row.method, keysOfType(row.type));
 }
 
 }  // namespace flint::fhir

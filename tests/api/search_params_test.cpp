@@ -2,6 +2,7 @@
 // comma, AND by repetition — each case asserts exactly which resources (written here) come back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -717,4 +718,60 @@ TEST(TypedReferences, ReadTheBroaderParametersEntriesOfTheirTargetType) {
   const json sorted = bundle("Observation?_sort=patient,_id");
   for (const auto& e : sorted.value("entry", json::array())) order.push_back(e["resource"]["id"]);
   EXPECT_EQ(order, (std::vector<std::string>{"t1", "t5", "t2", "t4"}));
+}
+
+// Index rows name their resource by id and parameter key only, so resources of different types
+// with the same id must keep their entries apart: in writes, conditions over several types,
+// sorting, _has and the records Patient/$everything and patient-scoped reads reach.
+TEST(SharedIds, ResourcesOfDifferentTypesWithOneIdKeepTheirOwnEntries) {
+  const std::string instance = createInstance("shared-id");
+  auto c = client();
+  auto put = [&](const std::string& path, const std::string& body) {
+    auto res = c.Put("/" + instance + "/fhir/" + path, body, "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << path << ": " << res->body;
+  };
+  auto found = [&](const std::string& query, const std::string& mode = "match") {
+    auto res = c.Get("/" + instance + "/fhir" + query);
+    EXPECT_EQ(res->status, 200) << query << ": " << res->body;
+    std::vector<std::string> out;
+    for (const auto& e : parseJson(res->body).value("entry", json::array()))
+      if (e["search"]["mode"] == mode)
+        out.push_back(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+    return out;
+  };
+  using List = std::vector<std::string>;
+  put("Practitioner/dr-mine", R"({"resourceType":"Practitioner","id":"dr-mine"})");
+  put("Practitioner/dr-other", R"({"resourceType":"Practitioner","id":"dr-other"})");
+  put("Patient/x", R"({"resourceType":"Patient","id":"x","gender":"female","name":[{"family":"Alpha"}],)"
+                   R"("meta":{"tag":[{"system":"urn:t","code":"a"}]}})");
+  put("Patient/other", R"({"resourceType":"Patient","id":"other"})");
+  // Observation/x is Patient/x's; Condition/x belongs to another patient and names another doctor.
+  put("Observation/x", R"({"resourceType":"Observation","id":"x","status":"final","meta":{"tag":[{"system":"urn:t","code":"b"}]},)"
+                       R"("code":{"coding":[{"system":"http://loinc.org","code":"1-8"}]},"subject":{"reference":"Patient/x"},)"
+                       R"("performer":[{"reference":"Practitioner/dr-mine"}]})");
+  put("Condition/x", R"({"resourceType":"Condition","id":"x","subject":{"reference":"Patient/other"},)"
+                     R"("asserter":{"reference":"Practitioner/dr-other"},"code":{"coding":[{"system":"urn:c","code":"c1"}]}})");
+
+  EXPECT_EQ(found("?_type=Patient,Observation&_tag=urn:t|a"), List{"Patient/x"});
+  EXPECT_EQ(found("?_type=Patient,Observation&_tag=urn:t|b"), List{"Observation/x"});
+  EXPECT_EQ(found("?_type=Patient,Observation&_tag:not=urn:t|a"), (List{"Observation/x", "Patient/other"}));
+  EXPECT_EQ(found("?_type=Patient,Observation&_sort=_tag"), (List{"Patient/x", "Observation/x", "Patient/other"}));
+  EXPECT_EQ(found("?_type=Patient,Observation&_sort=-_tag"), (List{"Observation/x", "Patient/x", "Patient/other"}));
+  EXPECT_EQ(found("?_type=Observation,Condition&patient=x"), List{"Observation/x"});
+  EXPECT_EQ(found("/Patient?_has:Condition:patient:code=c1"), List{"Patient/other"});
+  EXPECT_EQ(found("/Practitioner?_has:Observation:performer:subject=Patient/x"), List{"Practitioner/dr-mine"});
+  std::vector<std::string> everything = found("/Patient/x/$everything");
+  std::sort(everything.begin(), everything.end());
+  EXPECT_EQ(everything, (List{"Observation/x", "Patient/x", "Practitioner/dr-mine"}));
+
+  // Rewriting or deleting one of them leaves the other's entries alone.
+  put("Observation/x", R"({"resourceType":"Observation","id":"x","status":"amended",)"
+                       R"("code":{"coding":[{"system":"http://loinc.org","code":"2-6"}]},"subject":{"reference":"Patient/x"}})");
+  EXPECT_EQ(found("/Patient?gender=female&name=alpha&_tag=urn:t|a"), List{"Patient/x"});
+  EXPECT_EQ(found("/Observation?code=1-8"), List{});
+  EXPECT_EQ(found("/Observation?code=2-6&status=amended"), List{"Observation/x"});
+  EXPECT_EQ(found("/Condition?code=c1&patient=other"), List{"Condition/x"});
+  ASSERT_EQ(c.Delete("/" + instance + "/fhir/Condition/x")->status, 204);
+  EXPECT_EQ(found("/Patient?gender=female&name=alpha"), List{"Patient/x"});
+  EXPECT_EQ(found("/Observation?code=2-6&subject=Patient/x"), List{"Observation/x"});
 }
