@@ -420,6 +420,11 @@ ALTER TABLE search_composite DROP COLUMN resource_type;
 CREATE INDEX search_composite_key ON search_composite (param_key, key_code, id);
 CREATE INDEX search_composite_resource ON search_composite (id);
 )SQL"},
+      // A relative reference's row no longer repeats it as url: its target columns say it all,
+      // and searches by URL only look for absolute, versioned and canonical ones.
+      {15, "reference url only where it says more", R"SQL(
+ALTER TABLE search_reference ALTER COLUMN url DROP NOT NULL;
+)SQL"},
   };
   return migrations;
 }

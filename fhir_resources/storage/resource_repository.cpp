@@ -69,10 +69,12 @@ const std::string& keysOfType(const std::string& type) {
 }
 
 // The resource type of index rows `x` whose keys are among `keysByType` (each type's own), as
-// SQL: the type itself when there is one, else the one the row's key belongs to.
+// SQL: the one the row's key belongs to. Even for one type this stays an expression of the row:
+// were it the constant, the planner could merge-join a condition's entries (ordered by id) with
+// the type's resources, walking all of them, where probing them by the few matching ids is what
+// a generic plan of an anchored search needs.
 std::string typeOfRows(std::vector<std::string>& params, const std::map<std::string, std::vector<int32_t>>& keysByType,
                        const std::string& alias = "x") {
-  if (keysByType.size() == 1) return bind(params, keysByType.begin()->first) + "::text";
   std::string sql = "CASE";
   for (const auto& [type, keys] : keysByType)
     sql += " WHEN " + alias + ".param_key" + keyMatch(params, keys) + " THEN " + bind(params, type) + "::text";
@@ -412,8 +414,8 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
         break;
       }
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
-  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params, true) +
-         ") d) r" + whereClause(query, params, "r", driver);
+  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params) + ") d) r" +
+         whereClause(query, params, "r", driver);
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
@@ -479,16 +481,14 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
   for (const auto& c : query.conditions) {
     if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
-    // One type's resources are matched by id alone (the subquery's rows are that type's).
-    const bool pairs = query.types.size() > 1;
-    sql += " AND (" + scope + (pairs ? "(" + a + ".resource_type, " + a + ".id)" : a + ".id") +
-           (c.negate ? " NOT IN (" : " IN (") + conditionSubquery(c, query.types, params, pairs) + "))";
+    sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
+           conditionSubquery(c, query.types, params) + "))";
   }
   return sql;
 }
 
 std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
-                                                  std::vector<std::string>& params, bool pairs) {
+                                                  std::vector<std::string>& params) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   if (!c.linked.empty()) {
     // Each linked query selects live resources of its own type; their union is the other end.
@@ -503,12 +503,12 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse) {
       const Entries from = entriesOf(params, linkedTypes, c.params, true);
-      return "SELECT " + std::string(pairs ? "x.target_type, " : "") + "x.target_id FROM " + table + " WHERE " +
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
              from.where + " AND x.target_type" + typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType) + ", x.id) IN (" +
              others + ")";
     }
     const Entries entries = entriesOf(params, types, c.params, true);
-    return "SELECT " + (pairs ? typeOfRows(params, entries.keysByType) + ", " : "") + "x.id FROM " + table + " WHERE " + entries.where +
+    return "SELECT " + typeOfRows(params, entries.keysByType) + ", x.id FROM " + table + " WHERE " + entries.where +
            " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
@@ -516,7 +516,7 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                                  "search_composite"};
   const bool references = c.table == IndexCondition::Table::Reference;
   const Entries entries = entriesOf(params, types, c.params, references);
-  std::string sub = "SELECT " + (pairs ? typeOfRows(params, entries.keysByType) + " AS resource_type, " : "") + "x.id FROM " + quotedSchema_ +
+  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType) + " AS resource_type, x.id FROM " + quotedSchema_ +
                     "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
   if (c.anyOf.empty()) return sub;
   std::string any;

@@ -216,10 +216,9 @@ class ResourceRepository {
                           const IndexCondition* driver = nullptr);
   // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params);
-  // A subquery of the ids of resources of `types` that satisfy `c`; with `pairs`, of their
-  // (resource_type, id) pairs.
+  // A subquery of (resource_type, id) pairs of resources of `types` that satisfy `c`.
   std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
-                                std::vector<std::string>& params, bool pairs);
+                                std::vector<std::string>& params);
   // Runs a query built at run time: `generic`, as a statement prepared by its text (planned
   // once), else planned for these values.
   pqxx::result execute(const std::string& sql, const std::vector<std::string>& params, bool generic);

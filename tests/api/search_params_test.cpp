@@ -775,3 +775,36 @@ TEST(SharedIds, ResourcesOfDifferentTypesWithOneIdKeepTheirOwnEntries) {
   EXPECT_EQ(found("/Patient?gender=female&name=alpha"), List{"Patient/x"});
   EXPECT_EQ(found("/Observation?code=2-6&subject=Patient/x"), List{"Observation/x"});
 }
+
+// A reference stored by its target alone (Type/id) is still found in every form, and absolute,
+// canonical and versioned references are found by the URL as written.
+TEST(ReferenceUrls, AbsoluteAndLogicalUrlsAreFoundAsWritten) {
+  const std::string instance = createInstance("ref-urls");
+  auto c = client();
+  auto obs = [&](const std::string& id, const std::string& reference) {
+    auto res = c.Put("/" + instance + "/fhir/Observation/" + id,
+                     R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"text":"x"},)"
+                     R"("subject":{"reference":")" + reference + R"("}})",
+                     "application/fhir+json");
+    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+  };
+  obs("a1", "http://other.example/fhir/Patient/p9");
+  obs("a2", "Patient/p9");
+  obs("a3", "Patient/p9/_history/2");
+  obs("a4", "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+  auto found = [&](const std::string& query) {
+    auto res = c.Get("/" + instance + "/fhir/Observation?" + query);
+    EXPECT_EQ(res->status, 200) << query << ": " << res->body;
+    Ids out;
+    for (const auto& e : parseJson(res->body).value("entry", json::array())) out.insert(e["resource"]["id"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(found("subject=http://other.example/fhir/Patient/p9"), Ids{"a1"});
+  EXPECT_EQ(found("subject=urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"), Ids{"a4"});
+  EXPECT_EQ(found("subject=http://other.example/fhir/Patient/p1"), Ids{});
+  const Ids byTarget = found("subject=Patient/p9");
+  EXPECT_TRUE(byTarget.count("a2") && byTarget.count("a3")) << byTarget.size();
+  EXPECT_EQ(found("subject=p9&_id=a2,a3"), (Ids{"a2", "a3"}));
+  EXPECT_EQ(found("subject:missing=false"), (Ids{"a1", "a2", "a3", "a4"}));
+  EXPECT_EQ(found("subject:missing=true"), Ids{});
+}

@@ -191,7 +191,9 @@ void references(IndexRows& rows, const std::string& param, const PathNode& n) {
       id = path.substr(slash + 1);
     }
   }
-  rows.references.push_back({param, type, id, url});
+  // Searches by URL match the reference as written only where it says more than its target:
+  // absolute, versioned and canonical references.
+  rows.references.push_back({param, type, id, !type.empty() && url == type + "/" + id ? "" : url});
 }
 
 void uris(IndexRows& rows, const std::string& param, const PathNode& n) {

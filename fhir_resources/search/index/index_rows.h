@@ -34,7 +34,7 @@ struct ReferenceEntry {
   std::string param;
   std::string targetType;  // empty when the reference names no type (e.g. a canonical URL)
   std::string targetId;
-  std::string url;         // the reference as written
+  std::string url;         // the reference as written; empty when it is just targetType/targetId
 };
 
 struct DateEntry {
