@@ -69,12 +69,14 @@ const std::string& keysOfType(const std::string& type) {
 }
 
 // The resource type of index rows `x` whose keys are among `keysByType` (each type's own), as
-// SQL: the one the row's key belongs to. Even for one type this stays an expression of the row:
-// were it the constant, the planner could merge-join a condition's entries (ordered by id) with
-// the type's resources, walking all of them, where probing them by the few matching ids is what
-// a generic plan of an anchored search needs.
+// SQL: the one the row's key belongs to. For one type, the type itself only in a plan made for
+// the query's values (`planned`): as a constant, it lets the planner merge-join a condition's
+// entries (ordered by id) with the type's resources, which suits a broad condition but, in a
+// plan made once for any values, would walk all of the type's resources where an anchored
+// search must probe them by its few matching ids.
 std::string typeOfRows(std::vector<std::string>& params, const std::map<std::string, std::vector<int32_t>>& keysByType,
-                       const std::string& alias = "x") {
+                       bool planned, const std::string& alias = "x") {
+  if (planned && keysByType.size() == 1) return bind(params, keysByType.begin()->first) + "::text";
   std::string sql = "CASE";
   for (const auto& [type, keys] : keysByType)
     sql += " WHEN " + alias + ".param_key" + keyMatch(params, keys) + " THEN " + bind(params, type) + "::text";
@@ -310,7 +312,7 @@ namespace {
 std::pair<std::string, const char*> sortExpression(std::vector<std::string>& params, const SortKey& k,
                                                    const std::string& schema, const Entries& entries, bool severalTypes) {
   const char* agg = k.descending ? "max" : "min";
-  const std::string ownType = severalTypes ? " AND " + typeOfRows(params, entries.keysByType) + " = r.resource_type" : "";
+  const std::string ownType = severalTypes ? " AND " + typeOfRows(params, entries.keysByType, false) + " = r.resource_type" : "";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
            " x WHERE x.id = r.id AND " + entries.where + ownType + ")";
@@ -331,7 +333,8 @@ std::pair<std::string, const char*> sortExpression(std::vector<std::string>& par
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   std::vector<std::string> params;
-  const std::string from = fromClause(query, params);
+  const bool generic = genericPlanFits(query);
+  const std::string from = fromClause(query, params, generic);
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   // A `before` cursor walks the order backwards: every direction flips, nulls come first.
   const bool backwards = query.cursor && query.cursor->before;
@@ -377,7 +380,7 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
   for (size_t i = 0; i < query.sort.size(); ++i) sortColumns += ", s.t" + std::to_string(i) + ", s.k" + std::to_string(i);
   sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, c.content" + sortColumns + " FROM (" + sql +
         ") s JOIN " + quotedSchema_ + ".resources c ON c.resource_type = s.resource_type AND c.id = s.id ORDER BY " + order;
-  auto r = execute(sql, params, genericPlanFits(query));
+  auto r = execute(sql, params, generic);
   std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -392,12 +395,13 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query) {
 
 int64_t ResourceRepository::count(const ResourceQuery& query) {
   std::vector<std::string> params;
-  std::string sql = "SELECT count(*)" + fromClause(query, params);
-  auto r = execute(sql, params, genericPlanFits(query));
+  const bool generic = genericPlanFits(query);
+  std::string sql = "SELECT count(*)" + fromClause(query, params, generic);
+  auto r = execute(sql, params, generic);
   return r[0][0].as<int64_t>();
 }
 
-std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params) {
+std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic) {
   // A string condition (a name prefix, say) is answered by hashing all its entries whatever the
   // plan; driving the query from them, rather than probing the resources for each, halves the
   // work. Index entries exist only for live resources. Other kinds keep the resources table in
@@ -413,13 +417,14 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
         driver = &c;
         break;
       }
-  if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r");
-  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" + conditionSubquery(*driver, query.types, params) + ") d) r" +
-         whereClause(query, params, "r", driver);
+  if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
+  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" +
+         conditionSubquery(*driver, query.types, params, generic) + ") d) r" +
+         whereClause(query, params, "r", generic, driver);
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
-                                            const std::string& alias, const IndexCondition* driver) {
+                                            const std::string& alias, bool generic, const IndexCondition* driver) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   // " = $n" for one type, so that the planner's statistics apply; " = ANY($n)" for several.
   const std::string types = typeMatch(params, query.types);
@@ -464,7 +469,7 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
         referenceKeys.push_back(key);
       }
     }
-    const std::string members = "SELECT " + typeOfRows(params, memberKeys, "m") + " AS resource_type, m.id FROM " +
+    const std::string members = "SELECT " + typeOfRows(params, memberKeys, false, "m") + " AS resource_type, m.id FROM " +
                                 quotedSchema_ + ".search_reference m WHERE m.param_key" +
                                 keyMatch(params, allMemberKeys) + " AND m.target_id = " + patient +
                                 " AND m.target_type = 'Patient'";
@@ -482,13 +487,13 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
     sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
-           conditionSubquery(c, query.types, params) + "))";
+           conditionSubquery(c, query.types, params, generic) + "))";
   }
   return sql;
 }
 
 std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
-                                                  std::vector<std::string>& params) {
+                                                  std::vector<std::string>& params, bool generic) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   if (!c.linked.empty()) {
     // Each linked query selects live resources of its own type; their union is the other end.
@@ -497,18 +502,18 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
     for (const auto& q : c.linked) {
       const std::string alias = "l" + std::to_string(params.size());
       others += (others.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + alias + ".resource_type, " + alias +
-                ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias);
+                ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias, generic);
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse) {
       const Entries from = entriesOf(params, linkedTypes, c.params, true);
       return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
-             from.where + " AND x.target_type" + typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType) + ", x.id) IN (" +
+             from.where + " AND x.target_type" + typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType, !generic) + ", x.id) IN (" +
              others + ")";
     }
     const Entries entries = entriesOf(params, types, c.params, true);
-    return "SELECT " + typeOfRows(params, entries.keysByType) + ", x.id FROM " + table + " WHERE " + entries.where +
+    return "SELECT " + typeOfRows(params, entries.keysByType, !generic) + ", x.id FROM " + table + " WHERE " + entries.where +
            " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
            ")";
   }
@@ -516,7 +521,7 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                                  "search_composite"};
   const bool references = c.table == IndexCondition::Table::Reference;
   const Entries entries = entriesOf(params, types, c.params, references);
-  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType) + " AS resource_type, x.id FROM " + quotedSchema_ +
+  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType, !generic) + " AS resource_type, x.id FROM " + quotedSchema_ +
                     "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
   if (c.anyOf.empty()) return sub;
   std::string any;

@@ -210,15 +210,17 @@ class ResourceRepository {
 
  private:
   const std::string& statement(const char* name, const char* sqlTemplate);
+  // The SQL of a search is shaped for the plan it runs with: `generic`, one made once for any
+  // values (genericPlanFits), else one made for these.
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters; when
   // `driver` (one of its conditions) already chose the rows, without it and the live-row check.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
-                          const IndexCondition* driver = nullptr);
+                          bool generic, const IndexCondition* driver = nullptr);
   // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
-  std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params);
+  std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic);
   // A subquery of (resource_type, id) pairs of resources of `types` that satisfy `c`.
   std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
-                                std::vector<std::string>& params);
+                                std::vector<std::string>& params, bool generic);
   // Runs a query built at run time: `generic`, as a statement prepared by its text (planned
   // once), else planned for these values.
   pqxx::result execute(const std::string& sql, const std::vector<std::string>& params, bool generic);
