@@ -425,6 +425,11 @@ CREATE INDEX search_composite_resource ON search_composite (id);
       {15, "reference url only where it says more", R"SQL(
 ALTER TABLE search_reference ALTER COLUMN url DROP NOT NULL;
 )SQL"},
+      // No search compares a resource's JSON, so statistics of it only cost ANALYZE time (about a
+      // quarter of the table's).
+      {16, "no statistics of resource content", R"SQL(
+ALTER TABLE resources ALTER COLUMN content SET STATISTICS 0;
+)SQL"},
   };
   return migrations;
 }

@@ -105,6 +105,14 @@ void BulkLoad::createTables() {
               " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)"
               " WITH (autovacuum_enabled = false)");
   const std::string tables = pgTextArray(tables_);
+  // Per-column statistics targets are not among what LIKE copies.
+  for (const auto& row : tx->exec_params(
+           "SELECT quote_ident(c.relname), quote_ident(a.attname), a.attstattarget FROM pg_attribute a"
+           " JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($2::text[])"
+           " AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0",
+           live_.schema, tables))
+    tx->exec0("ALTER TABLE " + quotedStaged_ + "." + row[0].as<std::string>() + " ALTER COLUMN " +
+              row[1].as<std::string>() + " SET STATISTICS " + row[2].as<std::string>());
   // Definitions name their tables schema-qualified (" ON i1.search_token", " FROM i1.search_token").
   const std::string restaged = "' ' || quote_ident($1) || '.', ' ' || quote_ident($2) || '.'";
   for (const auto& row : tx->exec_params(

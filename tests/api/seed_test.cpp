@@ -78,6 +78,7 @@ std::string catalogOf(const std::string& schema) {
                   "::regnamespace UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' ||"
                   " format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' ' ||"
                   " coalesce(a.attcompression::text, '') || ' ' || a.attcollation::regcollation::text || ' ' ||"
+                  " a.attstattarget::text || ' ' ||"
                   " coalesce(" + strip("pg_get_expr(d.adbin, d.adrelid)") + ", '')"
                   " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d"
                   " ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE c.relnamespace = " + s +
