@@ -2,6 +2,8 @@
 
 #include <uriparser/Uri.h>
 
+#include "core/text/storable_text.h"
+
 namespace flint::url {
 namespace {
 
@@ -31,6 +33,8 @@ std::optional<Pairs> parseQuery(std::string_view query) {
   for (UriQueryListA* item = list; item != nullptr; item = item->next)
     out.emplace_back(item->key ? item->key : "", item->value ? item->value : "");
   uriFreeQueryListA(list);
+  for (const auto& [name, value] : out)
+    if (!text::isStorableText(name) || !text::isStorableText(value)) return std::nullopt;
   return out;
 }
 
@@ -39,6 +43,7 @@ std::optional<std::string> decodeSegment(std::string_view segment) {
   std::string s(segment);
   const char* end = uriUnescapeInPlaceA(s.data());
   s.resize(static_cast<size_t>(end - s.data()));
+  if (!text::isStorableText(s)) return std::nullopt;
   return s;
 }
 

@@ -2,8 +2,10 @@
 // OperationOutcome (never a crash, a hang or a 5xx), and leave nothing stored.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <random>
+#include <thread>
 
 #include "tests/support/flint_server.h"
 
@@ -111,6 +113,32 @@ TEST(Fuzz, HostileUrlsAndHeadersAreHarmless) {
 
 // Runs last (gtest keeps file order): under the sanitizer build, the server must also shut down
 // cleanly, which is when LeakSanitizer reports leaks.
+// Bytes that are not UTF-8 text (or a NUL) in a path or a query are refused as malformed and do
+// not hold up the audit trail for the requests after them (once, an audited path with them
+// failed every batch after it).
+TEST(Fuzz, MalformedBytesInAPathDoNotStallTheAuditTrail) {
+  std::string inst = createInstance("fuzzaudit");
+  auto c = client();
+  for (const char* bad : {"Patient/%C3%28", "Patient/a%00b", "Patient?name=%FF%FE", "Patient?n%C0%AFme=x",
+                          "Patient/%ED%A0%80/_history"})
+    EXPECT_EQ(c.Get("/" + inst + "/fhir/" + bad)->status, 400) << bad;
+  ASSERT_EQ(c.Get("/" + inst + "/fhir/Patient/after-the-bad-ones")->status, 404);
+  const httplib::Headers admin{{"Authorization", std::string("Bearer ") + kAdminKey}};
+  bool afterwards = false;
+  std::string seen;
+  for (int i = 0; i < 50 && !afterwards; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto trail = c.Get("/admin/instances/" + inst + "/audit?limit=100", admin);
+    ASSERT_EQ(trail->status, 200);
+    seen = trail->body;
+    for (const auto& e : nlohmann::json::parse(trail->body)) {
+      const std::string target = e.value("target", "");
+      afterwards |= target == "Patient/after-the-bad-ones";
+    }
+  }
+  EXPECT_TRUE(afterwards) << "the trail stopped at the malformed requests: " << seen;
+}
+
 TEST(Fuzz, ServerExitsCleanly) {
   if (std::getenv("FLINT_EXPECT_CLEAN_EXIT") == nullptr) GTEST_SKIP() << "only checked against the sanitizer build";
   EXPECT_EQ(sharedServer().stop(), 0);
