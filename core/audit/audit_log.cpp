@@ -47,7 +47,8 @@ AuditLog::~AuditLog() {
 void AuditLog::record(AuditEvent event) {
   // Text from a request (a path with invalid UTF-8 or NUL) would fail its whole batch on every
   // retry, stalling the trail and, once the queue is full, every request.
-  for (std::string* field : {&event.kind, &event.action, &event.clientId, &event.patientId, &event.target, &event.detail})
+  for (std::string* field :
+       {&event.kind, &event.action, &event.clientId, &event.patientId, &event.target, &event.detail})
     *field = text::storableText(*field);
   std::unique_lock lock(mutex_);
   drained_.wait(lock, [this] { return queue_.size() < kMaxQueued || stopping_; });

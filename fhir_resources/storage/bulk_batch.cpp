@@ -50,7 +50,11 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
     keyed(tables_[kToken], row).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
   for (const auto& s : index.strings) keyed(tables_[kString], row).int4(param(s.param)).text(s.normalized).text(s.exact);
   for (const auto& r : index.references)
-    keyed(tables_[kReference], row).int4(param(r.param)).textOrNull(r.targetType).textOrNull(r.targetId).textOrNull(r.url);
+    keyed(tables_[kReference], row)
+        .int4(param(r.param))
+        .textOrNull(r.targetType)
+        .textOrNull(r.targetId)
+        .textOrNull(r.url);
   for (const auto& d : index.dates) keyed(tables_[kDate], row).int4(param(d.param)).int8(d.low).int8(d.high);
   for (const auto& n : index.numbers)
     keyed(tables_[kNumber], row).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);

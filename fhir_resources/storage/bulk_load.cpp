@@ -108,7 +108,8 @@ void BulkLoad::createTables() {
   // Per-column statistics targets are not among what LIKE copies.
   for (const auto& row : tx->exec_params(
            "SELECT quote_ident(c.relname), quote_ident(a.attname), a.attstattarget FROM pg_attribute a"
-           " JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($2::text[])"
+           " JOIN pg_class c ON c.oid = a.attrelid"
+           " WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($2::text[])"
            " AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0",
            live_.schema, tables))
     tx->exec0("ALTER TABLE " + quotedStaged_ + "." + row[0].as<std::string>() + " ALTER COLUMN " +
@@ -138,7 +139,8 @@ void BulkLoad::createTables() {
                          row[1].as<std::string>() + " " + row[2].as<std::string>() + " USING INDEX " +
                          row[1].as<std::string>());
   for (const auto& table : tables_)
-    finishing_.push_back("ALTER TABLE " + quotedLive_ + "." + db::quoteIdentifier(table) + " RESET (autovacuum_enabled)");
+    finishing_.push_back("ALTER TABLE " + quotedLive_ + "." + db::quoteIdentifier(table) +
+                         " RESET (autovacuum_enabled)");
 }
 
 void BulkLoad::buildIndexes(const std::vector<db::Session*>& sessions) {

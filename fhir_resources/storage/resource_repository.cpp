@@ -159,8 +159,8 @@ const std::string kFirstVersion =
     " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method)"
     "  VALUES ($1, $2, $30, $31, $32, $33, $34)),";
 // A later version (its resource locked by the write; $35 binds its type's keys): the version it
-// supersedes moves to the history, and the current row becomes the new one. Every CTE reads the rows as they were before
-// the statement, so the history gets the old current row.
+// supersedes moves to the history, and the current row becomes the new one. Every CTE reads the
+// rows as they were before the statement, so the history gets the old current row.
 const std::string kNextVersion =
     " k AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
     "  SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resources"
@@ -310,9 +310,11 @@ namespace {
 // The value a resource sorts by for one key, and the SQL type it compares as. `entries` are
 // the key's index rows for the searched types; with several, those of the resource's own type.
 std::pair<std::string, const char*> sortExpression(std::vector<std::string>& params, const SortKey& k,
-                                                   const std::string& schema, const Entries& entries, bool severalTypes) {
+                                                   const std::string& schema, const Entries& entries,
+                                                   bool severalTypes) {
   const char* agg = k.descending ? "max" : "min";
-  const std::string ownType = severalTypes ? " AND " + typeOfRows(params, entries.keysByType, false) + " = r.resource_type" : "";
+  const std::string ownType =
+      severalTypes ? " AND " + typeOfRows(params, entries.keysByType, false) + " = r.resource_type" : "";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
            " x WHERE x.id = r.id AND " + entries.where + ownType + ")";
@@ -460,7 +462,8 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     std::vector<std::string> memberTypes;
     std::vector<int32_t> referenceKeys;
     for (const auto& [type, name] : reach->members)
-      if (auto stored = storedReferences(type, name, "Patient")) memberKeys[type].push_back(paramKey(type, stored->first));
+      if (auto stored = storedReferences(type, name, "Patient"))
+        memberKeys[type].push_back(paramKey(type, stored->first));
     std::vector<int32_t> allMemberKeys;
     for (const auto& [type, keys] : memberKeys) {
       allMemberKeys.insert(allMemberKeys.end(), keys.begin(), keys.end());
@@ -469,16 +472,20 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
         referenceKeys.push_back(key);
       }
     }
-    const std::string members = "SELECT " + typeOfRows(params, memberKeys, false, "m") + " AS resource_type, m.id FROM " +
-                                quotedSchema_ + ".search_reference m WHERE m.param_key" +
-                                keyMatch(params, allMemberKeys) + " AND m.target_id = " + patient +
-                                " AND m.target_type = 'Patient'";
-    const std::string referenced =
-        "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ + ".search_reference ref WHERE ref.target_type" +
-        types + " AND ((ref.id = " + patient + " AND ref.param_key = ANY(" +
-        bind(params, pgKeyArray(referenceKeysOf("Patient"))) + "::int[])) OR (ref.id, ref.param_key) IN (SELECT mm.id, k.key FROM (" +
-        members + ") mm JOIN unnest(" + bind(params, pgTextArray(memberTypes)) + "::text[], " +
-        bind(params, pgKeyArray(referenceKeys)) + "::int[]) AS k(type, key) ON k.type = mm.resource_type))";
+    const std::string members = "SELECT " + typeOfRows(params, memberKeys, false, "m") +
+                                " AS resource_type, m.id FROM " + quotedSchema_ +
+                                ".search_reference m WHERE m.param_key" + keyMatch(params, allMemberKeys) +
+                                " AND m.target_id = " + patient + " AND m.target_type = 'Patient'";
+    const std::string ownReferences =
+        "ref.id = " + patient + " AND ref.param_key = ANY(" + bind(params, pgKeyArray(referenceKeysOf("Patient"))) +
+        "::int[])";
+    const std::string membersReferences = "(ref.id, ref.param_key) IN (SELECT mm.id, k.key FROM (" + members +
+                                          ") mm JOIN unnest(" + bind(params, pgTextArray(memberTypes)) + "::text[], " +
+                                          bind(params, pgKeyArray(referenceKeys)) +
+                                          "::int[]) AS k(type, key) ON k.type = mm.resource_type)";
+    const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
+                                   ".search_reference ref WHERE ref.target_type" + types + " AND ((" + ownReferences +
+                                   ") OR " + membersReferences + ")";
     sql += " AND (" + a + ".resource_type, " + a + ".id) IN (" + referenced;
     if (reach->wholeRecord) sql += " UNION ALL SELECT 'Patient', " + patient + " UNION ALL " + members;
     sql += ")";
@@ -508,21 +515,21 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
     const std::string table = quotedSchema_ + ".search_reference x";
     if (c.reverse) {
       const Entries from = entriesOf(params, linkedTypes, c.params, true);
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
-             from.where + " AND x.target_type" + typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType, !generic) + ", x.id) IN (" +
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " + from.where + " AND x.target_type" +
+             typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType, !generic) + ", x.id) IN (" +
              others + ")";
     }
     const Entries entries = entriesOf(params, types, c.params, true);
-    return "SELECT " + typeOfRows(params, entries.keysByType, !generic) + ", x.id FROM " + table + " WHERE " + entries.where +
-           " AND x.target_type" + typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others +
-           ")";
+    return "SELECT " + typeOfRows(params, entries.keysByType, !generic) + ", x.id FROM " + table + " WHERE " +
+           entries.where + " AND x.target_type" + typeMatch(params, linkedTypes) +
+           " AND (x.target_type, x.target_id) IN (" + others + ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
                                  "search_composite"};
   const bool references = c.table == IndexCondition::Table::Reference;
   const Entries entries = entriesOf(params, types, c.params, references);
-  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType, !generic) + " AS resource_type, x.id FROM " + quotedSchema_ +
-                    "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
+  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType, !generic) + " AS resource_type, x.id FROM " +
+                    quotedSchema_ + "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
@@ -581,8 +588,8 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
       " {s}.search_reference x WHERE x.id = ANY($1::text[]) AND x.param_key = $2"
       " AND x.target_type IS NOT NULL AND ($3 = '' OR x.target_type = $3)) ORDER BY r.resource_type, r.id LIMIT ",
       quotedSchema_);
-  return rows(sql + std::to_string(limit), {pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second},
-              false);
+  return rows(sql + std::to_string(limit),
+              {pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second}, false);
 }
 
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,

@@ -746,11 +746,13 @@ TEST(SharedIds, ResourcesOfDifferentTypesWithOneIdKeepTheirOwnEntries) {
                    R"("meta":{"tag":[{"system":"urn:t","code":"a"}]}})");
   put("Patient/other", R"({"resourceType":"Patient","id":"other"})");
   // Observation/x is Patient/x's; Condition/x belongs to another patient and names another doctor.
-  put("Observation/x", R"({"resourceType":"Observation","id":"x","status":"final","meta":{"tag":[{"system":"urn:t","code":"b"}]},)"
-                       R"("code":{"coding":[{"system":"http://loinc.org","code":"1-8"}]},"subject":{"reference":"Patient/x"},)"
-                       R"("performer":[{"reference":"Practitioner/dr-mine"}]})");
-  put("Condition/x", R"({"resourceType":"Condition","id":"x","subject":{"reference":"Patient/other"},)"
-                     R"("asserter":{"reference":"Practitioner/dr-other"},"code":{"coding":[{"system":"urn:c","code":"c1"}]}})");
+  put("Observation/x",
+      R"({"resourceType":"Observation","id":"x","status":"final","meta":{"tag":[{"system":"urn:t","code":"b"}]},)"
+      R"("code":{"coding":[{"system":"http://loinc.org","code":"1-8"}]},"subject":{"reference":"Patient/x"},)"
+      R"("performer":[{"reference":"Practitioner/dr-mine"}]})");
+  put("Condition/x",
+      R"({"resourceType":"Condition","id":"x","subject":{"reference":"Patient/other"},)"
+      R"("asserter":{"reference":"Practitioner/dr-other"},"code":{"coding":[{"system":"urn:c","code":"c1"}]}})");
 
   EXPECT_EQ(found("?_type=Patient,Observation&_tag=urn:t|a"), List{"Patient/x"});
   EXPECT_EQ(found("?_type=Patient,Observation&_tag=urn:t|b"), List{"Observation/x"});
@@ -765,8 +767,9 @@ TEST(SharedIds, ResourcesOfDifferentTypesWithOneIdKeepTheirOwnEntries) {
   EXPECT_EQ(everything, (List{"Observation/x", "Patient/x", "Practitioner/dr-mine"}));
 
   // Rewriting or deleting one of them leaves the other's entries alone.
-  put("Observation/x", R"({"resourceType":"Observation","id":"x","status":"amended",)"
-                       R"("code":{"coding":[{"system":"http://loinc.org","code":"2-6"}]},"subject":{"reference":"Patient/x"}})");
+  put("Observation/x",
+      R"({"resourceType":"Observation","id":"x","status":"amended",)"
+      R"("code":{"coding":[{"system":"http://loinc.org","code":"2-6"}]},"subject":{"reference":"Patient/x"}})");
   EXPECT_EQ(found("/Patient?gender=female&name=alpha&_tag=urn:t|a"), List{"Patient/x"});
   EXPECT_EQ(found("/Observation?code=1-8"), List{});
   EXPECT_EQ(found("/Observation?code=2-6&status=amended"), List{"Observation/x"});
@@ -796,7 +799,8 @@ TEST(ReferenceUrls, AbsoluteAndLogicalUrlsAreFoundAsWritten) {
     auto res = c.Get("/" + instance + "/fhir/Observation?" + query);
     EXPECT_EQ(res->status, 200) << query << ": " << res->body;
     Ids out;
-    for (const auto& e : parseJson(res->body).value("entry", json::array())) out.insert(e["resource"]["id"].get<std::string>());
+    for (const auto& e : parseJson(res->body).value("entry", json::array()))
+      out.insert(e["resource"]["id"].get<std::string>());
     return out;
   };
   EXPECT_EQ(found("subject=http://other.example/fhir/Patient/p9"), Ids{"a1"});

@@ -249,7 +249,8 @@ TEST(Seed, LeavesTheSchemaAsMigratedWithStatisticsAndNothingStaged) {
   EXPECT_NE(catalog.find("constraint resources resources_pkey PRIMARY KEY"), std::string::npos) << catalog;
   EXPECT_NE(catalog.find("statistics CREATE STATISTICS S.search_token_stats"), std::string::npos) << catalog;
   EXPECT_EQ(catalog, catalogOf(schemaOf(fresh)));
-  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")), "0");
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")),
+            "0");
   // The planner has statistics of the loaded rows, extended ones included.
   EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT reltuples > 0 FROM pg_class WHERE oid = '" + schema +
                                             ".search_token'::regclass")),
@@ -304,5 +305,6 @@ TEST(Seed, ResourcesWrittenDuringTheLoadAreKeptAndTheLoadFails) {
   EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) || ' ' || min(id) FROM " + schema + ".resources")),
             "1 written-meanwhile");
   EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + schema + ".search_token")), "0");
-  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")), "0");
+  EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")),
+            "0");
 }
