@@ -1,5 +1,7 @@
 #include "core/json/json_parser.h"
 
+#include "core/text/storable_text.h"
+
 namespace flint::json {
 namespace {
 
@@ -160,35 +162,13 @@ class Parser {
     }
   }
 
-  // Copies one UTF-8 encoded character, rejecting overlong forms, surrogates and truncation.
+  // Copies one UTF-8 encoded character, rejecting overlong forms, surrogates and truncation
+  // (a string's characters are followed at least by its closing quote).
   void copyUtf8(std::string& out) {
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(s_[i]); };
-    unsigned char c = byte(pos_);
-    int extra;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      fail("invalid UTF-8");
-    }
-    if (pos_ + extra >= s_.size()) fail("truncated UTF-8");
-    for (int i = 1; i <= extra; ++i) {
-      unsigned char cc = byte(pos_ + i);
-      if ((cc & 0xC0) != 0x80) fail("invalid UTF-8");
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      fail("invalid UTF-8");
-    out.append(s_.substr(pos_, extra + 1));
-    pos_ += extra + 1;
+    const size_t n = text::utf8SequenceLength(s_, pos_);
+    if (n == 0 || pos_ + n >= s_.size()) fail("invalid UTF-8");
+    out.append(s_.substr(pos_, n));
+    pos_ += n;
   }
 
   std::string parseString() {

@@ -5,8 +5,9 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// The length of the well-formed UTF-8 sequence starting at `s[i]`, or 0.
-size_t sequenceLength(std::string_view s, size_t i) {
+}  // namespace
+
+size_t utf8SequenceLength(std::string_view s, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b = byte(i);
   if (b != 0 && b < 0x80) return 1;
@@ -26,13 +27,11 @@ size_t sequenceLength(std::string_view s, size_t i) {
   return length;
 }
 
-}  // namespace
-
 std::string storableText(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (size_t i = 0; i < bytes.size();) {
-    if (size_t n = sequenceLength(bytes, i); n > 0) {
+    if (size_t n = utf8SequenceLength(bytes, i); n > 0) {
       out.append(bytes.substr(i, n));
       i += n;
     } else {
@@ -45,7 +44,7 @@ std::string storableText(std::string_view bytes) {
 
 bool isStorableText(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size();) {
-    const size_t n = sequenceLength(bytes, i);
+    const size_t n = utf8SequenceLength(bytes, i);
     if (n == 0) return false;
     i += n;
   }
