@@ -2,12 +2,12 @@
 
 #include <openssl/evp.h>
 
-#include "fhir_resources/definitions/definitions.h"
-#include "fhir_resources/search/index/index_rows.h"
-
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+
+#include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/search/index/index_rows.h"
 
 namespace flint::fhir {
 namespace {
