@@ -49,7 +49,7 @@ void AuditLog::record(AuditEvent event) {
   // retry, stalling the trail and, once the queue is full, every request.
   for (std::string* field :
        {&event.kind, &event.action, &event.clientId, &event.patientId, &event.target, &event.detail})
-    *field = text::storableText(*field);
+    if (!text::isStorableText(*field)) *field = text::storableText(*field);
   std::unique_lock lock(mutex_);
   drained_.wait(lock, [this] { return queue_.size() < kMaxQueued || stopping_; });
   queue_.push_back(std::move(event));
