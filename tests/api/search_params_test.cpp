@@ -69,6 +69,12 @@ class SearchParams : public ::testing::Test {
 };
 std::string SearchParams::instance_;
 
+// Creates or replaces `path` ("Type/id") in `instance`, failing the test unless it is stored.
+void putResource(const std::string& instance, const std::string& path, const std::string& body) {
+  auto res = client().Put("/" + instance + "/fhir/" + path, body, "application/fhir+json");
+  ASSERT_TRUE(res->status == 200 || res->status == 201) << path << ": " << res->body;
+}
+
 }  // namespace
 
 TEST_F(SearchParams, Token) {
@@ -646,10 +652,7 @@ TEST_F(SearchParams, Composite) {
 TEST(TypedReferences, ReadTheBroaderParametersEntriesOfTheirTargetType) {
   const std::string instance = createInstance("typed");
   auto c = client();
-  auto put = [&](const std::string& path, const std::string& body) {
-    auto res = c.Put("/" + instance + "/fhir/" + path, body, "application/fhir+json");
-    ASSERT_TRUE(res->status == 200 || res->status == 201) << path << ": " << res->body;
-  };
+  auto put = [&](const std::string& path, const std::string& body) { putResource(instance, path, body); };
   put("Patient/pa", R"({"resourceType":"Patient","id":"pa","name":[{"family":"Typed"}]})");
   put("Group/ga", R"({"resourceType":"Group","id":"ga","type":"person","actual":true})");
   put("Practitioner/dr", R"({"resourceType":"Practitioner","id":"dr"})");
@@ -726,10 +729,7 @@ TEST(TypedReferences, ReadTheBroaderParametersEntriesOfTheirTargetType) {
 TEST(SharedIds, ResourcesOfDifferentTypesWithOneIdKeepTheirOwnEntries) {
   const std::string instance = createInstance("shared-id");
   auto c = client();
-  auto put = [&](const std::string& path, const std::string& body) {
-    auto res = c.Put("/" + instance + "/fhir/" + path, body, "application/fhir+json");
-    ASSERT_TRUE(res->status == 200 || res->status == 201) << path << ": " << res->body;
-  };
+  auto put = [&](const std::string& path, const std::string& body) { putResource(instance, path, body); };
   auto found = [&](const std::string& query, const std::string& mode = "match") {
     auto res = c.Get("/" + instance + "/fhir" + query);
     EXPECT_EQ(res->status, 200) << query << ": " << res->body;
@@ -785,11 +785,9 @@ TEST(ReferenceUrls, AbsoluteAndLogicalUrlsAreFoundAsWritten) {
   const std::string instance = createInstance("ref-urls");
   auto c = client();
   auto obs = [&](const std::string& id, const std::string& reference) {
-    auto res = c.Put("/" + instance + "/fhir/Observation/" + id,
-                     R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"text":"x"},)"
-                     R"("subject":{"reference":")" + reference + R"("}})",
-                     "application/fhir+json");
-    ASSERT_TRUE(res->status == 200 || res->status == 201) << res->body;
+    putResource(instance, "Observation/" + id,
+                R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"text":"x"},)"
+                R"("subject":{"reference":")" + reference + R"("}})");
   };
   obs("a1", "http://other.example/fhir/Patient/p9");
   obs("a2", "Patient/p9");
