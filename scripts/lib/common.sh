@@ -54,9 +54,27 @@ build_flint() {
   fi
 }
 
-# PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user.
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user. Its
+# commands start in / because the caller's directory (root's home, say) may be closed to postgres.
 pg_run() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# embedded_cluster_dir: where scripts/run keeps its PostgreSQL cluster (data/ and run/ inside).
+# var/pg in the project, unless the project lies where the postgres user cannot reach (root's
+# home is mode 700): then /var/lib/flint/<project name>-<hash of its path>, the same every run.
+embedded_cluster_dir() {
+  mkdir -p "$FLINT_ROOT/var"
+  if [ "$(id -u)" != 0 ] || pg_run test -x "$FLINT_ROOT/var"; then
+    echo "$FLINT_ROOT/var/pg"
+    return
+  fi
+  local name hash
+  name=$(basename "$FLINT_ROOT" | tr -c 'A-Za-z0-9._\n-' '_' | cut -c1-32)
+  hash=$(printf '%s' "$FLINT_ROOT" | sha256sum | cut -c1-12)
+  mkdir -p /var/lib/flint
+  chmod 755 /var/lib/flint
+  echo "/var/lib/flint/$name-$hash"
 }
 
 # start_cluster DATA_DIR SOCKET_DIR PORT [durable|throwaway]: initialises (once) and starts a
