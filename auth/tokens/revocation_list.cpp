@@ -77,13 +77,18 @@ void RevocationList::revoke(pqxx::connection& conn, long long instanceId, Revoca
   any_ = true;
 }
 
+// Rows become visible in commit order, not in the order of any number they carry. The snapshot
+// of each read says which transactions were still running (those from its xmin on): only their
+// rows, and later ones, can appear after it, so the next read starts there. Rows read twice are
+// harmless; a long-running transaction anywhere only widens the re-read window.
 void RevocationList::poll() {
   if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
   pqxx::nontransaction tx(*conn_);
   auto rows = tx.exec_params(
-      "SELECT seq, instance_id, kind, subject, extract(epoch FROM expires_at)::bigint FROM flint.revocations"
-      " WHERE seq > $1 AND expires_at > now() ORDER BY seq",
-      lastSeq_);
+      "SELECT h.xmin::text, r.instance_id, r.kind, r.subject, extract(epoch FROM r.expires_at)::bigint"
+      " FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h"
+      " LEFT JOIN flint.revocations r ON r.xid >= $1::xid8 AND r.expires_at > now()",
+      std::to_string(horizon_));
   const bool purge = ++pollsSincePurge_ >= 300;  // about once a minute
   if (purge) {
     pollsSincePurge_ = 0;
@@ -92,9 +97,10 @@ void RevocationList::poll() {
   const int64_t now = epochSeconds();
   std::unique_lock lock(mutex_);
   for (const auto& r : rows) {
-    lastSeq_ = r[0].as<int64_t>();
+    if (r[1].is_null()) continue;
     revoked_[{r[1].as<long long>(), kindOf(r[2].as<std::string>()), r[3].as<std::string>()}] = r[4].as<int64_t>();
   }
+  horizon_ = std::stoull(rows[0][0].as<std::string>());
   if (purge) std::erase_if(revoked_, [now](const auto& entry) { return entry.second < now; });
   any_ = !revoked_.empty();
 }

@@ -1,5 +1,6 @@
 // Revoked grants, tokens and clients, as every server process must see them within a second:
-// a background thread follows the flint.revocations log, so checking a token stays in memory.
+// a background thread follows the flint.revocations log (in commit order, by transaction id),
+// so checking a token stays in memory.
 // If the log cannot be read for a while, the list reports itself stale and callers fail closed.
 #pragma once
 
@@ -48,7 +49,8 @@ class RevocationList {
   // (instance, kind, subject) → when the last token it concerns expires (seconds since the epoch)
   std::map<std::tuple<long long, int, std::string>, int64_t> revoked_;
   std::atomic<bool> any_{false};  // lets the common case (nothing revoked) skip the lock
-  int64_t lastSeq_ = 0;
+  // Every revocation not read yet was written by a transaction whose id is at least this.
+  uint64_t horizon_ = 0;
   int pollsSincePurge_ = 0;
   std::unique_ptr<pqxx::connection> conn_;  // the poller's own
   std::atomic<int64_t> lastSuccessMs_{0};

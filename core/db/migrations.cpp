@@ -29,7 +29,7 @@ CREATE TABLE flint.instances (
       {2, "instance open access", R"SQL(
 ALTER TABLE flint.instances ADD COLUMN open_access boolean NOT NULL DEFAULT false;
 )SQL"},
-      // Every server process follows this log (by seq) to refuse revoked tokens within a second.
+      // Every server process follows this log to refuse revoked tokens within a second.
       // A row only matters until the last access token it can affect has expired.
       {3, "token revocations", R"SQL(
 CREATE TABLE flint.revocations (
@@ -50,6 +50,13 @@ ALTER TABLE flint.instances ADD COLUMN refresh_token_days int NOT NULL DEFAULT 9
       // this was recorded), so an upgrade that indexes more knows what to reindex.
       {5, "search index version per instance", R"SQL(
 ALTER TABLE flint.instances ADD COLUMN search_index_version int NOT NULL DEFAULT 0;
+)SQL"},
+      // seq is handed out at insert but becomes visible at commit, so following it skips a
+      // revocation that commits after a later-numbered one. The writing transaction's id lets
+      // followers re-read from the oldest transaction still running at their previous read.
+      {6, "revocations followed by transaction id", R"SQL(
+ALTER TABLE flint.revocations ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX revocations_xid ON flint.revocations (xid);
 )SQL"},
   };
   return migrations;

@@ -3,8 +3,7 @@
 // every way an assertion can be wrong, scopes enforced on the FHIR API, introspection, and
 // isolation between instances.
 #include <gtest/gtest.h>
-
-#include <map>
+#include <pqxx/pqxx>
 
 #include <atomic>
 #include <chrono>
@@ -355,16 +354,18 @@ TEST(SmartKeys, RotationKeepsOldTokensWorkingAndOtherProcessesFollow) {
   EXPECT_EQ(runFlint({"keys", "rotate"}, &out), 2);
 }
 
+// RFC 7009 revocation of `subject` by the client `who`, authenticated with its signed assertion.
+httplib::Result revoke(const Backend& who, const std::string& subject) {
+  std::string assertion = clientAssertion(who.rsa, "RS384", who.clientId, tokenUrl(who.instance));
+  return client().Post("/" + who.instance + "/auth/revoke",
+                       formEncode({{"token", subject}, {"client_assertion_type", kAssertionType},
+                                   {"client_assertion", assertion}}),
+                       "application/x-www-form-urlencoded");
+}
+
 TEST(SmartRevocation, AClientRevokesItsOwnTokens) {
   Backend a, other;
   std::string token = a.token("system/Patient.rs");
-  auto revoke = [](const Backend& who, const std::string& subject) {
-    std::string assertion = clientAssertion(who.rsa, "RS384", who.clientId, tokenUrl(who.instance));
-    return client().Post("/" + who.instance + "/auth/revoke",
-                         formEncode({{"token", subject}, {"client_assertion_type", kAssertionType},
-                                     {"client_assertion", assertion}}),
-                         "application/x-www-form-urlencoded");
-  };
   // Another instance's client knows nothing of this token: fine, nothing happens.
   EXPECT_EQ(revoke(other, token)->status, 200);
   EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(token))->status, 200);
@@ -392,6 +393,43 @@ TEST(SmartRevocation, AClientRevokesItsOwnTokens) {
   EXPECT_EQ(revoke(a, "not-a-token")->status, 200);
   // Other tokens of the same client live on.
   EXPECT_EQ(client().Get("/" + a.instance + "/fhir/Patient", bearer(a.token("system/Patient.rs")))->status, 200);
+}
+
+// Revocation numbers are handed out at insert but become visible at commit. Two revocations, the
+// lower-numbered committed last: a process following the log by number has already read past it
+// when it appears, and would honour that token for good.
+TEST(SmartRevocation, ARevocationCommittedAfterALaterOneReachesEveryProcess) {
+  Backend a;
+  const std::string first = a.token("system/Patient.rs"), second = a.token("system/Patient.rs");
+  FlintServer follower;
+  auto elsewhere = client(follower);
+  const std::string path = "/" + a.instance + "/fhir/Patient?_count=1";
+  ASSERT_EQ(elsewhere.Get(path, bearer(first))->status, 200);
+  ASSERT_EQ(elsewhere.Get(path, bearer(second))->status, 200);
+  auto rejectedWithin = [&](const std::string& token, std::chrono::milliseconds limit) {
+    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+      if (elsewhere.Get(path, bearer(token))->status == 401) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+
+  // The first revocation takes its number and stays uncommitted, as a slow writer's would...
+  pqxx::connection conn(databaseUrl());
+  pqxx::work slow(conn);
+  slow.exec_params0(
+      "INSERT INTO flint.revocations (instance_id, kind, subject, expires_at)"
+      " SELECT id, 'token', $2, now() + interval '1 hour' FROM flint.instances WHERE name = $1",
+      a.instance, jwtPart(first, 1)["jti"].get<std::string>());
+  // ...while the second, numbered after it, commits through the shared server and reaches the
+  // follower.
+  ASSERT_EQ(revoke(a, second)->status, 200);
+  ASSERT_TRUE(rejectedWithin(second, std::chrono::seconds(3)));
+  EXPECT_EQ(elsewhere.Get(path, bearer(first))->status, 200);
+
+  slow.commit();
+  EXPECT_TRUE(rejectedWithin(first, std::chrono::seconds(3)));
+  EXPECT_EQ(client().Get(path, bearer(first))->status, 401);
 }
 
 TEST(SmartScopes, EachInteractionNeedsItsPermission) {
