@@ -13,7 +13,11 @@ App::App(Config config)
     : config_(std::move(config)),
       instances_(config_.databaseUrl),
       audit_(config_.databaseUrl),
-      auth_(config_.databaseUrl, audit_) {
+      auth_(config_.databaseUrl, audit_),
+      bulk_(config_.publicUrl, bulk::ExportSettings{config_.exportMaxPerClient, config_.exportFileBytes,
+                                                    config_.exportRetentionHours * 3600, 1}),
+      exportRunner_(std::make_unique<bulk::ExportRunner>(config_.databaseUrl, config_.publicUrl, bulk_.settings(),
+                                                         config_.exportWorkers)) {
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
@@ -61,6 +65,13 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
   try {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
+    if (s.size() >= 2 && s[1] == "bulk") {
+      auto instance = instances_.find(s[0]);
+      if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      auto response = handleBulk(request, *instance);
+      allowAnyOrigin(response);
+      return response;
+    }
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "auth/auth_server.h"
+#include "bulk_export/bulk_export.h"
+#include "bulk_export/export_runner.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
 #include "fhir_resources/rest/fhir_request.h"
@@ -46,6 +48,13 @@ class App {
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
+  http::HttpResponse handleBulk(const http::HttpRequest& request, const instances::Instance& instance);
+  // The level and Group of a $export kick-off path below the FHIR base; nullopt for others.
+  static std::optional<std::pair<bulk::ExportLevel, std::string>> exportKickOffOf(const std::vector<std::string>& s);
+  fhir::FhirResponse exportKickOff(const instances::Instance& instance, db::Session& session,
+                                   const fhir::FhirRequest& req, const auth::VerifiedToken* token,
+                                   bulk::ExportLevel level, const std::string& groupId);
+  static const fhir::Access& unrestrictedAccess();
   http::HttpResponse handleAdmin(const http::HttpRequest& request);
   http::HttpResponse handleAdminClients(const http::HttpRequest& request);
   http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
@@ -62,6 +71,8 @@ class App {
   instances::InstanceCache instances_;
   audit::AuditLog audit_;
   auth::AuthServer auth_;
+  bulk::BulkExport bulk_;
+  std::unique_ptr<bulk::ExportRunner> exportRunner_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;
 };

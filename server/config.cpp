@@ -52,6 +52,18 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--statement-timeout-ms",
        {"FLINT_STATEMENT_TIMEOUT_MS",
         [&](const std::string& v) { c.statementTimeoutMs = int(positive("--statement-timeout-ms", v)); }}},
+      {"--export-workers",
+       {"FLINT_EXPORT_WORKERS",
+        [&](const std::string& v) { c.exportWorkers = v == "0" ? 0 : int(positive("--export-workers", v)); }}},
+      {"--export-max-per-client",
+       {"FLINT_EXPORT_MAX_PER_CLIENT",
+        [&](const std::string& v) { c.exportMaxPerClient = int(positive("--export-max-per-client", v)); }}},
+      {"--export-file-bytes",
+       {"FLINT_EXPORT_FILE_BYTES",
+        [&](const std::string& v) { c.exportFileBytes = int64_t(positive("--export-file-bytes", v)); }}},
+      {"--export-retention-hours",
+       {"FLINT_EXPORT_RETENTION_HOURS",
+        [&](const std::string& v) { c.exportRetentionHours = int(positive("--export-retention-hours", v)); }}},
       {"--tls-cert", {"FLINT_TLS_CERT", [&](const std::string& v) { c.tlsCert = v; }}},
       {"--tls-key", {"FLINT_TLS_KEY", [&](const std::string& v) { c.tlsKey = v; }}},
       {"--conditional-delete",
@@ -106,6 +118,11 @@ const char* configHelp() {
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
   --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
+  --export-workers N     FLINT_EXPORT_WORKERS   threads running Bulk Data export jobs, each with a
+                                                database connection (1; 0: this process runs none)
+  --export-max-per-client N FLINT_EXPORT_MAX_PER_CLIENT exports one client may have running (2)
+  --export-file-bytes N  FLINT_EXPORT_FILE_BYTES  largest export file before a type's next (104857600)
+  --export-retention-hours N FLINT_EXPORT_RETENTION_HOURS  completed exports kept for (24)
   --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)
   --tls-key FILE         FLINT_TLS_KEY          PEM private key of that certificate
 )";

@@ -24,6 +24,10 @@ struct Config {
   int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS
   std::string tlsCert;             // --tls-cert, FLINT_TLS_CERT (PEM chain; HTTPS when set with --tls-key)
   std::string tlsKey;              // --tls-key, FLINT_TLS_KEY
+  int exportWorkers = 1;             // --export-workers, FLINT_EXPORT_WORKERS
+  int exportMaxPerClient = 2;        // --export-max-per-client, FLINT_EXPORT_MAX_PER_CLIENT
+  int64_t exportFileBytes = 100 * 1024 * 1024;  // --export-file-bytes, FLINT_EXPORT_FILE_BYTES
+  int exportRetentionHours = 24;     // --export-retention-hours, FLINT_EXPORT_RETENTION_HOURS
 
   std::string host() const;
   uint16_t port() const;

@@ -82,12 +82,12 @@ http::HttpResponse fhirHttpResponse(const http::HttpRequest& request, Format for
   return response;
 }
 
-const fhir::Access& unrestricted() {
+}  // namespace
+
+const fhir::Access& App::unrestrictedAccess() {
   static const fhir::Access access = fhir::Access::unrestricted();
   return access;
 }
-
-}  // namespace
 
 // Who read or wrote what: the path (never the query's values, which may name a patient), the
 // search's parameter names, the outcome, and the token's client, user and patient.
@@ -148,8 +148,12 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
         return r;
       }
     }
-    fhir::FhirContext ctx{instance, session, settings_, token ? token->access : unrestricted()};
-    result = fhir::routeFhirRequest(ctx, req);
+    if (auto kickOff = exportKickOffOf(req.segments)) {
+      result = exportKickOff(instance, session, req, token.get(), kickOff->first, kickOff->second);
+    } else {
+      fhir::FhirContext ctx{instance, session, settings_, token ? token->access : unrestrictedAccess()};
+      result = fhir::routeFhirRequest(ctx, req);
+    }
     auditAccess(instance, req, result.status, token.get());
   }
   return fhirHttpResponse(request, format, std::move(result));
@@ -176,7 +180,7 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
     }
     if (!read.token) return std::nullopt;
   }
-  auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestricted());
+  auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestrictedAccess());
   if (!key) return std::nullopt;
   read.key = std::move(*key);
   return read;

@@ -58,6 +58,40 @@ ALTER TABLE flint.instances ADD COLUMN search_index_version int NOT NULL DEFAULT
 ALTER TABLE flint.revocations ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX revocations_xid ON flint.revocations (xid);
 )SQL"},
+      // Bulk Data exports: one row per job, claimed by whichever server process gets to it first
+      // and advanced in steps that commit their progress (bulk_export/, docs/bulk_export.md).
+      // Their files are the instance's data and live in its schema (export_files, export_chunks).
+      {7, "bulk export jobs", R"SQL(
+CREATE TABLE flint.export_jobs (
+  id text PRIMARY KEY,
+  instance_id bigint NOT NULL REFERENCES flint.instances (id),
+  client_id text NOT NULL,
+  scope text,
+  patient text NOT NULL DEFAULT '',
+  request_url text NOT NULL,
+  level text NOT NULL CHECK (level IN ('system', 'patient', 'group')),
+  group_id text,
+  members text[],
+  types text[] NOT NULL,
+  since bigint,
+  transaction_time bigint NOT NULL,
+  state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'completed', 'failed')),
+  attempt int NOT NULL DEFAULT 0,
+  lease_until timestamptz,
+  type_index int NOT NULL DEFAULT 0,
+  after_id text NOT NULL DEFAULT '',
+  file_seq int NOT NULL DEFAULT 0,
+  exported bigint NOT NULL DEFAULT 0,
+  error text,
+  next_poll_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  completed_at timestamptz,
+  expires_at timestamptz
+);
+CREATE INDEX export_jobs_active ON flint.export_jobs (created_at) WHERE state IN ('queued', 'running');
+CREATE INDEX export_jobs_client ON flint.export_jobs (instance_id, client_id) WHERE state IN ('queued', 'running');
+CREATE INDEX export_jobs_expiry ON flint.export_jobs (expires_at);
+)SQL"},
   };
   return migrations;
 }
@@ -436,6 +470,32 @@ ALTER TABLE search_reference ALTER COLUMN url DROP NOT NULL;
       // quarter of the table's).
       {16, "no statistics of resource content", R"SQL(
 ALTER TABLE resources ALTER COLUMN content SET STATISTICS 0;
+)SQL"},
+      // A Bulk Data export's output: files of one resource type each, their NDJSON in chunks
+      // that each commit with the job's progress, so a resumed job neither repeats nor skips
+      // a line; byte_offset (the chunk's first byte in its file) serves Range requests.
+      {17, "bulk export files", R"SQL(
+CREATE TABLE export_files (
+  job_id text NOT NULL,
+  seq int NOT NULL,
+  resource_type text NOT NULL,
+  lines bigint NOT NULL DEFAULT 0,
+  bytes bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (job_id, seq)
+);
+CREATE TABLE export_chunks (
+  job_id text NOT NULL,
+  file_seq int NOT NULL,
+  chunk_no int NOT NULL,
+  byte_offset bigint NOT NULL,
+  data text NOT NULL,
+  PRIMARY KEY (job_id, file_seq, chunk_no)
+);
+DO $$
+BEGIN
+  ALTER TABLE export_chunks ALTER COLUMN data SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN NULL;
+END $$;
 )SQL"},
   };
   return migrations;

@@ -81,6 +81,13 @@ std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& 
   return fromRow(r[0]);
 }
 
+std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
+  pqxx::nontransaction tx(conn);
+  auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE id = $1", id);
+  if (r.empty()) return std::nullopt;
+  return fromRow(r[0]);
+}
+
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled) {
   pqxx::work tx(conn);
   auto r = tx.exec_params("UPDATE flint.instances SET disabled = $2 WHERE name = $1", name, disabled);

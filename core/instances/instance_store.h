@@ -12,6 +12,7 @@ namespace flint::instances {
 Instance createInstance(pqxx::connection& conn, const NewInstance& request);
 std::vector<Instance> listInstances(pqxx::connection& conn);
 std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
+std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id);
 // Returns false when there is no such instance.
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled);
 // Instances whose search entries were built by an extraction older than `version`.

@@ -22,8 +22,9 @@ Preferences parsePrefer(std::string_view header) {
     if (token == "return=minimal") prefs.returnPref = ReturnPreference::Minimal;
     else if (token == "return=representation") prefs.returnPref = ReturnPreference::Representation;
     else if (token == "return=OperationOutcome") prefs.returnPref = ReturnPreference::OperationOutcome;
-    else if (token == "handling=strict") prefs.strictHandling = true;
-    else if (token == "handling=lenient") prefs.strictHandling = false;
+    else if (token == "handling=strict") prefs.strictHandling = true, prefs.lenientHandling = false;
+    else if (token == "handling=lenient") prefs.strictHandling = false, prefs.lenientHandling = true;
+    else if (token == "respond-async") prefs.respondAsync = true;
   }
   return prefs;
 }

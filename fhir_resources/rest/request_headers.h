@@ -13,6 +13,8 @@ enum class ReturnPreference { Minimal, Representation, OperationOutcome };
 struct Preferences {
   ReturnPreference returnPref = ReturnPreference::Representation;
   bool strictHandling = false;
+  bool lenientHandling = false;  // asked for explicitly (operations whose default is strict)
+  bool respondAsync = false;
 };
 
 Preferences parsePrefer(std::string_view header);

@@ -6,6 +6,7 @@
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/param_condition.h"
 #include "fhir_resources/search/search_request.h"
+#include "fhir_resources/storage/index_rows_sql.h"
 
 namespace flint::fhir {
 namespace {
@@ -28,12 +29,21 @@ ReferencedFromPatient compartmentReach(const std::string& patientId) {
 }  // namespace
 
 void restrictToPatientCompartment(ResourceQuery& query, const std::string& patientId) {
+  restrictToPatientCompartments(query, {patientId});
+}
+
+void restrictToPatientCompartments(ResourceQuery& query, const std::vector<std::string>& patientIds) {
   const std::string& type = query.types.front();
   IndexCondition membership{IndexCondition::Table::Reference, {}, {}, false, {}, false};
   for (const auto& param : Definitions::get().patientCompartmentParams(type))
     if (commonIndexedParam({type}, param) != nullptr) membership.params.push_back(param);
   if (membership.params.empty()) throw FhirError(404, "not-found", type + " is not in the Patient compartment");
-  membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientId}});
+  if (patientIds.empty())
+    membership.anyOf.push_back({"x.target_type = 'Patient'", {}});
+  else if (patientIds.size() == 1)
+    membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientIds.front()}});
+  else
+    membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ANY(?::text[])", {pgTextArray(patientIds)}});
   query.conditions.push_back(std::move(membership));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fhir_resources/rest/access.h"
 #include "fhir_resources/rest/fhir_request.h"
@@ -15,6 +16,8 @@ namespace flint::fhir {
 // membership parameters (from the CompartmentDefinition) reference that patient. 404 when the
 // type is not in the compartment.
 void restrictToPatientCompartment(ResourceQuery& query, const std::string& patientId);
+// The same for the compartments of several patients; of any patient when `patientIds` is empty.
+void restrictToPatientCompartments(ResourceQuery& query, const std::vector<std::string>& patientIds);
 
 // Narrows a one-type query, and every query its chained and _has parameters link to, to what
 // `access` lets its caller see with `permission`: for patient/ scopes the patient's own record

@@ -305,6 +305,17 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
   return rowFrom(r[0], true);
 }
 
+std::optional<ResourceRow> ResourceRepository::versionAt(const std::string& type, const std::string& id,
+                                                         int64_t atMillis) {
+  static const char* sql =
+      "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
+      " WHERE resource_type = $1 AND id = $2 AND last_updated <= $3 ORDER BY version_id DESC LIMIT 1";
+  const auto& name = statement("versionAt", sql);
+  auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, atMillis); });
+  if (r.empty()) return std::nullopt;
+  return rowFrom(r[0], true);
+}
+
 namespace {
 
 // The value a resource sorts by for one key, and the SQL type it compares as. `entries` are

@@ -137,6 +137,9 @@ class ResourceRepository {
 
   std::optional<ResourceRow> current(const std::string& type, const std::string& id);
   std::optional<ResourceRow> version(const std::string& type, const std::string& id, int64_t versionId);
+  // The superseded version that was current at `atMillis` (the latest written at or before it),
+  // for a resource updated since; nullopt when it did not exist then.
+  std::optional<ResourceRow> versionAt(const std::string& type, const std::string& id, int64_t atMillis);
   // The statement reading the current versions of `keys` in `instance`, for a caller that runs
   // it on a connection of its own (db::PipelinedConnection), and its result's rows in the order
   // of the keys (none where a resource is unknown).

@@ -140,8 +140,9 @@ bool Connection::respond(const HttpRequest& request, const HttpResponse& respons
   bool written = false;
   try {
     written = transmit(serialize(response, keepAlive), mayBlock);
+    if (written && response.stream) written = transmitStream(response, mayBlock);
   } catch (const std::exception&) {
-    // Out of memory or similar: the connection cannot continue in order.
+    // Out of memory, or a streamed body that failed midway: the connection cannot continue in order.
   }
   if (written && keepAlive) return true;
   abandon();
@@ -176,6 +177,17 @@ void Connection::drain() {
     }
     if (!respond(request, response, true)) return;
   }
+}
+
+bool Connection::transmitStream(const HttpResponse& response, bool mayBlock) {
+  int64_t sent = 0;
+  std::string piece;
+  while (sent < response.streamLength && response.stream(piece)) {
+    sent += static_cast<int64_t>(piece.size());
+    if (!transmit(std::move(piece), mayBlock)) return false;
+    piece.clear();
+  }
+  return sent == response.streamLength;
 }
 
 bool Connection::backlogged() {

@@ -81,6 +81,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // (mayBlock) waits for the socket up to a timeout; the reactor never waits, leaving the rest
   // to a worker.
   bool transmit(std::string bytes, bool mayBlock);
+  // Sends a streamed body piece by piece, each after the previous has been taken by the socket
+  // (so memory holds one piece); false when it fell short of its length.
+  bool transmitStream(const HttpResponse& response, bool mayBlock);
   bool flush(bool mayBlock);
   // Whether output is still waiting for the socket.
   bool backlogged();

@@ -1,6 +1,8 @@
 // An HTTP response and its HTTP/1.1 wire form.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,11 @@ struct HttpResponse {
   std::string body;
   std::string contentType;  // empty: no body type
   bool close = false;       // close the connection after this response
+  // A body too large to hold at once (a bulk export file): `streamLength` bytes, produced piece
+  // by piece by the worker sending it, after the headers. Each call sets the next piece; false
+  // when there is none. The connection closes if the pieces fall short of the length.
+  std::function<bool(std::string&)> stream;
+  int64_t streamLength = 0;
 };
 
 const char* reasonPhrase(int status);

@@ -1,0 +1,79 @@
+// A file of a completed export, read from its stored chunks one at a time (memory holds one
+// chunk whatever the file's size); byte ranges (Range: bytes=a-b, a-, -n) for resuming.
+#include <charconv>
+
+#include "bulk_export/bulk_export.h"
+#include "bulk_export/job_store.h"
+#include "fhir_resources/rest/fhir_error.h"
+
+namespace flint::bulk {
+namespace {
+
+std::optional<int64_t> number(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// [start, end) of a file of `size` bytes that a single "bytes=" range asks for; nullopt when it
+// is malformed or unsatisfiable.
+std::optional<std::pair<int64_t, int64_t>> byteRange(std::string_view header, int64_t size) {
+  if (header.substr(0, 6) != "bytes=" || header.find(',') != std::string_view::npos) return std::nullopt;
+  header.remove_prefix(6);
+  const size_t dash = header.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto first = number(header.substr(0, dash));
+  auto last = number(header.substr(dash + 1));
+  if (!first && last) {  // the last n bytes
+    if (*last == 0) return std::nullopt;
+    return std::make_pair(std::max<int64_t>(0, size - *last), size);
+  }
+  if (!first || *first >= size || (last && *last < *first) || (!last && dash + 1 != header.size())) return std::nullopt;
+  return std::make_pair(*first, last ? std::min(*last + 1, size) : size);
+}
+
+}  // namespace
+
+std::variant<FileDownload, ExportResponse> BulkExport::download(const instances::Instance& instance,
+                                                                db::Session& session, const std::string& clientId,
+                                                                const std::string& jobId, int fileSeq,
+                                                                const std::string& range) {
+  JobStore store(session);
+  auto job = findOwnJob(store, instance, clientId, jobId);
+  const ExportResponse missing{404, fhir::operationOutcome("error", "not-found", "there is no such export file")};
+  if (!job || job->state != JobState::Completed) return missing;
+  std::optional<ExportFile> file;
+  for (auto& f : store.files(instance, jobId))
+    if (f.seq == fileSeq) file = f;
+  if (!file) return missing;
+
+  FileDownload out;
+  out.size = file->bytes;
+  out.end = file->bytes;
+  if (!range.empty()) {
+    auto wanted = byteRange(range, file->bytes);
+    if (!wanted) {
+      ExportResponse unsatisfiable{416, fhir::operationOutcome("error", "invalid", "the Range cannot be served")};
+      unsatisfiable.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file->bytes));
+      return unsatisfiable;
+    }
+    out.start = wanted->first;
+    out.end = wanted->second;
+    out.partial = true;
+  }
+  out.next = [&session, instance, jobId, fileSeq, at = out.start, end = out.end](std::string& piece) mutable {
+    if (at >= end) return false;
+    JobStore store(session);
+    auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
+    if (!chunk) return false;
+    const int64_t from = at - chunk->offset;
+    const int64_t to = std::min<int64_t>(static_cast<int64_t>(chunk->data.size()), end - chunk->offset);
+    piece = chunk->data.substr(from, to - from);
+    at += to - from;
+    return true;
+  };
+  return out;
+}
+
+}  // namespace flint::bulk

@@ -1,0 +1,56 @@
+// A Bulk Data export job as stored: what was asked, by whom, and how far it has got.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bulk_export/export_request.h"
+
+namespace flint::bulk {
+
+enum class JobState { Queued, Running, Completed, Failed };
+
+struct ExportJob {
+  std::string id;  // 128 random bits, hex: the polling URL's secret part
+  long long instanceId = 0;
+  std::string clientId;              // empty on an open-access instance
+  std::optional<std::string> scope;  // the token's granted scopes; none: unrestricted (open access)
+  std::string patient;               // the token's patient context, if any
+  std::string requestUrl;
+  ExportLevel level = ExportLevel::System;
+  std::string groupId;
+  // Group: the member patients resolved at kick-off; Patient or Group with the patient
+  // parameter: those patients. Empty for a Patient export of every patient.
+  std::vector<std::string> members;
+  std::vector<std::string> types;  // exported in this order
+  std::optional<int64_t> since;
+  int64_t transactionTime = 0;  // ms since the epoch
+  JobState state = JobState::Queued;
+  int attempt = 0;  // raised by every claim: a step commits only under the attempt that claimed it
+  // Progress: the type being exported, the last id written of it, the file being filled.
+  int typeIndex = 0;
+  std::string afterId;
+  int fileSeq = 0;
+  int64_t exported = 0;
+  std::string error;
+  std::optional<int64_t> expiresAt;   // ms; completed jobs
+  std::optional<int64_t> nextPollAt;  // ms; earlier polls are answered 429
+};
+
+struct ExportFile {
+  int seq = 0;
+  std::string type;
+  int64_t lines = 0;
+  int64_t bytes = 0;
+};
+
+// One stored piece of a file: the NDJSON from byte `offset` of the file on.
+struct FileChunk {
+  int chunkNo = 0;
+  int64_t offset = 0;
+  std::string data;
+};
+
+}  // namespace flint::bulk

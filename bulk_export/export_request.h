@@ -1,0 +1,31 @@
+// A Bulk Data kick-off ($export at system, Patient or Group level) parsed into plain values:
+// what to export, from when. Parameters come from the query (GET) or a Parameters resource
+// (POST); malformed, unknown or unsupported ones are FhirErrors (400) unless the client asked
+// for lenient handling.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fhir_resources/rest/fhir_request.h"
+
+namespace flint::bulk {
+
+enum class ExportLevel { System, Patient, Group };
+
+struct ExportRequest {
+  ExportLevel level = ExportLevel::System;
+  std::string groupId;
+  std::vector<std::string> types;     // _type without repeats, in order given; empty: every type allowed
+  std::optional<int64_t> since;       // ms since the epoch: only resources updated after it
+  std::vector<std::string> patients;  // patient (POST only): just these patients' records
+  std::vector<std::string> ignored;   // parameters skipped under Prefer: handling=lenient
+};
+
+ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level, std::string groupId);
+
+const char* levelName(ExportLevel level);
+
+}  // namespace flint::bulk

@@ -1,0 +1,134 @@
+#include "bulk_export/export_runner.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "auth/scopes/scope.h"
+#include "bulk_export/export_selection.h"
+#include "bulk_export/job_store.h"
+#include "core/db/session.h"
+#include "core/instances/instance_store.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::bulk {
+namespace {
+
+constexpr int kLeaseSeconds = 30;  // a job whose process stops renewing this is taken over
+constexpr int kStepResources = 1000;
+constexpr auto kIdleLook = std::chrono::milliseconds(500);
+constexpr auto kPurgeEvery = std::chrono::seconds(60);
+
+fhir::Access accessOf(const ExportJob& job) {
+  if (!job.scope) return fhir::Access::unrestricted();
+  return auth::accessOf(auth::parseScopes(*job.scope), job.patient);
+}
+
+// The file being filled: its type and size, from the files stored so far.
+struct OpenFile {
+  std::string type;
+  int64_t bytes = 0;
+};
+
+}  // namespace
+
+ExportRunner::ExportRunner(std::string databaseUrl, std::string publicUrl, ExportSettings settings, int threads)
+    : databaseUrl_(std::move(databaseUrl)), publicUrl_(std::move(publicUrl)), settings_(settings) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+ExportRunner::~ExportRunner() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    stop_ = true;
+  }
+  wakeUp_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void ExportRunner::wake() { wakeUp_.notify_one(); }
+
+void ExportRunner::run() {
+  auto lastPurge = std::chrono::steady_clock::now() - kPurgeEvery;
+  while (!stop_) {
+    bool worked = false;
+    try {
+      auto& session = db::Session::forThisThread(databaseUrl_);
+      if (std::chrono::steady_clock::now() - lastPurge >= kPurgeEvery) {
+        lastPurge = std::chrono::steady_clock::now();
+        purgeExpired();
+      }
+      if (auto job = JobStore(session).claim(kLeaseSeconds)) {
+        worked = true;
+        runJob(*job);
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "export runner: " << e.what() << std::endl;
+    }
+    if (worked) continue;
+    std::unique_lock lock(mutex_);
+    wakeUp_.wait_for(lock, kIdleLook, [this] { return stopping_; });
+  }
+}
+
+void ExportRunner::runJob(ExportJob& job) {
+  auto& session = db::Session::forThisThread(databaseUrl_);
+  JobStore store(session);
+  auto instance = instances::findInstanceById(session.connection(), job.instanceId);
+  if (!instance) {
+    store.fail(job, "the instance no longer exists");
+    return;
+  }
+  const std::string baseUrl = publicUrl_ + "/" + instance->name + "/fhir";
+  const fhir::Access access = accessOf(job);
+  fhir::ResourceRepository repo(session, *instance);
+  OpenFile open;
+  if (auto files = store.files(*instance, job.id); !files.empty() && files.back().seq == job.fileSeq)
+    open = {files.back().type, files.back().bytes};
+  try {
+    while (job.typeIndex < static_cast<int>(job.types.size())) {
+      if (stop_) {
+        store.release(job);
+        return;
+      }
+      const std::string& type = job.types[job.typeIndex];
+      auto rows = repo.list(stepQuery(job, type, access, baseUrl, kStepResources));
+      if (rows.empty()) {
+        if (!store.nextType(job, kLeaseSeconds)) return;
+        continue;
+      }
+      std::string ndjson;
+      int64_t lines = 0;
+      for (auto& row : rows) {
+        // As of the export's transaction time: a resource updated since is written as it was then.
+        if (row.lastUpdated > job.transactionTime) {
+          auto then = repo.versionAt(type, row.id, job.transactionTime);
+          if (!then || then->deleted) continue;
+          row.content = std::move(then->content);
+        }
+        ndjson += row.content;
+        ndjson += '\n';
+        ++lines;
+      }
+      const bool newFile = open.type != type || open.bytes + static_cast<int64_t>(ndjson.size()) > settings_.maxFileBytes;
+      if (!store.appendChunk(*instance, job, ndjson, lines, rows.back().id, newFile, kLeaseSeconds)) return;
+      if (ndjson.empty()) continue;
+      if (newFile) open = {type, 0};
+      open.bytes += static_cast<int64_t>(ndjson.size());
+    }
+    store.complete(job, settings_.retentionSeconds);
+  } catch (const fhir::FhirError& e) {
+    store.fail(job, e.what());
+  }
+}
+
+void ExportRunner::purgeExpired() {
+  auto& session = db::Session::forThisThread(databaseUrl_);
+  JobStore store(session);
+  for (const auto& [instanceId, jobId] : store.expired()) {
+    if (auto instance = instances::findInstanceById(session.connection(), instanceId)) store.remove(*instance, jobId);
+  }
+}
+
+}  // namespace flint::bulk

@@ -1,0 +1,23 @@
+// Which resources an export writes: the types of each level, and the query that finds the next
+// resources of one type for a job, narrowed to its patients and to what the client may read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bulk_export/export_job.h"
+#include "fhir_resources/rest/access.h"
+#include "fhir_resources/storage/resource_repository.h"
+
+namespace flint::bulk {
+
+// Every type an export of `level` covers: all types for the system; for Patient and Group the
+// Patient, its compartment's types and the supporting types patient data references.
+const std::vector<std::string>& typesOfLevel(ExportLevel level);
+
+// The next `limit` resources of `type` after the job's progress, by id: the job's patients'
+// compartments (Patient and Group levels), updated after _since, within `access`.
+fhir::ResourceQuery stepQuery(const ExportJob& job, const std::string& type, const fhir::Access& access,
+                              const std::string& baseUrl, int limit);
+
+}  // namespace flint::bulk

@@ -1,0 +1,244 @@
+#include "bulk_export/job_store.h"
+
+#include <sstream>
+
+#include "fhir_resources/storage/index_rows_sql.h"
+
+namespace flint::bulk {
+namespace {
+
+constexpr const char* kColumns =
+    "id, instance_id, client_id, scope, patient, request_url, level, coalesce(group_id, ''),"
+    " array_to_string(coalesce(members, '{}'), ' '), array_to_string(types, ' '), since, transaction_time, state,"
+    " attempt, type_index, after_id, file_seq, exported, coalesce(error, ''),"
+    " (extract(epoch FROM expires_at) * 1000)::bigint, (extract(epoch FROM next_poll_at) * 1000)::bigint";
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+ExportLevel levelOf(const std::string& name) {
+  if (name == "patient") return ExportLevel::Patient;
+  if (name == "group") return ExportLevel::Group;
+  return ExportLevel::System;
+}
+
+JobState stateOf(const std::string& name) {
+  if (name == "running") return JobState::Running;
+  if (name == "completed") return JobState::Completed;
+  if (name == "failed") return JobState::Failed;
+  return JobState::Queued;
+}
+
+template <typename T>
+std::optional<T> optionalOf(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+ExportJob jobOf(const pqxx::row& r) {
+  ExportJob j;
+  j.id = r[0].as<std::string>();
+  j.instanceId = r[1].as<long long>();
+  j.clientId = r[2].as<std::string>();
+  j.scope = optionalOf<std::string>(r[3]);
+  j.patient = r[4].as<std::string>();
+  j.requestUrl = r[5].as<std::string>();
+  j.level = levelOf(r[6].as<std::string>());
+  j.groupId = r[7].as<std::string>();
+  j.members = words(r[8].as<std::string>());
+  j.types = words(r[9].as<std::string>());
+  j.since = optionalOf<int64_t>(r[10]);
+  j.transactionTime = r[11].as<int64_t>();
+  j.state = stateOf(r[12].as<std::string>());
+  j.attempt = r[13].as<int>();
+  j.typeIndex = r[14].as<int>();
+  j.afterId = r[15].as<std::string>();
+  j.fileSeq = r[16].as<int>();
+  j.exported = r[17].as<int64_t>();
+  j.error = r[18].as<std::string>();
+  j.expiresAt = optionalOf<int64_t>(r[19]);
+  j.nextPollAt = optionalOf<int64_t>(r[20]);
+  return j;
+}
+
+std::string table(const instances::Instance& instance, const char* name) {
+  return db::quoteIdentifier(instance.schema) + "." + name;
+}
+
+}  // namespace
+
+void JobStore::create(const ExportJob& job) {
+  pqxx::nontransaction tx(session_.connection());
+  tx.exec_params0(
+      "INSERT INTO flint.export_jobs (id, instance_id, client_id, scope, patient, request_url, level, group_id,"
+      " members, types, since, transaction_time)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9::text[], $10::text[], $11, $12)",
+      job.id, job.instanceId, job.clientId, job.scope, job.patient, job.requestUrl, levelName(job.level), job.groupId,
+      fhir::pgTextArray(job.members), fhir::pgTextArray(job.types), job.since, job.transactionTime);
+}
+
+int JobStore::activeCount(long long instanceId, const std::string& clientId) {
+  pqxx::nontransaction tx(session_.connection());
+  return tx
+      .exec_params1("SELECT count(*) FROM flint.export_jobs WHERE instance_id = $1 AND client_id = $2"
+                    " AND state IN ('queued', 'running')",
+                    instanceId, clientId)[0]
+      .as<int>();
+}
+
+std::optional<ExportJob> JobStore::find(long long instanceId, const std::string& jobId) {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.export_jobs WHERE id = $1 AND instance_id = $2",
+                          jobId, instanceId);
+  if (r.empty()) return std::nullopt;
+  return jobOf(r[0]);
+}
+
+void JobStore::setNextPoll(const std::string& jobId, int64_t atMillis) {
+  pqxx::nontransaction tx(session_.connection());
+  tx.exec_params0("UPDATE flint.export_jobs SET next_poll_at = to_timestamp($2 / 1000.0) WHERE id = $1", jobId,
+                  atMillis);
+}
+
+void JobStore::remove(const instances::Instance& instance, const std::string& jobId) {
+  pqxx::work tx(session_.connection());
+  tx.exec_params0("DELETE FROM flint.export_jobs WHERE id = $1 AND instance_id = $2", jobId, instance.id);
+  tx.exec_params0("DELETE FROM " + table(instance, "export_chunks") + " WHERE job_id = $1", jobId);
+  tx.exec_params0("DELETE FROM " + table(instance, "export_files") + " WHERE job_id = $1", jobId);
+  tx.commit();
+}
+
+std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
+  pqxx::work tx(session_.connection());
+  auto r = tx.exec_params(std::string(
+                              "UPDATE flint.export_jobs SET state = 'running', attempt = attempt + 1,"
+                              " lease_until = now() + make_interval(secs => $1)"
+                              " WHERE id = (SELECT id FROM flint.export_jobs"
+                              "  WHERE state = 'queued' OR (state = 'running' AND lease_until < now())"
+                              "  ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                              " RETURNING ") +
+                              kColumns,
+                          leaseSeconds);
+  tx.commit();
+  if (r.empty()) return std::nullopt;
+  return jobOf(r[0]);
+}
+
+bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const std::string& ndjson,
+                           int64_t lines, const std::string& lastId, bool newFile, int leaseSeconds) {
+  pqxx::work tx(session_.connection());
+  const int fileSeq = newFile && !ndjson.empty() ? job.fileSeq + 1 : job.fileSeq;
+  auto fenced = tx.exec_params(
+      "UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
+      " lease_until = now() + make_interval(secs => $6)"
+      " WHERE id = $1 AND attempt = $2 AND state = 'running'",
+      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds);
+  if (fenced.affected_rows() != 1) return false;
+  if (ndjson.empty()) {
+    tx.commit();
+    job.afterId = lastId;
+    return true;
+  }
+  const std::string& type = job.types[job.typeIndex];
+  auto file = tx.exec_params1("INSERT INTO " + table(instance, "export_files") +
+                                  " AS f (job_id, seq, resource_type, lines, bytes) VALUES ($1, $2, $3, $4, $5)"
+                                  " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $4, bytes = f.bytes + $5"
+                                  " RETURNING f.bytes - $5",
+                              job.id, fileSeq, type, lines, static_cast<int64_t>(ndjson.size()));
+  tx.exec_params0("INSERT INTO " + table(instance, "export_chunks") +
+                      " (job_id, file_seq, chunk_no, byte_offset, data)"
+                      " SELECT $1, $2, coalesce(max(chunk_no) + 1, 0), $3, $4 FROM " +
+                      table(instance, "export_chunks") + " WHERE job_id = $1 AND file_seq = $2",
+                  job.id, fileSeq, file[0].as<int64_t>(), ndjson);
+  tx.commit();
+  job.fileSeq = fileSeq;
+  job.afterId = lastId;
+  job.exported += lines;
+  return true;
+}
+
+bool JobStore::nextType(ExportJob& job, int leaseSeconds) {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params(
+      "UPDATE flint.export_jobs SET type_index = type_index + 1, after_id = '',"
+      " lease_until = now() + make_interval(secs => $3) WHERE id = $1 AND attempt = $2 AND state = 'running'",
+      job.id, job.attempt, leaseSeconds);
+  if (r.affected_rows() != 1) return false;
+  ++job.typeIndex;
+  job.afterId.clear();
+  return true;
+}
+
+void JobStore::release(const ExportJob& job) {
+  pqxx::nontransaction tx(session_.connection());
+  tx.exec_params0(
+      "UPDATE flint.export_jobs SET state = 'queued', lease_until = NULL WHERE id = $1 AND attempt = $2"
+      " AND state = 'running'",
+      job.id, job.attempt);
+}
+
+bool JobStore::complete(ExportJob& job, int retentionSeconds) {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params(
+      "UPDATE flint.export_jobs SET state = 'completed', completed_at = now(), lease_until = NULL,"
+      " expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND attempt = $2 AND state = 'running'",
+      job.id, job.attempt, retentionSeconds);
+  if (r.affected_rows() != 1) return false;
+  job.state = JobState::Completed;
+  return true;
+}
+
+bool JobStore::fail(ExportJob& job, const std::string& message) {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params(
+      "UPDATE flint.export_jobs SET state = 'failed', error = $3, completed_at = now(), lease_until = NULL,"
+      " expires_at = now() + interval '1 day' WHERE id = $1 AND attempt = $2 AND state = 'running'",
+      job.id, job.attempt, message);
+  if (r.affected_rows() != 1) return false;
+  job.state = JobState::Failed;
+  return true;
+}
+
+std::vector<ExportFile> JobStore::files(const instances::Instance& instance, const std::string& jobId) {
+  pqxx::nontransaction tx(session_.connection());
+  std::vector<ExportFile> out;
+  for (const auto& r : tx.exec_params("SELECT seq, resource_type, lines, bytes FROM " +
+                                          table(instance, "export_files") + " WHERE job_id = $1 ORDER BY seq",
+                                      jobId))
+    out.push_back({r[0].as<int>(), r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<int64_t>()});
+  return out;
+}
+
+std::optional<FileChunk> JobStore::chunkAt(const instances::Instance& instance, const std::string& jobId, int fileSeq,
+                                           int64_t offset) {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params("SELECT chunk_no, byte_offset, data FROM " + table(instance, "export_chunks") +
+                              " WHERE job_id = $1 AND file_seq = $2 AND byte_offset <= $3"
+                              " ORDER BY chunk_no DESC LIMIT 1",
+                          jobId, fileSeq, offset);
+  if (r.empty()) return std::nullopt;
+  FileChunk chunk{r[0][0].as<int>(), r[0][1].as<int64_t>(), r[0][2].as<std::string>()};
+  if (offset >= chunk.offset + static_cast<int64_t>(chunk.data.size())) return std::nullopt;
+  return chunk;
+}
+
+std::vector<std::pair<long long, std::string>> JobStore::expired() {
+  pqxx::nontransaction tx(session_.connection());
+  std::vector<std::pair<long long, std::string>> out;
+  for (const auto& r : tx.exec("SELECT instance_id, id FROM flint.export_jobs WHERE expires_at < now() LIMIT 100"))
+    out.emplace_back(r[0].as<long long>(), r[1].as<std::string>());
+  return out;
+}
+
+std::optional<ExportJob> findOwnJob(JobStore& store, const instances::Instance& instance, const std::string& clientId,
+                                    const std::string& jobId) {
+  auto job = store.find(instance.id, jobId);
+  if (!job || job->clientId != clientId) return std::nullopt;
+  return job;
+}
+
+}  // namespace flint::bulk

@@ -1,0 +1,61 @@
+// SQL access to export jobs (flint.export_jobs) and their files (export_files and export_chunks
+// in the instance's schema). Every write of a running job is fenced by the attempt that claimed
+// it, so a process that lost its claim can no longer change the job.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bulk_export/export_job.h"
+#include "core/db/session.h"
+#include "core/instances/instance.h"
+
+namespace flint::bulk {
+
+class JobStore {
+ public:
+  explicit JobStore(db::Session& session) : session_(session) {}
+
+  void create(const ExportJob& job);
+  // Exports of `clientId` on the instance still queued or running.
+  int activeCount(long long instanceId, const std::string& clientId);
+  std::optional<ExportJob> find(long long instanceId, const std::string& jobId);
+  void setNextPoll(const std::string& jobId, int64_t atMillis);
+  // Removes the job and its files.
+  void remove(const instances::Instance& instance, const std::string& jobId);
+
+  // Takes the oldest job that is queued, or running under a lease that has run out (its process
+  // died), for `leaseSeconds`; nullopt when there is none.
+  std::optional<ExportJob> claim(int leaseSeconds);
+  // Adds `ndjson` (`lines` resources of the job's current type, ending after `lastId`) to the
+  // job's current file, or to a new one when `newFile`, and records the progress, all in one
+  // transaction; extends the lease. False when the job is no longer this attempt's (cancelled,
+  // or claimed by another process after the lease ran out). With no `ndjson`, records only that
+  // the resources up to `lastId` were looked at.
+  bool appendChunk(const instances::Instance& instance, ExportJob& job, const std::string& ndjson, int64_t lines,
+                   const std::string& lastId, bool newFile, int leaseSeconds);
+  // Moves on to the job's next type; false as for appendChunk.
+  bool nextType(ExportJob& job, int leaseSeconds);
+  bool complete(ExportJob& job, int retentionSeconds);
+  // Hands a running job back to the queue (this process is stopping): another takes it at once.
+  void release(const ExportJob& job);
+  bool fail(ExportJob& job, const std::string& message);
+
+  std::vector<ExportFile> files(const instances::Instance& instance, const std::string& jobId);
+  // The chunk of a file holding byte `offset`; nullopt past the end.
+  std::optional<FileChunk> chunkAt(const instances::Instance& instance, const std::string& jobId, int fileSeq,
+                                   int64_t offset);
+  // Jobs whose files have outlived their retention: (instance id, job id).
+  std::vector<std::pair<long long, std::string>> expired();
+
+ private:
+  db::Session& session_;
+};
+
+// The job `jobId` of the instance if `clientId` started it: another client's job is reported
+// exactly as one that does not exist.
+std::optional<ExportJob> findOwnJob(JobStore& store, const instances::Instance& instance, const std::string& clientId,
+                                    const std::string& jobId);
+
+}  // namespace flint::bulk

@@ -1,0 +1,70 @@
+// Polling an export: 202 with progress while it runs (429 when polled faster than Retry-After
+// said), the manifest once complete, an OperationOutcome if it failed.
+#include <nlohmann/json.hpp>
+
+#include "bulk_export/bulk_export.h"
+#include "bulk_export/job_store.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/instant.h"
+
+namespace flint::bulk {
+namespace {
+
+ExportResponse notFound(const std::string& jobId) {
+  return {404, fhir::operationOutcome("error", "not-found", "there is no export " + jobId + " for this client")};
+}
+
+}  // namespace
+
+ExportResponse BulkExport::status(const instances::Instance& instance, db::Session& session,
+                                  const std::string& clientId, const std::string& jobId) {
+  JobStore store(session);
+  auto job = findOwnJob(store, instance, clientId, jobId);
+  if (!job) return notFound(jobId);
+  const int64_t now = fhir::nowMillis();
+  const std::string retryAfter = std::to_string(settings_.pollSeconds);
+  if (job->state == JobState::Queued || job->state == JobState::Running) {
+    if (job->nextPollAt && now < *job->nextPollAt) {
+      ExportResponse slow{429, fhir::operationOutcome("error", "throttled",
+                                                      "polled sooner than Retry-After asked; wait " + retryAfter + " s")};
+      slow.headers.emplace_back("Retry-After", retryAfter);
+      return slow;
+    }
+    // Half the interval asked for is let through, so clock jitter never earns a client a 429.
+    store.setNextPoll(job->id, now + settings_.pollSeconds * 500);
+    ExportResponse running{202, ""};
+    std::string progress = job->state == JobState::Queued
+                               ? "queued"
+                               : std::to_string(job->exported) + " resources, type " +
+                                     std::to_string(std::min<size_t>(job->typeIndex + 1, job->types.size())) + " of " +
+                                     std::to_string(job->types.size());
+    running.headers.emplace_back("X-Progress", progress);
+    running.headers.emplace_back("Retry-After", retryAfter);
+    return running;
+  }
+  if (job->state == JobState::Failed)
+    return {500, fhir::operationOutcome("error", "exception", "the export failed: " + job->error)};
+
+  nlohmann::ordered_json manifest = {{"transactionTime", fhir::formatInstant(job->transactionTime)},
+                             {"request", job->requestUrl},
+                             {"requiresAccessToken", !job->clientId.empty()},
+                             {"output", nlohmann::ordered_json::array()},
+                             {"error", nlohmann::ordered_json::array()}};
+  const std::string base = jobUrl(instance, job->id);
+  for (const auto& file : store.files(instance, job->id))
+    manifest["output"].push_back(
+        {{"type", file.type}, {"url", base + "/" + std::to_string(file.seq) + ".ndjson"}, {"count", file.lines}});
+  ExportResponse done{200, manifest.dump(), "application/json"};
+  if (job->expiresAt) done.headers.emplace_back("Expires", fhir::formatHttpDate(*job->expiresAt));
+  return done;
+}
+
+ExportResponse BulkExport::cancel(const instances::Instance& instance, db::Session& session,
+                                  const std::string& clientId, const std::string& jobId) {
+  JobStore store(session);
+  if (!findOwnJob(store, instance, clientId, jobId)) return notFound(jobId);
+  store.remove(instance, jobId);
+  return {202, fhir::operationOutcome("information", "informational", "export " + jobId + " cancelled and deleted")};
+}
+
+}  // namespace flint::bulk

@@ -1,0 +1,410 @@
+// Bulk Data export 2.0 (checklist §1 BULK-*, §4 BK-*) against a real server: kick-off at every
+// level with its parameters and refusals, polling, the manifest, files byte-identical to REST
+// reads, Range requests, cancellation, scopes inside the export, consistency as of the
+// transaction time, and jobs that any process runs and that survive a killed process.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/flint_server.h"
+#include "tests/support/jwt_signer.h"
+#include "tests/support/smart_helpers.h"
+
+namespace flint::testing {
+namespace {
+
+using nlohmann::json;
+
+// A secured instance seeded with a few synthetic patients, and a backend client of it.
+struct ExportFixture {
+  Backend backend{"system/*.cruds"};
+  std::string token;
+  explicit ExportFixture(int patients = 3) {
+    std::string out;
+    if (runFlint({"seed", "--instance", backend.instance, "--patients", std::to_string(patients), "--seed", "11"},
+                 &out) != 0)
+      throw std::runtime_error("seed: " + out);
+    token = backend.token("system/*.rs");
+  }
+  std::string base() const { return "/" + backend.instance + "/fhir"; }
+};
+
+httplib::Headers kickOffHeaders(const std::string& token) {
+  httplib::Headers h{{"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}};
+  if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+  return h;
+}
+
+// The server-relative path of an absolute URL this server gave out.
+std::string pathOf(const std::string& url, const FlintServer& server = sharedServer()) {
+  EXPECT_EQ(url.rfind(server.baseUrl(), 0), 0u) << url;
+  return url.substr(server.baseUrl().size());
+}
+
+// Kicks off `path` and returns the polling URL (asserting 202 and an absolute Content-Location).
+std::string kickOff(const std::string& path, const std::string& token, const FlintServer& server = sharedServer()) {
+  auto res = client(server).Get(path, kickOffHeaders(token));
+  EXPECT_TRUE(res);
+  if (!res) return "";
+  EXPECT_EQ(res->status, 202) << res->body;
+  std::string location = res->get_header_value("Content-Location");
+  EXPECT_EQ(location.rfind("http://", 0), 0u) << location;
+  return location;
+}
+
+httplib::Headers polling(const std::string& token) {
+  httplib::Headers h{{"Accept", "application/json"}};
+  if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+  return h;
+}
+
+// Polls as a client should (Retry-After) until the export completes; the manifest.
+json waitForManifest(const std::string& url, const std::string& token, const FlintServer& server = sharedServer()) {
+  auto c = client(server);
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+       std::chrono::steady_clock::now() < until;) {
+    auto res = c.Get(pathOf(url, server), polling(token));
+    if (!res) throw std::runtime_error("no answer while polling");
+    if (res->status == 200) {
+      EXPECT_EQ(res->get_header_value("Content-Type").rfind("application/json", 0), 0u);
+      EXPECT_FALSE(res->get_header_value("Expires").empty());
+      return json::parse(res->body);
+    }
+    if (res->status != 202) throw std::runtime_error("polling: " + std::to_string(res->status) + " " + res->body);
+    std::this_thread::sleep_for(std::chrono::seconds(std::stoi(res->get_header_value("Retry-After"))));
+  }
+  throw std::runtime_error("the export did not complete");
+}
+
+std::vector<std::string> linesOf(const std::string& body) {
+  std::vector<std::string> lines;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Every exported resource by type, downloading each file of the manifest.
+std::map<std::string, std::vector<std::string>> download(const json& manifest, const std::string& token) {
+  std::map<std::string, std::vector<std::string>> byType;
+  for (const auto& file : manifest["output"]) {
+    auto res = client().Get(pathOf(file["url"]), {{"Authorization", "Bearer " + token},
+                                                  {"Accept", "application/fhir+ndjson"}});
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/fhir+ndjson");
+    EXPECT_EQ(res->body.back(), '\n');
+    auto lines = linesOf(res->body);
+    EXPECT_EQ(static_cast<int64_t>(lines.size()), file["count"].get<int64_t>());
+    for (auto& line : lines) {
+      EXPECT_EQ(json::parse(line)["resourceType"], file["type"]) << line;
+      byType[file["type"]].push_back(std::move(line));
+    }
+  }
+  return byType;
+}
+
+std::set<std::string> idsOf(const std::vector<std::string>& lines) {
+  std::set<std::string> ids;
+  for (const auto& line : lines) ids.insert(json::parse(line)["id"].get<std::string>());
+  return ids;
+}
+
+std::set<std::string> searchIds(const std::string& path, const std::string& token) {
+  auto c = client();
+  c.set_default_headers(bearer(token));
+  std::set<std::string> ids;
+  for (const auto& entry : entriesOf(followPages(c, path, 200))) ids.insert(entry["resource"]["id"].get<std::string>());
+  return ids;
+}
+
+// Every test server runs no exports (FLINT_EXPORT_WORKERS=0, tests/CMakeLists.txt), so a job
+// stays queued until a test starts a process that runs them.
+std::unique_ptr<FlintServer> exportRunner() {
+  return std::make_unique<FlintServer>(std::vector<std::string>{"--export-workers", "1"});
+}
+
+TEST(BulkExport, KickOffNeedsATokenAndAnswersWithAnAbsolutePollingUrl) {
+  ExportFixture f;
+  for (const std::string path : {f.base() + "/$export", f.base() + "/Patient/$export"}) {
+    auto anonymous = client().Get(path, kickOffHeaders(""));
+    EXPECT_EQ(anonymous->status, 401) << path;
+    EXPECT_EQ(json::parse(anonymous->body)["resourceType"], "OperationOutcome");
+    auto forged = client().Get(path, kickOffHeaders("not-a-token"));
+    EXPECT_EQ(forged->status, 401) << path;
+  }
+  const std::string url = kickOff(f.base() + "/$export", f.token);
+  EXPECT_NE(url.find("/" + f.backend.instance + "/bulk/"), std::string::npos);
+  // POST with a Parameters resource kicks off too.
+  auto posted = client().Post(f.base() + "/Patient/$export", kickOffHeaders(f.token),
+                              R"({"resourceType":"Parameters","parameter":[{"name":"_type","valueString":"Patient"}]})",
+                              "application/fhir+json");
+  EXPECT_EQ(posted->status, 202) << posted->body;
+  EXPECT_EQ(client().Put(f.base() + "/$export", kickOffHeaders(f.token), "", "application/fhir+json")->status, 405);
+}
+
+TEST(BulkExport, ASystemExportWritesEveryResourceOnceAsARestReadReturnsIt) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  const std::string url = kickOff(f.base() + "/$export", f.token);
+  json manifest = waitForManifest(url, f.token);
+  for (const char* key : {"transactionTime", "request", "requiresAccessToken", "output", "error"})
+    EXPECT_TRUE(manifest.contains(key)) << key;
+  EXPECT_EQ(manifest["request"], publicBase() + f.base() + "/$export");
+  EXPECT_EQ(manifest["requiresAccessToken"], true);
+  EXPECT_EQ(manifest["error"], json::array());
+  std::set<std::string> types;
+  for (const auto& file : manifest["output"]) {
+    EXPECT_EQ(file["url"].get<std::string>().rfind("http://", 0), 0u);
+    types.insert(file["type"]);
+  }
+  for (const char* type : {"Patient", "Observation", "Encounter", "Organization", "Practitioner", "Location",
+                           "Provenance", "Group"})
+    EXPECT_TRUE(types.count(type)) << type;
+
+  auto byType = download(manifest, f.token);
+  for (const char* type : {"Patient", "Encounter", "Condition", "Practitioner"})
+    EXPECT_EQ(idsOf(byType[type]), searchIds(f.base() + "/" + type + "?_count=500", f.token)) << type;
+  const auto& observations = byType["Observation"];
+  EXPECT_EQ(idsOf(observations).size(), observations.size());  // each once
+  for (size_t i = 0; i < observations.size(); i += 25) {
+    const std::string id = json::parse(observations[i])["id"];
+    auto read = client().Get(f.base() + "/Observation/" + id, bearer(f.token));
+    EXPECT_EQ(read->body, observations[i]);
+  }
+}
+
+TEST(BulkExport, ParametersAreCheckedAndApplied) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  // As the certification kit does: each export accepted is cancelled at once.
+  auto status = [&](const std::string& query, httplib::Headers extra = {}) {
+    auto headers = kickOffHeaders(f.token);
+    for (const auto& [name, value] : extra) headers.erase(name);
+    headers.insert(extra.begin(), extra.end());
+    auto res = client().Get(f.base() + "/$export" + query, headers);
+    if (res->status == 202) EXPECT_EQ(client().Delete(pathOf(res->get_header_value("Content-Location")),
+                                                      polling(f.token))->status, 202);
+    return res->status;
+  };
+  for (const char* format : {"application%2Ffhir%2Bndjson", "application%2Fndjson", "ndjson"})
+    EXPECT_EQ(status(std::string("?_type=Patient&_outputFormat=") + format), 202) << format;
+  EXPECT_EQ(status("?_outputFormat=text%2Fcsv"), 400);
+  EXPECT_EQ(status("?_since=yesterday"), 400);
+  EXPECT_EQ(status("?_since=2024-01-01"), 400);  // a day, not an instant
+  EXPECT_EQ(status("?_type=NotAType"), 400);
+  EXPECT_EQ(status("?_typo=1"), 400);
+  EXPECT_EQ(status("?_typo=1", {{"Prefer", "respond-async, handling=lenient"}}), 202);
+  EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 400);  // not supported yet: refused, never ignored
+
+  // _type, repeated and comma-separated, is one list; _since keeps what changed after it.
+  auto created = client().Post(f.base() + "/Patient", bearer(f.backend.token("system/Patient.cruds")),
+                               R"({"resourceType":"Patient","name":[{"family":"Later"}]})", "application/fhir+json");
+  ASSERT_EQ(created->status, 201);
+  const json patient = json::parse(created->body);
+  const std::string since = patient["meta"]["lastUpdated"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  json manifest = waitForManifest(
+      kickOff(f.base() + "/$export?_type=Patient&_type=Observation,Patient&_since=2000-01-01T00:00:00Z", f.token),
+      f.token);
+  std::set<std::string> types;
+  for (const auto& file : manifest["output"]) types.insert(file["type"]);
+  EXPECT_EQ(types, (std::set<std::string>{"Observation", "Patient"}));
+  auto updated = client().Put(f.base() + "/Patient/" + patient["id"].get<std::string>(),
+                              bearer(f.backend.token("system/Patient.cruds")),
+                              R"({"resourceType":"Patient","id":")" + patient["id"].get<std::string>() +
+                                  R"(","name":[{"family":"Later","given":["Again"]}]})",
+                              "application/fhir+json");
+  ASSERT_EQ(updated->status, 200);
+  manifest = waitForManifest(
+      kickOff(f.base() + "/$export?_type=Patient,Observation&_since=" + httplib::detail::encode_query_param(since),
+              f.token),
+      f.token);
+  auto byType = download(manifest, f.token);
+  EXPECT_EQ(idsOf(byType["Patient"]), std::set<std::string>{patient["id"]});
+  EXPECT_TRUE(byType["Observation"].empty());
+}
+
+TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExport) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  const std::string url = kickOff(f.base() + "/$export?_type=Patient", f.token);
+  json manifest = waitForManifest(url, f.token);
+  const std::string file = pathOf(manifest["output"][0]["url"]);
+
+  Backend stranger("system/*.rs");  // another instance's client
+  std::string sibling = backendClient(f.backend.instance, {{"keys", {f.backend.ec.publicJwk("ES384")}}}, "system/*.rs");
+  auto siblingToken = requestToken(f.backend.instance,
+                                   clientAssertion(f.backend.ec, "ES384", sibling, tokenUrl(f.backend.instance)),
+                                   "system/*.rs");
+  ASSERT_EQ(siblingToken->status, 200);
+  const std::string other = json::parse(siblingToken->body)["access_token"];
+  EXPECT_EQ(client().Get(pathOf(url), polling(other))->status, 404);
+  EXPECT_EQ(client().Get(pathOf(url), polling(stranger.token("system/*.rs")))->status, 401);
+  EXPECT_EQ(client().Get(pathOf(url), polling(""))->status, 401);
+  EXPECT_EQ(client().Get(file, {{"Accept", "application/fhir+ndjson"}})->status, 401);
+  EXPECT_EQ(client().Get(file, polling(other))->status, 404);
+  EXPECT_EQ(client().Delete(pathOf(url), polling(other))->status, 404);
+  EXPECT_EQ(client().Get(pathOf(url) + "/99.ndjson", polling(f.token))->status, 404);
+  EXPECT_EQ(client().Get(pathOf(url) + "/unknown", polling(f.token))->status, 405);
+
+  // Range: a broken download resumes where it stopped.
+  const std::string whole = client().Get(file, polling(f.token))->body;
+  auto tail = client().Get(file, {{"Authorization", "Bearer " + f.token}, {"Range", "bytes=100-"}});
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_EQ(tail->body, whole.substr(100));
+  EXPECT_EQ(tail->get_header_value("Content-Range"),
+            "bytes 100-" + std::to_string(whole.size() - 1) + "/" + std::to_string(whole.size()));
+  auto middle = client().Get(file, {{"Authorization", "Bearer " + f.token}, {"Range", "bytes=10-19"}});
+  EXPECT_EQ(middle->body, whole.substr(10, 10));
+  auto last = client().Get(file, {{"Authorization", "Bearer " + f.token}, {"Range", "bytes=-7"}});
+  EXPECT_EQ(last->body, whole.substr(whole.size() - 7));
+  auto beyond = client().Get(file, {{"Authorization", "Bearer " + f.token}, {"Range", "bytes=99999999-"}});
+  EXPECT_EQ(beyond->status, 416);
+
+  // Cancelled (here: completed and deleted), the export and its files are gone.
+  auto cancelled = client().Delete(pathOf(url), polling(f.token));
+  EXPECT_EQ(cancelled->status, 202);
+  auto gone = client().Get(pathOf(url), polling(f.token));
+  EXPECT_EQ(gone->status, 404);
+  EXPECT_EQ(json::parse(gone->body)["resourceType"], "OperationOutcome");
+  EXPECT_EQ(client().Get(file, polling(f.token))->status, 404);
+  EXPECT_EQ(client().Get(pathOf(url) + "0", polling(f.token))->status, 404);
+}
+
+TEST(BulkExport, PollingFasterThanToldIsThrottledAndExportsPerClientAreCapped) {
+  ExportFixture f;
+  const std::string first = kickOff(f.base() + "/$export", f.token);
+  auto poll = client().Get(pathOf(first), polling(f.token));
+  ASSERT_EQ(poll->status, 202);
+  EXPECT_EQ(poll->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(poll->get_header_value("X-Progress"), "queued");
+  auto tooSoon = client().Get(pathOf(first), polling(f.token));
+  EXPECT_EQ(tooSoon->status, 429);
+  EXPECT_EQ(json::parse(tooSoon->body)["resourceType"], "OperationOutcome");
+  EXPECT_FALSE(tooSoon->get_header_value("Retry-After").empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(client().Get(pathOf(first), polling(f.token))->status, 202);
+
+  const std::string second = kickOff(f.base() + "/$export", f.token);
+  auto third = client().Get(f.base() + "/$export", kickOffHeaders(f.token));
+  EXPECT_EQ(third->status, 429);
+  EXPECT_FALSE(third->get_header_value("Retry-After").empty());
+  // Cancelling one makes room.
+  EXPECT_EQ(client().Delete(pathOf(second), polling(f.token))->status, 202);
+  kickOff(f.base() + "/$export", f.token);
+}
+
+TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
+  ExportFixture f(4);
+  auto runner = exportRunner();
+  EXPECT_EQ(client().Get(f.base() + "/Group/no-such-group/$export", kickOffHeaders(f.token))->status, 404);
+  auto patients = searchIds(f.base() + "/Patient?_count=100", f.token);
+  ASSERT_EQ(patients.size(), 4u);
+  const std::vector<std::string> members(patients.begin(), std::next(patients.begin(), 2));
+  json group = {{"resourceType", "Group"}, {"type", "person"}, {"actual", true}, {"member", json::array()}};
+  for (const auto& id : members) group["member"].push_back({{"entity", {{"reference", "Patient/" + id}}}});
+  auto created = client().Post(f.base() + "/Group", bearer(f.backend.token("system/Group.cruds")), group.dump(),
+                               "application/fhir+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string groupId = json::parse(created->body)["id"];
+
+  auto byType = download(waitForManifest(kickOff(f.base() + "/Group/" + groupId + "/$export", f.token), f.token),
+                         f.token);
+  EXPECT_EQ(idsOf(byType["Patient"]), std::set<std::string>(members.begin(), members.end()));
+  std::set<std::string> expected;
+  for (const auto& id : members) {
+    auto ids = searchIds(f.base() + "/Observation?patient=" + id + "&_count=500", f.token);
+    expected.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(idsOf(byType["Observation"]), expected);
+  for (const char* type : {"Organization", "Practitioner", "Location"})
+    EXPECT_FALSE(byType[type].empty()) << type;
+  // Groups are in the Patient compartment through their members: only groups of these patients.
+  EXPECT_TRUE(idsOf(byType["Group"]).count(groupId));
+  for (const auto& line : byType["Group"]) {
+    bool ofMembers = false;
+    const json exported = json::parse(line);
+    for (const auto& member : exported["member"])
+      for (const auto& id : members) ofMembers |= member["entity"]["reference"] == "Patient/" + id;
+    EXPECT_TRUE(ofMembers) << line;
+  }
+}
+
+TEST(BulkExport, TheExportHoldsWhatTheTokensScopesGrantAndRefusesWhatTheyDoNot) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  Backend& b = f.backend;
+  // Granular scopes apply inside the export exactly as inside a search.
+  const std::string labs = b.token("system/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory");
+  auto byType = download(waitForManifest(kickOff(f.base() + "/$export", labs), labs), labs);
+  EXPECT_EQ(byType.size(), 1u);
+  EXPECT_EQ(idsOf(byType["Observation"]),
+            searchIds(f.base() + "/Observation?category=laboratory&_count=1000", f.token));
+  // An explicitly requested type the token cannot read fails the kick-off.
+  auto refused = client().Get(f.base() + "/$export?_type=Patient", kickOffHeaders(labs));
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(json::parse(refused->body)["resourceType"], "OperationOutcome");
+}
+
+// The export is what the data was at its transaction time: a resource updated after the
+// kick-off is written as it was then. A process that runs no exports queues the job; another
+// process runs it.
+TEST(BulkExport, AnyProcessRunsTheJobAndItsContentIsAsOfTheTransactionTime) {
+  ExportFixture f;
+  const std::string writer = f.backend.token("system/Patient.cruds");
+  const auto patients = searchIds(f.base() + "/Patient", f.token);
+  const std::string id = *patients.begin();
+  const std::string before = client().Get(f.base() + "/Patient/" + id, bearer(f.token))->body;
+
+  const std::string url = kickOff(f.base() + "/$export?_type=Patient", f.token);
+  json changed = json::parse(before);
+  changed["gender"] = changed.value("gender", "") == "male" ? "female" : "male";
+  ASSERT_EQ(client().Put(f.base() + "/Patient/" + id, bearer(writer), changed.dump(), "application/fhir+json")->status,
+            200);
+  auto late = client().Post(f.base() + "/Patient", bearer(writer), R"({"resourceType":"Patient"})",
+                            "application/fhir+json");
+  ASSERT_EQ(late->status, 201);
+
+  auto runner = exportRunner();
+  auto byType = download(waitForManifest(url, f.token), f.token);
+  EXPECT_EQ(idsOf(byType["Patient"]), patients);
+  for (const auto& line : byType["Patient"])
+    if (json::parse(line)["id"] == id) EXPECT_EQ(line, before);
+}
+
+// A process killed in the middle of an export loses nothing: another process takes the job over
+// once its lease runs out, and every resource is written exactly once.
+TEST(BulkExport, AJobSurvivesItsProcessBeingKilled) {
+  ExportFixture f(150);
+  const std::string url = kickOff(f.base() + "/$export?_type=Observation,Patient", f.token);
+  const std::string job = url.substr(url.rfind('/') + 1);
+  const std::string progress = "SELECT state, exported FROM flint.export_jobs WHERE id = '" + job + "'";
+  {
+    auto doomed = exportRunner();
+    // Killed as soon as it has committed a first step.
+    for (int i = 0; i < 2000; ++i) {
+      const std::string now = psql(databaseUrl(), progress);
+      if (now.rfind("queued", 0) != 0 && now.rfind("running|0", 0) != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ::kill(doomed->pid(), SIGKILL);
+  }
+  const std::string state = psql(databaseUrl(), progress);
+  ASSERT_EQ(state.rfind("running|", 0), 0u) << state << ": the export ended before its process was killed";
+  ASSERT_NE(state.rfind("running|0", 0), 0u) << state;
+  auto successor = exportRunner();
+  auto byType = download(waitForManifest(url, f.token), f.token);
+  const auto& observations = byType["Observation"];
+  EXPECT_EQ(idsOf(observations).size(), observations.size());
+  EXPECT_EQ(idsOf(observations), searchIds(f.base() + "/Observation?_count=1000&_elements=id", f.token));
+  EXPECT_EQ(idsOf(byType["Patient"]).size(), 150u);
+}
+
+}  // namespace
+}  // namespace flint::testing
