@@ -29,6 +29,13 @@ Value interactions(const std::vector<std::string>& codes) {
   return out;
 }
 
+Value operation(const char* name, const char* definition) {
+  Value op = Value::object();
+  op.set("name", Value::string(name));
+  op.set("definition", Value::string(definition));
+  return op;
+}
+
 Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& features,
                     const std::string& conditionalDelete) {
   Value r = Value::object();
@@ -65,14 +72,14 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
       if (def->type == "reference" && std::find(def->target.begin(), def->target.end(), type) != def->target.end())
         revIncludes.push(Value::string(source + ":" + def->code));
   if (!revIncludes.items().empty()) r.set("searchRevInclude", std::move(revIncludes));
+  Value operations = Value::array();
   if (type == "Patient") {
-    Value everything = Value::object();
-    everything.set("name", Value::string("everything"));
-    everything.set("definition", Value::string("http://hl7.org/fhir/OperationDefinition/Patient-everything"));
-    Value operations = Value::array();
-    operations.push(std::move(everything));
-    r.set("operation", std::move(operations));
+    operations.push(operation("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"));
+    operations.push(operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"));
   }
+  if (type == "Group")
+    operations.push(operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"));
+  if (!operations.items().empty()) r.set("operation", std::move(operations));
   return r;
 }
 
@@ -125,8 +132,10 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& a
   cs.set("publisher", Value::string("Flint"));
   cs.set("kind", Value::string("instance"));
   // Every US Core profile's SHALL and SHOULD searches, includes and Provenance revincludes.
+  // Bulk Data 2.0 export at system, Patient and Group level (bulk_export/).
   cs.set("instantiates", strings({"http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
-                                  "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"}));
+                                  "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0",
+                                  "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"}));
   Value software = Value::object();
   software.set("name", Value::string("Flint"));
   software.set("version", Value::string(softwareVersion));
@@ -144,6 +153,9 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& a
   for (const auto& type : defs.resourceTypes()) resources.push(resourceEntry(type, features, conditionalDelete));
   rest.set("resource", std::move(resources));
   rest.set("interaction", interactions(features.systemInteractions));
+  Value systemOperations = Value::array();
+  systemOperations.push(operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"));
+  rest.set("operation", std::move(systemOperations));
   rest.set("compartment", strings({"http://hl7.org/fhir/CompartmentDefinition/patient"}));
   Value restList = Value::array();
   restList.push(std::move(rest));

@@ -129,6 +129,31 @@ std::unique_ptr<FlintServer> exportRunner() {
   return std::make_unique<FlintServer>(std::vector<std::string>{"--export-workers", "1"});
 }
 
+// BULK-CS-01, BK-40: what the certification kit looks for, and Group readable and searchable so
+// that clients can find the ids of groups to export.
+TEST(BulkExport, TheCapabilityStatementDeclaresTheExportOperations) {
+  const json cs = json::parse(client().Get("/" + createInstance("bulk-cs") + "/fhir/metadata")->body);
+  std::set<std::string> instantiates(cs["instantiates"].begin(), cs["instantiates"].end());
+  EXPECT_TRUE(instantiates.count("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"));
+  const json& rest = cs["rest"][0];
+  EXPECT_EQ(rest["operation"], json::parse(R"([{"name":"export",
+      "definition":"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}])"));
+  std::map<std::string, json> byType;
+  for (const auto& r : rest["resource"]) byType[r["type"]] = r;
+  auto exportOf = [&](const std::string& type) {
+    for (const auto& op : byType[type]["operation"])
+      if (op["name"] == "export") return op["definition"].get<std::string>();
+    return std::string();
+  };
+  EXPECT_EQ(exportOf("Group"), "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+  EXPECT_EQ(exportOf("Patient"), "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+  std::set<std::string> interactions, params;
+  for (const auto& i : byType["Group"]["interaction"]) interactions.insert(i["code"]);
+  for (const auto& p : byType["Group"]["searchParam"]) params.insert(p["name"]);
+  EXPECT_TRUE(interactions.count("read") && interactions.count("search-type"));
+  EXPECT_TRUE(params.count("identifier") && params.count("characteristic") && params.count("member"));
+}
+
 TEST(BulkExport, KickOffNeedsATokenAndAnswersWithAnAbsolutePollingUrl) {
   ExportFixture f;
   for (const std::string path : {f.base() + "/$export", f.base() + "/Patient/$export"}) {

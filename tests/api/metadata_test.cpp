@@ -19,7 +19,8 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_EQ(cs["status"], "active");
   EXPECT_EQ(cs["kind"], "instance");
   EXPECT_EQ(cs["instantiates"], json::array({"http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
-                                             "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0"}));
+                                             "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0",
+                                             "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"}));
   EXPECT_EQ(cs["fhirVersion"], "4.0.1");
   EXPECT_EQ(cs["implementation"]["url"], sharedServer().baseUrl() + "/" + inst + "/fhir");
   std::set<std::string> formats(cs["format"].begin(), cs["format"].end());
