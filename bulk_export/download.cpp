@@ -1,7 +1,9 @@
-// A file of a completed export, read from its stored chunks one at a time (memory holds one
-// chunk whatever the file's size); byte ranges (Range: bytes=a-b, a-, -n) for resuming.
+// A file of a completed export, made chunk by chunk from the resources each names, as of the
+// export's transaction time (memory holds one chunk whatever the file's size); byte ranges
+// (Range: bytes=a-b, a-, -n) for resuming.
 #include <charconv>
 
+#include "bulk_export/as_of.h"
 #include "bulk_export/bulk_export.h"
 #include "bulk_export/job_store.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -62,14 +64,22 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
     out.end = wanted->second;
     out.partial = true;
   }
-  out.next = [&session, instance, jobId, fileSeq, at = out.start, end = out.end](std::string& piece) mutable {
+  out.next = [&session, instance, jobId, fileSeq, type = file->type, asOf = job->transactionTime, at = out.start,
+              end = out.end](std::string& piece) mutable {
     if (at >= end) return false;
     JobStore store(session);
     auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
     if (!chunk) return false;
+    fhir::ResourceRepository repo(session, instance);
+    std::string text = ndjsonAsOf(repo, type, chunk->ids, asOf);
+    if (static_cast<int64_t>(text.size()) != chunk->bytes)
+      throw std::runtime_error("export " + jobId + ": a chunk no longer has the length it was exported with");
     const int64_t from = at - chunk->offset;
-    const int64_t to = std::min<int64_t>(static_cast<int64_t>(chunk->data.size()), end - chunk->offset);
-    piece = chunk->data.substr(from, to - from);
+    const int64_t to = std::min(chunk->bytes, end - chunk->offset);
+    if (from == 0 && to == chunk->bytes)
+      piece = std::move(text);
+    else
+      piece = text.substr(from, to - from);
     at += to - from;
     return true;
   };

@@ -39,6 +39,8 @@ struct ExportJob {
   std::optional<int64_t> nextPollAt;  // ms; earlier polls are answered 429
 };
 
+const char* stateName(JobState state);
+
 struct ExportFile {
   int seq = 0;
   std::string type;
@@ -46,11 +48,13 @@ struct ExportFile {
   int64_t bytes = 0;
 };
 
-// One stored piece of a file: the NDJSON from byte `offset` of the file on.
+// One stored piece of a file: the resources (by id, in order) whose NDJSON fills `bytes` bytes
+// from byte `offset` of the file on.
 struct FileChunk {
   int chunkNo = 0;
   int64_t offset = 0;
-  std::string data;
+  int64_t bytes = 0;
+  std::vector<std::string> ids;
 };
 
 }  // namespace flint::bulk

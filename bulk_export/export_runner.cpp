@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "auth/scopes/scope.h"
+#include "bulk_export/as_of.h"
 #include "bulk_export/export_selection.h"
 #include "bulk_export/job_store.h"
 #include "core/db/session.h"
@@ -93,29 +94,26 @@ void ExportRunner::runJob(ExportJob& job) {
         return;
       }
       const std::string& type = job.types[job.typeIndex];
-      auto rows = repo.list(stepQuery(job, type, access, baseUrl, kStepResources));
+      auto rows = repo.list(stepQuery(job, type, access, baseUrl, kStepResources),
+                            fhir::ResourceRepository::ListedContent::Size);
       if (rows.empty()) {
         if (!store.nextType(job, kLeaseSeconds)) return;
         continue;
       }
-      std::string ndjson;
-      int64_t lines = 0;
-      for (auto& row : rows) {
-        // As of the export's transaction time: a resource updated since is written as it was then.
-        if (row.lastUpdated > job.transactionTime) {
-          auto then = repo.versionAt(type, row.id, job.transactionTime);
-          if (!then || then->deleted) continue;
-          row.content = std::move(then->content);
-        }
-        ndjson += row.content;
-        ndjson += '\n';
-        ++lines;
+      std::vector<std::string> ids;
+      int64_t bytes = 0;
+      for (const auto& row : rows) {
+        // Resources created after the transaction time were not there to export.
+        auto size = sizeAsOf(repo, row, job.transactionTime);
+        if (!size) continue;
+        ids.push_back(row.id);
+        bytes += *size + 1;
       }
-      const bool newFile = open.type != type || open.bytes + static_cast<int64_t>(ndjson.size()) > settings_.maxFileBytes;
-      if (!store.appendChunk(*instance, job, ndjson, lines, rows.back().id, newFile, kLeaseSeconds)) return;
-      if (ndjson.empty()) continue;
+      const bool newFile = open.type != type || open.bytes + bytes > settings_.maxFileBytes;
+      if (!store.appendChunk(*instance, job, ids, bytes, rows.back().id, newFile, kLeaseSeconds)) return;
+      if (ids.empty()) continue;
       if (newFile) open = {type, 0};
-      open.bytes += static_cast<int64_t>(ndjson.size());
+      open.bytes += bytes;
     }
     store.complete(job, settings_.retentionSeconds);
   } catch (const fhir::FhirError& e) {

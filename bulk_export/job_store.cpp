@@ -71,6 +71,20 @@ std::string table(const instances::Instance& instance, const char* name) {
 
 }  // namespace
 
+const char* stateName(JobState state) {
+  switch (state) {
+    case JobState::Queued:
+      return "queued";
+    case JobState::Running:
+      return "running";
+    case JobState::Completed:
+      return "completed";
+    case JobState::Failed:
+      return "failed";
+  }
+  return "";
+}
+
 void JobStore::create(const ExportJob& job) {
   pqxx::nontransaction tx(session_.connection());
   tx.exec_params0(
@@ -96,6 +110,17 @@ std::optional<ExportJob> JobStore::find(long long instanceId, const std::string&
                           jobId, instanceId);
   if (r.empty()) return std::nullopt;
   return jobOf(r[0]);
+}
+
+std::vector<ExportJob> JobStore::list(long long instanceId, int limit) {
+  pqxx::nontransaction tx(session_.connection());
+  std::vector<ExportJob> out;
+  for (const auto& r : tx.exec_params(std::string("SELECT ") + kColumns +
+                                          " FROM flint.export_jobs WHERE instance_id = $1"
+                                          " ORDER BY transaction_time DESC, id LIMIT $2",
+                                      instanceId, limit))
+    out.push_back(jobOf(r));
+  return out;
 }
 
 void JobStore::setNextPoll(const std::string& jobId, int64_t atMillis) {
@@ -128,32 +153,29 @@ std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
   return jobOf(r[0]);
 }
 
-bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const std::string& ndjson,
-                           int64_t lines, const std::string& lastId, bool newFile, int leaseSeconds) {
+bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const std::vector<std::string>& ids,
+                           int64_t bytes, const std::string& lastId, bool newFile, int leaseSeconds) {
   pqxx::work tx(session_.connection());
-  const int fileSeq = newFile && !ndjson.empty() ? job.fileSeq + 1 : job.fileSeq;
+  const int64_t lines = static_cast<int64_t>(ids.size());
+  const int fileSeq = newFile && lines > 0 ? job.fileSeq + 1 : job.fileSeq;
   auto fenced = tx.exec_params(
       "UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
       " lease_until = now() + make_interval(secs => $6)"
       " WHERE id = $1 AND attempt = $2 AND state = 'running'",
       job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds);
   if (fenced.affected_rows() != 1) return false;
-  if (ndjson.empty()) {
-    tx.commit();
-    job.afterId = lastId;
-    return true;
+  if (lines > 0) {
+    auto file = tx.exec_params1("INSERT INTO " + table(instance, "export_files") +
+                                    " AS f (job_id, seq, resource_type, lines, bytes) VALUES ($1, $2, $3, $4, $5)"
+                                    " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $4,"
+                                    " bytes = f.bytes + $5 RETURNING f.bytes - $5",
+                                job.id, fileSeq, job.types[job.typeIndex], lines, bytes);
+    tx.exec_params0("INSERT INTO " + table(instance, "export_chunks") +
+                        " (job_id, file_seq, chunk_no, byte_offset, bytes, ids)"
+                        " SELECT $1, $2, coalesce(max(chunk_no) + 1, 0), $3, $4, $5::text[] FROM " +
+                        table(instance, "export_chunks") + " WHERE job_id = $1 AND file_seq = $2",
+                    job.id, fileSeq, file[0].as<int64_t>(), bytes, fhir::pgTextArray(ids));
   }
-  const std::string& type = job.types[job.typeIndex];
-  auto file = tx.exec_params1("INSERT INTO " + table(instance, "export_files") +
-                                  " AS f (job_id, seq, resource_type, lines, bytes) VALUES ($1, $2, $3, $4, $5)"
-                                  " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $4, bytes = f.bytes + $5"
-                                  " RETURNING f.bytes - $5",
-                              job.id, fileSeq, type, lines, static_cast<int64_t>(ndjson.size()));
-  tx.exec_params0("INSERT INTO " + table(instance, "export_chunks") +
-                      " (job_id, file_seq, chunk_no, byte_offset, data)"
-                      " SELECT $1, $2, coalesce(max(chunk_no) + 1, 0), $3, $4 FROM " +
-                      table(instance, "export_chunks") + " WHERE job_id = $1 AND file_seq = $2",
-                  job.id, fileSeq, file[0].as<int64_t>(), ndjson);
   tx.commit();
   job.fileSeq = fileSeq;
   job.afterId = lastId;
@@ -216,13 +238,14 @@ std::vector<ExportFile> JobStore::files(const instances::Instance& instance, con
 std::optional<FileChunk> JobStore::chunkAt(const instances::Instance& instance, const std::string& jobId, int fileSeq,
                                            int64_t offset) {
   pqxx::nontransaction tx(session_.connection());
-  auto r = tx.exec_params("SELECT chunk_no, byte_offset, data FROM " + table(instance, "export_chunks") +
+  auto r = tx.exec_params("SELECT chunk_no, byte_offset, bytes, array_to_string(ids, ' ') FROM " +
+                              table(instance, "export_chunks") +
                               " WHERE job_id = $1 AND file_seq = $2 AND byte_offset <= $3"
                               " ORDER BY chunk_no DESC LIMIT 1",
                           jobId, fileSeq, offset);
   if (r.empty()) return std::nullopt;
-  FileChunk chunk{r[0][0].as<int>(), r[0][1].as<int64_t>(), r[0][2].as<std::string>()};
-  if (offset >= chunk.offset + static_cast<int64_t>(chunk.data.size())) return std::nullopt;
+  FileChunk chunk{r[0][0].as<int>(), r[0][1].as<int64_t>(), r[0][2].as<int64_t>(), words(r[0][3].as<std::string>())};
+  if (offset >= chunk.offset + chunk.bytes) return std::nullopt;
   return chunk;
 }
 

@@ -21,6 +21,8 @@ class JobStore {
   // Exports of `clientId` on the instance still queued or running.
   int activeCount(long long instanceId, const std::string& clientId);
   std::optional<ExportJob> find(long long instanceId, const std::string& jobId);
+  // The instance's exports, newest first (at most `limit`).
+  std::vector<ExportJob> list(long long instanceId, int limit);
   void setNextPoll(const std::string& jobId, int64_t atMillis);
   // Removes the job and its files.
   void remove(const instances::Instance& instance, const std::string& jobId);
@@ -28,13 +30,13 @@ class JobStore {
   // Takes the oldest job that is queued, or running under a lease that has run out (its process
   // died), for `leaseSeconds`; nullopt when there is none.
   std::optional<ExportJob> claim(int leaseSeconds);
-  // Adds `ndjson` (`lines` resources of the job's current type, ending after `lastId`) to the
-  // job's current file, or to a new one when `newFile`, and records the progress, all in one
-  // transaction; extends the lease. False when the job is no longer this attempt's (cancelled,
-  // or claimed by another process after the lease ran out). With no `ndjson`, records only that
-  // the resources up to `lastId` were looked at.
-  bool appendChunk(const instances::Instance& instance, ExportJob& job, const std::string& ndjson, int64_t lines,
-                   const std::string& lastId, bool newFile, int leaseSeconds);
+  // Adds the resources `ids` of the job's current type (`bytes` of NDJSON) to the job's current
+  // file, or to a new one when `newFile`, and records that the type's resources up to `lastId`
+  // are done, all in one transaction; extends the lease. False when the job is no longer this
+  // attempt's (cancelled, or claimed by another process after the lease ran out). With no ids,
+  // records only the progress.
+  bool appendChunk(const instances::Instance& instance, ExportJob& job, const std::vector<std::string>& ids,
+                   int64_t bytes, const std::string& lastId, bool newFile, int leaseSeconds);
   // Moves on to the job's next type; false as for appendChunk.
   bool nextType(ExportJob& job, int leaseSeconds);
   bool complete(ExportJob& job, int retentionSeconds);

@@ -59,6 +59,7 @@ class App {
   http::HttpResponse handleAdminClients(const http::HttpRequest& request);
   http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
+  http::HttpResponse handleAdminExports(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   // Cached per FHIR base and authorization server (empty for open-access instances).

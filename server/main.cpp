@@ -25,6 +25,8 @@ commands:
                              load deterministic synthetic patients into an instance
   reindex [--instance NAME | --outdated] [--type TYPE]
                              rebuild search indexes (online, in batches)
+  export list|cancel --instance NAME [JOB]
+                             an instance's Bulk Data exports; cancel deletes one and its files
   --help                     show this help
 
 )";
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
     if (command == "keys") return flint::server::keysCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
+    if (command == "export") return flint::server::exportCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;

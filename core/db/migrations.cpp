@@ -471,9 +471,11 @@ ALTER TABLE search_reference ALTER COLUMN url DROP NOT NULL;
       {16, "no statistics of resource content", R"SQL(
 ALTER TABLE resources ALTER COLUMN content SET STATISTICS 0;
 )SQL"},
-      // A Bulk Data export's output: files of one resource type each, their NDJSON in chunks
-      // that each commit with the job's progress, so a resumed job neither repeats nor skips
-      // a line; byte_offset (the chunk's first byte in its file) serves Range requests.
+      // A Bulk Data export's output: files of one resource type each, made of chunks that each
+      // commit with the job's progress, so a resumed job neither repeats nor skips a resource. A
+      // chunk names its resources (ids, in order) rather than copying their JSON, which a
+      // download reads as of the job's transaction time; byte_offset (the chunk's first byte in
+      // its file) and bytes serve Content-Length and Range requests.
       {17, "bulk export files", R"SQL(
 CREATE TABLE export_files (
   job_id text NOT NULL,
@@ -488,14 +490,10 @@ CREATE TABLE export_chunks (
   file_seq int NOT NULL,
   chunk_no int NOT NULL,
   byte_offset bigint NOT NULL,
-  data text NOT NULL,
+  bytes bigint NOT NULL,
+  ids text[] NOT NULL,
   PRIMARY KEY (job_id, file_seq, chunk_no)
 );
-DO $$
-BEGIN
-  ALTER TABLE export_chunks ALTER COLUMN data SET COMPRESSION lz4;
-EXCEPTION WHEN feature_not_supported THEN NULL;
-END $$;
 )SQL"},
   };
   return migrations;

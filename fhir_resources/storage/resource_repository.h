@@ -27,6 +27,7 @@ struct ResourceRow {
   bool deleted = false;
   std::string method;       // history only: POST, PUT or DELETE
   std::string content;      // the resource's JSON text; empty when deleted
+  int64_t contentBytes = 0;  // its length, when only that was asked for (ListedContent::Size)
   std::vector<std::optional<std::string>> sortValues;  // search results: the values the query sorted by
 };
 
@@ -145,7 +146,12 @@ class ResourceRepository {
   // of the keys (none where a resource is unknown).
   static db::Statement currentRowsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
   static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count);
-  std::vector<ResourceRow> list(const ResourceQuery& query);
+  // What list() reads of each resource: its JSON, or only the JSON's length in bytes (which
+  // PostgreSQL knows without decompressing it).
+  enum class ListedContent { Full, Size };
+  std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
+  // The current rows of these resources of `type`, in the order of `ids` (none for unknown ids).
+  std::vector<ResourceRow> currentOf(const std::string& type, const std::vector<std::string>& ids);
   // How many resources match (ignoring the cursor and limit).
   int64_t count(const ResourceQuery& query);
   std::vector<ResourceRow> history(const HistoryQuery& query);

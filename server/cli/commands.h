@@ -16,5 +16,6 @@ int userCommand(const Config& config, const std::vector<std::string>& args);
 int keysCommand(const Config& config, const std::vector<std::string>& args);
 int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
+int exportCommand(const Config& config, const std::vector<std::string>& args);
 
 }  // namespace flint::server

@@ -129,6 +129,41 @@ std::unique_ptr<FlintServer> exportRunner() {
   return std::make_unique<FlintServer>(std::vector<std::string>{"--export-workers", "1"});
 }
 
+// Operators see and cancel any client's exports (admin API and CLI); other instances' never.
+TEST(BulkExport, OperatorsListAndCancelExports) {
+  ExportFixture f;
+  const std::string url = kickOff(f.base() + "/$export?_type=Patient", f.token);
+  const std::string job = url.substr(url.rfind('/') + 1);
+  auto listed = client().Get("/admin/instances/" + f.backend.instance + "/exports", admin());
+  ASSERT_EQ(listed->status, 200);
+  const json jobs = json::parse(listed->body);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["id"], job);
+  EXPECT_EQ(jobs[0]["clientId"], f.backend.clientId);
+  EXPECT_EQ(jobs[0]["level"], "system");
+  EXPECT_EQ(jobs[0]["types"], json::array({"Patient"}));
+  EXPECT_EQ(jobs[0]["state"], "queued");
+  EXPECT_EQ(client().Get("/admin/instances/" + f.backend.instance + "/exports")->status, 401);
+  Backend other;
+  EXPECT_EQ(json::parse(client().Get("/admin/instances/" + other.instance + "/exports", admin())->body), json::array());
+  EXPECT_EQ(client().Delete("/admin/instances/" + other.instance + "/exports/" + job, admin())->status, 404);
+
+  std::string out;
+  ASSERT_EQ(runFlint({"export", "list", "--instance", f.backend.instance}, &out), 0);
+  EXPECT_NE(out.find(job + "\t"), std::string::npos) << out;
+  EXPECT_NE(out.find("\tqueued\t" + f.backend.clientId + "\tsystem\t0\tPatient"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"export", "cancel", "--instance", f.backend.instance, "nope"}, &out), 1);
+  ASSERT_EQ(runFlint({"export", "cancel", "--instance", f.backend.instance, job}, &out), 0) << out;
+  EXPECT_EQ(client().Get(pathOf(url), polling(f.token))->status, 404);
+  EXPECT_EQ(runFlint({"export", "list", "--instance", "no-such-instance"}, &out), 1);
+
+  const std::string second = kickOff(f.base() + "/$export?_type=Patient", f.token);
+  auto cancelled = client().Delete("/admin/instances/" + f.backend.instance + "/exports/" +
+                                       second.substr(second.rfind('/') + 1), admin());
+  EXPECT_EQ(cancelled->status, 202);
+  EXPECT_EQ(client().Get(pathOf(second), polling(f.token))->status, 404);
+}
+
 // BULK-CS-01, BK-40: what the certification kit looks for, and Group readable and searchable so
 // that clients can find the ids of groups to export.
 TEST(BulkExport, TheCapabilityStatementDeclaresTheExportOperations) {
