@@ -94,12 +94,18 @@ void ExportRunner::runJob(ExportJob& job) {
         return;
       }
       const std::string& type = job.types[job.typeIndex];
-      auto rows = repo.list(stepQuery(job, type, access, baseUrl, kStepResources),
-                            fhir::ResourceRepository::ListedContent::Size);
-      if (rows.empty()) {
+      // The step's keys come from the indexes alone; their rows are then read in the table's
+      // physical order, for their lengths only.
+      auto keys = repo.list(stepQuery(job, type, access, baseUrl, kStepResources),
+                            fhir::ResourceRepository::ListedContent::Keys);
+      if (keys.empty()) {
         if (!store.nextType(job, kLeaseSeconds)) return;
         continue;
       }
+      std::vector<std::string> keyIds;
+      keyIds.reserve(keys.size());
+      for (const auto& key : keys) keyIds.push_back(key.id);
+      auto rows = repo.currentOf(type, keyIds, fhir::ResourceRepository::ListedContent::Size);
       std::vector<std::string> ids;
       int64_t bytes = 0;
       for (const auto& row : rows) {
@@ -110,7 +116,7 @@ void ExportRunner::runJob(ExportJob& job) {
         bytes += *size + 1;
       }
       const bool newFile = open.type != type || open.bytes + bytes > settings_.maxFileBytes;
-      if (!store.appendChunk(*instance, job, ids, bytes, rows.back().id, newFile, kLeaseSeconds)) return;
+      if (!store.appendChunk(*instance, job, ids, bytes, keys.back().id, newFile, kLeaseSeconds)) return;
       if (ids.empty()) continue;
       if (newFile) open = {type, 0};
       open.bytes += bytes;

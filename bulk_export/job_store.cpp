@@ -155,28 +155,27 @@ std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
 
 bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const std::vector<std::string>& ids,
                            int64_t bytes, const std::string& lastId, bool newFile, int leaseSeconds) {
-  pqxx::work tx(session_.connection());
   const int64_t lines = static_cast<int64_t>(ids.size());
   const int fileSeq = newFile && lines > 0 ? job.fileSeq + 1 : job.fileSeq;
-  auto fenced = tx.exec_params(
-      "UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
-      " lease_until = now() + make_interval(secs => $6)"
-      " WHERE id = $1 AND attempt = $2 AND state = 'running'",
-      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds);
-  if (fenced.affected_rows() != 1) return false;
-  if (lines > 0) {
-    auto file = tx.exec_params1("INSERT INTO " + table(instance, "export_files") +
-                                    " AS f (job_id, seq, resource_type, lines, bytes) VALUES ($1, $2, $3, $4, $5)"
-                                    " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $4,"
-                                    " bytes = f.bytes + $5 RETURNING f.bytes - $5",
-                                job.id, fileSeq, job.types[job.typeIndex], lines, bytes);
-    tx.exec_params0("INSERT INTO " + table(instance, "export_chunks") +
-                        " (job_id, file_seq, chunk_no, byte_offset, bytes, ids)"
-                        " SELECT $1, $2, coalesce(max(chunk_no) + 1, 0), $3, $4, $5::text[] FROM " +
-                        table(instance, "export_chunks") + " WHERE job_id = $1 AND file_seq = $2",
-                    job.id, fileSeq, file[0].as<int64_t>(), bytes, fhir::pgTextArray(ids));
-  }
-  tx.commit();
+  // One statement, so a step costs one round trip: the fenced progress update, and only if it
+  // matched, the file's totals and the chunk (placed after what the file held).
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec_params(
+      "WITH fenced AS (UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
+      " lease_until = now() + make_interval(secs => $6) WHERE id = $1 AND attempt = $2 AND state = 'running'"
+      " RETURNING id),"
+      " file AS (INSERT INTO " + table(instance, "export_files") + " AS f (job_id, seq, resource_type, lines, bytes)"
+      " SELECT id, $4, $7, $5, $8 FROM fenced WHERE $5 > 0"
+      " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $5, bytes = f.bytes + $8"
+      " RETURNING f.bytes - $8 AS offset),"
+      " chunk AS (INSERT INTO " + table(instance, "export_chunks") +
+      " (job_id, file_seq, chunk_no, byte_offset, bytes, ids)"
+      " SELECT $1, $4, coalesce((SELECT max(chunk_no) + 1 FROM " + table(instance, "export_chunks") +
+      " WHERE job_id = $1 AND file_seq = $4), 0), file.offset, $8, $9::text[] FROM file)"
+      " SELECT count(*) FROM fenced",
+      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds, job.types[job.typeIndex], bytes,
+      fhir::pgTextArray(ids));
+  if (r[0][0].as<int>() != 1) return false;
   job.fileSeq = fileSeq;
   job.afterId = lastId;
   job.exported += lines;

@@ -344,13 +344,18 @@ std::pair<std::string, const char*> sortExpression(std::vector<std::string>& par
 
 }  // namespace
 
-std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, const std::vector<std::string>& ids) {
+std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, const std::vector<std::string>& ids,
+                                                       ListedContent listed) {
   // A bitmap of the keys reads the table's pages in their physical order, each once; sorting the
   // rows back into the order asked for costs less than visiting pages in id order.
-  static const char* sql =
+  static const char* full =
       "SELECT resource_type, id, version_id, last_updated, deleted, content FROM {s}.resources"
       " WHERE resource_type = $1 AND id = ANY($2::text[])";
-  const auto& name = statement("currentOf", sql);
+  static const char* sized =
+      "SELECT resource_type, id, version_id, last_updated, deleted, octet_length(content)::text FROM {s}.resources"
+      " WHERE resource_type = $1 AND id = ANY($2::text[])";
+  const bool size = listed == ListedContent::Size;
+  const auto& name = size ? statement("currentSizesOf", sized) : statement("currentOf", full);
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, pgTextArray(ids)); });
   std::unordered_map<std::string_view, size_t> position;
   position.reserve(ids.size());
@@ -362,8 +367,14 @@ std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, 
   }
   std::vector<ResourceRow> out;
   out.reserve(r.size());
-  for (auto& row : ordered)
-    if (row) out.push_back(std::move(*row));
+  for (auto& row : ordered) {
+    if (!row) continue;
+    if (size) {
+      row->contentBytes = row->content.empty() ? 0 : std::stoll(row->content);
+      row->content.clear();
+    }
+    out.push_back(std::move(*row));
+  }
   return out;
 }
 
@@ -414,19 +425,19 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, Li
   sql += " ORDER BY " + order + " LIMIT " + std::to_string(query.limit);
   std::string sortColumns;
   for (size_t i = 0; i < query.sort.size(); ++i) sortColumns += ", s.t" + std::to_string(i) + ", s.k" + std::to_string(i);
-  const char* content = listed == ListedContent::Size ? "octet_length(c.content)::text" : "c.content";
-  sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, " + std::string(content) + sortColumns +
-        " FROM (" + sql +
+  std::vector<ResourceRow> out;
+  if (listed == ListedContent::Keys) {
+    auto r = execute(sql, params, generic);
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    return out;
+  }
+  sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, c.content" + sortColumns + " FROM (" + sql +
         ") s JOIN " + quotedSchema_ + ".resources c ON c.resource_type = s.resource_type AND c.id = s.id ORDER BY " + order;
   auto r = execute(sql, params, generic);
-  std::vector<ResourceRow> out;
   out.reserve(r.size());
   for (const auto& row : r) {
     out.push_back(rowFrom(row, false));
-    if (listed == ListedContent::Size) {
-      out.back().contentBytes = out.back().content.empty() ? 0 : std::stoll(out.back().content);
-      out.back().content.clear();
-    }
     for (size_t i = 0; i < query.sort.size(); ++i) {
       const auto& field = row[static_cast<int>(6 + 2 * i)];
       out.back().sortValues.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.as<std::string>()));

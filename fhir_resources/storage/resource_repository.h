@@ -146,12 +146,16 @@ class ResourceRepository {
   // of the keys (none where a resource is unknown).
   static db::Statement currentRowsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
   static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count);
-  // What list() reads of each resource: its JSON, or only the JSON's length in bytes (which
-  // PostgreSQL knows without decompressing it).
-  enum class ListedContent { Full, Size };
+  // What is read of each resource: its row with the JSON, the row with only the JSON's length in
+  // bytes (which PostgreSQL knows without decompressing it), or only its type and id (from the
+  // indexes alone).
+  enum class ListedContent { Full, Size, Keys };
+  // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.
   std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
-  // The current rows of these resources of `type`, in the order of `ids` (none for unknown ids).
-  std::vector<ResourceRow> currentOf(const std::string& type, const std::vector<std::string>& ids);
+  // The current rows of these resources of `type`, in the order of `ids` (none for unknown ids);
+  // Full or Size.
+  std::vector<ResourceRow> currentOf(const std::string& type, const std::vector<std::string>& ids,
+                                     ListedContent listed = ListedContent::Full);
   // How many resources match (ignoring the cursor and limit).
   int64_t count(const ResourceQuery& query);
   std::vector<ResourceRow> history(const HistoryQuery& query);
