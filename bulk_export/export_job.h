@@ -25,6 +25,7 @@ struct ExportJob {
   // parameter: those patients. Empty for a Patient export of every patient.
   std::vector<std::string> members;
   std::vector<std::string> types;  // exported in this order
+  std::vector<std::string> typeFilters;  // _typeFilter searches, "Type?query"
   std::optional<int64_t> since;
   int64_t transactionTime = 0;  // ms since the epoch
   JobState state = JobState::Queued;

@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "core/json/json_parser.h"
+#include "core/url/query_string.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/request_headers.h"
 #include "fhir_resources/rest/resource_id.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/index_condition.h"
+#include "fhir_resources/search/search_request.h"
 
 namespace flint::bulk {
 namespace {
@@ -59,7 +61,40 @@ std::string patientIdOf(const std::string& reference) {
   return id;
 }
 
+// A _typeFilter value may list several searches separated by commas; a comma starts a new one
+// only where a type follows ("...,Condition?..."), since commas also separate a search's values.
+std::vector<std::string> splitTypeFilters(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && value[i] != ',') continue;
+    const size_t question = i < value.size() ? value.find('?', i + 1) : std::string::npos;
+    const std::string next = question == std::string::npos ? "" : value.substr(i + 1, question - i - 1);
+    if (i < value.size() && !fhir::Definitions::get().isResourceType(next)) continue;
+    out.push_back(value.substr(start, i - start));
+    start = i + 1;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::pair<std::string, fhir::Params> parseTypeFilter(const std::string& filter, const std::string& baseUrl) {
+  const size_t question = filter.find('?');
+  const std::string type = filter.substr(0, question);
+  if (question == std::string::npos || !fhir::Definitions::get().isResourceType(type))
+    throw FhirError(400, "invalid", "_typeFilter '" + filter + "' is not of the form Type?search", "_typeFilter");
+  auto params = url::parseQuery(filter.substr(question + 1));
+  if (!params || params->empty())
+    throw FhirError(400, "invalid", "_typeFilter '" + filter + "' has no search", "_typeFilter");
+  for (const auto& [name, value] : *params)
+    if (name == "_include" || name == "_revinclude" || name == "_sort" || name == "_count" || name == "_elements" ||
+        name == "_summary" || name == "_total" || name.rfind("_include:", 0) == 0 || name.rfind("_revinclude:", 0) == 0)
+      throw FhirError(400, "not-supported", "_typeFilter searches take no " + name, "_typeFilter");
+  fhir::Params search(params->begin(), params->end());
+  fhir::parseSearch({type}, search, baseUrl, true);
+  return {type, std::move(search)};
+}
 
 const char* levelName(ExportLevel level) {
   switch (level) {
@@ -105,6 +140,11 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
       if (level == ExportLevel::System)
         throw FhirError(400, "not-supported", "the patient parameter applies to Patient and Group exports", name);
       for (const auto& reference : fhir::splitSearchValues(value)) out.patients.push_back(patientIdOf(reference));
+    } else if (name == "_typeFilter") {
+      for (auto& filter : splitTypeFilters(value)) {
+        parseTypeFilter(filter, req.baseUrl);
+        out.typeFilters.push_back(std::move(filter));
+      }
     } else if (name == "_format") {
       // Content negotiation of the kick-off's own answers, handled before the operation.
     } else if (lenient) {

@@ -21,10 +21,17 @@ struct ExportRequest {
   std::vector<std::string> types;     // _type without repeats, in order given; empty: every type allowed
   std::optional<int64_t> since;       // ms since the epoch: only resources updated after it
   std::vector<std::string> patients;  // patient (POST only): just these patients' records
+  // _typeFilter: searches ("Observation?category=laboratory") narrowing their type; a type's
+  // resources are those any of its filters finds; types without one are not narrowed.
+  std::vector<std::string> typeFilters;
   std::vector<std::string> ignored;   // parameters skipped under Prefer: handling=lenient
 };
 
 ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level, std::string groupId);
+
+// A _typeFilter's type and search parameters; 400 when it is not "Type?query" with a query the
+// search engine runs (no _include, _revinclude, _sort or paging).
+std::pair<std::string, fhir::Params> parseTypeFilter(const std::string& filter, const std::string& baseUrl);
 
 const char* levelName(ExportLevel level);
 

@@ -1,5 +1,6 @@
 #include "bulk_export/export_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -96,15 +97,18 @@ void ExportRunner::runJob(ExportJob& job) {
       const std::string& type = job.types[job.typeIndex];
       // The step's keys come from the indexes alone; their rows are then read in the table's
       // physical order, for their lengths only.
-      auto keys = repo.list(stepQuery(job, type, access, baseUrl, kStepResources),
-                            fhir::ResourceRepository::ListedContent::Keys);
-      if (keys.empty()) {
+      // With several _typeFilters, the step is the first ids any of them finds.
+      std::vector<std::string> keyIds;
+      for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources))
+        for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys))
+          keyIds.push_back(std::move(key.id));
+      std::sort(keyIds.begin(), keyIds.end());
+      keyIds.erase(std::unique(keyIds.begin(), keyIds.end()), keyIds.end());
+      if (keyIds.size() > static_cast<size_t>(kStepResources)) keyIds.resize(kStepResources);
+      if (keyIds.empty()) {
         if (!store.nextType(job, kLeaseSeconds)) return;
         continue;
       }
-      std::vector<std::string> keyIds;
-      keyIds.reserve(keys.size());
-      for (const auto& key : keys) keyIds.push_back(key.id);
       auto rows = repo.currentOf(type, keyIds, fhir::ResourceRepository::ListedContent::Size);
       std::vector<std::string> ids;
       int64_t bytes = 0;
@@ -116,7 +120,7 @@ void ExportRunner::runJob(ExportJob& job) {
         bytes += *size + 1;
       }
       const bool newFile = open.type != type || open.bytes + bytes > settings_.maxFileBytes;
-      if (!store.appendChunk(*instance, job, ids, bytes, keys.back().id, newFile, kLeaseSeconds)) return;
+      if (!store.appendChunk(*instance, job, ids, bytes, keyIds.back(), newFile, kLeaseSeconds)) return;
       if (ids.empty()) continue;
       if (newFile) open = {type, 0};
       open.bytes += bytes;

@@ -4,6 +4,7 @@
 
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/search_access.h"
+#include "fhir_resources/search/search_request.h"
 
 namespace flint::bulk {
 namespace {
@@ -31,8 +32,10 @@ const std::vector<std::string>& typesOfLevel(ExportLevel level) {
   return level == ExportLevel::System ? all : patient;
 }
 
-fhir::ResourceQuery stepQuery(const ExportJob& job, const std::string& type, const fhir::Access& access,
-                              const std::string& baseUrl, int limit) {
+namespace {
+
+// The step's query before any _typeFilter narrows it and before access rules apply.
+fhir::ResourceQuery baseQuery(const ExportJob& job, const std::string& type, int limit) {
   fhir::ResourceQuery query;
   query.types = {type};
   query.limit = limit;
@@ -49,8 +52,42 @@ fhir::ResourceQuery stepQuery(const ExportJob& job, const std::string& type, con
       fhir::restrictToPatientCompartments(query, job.members);
     }
   }
-  fhir::restrictToAccess(query, access, fhir::kSearch, baseUrl);
   return query;
+}
+
+// Adds what the search `narrowing` asks to `query`: both must hold.
+void narrow(fhir::ResourceQuery& query, fhir::ResourceQuery narrowing) {
+  query.matchesNothing |= narrowing.matchesNothing;
+  if (!narrowing.ids.empty()) {
+    if (query.ids.empty()) {
+      query.ids = std::move(narrowing.ids);
+    } else {
+      std::vector<std::string> both;
+      for (const auto& id : query.ids)
+        if (std::find(narrowing.ids.begin(), narrowing.ids.end(), id) != narrowing.ids.end()) both.push_back(id);
+      query.matchesNothing |= both.empty();
+      query.ids = std::move(both);
+    }
+  }
+  query.lastUpdated.insert(query.lastUpdated.end(), narrowing.lastUpdated.begin(), narrowing.lastUpdated.end());
+  for (auto& c : narrowing.conditions) query.conditions.push_back(std::move(c));
+}
+
+}  // namespace
+
+std::vector<fhir::ResourceQuery> stepQueries(const ExportJob& job, const std::string& type, const fhir::Access& access,
+                                             const std::string& baseUrl, int limit) {
+  std::vector<fhir::ResourceQuery> queries;
+  for (const auto& filter : job.typeFilters) {
+    if (filter.compare(0, type.size() + 1, type + "?") != 0) continue;
+    fhir::ResourceQuery query = baseQuery(job, type, limit);
+    narrow(query, fhir::parseSearch({type}, parseTypeFilter(filter, baseUrl).second, baseUrl, true).query);
+    queries.push_back(std::move(query));
+  }
+  if (queries.empty()) queries.push_back(baseQuery(job, type, limit));
+  // Last, so that what a filter's chains and _has reach obeys the scopes too.
+  for (auto& query : queries) fhir::restrictToAccess(query, access, fhir::kSearch, baseUrl);
+  return queries;
 }
 
 }  // namespace flint::bulk

@@ -16,8 +16,9 @@ namespace flint::bulk {
 const std::vector<std::string>& typesOfLevel(ExportLevel level);
 
 // The next `limit` resources of `type` after the job's progress, by id: the job's patients'
-// compartments (Patient and Group levels), updated after _since, within `access`.
-fhir::ResourceQuery stepQuery(const ExportJob& job, const std::string& type, const fhir::Access& access,
-                              const std::string& baseUrl, int limit);
+// compartments (Patient and Group levels), updated after _since, within `access`. One query per
+// _typeFilter of the type, whose results together are the step's (or one query without).
+std::vector<fhir::ResourceQuery> stepQueries(const ExportJob& job, const std::string& type, const fhir::Access& access,
+                                             const std::string& baseUrl, int limit);
 
 }  // namespace flint::bulk

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "fhir_resources/storage/index_rows_sql.h"
 
 namespace flint::bulk {
@@ -11,7 +13,8 @@ constexpr const char* kColumns =
     "id, instance_id, client_id, scope, patient, request_url, level, coalesce(group_id, ''),"
     " array_to_string(coalesce(members, '{}'), ' '), array_to_string(types, ' '), since, transaction_time, state,"
     " attempt, type_index, after_id, file_seq, exported, coalesce(error, ''),"
-    " (extract(epoch FROM expires_at) * 1000)::bigint, (extract(epoch FROM next_poll_at) * 1000)::bigint";
+    " (extract(epoch FROM expires_at) * 1000)::bigint, (extract(epoch FROM next_poll_at) * 1000)::bigint,"
+    " array_to_json(type_filters)::text";
 
 std::vector<std::string> words(const std::string& text) {
   std::vector<std::string> out;
@@ -62,6 +65,7 @@ ExportJob jobOf(const pqxx::row& r) {
   j.error = r[18].as<std::string>();
   j.expiresAt = optionalOf<int64_t>(r[19]);
   j.nextPollAt = optionalOf<int64_t>(r[20]);
+  j.typeFilters = nlohmann::json::parse(r[21].as<std::string>()).get<std::vector<std::string>>();
   return j;
 }
 
@@ -89,10 +93,12 @@ void JobStore::create(const ExportJob& job) {
   pqxx::nontransaction tx(session_.connection());
   tx.exec_params0(
       "INSERT INTO flint.export_jobs (id, instance_id, client_id, scope, patient, request_url, level, group_id,"
-      " members, types, since, transaction_time)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9::text[], $10::text[], $11, $12)",
+      " members, types, type_filters, since, transaction_time)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9::text[], $10::text[],"
+      " ARRAY(SELECT json_array_elements_text($11::json)), $12, $13)",
       job.id, job.instanceId, job.clientId, job.scope, job.patient, job.requestUrl, levelName(job.level), job.groupId,
-      fhir::pgTextArray(job.members), fhir::pgTextArray(job.types), job.since, job.transactionTime);
+      fhir::pgTextArray(job.members), fhir::pgTextArray(job.types), nlohmann::json(job.typeFilters).dump(), job.since,
+      job.transactionTime);
 }
 
 int JobStore::activeCount(long long instanceId, const std::string& clientId) {

@@ -114,6 +114,13 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
     job.members.erase(std::unique(job.members.begin(), job.members.end()), job.members.end());
   }
 
+  for (const auto& filter : request.typeFilters) {
+    const std::string type = filter.substr(0, filter.find('?'));
+    if (std::find(job.types.begin(), job.types.end(), type) == job.types.end())
+      throw FhirError(400, "invalid", "_typeFilter '" + filter + "' names a type this export does not hold", "_typeFilter");
+  }
+  job.typeFilters = request.typeFilters;
+
   JobStore store(session);
   if (!caller.clientId.empty() && store.activeCount(instance.id, caller.clientId) >= settings_.maxConcurrentPerClient) {
     ExportResponse busy{429, fhir::operationOutcome("error", "throttled",

@@ -260,7 +260,13 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   EXPECT_EQ(status("?_type=NotAType"), 400);
   EXPECT_EQ(status("?_typo=1"), 400);
   EXPECT_EQ(status("?_typo=1", {{"Prefer", "respond-async, handling=lenient"}}), 202);
-  EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 400);  // not supported yet: refused, never ignored
+  EXPECT_EQ(status("?_elements=id"), 400);  // not supported yet: refused, never ignored
+  EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 202);
+  EXPECT_EQ(status("?_typeFilter=Observation"), 400);
+  EXPECT_EQ(status("?_typeFilter=Observation%3Fno-such-param%3D1"), 400);
+  EXPECT_EQ(status("?_typeFilter=Observation%3F_include%3DObservation%3Asubject"), 400);
+  EXPECT_EQ(status("?_typeFilter=Observation%3F_sort%3Ddate"), 400);
+  EXPECT_EQ(status("?_type=Patient&_typeFilter=Observation%3Fstatus%3Dfinal"), 400);
 
   // _type, repeated and comma-separated, is one list; _since keeps what changed after it.
   auto created = client().Post(f.base() + "/Patient", bearer(f.backend.token("system/Patient.cruds")),
@@ -288,6 +294,25 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   auto byType = download(manifest, f.token);
   EXPECT_EQ(idsOf(byType["Patient"]), std::set<std::string>{patient["id"]});
   EXPECT_TRUE(byType["Observation"].empty());
+}
+
+// _typeFilter: a type's resources are those any of its searches finds; other types are whole.
+TEST(BulkExport, TypeFiltersNarrowTheirTypesWithAnySearch) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  const std::string category = "http://terminology.hl7.org/CodeSystem/observation-category";
+  const std::string filters = httplib::detail::encode_query_param(
+      "Observation?category=" + category + "|laboratory,Observation?category=vital-signs&status=final");
+  auto byType = download(
+      waitForManifest(kickOff(f.base() + "/$export?_type=Observation,Patient&_typeFilter=" + filters, f.token), f.token),
+      f.token);
+  auto expected = searchIds(f.base() + "/Observation?category=laboratory&_count=1000", f.token);
+  auto vitals = searchIds(f.base() + "/Observation?category=vital-signs&status=final&_count=1000", f.token);
+  expected.insert(vitals.begin(), vitals.end());
+  ASSERT_FALSE(vitals.empty());
+  EXPECT_EQ(idsOf(byType["Observation"]), expected);
+  EXPECT_LT(expected.size(), searchIds(f.base() + "/Observation?_count=1000", f.token).size());
+  EXPECT_EQ(idsOf(byType["Patient"]), searchIds(f.base() + "/Patient", f.token));
 }
 
 TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExport) {
