@@ -31,4 +31,9 @@ std::string ndjsonAsOf(fhir::ResourceRepository& repo, const std::string& type, 
   return out;
 }
 
+std::string deletionLine(const std::string& type, const std::string& id) {
+  return R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"DELETE","url":")" + type +
+         "/" + id + "\"}}]}\n";
+}
+
 }  // namespace flint::bulk

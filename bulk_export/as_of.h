@@ -1,6 +1,7 @@
 // Resources as an export writes them: each in the version that was current at the export's
 // transaction time, whenever the export is run or downloaded, so a job's files say the same
-// however long they are kept and whatever is written meanwhile.
+// however long they are kept and whatever is written meanwhile; and deletions as the
+// transaction Bundles that report them.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +21,9 @@ std::optional<int64_t> sizeAsOf(fhir::ResourceRepository& repo, const fhir::Reso
 // cannot be read as it was (its history gone), since a file must never change.
 std::string ndjsonAsOf(fhir::ResourceRepository& repo, const std::string& type, const std::vector<std::string>& ids,
                        int64_t at);
+
+// The line that reports a resource's deletion (the manifest's `deleted` files): a transaction
+// Bundle with one DELETE entry.
+std::string deletionLine(const std::string& type, const std::string& id);
 
 }  // namespace flint::bulk

@@ -64,14 +64,19 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
     out.end = wanted->second;
     out.partial = true;
   }
-  out.next = [&session, instance, jobId, fileSeq, type = file->type, asOf = job->transactionTime, at = out.start,
-              end = out.end](std::string& piece) mutable {
+  out.next = [&session, instance, jobId, fileSeq, type = file->type, deletions = file->deletions,
+              asOf = job->transactionTime, at = out.start, end = out.end](std::string& piece) mutable {
     if (at >= end) return false;
     JobStore store(session);
     auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
     if (!chunk) return false;
-    fhir::ResourceRepository repo(session, instance);
-    std::string text = ndjsonAsOf(repo, type, chunk->ids, asOf);
+    std::string text;
+    if (deletions) {
+      for (const auto& id : chunk->ids) text += deletionLine(type, id);
+    } else {
+      fhir::ResourceRepository repo(session, instance);
+      text = ndjsonAsOf(repo, type, chunk->ids, asOf);
+    }
     if (static_cast<int64_t>(text.size()) != chunk->bytes)
       throw std::runtime_error("export " + jobId + ": a chunk no longer has the length it was exported with");
     const int64_t from = at - chunk->offset;

@@ -30,7 +30,8 @@ struct ExportJob {
   int64_t transactionTime = 0;  // ms since the epoch
   JobState state = JobState::Queued;
   int attempt = 0;  // raised by every claim: a step commits only under the attempt that claimed it
-  // Progress: the type being exported, the last id written of it, the file being filled.
+  // Progress: the type being exported (past the last type, with _since: the deletions of type
+  // typeIndex - types.size()), the last id written of it, the file being filled.
   int typeIndex = 0;
   std::string afterId;
   int fileSeq = 0;
@@ -45,6 +46,7 @@ const char* stateName(JobState state);
 struct ExportFile {
   int seq = 0;
   std::string type;
+  bool deletions = false;  // the type's deletions since _since, as transaction Bundles
   int64_t lines = 0;
   int64_t bytes = 0;
 };

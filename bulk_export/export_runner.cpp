@@ -11,6 +11,7 @@
 #include "core/db/session.h"
 #include "core/instances/instance_store.h"
 #include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/search/search_access.h"
 #include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::bulk {
@@ -26,11 +27,59 @@ fhir::Access accessOf(const ExportJob& job) {
   return auth::accessOf(auth::parseScopes(*job.scope), job.patient);
 }
 
-// The file being filled: its type and size, from the files stored so far.
+// The file being filled: its type, kind and size, from the files stored so far.
 struct OpenFile {
   std::string type;
+  bool deletions = false;
   int64_t bytes = 0;
 };
+
+// What one step adds to a job: the resources (or deletions), their NDJSON's length, and the
+// last id looked at (empty when the type is done).
+struct Step {
+  std::vector<std::string> ids;
+  int64_t bytes = 0;
+  std::string lastId;
+};
+
+Step resourcesStep(fhir::ResourceRepository& repo, const ExportJob& job, const std::string& type,
+                   const fhir::Access& access, const std::string& baseUrl) {
+  // The step's keys come from the indexes alone (with several _typeFilters, the first any of
+  // them finds); their rows are then read in the table's physical order, for their lengths.
+  std::vector<std::string> keys;
+  for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources))
+    for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys)) keys.push_back(std::move(key.id));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.size() > static_cast<size_t>(kStepResources)) keys.resize(kStepResources);
+  Step step;
+  if (keys.empty()) return step;
+  step.lastId = keys.back();
+  for (const auto& row : repo.currentOf(type, keys, fhir::ResourceRepository::ListedContent::Size)) {
+    // Resources created after the transaction time were not there to export.
+    auto size = sizeAsOf(repo, row, job.transactionTime);
+    if (!size) continue;
+    step.ids.push_back(row.id);
+    step.bytes += *size + 1;
+  }
+  return step;
+}
+
+// Deletions are reported only where the token could see the whole type, without a _typeFilter,
+// in a system-level export: what a deleted resource matched or whose compartment it was in is
+// gone with it.
+Step deletionsStep(fhir::ResourceRepository& repo, const ExportJob& job, const std::string& type,
+                   const fhir::Access& access) {
+  Step step;
+  const bool filtered = std::any_of(job.typeFilters.begin(), job.typeFilters.end(),
+                                    [&](const std::string& f) { return f.compare(0, type.size() + 1, type + "?") == 0; });
+  if (job.level != ExportLevel::System || filtered || !fhir::visibleWhole(access, type, fhir::kSearch)) return step;
+  step.ids = repo.deletedIds(type, job.afterId, *job.since, job.transactionTime, kStepResources);
+  if (step.ids.empty()) return step;
+  step.lastId = step.ids.back();
+  for (const auto& id : step.ids) step.bytes += static_cast<int64_t>(deletionLine(type, id).size());
+  return step;
+}
 
 }  // namespace
 
@@ -87,43 +136,29 @@ void ExportRunner::runJob(ExportJob& job) {
   fhir::ResourceRepository repo(session, *instance);
   OpenFile open;
   if (auto files = store.files(*instance, job.id); !files.empty() && files.back().seq == job.fileSeq)
-    open = {files.back().type, files.back().bytes};
+    open = {files.back().type, files.back().deletions, files.back().bytes};
+  const int types = static_cast<int>(job.types.size());
   try {
-    while (job.typeIndex < static_cast<int>(job.types.size())) {
+    while (job.typeIndex < (job.since ? 2 * types : types)) {
       if (stop_) {
         store.release(job);
         return;
       }
-      const std::string& type = job.types[job.typeIndex];
-      // The step's keys come from the indexes alone; their rows are then read in the table's
-      // physical order, for their lengths only.
-      // With several _typeFilters, the step is the first ids any of them finds.
-      std::vector<std::string> keyIds;
-      for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources))
-        for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys))
-          keyIds.push_back(std::move(key.id));
-      std::sort(keyIds.begin(), keyIds.end());
-      keyIds.erase(std::unique(keyIds.begin(), keyIds.end()), keyIds.end());
-      if (keyIds.size() > static_cast<size_t>(kStepResources)) keyIds.resize(kStepResources);
-      if (keyIds.empty()) {
+      const bool deletions = job.typeIndex >= types;
+      const std::string& type = job.types[job.typeIndex % types];
+      const Step step = deletions ? deletionsStep(repo, job, type, access)
+                                  : resourcesStep(repo, job, type, access, baseUrl);
+      if (step.lastId.empty()) {
         if (!store.nextType(job, kLeaseSeconds)) return;
         continue;
       }
-      auto rows = repo.currentOf(type, keyIds, fhir::ResourceRepository::ListedContent::Size);
-      std::vector<std::string> ids;
-      int64_t bytes = 0;
-      for (const auto& row : rows) {
-        // Resources created after the transaction time were not there to export.
-        auto size = sizeAsOf(repo, row, job.transactionTime);
-        if (!size) continue;
-        ids.push_back(row.id);
-        bytes += *size + 1;
-      }
-      const bool newFile = open.type != type || open.bytes + bytes > settings_.maxFileBytes;
-      if (!store.appendChunk(*instance, job, ids, bytes, keyIds.back(), newFile, kLeaseSeconds)) return;
-      if (ids.empty()) continue;
-      if (newFile) open = {type, 0};
-      open.bytes += bytes;
+      const bool newFile = open.type != type || open.deletions != deletions ||
+                           open.bytes + step.bytes > settings_.maxFileBytes;
+      const ExportFile file{0, type, deletions, 0, 0};
+      if (!store.appendChunk(*instance, job, file, step.ids, step.bytes, step.lastId, newFile, kLeaseSeconds)) return;
+      if (step.ids.empty()) continue;
+      if (newFile) open = {type, deletions, 0};
+      open.bytes += step.bytes;
     }
     store.complete(job, settings_.retentionSeconds);
   } catch (const fhir::FhirError& e) {

@@ -159,8 +159,9 @@ std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
   return jobOf(r[0]);
 }
 
-bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const std::vector<std::string>& ids,
-                           int64_t bytes, const std::string& lastId, bool newFile, int leaseSeconds) {
+bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const ExportFile& file,
+                           const std::vector<std::string>& ids, int64_t bytes, const std::string& lastId, bool newFile,
+                           int leaseSeconds) {
   const int64_t lines = static_cast<int64_t>(ids.size());
   const int fileSeq = newFile && lines > 0 ? job.fileSeq + 1 : job.fileSeq;
   // One statement, so a step costs one round trip: the fenced progress update, and only if it
@@ -170,8 +171,9 @@ bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, 
       "WITH fenced AS (UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
       " lease_until = now() + make_interval(secs => $6) WHERE id = $1 AND attempt = $2 AND state = 'running'"
       " RETURNING id),"
-      " file AS (INSERT INTO " + table(instance, "export_files") + " AS f (job_id, seq, resource_type, lines, bytes)"
-      " SELECT id, $4, $7, $5, $8 FROM fenced WHERE $5 > 0"
+      " file AS (INSERT INTO " + table(instance, "export_files") +
+      " AS f (job_id, seq, resource_type, deletions, lines, bytes)"
+      " SELECT id, $4, $7, $10, $5, $8 FROM fenced WHERE $5 > 0"
       " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $5, bytes = f.bytes + $8"
       " RETURNING f.bytes - $8 AS offset),"
       " chunk AS (INSERT INTO " + table(instance, "export_chunks") +
@@ -179,8 +181,8 @@ bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, 
       " SELECT $1, $4, coalesce((SELECT max(chunk_no) + 1 FROM " + table(instance, "export_chunks") +
       " WHERE job_id = $1 AND file_seq = $4), 0), file.offset, $8, $9::text[] FROM file)"
       " SELECT count(*) FROM fenced",
-      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds, job.types[job.typeIndex], bytes,
-      fhir::pgTextArray(ids));
+      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds, file.type, bytes, fhir::pgTextArray(ids),
+      file.deletions);
   if (r[0][0].as<int>() != 1) return false;
   job.fileSeq = fileSeq;
   job.afterId = lastId;
@@ -233,10 +235,10 @@ bool JobStore::fail(ExportJob& job, const std::string& message) {
 std::vector<ExportFile> JobStore::files(const instances::Instance& instance, const std::string& jobId) {
   pqxx::nontransaction tx(session_.connection());
   std::vector<ExportFile> out;
-  for (const auto& r : tx.exec_params("SELECT seq, resource_type, lines, bytes FROM " +
+  for (const auto& r : tx.exec_params("SELECT seq, resource_type, deletions, lines, bytes FROM " +
                                           table(instance, "export_files") + " WHERE job_id = $1 ORDER BY seq",
                                       jobId))
-    out.push_back({r[0].as<int>(), r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<int64_t>()});
+    out.push_back({r[0].as<int>(), r[1].as<std::string>(), r[2].as<bool>(), r[3].as<int64_t>(), r[4].as<int64_t>()});
   return out;
 }
 

@@ -30,13 +30,14 @@ class JobStore {
   // Takes the oldest job that is queued, or running under a lease that has run out (its process
   // died), for `leaseSeconds`; nullopt when there is none.
   std::optional<ExportJob> claim(int leaseSeconds);
-  // Adds the resources `ids` of the job's current type (`bytes` of NDJSON) to the job's current
-  // file, or to a new one when `newFile`, and records that the type's resources up to `lastId`
+  // Adds the resources `ids` (`bytes` of NDJSON) to the job's current file, or to a new one of
+  // `file`'s type and kind when `newFile`, and records that the type's resources up to `lastId`
   // are done, all in one transaction; extends the lease. False when the job is no longer this
   // attempt's (cancelled, or claimed by another process after the lease ran out). With no ids,
   // records only the progress.
-  bool appendChunk(const instances::Instance& instance, ExportJob& job, const std::vector<std::string>& ids,
-                   int64_t bytes, const std::string& lastId, bool newFile, int leaseSeconds);
+  bool appendChunk(const instances::Instance& instance, ExportJob& job, const ExportFile& file,
+                   const std::vector<std::string>& ids, int64_t bytes, const std::string& lastId, bool newFile,
+                   int leaseSeconds);
   // Moves on to the job's next type; false as for appendChunk.
   bool nextType(ExportJob& job, int leaseSeconds);
   bool complete(ExportJob& job, int retentionSeconds);

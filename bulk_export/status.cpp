@@ -33,11 +33,11 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
     // Half the interval asked for is let through, so clock jitter never earns a client a 429.
     store.setNextPoll(job->id, now + settings_.pollSeconds * 500);
     ExportResponse running{202, ""};
-    std::string progress = job->state == JobState::Queued
-                               ? "queued"
-                               : std::to_string(job->exported) + " resources, type " +
-                                     std::to_string(std::min<size_t>(job->typeIndex + 1, job->types.size())) + " of " +
-                                     std::to_string(job->types.size());
+    const size_t types = job->types.size(), step = static_cast<size_t>(job->typeIndex);
+    std::string progress = job->state == JobState::Queued ? "queued"
+                           : step < types ? std::to_string(job->exported) + " resources, type " +
+                                                std::to_string(step + 1) + " of " + std::to_string(types)
+                                          : std::to_string(job->exported) + " resources, deletions since _since";
     running.headers.emplace_back("X-Progress", progress);
     running.headers.emplace_back("Retry-After", retryAfter);
     return running;
@@ -50,10 +50,16 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
                              {"requiresAccessToken", !job->clientId.empty()},
                              {"output", nlohmann::ordered_json::array()},
                              {"error", nlohmann::ordered_json::array()}};
+  // With _since, the deletions since then: files of transaction Bundles (one DELETE each).
+  if (job->since) manifest["deleted"] = nlohmann::ordered_json::array();
   const std::string base = jobUrl(instance, job->id);
-  for (const auto& file : store.files(instance, job->id))
-    manifest["output"].push_back(
-        {{"type", file.type}, {"url", base + "/" + std::to_string(file.seq) + ".ndjson"}, {"count", file.lines}});
+  for (const auto& file : store.files(instance, job->id)) {
+    const std::string url = base + "/" + std::to_string(file.seq) + ".ndjson";
+    if (file.deletions)
+      manifest["deleted"].push_back({{"type", "Bundle"}, {"url", url}, {"count", file.lines}});
+    else
+      manifest["output"].push_back({{"type", file.type}, {"url", url}, {"count", file.lines}});
+  }
   ExportResponse done{200, manifest.dump(), "application/json"};
   if (job->expiresAt) done.headers.emplace_back("Expires", fhir::formatHttpDate(*job->expiresAt));
   return done;

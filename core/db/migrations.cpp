@@ -472,7 +472,8 @@ ALTER TABLE search_reference ALTER COLUMN url DROP NOT NULL;
       {16, "no statistics of resource content", R"SQL(
 ALTER TABLE resources ALTER COLUMN content SET STATISTICS 0;
 )SQL"},
-      // A Bulk Data export's output: files of one resource type each, made of chunks that each
+      // A Bulk Data export's output: files of one resource type each (or of its deletions, with
+      // _since), made of chunks that each
       // commit with the job's progress, so a resumed job neither repeats nor skips a resource. A
       // chunk names its resources (ids, in order) rather than copying their JSON, which a
       // download reads as of the job's transaction time; byte_offset (the chunk's first byte in
@@ -482,6 +483,7 @@ CREATE TABLE export_files (
   job_id text NOT NULL,
   seq int NOT NULL,
   resource_type text NOT NULL,
+  deletions boolean NOT NULL DEFAULT false,
   lines bigint NOT NULL DEFAULT 0,
   bytes bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, seq)

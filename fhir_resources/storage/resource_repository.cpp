@@ -344,6 +344,21 @@ std::pair<std::string, const char*> sortExpression(std::vector<std::string>& par
 
 }  // namespace
 
+std::vector<std::string> ResourceRepository::deletedIds(const std::string& type, const std::string& afterId,
+                                                        int64_t after, int64_t until, int limit) {
+  // The primary key holds last_updated and deleted: the type's key range alone answers this.
+  static const char* sql =
+      "SELECT id FROM {s}.resources WHERE resource_type = $1 AND id > $2 AND deleted"
+      " AND last_updated > $3 AND last_updated <= $4 ORDER BY id LIMIT $5";
+  const auto& name = statement("deletedIds", sql);
+  auto r = session_.run(
+      [&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, afterId, after, until, limit); });
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
 std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, const std::vector<std::string>& ids,
                                                        ListedContent listed) {
   // A bitmap of the keys reads the table's pages in their physical order, each once; sorting the

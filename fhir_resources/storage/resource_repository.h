@@ -152,6 +152,10 @@ class ResourceRepository {
   enum class ListedContent { Full, Size, Keys };
   // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.
   std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
+  // Ids of `type` after `afterId` whose deletion is their current version, deleted in
+  // (`after`, `until`] (ms), in id order; at most `limit`.
+  std::vector<std::string> deletedIds(const std::string& type, const std::string& afterId, int64_t after,
+                                      int64_t until, int limit);
   // The current rows of these resources of `type`, in the order of `ids` (none for unknown ids);
   // Full or Size.
   std::vector<ResourceRow> currentOf(const std::string& type, const std::vector<std::string>& ids,

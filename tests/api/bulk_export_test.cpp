@@ -296,6 +296,50 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   EXPECT_TRUE(byType["Observation"].empty());
 }
 
+// With _since, deletions since then are reported in the manifest's `deleted` files, as
+// transaction Bundles with a DELETE entry each; older deletions are not.
+TEST(BulkExport, DeletionsSinceSinceAreReportedAsTransactionBundles) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  const std::string writer = f.backend.token("system/*.cruds");
+  const auto patients = searchIds(f.base() + "/Patient", f.token);
+  const std::string early = *patients.begin(), late = *std::next(patients.begin());
+  ASSERT_EQ(client().Delete(f.base() + "/Patient/" + early, bearer(writer))->status, 204);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string since = json::parse(client().Post(f.base() + "/Basic", bearer(writer),
+                                                      R"({"resourceType":"Basic","code":{"text":"mark"}})",
+                                                      "application/fhir+json")
+                                            ->body)["meta"]["lastUpdated"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(client().Delete(f.base() + "/Patient/" + late, bearer(writer))->status, 204);
+  const std::string observation = *searchIds(f.base() + "/Observation?_count=1", f.token).begin();
+  ASSERT_EQ(client().Delete(f.base() + "/Observation/" + observation, bearer(writer))->status, 204);
+
+  const json manifest = waitForManifest(
+      kickOff(f.base() + "/$export?_type=Patient,Observation&_since=" + httplib::detail::encode_query_param(since),
+              f.token),
+      f.token);
+  ASSERT_TRUE(manifest.contains("deleted"));
+  std::set<std::string> deleted;
+  for (const auto& file : manifest["deleted"]) {
+    EXPECT_EQ(file["type"], "Bundle");
+    auto res = client().Get(pathOf(file["url"]), {{"Authorization", "Bearer " + f.token}});
+    ASSERT_EQ(res->status, 200);
+    for (const auto& line : linesOf(res->body)) {
+      const json bundle = json::parse(line);
+      EXPECT_EQ(bundle["resourceType"], "Bundle");
+      EXPECT_EQ(bundle["type"], "transaction");
+      ASSERT_EQ(bundle["entry"].size(), 1u);
+      EXPECT_EQ(bundle["entry"][0]["request"]["method"], "DELETE");
+      deleted.insert(bundle["entry"][0]["request"]["url"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(deleted, (std::set<std::string>{"Patient/" + late, "Observation/" + observation}));
+  for (const auto& file : manifest["output"]) EXPECT_NE(file["type"], "Bundle");
+  // Without _since there is nothing to compare with: no deleted array.
+  EXPECT_FALSE(waitForManifest(kickOff(f.base() + "/$export?_type=Patient", f.token), f.token).contains("deleted"));
+}
+
 // _typeFilter: a type's resources are those any of its searches finds; other types are whole.
 TEST(BulkExport, TypeFiltersNarrowTheirTypesWithAnySearch) {
   ExportFixture f;
