@@ -65,7 +65,8 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
     out.partial = true;
   }
   out.next = [&session, instance, jobId, fileSeq, type = file->type, deletions = file->deletions,
-              asOf = job->transactionTime, at = out.start, end = out.end](std::string& piece) mutable {
+              elements = elementsFor(job->elements, file->type), asOf = job->transactionTime, at = out.start,
+              end = out.end](std::string& piece) mutable {
     if (at >= end) return false;
     JobStore store(session);
     auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
@@ -75,7 +76,7 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
       for (const auto& id : chunk->ids) text += deletionLine(type, id);
     } else {
       fhir::ResourceRepository repo(session, instance);
-      text = ndjsonAsOf(repo, type, chunk->ids, asOf);
+      text = ndjsonAsOf(repo, type, chunk->ids, asOf, elements);
     }
     if (static_cast<int64_t>(text.size()) != chunk->bytes)
       throw std::runtime_error("export " + jobId + ": a chunk no longer has the length it was exported with");

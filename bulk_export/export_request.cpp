@@ -96,6 +96,19 @@ std::pair<std::string, fhir::Params> parseTypeFilter(const std::string& filter, 
   return {type, std::move(search)};
 }
 
+std::optional<fhir::ElementFilter> elementsFor(const std::vector<std::string>& elements, const std::string& type) {
+  fhir::ElementFilter filter{fhir::ElementFilter::Mode::Elements, {}};
+  for (const auto& element : elements) {
+    const size_t dot = element.find('.');
+    if (dot == std::string::npos)
+      filter.elements.insert(element);
+    else if (element.compare(0, dot, type) == 0 && dot == type.size())
+      filter.elements.insert(element.substr(dot + 1));
+  }
+  if (filter.elements.empty()) return std::nullopt;
+  return filter;
+}
+
 const char* levelName(ExportLevel level) {
   switch (level) {
     case ExportLevel::System:
@@ -144,6 +157,15 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
       for (auto& filter : splitTypeFilters(value)) {
         parseTypeFilter(filter, req.baseUrl);
         out.typeFilters.push_back(std::move(filter));
+      }
+    } else if (name == "_elements") {
+      for (const auto& element : fhir::splitSearchValues(value)) {
+        const size_t dot = element.find('.');
+        const std::string type = dot == std::string::npos ? "" : element.substr(0, dot);
+        const std::string member = dot == std::string::npos ? element : element.substr(dot + 1);
+        if (member.empty() || member.find('.') != std::string::npos || (!type.empty() && !definitions.isResourceType(type)))
+          throw FhirError(400, "invalid", "_elements takes element names or Type.name, not '" + element + "'", name);
+        out.elements.push_back(element);
       }
     } else if (name == "_format") {
       // Content negotiation of the kick-off's own answers, handled before the operation.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fhir_resources/rest/fhir_request.h"
+#include "fhir_resources/search/summary_filter.h"
 
 namespace flint::bulk {
 
@@ -24,6 +25,8 @@ struct ExportRequest {
   // _typeFilter: searches ("Observation?category=laboratory") narrowing their type; a type's
   // resources are those any of its filters finds; types without one are not narrowed.
   std::vector<std::string> typeFilters;
+  // _elements: "name" (every type) or "Type.name" (that type); types none applies to are whole.
+  std::vector<std::string> elements;
   std::vector<std::string> ignored;   // parameters skipped under Prefer: handling=lenient
 };
 
@@ -34,5 +37,8 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
 std::pair<std::string, fhir::Params> parseTypeFilter(const std::string& filter, const std::string& baseUrl);
 
 const char* levelName(ExportLevel level);
+
+// The _elements filter for resources of `type`, or none when no element applies to it.
+std::optional<fhir::ElementFilter> elementsFor(const std::vector<std::string>& elements, const std::string& type);
 
 }  // namespace flint::bulk

@@ -55,9 +55,12 @@ Step resourcesStep(fhir::ResourceRepository& repo, const ExportJob& job, const s
   Step step;
   if (keys.empty()) return step;
   step.lastId = keys.back();
-  for (const auto& row : repo.currentOf(type, keys, fhir::ResourceRepository::ListedContent::Size)) {
+  // With _elements the length is the reduced resource's, so the resource itself is read.
+  const auto elements = elementsFor(job.elements, type);
+  const auto listed = elements ? fhir::ResourceRepository::ListedContent::Full : fhir::ResourceRepository::ListedContent::Size;
+  for (const auto& row : repo.currentOf(type, keys, listed)) {
     // Resources created after the transaction time were not there to export.
-    auto size = sizeAsOf(repo, row, job.transactionTime);
+    auto size = sizeAsOf(repo, row, job.transactionTime, elements);
     if (!size) continue;
     step.ids.push_back(row.id);
     step.bytes += *size + 1;

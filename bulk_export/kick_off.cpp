@@ -120,6 +120,7 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
       throw FhirError(400, "invalid", "_typeFilter '" + filter + "' names a type this export does not hold", "_typeFilter");
   }
   job.typeFilters = request.typeFilters;
+  job.elements = request.elements;
 
   JobStore store(session);
   if (!caller.clientId.empty() && store.activeCount(instance.id, caller.clientId) >= settings_.maxConcurrentPerClient) {

@@ -74,6 +74,7 @@ CREATE TABLE flint.export_jobs (
   members text[],
   types text[] NOT NULL,
   type_filters text[] NOT NULL DEFAULT '{}',
+  elements text[] NOT NULL DEFAULT '{}',
   since bigint,
   transaction_time bigint NOT NULL,
   state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'completed', 'failed')),

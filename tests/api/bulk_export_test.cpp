@@ -260,7 +260,9 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   EXPECT_EQ(status("?_type=NotAType"), 400);
   EXPECT_EQ(status("?_typo=1"), 400);
   EXPECT_EQ(status("?_typo=1", {{"Prefer", "respond-async, handling=lenient"}}), 202);
-  EXPECT_EQ(status("?_elements=id"), 400);  // not supported yet: refused, never ignored
+  EXPECT_EQ(status("?includeAssociatedData=LatestProvenanceResources"), 400);  // not yet: refused, never ignored
+  EXPECT_EQ(status("?_elements=Patient.name.given"), 400);
+  EXPECT_EQ(status("?_elements=NotAType.name"), 400);
   EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 202);
   EXPECT_EQ(status("?_typeFilter=Observation"), 400);
   EXPECT_EQ(status("?_typeFilter=Observation%3Fno-such-param%3D1"), 400);
@@ -338,6 +340,32 @@ TEST(BulkExport, DeletionsSinceSinceAreReportedAsTransactionBundles) {
   for (const auto& file : manifest["output"]) EXPECT_NE(file["type"], "Bundle");
   // Without _since there is nothing to compare with: no deleted array.
   EXPECT_FALSE(waitForManifest(kickOff(f.base() + "/$export?_type=Patient", f.token), f.token).contains("deleted"));
+}
+
+// _elements: resources reduced to the elements asked for (and those every resource must keep),
+// tagged SUBSETTED; "Type.name" applies to its type only, other types stay whole.
+TEST(BulkExport, ElementsReduceTheResourcesTheyApplyTo) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  auto byType = download(
+      waitForManifest(kickOff(f.base() + "/$export?_type=Patient,Encounter&_elements=Patient.gender,birthDate", f.token),
+                      f.token),
+      f.token);
+  ASSERT_FALSE(byType["Patient"].empty());
+  for (const auto& line : byType["Patient"]) {
+    const json patient = json::parse(line);
+    std::set<std::string> keys;
+    for (const auto& [key, value] : patient.items()) keys.insert(key);
+    EXPECT_EQ(keys, (std::set<std::string>{"resourceType", "id", "meta", "gender", "birthDate"})) << line;
+    bool subsetted = false;
+    for (const auto& tag : patient["meta"]["tag"]) subsetted |= tag["code"] == "SUBSETTED";
+    EXPECT_TRUE(subsetted) << line;
+  }
+  // Encounter.status and class are required (kept); birthDate does not exist on Encounter.
+  for (const auto& line : byType["Encounter"]) {
+    const json encounter = json::parse(line);
+    EXPECT_TRUE(encounter.contains("status") && encounter.contains("class") && !encounter.contains("subject")) << line;
+  }
 }
 
 // _typeFilter: a type's resources are those any of its searches finds; other types are whole.
