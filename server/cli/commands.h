@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/db/session.h"
+#include "core/instances/instance.h"
 #include "server/config.h"
 
 namespace flint::server {
@@ -17,5 +19,9 @@ int keysCommand(const Config& config, const std::vector<std::string>& args);
 int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
 int exportCommand(const Config& config, const std::vector<std::string>& args);
+
+// For a command about one instance: brings the schema up to date and returns the instance named
+// `name`; throws (main reports it, exit 1) when there is none.
+instances::Instance instanceNamed(db::Session& session, const std::string& name);
 
 }  // namespace flint::server

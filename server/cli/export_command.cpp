@@ -3,8 +3,6 @@
 #include <iostream>
 
 #include "bulk_export/job_store.h"
-#include "core/db/migrations.h"
-#include "core/instances/instance_store.h"
 #include "fhir_resources/rest/instant.h"
 #include "server/cli/commands.h"
 
@@ -18,23 +16,18 @@ int exportCommand(const Config& config, const std::vector<std::string>& args) {
     return 2;
   }
   db::Session session(config.databaseUrl);
-  db::migrateAll(session.connection());
-  auto instance = instances::findInstance(session.connection(), args[2]);
-  if (!instance) {
-    std::cerr << "flint: there is no instance named '" << args[2] << "'\n";
-    return 1;
-  }
+  const auto instance = instanceNamed(session, args[2]);
   bulk::JobStore store(session);
   if (cancel) {
-    if (!store.find(instance->id, args[3])) {
-      std::cerr << "flint: instance " << instance->name << " has no export " << args[3] << "\n";
+    if (!store.find(instance.id, args[3])) {
+      std::cerr << "flint: instance " << instance.name << " has no export " << args[3] << "\n";
       return 1;
     }
-    store.remove(*instance, args[3]);
+    store.remove(instance, args[3]);
     std::cout << "cancelled export " << args[3] << "\n";
     return 0;
   }
-  for (const auto& job : store.list(instance->id, 1000)) {
+  for (const auto& job : store.list(instance.id, 1000)) {
     std::string types;
     for (const auto& t : job.types) types += (types.empty() ? "" : ",") + t;
     std::cout << job.id << '\t' << fhir::formatInstant(job.transactionTime) << '\t' << bulk::stateName(job.state)

@@ -18,6 +18,13 @@ const char* kUsage = R"(usage:
 
 }  // namespace
 
+instances::Instance instanceNamed(db::Session& session, const std::string& name) {
+  db::migrateAll(session.connection());
+  auto instance = instances::findInstance(session.connection(), name);
+  if (!instance) throw std::runtime_error("there is no instance named '" + name + "'");
+  return *instance;
+}
+
 int instanceCommand(const Config& config, const std::vector<std::string>& args) {
   if (args.empty()) {
     std::cerr << kUsage;

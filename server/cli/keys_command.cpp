@@ -3,8 +3,6 @@
 #include <iostream>
 
 #include "auth/keys/key_store.h"
-#include "core/db/migrations.h"
-#include "core/instances/instance_store.h"
 #include "server/cli/commands.h"
 
 namespace flint::server {
@@ -15,14 +13,9 @@ int keysCommand(const Config& config, const std::vector<std::string>& args) {
     return 2;
   }
   db::Session session(config.databaseUrl);
-  db::migrateAll(session.connection());
-  auto instance = instances::findInstance(session.connection(), args[2]);
-  if (!instance) {
-    std::cerr << "flint: there is no instance named '" << args[2] << "'\n";
-    return 1;
-  }
-  auth::KeyStore::rotate(session, *instance);
-  std::cout << "rotated the signing keys of " << instance->name << "\n";
+  const auto instance = instanceNamed(session, args[2]);
+  auth::KeyStore::rotate(session, instance);
+  std::cout << "rotated the signing keys of " << instance.name << "\n";
   return 0;
 }
 
