@@ -42,19 +42,26 @@ struct Step {
   std::string lastId;
 };
 
-Step resourcesStep(fhir::ResourceRepository& repo, const ExportJob& job, const std::string& type,
-                   const fhir::Access& access, const std::string& baseUrl) {
+Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instances::Instance& instance,
+                   const ExportJob& job, const std::string& type, const fhir::Access& access,
+                   const std::string& baseUrl) {
+  Step step;
+  // A supporting type of a Patient or Group export walks what the records referenced.
+  std::vector<std::string> referenced;
+  if (exportsReferencedOnly(job, type)) {
+    referenced = store.references(instance, job.id, type, job.afterId, kStepResources);
+    if (referenced.empty()) return step;
+  }
   // The step's keys come from the indexes alone (with several _typeFilters, the first any of
   // them finds); their rows are then read in the table's physical order, for their lengths.
   std::vector<std::string> keys;
-  for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources))
+  for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources, referenced))
     for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys)) keys.push_back(std::move(key.id));
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   if (keys.size() > static_cast<size_t>(kStepResources)) keys.resize(kStepResources);
-  Step step;
+  step.lastId = referenced.empty() ? (keys.empty() ? "" : keys.back()) : referenced.back();
   if (keys.empty()) return step;
-  step.lastId = keys.back();
   // With _elements the length is the reduced resource's, so the resource itself is read.
   const auto elements = elementsFor(job.elements, type);
   const auto listed = elements ? fhir::ResourceRepository::ListedContent::Full : fhir::ResourceRepository::ListedContent::Size;
@@ -65,6 +72,9 @@ Step resourcesStep(fhir::ResourceRepository& repo, const ExportJob& job, const s
     step.ids.push_back(row.id);
     step.bytes += *size + 1;
   }
+  // Recorded before the step commits: a step done again records the same references again.
+  if (job.level != ExportLevel::System && !step.ids.empty())
+    store.addReferences(instance, job.id, repo.referencedBy(type, step.ids, supportingTypes()));
   return step;
 }
 
@@ -150,7 +160,7 @@ void ExportRunner::runJob(ExportJob& job) {
       const bool deletions = job.typeIndex >= types;
       const std::string& type = job.types[job.typeIndex % types];
       const Step step = deletions ? deletionsStep(repo, job, type, access)
-                                  : resourcesStep(repo, job, type, access, baseUrl);
+                                  : resourcesStep(repo, store, *instance, job, type, access, baseUrl);
       if (step.lastId.empty()) {
         if (!store.nextType(job, kLeaseSeconds)) return;
         continue;

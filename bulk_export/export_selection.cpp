@@ -10,17 +10,20 @@ namespace flint::bulk {
 namespace {
 
 // Not in the Patient compartment, but what its resources point at and what the certification
-// kit expects in a Patient or Group export (Organization, Practitioner, Location files).
-const std::vector<std::string> kSupportingTypes = {"Location", "Medication", "Organization", "Practitioner",
-                                                   "PractitionerRole"};
+// kit expects in a Patient or Group export (Organization, Practitioner, Location files); those
+// that reference others come first, so that what they reference is known when its turn comes.
+const std::vector<std::string> kSupportingTypes = {"PractitionerRole", "Location", "Practitioner", "Medication",
+                                                   "Organization"};
 
 std::vector<std::string> patientLevelTypes() {
   const auto& definitions = fhir::Definitions::get();
-  std::vector<std::string> types = kSupportingTypes;
+  std::vector<std::string> types;
   for (const auto& type : definitions.resourceTypes())
-    if (type == "Patient" || !definitions.patientCompartmentParams(type).empty()) types.push_back(type);
+    if ((type == "Patient" || !definitions.patientCompartmentParams(type).empty()) &&
+        std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) == kSupportingTypes.end())
+      types.push_back(type);
   std::sort(types.begin(), types.end());
-  types.erase(std::unique(types.begin(), types.end()), types.end());
+  types.insert(types.end(), kSupportingTypes.begin(), kSupportingTypes.end());
   return types;
 }
 
@@ -32,17 +35,27 @@ const std::vector<std::string>& typesOfLevel(ExportLevel level) {
   return level == ExportLevel::System ? all : patient;
 }
 
+const std::vector<std::string>& supportingTypes() { return kSupportingTypes; }
+
+bool exportsReferencedOnly(const ExportJob& job, const std::string& type) {
+  return job.level != ExportLevel::System &&
+         std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end();
+}
+
 namespace {
 
 // The step's query before any _typeFilter narrows it and before access rules apply.
-fhir::ResourceQuery baseQuery(const ExportJob& job, const std::string& type, int limit) {
+fhir::ResourceQuery baseQuery(const ExportJob& job, const std::string& type, int limit,
+                              const std::vector<std::string>& referenced) {
   fhir::ResourceQuery query;
   query.types = {type};
   query.limit = limit;
   if (!job.afterId.empty()) query.cursor = fhir::Cursor{false, {}, type, job.afterId};
   if (job.since) query.lastUpdated.push_back({fhir::InstantBound::Op::AtLeast, *job.since + 1, 0});
-  const bool supporting = std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end();
-  if (job.level != ExportLevel::System && !supporting) {
+  if (exportsReferencedOnly(job, type)) {
+    query.ids = referenced;
+    query.matchesNothing = referenced.empty();
+  } else if (job.level != ExportLevel::System) {
     if (type == "Patient") {
       query.ids = job.members;
       query.matchesNothing = job.level == ExportLevel::Group && job.members.empty();
@@ -76,15 +89,16 @@ void narrow(fhir::ResourceQuery& query, fhir::ResourceQuery narrowing) {
 }  // namespace
 
 std::vector<fhir::ResourceQuery> stepQueries(const ExportJob& job, const std::string& type, const fhir::Access& access,
-                                             const std::string& baseUrl, int limit) {
+                                             const std::string& baseUrl, int limit,
+                                             const std::vector<std::string>& referenced) {
   std::vector<fhir::ResourceQuery> queries;
   for (const auto& filter : job.typeFilters) {
     if (filter.compare(0, type.size() + 1, type + "?") != 0) continue;
-    fhir::ResourceQuery query = baseQuery(job, type, limit);
+    fhir::ResourceQuery query = baseQuery(job, type, limit, referenced);
     narrow(query, fhir::parseSearch({type}, parseTypeFilter(filter, baseUrl).second, baseUrl, true).query);
     queries.push_back(std::move(query));
   }
-  if (queries.empty()) queries.push_back(baseQuery(job, type, limit));
+  if (queries.empty()) queries.push_back(baseQuery(job, type, limit, referenced));
   // Last, so that what a filter's chains and _has reach obeys the scopes too.
   for (auto& query : queries) fhir::restrictToAccess(query, access, fhir::kSearch, baseUrl);
   return queries;

@@ -11,14 +11,22 @@
 
 namespace flint::bulk {
 
-// Every type an export of `level` covers: all types for the system; for Patient and Group the
-// Patient, its compartment's types and the supporting types patient data references.
+// Every type an export of `level` covers, in the order it exports them: all types for the
+// system; for Patient and Group the Patient and its compartment's types, then the supporting
+// types patient data references (those that reference others first).
 const std::vector<std::string>& typesOfLevel(ExportLevel level);
 
+// The supporting types a Patient or Group export writes after its patients' records: only the
+// resources of them those records (or supporting resources exported before) reference.
+const std::vector<std::string>& supportingTypes();
+bool exportsReferencedOnly(const ExportJob& job, const std::string& type);
+
 // The next `limit` resources of `type` after the job's progress, by id: the job's patients'
-// compartments (Patient and Group levels), updated after _since, within `access`. One query per
-// _typeFilter of the type, whose results together are the step's (or one query without).
+// compartments (Patient and Group levels) or, for supporting types there, `referenced`, updated
+// after _since, within `access`. One query per _typeFilter of the type, whose results together
+// are the step's (or one query without).
 std::vector<fhir::ResourceQuery> stepQueries(const ExportJob& job, const std::string& type, const fhir::Access& access,
-                                             const std::string& baseUrl, int limit);
+                                             const std::string& baseUrl, int limit,
+                                             const std::vector<std::string>& referenced = {});
 
 }  // namespace flint::bulk

@@ -141,6 +141,7 @@ void JobStore::remove(const instances::Instance& instance, const std::string& jo
   tx.exec_params0("DELETE FROM flint.export_jobs WHERE id = $1 AND instance_id = $2", jobId, instance.id);
   tx.exec_params0("DELETE FROM " + table(instance, "export_chunks") + " WHERE job_id = $1", jobId);
   tx.exec_params0("DELETE FROM " + table(instance, "export_files") + " WHERE job_id = $1", jobId);
+  tx.exec_params0("DELETE FROM " + table(instance, "export_references") + " WHERE job_id = $1", jobId);
   tx.commit();
 }
 
@@ -231,6 +232,32 @@ bool JobStore::fail(ExportJob& job, const std::string& message) {
   if (r.affected_rows() != 1) return false;
   job.state = JobState::Failed;
   return true;
+}
+
+void JobStore::addReferences(const instances::Instance& instance, const std::string& jobId,
+                             const std::vector<std::pair<std::string, std::string>>& references) {
+  if (references.empty()) return;
+  std::vector<std::string> types, ids;
+  for (const auto& [type, id] : references) {
+    types.push_back(type);
+    ids.push_back(id);
+  }
+  pqxx::nontransaction tx(session_.connection());
+  tx.exec_params0("INSERT INTO " + table(instance, "export_references") +
+                      " (job_id, resource_type, id) SELECT $1, t, i FROM unnest($2::text[], $3::text[]) AS u(t, i)"
+                      " ON CONFLICT DO NOTHING",
+                  jobId, fhir::pgTextArray(types), fhir::pgTextArray(ids));
+}
+
+std::vector<std::string> JobStore::references(const instances::Instance& instance, const std::string& jobId,
+                                              const std::string& type, const std::string& afterId, int limit) {
+  pqxx::nontransaction tx(session_.connection());
+  std::vector<std::string> out;
+  for (const auto& r : tx.exec_params("SELECT id FROM " + table(instance, "export_references") +
+                                          " WHERE job_id = $1 AND resource_type = $2 AND id > $3 ORDER BY id LIMIT $4",
+                                      jobId, type, afterId, limit))
+    out.push_back(r[0].as<std::string>());
+  return out;
 }
 
 std::vector<ExportFile> JobStore::files(const instances::Instance& instance, const std::string& jobId) {

@@ -45,6 +45,13 @@ class JobStore {
   void release(const ExportJob& job);
   bool fail(ExportJob& job, const std::string& message);
 
+  // Records supporting resources (type, id) the job's resources reference, to export later.
+  void addReferences(const instances::Instance& instance, const std::string& jobId,
+                     const std::vector<std::pair<std::string, std::string>>& references);
+  // The next `limit` recorded references of `type` after `afterId`, in id order.
+  std::vector<std::string> references(const instances::Instance& instance, const std::string& jobId,
+                                      const std::string& type, const std::string& afterId, int limit);
+
   std::vector<ExportFile> files(const instances::Instance& instance, const std::string& jobId);
   // The chunk of a file holding byte `offset`; nullopt past the end.
   std::optional<FileChunk> chunkAt(const instances::Instance& instance, const std::string& jobId, int fileSeq,

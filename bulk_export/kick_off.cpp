@@ -74,8 +74,10 @@ std::vector<std::string> exportedTypes(const ExportRequest& request, const fhir:
       throw FhirError(400, "not-supported", type + " is not part of a " + levelName(request.level) + " export", "_type");
     if (!access.allows(type, fhir::kSearch))
       throw FhirError(403, "forbidden", "the access token does not grant reading " + type, "_type");
-    types.push_back(type);
   }
+  // In the level's order, which puts the types that reference before those referenced.
+  for (const auto& type : ofLevel)
+    if (std::find(request.types.begin(), request.types.end(), type) != request.types.end()) types.push_back(type);
   return types;
 }
 

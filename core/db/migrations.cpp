@@ -478,7 +478,9 @@ ALTER TABLE resources ALTER COLUMN content SET STATISTICS 0;
       // commit with the job's progress, so a resumed job neither repeats nor skips a resource. A
       // chunk names its resources (ids, in order) rather than copying their JSON, which a
       // download reads as of the job's transaction time; byte_offset (the chunk's first byte in
-      // its file) and bytes serve Content-Length and Range requests.
+      // its file) and bytes serve Content-Length and Range requests. export_references: the
+      // supporting resources (practitioners, organizations, ...) a Patient or Group export's
+      // resources reference, which it exports after them.
       {17, "bulk export files", R"SQL(
 CREATE TABLE export_files (
   job_id text NOT NULL,
@@ -497,6 +499,12 @@ CREATE TABLE export_chunks (
   bytes bigint NOT NULL,
   ids text[] NOT NULL,
   PRIMARY KEY (job_id, file_seq, chunk_no)
+);
+CREATE TABLE export_references (
+  job_id text NOT NULL,
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  PRIMARY KEY (job_id, resource_type, id)
 );
 )SQL"},
   };

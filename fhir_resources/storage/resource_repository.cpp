@@ -344,6 +344,22 @@ std::pair<std::string, const char*> sortExpression(std::vector<std::string>& par
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> ResourceRepository::referencedBy(
+    const std::string& type, const std::vector<std::string>& ids, const std::vector<std::string>& targetTypes) {
+  // A resource's rows are those under its id with its type's keys (rows name no type).
+  static const char* sql =
+      "SELECT DISTINCT target_type, target_id FROM {s}.search_reference"
+      " WHERE id = ANY($1::text[]) AND param_key = ANY($2::int[]) AND target_type = ANY($3::text[])";
+  const auto& name = statement("referencedBy", sql);
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
+    return tx.exec_prepared(name, pgTextArray(ids), pgKeyArray(referenceKeysOf(type)), pgTextArray(targetTypes));
+  });
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+  return out;
+}
+
 std::vector<std::string> ResourceRepository::deletedIds(const std::string& type, const std::string& afterId,
                                                         int64_t after, int64_t until, int limit) {
   // The primary key holds last_updated and deleted: the type's key range alone answers this.

@@ -152,6 +152,10 @@ class ResourceRepository {
   enum class ListedContent { Full, Size, Keys };
   // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.
   std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
+  // The (type, id) of every resource of `targetTypes` that the `type` resources `ids` reference.
+  std::vector<std::pair<std::string, std::string>> referencedBy(const std::string& type,
+                                                                const std::vector<std::string>& ids,
+                                                                const std::vector<std::string>& targetTypes);
   // Ids of `type` after `afterId` whose deletion is their current version, deleted in
   // (`after`, `until`] (ms), in id order; at most `limit`.
   std::vector<std::string> deletedIds(const std::string& type, const std::string& afterId, int64_t after,

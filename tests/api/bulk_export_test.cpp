@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -470,6 +471,11 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
                                "application/fhir+json");
   ASSERT_EQ(created->status, 201) << created->body;
   const std::string groupId = json::parse(created->body)["id"];
+  // A practitioner nobody's record mentions is not part of the group's data.
+  auto lonely = client().Post(f.base() + "/Practitioner", bearer(f.backend.token("system/Practitioner.cruds")),
+                              R"({"resourceType":"Practitioner","name":[{"family":"Nobody"}]})", "application/fhir+json");
+  ASSERT_EQ(lonely->status, 201);
+  const std::string loner = json::parse(lonely->body)["id"];
 
   auto byType = download(waitForManifest(kickOff(f.base() + "/Group/" + groupId + "/$export", f.token), f.token),
                          f.token);
@@ -480,8 +486,26 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
     expected.insert(ids.begin(), ids.end());
   }
   EXPECT_EQ(idsOf(byType["Observation"]), expected);
-  for (const char* type : {"Organization", "Practitioner", "Location"})
-    EXPECT_FALSE(byType[type].empty()) << type;
+  // Supporting resources: exactly those the exported resources reference.
+  std::set<std::string> references;
+  std::function<void(const json&)> collect = [&](const json& value) {
+    if (value.is_object()) {
+      if (value.contains("reference") && value["reference"].is_string()) references.insert(value["reference"]);
+      for (const auto& [key, member] : value.items()) collect(member);
+    } else if (value.is_array()) {
+      for (const auto& item : value) collect(item);
+    }
+  };
+  for (const auto& [type, lines] : byType)
+    for (const auto& line : lines) collect(json::parse(line));
+  for (const char* type : {"Organization", "Practitioner", "Location", "PractitionerRole", "Medication"}) {
+    std::set<std::string> referenced;
+    for (const auto& id : searchIds(f.base() + "/" + type + "?_count=500", f.token))
+      if (references.count(std::string(type) + "/" + id)) referenced.insert(id);
+    EXPECT_EQ(idsOf(byType[type]), referenced) << type;
+  }
+  for (const char* type : {"Organization", "Practitioner", "Location"}) EXPECT_FALSE(byType[type].empty()) << type;
+  EXPECT_FALSE(idsOf(byType["Practitioner"]).count(loner));
   // Groups are in the Patient compartment through their members: only groups of these patients.
   EXPECT_TRUE(idsOf(byType["Group"]).count(groupId));
   for (const auto& line : byType["Group"]) {
