@@ -72,9 +72,15 @@ Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instan
     step.ids.push_back(row.id);
     step.bytes += *size + 1;
   }
-  // Recorded before the step commits: a step done again records the same references again.
-  if (job.level != ExportLevel::System && !step.ids.empty())
-    store.addReferences(instance, job.id, repo.referencedBy(type, step.ids, supportingTypes()));
+  // Recorded before the step commits: a step done again records the same again. What the
+  // resources reference of the supporting types, and the Provenances that target them.
+  if (job.level != ExportLevel::System && !step.ids.empty()) {
+    auto recorded = repo.referencedBy(type, step.ids, supportingTypes());
+    if (type != "Provenance")
+      for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids))
+        recorded.emplace_back("Provenance", std::move(id));
+    store.addReferences(instance, job.id, recorded);
+  }
   return step;
 }
 

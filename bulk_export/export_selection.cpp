@@ -19,11 +19,13 @@ std::vector<std::string> patientLevelTypes() {
   const auto& definitions = fhir::Definitions::get();
   std::vector<std::string> types;
   for (const auto& type : definitions.resourceTypes())
-    if ((type == "Patient" || !definitions.patientCompartmentParams(type).empty()) &&
+    if ((type == "Patient" || !definitions.patientCompartmentParams(type).empty()) && type != "Provenance" &&
         std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) == kSupportingTypes.end())
       types.push_back(type);
   std::sort(types.begin(), types.end());
   types.insert(types.end(), kSupportingTypes.begin(), kSupportingTypes.end());
+  // Last: the Provenances of everything exported before (a Patient's own among them).
+  types.push_back("Provenance");
   return types;
 }
 
@@ -39,7 +41,8 @@ const std::vector<std::string>& supportingTypes() { return kSupportingTypes; }
 
 bool exportsReferencedOnly(const ExportJob& job, const std::string& type) {
   return job.level != ExportLevel::System &&
-         std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end();
+         (type == "Provenance" ||
+          std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end());
 }
 
 namespace {

@@ -13,12 +13,14 @@ namespace flint::bulk {
 
 // Every type an export of `level` covers, in the order it exports them: all types for the
 // system; for Patient and Group the Patient and its compartment's types, then the supporting
-// types patient data references (those that reference others first).
+// types patient data references (those that reference others first), then Provenance.
 const std::vector<std::string>& typesOfLevel(ExportLevel level);
 
 // The supporting types a Patient or Group export writes after its patients' records: only the
 // resources of them those records (or supporting resources exported before) reference.
 const std::vector<std::string>& supportingTypes();
+// Whether the job exports of `type` only what it recorded while exporting other types: the
+// supporting types' referenced resources, and the Provenances whose target it exported.
 bool exportsReferencedOnly(const ExportJob& job, const std::string& type);
 
 // The next `limit` resources of `type` after the job's progress, by id: the job's patients'

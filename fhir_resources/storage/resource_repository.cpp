@@ -689,6 +689,24 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
               {sourceType, std::to_string(paramKey(sourceType, stored->first)), stored->second, pgTextArray(ids)}, false);
 }
 
+std::vector<std::string> ResourceRepository::referencingIds(const std::string& sourceType, const std::string& param,
+                                                            const std::string& targetType,
+                                                            const std::vector<std::string>& ids) {
+  auto stored = storedReferences(sourceType, param, targetType);
+  if (!stored) return {};
+  static const char* sql =
+      "SELECT DISTINCT id FROM {s}.search_reference WHERE param_key = $1 AND target_type = $2"
+      " AND target_id = ANY($3::text[])";
+  const auto& name = statement("referencingIds", sql);
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
+    return tx.exec_prepared(name, paramKey(sourceType, stored->first), stored->second, pgTextArray(ids));
+  });
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
 void ResourceRepository::lockConditionalWrites(const std::string& type) {
   pqxx::work* tx = session_.ambient();
   if (tx == nullptr) throw std::logic_error("lockConditionalWrites needs a db::Transaction");

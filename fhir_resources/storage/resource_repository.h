@@ -152,6 +152,10 @@ class ResourceRepository {
   enum class ListedContent { Full, Size, Keys };
   // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.
   std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
+  // The ids of the `sourceType` resources whose `param` points at one of `ids` of `targetType`
+  // (as referencing() finds them, without reading them).
+  std::vector<std::string> referencingIds(const std::string& sourceType, const std::string& param,
+                                          const std::string& targetType, const std::vector<std::string>& ids);
   // The (type, id) of every resource of `targetTypes` that the `type` resources `ids` reference.
   std::vector<std::pair<std::string, std::string>> referencedBy(const std::string& type,
                                                                 const std::vector<std::string>& ids,

@@ -506,6 +506,17 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
   }
   for (const char* type : {"Organization", "Practitioner", "Location"}) EXPECT_FALSE(byType[type].empty()) << type;
   EXPECT_FALSE(idsOf(byType["Practitioner"]).count(loner));
+  // Provenances: exactly those whose target was exported.
+  std::set<std::string> exported, expectedProvenances;
+  for (const auto& [type, lines] : byType)
+    for (const auto& id : idsOf(lines)) exported.insert(type + "/" + id);
+  auto c = client();
+  c.set_default_headers(bearer(f.token));
+  for (const auto& entry : entriesOf(followPages(c, f.base() + "/Provenance?_count=500", 200)))
+    for (const auto& target : entry["resource"]["target"])
+      if (exported.count(target.value("reference", ""))) expectedProvenances.insert(entry["resource"]["id"]);
+  EXPECT_FALSE(expectedProvenances.empty());
+  EXPECT_EQ(idsOf(byType["Provenance"]), expectedProvenances);
   // Groups are in the Patient compartment through their members: only groups of these patients.
   EXPECT_TRUE(idsOf(byType["Group"]).count(groupId));
   for (const auto& line : byType["Group"]) {
