@@ -27,6 +27,7 @@ struct ExportJob {
   std::vector<std::string> types;  // exported in this order
   std::vector<std::string> typeFilters;  // _typeFilter searches, "Type?query"
   std::vector<std::string> elements;     // _elements, "name" or "Type.name"
+  bool relevantProvenance = false;       // includeAssociatedData=RelevantProvenanceResources
   std::optional<int64_t> since;
   int64_t transactionTime = 0;  // ms since the epoch
   JobState state = JobState::Queued;

@@ -167,6 +167,13 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
           throw FhirError(400, "invalid", "_elements takes element names or Type.name, not '" + element + "'", name);
         out.elements.push_back(element);
       }
+    } else if (name == "includeAssociatedData") {
+      for (const auto& kind : fhir::splitSearchValues(value)) {
+        if (kind != "RelevantProvenanceResources")
+          throw FhirError(400, "not-supported",
+                          "includeAssociatedData supports RelevantProvenanceResources, not '" + kind + "'", name);
+        out.relevantProvenance = true;
+      }
     } else if (name == "_format") {
       // Content negotiation of the kick-off's own answers, handled before the operation.
     } else if (lenient) {

@@ -27,6 +27,8 @@ struct ExportRequest {
   std::vector<std::string> typeFilters;
   // _elements: "name" (every type) or "Type.name" (that type); types none applies to are whole.
   std::vector<std::string> elements;
+  // includeAssociatedData=RelevantProvenanceResources: the Provenances of what is exported.
+  bool relevantProvenance = false;
   std::vector<std::string> ignored;   // parameters skipped under Prefer: handling=lenient
 };
 

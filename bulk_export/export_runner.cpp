@@ -74,13 +74,13 @@ Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instan
   }
   // Recorded before the step commits: a step done again records the same again. What the
   // resources reference of the supporting types, and the Provenances that target them.
-  if (job.level != ExportLevel::System && !step.ids.empty()) {
-    auto recorded = repo.referencedBy(type, step.ids, supportingTypes());
-    if (type != "Provenance")
-      for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids))
-        recorded.emplace_back("Provenance", std::move(id));
-    store.addReferences(instance, job.id, recorded);
-  }
+  std::vector<std::pair<std::string, std::string>> recorded;
+  if (job.level != ExportLevel::System && !step.ids.empty())
+    recorded = repo.referencedBy(type, step.ids, supportingTypes());
+  if (exportsReferencedOnly(job, "Provenance") && type != "Provenance" && !step.ids.empty())
+    for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids))
+      recorded.emplace_back("Provenance", std::move(id));
+  store.addReferences(instance, job.id, recorded);
   return step;
 }
 

@@ -40,9 +40,9 @@ const std::vector<std::string>& typesOfLevel(ExportLevel level) {
 const std::vector<std::string>& supportingTypes() { return kSupportingTypes; }
 
 bool exportsReferencedOnly(const ExportJob& job, const std::string& type) {
+  if (type == "Provenance") return job.level != ExportLevel::System || job.relevantProvenance;
   return job.level != ExportLevel::System &&
-         (type == "Provenance" ||
-          std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end());
+         std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end();
 }
 
 namespace {

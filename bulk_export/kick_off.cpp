@@ -121,6 +121,14 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
     if (std::find(job.types.begin(), job.types.end(), type) == job.types.end())
       throw FhirError(400, "invalid", "_typeFilter '" + filter + "' names a type this export does not hold", "_typeFilter");
   }
+  if (request.relevantProvenance) {
+    if (!caller.access.allows("Provenance", fhir::kSearch))
+      throw FhirError(403, "forbidden", "the access token does not grant reading Provenance", "includeAssociatedData");
+    // Last, once what the Provenances must target has been exported.
+    job.types.erase(std::remove(job.types.begin(), job.types.end(), "Provenance"), job.types.end());
+    job.types.push_back("Provenance");
+    job.relevantProvenance = true;
+  }
   job.typeFilters = request.typeFilters;
   job.elements = request.elements;
 

@@ -75,6 +75,7 @@ CREATE TABLE flint.export_jobs (
   types text[] NOT NULL,
   type_filters text[] NOT NULL DEFAULT '{}',
   elements text[] NOT NULL DEFAULT '{}',
+  relevant_provenance boolean NOT NULL DEFAULT false,
   since bigint,
   transaction_time bigint NOT NULL,
   state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'completed', 'failed')),

@@ -262,6 +262,7 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   EXPECT_EQ(status("?_typo=1"), 400);
   EXPECT_EQ(status("?_typo=1", {{"Prefer", "respond-async, handling=lenient"}}), 202);
   EXPECT_EQ(status("?includeAssociatedData=LatestProvenanceResources"), 400);  // not yet: refused, never ignored
+  EXPECT_EQ(status("?includeAssociatedData=_custom"), 400);
   EXPECT_EQ(status("?_elements=Patient.name.given"), 400);
   EXPECT_EQ(status("?_elements=NotAType.name"), 400);
   EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 202);
@@ -341,6 +342,33 @@ TEST(BulkExport, DeletionsSinceSinceAreReportedAsTransactionBundles) {
   for (const auto& file : manifest["output"]) EXPECT_NE(file["type"], "Bundle");
   // Without _since there is nothing to compare with: no deleted array.
   EXPECT_FALSE(waitForManifest(kickOff(f.base() + "/$export?_type=Patient", f.token), f.token).contains("deleted"));
+}
+
+// includeAssociatedData=RelevantProvenanceResources: the Provenances of what is exported, even
+// where Provenance was not asked for; none of anything else.
+TEST(BulkExport, RelevantProvenancesComeWithWhatTheyTarget) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  auto byType = download(
+      waitForManifest(
+          kickOff(f.base() + "/$export?_type=Condition&includeAssociatedData=RelevantProvenanceResources", f.token),
+          f.token),
+      f.token);
+  std::set<std::string> conditions, expected;
+  for (const auto& id : idsOf(byType["Condition"])) conditions.insert("Condition/" + id);
+  ASSERT_FALSE(conditions.empty());
+  auto c = client();
+  c.set_default_headers(bearer(f.token));
+  for (const auto& entry : entriesOf(followPages(c, f.base() + "/Provenance?_count=500", 200)))
+    for (const auto& target : entry["resource"]["target"])
+      if (conditions.count(target.value("reference", ""))) expected.insert(entry["resource"]["id"]);
+  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(idsOf(byType["Provenance"]), expected);
+  EXPECT_EQ(byType.size(), 2u);
+  // A token that cannot read Provenance cannot ask for them.
+  auto refused = client().Get(f.base() + "/$export?_type=Condition&includeAssociatedData=RelevantProvenanceResources",
+                              kickOffHeaders(f.backend.token("system/Condition.rs")));
+  EXPECT_EQ(refused->status, 403);
 }
 
 // _elements: resources reduced to the elements asked for (and those every resource must keep),
