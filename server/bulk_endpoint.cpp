@@ -7,6 +7,7 @@
 #include "fhir_resources/rest/fhir_router.h"
 #include "fhir_resources/rest/resource_id.h"
 #include "server/app.h"
+#include "server/http/gzip_stream.h"
 #include "server/responses.h"
 
 namespace flint::server {
@@ -115,12 +116,20 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
         response.status = file.partial ? 206 : 200;
         response.contentType = "application/fhir+ndjson";
         response.headers.emplace_back("Accept-Ranges", "bytes");
+        response.headers.emplace_back("Vary", "Accept-Encoding");
         if (file.partial)
           response.headers.emplace_back("Content-Range", "bytes " + std::to_string(file.start) + "-" +
                                                              std::to_string(file.end - 1) + "/" +
                                                              std::to_string(file.size));
-        response.streamLength = file.end - file.start;
-        response.stream = std::move(file.next);
+        // Ranges count the file's own bytes, so a range is sent as it is.
+        if (!file.partial && http::acceptsGzip(request.header("accept-encoding"))) {
+          response.headers.emplace_back("Content-Encoding", "gzip");
+          response.streamLength = -1;
+          response.stream = http::gzipped(std::move(file.next));
+        } else {
+          response.streamLength = file.end - file.start;
+          response.stream = std::move(file.next);
+        }
       }
     } else {
       response = outcomeResponse(405, "not-supported", request.method + " is not supported here");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 namespace flint::http {
 namespace {
@@ -180,8 +181,21 @@ void Connection::drain() {
 }
 
 bool Connection::transmitStream(const HttpResponse& response, bool mayBlock) {
-  int64_t sent = 0;
   std::string piece;
+  if (response.streamLength < 0) {
+    // Chunked: each piece framed by its length in hex, then an empty chunk.
+    while (response.stream(piece)) {
+      if (piece.empty()) continue;
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      piece.insert(0, size);
+      piece += "\r\n";
+      if (!transmit(std::move(piece), mayBlock)) return false;
+      piece.clear();
+    }
+    return transmit("0\r\n\r\n", mayBlock);
+  }
+  int64_t sent = 0;
   while (sent < response.streamLength && response.stream(piece)) {
     sent += static_cast<int64_t>(piece.size());
     if (!transmit(std::move(piece), mayBlock)) return false;

@@ -72,7 +72,9 @@ std::string serialize(const HttpResponse& response, bool keepAlive) {
   if (!response.contentType.empty()) out += "Content-Type: " + response.contentType + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
   const bool bodyless = response.status == 204 || response.status == 304 || response.status < 200;
-  if (!bodyless)
+  if (response.stream && response.streamLength < 0)
+    out += "Transfer-Encoding: chunked\r\n";
+  else if (!bodyless)
     out += "Content-Length: " +
            std::to_string(response.stream ? response.streamLength : static_cast<int64_t>(response.body.size())) +
            "\r\n";

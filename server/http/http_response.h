@@ -15,9 +15,10 @@ struct HttpResponse {
   std::string body;
   std::string contentType;  // empty: no body type
   bool close = false;       // close the connection after this response
-  // A body too large to hold at once (a bulk export file): `streamLength` bytes, produced piece
-  // by piece by the worker sending it, after the headers. Each call sets the next piece; false
-  // when there is none. The connection closes if the pieces fall short of the length.
+  // A body too large to hold at once (a bulk export file): `streamLength` bytes (-1: not known
+  // beforehand, sent chunked), produced piece by piece by the worker sending it, after the
+  // headers. Each call sets the next piece; false when there is none. The connection closes if
+  // the pieces fall short of a known length.
   std::function<bool(std::string&)> stream;
   int64_t streamLength = 0;
 };

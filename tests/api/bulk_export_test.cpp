@@ -452,6 +452,25 @@ TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExpor
   EXPECT_EQ(last->body, whole.substr(whole.size() - 7));
   auto beyond = client().Get(file, {{"Authorization", "Bearer " + f.token}, {"Range", "bytes=99999999-"}});
   EXPECT_EQ(beyond->status, 416);
+  // gzip when asked for (chunked, its length unknown beforehand); never when refused with q=0.
+  auto raw = client();
+  raw.set_decompress(false);
+  auto gzip = raw.Get(file, {{"Authorization", "Bearer " + f.token}, {"Accept-Encoding", "br;q=0.5, gzip"}});
+  ASSERT_EQ(gzip->status, 200);
+  EXPECT_EQ(gzip->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzip->get_header_value("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(gzip->body.substr(0, 2), "\x1f\x8b");
+  EXPECT_LT(gzip->body.size(), whole.size() / 2);
+  std::string inflated;
+  EXPECT_TRUE(httplib::detail::gzip_decompressor().decompress(
+      gzip->body.data(), gzip->body.size(), [&](const char* data, size_t n) {
+        inflated.append(data, n);
+        return true;
+      }));
+  EXPECT_EQ(inflated, whole);
+  auto plain = raw.Get(file, {{"Authorization", "Bearer " + f.token}, {"Accept-Encoding", "gzip;q=0, identity"}});
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  EXPECT_EQ(plain->body, whole);
 
   // Cancelled (here: completed and deleted), the export and its files are gone.
   auto cancelled = client().Delete(pathOf(url), polling(f.token));
