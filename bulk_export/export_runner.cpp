@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kLeaseSeconds = 30;  // a job whose process stops renewing this is taken over
 constexpr int kStepResources = 1000;
+constexpr int kMaxAttempts = 5;
 constexpr auto kIdleLook = std::chrono::milliseconds(500);
 constexpr auto kPurgeEvery = std::chrono::seconds(60);
 
@@ -182,6 +183,15 @@ void ExportRunner::runJob(ExportJob& job) {
     store.complete(job, settings_.retentionSeconds);
   } catch (const fhir::FhirError& e) {
     store.fail(job, e.what());
+  } catch (const pqxx::broken_connection&) {
+    throw;  // the database went away: the job waits for its lease to run out, then resumes
+  } catch (const std::exception& e) {
+    // Anything else may be transient (a statement timeout); a job that keeps failing is given up.
+    if (job.attempt >= kMaxAttempts) {
+      store.fail(job, std::string("gave up after ") + std::to_string(kMaxAttempts) + " attempts: " + e.what());
+      return;
+    }
+    throw;
   }
 }
 
