@@ -74,7 +74,7 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
   if (s.size() < 3 || s.size() > 4) return outcomeResponse(404, "not-found", "nothing is served at this path");
   auto& session = db::Session::forThisThread(config_.databaseUrl);
   std::string clientId;
-  if (!instance.openAccess) {
+  if (!instance.openAccess || !request.header("authorization").empty()) {
     std::shared_ptr<const auth::VerifiedToken> token;
     try {
       token = auth_.verifyBearer(session, instance, request.header("authorization"));

@@ -432,6 +432,39 @@ TEST(SmartRevocation, ARevocationCommittedAfterALaterOneReachesEveryProcess) {
   EXPECT_EQ(client().Get(path, bearer(first))->status, 401);
 }
 
+// An open-access instance needs no token, but a token presented there is honoured: its caller
+// gets exactly what the token grants (developers test their apps' scope handling on such
+// instances), on every path, and a bad token is refused rather than ignored.
+TEST(SmartScopes, ATokenPresentedToAnOpenInstanceGrantsOnlyItsScopes) {
+  const std::string instance = createInstance("open-token");
+  ClientKey key{"RSA", "open-1"};
+  const std::string clientId = backendClient(instance, {{"keys", {key.publicJwk("RS384")}}}, "system/*.cruds");
+  auto issued = requestToken(instance, clientAssertion(key, "RS384", clientId, tokenUrl(instance)), "system/Patient.rs");
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  const std::string token = json::parse(issued->body)["access_token"];
+  const std::string base = "/" + instance + "/fhir";
+  auto created = client().Post(base + "/Observation", R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})",
+                               "application/fhir+json");
+  ASSERT_EQ(created->status, 201);
+  const std::string observation = base + "/Observation/" + std::string(json::parse(created->body)["id"]);
+
+  EXPECT_EQ(client().Get(base + "/Observation")->status, 200);  // anonymous: open
+  EXPECT_EQ(client().Get(observation)->status, 200);
+  EXPECT_EQ(client().Get(base + "/Patient", bearer(token))->status, 200);
+  EXPECT_EQ(client().Get(base + "/Observation", bearer(token))->status, 403);
+  EXPECT_EQ(client().Get(observation, bearer(token))->status, 403);  // a read by id, answered by the reactor
+  EXPECT_EQ(client().Post(base + "/Patient", bearer(token), R"({"resourceType":"Patient"})", "application/fhir+json")->status,
+            403);
+  EXPECT_EQ(client().Get(base + "/$export?_type=Observation", {{"Authorization", "Bearer " + token},
+                                                                {"Prefer", "respond-async"}})
+                ->status,
+            403);
+  auto forged = client().Get(base + "/Observation", bearer("not-a-token"));
+  EXPECT_EQ(forged->status, 401);
+  EXPECT_NE(forged->get_header_value("WWW-Authenticate").find("invalid_token"), std::string::npos);
+  EXPECT_EQ(client().Get(observation, bearer("not-a-token"))->status, 401);
+}
+
 TEST(SmartScopes, EachInteractionNeedsItsPermission) {
   Backend b("system/*.rs system/Patient.cruds");
   std::string writer = b.token("system/Patient.cruds system/Observation.rs");
