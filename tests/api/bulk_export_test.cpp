@@ -124,6 +124,17 @@ std::set<std::string> searchIds(const std::string& path, const std::string& toke
   return ids;
 }
 
+// The ids of the instance's Provenances with a target among `references` ("Type/id").
+std::set<std::string> provenancesTargeting(const ExportFixture& f, const std::set<std::string>& references) {
+  auto c = client();
+  c.set_default_headers(bearer(f.token));
+  std::set<std::string> ids;
+  for (const auto& entry : entriesOf(followPages(c, f.base() + "/Provenance?_count=500", 200)))
+    for (const auto& target : entry["resource"]["target"])
+      if (references.count(target.value("reference", ""))) ids.insert(entry["resource"]["id"].get<std::string>());
+  return ids;
+}
+
 // Every test server runs no exports (FLINT_EXPORT_WORKERS=0, tests/CMakeLists.txt), so a job
 // stays queued until a test starts a process that runs them.
 std::unique_ptr<FlintServer> exportRunner() {
@@ -354,14 +365,10 @@ TEST(BulkExport, RelevantProvenancesComeWithWhatTheyTarget) {
           kickOff(f.base() + "/$export?_type=Condition&includeAssociatedData=RelevantProvenanceResources", f.token),
           f.token),
       f.token);
-  std::set<std::string> conditions, expected;
+  std::set<std::string> conditions;
   for (const auto& id : idsOf(byType["Condition"])) conditions.insert("Condition/" + id);
   ASSERT_FALSE(conditions.empty());
-  auto c = client();
-  c.set_default_headers(bearer(f.token));
-  for (const auto& entry : entriesOf(followPages(c, f.base() + "/Provenance?_count=500", 200)))
-    for (const auto& target : entry["resource"]["target"])
-      if (conditions.count(target.value("reference", ""))) expected.insert(entry["resource"]["id"]);
+  const auto expected = provenancesTargeting(f, conditions);
   EXPECT_FALSE(expected.empty());
   EXPECT_EQ(idsOf(byType["Provenance"]), expected);
   EXPECT_EQ(byType.size(), 2u);
@@ -554,14 +561,10 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
   for (const char* type : {"Organization", "Practitioner", "Location"}) EXPECT_FALSE(byType[type].empty()) << type;
   EXPECT_FALSE(idsOf(byType["Practitioner"]).count(loner));
   // Provenances: exactly those whose target was exported.
-  std::set<std::string> exported, expectedProvenances;
+  std::set<std::string> exported;
   for (const auto& [type, lines] : byType)
     for (const auto& id : idsOf(lines)) exported.insert(type + "/" + id);
-  auto c = client();
-  c.set_default_headers(bearer(f.token));
-  for (const auto& entry : entriesOf(followPages(c, f.base() + "/Provenance?_count=500", 200)))
-    for (const auto& target : entry["resource"]["target"])
-      if (exported.count(target.value("reference", ""))) expectedProvenances.insert(entry["resource"]["id"]);
+  const auto expectedProvenances = provenancesTargeting(f, exported);
   EXPECT_FALSE(expectedProvenances.empty());
   EXPECT_EQ(idsOf(byType["Provenance"]), expectedProvenances);
   // Groups are in the Patient compartment through their members: only groups of these patients.
