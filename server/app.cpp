@@ -65,18 +65,13 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
   try {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
-    if (s.size() >= 2 && s[1] == "bulk") {
-      auto instance = instances_.find(s[0]);
-      if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      auto response = handleBulk(request, *instance);
-      allowAnyOrigin(response);
-      return response;
-    }
-    if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth")) {
+    if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      auto response = s[1] == "fhir" ? handleFhir(request, *instance) : handleAuth(request, *instance);
+      auto response = s[1] == "fhir"   ? handleFhir(request, *instance)
+                       : s[1] == "bulk" ? handleBulk(request, *instance)
+                                        : handleAuth(request, *instance);
       const bool page = s[1] == "auth" && s.size() >= 3 &&
                         (s[2] == "authorize" || s[2] == "login" || s[2] == "consent" || s[2] == "manage");
       if (!page) allowAnyOrigin(response);

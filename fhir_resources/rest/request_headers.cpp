@@ -24,7 +24,6 @@ Preferences parsePrefer(std::string_view header) {
     else if (token == "return=OperationOutcome") prefs.returnPref = ReturnPreference::OperationOutcome;
     else if (token == "handling=strict") prefs.strictHandling = true, prefs.lenientHandling = false;
     else if (token == "handling=lenient") prefs.strictHandling = false, prefs.lenientHandling = true;
-    else if (token == "respond-async") prefs.respondAsync = true;
   }
   return prefs;
 }

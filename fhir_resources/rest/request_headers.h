@@ -14,7 +14,6 @@ struct Preferences {
   ReturnPreference returnPref = ReturnPreference::Representation;
   bool strictHandling = false;
   bool lenientHandling = false;  // asked for explicitly (operations whose default is strict)
-  bool respondAsync = false;
 };
 
 Preferences parsePrefer(std::string_view header);

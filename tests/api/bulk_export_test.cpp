@@ -218,6 +218,32 @@ TEST(BulkExport, KickOffNeedsATokenAndAnswersWithAnAbsolutePollingUrl) {
                               "application/fhir+json");
   EXPECT_EQ(posted->status, 202) << posted->body;
   EXPECT_EQ(client().Put(f.base() + "/$export", kickOffHeaders(f.token), "", "application/fhir+json")->status, 405);
+  // Malformed kick-offs are refused with an OperationOutcome, and queue nothing.
+  auto refused = [&](const std::string& path, const std::string& body, const std::string& type) {
+    auto res = client().Post(path, kickOffHeaders(f.token), body, type);
+    EXPECT_EQ(json::parse(res->body)["resourceType"], "OperationOutcome") << body;
+    return res->status;
+  };
+  const std::string patients = f.base() + "/Patient/$export";
+  EXPECT_EQ(refused(patients, "{not json", "application/fhir+json"), 400);
+  EXPECT_EQ(refused(patients, R"({"resourceType":"Patient"})", "application/fhir+json"), 400);
+  EXPECT_EQ(refused(patients, R"({"resourceType":"Parameters","parameter":{"name":"_type"}})", "application/fhir+json"), 400);
+  EXPECT_EQ(refused(patients, R"({"resourceType":"Parameters","parameter":[{"valueString":"Patient"}]})",
+                    "application/fhir+json"),
+            400);
+  EXPECT_EQ(refused(patients,
+                    R"({"resourceType":"Parameters","parameter":[{"name":"patient","valueReference":{"reference":"Observation/1"}}]})",
+                    "application/fhir+json"),
+            400);
+  EXPECT_EQ(refused(f.base() + "/$export",
+                    R"({"resourceType":"Parameters","parameter":[{"name":"patient","valueReference":{"reference":"Patient/1"}}]})",
+                    "application/fhir+json"),
+            400);
+  EXPECT_EQ(refused(patients, "_type=Patient", "text/plain"), 415);
+  EXPECT_EQ(client().Get(f.base() + "/Patient/$export?patient=Patient/1", kickOffHeaders(f.token))->status, 400);
+  EXPECT_EQ(client().Get(f.base() + "/Group/bad%20id/$export", kickOffHeaders(f.token))->status, 400);
+  auto listed = client().Get("/admin/instances/" + f.backend.instance + "/exports", admin());
+  EXPECT_EQ(json::parse(listed->body).size(), 2u);  // the GET and POST kicked off above, nothing more
 }
 
 TEST(BulkExport, ASystemExportWritesEveryResourceOnceAsARestReadReturnsIt) {
@@ -439,6 +465,11 @@ TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExpor
   const std::string other = json::parse(siblingToken->body)["access_token"];
   EXPECT_EQ(client().Get(pathOf(url), polling(other))->status, 404);
   EXPECT_EQ(client().Get(pathOf(url), polling(stranger.token("system/*.rs")))->status, 401);
+  // The job's id under another instance, with that instance's own token: no such export there.
+  const std::string elsewhere = "/" + stranger.instance + "/bulk/" + url.substr(url.rfind('/') + 1);
+  EXPECT_EQ(client().Get(elsewhere, polling(stranger.token("system/*.rs")))->status, 404);
+  EXPECT_EQ(client().Get(elsewhere + "/1.ndjson", polling(stranger.token("system/*.rs")))->status, 404);
+  EXPECT_EQ(client().Get("/no-such-instance/bulk/" + url.substr(url.rfind('/') + 1), polling(f.token))->status, 404);
   EXPECT_EQ(client().Get(pathOf(url), polling(""))->status, 401);
   EXPECT_EQ(client().Get(file, {{"Accept", "application/fhir+ndjson"}})->status, 401);
   EXPECT_EQ(client().Get(file, polling(other))->status, 404);
