@@ -406,9 +406,10 @@ TEST(SmartRevocation, ARevocationCommittedAfterALaterOneReachesEveryProcess) {
   const std::string path = "/" + a.instance + "/fhir/Patient?_count=1";
   ASSERT_EQ(elsewhere.Get(path, bearer(first))->status, 200);
   ASSERT_EQ(elsewhere.Get(path, bearer(second))->status, 200);
-  auto rejectedWithin = [&](const std::string& token, std::chrono::milliseconds limit) {
+  // Each process reads the log on its own schedule, so each is given time to catch up.
+  auto rejectedWithin = [&](httplib::Client& by, const std::string& token, std::chrono::milliseconds limit) {
     for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
-      if (elsewhere.Get(path, bearer(token))->status == 401) return true;
+      if (by.Get(path, bearer(token))->status == 401) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
@@ -424,12 +425,13 @@ TEST(SmartRevocation, ARevocationCommittedAfterALaterOneReachesEveryProcess) {
   // ...while the second, numbered after it, commits through the shared server and reaches the
   // follower.
   ASSERT_EQ(revoke(a, second)->status, 200);
-  ASSERT_TRUE(rejectedWithin(second, std::chrono::seconds(3)));
+  ASSERT_TRUE(rejectedWithin(elsewhere, second, std::chrono::seconds(3)));
   EXPECT_EQ(elsewhere.Get(path, bearer(first))->status, 200);
 
   slow.commit();
-  EXPECT_TRUE(rejectedWithin(first, std::chrono::seconds(3)));
-  EXPECT_EQ(client().Get(path, bearer(first))->status, 401);
+  EXPECT_TRUE(rejectedWithin(elsewhere, first, std::chrono::seconds(3)));
+  auto shared = client();
+  EXPECT_TRUE(rejectedWithin(shared, first, std::chrono::seconds(3)));
 }
 
 // An open-access instance needs no token, but a token presented there is honoured: its caller
