@@ -54,6 +54,9 @@ struct FileDownload {
   std::function<bool(std::string&)> next;
 };
 
+// The name of a job's error file below its URL.
+std::string errorFileName();
+
 class BulkExport {
  public:
   // `publicUrl`: the server's external base, for polling and file URLs.
@@ -66,11 +69,12 @@ class BulkExport {
                         const std::string& jobId);
   ExportResponse cancel(const instances::Instance& instance, db::Session& session, const std::string& clientId,
                         const std::string& jobId);
-  // A file of a completed export; `range` is the Range header (empty: the whole file). An
-  // ExportResponse when there is nothing to send (404, 416).
+  // A file of a completed export by its name below the job's URL ("3.ndjson", or the error
+  // file); `range` is the Range header (empty: the whole file). An ExportResponse when there is
+  // nothing to send (404, 416).
   std::variant<FileDownload, ExportResponse> download(const instances::Instance& instance, db::Session& session,
                                                       const std::string& clientId, const std::string& jobId,
-                                                      int fileSeq, const std::string& range);
+                                                      const std::string& name, const std::string& range);
 
   const ExportSettings& settings() const { return settings_; }
   // {public}/{instance}/bulk/{job}: the polling URL; files are below it.

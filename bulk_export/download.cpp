@@ -2,6 +2,7 @@
 // export's transaction time (memory holds one chunk whatever the file's size); byte ranges
 // (Range: bytes=a-b, a-, -n) for resuming.
 #include <charconv>
+#include <limits>
 
 #include "bulk_export/as_of.h"
 #include "bulk_export/bulk_export.h"
@@ -35,38 +36,76 @@ std::optional<std::pair<int64_t, int64_t>> byteRange(std::string_view header, in
   return std::make_pair(*first, last ? std::min(*last + 1, size) : size);
 }
 
+// "3.ndjson" → 3
+std::optional<int> fileNumber(std::string_view name) {
+  if (name.size() <= 7 || name.substr(name.size() - 7) != ".ndjson") return std::nullopt;
+  auto n = number(name.substr(0, name.size() - 7));
+  if (!n || *n < 1 || *n > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
+// The bytes of a file of `size` that `range` (empty: all) asks for; 416 when it cannot be served.
+std::variant<FileDownload, ExportResponse> sized(int64_t size, const std::string& range) {
+  FileDownload out;
+  out.size = size;
+  out.end = size;
+  if (range.empty()) return out;
+  auto wanted = byteRange(range, size);
+  if (!wanted) {
+    ExportResponse unsatisfiable{416, fhir::operationOutcome("error", "invalid", "the Range cannot be served")};
+    unsatisfiable.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return unsatisfiable;
+  }
+  out.start = wanted->first;
+  out.end = wanted->second;
+  out.partial = true;
+  return out;
+}
+
+// The job's error file: its OperationOutcomes, one per line.
+std::variant<FileDownload, ExportResponse> errorFile(const ExportJob& job, const std::string& range) {
+  std::string text;
+  for (const auto& line : job.errors) text += line + '\n';
+  auto result = sized(static_cast<int64_t>(text.size()), range);
+  if (auto* out = std::get_if<FileDownload>(&result))
+    out->next = [text = std::move(text), at = out->start, end = out->end](std::string& piece) mutable {
+      if (at >= end) return false;
+      piece = text.substr(at, end - at);
+      at = end;
+      return true;
+    };
+  return result;
+}
+
 }  // namespace
+
+std::string errorFileName() { return "error.ndjson"; }
 
 std::variant<FileDownload, ExportResponse> BulkExport::download(const instances::Instance& instance,
                                                                 db::Session& session, const std::string& clientId,
-                                                                const std::string& jobId, int fileSeq,
+                                                                const std::string& jobId, const std::string& name,
                                                                 const std::string& range) {
   JobStore store(session);
   auto job = findOwnJob(store, instance, clientId, jobId);
   const ExportResponse missing{404, fhir::operationOutcome("error", "not-found", "there is no such export file")};
   if (!job || job->state != JobState::Completed) return missing;
+  if (name == errorFileName()) {
+    if (job->errors.empty()) return missing;
+    return errorFile(*job, range);
+  }
+  const auto fileSeq = fileNumber(name);
+  if (!fileSeq) return missing;
   std::optional<ExportFile> file;
   for (auto& f : store.files(instance, jobId))
-    if (f.seq == fileSeq) file = f;
+    if (f.seq == *fileSeq) file = f;
   if (!file) return missing;
 
-  FileDownload out;
-  out.size = file->bytes;
-  out.end = file->bytes;
-  if (!range.empty()) {
-    auto wanted = byteRange(range, file->bytes);
-    if (!wanted) {
-      ExportResponse unsatisfiable{416, fhir::operationOutcome("error", "invalid", "the Range cannot be served")};
-      unsatisfiable.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file->bytes));
-      return unsatisfiable;
-    }
-    out.start = wanted->first;
-    out.end = wanted->second;
-    out.partial = true;
-  }
-  out.next = [&session, instance, jobId, fileSeq, type = file->type, deletions = file->deletions,
-              elements = elementsFor(job->elements, file->type), asOf = job->transactionTime, at = out.start,
-              end = out.end](std::string& piece) mutable {
+  auto result = sized(file->bytes, range);
+  auto* out = std::get_if<FileDownload>(&result);
+  if (!out) return result;
+  out->next = [&session, instance, jobId, fileSeq = *fileSeq, type = file->type, deletions = file->deletions,
+               elements = elementsFor(job->elements, file->type), asOf = job->transactionTime, at = out->start,
+               end = out->end](std::string& piece) mutable {
     if (at >= end) return false;
     JobStore store(session);
     auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
@@ -89,7 +128,7 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
     at += to - from;
     return true;
   };
-  return out;
+  return result;
 }
 
 }  // namespace flint::bulk

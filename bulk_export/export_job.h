@@ -27,7 +27,9 @@ struct ExportJob {
   std::vector<std::string> types;  // exported in this order
   std::vector<std::string> typeFilters;  // _typeFilter searches, "Type?query"
   std::vector<std::string> elements;     // _elements, "name" or "Type.name"
-  bool relevantProvenance = false;       // includeAssociatedData=RelevantProvenanceResources
+  ProvenanceSelection provenance = ProvenanceSelection::OfType;
+  // The error file: OperationOutcomes (JSON, one per line) of what the kick-off could not honour.
+  std::vector<std::string> errors;
   std::optional<int64_t> since;
   int64_t transactionTime = 0;  // ms since the epoch
   JobState state = JobState::Queued;

@@ -142,7 +142,10 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
     } else if (name == "_type") {
       for (const auto& type : fhir::splitSearchValues(value)) {
         if (!definitions.isResourceType(type)) {
-          if (lenient) continue;
+          if (lenient) {
+            out.ignored.push_back("_type=" + type);
+            continue;
+          }
           throw FhirError(400, "not-supported", "'" + type + "' is not a FHIR R4 resource type", name);
         }
         if (std::find(out.types.begin(), out.types.end(), type) == out.types.end()) out.types.push_back(type);
@@ -169,10 +172,18 @@ ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level
       }
     } else if (name == "includeAssociatedData") {
       for (const auto& kind : fhir::splitSearchValues(value)) {
-        if (kind != "RelevantProvenanceResources")
+        if (kind == "RelevantProvenanceResources") {
+          out.provenance = ProvenanceSelection::Relevant;
+        } else if (kind == "LatestProvenanceResources") {
+          if (out.provenance != ProvenanceSelection::Relevant) out.provenance = ProvenanceSelection::Latest;
+        } else if (lenient) {
+          out.ignored.push_back("includeAssociatedData=" + kind);
+        } else {
           throw FhirError(400, "not-supported",
-                          "includeAssociatedData supports RelevantProvenanceResources, not '" + kind + "'", name);
-        out.relevantProvenance = true;
+                          "includeAssociatedData supports RelevantProvenanceResources and LatestProvenanceResources, not '" +
+                              kind + "'",
+                          name);
+        }
       }
     } else if (name == "_format") {
       // Content negotiation of the kick-off's own answers, handled before the operation.

@@ -16,6 +16,11 @@ namespace flint::bulk {
 
 enum class ExportLevel { System, Patient, Group };
 
+// Which Provenances an export holds. OfType: a system export's Provenance type, like any other;
+// Relevant: those whose target the export holds (always so at the Patient and Group level);
+// Latest: of those, the most recently updated one for each target.
+enum class ProvenanceSelection { OfType, Relevant, Latest };
+
 struct ExportRequest {
   ExportLevel level = ExportLevel::System;
   std::string groupId;
@@ -27,9 +32,11 @@ struct ExportRequest {
   std::vector<std::string> typeFilters;
   // _elements: "name" (every type) or "Type.name" (that type); types none applies to are whole.
   std::vector<std::string> elements;
-  // includeAssociatedData=RelevantProvenanceResources: the Provenances of what is exported.
-  bool relevantProvenance = false;
-  std::vector<std::string> ignored;   // parameters skipped under Prefer: handling=lenient
+  // includeAssociatedData: RelevantProvenanceResources, LatestProvenanceResources (both: the
+  // relevant ones, which include the latest).
+  ProvenanceSelection provenance = ProvenanceSelection::OfType;
+  // What Prefer: handling=lenient let through unheeded: parameters, or values of them.
+  std::vector<std::string> ignored;
 };
 
 ExportRequest parseExportRequest(const fhir::FhirRequest& req, ExportLevel level, std::string groupId);

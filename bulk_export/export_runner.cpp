@@ -79,24 +79,32 @@ Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instan
   if (job.level != ExportLevel::System && !step.ids.empty())
     recorded = repo.referencedBy(type, step.ids, supportingTypes());
   if (exportsReferencedOnly(job, "Provenance") && type != "Provenance" && !step.ids.empty())
-    for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids))
+    for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids,
+                                        job.provenance == ProvenanceSelection::Latest))
       recorded.emplace_back("Provenance", std::move(id));
   store.addReferences(instance, job.id, recorded);
   return step;
 }
 
-// Deletions are reported only where the token could see the whole type, without a _typeFilter,
-// in a system-level export: what a deleted resource matched or whose compartment it was in is
-// gone with it.
+// The type's resources deleted since _since (and by the transaction time), where the export can
+// tell (deletionsUnreported); at the Patient and Group level those that, as last written,
+// belonged to the job's patients.
 Step deletionsStep(fhir::ResourceRepository& repo, const ExportJob& job, const std::string& type,
                    const fhir::Access& access) {
   Step step;
-  const bool filtered = std::any_of(job.typeFilters.begin(), job.typeFilters.end(),
-                                    [&](const std::string& f) { return f.compare(0, type.size() + 1, type + "?") == 0; });
-  if (job.level != ExportLevel::System || filtered || !fhir::visibleWhole(access, type, fhir::kSearch)) return step;
-  step.ids = repo.deletedIds(type, job.afterId, *job.since, job.transactionTime, kStepResources);
-  if (step.ids.empty()) return step;
-  step.lastId = step.ids.back();
+  if (deletionsUnreported(job, type, access)) return step;
+  auto ids = repo.deletedIds(type, job.afterId, *job.since, job.transactionTime, kStepResources);
+  if (ids.empty()) return step;
+  step.lastId = ids.back();
+  if (job.level != ExportLevel::System) {
+    std::vector<std::string> theirs;
+    for (const auto& row : repo.currentOf(type, ids)) {
+      auto before = repo.versionAt(type, row.id, row.lastUpdated - 1);
+      if (before && !before->deleted && belongsToPatients(job, type, row.id, before->content)) theirs.push_back(row.id);
+    }
+    ids = std::move(theirs);
+  }
+  step.ids = std::move(ids);
   for (const auto& id : step.ids) step.bytes += static_cast<int64_t>(deletionLine(type, id).size());
   return step;
 }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "core/json/json_parser.h"
 #include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/search/search_access.h"
 #include "fhir_resources/search/search_request.h"
 
@@ -40,9 +42,36 @@ const std::vector<std::string>& typesOfLevel(ExportLevel level) {
 const std::vector<std::string>& supportingTypes() { return kSupportingTypes; }
 
 bool exportsReferencedOnly(const ExportJob& job, const std::string& type) {
-  if (type == "Provenance") return job.level != ExportLevel::System || job.relevantProvenance;
+  if (type == "Provenance") return job.level != ExportLevel::System || job.provenance != ProvenanceSelection::OfType;
   return job.level != ExportLevel::System &&
          std::find(kSupportingTypes.begin(), kSupportingTypes.end(), type) != kSupportingTypes.end();
+}
+
+std::optional<std::string> deletionsUnreported(const ExportJob& job, const std::string& type,
+                                               const fhir::Access& access) {
+  if (exportsReferencedOnly(job, type)) return "it holds only what the other resources reference";
+  if (std::any_of(job.typeFilters.begin(), job.typeFilters.end(),
+                  [&](const std::string& f) { return f.compare(0, type.size() + 1, type + "?") == 0; }))
+    return "a _typeFilter narrows it, and what a deleted resource matched is not known";
+  if (!fhir::visibleWhole(access, type, fhir::kSearch))
+    return "the access token grants only part of it, and what a deleted resource matched is not known";
+  return std::nullopt;
+}
+
+bool belongsToPatients(const ExportJob& job, const std::string& type, const std::string& id,
+                       const std::string& resource) {
+  if (job.level == ExportLevel::System) return true;
+  const bool everyPatient = job.level == ExportLevel::Patient && job.members.empty();
+  auto isMember = [&](const std::string& patient) {
+    return everyPatient || std::binary_search(job.members.begin(), job.members.end(), patient);
+  };
+  if (type == "Patient") return isMember(id);
+  const auto& params = fhir::Definitions::get().patientCompartmentParams(type);
+  for (const auto& ref : fhir::extractIndexRows(json::parse(resource)).references)
+    if (ref.targetType == "Patient" && std::find(params.begin(), params.end(), ref.param) != params.end() &&
+        isMember(ref.targetId))
+      return true;
+  return false;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // resources of one type for a job, narrowed to its patients and to what the client may read.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,19 @@ const std::vector<std::string>& supportingTypes();
 // Whether the job exports of `type` only what it recorded while exporting other types: the
 // supporting types' referenced resources, and the Provenances whose target it exported.
 bool exportsReferencedOnly(const ExportJob& job, const std::string& type);
+
+// Why the export cannot list the deletions of `type` since _since, or nullopt when it can: what a
+// deleted resource matched (a _typeFilter, a granular scope) or referenced went with its index
+// entries, so only types the token sees whole, unfiltered, are listed, and at the Patient and
+// Group level only the Patient and its compartment's types.
+std::optional<std::string> deletionsUnreported(const ExportJob& job, const std::string& type,
+                                               const fhir::Access& access);
+
+// Whether `resource` (a version of a `type`, JSON) belongs to the job's patients: at the System
+// level always; else one of them, or in the compartment of one (of any Patient, for a Patient
+// export of every patient).
+bool belongsToPatients(const ExportJob& job, const std::string& type, const std::string& id,
+                       const std::string& resource);
 
 // The next `limit` resources of `type` after the job's progress, by id: the job's patients'
 // compartments (Patient and Group levels) or, for supporting types there, `referenced`, updated

@@ -14,7 +14,8 @@ constexpr const char* kColumns =
     " array_to_string(coalesce(members, '{}'), ' '), array_to_string(types, ' '), since, transaction_time, state,"
     " attempt, type_index, after_id, file_seq, exported, coalesce(error, ''),"
     " (extract(epoch FROM expires_at) * 1000)::bigint, (extract(epoch FROM next_poll_at) * 1000)::bigint,"
-    " array_to_json(type_filters)::text, array_to_string(elements, ' '), relevant_provenance";
+    " array_to_json(type_filters)::text, array_to_string(elements, ' '), relevant_provenance,"
+    " latest_provenance, array_to_json(errors)::text";
 
 std::vector<std::string> words(const std::string& text) {
   std::vector<std::string> out;
@@ -67,7 +68,10 @@ ExportJob jobOf(const pqxx::row& r) {
   j.nextPollAt = optionalOf<int64_t>(r[20]);
   j.typeFilters = nlohmann::json::parse(r[21].as<std::string>()).get<std::vector<std::string>>();
   j.elements = words(r[22].as<std::string>());
-  j.relevantProvenance = r[23].as<bool>();
+  j.provenance = r[24].as<bool>()   ? ProvenanceSelection::Latest
+                 : r[23].as<bool>() ? ProvenanceSelection::Relevant
+                                    : ProvenanceSelection::OfType;
+  j.errors = nlohmann::json::parse(r[25].as<std::string>()).get<std::vector<std::string>>();
   return j;
 }
 
@@ -95,12 +99,15 @@ void JobStore::create(const ExportJob& job) {
   pqxx::nontransaction tx(session_.connection());
   tx.exec_params0(
       "INSERT INTO flint.export_jobs (id, instance_id, client_id, scope, patient, request_url, level, group_id,"
-      " members, types, type_filters, elements, relevant_provenance, since, transaction_time)"
+      " members, types, type_filters, elements, relevant_provenance, latest_provenance, since, transaction_time,"
+      " errors)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9::text[], $10::text[],"
-      " ARRAY(SELECT json_array_elements_text($11::json)), $12::text[], $13, $14, $15)",
+      " ARRAY(SELECT json_array_elements_text($11::json)), $12::text[], $13, $14, $15, $16,"
+      " ARRAY(SELECT json_array_elements_text($17::json)))",
       job.id, job.instanceId, job.clientId, job.scope, job.patient, job.requestUrl, levelName(job.level), job.groupId,
       fhir::pgTextArray(job.members), fhir::pgTextArray(job.types), nlohmann::json(job.typeFilters).dump(),
-      fhir::pgTextArray(job.elements), job.relevantProvenance, job.since, job.transactionTime);
+      fhir::pgTextArray(job.elements), job.provenance != ProvenanceSelection::OfType,
+      job.provenance == ProvenanceSelection::Latest, job.since, job.transactionTime, nlohmann::json(job.errors).dump());
 }
 
 int JobStore::activeCount(long long instanceId, const std::string& clientId) {

@@ -42,6 +42,39 @@ void collectMembers(fhir::ResourceRepository& repo, const std::string& groupId, 
   }
 }
 
+// One line of the job's error file.
+std::string errorLine(std::string_view severity, std::string_view code, std::string_view diagnostics) {
+  return fhir::operationOutcome(severity, code, diagnostics);
+}
+
+// The patients of a POST kick-off's patient parameter become the job's: at the Group level only
+// the Group's members, at the Patient level as asked. Those left out or not known are reported
+// in the error file rather than failing the export, as the IG asks.
+void selectPatients(const ExportRequest& request, ExportJob& job, fhir::ResourceRepository& repo,
+                    const std::string& groupId) {
+  std::vector<std::string> asked = request.patients;
+  std::sort(asked.begin(), asked.end());
+  asked.erase(std::unique(asked.begin(), asked.end()), asked.end());
+  std::vector<std::string> chosen;
+  for (const auto& patient : asked) {
+    if (job.level == ExportLevel::Group && !std::binary_search(job.members.begin(), job.members.end(), patient)) {
+      job.errors.push_back(errorLine("error", "not-found",
+                                     "Patient/" + patient + " is not a member of Group/" + groupId + "; not exported"));
+      continue;
+    }
+    chosen.push_back(patient);
+  }
+  std::set<std::string> known;
+  for (const auto& row : repo.currentOf("Patient", chosen, fhir::ResourceRepository::ListedContent::Size))
+    if (!row.deleted) known.insert(row.id);
+  for (const auto& patient : chosen)
+    if (!known.count(patient))
+      job.errors.push_back(errorLine("error", "not-found", "Patient/" + patient + " is not known; nothing exported for it"));
+  // Unknown patients stay: they match nothing, and a Patient export of none must not become one
+  // of every patient.
+  job.members = std::move(chosen);
+}
+
 std::string requestUrl(const fhir::FhirRequest& req) {
   std::string url = req.baseUrl;
   for (const auto& segment : req.segments) {
@@ -91,46 +124,41 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
                                    const fhir::FhirRequest& req, ExportLevel level, const std::string& groupId) {
   const ExportRequest request = parseExportRequest(req, level, groupId);
   ExportJob job;
+  job.level = level;
   job.types = exportedTypes(request, caller.access);
+  fhir::ResourceRepository repo(session, instance);
   if (level == ExportLevel::Group) {
     if (!caller.access.allows("Group", fhir::kRead))
       throw FhirError(403, "forbidden", "exporting a Group needs permission to read it");
-    fhir::ResourceRepository repo(session, instance);
     std::set<std::string> seenGroups;
     collectMembers(repo, groupId, seenGroups, job.members);
     std::sort(job.members.begin(), job.members.end());
     job.members.erase(std::unique(job.members.begin(), job.members.end()), job.members.end());
   }
-  if (!request.patients.empty()) {
-    std::vector<std::string> outside;
-    for (const auto& patient : request.patients)
-      if (level == ExportLevel::Group && !std::binary_search(job.members.begin(), job.members.end(), patient))
-        outside.push_back(patient);
-    if (!outside.empty()) {
-      std::string list;
-      for (const auto& p : outside) list += (list.empty() ? "Patient/" : ", Patient/") + p;
-      throw FhirError(400, "invalid", "not members of Group/" + groupId + ": " + list, "patient");
-    }
-    job.members = request.patients;
-    std::sort(job.members.begin(), job.members.end());
-    job.members.erase(std::unique(job.members.begin(), job.members.end()), job.members.end());
-  }
-
+  if (!request.patients.empty()) selectPatients(request, job, repo, groupId);
   for (const auto& filter : request.typeFilters) {
     const std::string type = filter.substr(0, filter.find('?'));
     if (std::find(job.types.begin(), job.types.end(), type) == job.types.end())
       throw FhirError(400, "invalid", "_typeFilter '" + filter + "' names a type this export does not hold", "_typeFilter");
   }
-  if (request.relevantProvenance) {
+  if (request.provenance != ProvenanceSelection::OfType) {
     if (!caller.access.allows("Provenance", fhir::kSearch))
       throw FhirError(403, "forbidden", "the access token does not grant reading Provenance", "includeAssociatedData");
     // Last, once what the Provenances must target has been exported.
     job.types.erase(std::remove(job.types.begin(), job.types.end(), "Provenance"), job.types.end());
     job.types.push_back("Provenance");
-    job.relevantProvenance = true;
+    job.provenance = request.provenance;
   }
   job.typeFilters = request.typeFilters;
   job.elements = request.elements;
+  job.since = request.since;
+  for (const auto& ignored : request.ignored)
+    job.errors.push_back(errorLine("warning", "not-supported", "ignored as asked (Prefer: handling=lenient): " + ignored));
+  if (job.since)
+    for (const auto& type : job.types)
+      if (auto why = deletionsUnreported(job, type, caller.access))
+        job.errors.push_back(errorLine("information", "incomplete",
+                                       "deletions of " + type + " since _since are not listed: " + *why));
 
   JobStore store(session);
   if (!caller.clientId.empty() && store.activeCount(instance.id, caller.clientId) >= settings_.maxConcurrentPerClient) {
@@ -147,15 +175,13 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
   job.scope = caller.scope;
   job.patient = caller.patient;
   job.requestUrl = requestUrl(req);
-  job.level = level;
   job.groupId = groupId;
-  job.since = request.since;
   job.transactionTime = fhir::nowMillis();
   store.create(job);
 
   std::string note = "export queued";
   if (!request.ignored.empty()) {
-    note += "; ignored parameters:";
+    note += "; ignored:";
     for (const auto& name : request.ignored) note += " " + name;
   }
   ExportResponse accepted{202, fhir::operationOutcome("information", "informational", note)};

@@ -60,6 +60,9 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
     else
       manifest["output"].push_back({{"type", file.type}, {"url", url}, {"count", file.lines}});
   }
+  if (!job->errors.empty())
+    manifest["error"].push_back(
+        {{"type", "OperationOutcome"}, {"url", base + "/" + errorFileName()}, {"count", job->errors.size()}});
   ExportResponse done{200, manifest.dump(), "application/json"};
   if (job->expiresAt) done.headers.emplace_back("Expires", fhir::formatHttpDate(*job->expiresAt));
   return done;

@@ -1,7 +1,6 @@
 // Bulk Data export over HTTP: the kick-off (from the FHIR API, token already checked), and the
 // polling, cancel and file URLs under {instance}/bulk/{job}, each only for the client that
 // started the export.
-#include <charconv>
 
 #include "core/db/session.h"
 #include "fhir_resources/rest/fhir_router.h"
@@ -28,16 +27,6 @@ http::HttpResponse exportHttp(fhir::FhirResponse answer) {
   bulk::ExportResponse converted(answer.status, std::move(answer.body));
   converted.headers = std::move(answer.headers);
   return exportHttp(std::move(converted));
-}
-
-// "3.ndjson" → 3
-std::optional<int> fileNumber(const std::string& name) {
-  const size_t dot = name.find(".ndjson");
-  if (dot == std::string::npos || dot == 0 || dot + 7 != name.size()) return std::nullopt;
-  int n = 0;
-  auto [end, ec] = std::from_chars(name.data(), name.data() + dot, n);
-  if (ec != std::errc() || end != name.data() + dot) return std::nullopt;
-  return n;
 }
 
 }  // namespace
@@ -104,11 +93,10 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
     } else if (s.size() == 3 && request.method == "DELETE") {
       event.action = "cancel";
       response = exportHttp(bulk_.cancel(instance, session, clientId, jobId));
-    } else if (s.size() == 4 && request.method == "GET" && fileNumber(s[3])) {
+    } else if (s.size() == 4 && request.method == "GET") {
       event.action = "download";
       event.target += "/" + s[3];
-      auto result = bulk_.download(instance, session, clientId, jobId, *fileNumber(s[3]),
-                                   std::string(request.header("range")));
+      auto result = bulk_.download(instance, session, clientId, jobId, s[3], std::string(request.header("range")));
       if (auto* refused = std::get_if<bulk::ExportResponse>(&result)) {
         response = exportHttp(std::move(*refused));
       } else {

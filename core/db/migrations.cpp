@@ -95,6 +95,12 @@ CREATE INDEX export_jobs_active ON flint.export_jobs (created_at) WHERE state IN
 CREATE INDEX export_jobs_client ON flint.export_jobs (instance_id, client_id) WHERE state IN ('queued', 'running');
 CREATE INDEX export_jobs_expiry ON flint.export_jobs (expires_at);
 )SQL"},
+      // includeAssociatedData=LatestProvenanceResources; errors: the job's error file, one
+      // OperationOutcome per element (what the kick-off could not honour, known when it runs).
+      {8, "bulk export latest provenance and error files", R"SQL(
+ALTER TABLE flint.export_jobs ADD COLUMN latest_provenance boolean NOT NULL DEFAULT false,
+  ADD COLUMN errors text[] NOT NULL DEFAULT '{}';
+)SQL"},
   };
   return migrations;
 }

@@ -691,15 +691,24 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
 
 std::vector<std::string> ResourceRepository::referencingIds(const std::string& sourceType, const std::string& param,
                                                             const std::string& targetType,
-                                                            const std::vector<std::string>& ids) {
+                                                            const std::vector<std::string>& ids,
+                                                            bool latestPerTarget) {
   auto stored = storedReferences(sourceType, param, targetType);
   if (!stored) return {};
-  static const char* sql =
+  static const char* all =
       "SELECT DISTINCT id FROM {s}.search_reference WHERE param_key = $1 AND target_type = $2"
       " AND target_id = ANY($3::text[])";
-  const auto& name = statement("referencingIds", sql);
+  static const char* latest =
+      "SELECT DISTINCT id FROM (SELECT DISTINCT ON (x.target_id) x.id FROM {s}.search_reference x"
+      " JOIN {s}.resources r ON r.resource_type = $4 AND r.id = x.id"
+      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::text[])"
+      " ORDER BY x.target_id, r.last_updated DESC, x.id DESC) l";
+  const int key = paramKey(sourceType, stored->first);
   auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, paramKey(sourceType, stored->first), stored->second, pgTextArray(ids));
+    if (latestPerTarget)
+      return tx.exec_prepared(statement("latestReferencingIds", latest), key, stored->second, pgTextArray(ids),
+                              sourceType);
+    return tx.exec_prepared(statement("referencingIds", all), key, stored->second, pgTextArray(ids));
   });
   std::vector<std::string> out;
   out.reserve(r.size());

@@ -153,9 +153,11 @@ class ResourceRepository {
   // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.
   std::vector<ResourceRow> list(const ResourceQuery& query, ListedContent listed = ListedContent::Full);
   // The ids of the `sourceType` resources whose `param` points at one of `ids` of `targetType`
-  // (as referencing() finds them, without reading them).
+  // (as referencing() finds them, without reading them); with `latestPerTarget`, of those
+  // pointing at each target only the most recently updated.
   std::vector<std::string> referencingIds(const std::string& sourceType, const std::string& param,
-                                          const std::string& targetType, const std::vector<std::string>& ids);
+                                          const std::string& targetType, const std::vector<std::string>& ids,
+                                          bool latestPerTarget = false);
   // The (type, id) of every resource of `targetTypes` that the `type` resources `ids` reference.
   std::vector<std::pair<std::string, std::string>> referencedBy(const std::string& type,
                                                                 const std::vector<std::string>& ids,

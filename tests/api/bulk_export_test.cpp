@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -108,6 +109,43 @@ std::map<std::string, std::vector<std::string>> download(const json& manifest, c
     }
   }
   return byType;
+}
+
+// The diagnostics of the export's error file (none when the manifest lists no error file),
+// checking that each line is an OperationOutcome.
+std::vector<std::string> errorsOf(const json& manifest, const std::string& token) {
+  std::vector<std::string> diagnostics;
+  EXPECT_LE(manifest["error"].size(), 1u);
+  for (const auto& file : manifest["error"]) {
+    EXPECT_EQ(file["type"], "OperationOutcome");
+    auto res = client().Get(pathOf(file["url"]), {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/fhir+ndjson");
+    EXPECT_EQ(client().Get(pathOf(file["url"]))->status, 401);
+    const auto lines = linesOf(res->body);
+    EXPECT_EQ(static_cast<int64_t>(lines.size()), file["count"].get<int64_t>());
+    for (const auto& line : lines) {
+      const json outcome = json::parse(line);
+      EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+      diagnostics.push_back(outcome["issue"][0]["diagnostics"]);
+    }
+  }
+  return diagnostics;
+}
+
+bool mentions(const std::vector<std::string>& diagnostics, const std::string& text) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(),
+                     [&](const std::string& d) { return d.find(text) != std::string::npos; });
+}
+
+// A Group of `members` on the fixture's instance; its id.
+std::string createGroup(ExportFixture& f, const std::vector<std::string>& members) {
+  json group = {{"resourceType", "Group"}, {"type", "person"}, {"actual", true}, {"member", json::array()}};
+  for (const auto& id : members) group["member"].push_back({{"entity", {{"reference", "Patient/" + id}}}});
+  auto created = client().Post(f.base() + "/Group", bearer(f.backend.token("system/Group.cruds")), group.dump(),
+                               "application/fhir+json");
+  EXPECT_EQ(created->status, 201) << created->body;
+  return json::parse(created->body)["id"];
 }
 
 std::set<std::string> idsOf(const std::vector<std::string>& lines) {
@@ -298,8 +336,8 @@ TEST(BulkExport, ParametersAreCheckedAndApplied) {
   EXPECT_EQ(status("?_type=NotAType"), 400);
   EXPECT_EQ(status("?_typo=1"), 400);
   EXPECT_EQ(status("?_typo=1", {{"Prefer", "respond-async, handling=lenient"}}), 202);
-  EXPECT_EQ(status("?includeAssociatedData=LatestProvenanceResources"), 400);  // not yet: refused, never ignored
-  EXPECT_EQ(status("?includeAssociatedData=_custom"), 400);
+  EXPECT_EQ(status("?includeAssociatedData=LatestProvenanceResources"), 202);
+  EXPECT_EQ(status("?includeAssociatedData=_custom"), 400);  // refused, never ignored
   EXPECT_EQ(status("?_elements=Patient.name.given"), 400);
   EXPECT_EQ(status("?_elements=NotAType.name"), 400);
   EXPECT_EQ(status("?_typeFilter=Observation%3Fstatus%3Dfinal"), 202);
@@ -475,7 +513,9 @@ TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExpor
   EXPECT_EQ(client().Get(file, polling(other))->status, 404);
   EXPECT_EQ(client().Delete(pathOf(url), polling(other))->status, 404);
   EXPECT_EQ(client().Get(pathOf(url) + "/99.ndjson", polling(f.token))->status, 404);
-  EXPECT_EQ(client().Get(pathOf(url) + "/unknown", polling(f.token))->status, 405);
+  EXPECT_EQ(client().Get(pathOf(url) + "/unknown", polling(f.token))->status, 404);
+  EXPECT_EQ(client().Get(pathOf(url) + "/0.ndjson", polling(f.token))->status, 404);
+  EXPECT_EQ(client().Delete(file, polling(f.token))->status, 405);
 
   // Range: a broken download resumes where it stopped.
   const std::string whole = client().Get(file, polling(f.token))->body;
@@ -550,12 +590,7 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
   auto patients = searchIds(f.base() + "/Patient?_count=100", f.token);
   ASSERT_EQ(patients.size(), 4u);
   const std::vector<std::string> members(patients.begin(), std::next(patients.begin(), 2));
-  json group = {{"resourceType", "Group"}, {"type", "person"}, {"actual", true}, {"member", json::array()}};
-  for (const auto& id : members) group["member"].push_back({{"entity", {{"reference", "Patient/" + id}}}});
-  auto created = client().Post(f.base() + "/Group", bearer(f.backend.token("system/Group.cruds")), group.dump(),
-                               "application/fhir+json");
-  ASSERT_EQ(created->status, 201) << created->body;
-  const std::string groupId = json::parse(created->body)["id"];
+  const std::string groupId = createGroup(f, members);
   // A practitioner nobody's record mentions is not part of the group's data.
   auto lonely = client().Post(f.base() + "/Practitioner", bearer(f.backend.token("system/Practitioner.cruds")),
                               R"({"resourceType":"Practitioner","name":[{"family":"Nobody"}]})", "application/fhir+json");
@@ -607,6 +642,152 @@ TEST(BulkExport, AGroupExportHoldsItsMembersRecordsAndWhatTheyReference) {
       for (const auto& id : members) ofMembers |= member["entity"]["reference"] == "Patient/" + id;
     EXPECT_TRUE(ofMembers) << line;
   }
+}
+
+// The patient parameter (POST) narrows a Patient or Group export to those patients. What cannot
+// be honoured does not fail the export: a patient outside the Group or unknown is reported in
+// the error file, as are parameters let through by Prefer: handling=lenient.
+TEST(BulkExport, APatientListNarrowsTheExportAndTheErrorFileReportsWhatWasLeftOut) {
+  ExportFixture f(3);
+  auto runner = exportRunner();
+  const auto patients = searchIds(f.base() + "/Patient", f.token);
+  const std::string member = *patients.begin(), other = *std::next(patients.begin());
+  const std::string groupId = createGroup(f, {member});
+  auto parameters = [](const std::vector<std::string>& ids) {
+    json body = {{"resourceType", "Parameters"}, {"parameter", json::array()}};
+    for (const auto& id : ids)
+      body["parameter"].push_back({{"name", "patient"}, {"valueReference", {{"reference", "Patient/" + id}}}});
+    body["parameter"].push_back({{"name", "_type"}, {"valueString", "Patient,Observation"}});
+    return body.dump();
+  };
+  auto postKickOff = [&](const std::string& path, const std::string& body) {
+    auto res = client().Post(path, kickOffHeaders(f.token), body, "application/fhir+json");
+    EXPECT_EQ(res->status, 202) << res->body;
+    return res->get_header_value("Content-Location");
+  };
+
+  json manifest =
+      waitForManifest(postKickOff(f.base() + "/Group/" + groupId + "/$export", parameters({member, other, "nobody"})),
+                      f.token);
+  auto byType = download(manifest, f.token);
+  EXPECT_EQ(idsOf(byType["Patient"]), std::set<std::string>{member});
+  EXPECT_EQ(idsOf(byType["Observation"]), searchIds(f.base() + "/Observation?patient=" + member + "&_count=500", f.token));
+  auto errors = errorsOf(manifest, f.token);
+  EXPECT_EQ(errors.size(), 2u);
+  EXPECT_TRUE(mentions(errors, "Patient/" + other + " is not a member of Group/" + groupId));
+  EXPECT_TRUE(mentions(errors, "Patient/nobody"));
+
+  // A Patient export of unknown patients only is empty, never one of every patient.
+  manifest = waitForManifest(postKickOff(f.base() + "/Patient/$export", parameters({"nobody"})), f.token);
+  EXPECT_TRUE(manifest["output"].empty()) << manifest.dump();
+  EXPECT_TRUE(mentions(errorsOf(manifest, f.token), "Patient/nobody is not known"));
+
+  // A clean export has an empty error array and no error file to fetch.
+  manifest = waitForManifest(postKickOff(f.base() + "/Patient/$export", parameters({member})), f.token);
+  EXPECT_TRUE(manifest["error"].empty());
+  const std::string job = manifest["output"][0]["url"].get<std::string>();
+  EXPECT_EQ(client().Get(pathOf(job.substr(0, job.rfind('/')) + "/error.ndjson"), bearer(f.token))->status, 404);
+
+  auto lenient = kickOffHeaders(f.token);
+  lenient.erase("Prefer");
+  lenient.emplace("Prefer", "respond-async, handling=lenient");
+  auto res = client().Get(f.base() + "/$export?_type=Patient,NotAType&_typo=1&includeAssociatedData=_custom", lenient);
+  ASSERT_EQ(res->status, 202) << res->body;
+  errors = errorsOf(waitForManifest(res->get_header_value("Content-Location"), f.token), f.token);
+  EXPECT_EQ(errors.size(), 3u);
+  for (const char* ignored : {"_type=NotAType", "_typo", "includeAssociatedData=_custom"})
+    EXPECT_TRUE(mentions(errors, ignored)) << ignored;
+}
+
+// At the Patient and Group level the deletions reported are those of the patients' own records:
+// a deleted resource belonged to them if its last version was in one of their compartments.
+// Where the export cannot tell (a _typeFilter), the error file says so.
+TEST(BulkExport, AGroupExportReportsOnlyItsMembersDeletions) {
+  ExportFixture f(3);
+  auto runner = exportRunner();
+  const std::string writer = f.backend.token("system/*.cruds");
+  const auto patients = searchIds(f.base() + "/Patient", f.token);
+  const std::string member = *patients.begin(), other = *std::next(patients.begin()),
+                    gone = *std::next(patients.begin(), 2);
+  const std::string groupId = createGroup(f, {member, gone});
+  const std::string since = json::parse(client().Post(f.base() + "/Basic", bearer(writer),
+                                                      R"({"resourceType":"Basic","code":{"text":"mark"}})",
+                                                      "application/fhir+json")
+                                            ->body)["meta"]["lastUpdated"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string mine = *searchIds(f.base() + "/Observation?patient=" + member + "&_count=1", f.token).begin();
+  const std::string theirs = *searchIds(f.base() + "/Observation?patient=" + other + "&_count=1", f.token).begin();
+  const std::string encounter = *searchIds(f.base() + "/Encounter?patient=" + member + "&_count=1", f.token).begin();
+  for (const std::string path : {"/Observation/" + mine, "/Observation/" + theirs, "/Encounter/" + encounter})
+    ASSERT_EQ(client().Delete(f.base() + path, bearer(writer))->status, 204) << path;
+  // A patient deleted with records that still point at it.
+  ASSERT_EQ(client().Delete(f.base() + "/Patient/" + gone, bearer(writer))->status, 204);
+
+  const std::string query = "?_type=Patient,Observation,Encounter&_since=" + httplib::detail::encode_query_param(since);
+  auto deletedIn = [&](const json& manifest) {
+    std::set<std::string> deleted;
+    for (const auto& file : manifest["deleted"])
+      for (const auto& line : linesOf(client().Get(pathOf(file["url"]), bearer(f.token))->body))
+        deleted.insert(json::parse(line)["entry"][0]["request"]["url"].get<std::string>());
+    return deleted;
+  };
+  json manifest = waitForManifest(kickOff(f.base() + "/Group/" + groupId + "/$export" + query, f.token), f.token);
+  EXPECT_EQ(deletedIn(manifest),
+            (std::set<std::string>{"Observation/" + mine, "Encounter/" + encounter, "Patient/" + gone}));
+  EXPECT_TRUE(errorsOf(manifest, f.token).empty());
+
+  manifest = waitForManifest(
+      kickOff(f.base() + "/Group/" + groupId + "/$export" + query + "&_typeFilter=" +
+                  httplib::detail::encode_query_param("Observation?status=final"),
+              f.token),
+      f.token);
+  EXPECT_EQ(deletedIn(manifest), (std::set<std::string>{"Encounter/" + encounter, "Patient/" + gone}));
+  EXPECT_TRUE(mentions(errorsOf(manifest, f.token), "deletions of Observation since _since are not listed"));
+
+  // A Patient export of every patient reports every patient's deletions.
+  manifest = waitForManifest(kickOff(f.base() + "/Patient/$export" + query, f.token), f.token);
+  EXPECT_EQ(deletedIn(manifest), (std::set<std::string>{"Observation/" + mine, "Observation/" + theirs,
+                                                        "Encounter/" + encounter, "Patient/" + gone}));
+}
+
+// includeAssociatedData=LatestProvenanceResources: for each exported resource only the Provenance
+// updated last of those that target it.
+TEST(BulkExport, LatestProvenancesAreTheNewestForEachTarget) {
+  ExportFixture f;
+  auto runner = exportRunner();
+  const std::string writer = f.backend.token("system/*.cruds");
+  // The seed gives each patient one Provenance naming their whole record; a newer one naming all
+  // of one patient's Conditions supersedes it for those.
+  const std::string condition = *searchIds(f.base() + "/Condition?_count=1", f.token).begin();
+  const auto targeting = provenancesTargeting(f, {"Condition/" + condition});
+  ASSERT_EQ(targeting.size(), 1u);
+  const std::string older = *targeting.begin();
+  json newer = {{"resourceType", "Provenance"},
+                {"target", json::array()},
+                {"recorded", "2026-01-01T00:00:00Z"},
+                {"agent", json::array({{{"who", {{"display", "a later author"}}}}})}};
+  const json original = json::parse(client().Get(f.base() + "/Provenance/" + older, bearer(f.token))->body);
+  ASSERT_EQ(original["resourceType"], "Provenance") << original.dump();
+  for (const auto& target : original["target"])
+    if (target["reference"].get<std::string>().rfind("Condition/", 0) == 0) newer["target"].push_back(target);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto created = client().Post(f.base() + "/Provenance", bearer(writer), newer.dump(), "application/fhir+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string newest = json::parse(created->body)["id"];
+
+  auto exportOf = [&](const std::string& kind) {
+    return download(waitForManifest(kickOff(f.base() + "/$export?_type=Condition&includeAssociatedData=" + kind,
+                                            f.token),
+                                    f.token),
+                    f.token);
+  };
+  auto latest = exportOf("LatestProvenanceResources");
+  auto relevant = exportOf("RelevantProvenanceResources");
+  ASSERT_EQ(idsOf(latest["Condition"]), idsOf(relevant["Condition"]));
+  auto expected = idsOf(relevant["Provenance"]);
+  ASSERT_TRUE(expected.count(older) && expected.count(newest));
+  expected.erase(older);
+  EXPECT_EQ(idsOf(latest["Provenance"]), expected);
 }
 
 TEST(BulkExport, TheExportHoldsWhatTheTokensScopesGrantAndRefusesWhatTheyDoNot) {
