@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -74,14 +75,15 @@ void addTypes(const json& bundle, json& out) {
 }
 
 // Appends the SearchParameters of `bundle` to `out`.
-void addSearchParams(const json& bundle, json& out) {
+// `only`: the ids of the bundle's parameters to take; empty: all.
+void addSearchParams(const json& bundle, json& out, const std::set<std::string>& only = {}) {
   std::map<std::string, std::string> typeByUrl;  // a composite's components name parameters by URL
   for (const auto& entry : bundle["entry"])
     if (entry["resource"]["resourceType"] == "SearchParameter")
       typeByUrl[entry["resource"].value("url", "")] = entry["resource"].value("type", "");
   for (const auto& entry : bundle["entry"]) {
     const json& r = entry["resource"];
-    if (r["resourceType"] != "SearchParameter") continue;
+    if (r["resourceType"] != "SearchParameter" || (!only.empty() && !only.count(r.value("id", "")))) continue;
     json components = json::array();
     for (const auto& c : r.value("component", json::array())) {
       std::string def = c.value("definition", "");
@@ -180,6 +182,8 @@ int main(int argc, char** argv) {
     json params = json::array();
     addSearchParams(load(dir, "search-parameters.json"), params);
     addSearchParams(load(dir, "search-parameters-uscore.json"), params);
+    // Group.name, which R4 does not define: Bulk Data clients find the Group to export by name.
+    addSearchParams(load(dir, "search-parameters-medplum.json"), params, {"Group-name"});
     json out = {{"fhirVersion", "4.0.1"},
                 {"types", types},
                 {"valueSets", requiredValueSets(types, terminology)},

@@ -102,7 +102,7 @@ void BulkLoad::createTables() {
   for (const auto& table : tables_)
     tx->exec0("CREATE TABLE " + quotedStaged_ + "." + db::quoteIdentifier(table) + " (LIKE " + quotedLive_ + "." +
               db::quoteIdentifier(table) +
-              " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)"
+              " INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING COMPRESSION INCLUDING STORAGE)"
               " WITH (autovacuum_enabled = false)");
   const std::string tables = pgTextArray(tables_);
   // Per-column statistics targets are not among what LIKE copies.

@@ -147,7 +147,7 @@ class ResourceRepository {
   static db::Statement currentRowsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
   static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count);
   // What is read of each resource: its row with the JSON, the row with only the JSON's length in
-  // bytes (which PostgreSQL knows without decompressing it), or only its type and id (from the
+  // bytes and no version (from the primary key alone), or only its type and id (from the
   // indexes alone).
   enum class ListedContent { Full, Size, Keys };
   // With Keys, the rows carry type and id only (and no sort values); Size is not for lists.

@@ -216,8 +216,9 @@ TEST(BulkExport, OperatorsListAndCancelExports) {
 
 // BULK-CS-01, BK-40: what the certification kit looks for, and Group readable and searchable so
 // that clients can find the ids of groups to export.
-TEST(BulkExport, TheCapabilityStatementDeclaresTheExportOperations) {
-  const json cs = json::parse(client().Get("/" + createInstance("bulk-cs") + "/fhir/metadata")->body);
+TEST(BulkExport, TheCapabilityStatementDeclaresTheExportOperationsAndGroupsCanBeFound) {
+  const std::string base = "/" + createInstance("bulk-cs") + "/fhir";
+  const json cs = json::parse(client().Get(base + "/metadata")->body);
   std::set<std::string> instantiates(cs["instantiates"].begin(), cs["instantiates"].end());
   EXPECT_TRUE(instantiates.count("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"));
   const json& rest = cs["rest"][0];
@@ -236,7 +237,23 @@ TEST(BulkExport, TheCapabilityStatementDeclaresTheExportOperations) {
   for (const auto& i : byType["Group"]["interaction"]) interactions.insert(i["code"]);
   for (const auto& p : byType["Group"]["searchParam"]) params.insert(p["name"]);
   EXPECT_TRUE(interactions.count("read") && interactions.count("search-type"));
-  EXPECT_TRUE(params.count("identifier") && params.count("characteristic") && params.count("member"));
+  EXPECT_TRUE(params.count("identifier") && params.count("characteristic") && params.count("member") &&
+              params.count("name"));
+  // Clients find the Group to export by its name (a string search: prefix, any case).
+  auto created = client().Post(base + "/Group", R"({"resourceType":"Group","type":"person","actual":true,
+      "name":"Diabetes Cohort","identifier":[{"system":"urn:cohorts","value":"d-1"}]})", "application/fhir+json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+  auto found = [&](const std::string& query) {
+    auto bundle = json::parse(client().Get(base + "/Group?" + query)->body);
+    std::set<std::string> ids;
+    for (const auto& entry : bundle.value("entry", json::array())) ids.insert(entry["resource"]["id"]);
+    return ids;
+  };
+  EXPECT_EQ(found("name=diabetes"), std::set<std::string>{id});
+  EXPECT_EQ(found("name:exact=Diabetes%20Cohort"), std::set<std::string>{id});
+  EXPECT_TRUE(found("name=cohort").empty());
+  EXPECT_EQ(found("identifier=urn:cohorts|d-1"), std::set<std::string>{id});
 }
 
 TEST(BulkExport, KickOffNeedsATokenAndAnswersWithAnAbsolutePollingUrl) {

@@ -79,7 +79,8 @@ IndexRows extractIndexRows(const json::Value& resource);
 // 1: composites and canonical UCUM quantities.
 // 2: typed references (param_aliases.h) are no longer stored apart; their old rows, which no
 //    search reads any more, go when the instance is reindexed.
-inline constexpr int kSearchIndexVersion = 2;
+// 3: Group.name (bulk export clients find Groups by name).
+inline constexpr int kSearchIndexVersion = 3;
 
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).
