@@ -16,6 +16,7 @@ App::App(Config config)
       auth_(config_.databaseUrl, audit_),
       bulk_(config_.publicUrl, bulk::ExportSettings{config_.exportMaxPerClient, config_.exportFileBytes,
                                                     config_.exportRetentionHours * 3600, 1}),
+      directory_(config_.databaseUrl, config_.publicUrl),
       exportRunner_(std::make_unique<bulk::ExportRunner>(config_.databaseUrl, config_.publicUrl, bulk_.settings(),
                                                          config_.exportWorkers)) {
   settings_.defaultCount = config_.defaultCount;
@@ -65,6 +66,7 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
   try {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
+    if (!s.empty() && s[0] == "directory") return handleDirectory(request);
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);

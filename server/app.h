@@ -13,6 +13,7 @@
 #include "bulk_export/export_runner.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
+#include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
 #include "server/config.h"
@@ -60,6 +61,10 @@ class App {
   http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   http::HttpResponse handleAdminExports(const http::HttpRequest& request);
+  http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);
+  // The public service-base-URL directory under /directory.
+  http::HttpResponse handleDirectory(const http::HttpRequest& request);
+  http::HttpResponse directoryResponse(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   // Cached per FHIR base and authorization server (empty for open-access instances).
@@ -73,6 +78,11 @@ class App {
   audit::AuditLog audit_;
   auth::AuthServer auth_;
   bulk::BulkExport bulk_;
+  directory::ServiceDirectory directory_;
+  // The whole directory gzip-encoded, made once per snapshot on first demand.
+  std::mutex directoryGzipMutex_;
+  std::shared_ptr<const directory::DirectorySnapshot> directoryGzipOf_;
+  std::string directoryGzip_;
   std::unique_ptr<bulk::ExportRunner> exportRunner_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;

@@ -6,7 +6,15 @@ namespace flint::server {
 
 auth::AuthUrls App::authUrls(const instances::Instance& instance) const {
   const std::string root = config_.publicUrl + "/" + instance.name;
-  return {root + "/fhir", root + "/auth", "/" + instance.name + "/auth"};
+  auth::AuthUrls urls{root + "/fhir", root + "/auth", "/" + instance.name + "/auth"};
+  // Only practices with a patient portal are in the directory (instances served are enabled).
+  if (instance.patientPortal) {
+    const auto brand = directory::brandIdentifier(config_.publicUrl, instance.name);
+    urls.brandBundle = config_.publicUrl + "/directory/service-base-urls";
+    urls.brandIdentifierSystem = brand.system;
+    urls.brandIdentifierValue = brand.value;
+  }
+  return urls;
 }
 
 http::HttpResponse App::handleAuth(const http::HttpRequest& request, const instances::Instance& instance) {

@@ -27,6 +27,8 @@ commands:
                              rebuild search indexes (online, in batches)
   export list|cancel --instance NAME [JOB]
                              an instance's Bulk Data exports; cancel deletes one and its files
+  directory show | directory changes [--instance NAME] [--limit N]
+                             the published service-base-URL directory and its change log
   --help                     show this help
 
 )";
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
     if (command == "export") return flint::server::exportCommand(config, rest);
+    if (command == "directory") return flint::server::directoryCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;

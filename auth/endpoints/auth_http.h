@@ -37,6 +37,11 @@ struct AuthUrls {
   std::string fhirBase;  // {public}/{instance}/fhir
   std::string authBase;  // {public}/{instance}/auth
   std::string cookiePath;  // /{instance}/auth: cookies never reach another instance
+  // SMART User-access Brands, for an instance the service-base-URL directory lists: the
+  // directory's URL and the identifier of the instance's Organization in it. Empty otherwise.
+  std::string brandBundle;
+  std::string brandIdentifierSystem;
+  std::string brandIdentifierValue;
 };
 
 class KeyStore;

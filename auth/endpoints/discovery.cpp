@@ -43,6 +43,13 @@ AuthResponse smartConfiguration(const AuthUrls& urls) {
   c.set("revocation_endpoint", json::Value::string(urls.authBase + "/revoke"));
   c.set("management_endpoint", json::Value::string(urls.authBase + "/manage"));
   c.set("code_challenge_methods_supported", strings({"S256"}));
+  if (!urls.brandBundle.empty()) {
+    c.set("user_access_brand_bundle", json::Value::string(urls.brandBundle));
+    json::Value identifier = json::Value::object();
+    identifier.set("system", json::Value::string(urls.brandIdentifierSystem));
+    identifier.set("value", json::Value::string(urls.brandIdentifierValue));
+    c.set("user_access_brand_identifier", std::move(identifier));
+  }
   c.set("capabilities",
         strings({"launch-ehr", "launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
                  "client-confidential-asymmetric", "sso-openid-connect", "context-banner", "context-style", "context-ehr-patient",

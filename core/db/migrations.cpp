@@ -101,6 +101,59 @@ CREATE INDEX export_jobs_expiry ON flint.export_jobs (expires_at);
 ALTER TABLE flint.export_jobs ADD COLUMN latest_provenance boolean NOT NULL DEFAULT false,
   ADD COLUMN errors text[] NOT NULL DEFAULT '{}';
 )SQL"},
+      // The service-base-URL directory (directory/): a practice's locations and the
+      // organisation it is part of, and the log of every change to what the directory publishes
+      // of an instance, written by a trigger in the changing transaction, so that no path that
+      // changes an instance can leave it out. Its writer names itself in the transaction's
+      // flint.actor setting. Every process follows the log to rebuild its copy of the directory.
+      {9, "service base URL directory", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN organization_locations text NOT NULL DEFAULT '[]',
+  ADD COLUMN organization_part_of text;
+CREATE TABLE flint.directory_changes (
+  seq bigserial PRIMARY KEY,
+  changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  instance_id bigint NOT NULL REFERENCES flint.instances (id),
+  instance_name text NOT NULL,
+  action text NOT NULL CHECK (action IN ('created', 'edited', 'disabled', 'enabled')),
+  actor text NOT NULL,
+  changes jsonb NOT NULL
+);
+CREATE INDEX directory_changes_instance ON flint.directory_changes (instance_name, seq);
+CREATE FUNCTION flint.directory_fields(i flint.instances) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('organizationName', i.organization_name, 'npi', i.organization_npi,
+    'address', i.organization_address::jsonb, 'locations', i.organization_locations::jsonb,
+    'partOf', i.organization_part_of, 'patientPortal', i.patient_portal, 'disabled', i.disabled)
+$$;
+CREATE FUNCTION flint.record_directory_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  before jsonb := CASE WHEN TG_OP = 'UPDATE' THEN flint.directory_fields(OLD) ELSE '{}' END;
+  after jsonb := flint.directory_fields(NEW);
+  diff jsonb := '{}';
+  field text;
+BEGIN
+  FOR field IN SELECT jsonb_object_keys(after) LOOP
+    IF before -> field IS DISTINCT FROM after -> field AND (TG_OP = 'UPDATE' OR after -> field <> 'null') THEN
+      diff := diff || jsonb_build_object(field, jsonb_build_object('from', before -> field, 'to', after -> field));
+    END IF;
+  END LOOP;
+  IF TG_OP = 'UPDATE' AND diff = '{}' THEN
+    RETURN NEW;
+  END IF;
+  INSERT INTO flint.directory_changes (instance_id, instance_name, action, actor, changes)
+  VALUES (NEW.id, NEW.name,
+          CASE WHEN TG_OP = 'INSERT' THEN 'created'
+               WHEN diff ? 'disabled' THEN CASE WHEN NEW.disabled THEN 'disabled' ELSE 'enabled' END
+               ELSE 'edited' END,
+          coalesce(nullif(current_setting('flint.actor', true), ''), 'database user ' || session_user), diff);
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER directory_change AFTER INSERT OR UPDATE ON flint.instances
+  FOR EACH ROW EXECUTE FUNCTION flint.record_directory_change();
+INSERT INTO flint.directory_changes (changed_at, instance_id, instance_name, action, actor, changes)
+  SELECT created_at, id, name, 'created', 'migration (the instance existed before the log)', '{}'
+  FROM flint.instances ORDER BY id;
+)SQL"},
   };
   return migrations;
 }

@@ -14,6 +14,8 @@ struct Instance {
   std::string organizationName;
   std::string organizationNpi;
   std::string organizationAddress;  // FHIR Address as JSON text, or empty
+  std::string organizationLocations = "[]";  // JSON array of {"name", "address"}
+  std::string organizationPartOf;  // the instance whose organisation this one's is part of, or empty
   bool patientPortal = false;
   // No authorization at all: only for public test servers holding synthetic data.
   bool openAccess = false;
@@ -32,6 +34,17 @@ struct NewInstance {
   bool openAccess = false;
   int refreshTokenDays = 90;
   int searchIndexVersion = 0;  // the extraction a new, empty instance is indexed by
+};
+
+// An edit of an instance's practice as the directory publishes it; what is absent stays as it
+// is, and an empty string removes the NPI, address or parent.
+struct InstanceChanges {
+  std::optional<std::string> organizationName;
+  std::optional<std::string> organizationNpi;
+  std::optional<std::string> organizationAddress;    // FHIR Address, JSON
+  std::optional<std::string> organizationLocations;  // JSON array of {"name", "address"}
+  std::optional<std::string> organizationPartOf;
+  std::optional<bool> patientPortal;
 };
 
 // A request about instances that cannot be carried out; `conflict` for a name already taken.

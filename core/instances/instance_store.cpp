@@ -3,13 +3,15 @@
 #include <regex>
 
 #include "core/db/migrations.h"
+#include "core/json/json_parser.h"
 
 namespace flint::instances {
 namespace {
 
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
-    " patient_portal, disabled, schema_name, open_access, refresh_token_days";
+    " patient_portal, disabled, schema_name, open_access, refresh_token_days, organization_locations,"
+    " coalesce(organization_part_of, '')";
 
 Instance fromRow(const pqxx::row& r) {
   Instance i;
@@ -23,7 +25,46 @@ Instance fromRow(const pqxx::row& r) {
   i.schema = r[7].as<std::string>();
   i.openAccess = r[8].as<bool>();
   i.refreshTokenDays = r[9].as<int>();
+  i.organizationLocations = r[10].as<std::string>();
+  i.organizationPartOf = r[11].as<std::string>();
   return i;
+}
+
+void nameActor(pqxx::transaction_base& tx, const std::string& actor) {
+  tx.exec_params("SELECT set_config('flint.actor', $1, true)", actor);
+}
+
+void validateNpi(const std::string& npi) {
+  if (!npi.empty() && !std::regex_match(npi, std::regex("^[0-9]{10}$")))
+    throw InstanceError("organization NPI must be 10 digits");
+}
+
+void validateAddress(const std::string& address) {
+  if (address.empty()) return;
+  try {
+    if (json::parse(address).isObject()) return;
+  } catch (const json::ParseError&) {
+  }
+  throw InstanceError("organization address must be a FHIR Address (a JSON object)");
+}
+
+void validateLocations(const std::string& locations) {
+  json::Value list;
+  try {
+    list = json::parse(locations);
+  } catch (const json::ParseError&) {
+    throw InstanceError("locations must be a JSON array");
+  }
+  if (!list.isArray()) throw InstanceError("locations must be a JSON array");
+  for (const auto& location : list.items()) {
+    if (!location.isObject() || location.stringAt("name").value_or("").empty())
+      throw InstanceError("every location needs a name");
+    for (const auto& member : location.members())
+      if (member.first != "name" && member.first != "address")
+        throw InstanceError("a location has a name and an address, not '" + member.first + "'");
+    if (const json::Value* address = location.find("address"); address != nullptr && !address->isObject())
+      throw InstanceError("a location's address must be a FHIR Address (a JSON object)");
+  }
 }
 
 }  // namespace
@@ -37,14 +78,15 @@ void validateName(const std::string& name) {
     if (name == word) throw InstanceError("instance name '" + name + "' is reserved");
 }
 
-Instance createInstance(pqxx::connection& conn, const NewInstance& request) {
+Instance createInstance(pqxx::connection& conn, const NewInstance& request, const std::string& actor) {
   validateName(request.name);
   if (request.organizationName.empty()) throw InstanceError("organization name is required");
-  if (!request.organizationNpi.empty() && !std::regex_match(request.organizationNpi, std::regex("^[0-9]{10}$")))
-    throw InstanceError("organization NPI must be 10 digits");
+  validateNpi(request.organizationNpi);
+  validateAddress(request.organizationAddress);
   if (request.refreshTokenDays < 1 || request.refreshTokenDays > 3650)
     throw InstanceError("refresh token lifetime must be 1 to 3650 days");
   pqxx::work tx(conn);
+  nameActor(tx, actor);
   if (!tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", request.name).empty())
     throw InstanceError("instance '" + request.name + "' already exists", true);
   // The schema is named after the numeric id, so no instance name ever reaches DDL.
@@ -88,11 +130,50 @@ std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
   return fromRow(r[0]);
 }
 
-bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled) {
+bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor) {
   pqxx::work tx(conn);
+  nameActor(tx, actor);
   auto r = tx.exec_params("UPDATE flint.instances SET disabled = $2 WHERE name = $1", name, disabled);
   tx.commit();
   return r.affected_rows() == 1;
+}
+
+std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string& name, const InstanceChanges& changes,
+                                       const std::string& actor) {
+  if (changes.organizationName && changes.organizationName->empty())
+    throw InstanceError("organization name cannot be empty");
+  if (changes.organizationNpi) validateNpi(*changes.organizationNpi);
+  if (changes.organizationAddress) validateAddress(*changes.organizationAddress);
+  if (changes.organizationLocations) validateLocations(*changes.organizationLocations);
+  pqxx::work tx(conn);
+  nameActor(tx, actor);
+  // Locked, so that two edits cannot together make a cycle of parents.
+  tx.exec0("LOCK TABLE flint.instances IN SHARE ROW EXCLUSIVE MODE");
+  if (tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", name).empty()) return std::nullopt;
+  if (changes.organizationPartOf && !changes.organizationPartOf->empty()) {
+    const std::string& parent = *changes.organizationPartOf;
+    if (parent == name) throw InstanceError("an organization cannot be part of itself");
+    if (tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", parent).empty())
+      throw InstanceError("partOf: there is no instance named '" + parent + "'");
+    auto cycle = tx.exec_params1(
+        "WITH RECURSIVE up(name) AS (SELECT $1::text UNION SELECT i.organization_part_of FROM flint.instances i"
+        " JOIN up ON i.name = up.name WHERE i.organization_part_of IS NOT NULL)"
+        " SELECT EXISTS (SELECT FROM up WHERE name = $2)",
+        parent, name);
+    if (cycle[0].as<bool>()) throw InstanceError("partOf: " + parent + " is already part of " + name);
+  }
+  auto row = tx.exec_params1(
+      "UPDATE flint.instances SET organization_name = coalesce($2, organization_name),"
+      " organization_npi = CASE WHEN $3::text IS NULL THEN organization_npi ELSE nullif($3, '') END,"
+      " organization_address = CASE WHEN $4::text IS NULL THEN organization_address ELSE nullif($4, '') END,"
+      " organization_locations = coalesce($5, organization_locations),"
+      " organization_part_of = CASE WHEN $6::text IS NULL THEN organization_part_of ELSE nullif($6, '') END,"
+      " patient_portal = coalesce($7, patient_portal)"
+      " WHERE name = $1 RETURNING " + std::string(kColumns),
+      name, changes.organizationName, changes.organizationNpi, changes.organizationAddress,
+      changes.organizationLocations, changes.organizationPartOf, changes.patientPortal);
+  tx.commit();
+  return fromRow(row);
 }
 
 std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version) {

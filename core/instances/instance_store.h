@@ -9,12 +9,19 @@
 
 namespace flint::instances {
 
-Instance createInstance(pqxx::connection& conn, const NewInstance& request);
+// Every change names who makes it (`actor`: "admin API", "cli (root)"): the directory's change
+// log records it.
+Instance createInstance(pqxx::connection& conn, const NewInstance& request, const std::string& actor);
 std::vector<Instance> listInstances(pqxx::connection& conn);
 std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id);
 // Returns false when there is no such instance.
-bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled);
+bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor);
+// The instance as changed; nullopt when there is no such instance. InstanceError for a change
+// that is not valid (an NPI that is not 10 digits, a parent that does not exist or would make a
+// cycle, ...).
+std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string& name, const InstanceChanges& changes,
+                                       const std::string& actor);
 // Instances whose search entries were built by an extraction older than `version`.
 std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version);
 void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int version);

@@ -19,6 +19,10 @@ int keysCommand(const Config& config, const std::vector<std::string>& args);
 int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
 int exportCommand(const Config& config, const std::vector<std::string>& args);
+int directoryCommand(const Config& config, const std::vector<std::string>& args);
+
+// Who a command's changes are recorded as made by: "cli (<login user>)".
+std::string cliActor();
 
 // For a command about one instance: brings the schema up to date and returns the instance named
 // `name`; throws (main reports it, exit 1) when there is none.

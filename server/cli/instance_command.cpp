@@ -1,3 +1,6 @@
+#include <pwd.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "core/db/migrations.h"
@@ -17,6 +20,11 @@ const char* kUsage = R"(usage:
 )";
 
 }  // namespace
+
+std::string cliActor() {
+  const passwd* user = getpwuid(geteuid());
+  return std::string("cli (") + (user != nullptr ? user->pw_name : std::to_string(geteuid()).c_str()) + ")";
+}
 
 instances::Instance instanceNamed(db::Session& session, const std::string& name) {
   db::migrateAll(session.connection());
@@ -57,7 +65,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
         }
         else throw instances::InstanceError("unknown option " + a);
       }
-      auto created = instances::createInstance(conn, n);
+      auto created = instances::createInstance(conn, n, cliActor());
       std::cout << "created instance " << created.name << "\n";
       return 0;
     }
@@ -69,7 +77,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
       return 0;
     }
     if ((verb == "disable" || verb == "enable") && args.size() == 2) {
-      if (!instances::setInstanceDisabled(conn, args[1], verb == "disable")) {
+      if (!instances::setInstanceDisabled(conn, args[1], verb == "disable", cliActor())) {
         std::cerr << "no instance named " << args[1] << "\n";
         return 1;
       }

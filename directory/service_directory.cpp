@@ -1,0 +1,66 @@
+#include "directory/service_directory.h"
+
+#include <iostream>
+#include <typeinfo>
+
+namespace flint::directory {
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(250);
+
+}  // namespace
+
+ServiceDirectory::ServiceDirectory(std::string databaseUrl, std::string publicUrl)
+    : databaseUrl_(std::move(databaseUrl)),
+      publicUrl_(std::move(publicUrl)),
+      snapshot_(std::make_shared<DirectorySnapshot>(std::vector<Practice>{}, publicUrl_, 0)) {
+  refresh();
+  thread_ = std::thread([this] { run(); });
+}
+
+ServiceDirectory::~ServiceDirectory() {
+  {
+    std::lock_guard lock(stopMutex_);
+    stopping_ = true;
+  }
+  stopSignal_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<const DirectorySnapshot> ServiceDirectory::snapshot() const {
+  std::lock_guard lock(snapshotMutex_);
+  return snapshot_;
+}
+
+bool ServiceDirectory::refresh() noexcept {
+  std::lock_guard lock(refreshMutex_);
+  try {
+    if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
+    const LogPosition now = logPosition(*conn_);
+    if (now == position_) return true;
+    auto built = std::make_shared<const DirectorySnapshot>(publishedPractices(*conn_), publicUrl_, now.lastChangeAt);
+    {
+      std::lock_guard swap(snapshotMutex_);
+      snapshot_ = std::move(built);
+    }
+    position_ = now;
+    return true;
+  } catch (const std::exception& e) {
+    conn_.reset();
+    // Only the kind of failure: a connection error may name the database's host and user.
+    std::cerr << "directory: change log unavailable: " << typeid(e).name() << std::endl;
+    return false;
+  }
+}
+
+void ServiceDirectory::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(stopMutex_);
+      if (stopSignal_.wait_for(lock, kPollInterval, [this] { return stopping_; })) return;
+    }
+    refresh();
+  }
+}
+
+}  // namespace flint::directory
