@@ -42,6 +42,10 @@ struct ExportResponse {
   std::string body;
   std::string contentType = "application/fhir+json";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string jobId;  // a kick-off's new job
+  // What the audit trail records of it beyond the request: the level and types at kick-off, the
+  // counts of a completed manifest.
+  std::string auditDetail;
 };
 
 // A file to send: its NDJSON from `start` to `end` (exclusive), read piece by piece.
@@ -50,6 +54,7 @@ struct FileDownload {
   int64_t start = 0;
   int64_t end = 0;
   bool partial = false;  // a Range request: 206 with Content-Range
+  std::string auditDetail;  // the file's type and count, for the audit trail
   // Sets the next piece (at most one stored chunk); false once `end` is reached.
   std::function<bool(std::string&)> next;
 };

@@ -67,13 +67,15 @@ std::variant<FileDownload, ExportResponse> errorFile(const ExportJob& job, const
   std::string text;
   for (const auto& line : job.errors) text += line + '\n';
   auto result = sized(static_cast<int64_t>(text.size()), range);
-  if (auto* out = std::get_if<FileDownload>(&result))
+  if (auto* out = std::get_if<FileDownload>(&result)) {
+    out->auditDetail = "errors: " + std::to_string(job.errors.size()) + " outcomes";
     out->next = [text = std::move(text), at = out->start, end = out->end](std::string& piece) mutable {
       if (at >= end) return false;
       piece = text.substr(at, end - at);
       at = end;
       return true;
     };
+  }
   return result;
 }
 
@@ -103,6 +105,10 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
   auto result = sized(file->bytes, range);
   auto* out = std::get_if<FileDownload>(&result);
   if (!out) return result;
+  out->auditDetail = file->type + (file->deletions ? " deletions: " : ": ") + std::to_string(file->lines) +
+                     (file->deletions ? " bundles" : " resources");
+  if (out->partial)
+    out->auditDetail += "; bytes " + std::to_string(out->start) + "-" + std::to_string(out->end - 1);
   out->next = [&session, instance, jobId, fileSeq = *fileSeq, type = file->type, deletions = file->deletions,
                elements = elementsFor(job->elements, file->type), asOf = job->transactionTime, at = out->start,
                end = out->end](std::string& piece) mutable {

@@ -186,6 +186,10 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
   }
   ExportResponse accepted{202, fhir::operationOutcome("information", "informational", note)};
   accepted.headers.emplace_back("Content-Location", jobUrl(instance, job.id));
+  accepted.jobId = job.id;
+  accepted.auditDetail = levelName(level) + (groupId.empty() ? "" : "/" + groupId) + ":";
+  for (const auto& type : job.types) accepted.auditDetail += " " + type;
+  if (!job.members.empty()) accepted.auditDetail += "; " + std::to_string(job.members.size()) + " patients";
   return accepted;
 }
 

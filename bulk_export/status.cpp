@@ -53,7 +53,10 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
   // With _since, the deletions since then: files of transaction Bundles (one DELETE each).
   if (job->since) manifest["deleted"] = nlohmann::ordered_json::array();
   const std::string base = jobUrl(instance, job->id);
+  int64_t resources = 0, deletions = 0, files = 0;
   for (const auto& file : store.files(instance, job->id)) {
+    ++files;
+    (file.deletions ? deletions : resources) += file.lines;
     const std::string url = base + "/" + std::to_string(file.seq) + ".ndjson";
     if (file.deletions)
       manifest["deleted"].push_back({{"type", "Bundle"}, {"url", url}, {"count", file.lines}});
@@ -64,6 +67,9 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
     manifest["error"].push_back(
         {{"type", "OperationOutcome"}, {"url", base + "/" + errorFileName()}, {"count", job->errors.size()}});
   ExportResponse done{200, manifest.dump(), "application/json"};
+  done.auditDetail = "completed: " + std::to_string(resources) + " resources, " + std::to_string(deletions) +
+                     " deletions in " + std::to_string(files) + " files; " + std::to_string(job->errors.size()) +
+                     " errors";
   if (job->expiresAt) done.headers.emplace_back("Expires", fhir::formatHttpDate(*job->expiresAt));
   return done;
 }

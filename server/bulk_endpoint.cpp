@@ -51,7 +51,18 @@ fhir::FhirResponse App::exportKickOff(const instances::Instance& instance, db::S
                         token ? std::optional<std::string>(token->claims.scope) : std::nullopt,
                         token ? token->claims.patient : "", access};
     auto answer = bulk_.kickOff(instance, session, caller, req, level, groupId);
-    if (answer.status == 202) exportRunner_->wake();
+    if (answer.status == 202) {
+      exportRunner_->wake();
+      audit::AuditEvent event;
+      event.schema = instance.schema;
+      event.kind = "bulk";
+      event.action = "kick-off";
+      event.clientId = caller.clientId;
+      event.target = "export/" + answer.jobId;
+      event.detail = answer.auditDetail;
+      event.outcome = 202;
+      audit_.record(std::move(event));
+    }
     return {answer.status, std::move(answer.body), std::move(answer.headers)};
   } catch (...) {
     return fhir::failureResponse();
@@ -89,7 +100,9 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
   try {
     if (s.size() == 3 && request.method == "GET") {
       event.action = "status";
-      response = exportHttp(bulk_.status(instance, session, clientId, jobId));
+      auto answer = bulk_.status(instance, session, clientId, jobId);
+      event.detail = answer.auditDetail;
+      response = exportHttp(std::move(answer));
     } else if (s.size() == 3 && request.method == "DELETE") {
       event.action = "cancel";
       response = exportHttp(bulk_.cancel(instance, session, clientId, jobId));
@@ -101,6 +114,7 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
         response = exportHttp(std::move(*refused));
       } else {
         auto& file = std::get<bulk::FileDownload>(result);
+        event.detail = file.auditDetail;
         response.status = file.partial ? 206 : 200;
         response.contentType = "application/fhir+ndjson";
         response.headers.emplace_back("Accept-Ranges", "bytes");

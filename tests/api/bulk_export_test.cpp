@@ -576,6 +576,26 @@ TEST(BulkExport, PollingFilesAndCancellationBelongToTheClientThatStartedTheExpor
   EXPECT_EQ(json::parse(gone->body)["resourceType"], "OperationOutcome");
   EXPECT_EQ(client().Get(file, polling(f.token))->status, 404);
   EXPECT_EQ(client().Get(pathOf(url) + "0", polling(f.token))->status, 404);
+
+  // The audit trail: who started the export and of what, what was fetched (type and count),
+  // and the cancellation; only this client's.
+  const std::string job = "export/" + url.substr(url.rfind('/') + 1);
+  const json trail = json::parse(
+      client().Get("/admin/instances/" + f.backend.instance + "/audit?kind=bulk&limit=1000", admin())->body);
+  auto find = [&](const std::string& action, int outcome, const std::string& detail) {
+    return std::any_of(trail.begin(), trail.end(), [&](const json& e) {
+      return e["action"] == action && e["outcome"] == outcome && e["clientId"] == f.backend.clientId &&
+             e.value("target", "").rfind(job, 0) == 0 && e.value("detail", "") == detail;
+    });
+  };
+  const std::string patients = std::to_string(manifest["output"][0]["count"].get<int64_t>());
+  EXPECT_TRUE(find("kick-off", 202, "system: Patient")) << trail;
+  EXPECT_TRUE(find("status", 200, "completed: " + patients + " resources, 0 deletions in 1 files; 0 errors")) << trail;
+  EXPECT_TRUE(find("download", 200, "Patient: " + patients + " resources")) << trail;
+  EXPECT_TRUE(find("download", 206, "Patient: " + patients + " resources; bytes 100-" +
+                                        std::to_string(whole.size() - 1)))
+      << trail;
+  EXPECT_TRUE(find("cancel", 202, "")) << trail;
 }
 
 TEST(BulkExport, PollingFasterThanToldIsThrottledAndExportsPerClientAreCapped) {
@@ -862,8 +882,9 @@ TEST(BulkExport, AJobSurvivesItsProcessBeingKilled) {
     auto row = tx.exec_params1("SELECT state, exported FROM flint.export_jobs WHERE id = $1", job);
     return std::make_pair(row[0].as<std::string>(), row[1].as<int64_t>());
   };
-  const std::string schema = psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" +
-                                                     f.backend.instance + "'");
+  std::string schema = psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" +
+                                               f.backend.instance + "'");
+  schema.erase(schema.find_last_not_of("\n") + 1);
   {
     auto doomed = exportRunner();
     // As soon as it has committed a first step, its next one is held up (every step reads the
