@@ -7,6 +7,7 @@
 #include "core/crypto/encoding.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
+#include "core/text/gzip.h"
 #include "fhir_resources/rest/instant.h"
 
 namespace flint::directory {
@@ -145,6 +146,7 @@ DirectorySnapshot::DirectorySnapshot(const std::vector<Practice>& practices, con
     for (const auto& other : p.others) all.push_back(&other);
   }
   bundle_ = document(all);
+  bundle_.gzipped = text::gzipCompress(bundle_.body);
 }
 
 DirectoryDocument DirectorySnapshot::document(const std::vector<const std::string*>& entries) const {

@@ -26,6 +26,7 @@ BrandIdentifier brandIdentifier(const std::string& publicUrl, const std::string&
 // A serialized directory, or part of one, with its validators.
 struct DirectoryDocument {
   std::string body;
+  std::string gzipped;  // the body gzip-encoded; the whole directory's only (brand views are small)
   std::string etag;  // weak: W/"..."
   int64_t lastModified = 0;  // ms since the epoch
 };

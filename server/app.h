@@ -79,10 +79,6 @@ class App {
   auth::AuthServer auth_;
   bulk::BulkExport bulk_;
   directory::ServiceDirectory directory_;
-  // The whole directory gzip-encoded, made once per snapshot on first demand.
-  std::mutex directoryGzipMutex_;
-  std::shared_ptr<const directory::DirectorySnapshot> directoryGzipOf_;
-  std::string directoryGzip_;
   std::unique_ptr<bulk::ExportRunner> exportRunner_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;

@@ -2,6 +2,8 @@
 // one brand's part of it with ?organization=), /directory/{Type}/{id} (each entry's fullUrl
 // answers), all from the snapshot in memory, with weak ETags (304) and Last-Modified, to anyone
 // from any origin, gzip-encoded for clients that take it.
+#include <algorithm>
+
 #include "fhir_resources/rest/instant.h"
 #include "server/app.h"
 #include "server/http/gzip_stream.h"
@@ -28,17 +30,20 @@ bool matches(std::string_view ifNoneMatch, std::string_view etag) {
   return false;
 }
 
-std::string gzipOf(const std::string& body) {
-  auto source = [&body, done = false](std::string& piece) mutable {
-    if (done) return false;
-    piece = body;
-    done = true;
+// A response body streamed straight from the snapshot's bytes, which the stream keeps alive: a
+// directory of thousands of practices is never copied whole per request.
+constexpr size_t kPiece = 256 * 1024;
+
+void streamFrom(http::HttpResponse& r, std::shared_ptr<const directory::DirectorySnapshot> snapshot,
+                const std::string& bytes) {
+  r.streamLength = static_cast<int64_t>(bytes.size());
+  r.stream = [snapshot = std::move(snapshot), &bytes, at = size_t{0}](std::string& piece) mutable {
+    if (at >= bytes.size()) return false;
+    const size_t n = std::min(kPiece, bytes.size() - at);
+    piece.assign(bytes, at, n);
+    at += n;
     return true;
   };
-  auto encoded = http::gzipped(source);
-  std::string out;
-  for (std::string piece; encoded(piece);) out += piece;
-  return out;
 }
 
 }  // namespace
@@ -96,17 +101,15 @@ http::HttpResponse App::directoryResponse(const http::HttpRequest& request) {
     r.contentType.clear();
     return r;
   }
-  std::string body = resource ? std::move(*resource) : document->body;
-  if (document == &snapshot->bundle() && !resource && http::acceptsGzip(request.header("accept-encoding"))) {
-    std::lock_guard lock(directoryGzipMutex_);
-    if (directoryGzipOf_ != snapshot) {
-      directoryGzip_ = gzipOf(body);
-      directoryGzipOf_ = snapshot;
-    }
-    body = directoryGzip_;
-    r.headers.emplace_back("Content-Encoding", "gzip");
+  if (resource) {
+    r.body = std::move(*resource);
+  } else if (document == &snapshot->bundle()) {
+    const bool gzip = http::acceptsGzip(request.header("accept-encoding"));
+    if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
+    streamFrom(r, snapshot, gzip ? document->gzipped : document->body);
+  } else {
+    r.body = std::move(brand.body);
   }
-  r.body = std::move(body);
   return r;
 }
 
