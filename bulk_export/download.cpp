@@ -1,11 +1,10 @@
-// A file of a completed export, made chunk by chunk from the resources each names, as of the
-// export's transaction time (memory holds one chunk whatever the file's size); byte ranges
+// A file of a completed export, from its FileSource, piece by piece, with byte ranges
 // (Range: bytes=a-b, a-, -n) for resuming.
 #include <charconv>
 #include <limits>
 
-#include "bulk_export/as_of.h"
 #include "bulk_export/bulk_export.h"
+#include "bulk_export/file_source.h"
 #include "bulk_export/job_store.h"
 #include "fhir_resources/rest/fhir_error.h"
 
@@ -44,39 +43,33 @@ std::optional<int> fileNumber(std::string_view name) {
   return static_cast<int>(*n);
 }
 
-// The bytes of a file of `size` that `range` (empty: all) asks for; 416 when it cannot be served.
-std::variant<FileDownload, ExportResponse> sized(int64_t size, const std::string& range) {
+// The bytes of `source`, a file of `size`, that `range` (empty: all) asks for, piece by piece;
+// 416 when the range cannot be served.
+std::variant<FileDownload, ExportResponse> serve(std::unique_ptr<FileSource> source, int64_t size,
+                                                 const std::string& range, std::string auditDetail) {
   FileDownload out;
   out.size = size;
   out.end = size;
-  if (range.empty()) return out;
-  auto wanted = byteRange(range, size);
-  if (!wanted) {
-    ExportResponse unsatisfiable{416, fhir::operationOutcome("error", "invalid", "the Range cannot be served")};
-    unsatisfiable.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
-    return unsatisfiable;
+  if (!range.empty()) {
+    auto wanted = byteRange(range, size);
+    if (!wanted) {
+      ExportResponse unsatisfiable{416, fhir::operationOutcome("error", "invalid", "the Range cannot be served")};
+      unsatisfiable.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+      return unsatisfiable;
+    }
+    out.start = wanted->first;
+    out.end = wanted->second;
+    out.partial = true;
+    auditDetail += "; bytes " + std::to_string(out.start) + "-" + std::to_string(out.end - 1);
   }
-  out.start = wanted->first;
-  out.end = wanted->second;
-  out.partial = true;
+  out.auditDetail = std::move(auditDetail);
+  out.next = [source = std::shared_ptr<FileSource>(std::move(source)), at = out.start,
+              end = out.end](std::string& piece) mutable {
+    if (!source->read(at, end, piece)) return false;
+    at += static_cast<int64_t>(piece.size());
+    return true;
+  };
   return out;
-}
-
-// The job's error file: its OperationOutcomes, one per line.
-std::variant<FileDownload, ExportResponse> errorFile(const ExportJob& job, const std::string& range) {
-  std::string text;
-  for (const auto& line : job.errors) text += line + '\n';
-  auto result = sized(static_cast<int64_t>(text.size()), range);
-  if (auto* out = std::get_if<FileDownload>(&result)) {
-    out->auditDetail = "errors: " + std::to_string(job.errors.size()) + " outcomes";
-    out->next = [text = std::move(text), at = out->start, end = out->end](std::string& piece) mutable {
-      if (at >= end) return false;
-      piece = text.substr(at, end - at);
-      at = end;
-      return true;
-    };
-  }
-  return result;
 }
 
 }  // namespace
@@ -93,7 +86,11 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
   if (!job || job->state != JobState::Completed) return missing;
   if (name == errorFileName()) {
     if (job->errors.empty()) return missing;
-    return errorFile(*job, range);
+    std::string text;
+    for (const auto& line : job->errors) text += line + '\n';
+    const auto size = static_cast<int64_t>(text.size());
+    return serve(textFile(std::move(text)), size, range,
+                 "errors: " + std::to_string(job->errors.size()) + " outcomes");
   }
   const auto fileSeq = fileNumber(name);
   if (!fileSeq) return missing;
@@ -101,40 +98,9 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
   for (auto& f : store.files(instance, jobId))
     if (f.seq == *fileSeq) file = f;
   if (!file) return missing;
-
-  auto result = sized(file->bytes, range);
-  auto* out = std::get_if<FileDownload>(&result);
-  if (!out) return result;
-  out->auditDetail = file->type + (file->deletions ? " deletions: " : ": ") + std::to_string(file->lines) +
-                     (file->deletions ? " bundles" : " resources");
-  if (out->partial)
-    out->auditDetail += "; bytes " + std::to_string(out->start) + "-" + std::to_string(out->end - 1);
-  out->next = [&session, instance, jobId, fileSeq = *fileSeq, type = file->type, deletions = file->deletions,
-               elements = elementsFor(job->elements, file->type), asOf = job->transactionTime, at = out->start,
-               end = out->end](std::string& piece) mutable {
-    if (at >= end) return false;
-    JobStore store(session);
-    auto chunk = store.chunkAt(instance, jobId, fileSeq, at);
-    if (!chunk) return false;
-    std::string text;
-    if (deletions) {
-      for (const auto& id : chunk->ids) text += deletionLine(type, id);
-    } else {
-      fhir::ResourceRepository repo(session, instance);
-      text = ndjsonAsOf(repo, type, chunk->ids, asOf, elements);
-    }
-    if (static_cast<int64_t>(text.size()) != chunk->bytes)
-      throw std::runtime_error("export " + jobId + ": a chunk no longer has the length it was exported with");
-    const int64_t from = at - chunk->offset;
-    const int64_t to = std::min(chunk->bytes, end - chunk->offset);
-    if (from == 0 && to == chunk->bytes)
-      piece = std::move(text);
-    else
-      piece = text.substr(from, to - from);
-    at += to - from;
-    return true;
-  };
-  return result;
+  return serve(chunkedFile(session, instance, *job, *file), file->bytes, range,
+               file->type + (file->deletions ? " deletions: " : ": ") + std::to_string(file->lines) +
+                   (file->deletions ? " bundles" : " resources"));
 }
 
 }  // namespace flint::bulk
