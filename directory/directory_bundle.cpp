@@ -47,6 +47,10 @@ Value endpoint(const Practice& p, const std::string& publicUrl) {
   Value managing = reference("Organization/" + p.instance);
   managing.set("display", str(p.organizationName));
   e.set("managingOrganization", std::move(managing));
+  // Where a developer learns to use it: the public API documentation.
+  Value contact = Value::array();
+  contact.push(object({{"system", str("url")}, {"value", str(publicUrl + "/docs")}}));
+  e.set("contact", std::move(contact));
   Value coding = Value::array();
   coding.push(object({{"system", str("http://terminology.hl7.org/CodeSystem/endpoint-payload-type")},
                       {"code", str("none")}}));

@@ -1,7 +1,7 @@
 #include "server/app.h"
 
 #include <cctype>
-
+#include <fstream>
 #include <iostream>
 
 #include "conformance/capability_statement.h"
@@ -22,6 +22,11 @@ App::App(Config config)
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
+  if (!config_.termsOfUseFile.empty()) {
+    std::ifstream in(config_.termsOfUseFile);
+    if (!in) throw std::runtime_error("cannot read the Terms of Use file " + config_.termsOfUseFile);
+    termsOfUse_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
 }
 
 const std::string& App::capabilityStatement(const std::string& baseUrl, const std::string& authBase) {
@@ -67,6 +72,7 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() == 1 && s[0] == "health") return jsonResponse(200, R"({"status":"ok"})");
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
     if (!s.empty() && s[0] == "directory") return handleDirectory(request);
+    if (s.size() == 1 && s[0] == "docs") return handleDocs(request);
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);

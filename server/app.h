@@ -65,6 +65,8 @@ class App {
   // The public service-base-URL directory under /directory.
   http::HttpResponse handleDirectory(const http::HttpRequest& request);
   http::HttpResponse directoryResponse(const http::HttpRequest& request);
+  // The public API documentation, /docs.
+  http::HttpResponse handleDocs(const http::HttpRequest& request);
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   // Cached per FHIR base and authorization server (empty for open-access instances).
@@ -82,6 +84,7 @@ class App {
   std::unique_ptr<bulk::ExportRunner> exportRunner_;
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;
+  std::string termsOfUse_;  // read at start-up from --terms-of-use
 };
 
 }  // namespace flint::server

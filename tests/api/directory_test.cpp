@@ -87,6 +87,12 @@ TEST(Directory, ListsEveryPublishedPracticeAsValidFhirWithoutAToken) {
   EXPECT_EQ(endpoint["extension"][0]["url"], "http://hl7.org/fhir/StructureDefinition/endpoint-fhir-version");
   EXPECT_EQ(endpoint["extension"][0]["valueCode"], "4.0.1");
   EXPECT_TRUE(endpoint["meta"].contains("lastUpdated"));
+  // Its contact is the public API documentation, which answers without a token.
+  EXPECT_EQ(endpoint["contact"][0], json({{"system", "url"}, {"value", sharedServer().baseUrl() + "/docs"}}));
+  auto docs = client().Get("/docs");
+  EXPECT_EQ(docs->status, 200);
+  EXPECT_EQ(docs->get_header_value("Content-Type"), "text/html;charset=utf-8");
+  EXPECT_EQ(client().Post("/docs", "", "text/plain")->status, 405);
   const json organization = entryOf(bundle, "Organization", practice)["resource"];
   ASSERT_FALSE(organization.is_null());
   EXPECT_EQ(organization["name"], "Springfield Family Practice");
