@@ -16,8 +16,9 @@ namespace flint::auth {
 
 class AuthServer {
  public:
-  AuthServer(const std::string& databaseUrl, audit::AuditLog& audit)
-      : revocations_(databaseUrl), tokens_(keys_, revocations_), audit_(audit) {}
+  // `jwksRefetch`: how often at most a client's JWKS URL is asked again for a kid it lacked.
+  AuthServer(const std::string& databaseUrl, audit::AuditLog& audit, std::chrono::seconds jwksRefetch)
+      : jwks_(jwksRefetch), revocations_(databaseUrl), tokens_(keys_, revocations_), audit_(audit) {}
 
   AuthResponse handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
                       const AuthRequest& request);

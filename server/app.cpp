@@ -13,7 +13,7 @@ App::App(Config config)
     : config_(std::move(config)),
       instances_(config_.databaseUrl),
       audit_(config_.databaseUrl),
-      auth_(config_.databaseUrl, audit_),
+      auth_(config_.databaseUrl, audit_, std::chrono::seconds(config_.jwksRefetchSeconds)),
       bulk_(config_.publicUrl, bulk::ExportSettings{config_.exportMaxPerClient, config_.exportFileBytes,
                                                     config_.exportRetentionHours * 3600, 1}),
       directory_(config_.databaseUrl, config_.publicUrl),

@@ -47,6 +47,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
        {"FLINT_MAX_BODY_BYTES", [&](const std::string& v) { c.maxBodyBytes = positive("--max-body-bytes", v); }}},
       {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
       {"--terms-of-use", {"FLINT_TERMS_OF_USE", [&](const std::string& v) { c.termsOfUseFile = v; }}},
+      {"--jwks-refetch-seconds",
+       {"FLINT_JWKS_REFETCH_SECONDS",
+        [&](const std::string& v) { c.jwksRefetchSeconds = int(positive("--jwks-refetch-seconds", v)); }}},
       {"--default-count",
        {"FLINT_DEFAULT_COUNT", [&](const std::string& v) { c.defaultCount = int(positive("--default-count", v)); }}},
       {"--max-count", {"FLINT_MAX_COUNT", [&](const std::string& v) { c.maxCount = int(positive("--max-count", v)); }}},
@@ -124,6 +127,8 @@ const char* configHelp() {
   --export-max-per-client N FLINT_EXPORT_MAX_PER_CLIENT exports one client may have running (2)
   --export-file-bytes N  FLINT_EXPORT_FILE_BYTES  largest export file before a type's next (104857600)
   --export-retention-hours N FLINT_EXPORT_RETENTION_HOURS  completed exports kept for (24)
+  --jwks-refetch-seconds N FLINT_JWKS_REFETCH_SECONDS  a client's JWKS URL is asked again for a kid it
+                                                lacked at most this often (30)
   --terms-of-use FILE    FLINT_TERMS_OF_USE     plain-text Terms of Use shown in /docs (a built-in default)
   --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)
   --tls-key FILE         FLINT_TLS_KEY          PEM private key of that certificate

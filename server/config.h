@@ -28,6 +28,7 @@ struct Config {
   int exportMaxPerClient = 2;        // --export-max-per-client, FLINT_EXPORT_MAX_PER_CLIENT
   int64_t exportFileBytes = 100 * 1024 * 1024;  // --export-file-bytes, FLINT_EXPORT_FILE_BYTES
   int exportRetentionHours = 24;     // --export-retention-hours, FLINT_EXPORT_RETENTION_HOURS
+  int jwksRefetchSeconds = 30;       // --jwks-refetch-seconds, FLINT_JWKS_REFETCH_SECONDS
   std::string termsOfUseFile;        // --terms-of-use FILE, FLINT_TERMS_OF_USE (text shown in /docs)
 
   std::string host() const;

@@ -10,6 +10,8 @@ namespace flint::auth {
 namespace {
 
 constexpr size_t kMaxJwksBytes = 256 * 1024;
+// A JWKS URL that failed is not asked again for this long.
+constexpr auto kFailureMemory = std::chrono::seconds(5);
 
 std::optional<json::Value> findKid(const json::Value& keys, const std::string& kid, size_t& matches) {
   std::optional<json::Value> found;
@@ -94,21 +96,41 @@ std::optional<json::Value> JwksCache::keyFor(const ClientRecord& client, const s
   {
     std::lock_guard lock(mutex_);
     auto it = byUrl_.find(client.jwksUrl);
-    if (it != byUrl_.end() && it->second.expires > now) {
-      auto key = findKid(it->second.keys, kid, matches);
-      if (matches == 1) return key;
+    if (it != byUrl_.end()) {
+      const Entry& entry = it->second;
+      if (now < entry.failedUntil) {
+        error = entry.failure;
+        return std::nullopt;
+      }
+      if (entry.expires > now) {
+        auto key = findKid(entry.keys, kid, matches);
+        if (matches == 1) return key;
+      }
+      // A kid the last fetch did not have is asked for again only once the interval has passed.
+      if (!entry.kids.count(kid) && now - entry.fetched < refetchInterval_) {
+        error = "no key with kid '" + kid + "' in the client's JWKS (fetched again at most every " +
+                std::to_string(refetchInterval_.count()) + " s)";
+        return std::nullopt;
+      }
     }
   }
-  // Not cached, expired, or the kid is new (the client rotated keys): ask the client.
+  // Not kept (expired, or no-store), or the kid is new (the client rotated keys): ask the client.
   std::chrono::seconds maxAge{0};
   auto keys = fetch(client.jwksUrl, error, maxAge);
-  if (!keys) return std::nullopt;
   {
     std::lock_guard lock(mutex_);
-    if (maxAge.count() > 0)
-      byUrl_[client.jwksUrl] = Entry{*keys, now + maxAge};
-    else
-      byUrl_.erase(client.jwksUrl);
+    Entry& entry = byUrl_[client.jwksUrl];
+    entry.fetched = now;
+    if (!keys) {
+      entry.failure = error;
+      entry.failedUntil = now + kFailureMemory;
+      return std::nullopt;
+    }
+    entry.kids.clear();
+    for (const auto& key : keys->items())
+      if (auto id = key.stringAt("kid")) entry.kids.insert(*id);
+    entry.keys = maxAge.count() > 0 ? *keys : json::Value::array();
+    entry.expires = now + maxAge;
   }
   auto key = findKid(*keys, kid, matches);
   if (matches != 1) error = "no single key with kid '" + kid + "' in the client's JWKS";

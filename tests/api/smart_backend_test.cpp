@@ -719,6 +719,7 @@ class JwksServer {
       std::lock_guard lock(mutex_);
       ++hits_;
       if (!cacheControl_.empty()) res.set_header("Cache-Control", cacheControl_);
+      res.status = status_;
       res.set_content(body_, "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -728,10 +729,11 @@ class JwksServer {
     server_.stop();
     thread_.join();
   }
-  void serve(const json& jwks, const std::string& cacheControl) {
+  void serve(const json& jwks, const std::string& cacheControl, int status = 200) {
     std::lock_guard lock(mutex_);
     body_ = jwks.dump();
     cacheControl_ = cacheControl;
+    status_ = status;
   }
   int hits() {
     std::lock_guard lock(mutex_);
@@ -743,13 +745,18 @@ class JwksServer {
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
+  int status_ = 200;
   std::mutex mutex_;
   std::string body_ = "{}";
   std::string cacheControl_;
   int hits_ = 0;
 };
 
+// Runs against a process that asks a JWKS URL again for an unknown kid after a second (rather
+// than 30 s), so that key rotation is seen within the test.
 TEST(SmartBackendServices, JwksUrlIsCachedOnlyAsLongAsItsCacheControlAllows) {
+  FlintServer server({"--jwks-refetch-seconds", "1"});
+  auto c = client(server);
   JwksServer jwks;
   ClientKey first("P-384", "first");
   ClientKey second("RSA", "second");
@@ -760,17 +767,23 @@ TEST(SmartBackendServices, JwksUrlIsCachedOnlyAsLongAsItsCacheControlAllows) {
   ASSERT_EQ(res->status, 201) << res->body;
   std::string clientId = json::parse(res->body)["clientId"];
   auto token = [&](const ClientKey& key, const std::string& alg) {
-    return requestToken(instance, clientAssertion(key, alg, clientId, tokenUrl(instance)), "system/Patient.rs");
+    return c.Post("/" + instance + "/auth/token",
+                  formEncode({{"grant_type", "client_credentials"}, {"scope", "system/Patient.rs"},
+                              {"client_assertion_type", kAssertionType},
+                              {"client_assertion", clientAssertion(key, alg, clientId, server.baseUrl() + "/" + instance + "/auth/token")}}),
+                  "application/x-www-form-urlencoded");
   };
   ASSERT_EQ(token(first, "ES384")->status, 200);
   ASSERT_EQ(token(first, "ES384")->status, 200);
   EXPECT_EQ(jwks.hits(), 1);  // cached for its max-age
 
-  // The client rotates: a kid not in the cached set makes Flint ask again.
+  // The client rotates: a kid not in the cached set makes Flint ask again, once the interval
+  // since the last fetch has passed.
   jwks.serve({{"keys", {first.publicJwk("ES384"), second.publicJwk("RS384")}}}, "no-store");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   ASSERT_EQ(token(second, "RS384")->status, 200);
   EXPECT_EQ(jwks.hits(), 2);
-  // no-store: never kept, so every assertion fetches.
+  // no-store: never kept, so every assertion with a kid the client has fetches.
   ASSERT_EQ(token(second, "RS384")->status, 200);
   EXPECT_EQ(jwks.hits(), 3);
 
@@ -780,6 +793,46 @@ TEST(SmartBackendServices, JwksUrlIsCachedOnlyAsLongAsItsCacheControlAllows) {
   // A JWKS URL that answers garbage is a client failure, never a server error.
   jwks.serve(json::array({1, 2}), "");
   expectOAuthError(token(second, "RS384"), 401, "invalid_client");
+}
+
+// Token requests naming kids the client never had, or aimed at a client whose JWKS host is down,
+// cannot make Flint hammer that host (default interval: 30 s; failures remembered for 5 s).
+TEST(SmartBackendServices, MadeUpKidsCannotMakeFlintHammerAClientsJwksHost) {
+  JwksServer jwks;
+  ClientKey key("P-384", "real");
+  jwks.serve({{"keys", {key.publicJwk("ES384")}}}, "max-age=300");
+  std::string instance = securedInstance("jwks-flood");
+  auto res = registerClient(instance, {{"name", "Exporter"}, {"type", "backend"}, {"scope", "system/*.rs"},
+                                       {"jwksUrl", jwks.url()}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string clientId = json::parse(res->body)["clientId"];
+  ASSERT_EQ(requestToken(instance, clientAssertion(key, "ES384", clientId, tokenUrl(instance)), "system/Patient.rs")
+                ->status,
+            200);
+  ASSERT_EQ(jwks.hits(), 1);
+  for (int i = 0; i < 10; ++i) {
+    ClientKey forged("P-384", "made-up-" + std::to_string(i));
+    expectOAuthError(
+        requestToken(instance, clientAssertion(forged, "ES384", clientId, tokenUrl(instance)), "system/Patient.rs"), 401,
+        "invalid_client");
+  }
+  EXPECT_EQ(jwks.hits(), 1);
+  // The real key still works meanwhile.
+  EXPECT_EQ(requestToken(instance, clientAssertion(key, "ES384", clientId, tokenUrl(instance)), "system/Patient.rs")
+                ->status,
+            200);
+
+  // A host that fails is asked once, not once per request.
+  JwksServer down;
+  down.serve({{"error", "down"}}, "", 503);
+  res = registerClient(instance, {{"name", "Down"}, {"type", "backend"}, {"scope", "system/*.rs"},
+                                  {"jwksUrl", down.url()}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string downId = json::parse(res->body)["clientId"];
+  for (int i = 0; i < 5; ++i)
+    expectOAuthError(requestToken(instance, clientAssertion(key, "ES384", downId, tokenUrl(instance)), "system/Patient.rs"),
+                     401, "invalid_client");
+  EXPECT_EQ(down.hits(), 1);
 }
 
 }  // namespace
