@@ -183,6 +183,11 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       if (req.method == "PATCH") directory_.refresh();
       return jsonResponse(200, json::write(instanceJson(*found, config_.publicUrl)));
     }
+    if (s.size() == 3 && s[1] == "instances") {
+      auto r = outcomeResponse(405, "not-supported", req.method + " is not supported here; use GET or PATCH");
+      r.headers.emplace_back("Allow", "GET, PATCH");
+      return r;
+    }
     if (s.size() >= 2 && s[1] == "directory") return handleAdminDirectory(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "users") return handleAdminUsers(req);

@@ -12,6 +12,7 @@
 #include "server/responses.h"
 
 namespace flint::server {
+namespace {
 
 json::Value changeJson(const directory::DirectoryChange& c) {
   json::Value v = json::Value::object();
@@ -23,6 +24,8 @@ json::Value changeJson(const directory::DirectoryChange& c) {
   v.set("changes", json::parse(c.changes));
   return v;
 }
+
+}  // namespace
 
 http::HttpResponse App::handleAdminDirectory(const http::HttpRequest& req) {
   const auto& s = req.segments;

@@ -67,6 +67,8 @@ class App {
   http::HttpResponse directoryResponse(const http::HttpRequest& request);
   // The public API documentation, /docs.
   http::HttpResponse handleDocs(const http::HttpRequest& request);
+  const std::string& apiDocs();
+  std::string renderApiDocs();
   auth::AuthUrls authUrls(const instances::Instance& instance) const;
   static http::HttpResponse toHttp(auth::AuthResponse response);
   // Cached per FHIR base and authorization server (empty for open-access instances).
@@ -85,6 +87,8 @@ class App {
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;
   std::string termsOfUse_;  // read at start-up from --terms-of-use
+  std::once_flag apiDocsOnce_;
+  std::string apiDocs_;
 };
 
 }  // namespace flint::server

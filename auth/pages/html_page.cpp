@@ -1,6 +1,5 @@
 #include "auth/pages/html_page.h"
 
-#include "core/text/html_template.h"
 
 extern "C" const char flint_auth_pages_start[];
 extern "C" const char flint_auth_pages_end[];
@@ -14,8 +13,6 @@ const text::HtmlTemplates& templates() {
 }
 
 }  // namespace
-
-std::string escapeHtml(const std::string& text) { return text::escapeHtml(text); }
 
 std::string renderPage(const std::string& page, const std::string& title,
                        const std::map<std::string, std::string>& values) {

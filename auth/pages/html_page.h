@@ -6,10 +6,11 @@
 #include <string>
 
 #include "auth/endpoints/auth_http.h"
+#include "core/text/html_template.h"
 
 namespace flint::auth {
 
-std::string escapeHtml(const std::string& text);
+using text::escapeHtml;
 
 // Renders template `page` inside the layout. Values are escaped, except those whose key starts
 // with "html:" (fragments this code built from escaped parts), filling {{key-without-prefix}}.

@@ -1,5 +1,6 @@
 // `flint directory show|changes`: the service-base-URL directory as this configuration
 // publishes it, and the log of changes to it (newest first), for operators and reviews.
+#include <charconv>
 #include <iostream>
 
 #include "core/db/migrations.h"
@@ -26,8 +27,10 @@ int directoryCommand(const Config& config, const std::vector<std::string>& args)
     if (args[i] == "--instance") {
       instance = args[i + 1];
     } else {
-      limit = std::stoi(args[i + 1]);
-      if (limit < 1) throw std::runtime_error("--limit must be at least 1");
+      const std::string& value = args[i + 1];
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit < 1)
+        throw std::runtime_error("--limit must be a whole number of at least 1, not '" + value + "'");
     }
   }
   pqxx::connection conn(config.databaseUrl);

@@ -228,6 +228,7 @@ TEST(Directory, ChangesReachEveryProcessAndAreRecorded) {
   EXPECT_EQ(client().Patch("/admin/instances/" + practice, admin(), "{not json", "application/json")->status, 400);
   EXPECT_EQ(client().Get("/admin/instances/" + practice, admin())->body, before);
   EXPECT_EQ(patch("no-such-instance", {{"patientPortal", true}})->status, 404);
+  EXPECT_EQ(client().Delete("/admin/instances/" + practice, admin())->status, 405);
   EXPECT_EQ(client().Patch("/admin/instances/" + practice, R"({"patientPortal":false})", "application/json")->status,
             401);
   EXPECT_TRUE(listed(directoryOf(), practice));
@@ -251,6 +252,8 @@ TEST(Directory, ChangesReachEveryProcessAndAreRecorded) {
   ASSERT_EQ(runFlint({"directory", "changes", "--instance", practice, "--limit", "2"}, &out), 0) << out;
   EXPECT_NE(out.find("\tdisabled\tcli ("), std::string::npos) << out;
   EXPECT_NE(out.find("\tedited\tadmin API\t"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"directory", "changes", "--limit", "lots"}, &out), 1);
+  EXPECT_NE(out.find("--limit must be a whole number"), std::string::npos) << out;
   ASSERT_EQ(runFlint({"directory", "show"}, &out), 0) << out;
   EXPECT_NE(out.find("\"id\":\"" + branch + "\""), std::string::npos);
   EXPECT_EQ(out.find("\"id\":\"" + practice + "\""), std::string::npos);  // disabled
