@@ -39,6 +39,7 @@ Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   v.set("patientPortal", Value::boolean(i.patientPortal));
   v.set("openAccess", Value::boolean(i.openAccess));
   v.set("refreshTokenDays", Value::number(i.refreshTokenDays));
+  v.set("profileValidation", Value::string(i.profileValidation));
   v.set("disabled", Value::boolean(i.disabled));
   v.set("fhirBaseUrl", Value::string(publicUrl + "/" + i.name + "/fhir"));
   return v;
@@ -74,7 +75,7 @@ Value bodyObject(const std::string& body) {
 }
 
 // PATCH /admin/instances/{name}: a JSON merge patch of what the directory publishes of the
-// instance; null removes the NPI, address, parent or locations.
+// instance, and of its profile validation; null removes the NPI, address, parent or locations.
 instances::InstanceChanges parseInstanceChanges(const std::string& body) {
   const Value v = bodyObject(body);
   instances::InstanceChanges changes;
@@ -87,6 +88,9 @@ instances::InstanceChanges parseInstanceChanges(const std::string& body) {
     if (key == "patientPortal") {
       if (!value.isBool()) throw instances::InstanceError("patientPortal must be true or false");
       changes.patientPortal = value.asBool();
+    } else if (key == "profileValidation") {
+      if (!value.isString()) throw instances::InstanceError("profileValidation must be off, claimed or required");
+      changes.profileValidation = value.text();
     } else if (key == "organization") {
       if (!value.isObject()) throw instances::InstanceError("organization must be an object");
       for (const auto& [field, item] : value.members()) {
@@ -145,6 +149,10 @@ instances::NewInstance parseNewInstance(const std::string& body) {
     if (!days->isNumber() || days->text().find_first_not_of("0123456789") != std::string::npos || days->text().size() > 4)
       throw instances::InstanceError("refreshTokenDays must be a whole number of days");
     n.refreshTokenDays = std::stoi(days->text());
+  }
+  if (const Value* mode = v.find("profileValidation")) {
+    if (!mode->isString()) throw instances::InstanceError("profileValidation must be off, claimed or required");
+    n.profileValidation = mode->text();
   }
   return n;
 }

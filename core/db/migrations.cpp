@@ -154,6 +154,10 @@ INSERT INTO flint.directory_changes (changed_at, instance_id, instance_name, act
   SELECT created_at, id, name, 'created', 'migration (the instance existed before the log)', '{}'
   FROM flint.instances ORDER BY id;
 )SQL"},
+      {10, "profile validation per instance", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN profile_validation text NOT NULL DEFAULT 'claimed'
+  CHECK (profile_validation IN ('off', 'claimed', 'required'));
+)SQL"},
   };
   return migrations;
 }

@@ -23,6 +23,9 @@ struct Instance {
   int refreshTokenDays = 90;
   bool disabled = false;
   std::string schema;
+  // Which US Core profiles a written resource must conform to: off, claimed (those in its
+  // meta.profile) or required (resources of US Core types must conform to a US Core profile).
+  std::string profileValidation = "claimed";
 };
 
 struct NewInstance {
@@ -34,10 +37,11 @@ struct NewInstance {
   bool openAccess = false;
   int refreshTokenDays = 90;
   int searchIndexVersion = 0;  // the extraction a new, empty instance is indexed by
+  std::string profileValidation = "claimed";
 };
 
-// An edit of an instance's practice as the directory publishes it; what is absent stays as it
-// is, and an empty string removes the NPI, address or parent.
+// An edit of an instance's practice as the directory publishes it, or of its profile validation;
+// what is absent stays as it is, and an empty string removes the NPI, address or parent.
 struct InstanceChanges {
   std::optional<std::string> organizationName;
   std::optional<std::string> organizationNpi;
@@ -45,6 +49,7 @@ struct InstanceChanges {
   std::optional<std::string> organizationLocations;  // JSON array of {"name", "address"}
   std::optional<std::string> organizationPartOf;
   std::optional<bool> patientPortal;
+  std::optional<std::string> profileValidation;
 };
 
 // A request about instances that cannot be carried out; `conflict` for a name already taken.
@@ -56,6 +61,9 @@ class InstanceError : public std::runtime_error {
  private:
   bool conflict_;
 };
+
+// Throws InstanceError unless `mode` is off, claimed or required.
+void validateProfileValidation(const std::string& mode);
 
 // Names are URL path segments: lowercase letters, digits and '-', at most 40, not a reserved word.
 void validateName(const std::string& name);

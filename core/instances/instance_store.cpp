@@ -11,7 +11,7 @@ namespace {
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
     " patient_portal, disabled, schema_name, open_access, refresh_token_days, organization_locations,"
-    " coalesce(organization_part_of, '')";
+    " coalesce(organization_part_of, ''), profile_validation";
 
 Instance fromRow(const pqxx::row& r) {
   Instance i;
@@ -27,6 +27,7 @@ Instance fromRow(const pqxx::row& r) {
   i.refreshTokenDays = r[9].as<int>();
   i.organizationLocations = r[10].as<std::string>();
   i.organizationPartOf = r[11].as<std::string>();
+  i.profileValidation = r[12].as<std::string>();
   return i;
 }
 
@@ -69,6 +70,11 @@ void validateLocations(const std::string& locations) {
 
 }  // namespace
 
+void validateProfileValidation(const std::string& mode) {
+  if (mode != "off" && mode != "claimed" && mode != "required")
+    throw InstanceError("profile validation must be off, claimed or required");
+}
+
 void validateName(const std::string& name) {
   static const std::regex pattern("^[a-z0-9-]{1,40}$");
   if (!std::regex_match(name, pattern))
@@ -85,6 +91,7 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   validateAddress(request.organizationAddress);
   if (request.refreshTokenDays < 1 || request.refreshTokenDays > 3650)
     throw InstanceError("refresh token lifetime must be 1 to 3650 days");
+  validateProfileValidation(request.profileValidation);
   pqxx::work tx(conn);
   nameActor(tx, actor);
   if (!tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", request.name).empty())
@@ -94,11 +101,12 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " open_access, refresh_token_days, search_index_version, schema_name) VALUES ($1, $2, nullif($3, ''),"
-      " nullif($4, ''), $5, $6, $7, $8, 'i' || currval('flint.instances_id_seq'))"
+      " open_access, refresh_token_days, search_index_version, profile_validation, schema_name) VALUES ($1, $2,"
+      " nullif($3, ''), nullif($4, ''), $5, $6, $7, $8, $9, 'i' || currval('flint.instances_id_seq'))"
       " RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
-      request.patientPortal, request.openAccess, request.refreshTokenDays, request.searchIndexVersion);
+      request.patientPortal, request.openAccess, request.refreshTokenDays, request.searchIndexVersion,
+      request.profileValidation);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }
@@ -145,6 +153,7 @@ std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string
   if (changes.organizationNpi) validateNpi(*changes.organizationNpi);
   if (changes.organizationAddress) validateAddress(*changes.organizationAddress);
   if (changes.organizationLocations) validateLocations(*changes.organizationLocations);
+  if (changes.profileValidation) validateProfileValidation(*changes.profileValidation);
   pqxx::work tx(conn);
   nameActor(tx, actor);
   // Locked, so that two edits cannot together make a cycle of parents.
@@ -168,10 +177,11 @@ std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string
       " organization_address = CASE WHEN $4::text IS NULL THEN organization_address ELSE nullif($4, '') END,"
       " organization_locations = coalesce($5, organization_locations),"
       " organization_part_of = CASE WHEN $6::text IS NULL THEN organization_part_of ELSE nullif($6, '') END,"
-      " patient_portal = coalesce($7, patient_portal)"
+      " patient_portal = coalesce($7, patient_portal),"
+      " profile_validation = coalesce($8, profile_validation)"
       " WHERE name = $1 RETURNING " + std::string(kColumns),
       name, changes.organizationName, changes.organizationNpi, changes.organizationAddress,
-      changes.organizationLocations, changes.organizationPartOf, changes.patientPortal);
+      changes.organizationLocations, changes.organizationPartOf, changes.patientPortal, changes.profileValidation);
   tx.commit();
   return fromRow(row);
 }

@@ -1,6 +1,7 @@
 #include "core/json/json_value.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace flint::json {
 
@@ -80,6 +81,31 @@ bool Value::erase(std::string_view key) {
   if (it == members_.end()) return false;
   members_.erase(it);
   return true;
+}
+
+bool sameValue(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case Type::Null:
+      return true;
+    case Type::Bool:
+      return a.asBool() == b.asBool();
+    case Type::Number:
+      return std::strtod(a.text().c_str(), nullptr) == std::strtod(b.text().c_str(), nullptr);
+    case Type::String:
+      return a.text() == b.text();
+    case Type::Array:
+      if (a.items().size() != b.items().size()) return false;
+      for (size_t i = 0; i < a.items().size(); ++i)
+        if (!sameValue(a.items()[i], b.items()[i])) return false;
+      return true;
+    case Type::Object:
+      if (a.members().size() != b.members().size()) return false;
+      for (const auto& [key, value] : a.members())
+        if (const Value* other = b.find(key); other == nullptr || !sameValue(value, *other)) return false;
+      return true;
+  }
+  return false;
 }
 
 }  // namespace flint::json

@@ -62,4 +62,8 @@ class Value {
   std::vector<Member> members_;
 };
 
+// Whether two values are the same JSON: numbers by value (1.0 equals 1), objects whatever their
+// member order.
+bool sameValue(const Value& a, const Value& b);
+
 }  // namespace flint::json

@@ -41,7 +41,7 @@ FhirResponse conditionalCreateInteraction(FhirContext& ctx, const FhirRequest& r
     tx.commit();
     return resourceResponse(req, matches.front(), 200, true);
   }
-  auto result = ResourceService(repo).create(type, std::move(resource), req.assignedId);
+  auto result = ResourceService(repo, ctx.instance).create(type, std::move(resource), req.assignedId);
   tx.commit();
   return resourceResponse(req, result.row, 201, true);
 }
@@ -62,11 +62,11 @@ FhirResponse conditionalUpdateInteraction(FhirContext& ctx, const FhirRequest& r
       throw FhirError(400, "invalid", "the body's id ('" + *bodyId + "') is not the id of the match ('" + id + "')",
                       type + ".id");
     resource.set("id", json::Value::string(id));
-    result = ResourceService(repo).update(type, id, std::move(resource), expected);
+    result = ResourceService(repo, ctx.instance).update(type, id, std::move(resource), expected);
   } else if (bodyId) {
-    result = ResourceService(repo).update(type, *bodyId, std::move(resource), expected);
+    result = ResourceService(repo, ctx.instance).update(type, *bodyId, std::move(resource), expected);
   } else {
-    result = ResourceService(repo).create(type, std::move(resource));
+    result = ResourceService(repo, ctx.instance).create(type, std::move(resource));
   }
   tx.commit();
   return resourceResponse(req, result.row, result.created ? 201 : 200, true);
@@ -95,7 +95,7 @@ FhirResponse conditionalDeleteInteraction(FhirContext& ctx, const FhirRequest& r
   if (static_cast<int>(matches.size()) > ctx.settings.maxCount)
     throw FhirError(412, "too-costly", "the criteria match more than " + std::to_string(ctx.settings.maxCount) +
                                            " resources; narrow them");
-  ResourceService service(repo);
+  ResourceService service(repo, ctx.instance);
   for (const auto& match : matches) service.remove(type, match.id, expected);
   tx.commit();
   FhirResponse response;

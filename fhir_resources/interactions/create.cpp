@@ -9,7 +9,7 @@ namespace flint::fhir {
 FhirResponse createInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type) {
   json::Value resource = resourceBody(req);
   ResourceRepository repo(ctx.session, ctx.instance);
-  auto result = ResourceService(repo).create(type, std::move(resource), req.assignedId);
+  auto result = ResourceService(repo, ctx.instance).create(type, std::move(resource), req.assignedId);
   return resourceResponse(req, result.row, 201, true);
 }
 

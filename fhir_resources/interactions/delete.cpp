@@ -9,7 +9,7 @@ namespace flint::fhir {
 FhirResponse deleteInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id) {
   auto expected = ifMatchVersion(req);
   ResourceRepository repo(ctx.session, ctx.instance);
-  auto deletion = ResourceService(repo).remove(type, id, expected);
+  auto deletion = ResourceService(repo, ctx.instance).remove(type, id, expected);
   FhirResponse response;
   response.status = 204;
   if (deletion) response.headers.emplace_back("ETag", etagFor(deletion->versionId));

@@ -39,6 +39,8 @@ FhirResponse conditionalDeleteInteraction(FhirContext& ctx, const FhirRequest& r
 // batch and transaction: POST [base] with a Bundle.
 FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req);
 // Patient/[id]/$everything.
+// $validate of a resource of `type` (`id` empty at the type level).
+FhirResponse validateInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id);
 FhirResponse patientEverythingInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& patientId);
 // search-type; with `compartmentPatient`, the Patient compartment search Patient/[id]/[type].
 FhirResponse searchTypeInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type,

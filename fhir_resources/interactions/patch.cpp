@@ -19,7 +19,7 @@ FhirResponse patchInteraction(FhirContext& ctx, const FhirRequest& req, const st
   }
   auto expected = ifMatchVersion(req);
   ResourceRepository repo(ctx.session, ctx.instance);
-  auto result = ResourceService(repo).patch(type, id, patch, expected);
+  auto result = ResourceService(repo, ctx.instance).patch(type, id, patch, expected);
   return resourceResponse(req, result.row, 200, false);
 }
 

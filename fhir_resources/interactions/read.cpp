@@ -48,7 +48,7 @@ std::optional<int64_t> versionNumber(const std::string& version) {
 
 FhirResponse readInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id) {
   ResourceRepository repo(ctx.session, ctx.instance);
-  return respond(req, ResourceService(repo).read(type, id));
+  return respond(req, ResourceService(repo, ctx.instance).read(type, id));
 }
 
 FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type, const std::string& id,
@@ -56,7 +56,7 @@ FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const st
   auto versionId = versionNumber(version);
   if (!versionId) throw FhirError(404, "not-found", type + "/" + id + " has no version '" + version + "'");
   ResourceRepository repo(ctx.session, ctx.instance);
-  return respond(req, ResourceService(repo).vread(type, id, *versionId));
+  return respond(req, ResourceService(repo, ctx.instance).vread(type, id, *versionId));
 }
 
 std::optional<RowKey> plainRead(const FhirRequest& req, const Access& access) {

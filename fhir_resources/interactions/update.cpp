@@ -10,7 +10,7 @@ FhirResponse updateInteraction(FhirContext& ctx, const FhirRequest& req, const s
   json::Value resource = resourceBody(req);
   auto expected = ifMatchVersion(req);
   ResourceRepository repo(ctx.session, ctx.instance);
-  auto result = ResourceService(repo).update(type, id, std::move(resource), expected);
+  auto result = ResourceService(repo, ctx.instance).update(type, id, std::move(resource), expected);
   return resourceResponse(req, result.row, result.created ? 201 : 200, true);
 }
 

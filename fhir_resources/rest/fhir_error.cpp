@@ -9,7 +9,7 @@ std::string operationOutcome(std::string_view severity, const std::vector<Issue>
   Value list = Value::array();
   for (const auto& i : issues) {
     Value issue = Value::object();
-    issue.set("severity", Value::string(std::string(severity)));
+    issue.set("severity", Value::string(i.severity.empty() ? std::string(severity) : i.severity));
     issue.set("code", Value::string(i.code));
     issue.set("diagnostics", Value::string(i.diagnostics));
     if (!i.expression.empty()) {
@@ -27,7 +27,7 @@ std::string operationOutcome(std::string_view severity, const std::vector<Issue>
 
 std::string operationOutcome(std::string_view severity, std::string_view code, std::string_view diagnostics,
                              std::string_view expression) {
-  return operationOutcome(severity, {Issue{std::string(code), std::string(diagnostics), std::string(expression)}});
+  return operationOutcome(severity, {Issue{std::string(code), std::string(diagnostics), std::string(expression), ""}});
 }
 
 }  // namespace flint::fhir

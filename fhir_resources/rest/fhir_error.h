@@ -12,12 +12,13 @@ struct Issue {
   std::string code;  // an IssueType code: invalid, required, value, not-found, ...
   std::string diagnostics;
   std::string expression;  // the element, e.g. Patient.name[0].given[1]; may be empty
+  std::string severity;    // error, warning or information; empty: the outcome's severity
 };
 
 class FhirError : public std::runtime_error {
  public:
   FhirError(int status, std::string code, const std::string& diagnostics, std::string expression = "")
-      : std::runtime_error(diagnostics), status_(status), issues_{{std::move(code), diagnostics, std::move(expression)}} {}
+      : std::runtime_error(diagnostics), status_(status), issues_{{std::move(code), diagnostics, std::move(expression), ""}} {}
   FhirError(int status, std::vector<Issue> issues)
       : std::runtime_error(issues.empty() ? "error" : issues.front().diagnostics),
         status_(status),

@@ -65,6 +65,15 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       throw FhirError(403, "forbidden", "history across " + type + " needs a scope for the whole type");
     return type;
   };
+  // $validate: checking a resource for a create, update or delete needs the permission to do it.
+  auto validate = [&](const std::string& type, const std::string& id) {
+    if (m != "POST") methodNotAllowed(req);
+    std::string mode;
+    for (const auto& [name, value] : req.params)
+      if (name == "mode") mode = value;
+    require(type, mode == "delete" ? kDelete : mode == "update" || !id.empty() ? kUpdate : kCreate);
+    return validateInteraction(ctx, req, type, id);
+  };
   switch (s.size()) {
     case 0:
       // Entries of a batch or transaction come back here one by one, each checked on its own;
@@ -98,12 +107,14 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
         if (m != "GET") methodNotAllowed(req);
         return historyInteraction(ctx, req, requireHistory(s[0]), "");
       }
+      if (s[1] == "$validate") return validate(s[0], "");
       if (m == "GET") return readInteraction(ctx, req, require(s[0], kRead), visible(s[0], resourceId(s[1])));
       if (m == "PUT") return updateInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
       if (m == "PATCH") return patchInteraction(ctx, req, require(s[0], kUpdate), resourceId(s[1]));
       if (m == "DELETE") return deleteInteraction(ctx, req, require(s[0], kDelete), resourceId(s[1]));
       methodNotAllowed(req);
     case 3:
+      if (s[2] == "$validate") return validate(resourceType(s[0]), resourceId(s[1]));
       if (s[0] == "Patient" && s[2] == "$everything") {
         if (m != "GET") methodNotAllowed(req);
         return patientEverythingInteraction(ctx, req, resourceId(s[1]));

@@ -17,6 +17,7 @@ constexpr const char* kRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
 constexpr const char* kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
 constexpr const char* kUsCoreCategory = "http://hl7.org/fhir/us/core/CodeSystem/us-core-category";
 constexpr const char* kConditionCategory = "http://terminology.hl7.org/CodeSystem/condition-category";
+constexpr const char* kUsCoreConditionCategory = "http://hl7.org/fhir/us/core/CodeSystem/condition-category";
 constexpr const char* kDataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
 constexpr const char* kDataAbsentReasonCodes = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
 constexpr const char* kOmbRace = "urn:oid:2.16.840.1.113883.6.238";
@@ -147,7 +148,7 @@ class Writer {
                obj({{"url", str("http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex")},
                     {"valueCode", str(female_ ? "F" : "M")}}),
                obj({{"url", str("http://hl7.org/fhir/us/core/StructureDefinition/us-core-sex")},
-                    {"valueCoding", female_ ? coding(kSnomed, "248152002", "Female") : coding(kSnomed, "248153007", "Male")}})}));
+                    {"valueCode", str(female_ ? "248152002" : "248153007")}})}));
     r.set("identifier", arr({obj({{"use", str("usual")},
                                   {"type", codeable("http://terminology.hl7.org/CodeSystem/v2-0203", "MR", "Medical Record Number")},
                                   {"system", str("urn:oid:2.16.840.1.113883.19.5")},
@@ -339,7 +340,7 @@ class Writer {
     concern.set("clinicalStatus", codeable("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"));
     concern.set("verificationStatus",
                 codeable("http://terminology.hl7.org/CodeSystem/condition-ver-status", "unconfirmed", "Unconfirmed"));
-    concern.set("category", arr({codeable(kConditionCategory, "health-concern", "Health Concern"),
+    concern.set("category", arr({codeable(kUsCoreConditionCategory, "health-concern", "Health Concern"),
                                  codeable(kUsCoreCategory, "sdoh", "SDOH")}));
     concern.set("code", codeable(kSnomed, "733423003", "Food insecurity"));
     concern.set("subject", subject());

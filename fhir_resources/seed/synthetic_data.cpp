@@ -95,6 +95,23 @@ void group(ResourceSink& sink, const std::string& name, const std::string& organ
   sink.add("Group", std::move(r));
 }
 
+// The `index`th patient's record and the Provenance naming all of it; returns the patient's id.
+std::string recordWithProvenance(ResourceSink& sink, Random& random, const Practice& practice, int index) {
+  PatientRecord record = generatePatientRecord(sink, random, practice, index);
+  provenance(sink, record, practice.practitioners.front(), practice.organizations[index % practice.organizations.size()]);
+  return record.patientId;
+}
+
+// A Group of each organization's patients, and one of the first five.
+void groups(ResourceSink& sink, const Practice& practice, const std::vector<std::string>& patientIds) {
+  std::vector<std::vector<std::string>> byOrganization(practice.organizations.size());
+  for (size_t i = 0; i < patientIds.size(); ++i) byOrganization[i % byOrganization.size()].push_back(patientIds[i]);
+  for (size_t o = 0; o < byOrganization.size(); ++o)
+    group(sink, "Patients of organization " + std::to_string(o + 1), practice.organizations[o], byOrganization[o]);
+  group(sink, "First five patients", practice.organizations.front(),
+        std::vector<std::string>(patientIds.begin(), patientIds.begin() + std::min<size_t>(patientIds.size(), 5)));
+}
+
 void merge(SeedSummary& into, const SeedSummary& part) {
   into.resources += part.resources;
   for (const auto& [type, count] : part.byType) into.byType[type] += count;
@@ -122,10 +139,7 @@ class Generator {
         for (int i = t; i < patients; i += threads) {
           Random random = Random::stream(seed_, uint64_t(i) + 1);
           sink.drawIdsFrom(random);
-          PatientRecord record = generatePatientRecord(sink, random, practice, i);
-          provenance(sink, record, practice.practitioners.front(),
-                     practice.organizations[i % practice.organizations.size()]);
-          patientIds[i] = record.patientId;
+          patientIds[i] = recordWithProvenance(sink, random, practice, i);
         }
         return sink.finish();
       }));
@@ -140,12 +154,7 @@ class Generator {
       }
     }
     if (failure) std::rethrow_exception(failure);
-    std::vector<std::vector<std::string>> byOrganization(practice.organizations.size());
-    for (int i = 0; i < patients; ++i) byOrganization[i % byOrganization.size()].push_back(patientIds[i]);
-    for (size_t o = 0; o < byOrganization.size(); ++o)
-      group(shared, "Patients of organization " + std::to_string(o + 1), practice.organizations[o], byOrganization[o]);
-    group(shared, "First five patients", practice.organizations.front(),
-          std::vector<std::string>(patientIds.begin(), patientIds.begin() + std::min(patients, 5)));
+    groups(shared, practice, patientIds);
     merge(summary, shared.finish());
     loader_.finish();
     if (patients > 0) summary.firstPatientId = patientIds.front();
@@ -158,6 +167,17 @@ class Generator {
 };
 
 }  // namespace
+
+void generateDataSet(ResourceSink& sink, const SeedOptions& options) {
+  Random practiceRandom = Random::stream(options.seed, 0);
+  const Practice practice = generatePractice(sink, practiceRandom, options.patients);
+  std::vector<std::string> patientIds;
+  for (int i = 0; i < options.patients; ++i) {
+    Random random = Random::stream(options.seed, uint64_t(i) + 1);
+    patientIds.push_back(recordWithProvenance(sink, random, practice, i));
+  }
+  groups(sink, practice, patientIds);
+}
 
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
                          const SeedOptions& options) {

@@ -23,6 +23,14 @@ struct SeedSummary {
   std::string firstPatientId;  // the patient with the fullest record (inpatient stay, data-absent reasons)
 };
 
+namespace seed {
+class ResourceSink;
+}
+
+// The data set `seedInstance` stores, generated into `sink` on the calling thread (the ids are
+// the sink's): for checks of the data that need no database.
+void generateDataSet(seed::ResourceSink& sink, const SeedOptions& options);
+
 // Refuses (std::runtime_error) an instance that already holds resources. `session` is on
 // `databaseUrl`, where the indexes are built on more connections too.
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,

@@ -4,6 +4,7 @@
 
 #include "core/json/json_parser.h"
 #include "fhir_resources/patch/json_patch.h"
+#include "fhir_resources/profiles/profile_policy.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/resource_id.h"
@@ -30,6 +31,11 @@ void checkIfMatch(const std::optional<CurrentState>& current, std::optional<int6
 
 }  // namespace
 
+void ResourceService::validate(const json::Value& resource, const std::string& type) const {
+  validateResource(resource, type);
+  enforceProfiles(resource, type, instance_.profileValidation);
+}
+
 ResourceRow ResourceService::readable(const RowKey& key, std::optional<ResourceRow> row) {
   const std::string what = key.type + "/" + key.id;
   if (key.versionId == 0) {
@@ -52,7 +58,7 @@ ResourceRow ResourceService::vread(const std::string& type, const std::string& i
 }
 
 WriteResult ResourceService::create(const std::string& type, json::Value resource, const std::string& assignedId) {
-  validateResource(resource, type);
+  validate(resource, type);
   // The server assigns the id of a created resource; any id the client sent is ignored.
   ResourceRow row{type, assignedId.empty() ? newResourceId() : assignedId, 1, nowMillis(), false, "POST", ""};
   row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
@@ -65,7 +71,7 @@ WriteResult ResourceService::create(const std::string& type, json::Value resourc
 
 WriteResult ResourceService::update(const std::string& type, const std::string& id, json::Value resource,
                                     std::optional<int64_t> ifMatch) {
-  validateResource(resource, type);
+  validate(resource, type);
   auto bodyId = resource.stringAt("id");
   if (!bodyId) throw FhirError(400, "required", "an update must carry the resource's id in the body", type + ".id");
   if (*bodyId != id)
@@ -108,7 +114,7 @@ WriteResult ResourceService::patch(const std::string& type, const std::string& i
     throw FhirError(422, "processing", std::string("the patch cannot be applied: ") + e.what());
   }
   if (!resource.isObject()) throw FhirError(422, "processing", "the patch must leave a resource (a JSON object)");
-  validateResource(resource, type);
+  validate(resource, type);
   if (resource.stringAt("id") != id) throw FhirError(422, "processing", "a patch must not change the resource's id");
   ResourceRow row{type, id, current->versionId + 1, nextTimestamp(current), false, "PATCH", ""};
   row.content = storedForm(resource, id, row.versionId, row.lastUpdated);

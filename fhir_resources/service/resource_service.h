@@ -17,7 +17,9 @@ struct WriteResult {
 
 class ResourceService {
  public:
-  explicit ResourceService(ResourceRepository& repository) : repo_(repository) {}
+  // Writes hold resources to the US Core profiles `instance`'s profile validation asks for.
+  ResourceService(ResourceRepository& repository, const instances::Instance& instance)
+      : repo_(repository), instance_(instance) {}
 
   // The current version; 404 when unknown, 410 when deleted.
   ResourceRow read(const std::string& type, const std::string& id);
@@ -39,7 +41,11 @@ class ResourceService {
   std::optional<ResourceRow> remove(const std::string& type, const std::string& id, std::optional<int64_t> ifMatch);
 
  private:
+  // Structure, then profiles: 400 or 422 naming every problem.
+  void validate(const json::Value& resource, const std::string& type) const;
+
   ResourceRepository& repo_;
+  const instances::Instance& instance_;
 };
 
 }  // namespace flint::fhir

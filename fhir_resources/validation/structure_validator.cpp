@@ -20,7 +20,7 @@ class Validator {
 
  private:
   void report(std::string code, std::string diagnostics, std::string expression) {
-    if (issues_.size() < kMaxIssues) issues_.push_back({std::move(code), std::move(diagnostics), std::move(expression)});
+    if (issues_.size() < kMaxIssues) issues_.push_back({std::move(code), std::move(diagnostics), std::move(expression), ""});
   }
   bool full() const { return issues_.size() >= kMaxIssues; }
 

@@ -13,7 +13,8 @@ namespace {
 
 const char* kUsage = R"(usage:
   flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal] [--open-access]
-                        [--refresh-token-days N]
+                        [--refresh-token-days N] [--profile-validation off|claimed|required]
+  flint instance set NAME --profile-validation off|claimed|required
   flint instance list
   flint instance disable NAME
   flint instance enable NAME
@@ -63,17 +64,28 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
             throw instances::InstanceError("--refresh-token-days must be a whole number");
           n.refreshTokenDays = std::stoi(days);
         }
+        else if (a == "--profile-validation") n.profileValidation = value();
         else throw instances::InstanceError("unknown option " + a);
       }
       auto created = instances::createInstance(conn, n, cliActor());
       std::cout << "created instance " << created.name << "\n";
       return 0;
     }
+    if (verb == "set" && args.size() == 4 && args[2] == "--profile-validation") {
+      instances::InstanceChanges changes;
+      changes.profileValidation = args[3];
+      if (!instances::updateInstance(conn, args[1], changes, cliActor())) {
+        std::cerr << "no instance named " << args[1] << "\n";
+        return 1;
+      }
+      std::cout << "instance " << args[1] << ": profile validation " << args[3] << "\n";
+      return 0;
+    }
     if (verb == "list" && args.size() == 1) {
       for (const auto& i : instances::listInstances(conn))
         std::cout << i.name << "\t" << i.organizationName << (i.patientPortal ? "\tpatient-portal" : "")
-                  << (i.openAccess ? "\topen-access" : "")
-                  << (i.disabled ? "\tdisabled" : "") << "\n";
+                  << (i.openAccess ? "\topen-access" : "") << (i.disabled ? "\tdisabled" : "")
+                  << "\tprofile-validation=" << i.profileValidation << "\n";
       return 0;
     }
     if ((verb == "disable" || verb == "enable") && args.size() == 2) {
