@@ -51,7 +51,12 @@ json compactElement(const json& el, bool& interesting) {
     json profiles = t.value("profile", json::array());
     json targets = t.value("targetProfile", json::array());
     typeProfiles = typeProfiles || !profiles.empty() || !targets.empty();
-    types.push_back(json::array({t["code"], profiles, targets}));
+    // US Core marks which types of a choice are Must Support with an extension on the type.
+    bool typeMustSupport = false;
+    for (const auto& ext : t.value("extension", json::array()))
+      if (ext.value("url", "") == "http://hl7.org/fhir/StructureDefinition/elementdefinition-type-must-support")
+        typeMustSupport = ext.value("valueBoolean", false);
+    types.push_back(json::array({t["code"], profiles, targets, typeMustSupport}));
   }
   json constraints = json::array();
   for (const auto& c : el.value("constraint", json::array()))

@@ -26,7 +26,7 @@ std::unique_ptr<ProfileElement> element(const nlohmann::json& row) {
   el->min = row[2];
   el->max = row[3];
   for (const auto& t : row[4])
-    el->types.push_back({t[0], t[1].get<std::vector<std::string>>(), t[2].get<std::vector<std::string>>()});
+    el->types.push_back({t[0], t[1].get<std::vector<std::string>>(), t[2].get<std::vector<std::string>>(), t[3]});
   if (!row[5].is_null()) {
     json::Value value = json::parse(row[5][1].dump());
     (row[5][0] == "fixed" ? el->fixed : el->pattern) = std::move(value);

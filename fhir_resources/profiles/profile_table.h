@@ -29,6 +29,7 @@ struct ProfileType {
   std::string code;
   std::vector<std::string> profiles;        // the value must conform to one of these
   std::vector<std::string> targetProfiles;  // a Reference's target must be one of these
+  bool mustSupport = false;                 // this type of a choice is Must Support
 };
 
 struct Discriminator {

@@ -38,22 +38,31 @@ bool matchesPattern(const json::Value& value, const json::Value& pattern) {
 
 std::string stem(const std::string& name) { return name.substr(0, name.size() - (name.size() > 3 && name.compare(name.size() - 3, 3, "[x]") == 0 ? 3 : 0)); }
 
-// One value of an element, with the expression that locates it in the resource.
+// One value of an element, with the expression that locates it in the resource; a primitive's
+// id and extensions are in `primitiveExtension` (its "_name" member).
 struct Located {
   Item item;
   std::string expr;
+  const json::Value* primitiveExtension = nullptr;
 };
 
 // The values of member `name` (value[x]: any of its variants) of `parent`.
 std::vector<Located> members(const Located& parent, const std::string& name) {
   std::vector<Located> out;
-  const Item& p = parent.item;
+  Item p = parent.item;
+  std::string parentExpr = parent.expr;
+  if (p.kind == Item::Kind::Node && !p.value->isObject() && parent.primitiveExtension != nullptr &&
+      parent.primitiveExtension->isObject()) {
+    p.value = parent.primitiveExtension;  // a primitive's extensions: members of its "_name"
+    parentExpr = parentExpr.substr(0, parentExpr.rfind('.') + 1) + "_" + parentExpr.substr(parentExpr.rfind('.') + 1);
+  }
   if (p.kind != Item::Kind::Node || !p.value->isObject() || p.children == nullptr) return out;
   auto add = [&](const std::string& key, const json::Value& value, const ChildElement& child) {
     std::string_view type = !child.type.empty() ? std::string_view(child.type)
                             : child.def->types.empty() ? std::string_view("BackboneElement")
                                                        : std::string_view(child.def->types.front());
-    auto one = [&](const json::Value& v, std::string expr) {
+    const json::Value* extensions = p.value->find("_" + key);
+    auto one = [&](const json::Value& v, std::string expr, const json::Value* extension) {
       if (v.isNull()) return;
       Item item;
       item.value = &v;
@@ -63,13 +72,16 @@ std::vector<Located> members(const Located& parent, const std::string& name) {
         if (const json::Value* rt = v.find("resourceType"); rt != nullptr && rt->isString()) item.type = rt->text();
         item.children = Definitions::get().children(item.type, "");
       }
-      out.push_back({item, std::move(expr)});
+      out.push_back({item, std::move(expr), extension});
     };
-    const std::string base = parent.expr + "." + key;
+    const std::string base = parentExpr + "." + key;
     if (value.isArray()) {
-      for (size_t i = 0; i < value.items().size(); ++i) one(value.items()[i], base + "[" + std::to_string(i) + "]");
+      for (size_t i = 0; i < value.items().size(); ++i) {
+        const bool parallel = extensions != nullptr && extensions->isArray() && i < extensions->items().size();
+        one(value.items()[i], base + "[" + std::to_string(i) + "]", parallel ? &extensions->items()[i] : nullptr);
+      }
     } else {
-      one(value, base);
+      one(value, base, extensions);
     }
   };
   const bool choice = name.size() > 3 && name.compare(name.size() - 3, 3, "[x]") == 0;
@@ -112,8 +124,8 @@ std::string referencedType(const json::Value& reference, const json::Value& reso
 
 class Validator {
  public:
-  Validator(const json::Value& resource, const Profile& profile)
-      : resource_(resource), resourceItem_(Item::node(resource, profile.type)), profile_(&profile) {}
+  Validator(const json::Value& resource, const Profile& profile, ElementObserver* observer)
+      : resource_(resource), resourceItem_(Item::node(resource, profile.type)), profile_(&profile), observer_(observer) {}
 
   std::vector<Issue> run() {
     Located root{resourceItem_, profile_->type};
@@ -163,6 +175,7 @@ class Validator {
   // One value of `el`: what the element fixes about it, then its children.
   void value(const ProfileElement& el, const Located& v) {
     const Item& item = v.item;
+    if (observer_ != nullptr) observer_->seen(*profile_, el, item.type);
     if (el.isChoice() && !el.allowsType(item.type)) {
       std::string allowed;
       for (const auto& t : el.types) allowed += (allowed.empty() ? "" : ", ") + t.code;
@@ -235,7 +248,7 @@ class Validator {
     for (const auto& url : type.profiles) {
       const Profile* profile = ProfileTable::get().find(url);
       if (profile == nullptr) continue;
-      Validator nested(resource_, *profile);
+      Validator nested(resource_, *profile, observer_);
       nested.resourceItem_ = resourceItem_;
       nested.value(profile->root(), v);
       if (!hasErrors(nested.issues_)) return;
@@ -344,14 +357,16 @@ class Validator {
   const json::Value& resource_;
   Item resourceItem_;
   const Profile* profile_;
+  ElementObserver* observer_;
   std::vector<Issue> issues_;
   std::set<std::string> notCheckedSeen_;
 };
 
 }  // namespace
 
-std::vector<Issue> validateAgainstProfile(const json::Value& resource, const Profile& profile) {
-  return Validator(resource, profile).run();
+std::vector<Issue> validateAgainstProfile(const json::Value& resource, const Profile& profile,
+                                          ElementObserver* seen) {
+  return Validator(resource, profile, seen).run();
 }
 
 bool hasErrors(const std::vector<Issue>& issues) {

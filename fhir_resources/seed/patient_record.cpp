@@ -110,6 +110,7 @@ class Writer {
     notes();
     carePlanning(relatedPerson);
     devicesAndCoverage();
+    if (index_ == 0) mustSupportExamples();
     return std::move(record_);
   }
 
@@ -125,6 +126,9 @@ class Writer {
   std::string randomDate(int fromYear, int toYear) {
     const int from = std::max(fromYear, birthYear_);
     return date(rnd_.between(from, std::max(toYear, from)), rnd_.between(1, 12), rnd_.between(1, 28));
+  }
+  static Value assertedDate(const std::string& when) {
+    return obj({{"url", str("http://hl7.org/fhir/StructureDefinition/condition-assertedDate")}, {"valueDateTime", str(when)}});
   }
   Value dataAbsent(const char* reason) {
     return obj({{"extension", arr({obj({{"url", str(kDataAbsentReason)}, {"valueCode", str(reason)}})})}});
@@ -206,22 +210,39 @@ class Writer {
     return r;
   }
 
+  // A vital sign claims its own profile and US Core's vital signs profile.
+  Value vitalSign(const std::string& profile, Value code, const std::string& when) {
+    Value r = observation(profile, "vital-signs", "Vital Signs", std::move(code), when);
+    r.find("meta")->find("profile")->push(str(std::string(kUsCoreProfile) + "us-core-vital-signs"));
+    return r;
+  }
+  static Value vitalCode(const Vital& v) {
+    Value code = codeable(kLoinc, v.loinc.code, v.loinc.display);
+    // Pulse oximetry carries both the SpO2 and the pulse-oximetry LOINC codes.
+    if (std::string(v.loinc.code) == "59408-5")
+      code.find("coding")->push(coding(kLoinc, "2708-6", "Oxygen saturation in Arterial blood"));
+    return code;
+  }
+  // Supplemental oxygen during a pulse oximetry reading: flow rate and concentration.
+  Value oxygenTherapy() {
+    return arr({obj({{"code", codeable(kLoinc, "3151-8", "Inhaled oxygen flow rate")},
+                     {"valueQuantity", quantity(std::to_string(rnd_.between(1, 6)), "L/min")}}),
+                obj({{"code", codeable(kLoinc, "3150-0", "Inhaled oxygen concentration")},
+                     {"valueQuantity", quantity(std::to_string(rnd_.between(24, 44)), "%")}})});
+  }
+
   void vitals(const std::string& encounterId, const std::string& when, int year) {
     auto vital = [&](const std::string& profile, const Value& code, Value value, const char* valueKey) {
-      Value r = observation(profile, "vital-signs", "Vital Signs", code, when);
+      Value r = vitalSign(profile, code, when);
       r.set("encounter", ref("Encounter", encounterId));
       r.set(valueKey, std::move(value));
+      if (profile == "us-core-pulse-oximetry" && (index_ == 0 || rnd_.chance(30))) r.set("component", oxygenTherapy());
       add("Observation", std::move(r));
     };
-    for (const auto& v : kVitals) {
-      Value code = codeable(kLoinc, v.loinc.code, v.loinc.display);
-      // Pulse oximetry carries both the SpO2 and the pulse-oximetry LOINC codes.
-      if (std::string(v.loinc.code) == "59408-5")
-        code.find("coding")->push(coding(kLoinc, "2708-6", "Oxygen saturation in Arterial blood"));
-      vital(v.profile, code, quantity(tenths(rnd_.between(v.low, v.high)), v.unit), "valueQuantity");
-    }
-    Value bp = observation("us-core-blood-pressure", "vital-signs", "Vital Signs",
-                           codeable(kLoinc, "85354-9", "Blood pressure panel with all children optional"), when);
+    for (const auto& v : kVitals)
+      vital(v.profile, vitalCode(v), quantity(tenths(rnd_.between(v.low, v.high)), v.unit), "valueQuantity");
+    Value bp = vitalSign("us-core-blood-pressure", codeable(kLoinc, "85354-9", "Blood pressure panel with all children optional"),
+                         when);
     bp.set("encounter", ref("Encounter", encounterId));
     bp.set("component",
            arr({obj({{"code", codeable(kLoinc, "8480-6", "Systolic blood pressure")},
@@ -287,6 +308,7 @@ class Writer {
                                             resolved ? "resolved" : "active", resolved ? "Resolved" : "Active"));
     diagnosis.set("verificationStatus",
                   codeable("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"));
+    diagnosis.set("extension", arr({assertedDate(start)}));
     diagnosis.set("category", arr({codeable(kConditionCategory, "encounter-diagnosis", "Encounter Diagnosis")}));
     diagnosis.set("code", obj({{"coding", arr({coding(kSnomed, dx.snomed.code, dx.snomed.display),
                                                coding(kIcd10, dx.icd10.code, dx.icd10.display)})},
@@ -322,8 +344,7 @@ class Writer {
     const auto& dx = rnd_.pick(kDiagnoses);
     const std::string onset = randomDate(2000, 2023);
     Value problem = resource("Condition", "us-core-condition-problems-health-concerns");
-    problem.set("extension", arr({obj({{"url", str("http://hl7.org/fhir/StructureDefinition/condition-assertedDate")},
-                                       {"valueDateTime", str(onset)}})}));
+    problem.set("extension", arr({assertedDate(onset)}));
     problem.set("clinicalStatus", codeable("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"));
     problem.set("verificationStatus",
                 codeable("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"));
@@ -334,7 +355,7 @@ class Writer {
     problem.set("subject", subject());
     problem.set("onsetDateTime", str(onset));
     problem.set("recordedDate", str(onset));
-    add("Condition", std::move(problem));
+    problemId_ = add("Condition", std::move(problem));
 
     Value concern = resource("Condition", "us-core-condition-problems-health-concerns");
     concern.set("clinicalStatus", codeable("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"));
@@ -368,7 +389,7 @@ class Writer {
     order.set("code", codeable(kLoinc, "24323-8", "Comprehensive metabolic 2000 panel - Serum or Plasma"));
     order.set("subject", subject());
     order.set("encounter", ref("Encounter", lastEncounter_));
-    order.set("occurrenceDateTime", str(lastEncounterDate_));
+    order.set("occurrencePeriod", obj({{"start", str(lastEncounterDate_)}, {"end", str(lastEncounterDate_)}}));
     order.set("authoredOn", str(lastEncounterDate_));
     order.set("requester", ref("Practitioner", practitioner_));
     const std::string orderId = add("ServiceRequest", std::move(order));
@@ -402,8 +423,9 @@ class Writer {
 
     Value echo = observation("us-core-observation-clinical-result", "procedure", "Procedure",
                              codeable(kLoinc, "10230-1", "Left ventricular Ejection fraction"), lastEncounterDate_);
+    echo.set("encounter", ref("Encounter", lastEncounter_));
     echo.set("valueQuantity", quantity(std::to_string(rnd_.between(40, 70)), "%"));
-    add("Observation", std::move(echo));
+    echoId_ = add("Observation", std::move(echo));
   }
 
   void socialHistory() {
@@ -419,8 +441,13 @@ class Writer {
     if (age >= 18) {
       Value occupation = observation("us-core-observation-occupation", "social-history", "Social History",
                                      codeable(kLoinc, "11341-5", "History of Occupation"), when);
+      occupation.erase("effectiveDateTime");
+      occupation.set("effectivePeriod", obj({{"start", str(randomDate(2010, 2018))}}));
       occupation.set("valueCodeableConcept",
                      codeable("urn:oid:2.16.840.1.114222.4.5.327", "29-1141.00.001", "Registered Nurse"));
+      occupation.set("component", arr({obj({{"code", codeable(kLoinc, "86188-0", "History of Occupation industry")},
+                                            {"valueCodeableConcept",
+                                             codeable("urn:oid:2.16.840.1.114222.4.5.317", "622000", "Hospitals")}})}));
       add("Observation", std::move(occupation));
       Value orientation = observation("us-core-observation-sexual-orientation", "social-history", "Social History",
                                       codeable(kLoinc, "76690-7", "Sexual orientation"), when);
@@ -462,7 +489,7 @@ class Writer {
         r.set("valueCodeableConcept", codeable(kLoinc, "LA28398-8", "Sometimes true"));
       else
         r.set("valueQuantity", obj({{"value", num(std::to_string(rnd_.between(1, 30)))}}));
-      add("Observation", std::move(r));
+      screeningIds_.push_back(add("Observation", std::move(r)));
     }
     Value simple = observation("us-core-simple-observation", "exam", "Exam",
                                codeable(kLoinc, "32451-7", "Physical findings of Abdomen"), lastEncounterDate_);
@@ -487,10 +514,13 @@ class Writer {
     Value treatment = observation("us-core-treatment-intervention-preference", "survey", "Survey",
                                   codeable(kLoinc, "75773-2", "Goals, preferences, and priorities for medical treatment [Reported]"),
                                   lastEncounterDate_);
+    treatment.find("category")->push(codeable(kUsCoreCategory, "treatment-intervention-preference",
+                                              "Treatment Intervention Preference"));
     treatment.set("valueString", str("Avoid hospital stays where possible"));
     add("Observation", std::move(treatment));
     Value experience = observation("us-core-care-experience-preference", "survey", "Survey",
                                    codeable(kLoinc, "95541-9", "Care experience preference"), lastEncounterDate_);
+    experience.find("category")->push(codeable(kUsCoreCategory, "care-experience-preference", "Care Experience Preference"));
     experience.set("valueString", str("Prefers morning appointments with the same clinician"));
     add("Observation", std::move(experience));
   }
@@ -518,7 +548,11 @@ class Writer {
       request.set("intent", str("order"));
       request.set("category", arr({codeable("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "community",
                                            "Community")}));
-      request.set("reportedBoolean", boolean(false));
+      // The first patient's earlier prescription was reported by another clinician.
+      if (index_ == 0 && !active)
+        request.set("reportedReference", ref("Practitioner", practice_.practitioners.back()));
+      else
+        request.set("reportedBoolean", boolean(false));
       // One by reference to a Medication resource, one coded in place: US Core allows both.
       if (active)
         request.set("medicationReference", ref("Medication", practice_.medications[m]));
@@ -528,10 +562,11 @@ class Writer {
       request.set("encounter", ref("Encounter", lastEncounter_));
       request.set("authoredOn", str(lastEncounterDate_));
       request.set("requester", ref("Practitioner", practitioner_));
-      request.set("dosageInstruction", arr({obj({{"text", str("Take one tablet by mouth daily")},
-                                                 {"timing", obj({{"repeat", obj({{"frequency", Value::number(1)},
-                                                                                 {"period", Value::number(1)},
-                                                                                 {"periodUnit", str("d")}})}})}})}));
+      request.set("dosageInstruction", arr({dailyTablet()}));
+      request.set("dispenseRequest", obj({{"numberOfRepeatsAllowed", Value::number(3)},
+                                          {"quantity", obj({{"value", Value::number(30)}, {"unit", str("tablet")},
+                                                            {"system", str("http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm")},
+                                                            {"code", str("TAB")}})}}));
       const std::string requestId = add("MedicationRequest", std::move(request));
       if (!active) continue;
       Value dispense = resource("MedicationDispense", "us-core-medicationdispense");
@@ -544,8 +579,17 @@ class Writer {
       dispense.set("type", codeable("http://terminology.hl7.org/CodeSystem/v3-ActCode", "FF", "First Fill"));
       dispense.set("quantity", obj({{"value", Value::number(30)}, {"unit", str("tablet")}}));
       dispense.set("whenHandedOver", str(lastEncounterDate_));
+      dispense.set("dosageInstruction", arr({dailyTablet()}));
       add("MedicationDispense", std::move(dispense));
     }
+  }
+
+  static Value dailyTablet() {
+    return obj({{"text", str("Take one tablet by mouth daily")},
+                {"timing", obj({{"repeat", obj({{"frequency", Value::number(1)}, {"period", Value::number(1)}, {"periodUnit", str("d")}})}})},
+                {"doseAndRate", arr({obj({{"doseQuantity", obj({{"value", Value::number(1)}, {"unit", str("tablet")},
+                                                                  {"system", str("http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm")},
+                                                                  {"code", str("TAB")}})}})})}});
   }
 
   void immunizations() {
@@ -566,7 +610,7 @@ class Writer {
     }
   }
 
-  std::string binary(const std::string& text) {
+  static std::string base64(const std::string& text) {
     static const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string data;
     for (size_t i = 0; i < text.size(); i += 3) {
@@ -578,19 +622,36 @@ class Writer {
       data += i + 1 < text.size() ? kBase64[n >> 6 & 63] : '=';
       data += i + 2 < text.size() ? kBase64[n & 63] : '=';
     }
+    return data;
+  }
+
+  std::string binary(const std::string& text) {
     Value r = resource("Binary");
     r.set("contentType", str("text/plain"));
-    r.set("data", str(data));
+    r.set("data", str(base64(text)));
     return add("Binary", std::move(r));
+  }
+
+  // An imaging study's picture, whose content is at `url`.
+  std::string image(const std::string& url) {
+    Value r = resource("Media");
+    r.set("status", str("completed"));
+    r.set("type", codeable("http://terminology.hl7.org/CodeSystem/media-type", "image", "Image"));
+    r.set("subject", subject());
+    r.set("createdDateTime", str(lastEncounterDate_));
+    r.set("content", obj({{"contentType", str("text/plain")}, {"url", str(url)}}));
+    return add("Media", std::move(r));
   }
 
   // The eight note types as DocumentReferences, three of them also DiagnosticReports presenting
   // the same attachment.
   void notes() {
     for (const auto& note : kNotes) {
-      const std::string url = "Binary/" + binary(std::string(note.loinc.display) + " for patient " + std::to_string(index_) +
-                                                 ": no acute findings.");
+      const std::string text = std::string(note.loinc.display) + " for patient " + std::to_string(index_) + ": no acute findings.";
+      const std::string url = "Binary/" + binary(text);
       Value attachment = obj({{"contentType", str("text/plain")}, {"url", str(url)}, {"title", str(note.loinc.display)}});
+      // The first patient's consult note also carries its text inline.
+      if (index_ == 0 && &note == &kNotes.front()) attachment.set("data", str(base64(text)));
       Value doc = resource("DocumentReference", "us-core-documentreference");
       doc.set("identifier", arr({obj({{"system", str("urn:ietf:rfc:3986")}, {"value", str("urn:uuid:" + rnd_.uuid())}})}));
       doc.set("status", str("current"));
@@ -619,6 +680,9 @@ class Writer {
       report.set("issued", str(lastEncounterDate_.substr(0, 19) + ".000Z"));
       report.set("performer", arr({ref("Practitioner", practitioner_)}));
       report.set("presentedForm", arr({attachment}));
+      // The cardiology report cites the echo's result; the radiology report shows its image.
+      if (std::string(note.reportCategory) == "LP29708-2") report.set("result", arr({ref("Observation", echoId_)}));
+      if (std::string(note.reportCategory) == "LP29684-5") report.set("media", arr({obj({{"link", ref("Media", image(url))}})}));
       add("DiagnosticReport", std::move(report));
     }
   }
@@ -662,15 +726,35 @@ class Writer {
     add("Goal", std::move(goal));
 
     Value answers = resource("QuestionnaireResponse", "us-core-questionnaireresponse");
+    answers.set("identifier", obj({{"system", str("urn:ietf:rfc:3986")}, {"value", str("urn:uuid:" + rnd_.uuid())}}));
     answers.set("questionnaire", str("http://hl7.org/fhir/us/core/Questionnaire/hunger-vital-sign"));
+    answers.set("_questionnaire",
+                obj({{"extension", arr({obj({{"url", str("http://hl7.org/fhir/StructureDefinition/display")},
+                                             {"valueString", str("Hunger Vital Sign [HVS]")}}),
+                                        obj({{"url", str(std::string(kUsCoreProfile) + "us-core-extension-questionnaire-uri")},
+                                             {"valueUri", str("http://loinc.org/88121-9")}})})}}));
     answers.set("status", str("completed"));
     answers.set("subject", subject());
     answers.set("authored", str(lastEncounterDate_));
     answers.set("author", subject());
-    answers.set("item", arr({obj({{"linkId", str("88122-7")},
-                                  {"text", str("Within the past 12 months we worried whether our food would run out")},
-                                  {"answer", arr({obj({{"valueCoding", coding(kLoinc, "LA28398-8", "Sometimes true")}})})}})}));
-    add("QuestionnaireResponse", std::move(answers));
+    auto question = [](const char* linkId, const char* text, Value answer) {
+      return obj({{"linkId", str(linkId)}, {"text", str(text)}, {"answer", arr({std::move(answer)})}});
+    };
+    Value household = question("household", "How many people live in your household?",
+                               obj({{"valueDecimal", num(std::to_string(rnd_.between(1, 6)))},
+                                    {"item", arr({question("household-children", "How many of them are children?",
+                                                           obj({{"valueDecimal", num("0")}}))})}}));
+    Value followUp = obj({{"linkId", str("follow-up")},
+                          {"text", str("Follow-up")},
+                          {"item", arr({question("contact", "May we contact you about food resources?",
+                                                 obj({{"valueBoolean", boolean(true)}}))})}});
+    answers.set("item", arr({question("88122-7", "Within the past 12 months we worried whether our food would run out",
+                                      obj({{"valueCoding", coding(kLoinc, "LA28398-8", "Sometimes true")}})),
+                             std::move(household),
+                             question("comment", "Anything else you would like us to know?",
+                                      obj({{"valueString", str("Food bank nearby helps")}})),
+                             std::move(followUp)}));
+    questionnaireResponseId_ = add("QuestionnaireResponse", std::move(answers));
   }
 
   void devicesAndCoverage() {
@@ -681,6 +765,7 @@ class Writer {
                                          {"carrierHRF", str("(01)" + udi + "(11)210101(17)300101(10)LOT42(21)SN" +
                                                             std::to_string(index_))}})}));
       device.set("status", str("active"));
+      device.set("distinctIdentifier", str("DI-" + udi));
       device.set("manufactureDate", str("2021-01-01"));
       device.set("expirationDate", str("2030-01-01"));
       device.set("lotNumber", str("LOT42"));
@@ -712,6 +797,140 @@ class Writer {
     add("Coverage", std::move(coverage));
   }
 
+  // The first patient's record also shows what the others rarely or never need, so that the data
+  // set holds every Must Support element of every US Core profile: missing data given a reason,
+  // results coded or as text, a resolved problem, a visit for it, panels and their members.
+  void mustSupportExamples() {
+    const Value notPerformed = codeable(kDataAbsentReasonCodes, "not-performed", "Not Performed");
+    const Value declined = codeable(kDataAbsentReasonCodes, "asked-declined", "Asked But Declined");
+    for (const auto& v : kVitals) {
+      Value r = vitalSign(v.profile, vitalCode(v), lastEncounterDate_);
+      r.set("encounter", ref("Encounter", lastEncounter_));
+      r.set("dataAbsentReason", notPerformed);
+      if (std::string(v.profile) == "us-core-pulse-oximetry") {
+        Value components = oxygenTherapy();
+        for (auto& c : components.items()) {
+          c.erase("valueQuantity");
+          c.set("dataAbsentReason", notPerformed);
+        }
+        r.set("component", std::move(components));
+      }
+      add("Observation", std::move(r));
+    }
+    Value bp = vitalSign("us-core-blood-pressure", codeable(kLoinc, "85354-9", "Blood pressure panel with all children optional"),
+                         lastEncounterDate_);
+    bp.set("dataAbsentReason", declined);
+    bp.set("component", arr({obj({{"code", codeable(kLoinc, "8480-6", "Systolic blood pressure")}, {"dataAbsentReason", declined}}),
+                             obj({{"code", codeable(kLoinc, "8462-4", "Diastolic blood pressure")}, {"dataAbsentReason", declined}})}));
+    add("Observation", std::move(bp));
+    Value average = observation("us-core-average-blood-pressure", "vital-signs", "Vital Signs",
+                                codeable(kLoinc, "96607-7", "Blood pressure panel mean systolic and mean diastolic"),
+                                lastEncounterDate_);
+    average.erase("effectiveDateTime");
+    average.set("effectivePeriod", obj({{"start", str(randomDate(2023, 2023))}, {"end", str(lastEncounterDate_)}}));
+    average.set("component", arr({obj({{"code", codeable(kLoinc, "96608-5", "Systolic blood pressure mean")},
+                                       {"valueQuantity", quantity("128", "mm[Hg]")}}),
+                                  obj({{"code", codeable(kLoinc, "96609-3", "Diastolic blood pressure mean")},
+                                       {"dataAbsentReason", notPerformed}})}));
+    add("Observation", std::move(average));
+
+    Value resolved = resource("Condition", "us-core-condition-problems-health-concerns");
+    resolved.set("clinicalStatus", codeable("http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved", "Resolved"));
+    resolved.set("verificationStatus",
+                 codeable("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"));
+    resolved.set("category", arr({codeable(kConditionCategory, "problem-list-item", "Problem List Item")}));
+    resolved.set("code", codeable(kSnomed, "68566005", "Urinary tract infectious disease"));
+    resolved.set("subject", subject());
+    resolved.set("onsetDateTime", str("2022-03-01"));
+    resolved.set("abatementDateTime", str("2022-03-15"));
+    resolved.set("recordedDate", str("2022-03-01"));
+    add("Condition", std::move(resolved));
+
+    Value followUp = resource("Encounter", "us-core-encounter");
+    followUp.set("identifier", arr({obj({{"system", str("urn:oid:2.16.840.1.113883.19.5.99")},
+                                         {"value", str(std::to_string(rnd_.between(10000000, 99999999)))}})}));
+    followUp.set("status", str("finished"));
+    followUp.set("class", coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "VR", "virtual"));
+    followUp.set("type", arr({codeable(kSnomed, "390906007", "Follow-up encounter")}));
+    followUp.set("subject", subject());
+    followUp.set("participant", arr({obj({{"individual", ref("Practitioner", practitioner_)}})}));
+    followUp.set("period", obj({{"start", str("2025-06-02T10:00:00Z")}, {"end", str("2025-06-02T10:20:00Z")}}));
+    followUp.set("reasonReference", arr({ref("Condition", problemId_)}));
+    followUp.set("serviceProvider", ref("Organization", organization_));
+    add("Encounter", std::move(followUp));
+
+    auto result = [&](const std::string& profile, const char* category, const char* display, Value code, const char* key,
+                      Value value) {
+      Value r = observation(profile, category, display, std::move(code), lastEncounterDate_);
+      r.set("encounter", ref("Encounter", lastEncounter_));
+      r.set(key, std::move(value));
+      add("Observation", std::move(r));
+    };
+    result("us-core-observation-clinical-result", "procedure", "Procedure", codeable(kLoinc, "8884-9", "Heart rate rhythm"),
+           "valueCodeableConcept", codeable(kSnomed, "64730000", "Normal sinus rhythm"));
+    result("us-core-observation-clinical-result", "procedure", "Procedure", codeable(kLoinc, "8601-7", "EKG impression"),
+           "valueString", str("Normal ECG"));
+    result("us-core-observation-clinical-result", "procedure", "Procedure",
+           codeable(kLoinc, "10230-1", "Left ventricular Ejection fraction"), "dataAbsentReason",
+           codeable(kDataAbsentReasonCodes, "error", "Error"));
+    result("us-core-observation-lab", "laboratory", "Laboratory", codeable(kLoinc, "5778-6", "Color of Urine"),
+           "valueCodeableConcept", codeable(kSnomed, "371244009", "Yellow color"));
+    result("us-core-observation-lab", "laboratory", "Laboratory", codeable(kLoinc, "5767-9", "Appearance of Urine"),
+           "valueString", str("Clear"));
+    result("us-core-observation-lab", "laboratory", "Laboratory",
+           codeable(kLoinc, kLabs[0].loinc.code, kLabs[0].loinc.display), "dataAbsentReason",
+           codeable(kDataAbsentReasonCodes, "error", "Error"));
+
+    auto screening = [&](const char* category, const char* display, Value code) {
+      Value r = observation("us-core-observation-screening-assessment", "survey", "Survey", std::move(code), lastEncounterDate_);
+      r.find("category")->push(codeable(kUsCoreCategory, category, display));
+      r.set("performer", arr({ref("Practitioner", practitioner_)}));
+      return r;
+    };
+    Value panel = screening("sdoh", "SDOH", codeable(kLoinc, "88121-9", "Hunger Vital Sign [HVS]"));
+    panel.set("hasMember", arr({ref("Observation", screeningIds_.front())}));
+    panel.set("derivedFrom", arr({ref("QuestionnaireResponse", questionnaireResponseId_)}));
+    add("Observation", std::move(panel));
+    Value functional = screening("functional-status", "Functional Status", codeable(kLoinc, "54522-8", "Functional status"));
+    functional.set("valueString", str("Independent in all activities of daily living"));
+    add("Observation", std::move(functional));
+    Value disability = screening("disability-status", "Disability Status",
+                                 codeable(kLoinc, "69858-0", "Because of a physical, mental, or emotional condition, do you have serious difficulty concentrating, remembering, or making decisions"));
+    disability.set("dataAbsentReason", declined);
+    add("Observation", std::move(disability));
+
+    auto simple = [&](Value code, const char* key, Value value) {
+      Value r = observation("us-core-simple-observation", "exam", "Exam", std::move(code), lastEncounterDate_);
+      r.set("performer", arr({ref("Practitioner", practitioner_)}));
+      r.set(key, std::move(value));
+      add("Observation", std::move(r));
+    };
+    simple(codeable(kLoinc, "8867-4", "Heart rate"), "valueQuantity", quantity("72", "/min"));
+    simple(codeable(kLoinc, "32451-7", "Physical findings of Abdomen"), "valueCodeableConcept",
+           codeable(kSnomed, "163133003", "Abdomen examined - no abnormality detected"));
+    simple(obj({{"text", str("Fell in the past year")}}), "valueBoolean", boolean(false));
+
+    Value packYears = observation("us-core-smokingstatus", "social-history", "Social History",
+                                  codeable(kSnomed, "401201003", "Cigarette pack-years"), lastEncounterDate_);
+    packYears.set("issued", str(lastEncounterDate_.substr(0, 19) + ".000Z"));
+    packYears.set("valueQuantity", obj({{"value", num("10")}, {"unit", str("{PackYears}")},
+                                        {"system", str("http://unitsofmeasure.org")}, {"code", str("{PackYears}")}}));
+    add("Observation", std::move(packYears));
+
+    auto preference = [&](const std::string& profile, const char* category, const char* display, Value code, Value value) {
+      Value r = observation(profile, "survey", "Survey", std::move(code), lastEncounterDate_);
+      r.find("category")->push(codeable(kUsCoreCategory, category, display));
+      r.set("valueCodeableConcept", std::move(value));
+      add("Observation", std::move(r));
+    };
+    preference("us-core-treatment-intervention-preference", "treatment-intervention-preference",
+               "Treatment Intervention Preference",
+               codeable(kLoinc, "75773-2", "Goals, preferences, and priorities for medical treatment [Reported]"),
+               codeable(kSnomed, "304253006", "Not for resuscitation"));
+    preference("us-core-care-experience-preference", "care-experience-preference", "Care Experience Preference",
+               codeable(kLoinc, "95541-9", "Care experience preference"), obj({{"text", str("Prefers a female clinician")}}));
+  }
+
   ResourceSink& sink_;
   Random& rnd_;
   const Practice& practice_;
@@ -721,6 +940,8 @@ class Writer {
   int birthYear_ = 1970;
   std::string organization_, location_, practitioner_, role_;
   std::string lastEncounter_, lastEncounterDate_;
+  std::string problemId_, echoId_, questionnaireResponseId_;
+  std::vector<std::string> screeningIds_;
 };
 
 }  // namespace

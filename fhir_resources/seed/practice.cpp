@@ -39,6 +39,8 @@ std::string organization(ResourceSink& sink, Random& rnd, const std::string& nam
 
 std::string location(ResourceSink& sink, Random& rnd, const std::string& name, const std::string& organizationId) {
   Value r = resource("Location", "us-core-location");
+  r.set("identifier", arr({obj({{"system", str("urn:oid:2.16.840.1.113883.19.5.3")},
+                                {"value", str("L" + std::to_string(rnd.between(10000, 99999)))}})}));
   r.set("status", str("active"));
   r.set("name", str(name));
   r.set("type", arr({codeable("http://terminology.hl7.org/CodeSystem/v3-RoleCode", "OUTPHARM", "outpatient pharmacy")}));

@@ -63,7 +63,7 @@ class BatchSink : public ResourceSink {
   SeedSummary summary_;
 };
 
-// US Core Provenance: who authored the patient's record, on whose behalf.
+// US Core Provenance: who authored the patient's record, on whose behalf, and who sent it.
 void provenance(ResourceSink& sink, const PatientRecord& record, const std::string& author,
                 const std::string& organization) {
   Value targets = Value::array();
@@ -74,7 +74,10 @@ void provenance(ResourceSink& sink, const PatientRecord& record, const std::stri
   r.set("agent", arr({obj({{"type", codeable("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author",
                                             "Author")},
                            {"who", ref("Practitioner", author)},
-                           {"onBehalfOf", ref("Organization", organization)}})}));
+                           {"onBehalfOf", ref("Organization", organization)}}),
+                      obj({{"type", codeable("http://hl7.org/fhir/us/core/CodeSystem/us-core-provenance-participant-type",
+                                             "transmitter", "Transmitter")},
+                           {"who", ref("Organization", organization)}})}));
   sink.add("Provenance", std::move(r));
 }
 
