@@ -4,6 +4,7 @@
 
 #include "core/json/json_writer.h"
 #include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/profiles/profile_table.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/rest/supported_features.h"
 #include "fhir_resources/search/index/index_rows.h"
@@ -41,6 +42,12 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
   Value r = Value::object();
   r.set("type", Value::string(type));
   r.set("profile", Value::string("http://hl7.org/fhir/StructureDefinition/" + type));
+  // Every profile Flint validates this type against ($validate, and writes under the instance's
+  // profile validation setting).
+  Value profiles = Value::array();
+  for (const auto& p : fhir::ProfileTable::get().profiles())
+    if (p->kind == "resource" && p->type == type) profiles.push(Value::string(p->canonical()));
+  if (!profiles.items().empty()) r.set("supportedProfile", std::move(profiles));
   r.set("interaction", interactions(features.typeInteractions));
   r.set("versioning", Value::string("versioned"));
   r.set("readHistory", Value::boolean(true));
@@ -79,7 +86,8 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
   }
   if (type == "Group")
     operations.push(operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"));
-  if (!operations.items().empty()) r.set("operation", std::move(operations));
+  operations.push(operation("validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate"));
+  r.set("operation", std::move(operations));
   return r;
 }
 
@@ -131,11 +139,14 @@ std::string capabilityStatement(const std::string& baseUrl, const std::string& a
   cs.set("date", Value::string(fhir::formatInstant(fhir::nowMillis()).substr(0, 10)));
   cs.set("publisher", Value::string("Flint"));
   cs.set("kind", Value::string("instance"));
-  // Every US Core profile's SHALL and SHOULD searches, includes and Provenance revincludes.
-  // Bulk Data 2.0 export at system, Patient and Group level (bulk_export/).
-  cs.set("instantiates", strings({"http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
-                                  "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|7.0.0",
-                                  "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"}));
+  // US Core: every version whose profiles Flint validates, with every profile's SHALL and SHOULD
+  // searches, includes and Provenance revincludes. Bulk Data 2.0 export at system, Patient and
+  // Group level (bulk_export/).
+  std::vector<std::string> instantiated;
+  for (const auto& version : fhir::ProfileTable::get().versions())
+    instantiated.push_back("http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|" + version);
+  instantiated.push_back("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data");
+  cs.set("instantiates", strings(instantiated));
   Value software = Value::object();
   software.set("name", Value::string("Flint"));
   software.set("version", Value::string(softwareVersion));

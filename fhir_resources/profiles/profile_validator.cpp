@@ -140,8 +140,9 @@ class Validator {
     issues_.push_back({code, profile_->name + " " + el.id + ": " + message, expr, severity});
   }
   void notChecked(const std::string& message) {
-    if (notCheckedSeen_.insert(message).second && issues_.size() < kMaxIssues)
-      issues_.push_back({"informational", message + " (not checked)", "", "information"});
+    std::string diagnostics = message + " (not checked)";
+    if (notCheckedSeen_.insert(diagnostics).second && issues_.size() < kMaxIssues)
+      issues_.push_back({"informational", std::move(diagnostics), "", "information"});
   }
 
   // The values of `el` inside one value of its parent: cardinality, slices, then each value.
@@ -244,19 +245,27 @@ class Validator {
   // The value must conform to one of the element's profiles for its type (an extension's
   // definition, a US Core datatype profile). Profiles outside the table are not checked.
   void typeProfiles(const ProfileType& type, const Located& v) {
-    std::vector<std::vector<Issue>> attempts;
+    std::vector<Validator> attempts;
     for (const auto& url : type.profiles) {
       const Profile* profile = ProfileTable::get().find(url);
       if (profile == nullptr) continue;
       Validator nested(resource_, *profile, observer_);
       nested.resourceItem_ = resourceItem_;
       nested.value(profile->root(), v);
-      if (!hasErrors(nested.issues_)) return;
-      attempts.push_back(std::move(nested.issues_));
+      if (!hasErrors(nested.issues_)) {
+        merge(nested);
+        return;
+      }
+      attempts.push_back(std::move(nested));
     }
-    if (attempts.empty()) return;
-    for (auto& issue : attempts.front())
-      if (issues_.size() < kMaxIssues && issue.severity != "information") issues_.push_back(std::move(issue));
+    if (!attempts.empty()) merge(attempts.front());
+  }
+
+  void merge(Validator& nested) {
+    for (auto& issue : nested.issues_) {
+      if (issue.severity == "information" && !notCheckedSeen_.insert(issue.diagnostics).second) continue;
+      if (issues_.size() < kMaxIssues) issues_.push_back(std::move(issue));
+    }
   }
 
   void checkInvariant(const ProfileElement& el, const Invariant& invariant, const Located& v) {

@@ -69,6 +69,18 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
   EXPECT_TRUE(includes.count("Observation:patient"));
   std::set<std::string> revIncludes(observation["searchRevInclude"].begin(), observation["searchRevInclude"].end());
   EXPECT_TRUE(revIncludes.count("Provenance:target"));
+  // The US Core profiles Flint validates, per type and version; $validate on every type.
+  const std::string usCore = "http://hl7.org/fhir/us/core/StructureDefinition/";
+  std::set<std::string> observationProfiles(observation["supportedProfile"].begin(), observation["supportedProfile"].end());
+  for (const char* p : {"us-core-bmi|6.1.0", "us-core-bmi|7.0.0", "us-core-observation-lab|7.0.0",
+                        "us-core-observation-screening-assessment|6.1.0", "us-core-average-blood-pressure|7.0.0"})
+    EXPECT_TRUE(observationProfiles.count(usCore + p)) << p;
+  EXPECT_FALSE(observationProfiles.count(usCore + "us-core-average-blood-pressure|6.1.0")) << "new in 7.0";
+  EXPECT_EQ(patient["supportedProfile"], json::array({usCore + "us-core-patient|6.1.0", usCore + "us-core-patient|7.0.0"}));
+  for (const auto& r : rest["resource"]) {
+    EXPECT_EQ(r["operation"].back()["name"], "validate") << r["type"];
+    if (r["type"] == "Basic") EXPECT_FALSE(r.contains("supportedProfile"));
+  }
   EXPECT_EQ(rest["compartment"][0], "http://hl7.org/fhir/CompartmentDefinition/patient");
   std::set<std::string> system;
   for (const auto& i : rest["interaction"]) system.insert(i["code"]);

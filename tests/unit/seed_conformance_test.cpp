@@ -5,47 +5,15 @@
 #include <map>
 #include <set>
 
-#include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
 #include "fhir_resources/profiles/profile_table.h"
 #include "fhir_resources/profiles/profile_validator.h"
-#include "fhir_resources/seed/resource_sink.h"
-#include "fhir_resources/seed/synthetic_data.h"
-#include "fhir_resources/service/stored_form.h"
+#include "tests/unit/demo_data_set.h"
 
 namespace flint::fhir {
 namespace {
 
-class MemorySink : public seed::ResourceSink {
- public:
-  std::string add(const std::string&, json::Value resource) override {
-    std::string id = "seed-" + std::to_string(resources.size() + 1);
-    resources.push_back(json::parse(storedForm(resource, id, 1, 1767225600000)));
-    return id;
-  }
-  std::vector<json::Value> resources;
-};
-
-const std::vector<json::Value>& dataSet() {
-  static const std::vector<json::Value> resources = [] {
-    MemorySink sink;
-    // What scripts/run seeds the demo instance with.
-    SeedOptions options;
-    options.patients = 100;
-    options.seed = 42;
-    generateDataSet(sink, options);
-    return std::move(sink.resources);
-  }();
-  return resources;
-}
-
-std::vector<std::string> claimedProfiles(const json::Value& resource) {
-  std::vector<std::string> out;
-  if (const json::Value* meta = resource.find("meta"))
-    if (const json::Value* profiles = meta->find("profile"))
-      for (const auto& p : profiles->items()) out.push_back(p.text());
-  return out;
-}
+using testing::claimedProfiles;
 
 // Records which elements of which profile held values, and of which types.
 class Coverage : public ElementObserver {
@@ -86,7 +54,7 @@ std::vector<const Profile*> versionsOfClaims(const json::Value& resource) {
 
 TEST(SeedConformance, EveryResourceConformsToEachProfileItClaims) {
   std::map<std::string, int> failures;
-  for (const auto& resource : dataSet()) {
+  for (const auto& resource : testing::demoDataSet()) {
     for (const auto& url : claimedProfiles(resource))
       ASSERT_NE(ProfileTable::get().find(url), nullptr) << "the seed claims a profile Flint does not know: " << url;
     for (const Profile* profile : versionsOfClaims(resource))
@@ -117,7 +85,7 @@ bool exemptFromDemonstration(const Profile& profile, const std::string& elementI
 TEST(SeedConformance, EveryProfileAndEveryMustSupportElementOccurs) {
   Coverage coverage;
   std::set<const Profile*> claimed;
-  for (const auto& resource : dataSet())
+  for (const auto& resource : testing::demoDataSet())
     for (const Profile* profile : versionsOfClaims(resource)) {
       claimed.insert(profile);
       validateAgainstProfile(resource, *profile, &coverage);
