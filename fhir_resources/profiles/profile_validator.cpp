@@ -319,8 +319,27 @@ class Validator {
         }
         if (std::none_of(actual.begin(), actual.end(), [&](const Located& a) { return matchesPattern(*a.item.value, *expected); }))
           return false;
+      } else if (d.type == "profile" && d.path.find("resolve()") == std::string::npos && target != nullptr) {
+        // The value must conform to one of the profiles the slice gives its type.
+        bool known = false, conforms = false;
+        for (const auto& t : target->types)
+          for (const auto& url : t.profiles)
+            if (const Profile* p = ProfileTable::get().find(url)) {
+              known = true;
+              for (const Located& a : actual) {
+                Validator nested(resource_, *p, nullptr);
+                nested.resourceItem_ = resourceItem_;
+                nested.value(p->root(), a);
+                conforms = conforms || !hasErrors(nested.issues_);
+              }
+            }
+        if (!known) {
+          notChecked("slice " + slice.id + " of " + profile_->name + " (its profiles are not Flint's)");
+          return false;
+        }
+        if (!conforms) return false;
       } else {
-        notChecked("slice " + slice.id + " of " + profile_->name + " (a " + d.type + " discriminator)");
+        notChecked("slice " + slice.id + " of " + profile_->name + " (a " + d.type + " discriminator on " + d.path + ")");
         return false;
       }
     }

@@ -180,6 +180,42 @@ TEST(ProfileValidator, ClosedTypeSlicingAndChoiceTypes) {
   EXPECT_TRUE(hasErrorAt(errors(r, bmi), "Observation.effectiveInstant")) << describe(errors(r, bmi));
 }
 
+// US Core slices by value, pattern, type and exists only; a profile discriminator is checked
+// with a profile made here: Patient.extension must hold one conforming US Core race extension.
+TEST(ProfileValidator, ProfileDiscriminators) {
+  Profile p;
+  p.url = "http://example.org/StructureDefinition/raced-patient";
+  p.name = "RacedPatient";
+  p.type = "Patient";
+  auto element = [&](std::string id, std::string path) {
+    auto el = std::make_unique<ProfileElement>();
+    el->id = std::move(id);
+    el->path = std::move(path);
+    el->name = el->path.substr(el->path.rfind('.') + 1);
+    p.elements.push_back(std::move(el));
+    return p.elements.back().get();
+  };
+  ProfileElement* root = element("Patient", "Patient");
+  ProfileElement* extension = element("Patient.extension", "Patient.extension");
+  extension->sliced = true;
+  extension->discriminators = {{"profile", "$this"}};
+  ProfileElement* race = element("Patient.extension:race", "Patient.extension");
+  race->sliceName = "race";
+  race->min = 1;
+  race->types = {{"Extension", {"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"}, {}, false}};
+  root->children.push_back(extension);
+  extension->slices.push_back(race);
+
+  auto patient = [](const std::string& raceExtensions) {
+    return json::parse(R"({"resourceType":"Patient","extension":[{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race","extension":[)" +
+                       raceExtensions + "]}]}");
+  };
+  const std::string omb = R"({"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2106-3"}})";
+  EXPECT_TRUE(errors(patient(omb + R"(,{"url":"text","valueString":"White"})"), p).empty());
+  auto noText = errors(patient(omb), p);
+  EXPECT_TRUE(hasErrorAt(noText, "Patient.extension")) << "without its required text the extension is in no slice:" << describe(noText);
+}
+
 TEST(ProfileValidator, WhatCannotBeCheckedIsSaidNotGuessed) {
   const Profile& patient = profile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0");
   auto issues = validateAgainstProfile(examples().at(patient.url), patient);
