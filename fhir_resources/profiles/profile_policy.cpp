@@ -8,6 +8,8 @@
 namespace flint::fhir {
 namespace {
 
+constexpr std::string_view kUsCoreBase = "http://hl7.org/fhir/us/core/StructureDefinition/";
+
 // The resource profiles of the latest US Core version, by the type they constrain.
 const std::map<std::string, std::vector<const Profile*>>& latestByType() {
   static const auto byType = [] {
@@ -31,7 +33,12 @@ ProfileCheck profilesFor(const json::Value& resource, const std::string& type, c
         const json::Value& url = claimed->items()[i];
         if (!url.isString()) continue;
         const Profile* profile = ProfileTable::get().find(url.text());
-        if (profile == nullptr) continue;
+        if (profile == nullptr) {
+          if (url.text().rfind(kUsCoreBase, 0) == 0)
+            check.issues.push_back({"informational", url.text() + " is not a US Core version Flint validates (not checked)",
+                                    type + ".meta.profile[" + std::to_string(i) + "]", "information"});
+          continue;
+        }
         if (profile->type != type) {
           check.issues.push_back({"invalid", profile->name + " constrains " + profile->type + ", not " + type,
                                   type + ".meta.profile[" + std::to_string(i) + "]", "error"});

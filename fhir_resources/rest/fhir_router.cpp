@@ -114,7 +114,7 @@ FhirResponse dispatchFhirRequest(FhirContext& ctx, const FhirRequest& req) {
       if (m == "DELETE") return deleteInteraction(ctx, req, require(s[0], kDelete), resourceId(s[1]));
       methodNotAllowed(req);
     case 3:
-      if (s[2] == "$validate") return validate(resourceType(s[0]), resourceId(s[1]));
+      if (s[2] == "$validate") return validate(resourceType(s[0]), visible(s[0], resourceId(s[1])));
       if (s[0] == "Patient" && s[2] == "$everything") {
         if (m != "GET") methodNotAllowed(req);
         return patientEverythingInteraction(ctx, req, resourceId(s[1]));

@@ -249,6 +249,13 @@ TEST_F(ProfileValidation, ValidateAnswersWithAnOutcomeWhateverTheResult) {
   ASSERT_EQ(unknown->status, 200);
   EXPECT_EQ(parseJson(unknown->body)["issue"][0]["code"], "not-found");
 
+  // A version Flint does not have is said to be unchecked, not silently passed.
+  auto oldVersion = post(inst, "Patient/$validate", usCorePatient(kUsCore + "us-core-patient|3.1.1"));
+  ASSERT_EQ(oldVersion->status, 200);
+  auto oldIssue = issueAt(parseJson(oldVersion->body), "Patient.meta.profile[0]");
+  ASSERT_FALSE(oldIssue.is_null()) << oldVersion->body;
+  EXPECT_EQ(oldIssue["severity"], "information");
+
   // What the request itself gets wrong is a 4xx.
   EXPECT_EQ(post(inst, "Patient/$validate?mode=replace", usCorePatient())->status, 400);
   EXPECT_EQ(post(inst, "Patient/$validate?profile=http://example.org/nope", usCorePatient())->status, 400);
