@@ -61,6 +61,7 @@ class App {
   http::HttpResponse handleAdminUsers(const http::HttpRequest& request);
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   http::HttpResponse handleAdminExports(const http::HttpRequest& request);
+  http::HttpResponse handleAdminPlugins(const http::HttpRequest& request);
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);
   // The public service-base-URL directory under /directory.
   http::HttpResponse handleDirectory(const http::HttpRequest& request);

@@ -13,7 +13,7 @@ usage: flint COMMAND [options]
 commands:
   serve                      run the server (applies migrations first)
   migrate                    bring the database schema up to date
-  instance create|list|disable|enable ...
+  instance create|set|list|disable|enable ...
                              manage instances (one per customer practice)
   client create|list|disable|enable --instance NAME ...
                              manage an instance's SMART apps and backend services
@@ -29,6 +29,8 @@ commands:
                              an instance's Bulk Data exports; cancel deletes one and its files
   directory show | directory changes [--instance NAME] [--limit N]
                              the published service-base-URL directory and its change log
+  plugin install|list|uninstall --instance NAME ...
+                             plugins and their custom data namespaces (keys shown once)
   --help                     show this help
 
 )";
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
     if (command == "export") return flint::server::exportCommand(config, rest);
     if (command == "directory") return flint::server::directoryCommand(config, rest);
+    if (command == "plugin") return flint::server::pluginCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;

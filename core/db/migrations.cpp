@@ -578,6 +578,25 @@ ALTER TABLE resources ADD COLUMN content_bytes int GENERATED ALWAYS AS (octet_le
 ALTER TABLE resources DROP CONSTRAINT resources_pkey,
   ADD CONSTRAINT resources_pkey PRIMARY KEY (resource_type, id) INCLUDE (last_updated, deleted, content_bytes);
 )SQL"},
+      // Plugins and their custom data namespaces (custom_data/). A namespace's tables live in a
+      // schema of their own, named from a sequence, never from the namespace's (user-given) name.
+      {19, "plugins and custom data namespaces", R"SQL(
+CREATE SEQUENCE custom_data_namespace_seq;
+CREATE TABLE custom_data_namespaces (
+  name text COLLATE "C" PRIMARY KEY,
+  schema_name text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE plugins (
+  name text COLLATE "C" PRIMARY KEY,
+  plugin_version text NOT NULL,
+  namespace text REFERENCES custom_data_namespaces (name),
+  access text CHECK (access IN ('read', 'read_write')),
+  manifest jsonb NOT NULL,
+  installed_at timestamptz NOT NULL DEFAULT now(),
+  CHECK ((namespace IS NULL) = (access IS NULL))
+);
+)SQL"},
   };
   return migrations;
 }

@@ -20,6 +20,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
 int exportCommand(const Config& config, const std::vector<std::string>& args);
 int directoryCommand(const Config& config, const std::vector<std::string>& args);
+int pluginCommand(const Config& config, const std::vector<std::string>& args);
 
 // Who a command's changes are recorded as made by: "cli (<login user>)".
 std::string cliActor();

@@ -1,0 +1,109 @@
+// The admin API for an instance's plugins: POST /admin/instances/{name}/plugins installs one from
+// {"manifest": CANVAS_MANIFEST.json, "keys": {"namespace_read_access_key": ..., ...}}; GET lists
+// them; DELETE .../plugins/{plugin} uninstalls one (its custom data stays). A namespace's keys
+// appear once, in the response of the install that created it.
+#include "core/instances/instance_store.h"
+#include "core/json/json_parser.h"
+#include "core/json/json_writer.h"
+#include "custom_data/plugins/plugin_installer.h"
+#include "fhir_resources/rest/fhir_error.h"
+#include "server/app.h"
+#include "server/responses.h"
+
+namespace flint::server {
+namespace {
+
+using json::Value;
+
+Value pluginJson(const custom_data::InstalledPlugin& p) {
+  Value v = Value::object();
+  v.set("name", Value::string(p.name));
+  v.set("version", Value::string(p.version));
+  if (!p.ns.empty()) {
+    Value customData = Value::object();
+    customData.set("namespace", Value::string(p.ns));
+    customData.set("access", Value::string(p.access));
+    v.set("customData", std::move(customData));
+  }
+  v.set("installedAt", Value::string(p.installedAt));
+  return v;
+}
+
+custom_data::InstallRequest parseInstallRequest(const std::string& body) {
+  Value v;
+  try {
+    v = json::parse(body);
+  } catch (const json::ParseError& e) {
+    throw custom_data::InstallError(400, std::string("the body is not JSON: ") + e.what());
+  }
+  if (!v.isObject()) throw custom_data::InstallError(400, "the body must be a JSON object");
+  custom_data::InstallRequest request;
+  for (const auto& [key, value] : v.members()) {
+    if (key == "manifest") {
+      request.manifest = value;
+    } else if (key == "keys") {
+      if (!value.isObject()) throw custom_data::InstallError(400, "keys must be an object");
+      for (const auto& [name, secret] : value.members()) {
+        if (!secret.isString()) throw custom_data::InstallError(400, "keys." + name + " must be a string");
+        if (name == custom_data::kReadKeyName) request.readKey = secret.text();
+        else if (name == custom_data::kReadWriteKeyName) request.readWriteKey = secret.text();
+        else throw custom_data::InstallError(400, "keys." + name + " is not a namespace key");
+      }
+    } else {
+      throw custom_data::InstallError(400, "unknown member '" + key + "'; an install has a manifest and keys");
+    }
+  }
+  if (v.find("manifest") == nullptr) throw custom_data::InstallError(400, "manifest is required");
+  return request;
+}
+
+http::HttpResponse installErrorResponse(const custom_data::InstallError& e) {
+  std::vector<fhir::Issue> issues;
+  if (e.problems().empty()) issues.push_back({e.status() == 403 ? "forbidden" : e.status() == 409 ? "conflict" : "invalid", e.what(), "", ""});
+  for (const auto& problem : e.problems()) issues.push_back({"invalid", problem, problem.substr(0, problem.find(':')), ""});
+  http::HttpResponse r = outcomeResponse(e.status(), "invalid", e.what());
+  r.body = fhir::operationOutcome("error", issues);
+  return r;
+}
+
+}  // namespace
+
+http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
+  const auto& s = req.segments;  // admin, instances, {name}, plugins[, {plugin}]
+  if (s.size() != 4 && s.size() != 5) return outcomeResponse(404, "not-found", "no admin endpoint at this path");
+  auto& conn = db::Session::forThisThread(config_.databaseUrl).connection();
+  auto instance = instances::findInstance(conn, s[2]);
+  if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  try {
+    if (s.size() == 5) {
+      if (req.method != "DELETE") return outcomeResponse(405, "not-supported", "use DELETE");
+      if (!custom_data::uninstallPlugin(conn, *instance, s[4]))
+        return outcomeResponse(404, "not-found", "there is no plugin '" + s[4] + "'");
+      http::HttpResponse r;
+      r.status = 204;
+      return r;
+    }
+    if (req.method == "GET") {
+      Value list = Value::array();
+      for (const auto& p : custom_data::listPlugins(conn, *instance)) list.push(pluginJson(p));
+      return jsonResponse(200, json::write(list));
+    }
+    if (req.method != "POST") return outcomeResponse(405, "not-supported", req.method + " is not supported here");
+    auto result = custom_data::installPlugin(conn, *instance, parseInstallRequest(req.body));
+    Value v = pluginJson(result.plugin);
+    if (result.keys) {
+      Value keys = Value::object();
+      keys.set(custom_data::kReadKeyName, Value::string(result.keys->read));
+      keys.set(custom_data::kReadWriteKeyName, Value::string(result.keys->readWrite));
+      v.set("namespaceCreated", Value::boolean(true));
+      v.set("keys", std::move(keys));
+    }
+    auto r = jsonResponse(201, json::write(v));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  } catch (const custom_data::InstallError& e) {
+    return installErrorResponse(e);
+  }
+}
+
+}  // namespace flint::server

@@ -1,0 +1,198 @@
+// Plugin installation and custom data namespaces (custom_data/): the manifest validated strictly
+// with JSON paths, the reference product's install matrix, keys shown once and stored hashed,
+// uninstall keeping the data, and namespaces isolated between instances.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+namespace {
+
+json manifest(const std::string& name, const std::string& ns = "", const std::string& access = "read_write") {
+  json m = {{"sdk_version", "0.203.0"},
+            {"plugin_version", "1.0.0"},
+            {"name", name},
+            {"description", "A test plugin"},
+            {"components", {{"handlers", {{{"class", name + ".handlers:Handler"}, {"description", "handles"}}}}}},
+            {"tags", json::object()},
+            {"license", ""},
+            {"readme", false}};
+  if (!ns.empty()) m["custom_data"] = {{"namespace", ns}, {"access", access}};
+  return m;
+}
+
+class CustomDataInstall : public ::testing::Test {
+ protected:
+  httplib::Result install(const std::string& instance, const json& body, bool withAdminKey = true) {
+    httplib::Headers headers;
+    if (withAdminKey) headers.emplace("Authorization", std::string("Bearer ") + kAdminKey);
+    return c_.Post("/admin/instances/" + instance + "/plugins", headers, body.dump(), "application/json");
+  }
+  json installed(const std::string& instance, const json& body, int status = 201) {
+    auto res = install(instance, body);
+    EXPECT_TRUE(res);
+    if (!res) return nullptr;
+    EXPECT_EQ(res->status, status) << res->body;
+    return parseJson(res->body);
+  }
+  json plugins(const std::string& instance) {
+    auto res = c_.Get("/admin/instances/" + instance + "/plugins", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+    return parseJson(res->body);
+  }
+  // The PostgreSQL schema holding `ns` in `instance`.
+  static std::string namespaceSchema(const std::string& instance, const std::string& ns) {
+    std::string schema = trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+    return trimmed(psql(databaseUrl(), "SELECT schema_name FROM \"" + schema + "\".custom_data_namespaces WHERE name = '" + ns + "'"));
+  }
+  static std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+  httplib::Client c_ = client();
+};
+
+TEST_F(CustomDataInstall, TheManifestIsValidatedStrictlyWithEveryErrorsPath) {
+  const std::string inst = createInstance("cd-manifest");
+  json bad = manifest("bad_plugin", "acme__Shared");
+  bad["catalog"] = json::object();
+  bad.erase("license");
+  bad["components"]["applications"] = {{{"class", "a:B"}, {"name", std::string(33, 'x')}, {"description", "d"},
+                                        {"icon", "icon.png"}, {"scope", "everywhere"}}};
+  bad["variables"] = {{{"name", "token"}, {"sensitive", true}, {"default", "x"}}};
+  bad["tags"] = {{"content", {"patient_intake", "other"}}, {"pricing_and_payments", {"anything"}}};
+  bad["origins"] = {{"urls", {"https://a.example"}}};
+  bad["url_permissions"] = {{{"url", "https://a.example"}, {"permissions", {"SCRIPTS"}}}};
+  auto res = install(inst, {{"manifest", bad}});
+  ASSERT_EQ(res->status, 400) << res->body;
+  std::set<std::string> paths;
+  const json outcome = parseJson(res->body);
+  for (const auto& issue : outcome["issue"])
+    if (issue.contains("expression")) paths.insert(issue["expression"][0].get<std::string>());
+  for (const char* path : {"$.catalog", "$.license", "$.components.applications[0].name", "$.components.applications[0].scope",
+                           "$.variables[0].default", "$.tags.content[1]", "$.tags.pricing_and_payments[0]", "$.origins",
+                           "$.custom_data.namespace"})
+    EXPECT_TRUE(paths.count(path)) << path << " in " << res->body;
+  EXPECT_TRUE(plugins(inst).empty()) << "nothing is installed from an invalid manifest";
+
+  json noComponents = manifest("empty_components");
+  noComponents["components"] = json::object();
+  EXPECT_EQ(install(inst, {{"manifest", noComponents}})->status, 400);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("x")}, {"extra", 1}})->status, 400);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("no_key", "acme__data")}}, false)->status, 401);
+  for (const char* ns : {"acme_data", "acme__", "__data", "1acme__data", "acme__data;drop", "Acme__data"})
+    EXPECT_EQ(install(inst, {{"manifest", manifest("ns_plugin", ns)}})->status, 400) << ns;
+  EXPECT_EQ(install(inst, {{"manifest", manifest("long_ns", "a__" + std::string(61, 'b'))}})->status, 400);
+  EXPECT_EQ(installed(inst, {{"manifest", manifest("plain_plugin")}})["name"], "plain_plugin")
+      << "a plugin without custom data installs";
+}
+
+TEST_F(CustomDataInstall, TheInstallMatrix) {
+  const std::string inst = createInstance("cd-matrix");
+  // A read plugin cannot create the namespace.
+  auto early = install(inst, {{"manifest", manifest("reader", "acme__shared", "read")}});
+  ASSERT_EQ(early->status, 400) << early->body;
+  EXPECT_NE(early->body.find("A plugin with 'read_write' access must create the namespace first."), std::string::npos);
+
+  // The first read_write plugin creates it, and its keys are shown once.
+  auto created = installed(inst, {{"manifest", manifest("writer", "acme__shared")}});
+  EXPECT_EQ(created["customData"], json({{"namespace", "acme__shared"}, {"access", "read_write"}}));
+  const std::string readKey = created["keys"]["namespace_read_access_key"];
+  const std::string writeKey = created["keys"]["namespace_read_write_access_key"];
+  EXPECT_GE(readKey.size(), 40u);
+  EXPECT_NE(readKey, writeKey);
+  const std::string schema = namespaceSchema(inst, "acme__shared");
+  ASSERT_FALSE(schema.empty());
+  EXPECT_EQ(schema.find("acme"), std::string::npos) << "the schema is never named from the namespace";
+  const std::string stored = psql(databaseUrl(), "SELECT key_hash || ' ' || access_level FROM \"" + schema +
+                                                     "\".namespace_auth ORDER BY access_level");
+  EXPECT_EQ(stored.find(readKey), std::string::npos) << "keys are stored hashed";
+  EXPECT_EQ(stored.find(writeKey), std::string::npos);
+  EXPECT_NE(psql(databaseUrl(), "SELECT 1 FROM \"" + schema + "\".namespace_auth WHERE key_hash = encode(sha256('" +
+                                    readKey + "'), 'hex') AND access_level = 'read'")
+                .find('1'),
+            std::string::npos);
+  for (const char* table : {"attribute_hub", "custom_attribute", "schema_version"})
+    EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM \"" + schema + "\"." + table)), "0") << table;
+
+  // Joining read_write needs the read-write key: not a missing, wrong or read-level one.
+  EXPECT_EQ(install(inst, {{"manifest", manifest("writer2", "acme__shared")}})->status, 403);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("writer2", "acme__shared")},
+                           {"keys", {{"namespace_read_write_access_key", "wrong"}}}})->status, 403);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("writer2", "acme__shared")},
+                           {"keys", {{"namespace_read_write_access_key", readKey}}}})->status, 403);
+  auto joined = installed(inst, {{"manifest", manifest("writer2", "acme__shared")},
+                                 {"keys", {{"namespace_read_write_access_key", writeKey}}}});
+  EXPECT_FALSE(joined.contains("keys")) << "keys are shown only when the namespace is created";
+
+  // Joining read needs a valid key of either level.
+  EXPECT_EQ(install(inst, {{"manifest", manifest("reader", "acme__shared", "read")},
+                           {"keys", {{"namespace_read_access_key", "wrong"}}}})->status, 403);
+  installed(inst, {{"manifest", manifest("reader", "acme__shared", "read")}, {"keys", {{"namespace_read_access_key", readKey}}}});
+  installed(inst, {{"manifest", manifest("reader2", "acme__shared", "read")},
+                   {"keys", {{"namespace_read_write_access_key", writeKey}}}});
+
+  // A plugin stays in its namespace; uninstalling keeps the data, and it can join again.
+  installed(inst, {{"manifest", manifest("mover", "acme__other")}});
+  EXPECT_EQ(install(inst, {{"manifest", manifest("writer2", "acme__other")}})->status, 409);
+  auto list = plugins(inst);
+  std::set<std::string> names;
+  for (const auto& p : list) names.insert(p["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"mover", "reader", "reader2", "writer", "writer2"}));
+  auto removed = c_.Delete("/admin/instances/" + inst + "/plugins/writer", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  EXPECT_EQ(removed->status, 204);
+  EXPECT_EQ(c_.Delete("/admin/instances/" + inst + "/plugins/writer", {{"Authorization", std::string("Bearer ") + kAdminKey}})->status, 404);
+  EXPECT_EQ(plugins(inst).size(), 4u);
+  EXPECT_EQ(namespaceSchema(inst, "acme__shared"), schema);
+  installed(inst, {{"manifest", manifest("writer", "acme__shared")}, {"keys", {{"namespace_read_write_access_key", writeKey}}}});
+}
+
+TEST_F(CustomDataInstall, ChosenKeysAndIsolationBetweenInstances) {
+  const std::string a = createInstance("cd-iso-a");
+  const std::string b = createInstance("cd-iso-b");
+  EXPECT_EQ(install(a, {{"manifest", manifest("p", "acme__shared")}, {"keys", {{"namespace_read_access_key", "r-key"}}}})->status,
+            400)
+      << "chosen keys come in pairs";
+  auto created = installed(a, {{"manifest", manifest("p", "acme__shared")},
+                               {"keys", {{"namespace_read_access_key", "chosen-read-key"},
+                                         {"namespace_read_write_access_key", "chosen-write-key"}}}});
+  EXPECT_EQ(created["keys"]["namespace_read_write_access_key"], "chosen-write-key");
+  // The same namespace name on another instance is another namespace, with other keys.
+  auto other = installed(b, {{"manifest", manifest("p", "acme__shared")}});
+  EXPECT_NE(namespaceSchema(a, "acme__shared"), namespaceSchema(b, "acme__shared"));
+  EXPECT_EQ(install(b, {{"manifest", manifest("q", "acme__shared")},
+                        {"keys", {{"namespace_read_write_access_key", "chosen-write-key"}}}})->status,
+            403)
+      << "a key of one instance's namespace never works on another instance";
+  EXPECT_EQ(install(a, {{"manifest", manifest("q", "acme__shared", "read")},
+                        {"keys", {{"namespace_read_access_key", other["keys"]["namespace_read_access_key"]}}}})->status,
+            403);
+  EXPECT_EQ(install("no-such-instance", {{"manifest", manifest("p")}})->status, 404);
+}
+
+TEST_F(CustomDataInstall, TheCommandLine) {
+  const std::string inst = createInstance("cd-cli");
+  const std::string file = "/tmp/flint-manifest-" + std::to_string(getpid()) + ".json";
+  std::ofstream(file) << manifest("cli_plugin", "acme__cli").dump();
+  std::string out;
+  ASSERT_EQ(runFlint({"plugin", "install", "--instance", inst, file}, &out), 0) << out;
+  EXPECT_NE(out.find("namespace_read_write_access_key\t"), std::string::npos) << out;
+  const std::string writeKey = out.substr(out.find("namespace_read_write_access_key\t") + 32, 43);
+  std::ofstream(file) << manifest("cli_second", "acme__cli").dump();
+  EXPECT_EQ(runFlint({"plugin", "install", "--instance", inst, file, "--read-write-key", "nope"}, &out), 1) << out;
+  ASSERT_EQ(runFlint({"plugin", "install", "--instance", inst, file, "--read-write-key", writeKey}, &out), 0) << out;
+  EXPECT_EQ(out.find("keys are shown"), std::string::npos) << out;
+  std::ofstream(file) << R"({"name":"broken"})";
+  EXPECT_EQ(runFlint({"plugin", "install", "--instance", inst, file}, &out), 1);
+  EXPECT_NE(out.find("$.sdk_version: is required"), std::string::npos) << out;
+  ASSERT_EQ(runFlint({"plugin", "list", "--instance", inst}, &out), 0);
+  EXPECT_NE(out.find("cli_second\t1.0.0\tacme__cli (read_write)"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"plugin", "uninstall", "--instance", inst, "cli_plugin"}, &out), 0) << out;
+  EXPECT_EQ(runFlint({"plugin", "uninstall", "--instance", inst, "cli_plugin"}, &out), 1) << out;
+  std::remove(file.c_str());
+}
+
+}  // namespace
