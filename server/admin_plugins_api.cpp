@@ -1,5 +1,5 @@
 // The admin API for an instance's plugins: POST /admin/instances/{name}/plugins installs one from
-// {"manifest": CANVAS_MANIFEST.json, "keys": {"namespace_read_access_key": ..., ...}}; GET lists
+// {"manifest": CANVAS_MANIFEST.json, "models": {...}, "keys": {"namespace_read_access_key": ...}}; GET lists
 // them; DELETE .../plugins/{plugin} uninstalls one (its custom data stays). A namespace's keys
 // appear once, in the response of the install that created it.
 #include "core/instances/instance_store.h"
@@ -41,6 +41,8 @@ custom_data::InstallRequest parseInstallRequest(const std::string& body) {
   for (const auto& [key, value] : v.members()) {
     if (key == "manifest") {
       request.manifest = value;
+    } else if (key == "models") {
+      request.models = value;
     } else if (key == "keys") {
       if (!value.isObject()) throw custom_data::InstallError(400, "keys must be an object");
       for (const auto& [name, secret] : value.members()) {
@@ -50,7 +52,7 @@ custom_data::InstallRequest parseInstallRequest(const std::string& body) {
         else throw custom_data::InstallError(400, "keys." + name + " is not a namespace key");
       }
     } else {
-      throw custom_data::InstallError(400, "unknown member '" + key + "'; an install has a manifest and keys");
+      throw custom_data::InstallError(400, "unknown member '" + key + "'; an install has a manifest, models and keys");
     }
   }
   if (v.find("manifest") == nullptr) throw custom_data::InstallError(400, "manifest is required");
@@ -91,6 +93,11 @@ http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
     if (req.method != "POST") return outcomeResponse(405, "not-supported", req.method + " is not supported here");
     auto result = custom_data::installPlugin(conn, *instance, parseInstallRequest(req.body));
     Value v = pluginJson(result.plugin);
+    if (!result.models.empty()) {
+      Value models = Value::array();
+      for (const auto& m : result.models) models.push(Value::string(m));
+      v.set("models", std::move(models));
+    }
     if (result.keys) {
       Value keys = Value::object();
       keys.set(custom_data::kReadKeyName, Value::string(result.keys->read));

@@ -1,6 +1,8 @@
 #include "custom_data/namespaces/namespace_store.h"
 
 #include "core/db/session.h"
+#include "core/json/json_parser.h"
+#include "core/json/json_writer.h"
 
 namespace flint::custom_data {
 namespace {
@@ -59,7 +61,9 @@ void NamespaceStore::initializeSchema(const std::string& schema) {
       "CREATE INDEX IF NOT EXISTS custom_attribute_bool ON " + s + "custom_attribute (name, bool_value) WHERE bool_value IS NOT NULL;"
       "CREATE INDEX IF NOT EXISTS custom_attribute_json ON " + s + "custom_attribute USING gin (json_value);"
       "CREATE TABLE IF NOT EXISTS " + s + "schema_version ("
-      " plugin_name varchar(255) NOT NULL UNIQUE, models_hash varchar(64), completed_at timestamptz DEFAULT now());");
+      " plugin_name varchar(255) NOT NULL UNIQUE, models_hash varchar(64), completed_at timestamptz DEFAULT now());"
+      "CREATE TABLE IF NOT EXISTS " + s + "custom_models ("
+      " name text PRIMARY KEY, table_name text NOT NULL UNIQUE, declared_by text NOT NULL, definition jsonb NOT NULL);");
 }
 
 void NamespaceStore::addKey(const std::string& schema, const NamespaceKey& key, const std::string& description) {
@@ -73,6 +77,37 @@ std::vector<NamespaceKey> NamespaceStore::keys(const std::string& schema) {
   for (const auto& r : tx_.exec("SELECT key_hash, access_level FROM " + db::quoteIdentifier(schema) + ".namespace_auth"))
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>()});
   return out;
+}
+
+std::vector<ExistingColumn> NamespaceStore::columns(const std::string& schema) {
+  std::vector<ExistingColumn> out;
+  for (const auto& r : tx_.exec_params(
+           "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+           " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+           " WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped",
+           schema))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  return out;
+}
+
+std::map<std::string, json::Value> NamespaceStore::declaredModels(const std::string& schema) {
+  std::map<std::string, json::Value> out;
+  for (const auto& r : tx_.exec("SELECT name, definition::text FROM " + db::quoteIdentifier(schema) + ".custom_models"))
+    out[r[0].as<std::string>()] = json::parse(r[1].as<std::string>());
+  return out;
+}
+
+void NamespaceStore::applyModels(const std::string& schema, const std::vector<std::string>& ddl, const ModelSet& models,
+                                 const std::string& pluginName, const std::string& modelsHash) {
+  for (const auto& statement : ddl) tx_.exec0(statement);
+  const std::string s = db::quoteIdentifier(schema) + ".";
+  for (const auto& m : models.models)
+    tx_.exec_params0("INSERT INTO " + s + "custom_models (name, table_name, declared_by, definition) VALUES ($1, $2, $3, $4::jsonb)"
+                     " ON CONFLICT (name) DO UPDATE SET declared_by = excluded.declared_by, definition = excluded.definition",
+                     m.name, m.table, pluginName, json::write(m.document));
+  tx_.exec_params0("INSERT INTO " + s + "schema_version (plugin_name, models_hash) VALUES ($1, $2)"
+                   " ON CONFLICT (plugin_name) DO UPDATE SET models_hash = excluded.models_hash, completed_at = now()",
+                   pluginName, modelsHash);
 }
 
 std::optional<InstalledPlugin> NamespaceStore::plugin(const std::string& name) {

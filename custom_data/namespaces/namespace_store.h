@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
 #include "core/instances/instance.h"
+#include "core/json/json_value.h"
+#include "custom_data/models/model_ddl.h"
 
 namespace flint::custom_data {
 
@@ -39,6 +43,13 @@ class NamespaceStore {
   void initializeSchema(const std::string& schema);
   void addKey(const std::string& schema, const NamespaceKey& key, const std::string& description);
   std::vector<NamespaceKey> keys(const std::string& schema);
+
+  // The columns of the namespace's tables, and the models declared in it (by model name).
+  std::vector<ExistingColumn> columns(const std::string& schema);
+  std::map<std::string, json::Value> declaredModels(const std::string& schema);
+  // Runs DDL made from checked declarations (custom_data/models/model_ddl.h), then records them.
+  void applyModels(const std::string& schema, const std::vector<std::string>& ddl, const ModelSet& models,
+                   const std::string& pluginName, const std::string& modelsHash);
 
   std::optional<InstalledPlugin> plugin(const std::string& name);
   void savePlugin(const InstalledPlugin& plugin, const std::string& manifestJson);

@@ -1,9 +1,12 @@
 #include "custom_data/plugins/plugin_installer.h"
 
+#include <cctype>
+
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/json/json_writer.h"
 #include "custom_data/manifest/plugin_manifest.h"
+#include "custom_data/models/model_ddl.h"
 
 namespace flint::custom_data {
 namespace {
@@ -54,6 +57,48 @@ void joinNamespace(NamespaceStore& store, const CustomDataDeclaration& declared,
   store.initializeSchema(*schema);
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A read_write plugin's models create or extend the namespace's tables (additive DDL in this
+// transaction); a read plugin's must be the namespace's, exactly.
+void installModels(NamespaceStore& store, const PluginManifest& manifest, const json::Value& document,
+                   InstallResult& result) {
+  if (!manifest.customData) throw InstallError(400, "models need a namespace: declare custom_data in the manifest");
+  ModelSet models;
+  try {
+    models = parseModels(document, manifest.name);
+  } catch (const ManifestError& e) {
+    throw InstallError(400, "the models are not valid", e.problems());
+  }
+  const std::string schema = *store.namespaceSchema(manifest.customData->ns);
+  const auto declared = store.declaredModels(schema);
+  std::vector<std::string> problems;
+  for (const auto& m : models.models) {
+    result.models.push_back(m.name);
+    auto same = declared.find(m.name);
+    if (manifest.customData->access == "read") {
+      if (same == declared.end() || !json::sameValue(same->second, m.document))
+        problems.push_back(m.name + ": a read plugin must declare the namespace's model exactly as it is");
+      continue;
+    }
+    for (const auto& [name, definition] : declared)
+      if (name != m.name && lower(name) == m.table)
+        problems.push_back(m.name + ": its table '" + m.table + "' belongs to the model " + name);
+  }
+  if (!problems.empty()) throw InstallError(400, "the models do not fit the namespace", problems);
+  if (manifest.customData->access == "read") return;
+  std::vector<std::string> ddl;
+  try {
+    ddl = additiveDdl(schema, models, store.columns(schema));
+  } catch (const ManifestError& e) {
+    throw InstallError(400, "the models would change existing tables", e.problems());
+  }
+  store.applyModels(schema, ddl, models, manifest.name, crypto::hexEncode(crypto::sha256(json::write(document))));
+}
+
 }  // namespace
 
 InstallResult installPlugin(pqxx::connection& conn, const instances::Instance& instance, const InstallRequest& request) {
@@ -80,6 +125,7 @@ InstallResult installPlugin(pqxx::connection& conn, const instances::Instance& i
     result.plugin.ns = manifest.customData->ns;
     result.plugin.access = manifest.customData->access;
   }
+  if (request.models) installModels(store, manifest, *request.models, result);
   store.savePlugin(result.plugin, json::write(manifest.document));
   result.plugin = *store.plugin(manifest.name);
   tx.commit();

@@ -30,12 +30,16 @@ struct InstallRequest {
   // join as read_write, either to join as read.
   std::optional<std::string> readKey;
   std::optional<std::string> readWriteKey;
+  // The plugin's CustomModels as JSON (custom_data/models/model_definition.h): a read_write
+  // plugin's create or extend the namespace's tables; a read plugin's must match them exactly.
+  std::optional<json::Value> models;
 };
 
 struct InstallResult {
   InstalledPlugin plugin;
   bool namespaceCreated = false;
   std::optional<NamespaceKeys> keys;  // only when the namespace was created: shown this once
+  std::vector<std::string> models;    // the models declared
 };
 
 // Why an install is refused: `status` 400 (manifest, namespace missing), 403 (a key that does

@@ -10,7 +10,7 @@ namespace flint::server {
 namespace {
 
 const char* kUsage = R"(usage:
-  flint plugin install --instance NAME CANVAS_MANIFEST.json [--read-key KEY] [--read-write-key KEY]
+  flint plugin install --instance NAME CANVAS_MANIFEST.json [--models MODELS.json] [--read-key KEY] [--read-write-key KEY]
   flint plugin list --instance NAME
   flint plugin uninstall --instance NAME PLUGIN      (its custom data stays)
 )";
@@ -33,6 +33,7 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
   std::string verb = args.empty() ? "" : args[0], instanceName;
   std::vector<std::string> positional;
   custom_data::InstallRequest request;
+  std::string modelsFile;
   for (size_t i = 1; i < args.size(); ++i) {
     auto value = [&]() -> std::string {
       if (i + 1 >= args.size()) throw std::runtime_error(args[i] + " needs a value");
@@ -41,6 +42,7 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
     if (args[i] == "--instance") instanceName = value();
     else if (args[i] == "--read-key") request.readKey = value();
     else if (args[i] == "--read-write-key") request.readWriteKey = value();
+    else if (args[i] == "--models") modelsFile = value();
     else if (args[i].rfind("--", 0) == 0) throw std::runtime_error("unknown option " + args[i]);
     else positional.push_back(args[i]);
   }
@@ -55,6 +57,7 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
   try {
     if (verb == "install") {
       request.manifest = readJsonFile(positional[0]);
+      if (!modelsFile.empty()) request.models = readJsonFile(modelsFile);
       auto result = custom_data::installPlugin(session.connection(), instance, request);
       std::cout << "installed plugin " << result.plugin.name << " " << result.plugin.version;
       if (!result.plugin.ns.empty()) std::cout << " (namespace " << result.plugin.ns << ", " << result.plugin.access << ")";

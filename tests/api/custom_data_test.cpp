@@ -195,4 +195,118 @@ TEST_F(CustomDataInstall, TheCommandLine) {
   std::remove(file.c_str());
 }
 
+json roomBookingModels() {
+  return json::parse(R"({"models":[
+    {"name":"Room","fields":[{"name":"name","type":"text"},{"name":"floor","type":"integer"},
+      {"name":"staff","type":"many_to_many","to":"Practitioner","through":"RoomBooking","related_name":"booked_rooms_%(app_label)s"}]},
+    {"name":"RoomBooking","fields":[
+      {"name":"room","type":"foreign_key","to":"Room","to_field":"dbid","on_delete":"CASCADE"},
+      {"name":"staff","type":"foreign_key","to":"Practitioner","related_name":"%(app_label)s_room_bookings"},
+      {"name":"patient","type":"foreign_key","to":"Patient","related_name":"+"},
+      {"name":"scheduled_at","type":"datetime"},
+      {"name":"fee","type":"decimal","max_digits":8,"decimal_places":2},
+      {"name":"details","type":"json"}],
+     "meta":{"indexes":[{"name":"by_time","fields":["-scheduled_at"]}],
+             "constraints":[{"type":"unique","name":"unique_room_scheduled_at","fields":["room","scheduled_at"]}]}},
+    {"name":"NoteExtra","fields":[
+      {"name":"note","type":"one_to_one","to":"Encounter","primary_key":true,"related_name":"rooms_extra"},
+      {"name":"summary","type":"text"}]}]})");
+}
+
+TEST_F(CustomDataInstall, CustomModelsBecomeTablesAdditively) {
+  const std::string inst = createInstance("cd-models");
+  auto created = installed(inst, {{"manifest", manifest("rooms", "acme__rooms")}, {"models", roomBookingModels()}});
+  EXPECT_EQ(created["models"], json({"Room", "RoomBooking", "NoteExtra"}));
+  const std::string writeKey = created["keys"]["namespace_read_write_access_key"];
+  const std::string readKey = created["keys"]["namespace_read_access_key"];
+  const json withKey = {{"namespace_read_write_access_key", writeKey}};
+  const std::string schema = namespaceSchema(inst, "acme__rooms");
+  auto columns = [&](const std::string& table) {
+    return trimmed(psql(databaseUrl(), "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '"
+                                       " ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = '\"" + schema + "\"." +
+                                           table + "'::regclass AND a.attnum > 0 AND NOT a.attisdropped"));
+  };
+  EXPECT_EQ(columns("room"), "dbid bigint, name text, floor integer");
+  EXPECT_EQ(columns("roombooking"), "dbid bigint, room_id bigint, staff_id text, patient_id text, "
+                                    "scheduled_at timestamp with time zone, fee numeric(8,2), details jsonb");
+  EXPECT_EQ(columns("noteextra"), "note_id text, summary text");
+  const std::string indexes = psql(databaseUrl(), "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = '" +
+                                                      schema + "' AND tablename = 'roombooking' ORDER BY 1");
+  for (const char* expected : {"roombooking_room_id: CREATE INDEX", "roombooking_patient_id: CREATE INDEX",
+                               "roombooking_by_time: CREATE INDEX", "(scheduled_at DESC)",
+                               "roombooking_unique_room_scheduled_at: CREATE UNIQUE INDEX", "(room_id, scheduled_at)"})
+    EXPECT_NE(indexes.find(expected), std::string::npos) << expected << " in " << indexes;
+
+  // A later declaration adds; what it leaves out stays; nothing is retyped.
+  json more = roomBookingModels();
+  more["models"][0]["fields"] = json::parse(R"([{"name":"name","type":"text"},{"name":"wing","type":"char","max_length":10}])");
+  installed(inst, {{"manifest", manifest("rooms", "acme__rooms")}, {"keys", withKey}, {"models", more}});
+  EXPECT_EQ(columns("room"), "dbid bigint, name text, floor integer, wing text");
+  json retyped = roomBookingModels();
+  retyped["models"][1]["fields"][3]["type"] = "date";
+  auto refused = install(inst, {{"manifest", manifest("rooms", "acme__rooms")}, {"keys", withKey}, {"models", retyped}});
+  ASSERT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("RoomBooking.scheduled_at"), std::string::npos) << refused->body;
+  EXPECT_EQ(columns("roombooking").find("scheduled_at date"), std::string::npos);
+  json rekeyed = roomBookingModels();
+  rekeyed["models"][2]["fields"][0]["primary_key"] = false;
+  EXPECT_EQ(install(inst, {{"manifest", manifest("rooms", "acme__rooms")}, {"keys", withKey}, {"models", rekeyed}})->status, 400);
+
+  // A read plugin declares the namespace's models exactly, or is refused.
+  json same = json::parse(R"({"models":[]})");
+  same["models"].push_back(more["models"][0]);
+  same["models"].push_back(roomBookingModels()["models"][1]);
+  installed(inst, {{"manifest", manifest("viewer", "acme__rooms", "read")}, {"keys", {{"namespace_read_access_key", readKey}}},
+                   {"models", same}});
+  same["models"][1]["fields"].erase(5);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("viewer2", "acme__rooms", "read")},
+                           {"keys", {{"namespace_read_access_key", readKey}}}, {"models", same}})->status,
+            400);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("nomodels")}, {"models", roomBookingModels()}})->status, 400)
+      << "models need a namespace";
+}
+
+TEST_F(CustomDataInstall, TheModelRulesAndHostileNames) {
+  const std::string inst = createInstance("cd-rules");
+  auto refuse = [&](const std::string& modelsJson, const std::string& message) {
+    auto res = install(inst, {{"manifest", manifest("rules", "acme__rules")}, {"models", json::parse(modelsJson)}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << modelsJson << "\n" << res->body;
+    EXPECT_NE(res->body.find(message), std::string::npos) << message << " not in " << res->body;
+  };
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"foreign_key","to":"A","primary_key":true}]}]})",
+         "use a OneToOneField instead");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text","primary_key":true}]}]})",
+         "allowed only on a OneToOneField");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text","unique":true}]}]})", "meta.constraints");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"many_to_many","to":"A"}]}]})", "explicit through model");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"p","type":"foreign_key","to":"Patient"}]}]})",
+         "needs a namespaced related_name");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"p","type":"foreign_key","to":"Patient","related_name":"mine"}]}]})",
+         "needs a namespaced related_name");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"r","type":"foreign_key","to":"B"}]}]})", "there is no model 'B'");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"r","type":"foreign_key","to":"A"}],
+             "meta":{"indexes":[{"name":"again","fields":["r"]}]}}]})", "duplicates the index every relation gets");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text"}],
+             "meta":{"indexes":[{"type":"unique","name":"u","fields":["b"]}]}}]})", "belongs in meta.constraints");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text"}],
+             "meta":{"constraints":[{"type":"check","name":"c","fields":["b"]}]}}]})", "may only hold unique constraints");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text"}],
+             "meta":{"constraints":[{"type":"unique","name":"c","fields":["-b"]}]}}]})", "cannot order its fields");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"money"}]}]})", "not a supported field type");
+  refuse(R"({"models":[{"name":"Attribute_Hub","fields":[{"name":"b","type":"text"}]}]})", "namespace's own tables");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text"}]},{"name":"a","fields":[]}]})", "already has the table");
+  refuse(R"({"models":[{"name":"Room\"; DROP TABLE x; --","fields":[{"name":"b","type":"text"}]}]})", "must be a class name");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b\" text); DROP SCHEMA public; --","type":"text"}]}]})",
+         "lower-case identifier");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"text"}],
+             "meta":{"indexes":[{"name":"x on y; drop","fields":["b"]}]}}]})", "lower-case identifier");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"dbid","type":"text"}]}]})", "not 'dbid'");
+  refuse(R"({"models":[{"name":"A","fields":[{"name":"b","type":"decimal","max_digits":5,"decimal_places":9}]}]})",
+         "decimal_places <= max_digits");
+  // Nothing was installed or created by any of them.
+  EXPECT_TRUE(plugins(inst).empty());
+  EXPECT_TRUE(namespaceSchema(inst, "acme__rules").empty());
+}
+
 }  // namespace
