@@ -73,6 +73,11 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
     if (!s.empty() && s[0] == "directory") return handleDirectory(request);
     if (s.size() == 1 && s[0] == "docs") return handleDocs(request);
+    if (s.size() >= 2 && s[1] == "custom-data") {
+      auto instance = instances_.find(s[0]);
+      if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      return handleCustomData(request, *instance);
+    }
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);

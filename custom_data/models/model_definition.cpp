@@ -183,7 +183,7 @@ class Parser {
   // A relation to the clinical record must name its reverse relation for this plugin only.
   void relatedNameRule(const Value& v, const std::string& path, const std::string& where, const std::string& to) {
     const std::string name = v.stringAt("related_name").value_or("");
-    if (name == "+" || name.find("%(app_label)s") != std::string::npos || name.rfind(plugin_ + "_", 0) == 0) return;
+    if (plugin_.empty() || name == "+" || name.find("%(app_label)s") != std::string::npos || name.rfind(plugin_ + "_", 0) == 0) return;
     fail(path + ".related_name", where + ": a relation to " + to +
                                      " needs a namespaced related_name: containing %(app_label)s, starting with '" +
                                      plugin_ + "_', or '+'");

@@ -52,7 +52,8 @@ struct ModelSet {
 };
 
 // Throws ManifestError (custom_data/manifest/plugin_manifest.h) with every problem, each with
-// its JSON path. `pluginName` is the app label relations to the clinical record are named after.
+// its JSON path. `pluginName` is the app label relations to the clinical record are named after;
+// empty for declarations already checked at their install (their related names are not re-judged).
 ModelSet parseModels(const json::Value& document, const std::string& pluginName);
 
 // The namespace's system tables, which no model may be named after.

@@ -1,0 +1,30 @@
+// Who may use a namespace's rows: the key in "Authorization: Namespace <key>" gives read or
+// read_write access to one namespace of one instance, with the models declared in it.
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+
+#include "core/instances/instance.h"
+#include "custom_data/models/model_definition.h"
+
+namespace flint::custom_data {
+
+struct NamespaceAccess {
+  std::string ns;
+  std::string schema;
+  std::string level;  // read or read_write
+  ModelSet models;
+
+  // Throws RowError 403 (NamespaceWriteDenied, the reference product's message) for a read key.
+  void requireWrite() const;
+  // Throws RowError 404 for a model the namespace does not declare.
+  const ModelDefinition& model(const std::string& name) const;
+};
+
+// Throws RowError 401 when the key is missing, malformed or not one of this namespace's (an
+// unknown namespace answers the same, so keys cannot probe for names).
+NamespaceAccess authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance, const std::string& ns,
+                                   std::string_view authorization);
+
+}  // namespace flint::custom_data

@@ -1,0 +1,181 @@
+#include "custom_data/rows/row_store.h"
+
+#include <map>
+
+#include "core/db/session.h"
+#include "custom_data/rows/field_values.h"
+
+namespace flint::custom_data {
+namespace {
+
+std::string placeholder(std::vector<std::optional<std::string>>& params, std::optional<std::string> value,
+                        const FieldDefinition& f) {
+  params.push_back(std::move(value));
+  return "$" + std::to_string(params.size()) + parameterCast(f);
+}
+
+// The column as text, as valueJson() reads it: instants in UTC with a Z.
+std::string columnText(const FieldDefinition& f) {
+  const std::string c = db::quoteIdentifier(f.column);
+  if (f.type == "datetime") return "(to_json(" + c + " AT TIME ZONE 'UTC') #>> '{}') || 'Z'";
+  return c + "::text";
+}
+
+}  // namespace
+
+RowStore::RowStore(pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
+    : tx_(tx), model_(model), table_(db::quoteIdentifier(schema) + "." + db::quoteIdentifier(model.table)) {
+  key_.name = key_.column = "dbid";
+  key_.type = key_.sqlType = "bigint";
+  for (const auto& f : model.fields)
+    if (f.primaryKey) key_ = f;
+}
+
+std::string RowStore::selectList() const {
+  std::string out = model_.primaryKeyColumn == "dbid" ? "dbid::text" : "";
+  for (const auto& f : model_.fields)
+    if (!f.column.empty()) out += (out.empty() ? "" : ", ") + columnText(f);
+  return out;
+}
+
+json::Value RowStore::rowJson(const pqxx::row& r) const {
+  json::Value row = json::Value::object();
+  pqxx::row::size_type i = 0;
+  if (model_.primaryKeyColumn == "dbid") row.set("dbid", json::Value::number(r[i++].as<std::string>()));
+  for (const auto& f : model_.fields) {
+    if (f.column.empty()) continue;
+    const auto& cell = r[i++];
+    row.set(f.name, valueJson(f, cell.is_null() ? std::nullopt : std::optional<std::string>(cell.as<std::string>())));
+  }
+  return row;
+}
+
+pqxx::result RowStore::run(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  return tx_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+}
+
+std::string RowStore::keyCondition(std::vector<std::optional<std::string>>& params) const {
+  return db::quoteIdentifier(key_.column) + " = " + "$" + std::to_string(params.size()) + parameterCast(key_);
+}
+
+std::optional<json::Value> RowStore::get(const std::string& key) {
+  std::vector<std::optional<std::string>> params{key};
+  auto r = run("SELECT " + selectList() + " FROM " + table_ + " WHERE " + keyCondition(params), params);
+  if (r.empty()) return std::nullopt;
+  return rowJson(r[0]);
+}
+
+json::Value RowStore::insert(const std::vector<Assignment>& values) {
+  std::vector<std::optional<std::string>> params;
+  std::string columns, placeholders;
+  for (const auto& [f, v] : values) {
+    columns += (columns.empty() ? "" : ", ") + db::quoteIdentifier(f->column);
+    placeholders += (placeholders.empty() ? "" : ", ") + placeholder(params, v, *f);
+  }
+  const std::string sql = values.empty() ? "INSERT INTO " + table_ + " DEFAULT VALUES RETURNING " + selectList()
+                                         : "INSERT INTO " + table_ + " (" + columns + ") VALUES (" + placeholders +
+                                               ") RETURNING " + selectList();
+  return rowJson(run(sql, params)[0]);
+}
+
+std::optional<json::Value> RowStore::update(const std::string& key, const std::vector<Assignment>& values) {
+  if (values.empty()) return get(key);
+  std::vector<std::optional<std::string>> params;
+  std::string sets;
+  for (const auto& [f, v] : values) sets += (sets.empty() ? "" : ", ") + db::quoteIdentifier(f->column) + " = " + placeholder(params, v, *f);
+  params.push_back(key);
+  auto r = run("UPDATE " + table_ + " SET " + sets + " WHERE " + keyCondition(params) + " RETURNING " + selectList(), params);
+  if (r.empty()) return std::nullopt;
+  return rowJson(r[0]);
+}
+
+bool RowStore::remove(const std::string& key) {
+  std::vector<std::optional<std::string>> params{key};
+  return run("DELETE FROM " + table_ + " WHERE " + keyCondition(params), params).affected_rows() == 1;
+}
+
+std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std::string>>& params, bool withCursor) const {
+  std::vector<std::string> terms;
+  for (const auto& c : query.conditions) {
+    const FieldDefinition& f = c.field != nullptr ? *c.field : key_;
+    const std::string col = db::quoteIdentifier(f.column);
+    std::string term;
+    if (c.lookup == "isnull") {
+      term = col + (*c.values[0] == "true" ? " IS NULL" : " IS NOT NULL");
+    } else if (c.lookup == "in") {
+      std::string list;
+      for (const auto& v : c.values) list += (list.empty() ? "" : ", ") + placeholder(params, v, f);
+      term = col + " IN (" + list + ")";
+    } else if (c.lookup == "range") {
+      term = col + " BETWEEN " + placeholder(params, c.values[0], f) + " AND " + placeholder(params, c.values[1], f);
+    } else {
+      const std::string p = placeholder(params, c.values[0], f);
+      static const std::map<std::string, std::string> compare = {{"exact", "="}, {"gt", ">"}, {"gte", ">="}, {"lt", "<"}, {"lte", "<="}};
+      if (auto op = compare.find(c.lookup); op != compare.end()) term = col + " " + op->second + " " + p;
+      else if (c.lookup == "iexact") term = "lower(" + col + ") = lower(" + p + ")";
+      else if (c.lookup == "contains") term = "strpos(" + col + ", " + p + ") > 0";
+      else if (c.lookup == "icontains") term = "strpos(lower(" + col + "), lower(" + p + ")) > 0";
+      else if (c.lookup == "startswith") term = "starts_with(" + col + ", " + p + ")";
+      else term = "starts_with(lower(" + col + "), lower(" + p + "))";
+    }
+    // exclude(): the rows the condition does not select, NULLs included, as Django's NOT does.
+    terms.push_back(c.exclude ? "NOT coalesce((" + term + "), false)" : term);
+  }
+  if (withCursor && query.after) {
+    // Keyset: rows after the last one in (key1, ..., primary key) order, NULLs sorting last.
+    std::string any;
+    std::string equalPrefix;
+    for (size_t i = 0; i < query.order.size(); ++i) {
+      const SortKey& k = query.order[i];
+      const FieldDefinition& f = k.field != nullptr ? *k.field : key_;
+      const std::string col = db::quoteIdentifier(f.column);
+      const auto& last = (*query.after)[i];
+      std::string after, equal;
+      if (last) {
+        const std::string p = placeholder(params, last, f);
+        after = "(" + col + (k.descending ? " < " : " > ") + p + " OR " + col + " IS NULL)";
+        equal = col + " = " + p;
+      } else {
+        after = "false";
+        equal = col + " IS NULL";
+      }
+      any += (any.empty() ? "" : " OR ") + std::string("(") + (equalPrefix.empty() ? "" : equalPrefix + " AND ") + after + ")";
+      equalPrefix += (equalPrefix.empty() ? "" : " AND ") + equal;
+    }
+    terms.push_back("(" + any + ")");
+  }
+  std::string out;
+  for (const auto& t : terms) out += (out.empty() ? " WHERE " : " AND ") + t;
+  return out;
+}
+
+RowPage RowStore::list(const RowQuery& query) {
+  std::vector<std::optional<std::string>> params;
+  std::string order, sortColumns;
+  for (const auto& k : query.order) {
+    const FieldDefinition& f = k.field != nullptr ? *k.field : key_;
+    order += (order.empty() ? "" : ", ") + db::quoteIdentifier(f.column) + (k.descending ? " DESC" : " ASC") + " NULLS LAST";
+    sortColumns += ", " + db::quoteIdentifier(f.column) + "::text";
+  }
+  auto r = run("SELECT " + selectList() + sortColumns + " FROM " + table_ + where(query, params, true) + " ORDER BY " +
+                   order + " LIMIT " + std::to_string(query.limit + 1),
+               params);
+  RowPage page;
+  const size_t width = r.columns() - query.order.size();
+  for (pqxx::result::size_type i = 0; i < r.size() && i < query.limit; ++i) page.rows.push_back(rowJson(r[i]));
+  if (r.size() > static_cast<size_t>(query.limit)) {
+    std::vector<std::optional<std::string>> after;
+    const auto& last = r[static_cast<pqxx::result::size_type>(query.limit - 1)];
+    for (auto c = static_cast<pqxx::row::size_type>(width); c < static_cast<pqxx::row::size_type>(r.columns()); ++c)
+      after.push_back(last[c].is_null() ? std::nullopt : std::optional<std::string>(last[c].as<std::string>()));
+    page.nextAfter = std::move(after);
+  }
+  return page;
+}
+
+long long RowStore::count(const RowQuery& query) {
+  std::vector<std::optional<std::string>> params;
+  return run("SELECT count(*) FROM " + table_ + where(query, params, false), params)[0][0].as<long long>();
+}
+
+}  // namespace flint::custom_data

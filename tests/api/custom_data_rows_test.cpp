@@ -1,0 +1,193 @@
+// Custom data rows over HTTP with a namespace key: who may read and write, create/get/update/
+// delete, every field type round-tripping, links to the clinical record, and listing with
+// Django-style lookups, ordering and keyset pages; hostile names and values.
+#include <gtest/gtest.h>
+
+#include "tests/support/flint_server.h"
+
+using namespace flint::testing;
+using nlohmann::json;
+
+namespace {
+
+json manifest(const std::string& name, const std::string& ns) {
+  return {{"sdk_version", "0.203.0"}, {"plugin_version", "1.0.0"}, {"name", name}, {"description", "rows"},
+          {"components", {{"handlers", json::array()}}}, {"tags", json::object()}, {"license", ""}, {"readme", false},
+          {"custom_data", {{"namespace", ns}, {"access", "read_write"}}}};
+}
+
+const char* kModels = R"({"models":[
+  {"name":"Room","fields":[{"name":"name","type":"text"},{"name":"floor","type":"integer"}]},
+  {"name":"Booking","fields":[
+    {"name":"room","type":"foreign_key","to":"Room"},
+    {"name":"patient","type":"foreign_key","to":"Patient","related_name":"+"},
+    {"name":"at","type":"datetime"}]},
+  {"name":"Everything","fields":[
+    {"name":"t","type":"text"},{"name":"c","type":"char","max_length":5},{"name":"i","type":"integer"},
+    {"name":"b","type":"bigint"},{"name":"ok","type":"boolean"},{"name":"d","type":"date"},{"name":"dt","type":"datetime"},
+    {"name":"dec","type":"decimal"},{"name":"f","type":"float"},{"name":"j","type":"json"},{"name":"u","type":"uuid"}]}]})";
+
+class CustomDataRows : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    instance_ = createInstance("rows");
+    other_ = createInstance("rows-other");
+    auto c = client();
+    const httplib::Headers admin = {{"Authorization", std::string("Bearer ") + kAdminKey}};
+    json body = {{"manifest", manifest("rooms", "acme__rooms")}, {"models", json::parse(kModels)}};
+    auto res = c.Post("/admin/instances/" + instance_ + "/plugins", admin, body.dump(), "application/json");
+    if (!res || res->status != 201) throw std::runtime_error("install failed: " + (res ? res->body : ""));
+    auto keys = json::parse(res->body)["keys"];
+    readKey_ = keys["namespace_read_access_key"];
+    writeKey_ = keys["namespace_read_write_access_key"];
+    body["models"] = json::parse(R"({"models":[{"name":"Room","fields":[{"name":"name","type":"text"}]}]})");
+    res = c.Post("/admin/instances/" + other_ + "/plugins", admin, body.dump(), "application/json");
+    otherKey_ = json::parse(res->body)["keys"]["namespace_read_write_access_key"];
+  }
+  std::string url(const std::string& model, const std::string& rest = "") const {
+    return "/" + instance_ + "/custom-data/acme__rooms/models/" + model + rest;
+  }
+  static httplib::Headers key(const std::string& k) { return {{"Authorization", "Namespace " + k}}; }
+  json post(const std::string& model, const json& row, int status = 201) {
+    auto res = c_.Post(url(model), key(writeKey_), row.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return nullptr;
+    EXPECT_EQ(res->status, status) << row.dump() << "\n" << res->body;
+    return json::parse(res->body);
+  }
+  json list(const std::string& model, const std::string& query) {
+    auto res = c_.Get(url(model, "?" + query), key(readKey_));
+    EXPECT_EQ(res->status, 200) << query << "\n" << res->body;
+    return json::parse(res->body);
+  }
+  std::vector<std::string> names(const std::string& query) {
+    std::vector<std::string> out;
+    const json page = list("Room", query);
+    for (const auto& r : page["results"]) out.push_back(r["name"].is_null() ? "null" : r["name"].get<std::string>());
+    return out;
+  }
+  static std::string instance_, other_, readKey_, writeKey_, otherKey_;
+  httplib::Client c_ = client();
+};
+std::string CustomDataRows::instance_, CustomDataRows::other_, CustomDataRows::readKey_, CustomDataRows::writeKey_,
+    CustomDataRows::otherKey_;
+
+TEST_F(CustomDataRows, TheNamespaceKeyDecidesWhoReadsAndWrites) {
+  EXPECT_EQ(c_.Get(url("Room"))->status, 401);
+  EXPECT_EQ(c_.Get(url("Room"))->get_header_value("WWW-Authenticate"), "Namespace");
+  EXPECT_EQ(c_.Get(url("Room"), key("wrong"))->status, 401);
+  EXPECT_EQ(c_.Get(url("Room"), {{"Authorization", "Bearer " + writeKey_}})->status, 401);
+  EXPECT_EQ(c_.Get(url("Room"), key(otherKey_))->status, 401) << "a key of another instance's namespace";
+  EXPECT_EQ(c_.Get("/" + other_ + "/custom-data/acme__rooms/models/Room", key(writeKey_))->status, 401);
+  EXPECT_EQ(c_.Get("/" + instance_ + "/custom-data/acme__other/models/Room", key(writeKey_))->status, 401);
+  EXPECT_EQ(c_.Get(url("Room"), key(readKey_))->status, 200);
+  auto denied = c_.Post(url("Room"), key(readKey_), R"({"name":"x"})", "application/json");
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_NE(denied->body.find("Write operation denied: namespace 'acme__rooms' is read-only. Plugin must declare "
+                              "'read_write' access to perform write operations."),
+            std::string::npos)
+      << denied->body;
+  EXPECT_EQ(c_.Get(url("Nope"), key(readKey_))->status, 404);
+}
+
+TEST_F(CustomDataRows, CreateGetUpdateDelete) {
+  json room = post("Room", {{"name", "Blue"}, {"floor", 2}});
+  ASSERT_TRUE(room["dbid"].is_number());
+  const std::string id = std::to_string(room["dbid"].get<long long>());
+  EXPECT_EQ(room, json({{"dbid", room["dbid"]}, {"name", "Blue"}, {"floor", 2}}));
+  EXPECT_EQ(json::parse(c_.Get(url("Room", "/" + id), key(readKey_))->body), room);
+  auto patched = c_.Patch(url("Room", "/" + id), key(writeKey_), R"({"floor":3})", "application/json");
+  ASSERT_EQ(patched->status, 200) << patched->body;
+  EXPECT_EQ(json::parse(patched->body)["floor"], 3);
+  EXPECT_EQ(json::parse(patched->body)["name"], "Blue");
+  EXPECT_EQ(c_.Patch(url("Room", "/" + id), key(writeKey_), R"({"dbid":9})", "application/json")->status, 400);
+  EXPECT_EQ(c_.Patch(url("Room", "/" + id), key(writeKey_), R"({"colour":"red"})", "application/json")->status, 400);
+  EXPECT_EQ(c_.Delete(url("Room", "/" + id), key(writeKey_))->status, 204);
+  EXPECT_EQ(c_.Get(url("Room", "/" + id), key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Delete(url("Room", "/" + id), key(writeKey_))->status, 404);
+  EXPECT_EQ(c_.Get(url("Room", "/abc"), key(readKey_))->status, 404);
+  post("Room", {{"name", std::string(1048577, 'x')}}, 400);
+  post("Room", {{"floor", "two"}}, 400);
+  post("Room", {{"floor", 3000000000LL}}, 400);
+}
+
+TEST_F(CustomDataRows, EveryFieldTypeRoundTrips) {
+  json in = {{"t", "text with ' and \" and \\\\"}, {"c", "abcde"}, {"i", -2147483648LL}, {"b", 9007199254740993LL},
+             {"ok", true}, {"d", "2024-02-29"}, {"dt", "2025-01-31T09:30:00.250+01:00"}, {"f", 0.1},
+             {"u", "123e4567-e89b-12d3-a456-426614174000"}};
+  std::string body = in.dump();
+  // Exact decimals and json numbers are written as text so that no double rounds them.
+  body.insert(body.size() - 1, R"(,"dec":1234567890.0123456789,"j":{"price":1.50,"big":12345678901234567890,"list":[1,"two",null]})");
+  auto res = c_.Post(url("Everything"), key(writeKey_), body, "application/json");
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string& out = res->body;
+  for (const char* expected : {R"("i":-2147483648)", R"("b":9007199254740993)", R"("ok":true)", R"("d":"2024-02-29")",
+                               R"("dt":"2025-01-31T08:30:00.25Z")", R"("dec":1234567890.0123456789)", R"("f":0.1)",
+                               R"("price":1.50)", R"("big":12345678901234567890)", R"("u":"123e4567-e89b-12d3-a456-426614174000")",
+                               R"("c":"abcde")"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << " in " << out;
+  EXPECT_EQ(json::parse(out)["t"], in["t"]);
+  post("Everything", {{"c", "abcdef"}}, 400);
+  post("Everything", {{"dt", "2025-01-31T09:30:00"}}, 400);  // an instant needs its zone
+  post("Everything", {{"u", "not-a-uuid"}}, 400);
+  post("Everything", {{"d", "31/01/2025"}}, 400);
+}
+
+TEST_F(CustomDataRows, LinksToTheClinicalRecord) {
+  auto patient = c_.Post("/" + instance_ + "/fhir/Patient", R"({"resourceType":"Patient","name":[{"family":"Ray"}]})",
+                         "application/fhir+json");
+  const std::string patientId = json::parse(patient->body)["id"];
+  json room = post("Room", {{"name", "Linked"}});
+  json booking = post("Booking", {{"room", room["dbid"]}, {"patient", patientId}, {"at", "2025-03-01T10:00:00Z"}});
+  EXPECT_EQ(booking["patient"], patientId);
+  post("Booking", {{"patient", "no-such-patient"}}, 400);
+  post("Booking", {{"patient", "a/../b"}}, 400);
+  ASSERT_EQ(c_.Delete("/" + instance_ + "/fhir/Patient/" + patientId)->status, 204);
+  auto still = c_.Get(url("Booking", "/" + std::to_string(booking["dbid"].get<long long>())), key(readKey_));
+  ASSERT_EQ(still->status, 200) << "a row linking a deleted patient stays readable";
+  EXPECT_EQ(json::parse(still->body)["patient"], patientId);
+}
+
+TEST_F(CustomDataRows, ListingWithLookupsOrderAndPages) {
+  const std::string ns = "acme__rooms";
+  for (int floor = 1; floor <= 5; ++floor) post("Room", {{"name", "Lk " + std::string(1, char('A' + floor - 1))}, {"floor", floor}});
+  post("Room", {{"name", nullptr}, {"floor", 9}});
+  const std::string lk = "name__startswith=Lk&";
+  EXPECT_EQ(list("Room", lk + "count=true")["count"], 5);
+  EXPECT_EQ(names(lk + "floor__gte=3&order_by=floor"), (std::vector<std::string>{"Lk C", "Lk D", "Lk E"}));
+  EXPECT_EQ(names(lk + "floor__lt=3&order_by=-floor"), (std::vector<std::string>{"Lk B", "Lk A"}));
+  EXPECT_EQ(names(lk + "floor__in=1,3,9&order_by=name"), (std::vector<std::string>{"Lk A", "Lk C"}));
+  EXPECT_EQ(names(lk + "floor__range=2,4&order_by=floor"), (std::vector<std::string>{"Lk B", "Lk C", "Lk D"}));
+  EXPECT_EQ(names("name__iexact=LK B"), (std::vector<std::string>{"Lk B"}));
+  EXPECT_EQ(names("name__icontains=k e"), (std::vector<std::string>{"Lk E"}));
+  EXPECT_TRUE(names("name__contains=K E").empty());
+  EXPECT_EQ(names("name__istartswith=lk d"), (std::vector<std::string>{"Lk D"}));
+  EXPECT_EQ(names("name__isnull=true"), (std::vector<std::string>{"null"}));
+  EXPECT_EQ(names(lk + "exclude__floor__gte=2"), (std::vector<std::string>{"Lk A"}));
+  EXPECT_EQ(names("floor=9&exclude__name=x"), (std::vector<std::string>{"null"})) << "exclude keeps rows whose value is null";
+  // Keyset pages: two at a time, descending by floor, following next links to the end.
+  std::vector<std::string> seen;
+  std::string next = url("Room", "?" + lk + "order_by=-floor&limit=2");
+  int pages = 0;
+  while (!next.empty() && pages < 10) {
+    auto res = c_.Get(next.substr(next.find("/" + instance_)), key(readKey_));
+    ASSERT_EQ(res->status, 200) << res->body;
+    auto page = json::parse(res->body);
+    for (const auto& r : page["results"]) seen.push_back(r["name"]);
+    next = page.value("next", "");
+    ++pages;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"Lk E", "Lk D", "Lk C", "Lk B", "Lk A"}));
+  EXPECT_EQ(pages, 3);
+  // Names that are not the model's, and values that look like SQL.
+  EXPECT_EQ(c_.Get(url("Room", "?name%22%3Bdrop=1"), key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Get(url("Room", "?order_by=name;drop"), key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Get(url("Room", "?floor__like=1"), key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Get(url("Room", "?floor=abc"), key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Get(url("Room", "?after=garbage"), key(readKey_))->status, 400);
+  EXPECT_TRUE(names("name=a%27)%3B%20DROP%20TABLE%20room%3B%20--").empty());
+  EXPECT_EQ(list("Room", lk + "count=true")["count"], 5) << "the table is intact";
+  (void)ns;
+}
+
+}  // namespace
