@@ -1,5 +1,6 @@
-// Custom data rows over HTTP: /{instance}/custom-data/{namespace}/models/{model}[/{key}], with
-// the namespace's key in "Authorization: Namespace <key>" (custom_data/rows/row_service.h).
+// Custom data rows over HTTP: /{instance}/custom-data/{namespace}/models/{model}[/{key}|/_{action}]
+// and /{instance}/custom-data/{namespace}/atomic, with the namespace's key in
+// "Authorization: Namespace <key>" (custom_data/rows/row_service.h).
 #include "core/json/json_value.h"
 #include "custom_data/rows/field_values.h"
 #include "custom_data/rows/row_service.h"
@@ -10,18 +11,20 @@
 namespace flint::server {
 
 http::HttpResponse App::handleCustomData(const http::HttpRequest& request, const instances::Instance& instance) {
-  const auto& s = request.segments;  // {instance}, custom-data, {namespace}, models, {model}[, {key}]
-  if ((s.size() != 5 && s.size() != 6) || s[3] != "models")
+  // {instance}, custom-data, {namespace}, models, {model}[, {key} | _{action}]; or {namespace}, atomic
+  const auto& s = request.segments;
+  const bool atomic = s.size() == 4 && s[3] == "atomic";
+  if (!atomic && ((s.size() != 5 && s.size() != 6) || s[3] != "models"))
     return outcomeResponse(404, "not-found", "custom data rows are at /{instance}/custom-data/{namespace}/models/{model}");
   custom_data::RowRequest rows;
   rows.method = request.method;
   rows.ns = s[2];
-  rows.model = s[4];
+  if (!atomic) rows.model = s[4];
   if (s.size() == 6) rows.key = s[5];
   rows.params = request.query;
   rows.body = request.body;
   rows.authorization = std::string(request.header("authorization"));
-  rows.collectionUrl = config_.publicUrl + "/" + s[0] + "/custom-data/" + s[2] + "/models/" + s[4];
+  if (!atomic) rows.collectionUrl = config_.publicUrl + "/" + s[0] + "/custom-data/" + s[2] + "/models/" + s[4];
   try {
     auto result = custom_data::handleRows(db::Session::forThisThread(config_.databaseUrl), instance, rows);
     if (result.status == 204) {

@@ -72,62 +72,297 @@ void checkKey(const ModelDefinition& model, const std::string& key) {
     throw RowError(404, "DoesNotExist", model.name + " " + key + " does not exist");
 }
 
+// A lookup object ({"field": value, ...}) as exact conditions (null: isnull).
+RowQuery exactQuery(const ModelDefinition& model, const json::Value& lookup) {
+  RowQuery query;
+  for (const auto& [name, value] : lookup.members()) {
+    const FieldDefinition* f = model.field(name);
+    if (f == nullptr || f->column.empty()) throw RowError(400, "ValidationError", "'" + name + "' is not a field of " + model.name);
+    Condition c;
+    c.field = f;
+    if (value.isNull()) {
+      c.lookup = "isnull";
+      c.values.push_back("true");
+    } else {
+      c.lookup = "exact";
+      c.values.push_back(parameterText(*f, value));
+    }
+    query.conditions.push_back(std::move(c));
+  }
+  query.order.push_back({nullptr, false});
+  query.limit = 2;
+  return query;
+}
+
+const json::Value& member(const json::Value& body, const char* name) {
+  static const json::Value empty = json::Value::object();
+  const json::Value* v = body.find(name);
+  if (v == nullptr) return empty;
+  if (!v->isObject()) throw RowError(400, "ValidationError", std::string(name) + " must be an object of field values");
+  return *v;
+}
+
+const json::Value& list(const json::Value& body, const char* name) {
+  const json::Value* v = body.find(name);
+  if (v == nullptr || !v->isArray()) throw RowError(400, "ValidationError", std::string(name) + " must be an array");
+  if (v->items().size() > kMaxBulkSize)
+    throw RowError(400, "BulkOperationTooLarge", std::to_string(v->items().size()) + " items; at most " +
+                                                     std::to_string(kMaxBulkSize) + " in one bulk operation");
+  return *v;
+}
+
+std::string keyText(const json::Value& key) {
+  if (key.isString() || key.isNumber()) return key.text();
+  throw RowError(400, "ValidationError", "a row's key must be its dbid (or its one-to-one key)");
+}
+
+// The operations on one model, inside the request's transaction.
+class Operations {
+ public:
+  Operations(db::Session& session, const instances::Instance& instance, const NamespaceAccess& access,
+             const ModelDefinition& model)
+      : session_(session), instance_(instance), access_(access), model_(model), store_(*session.ambient(), access.schema, model) {}
+
+  json::Value create(const json::Value& row) {
+    access_.requireWrite();
+    return store_.insert(assignments(session_, instance_, model_, row, true));
+  }
+  json::Value get(const std::string& key) {
+    checkKey(model_, key);
+    auto row = store_.get(key);
+    if (!row) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+    return *row;
+  }
+  json::Value update(const std::string& key, const json::Value& changes) {
+    access_.requireWrite();
+    checkKey(model_, key);
+    auto row = store_.update(key, assignments(session_, instance_, model_, changes, false));
+    if (!row) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+    return *row;
+  }
+  void remove(const std::string& key) {
+    access_.requireWrite();
+    checkKey(model_, key);
+    if (!store_.remove(key)) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+  }
+  // get_or_create / update_or_create: {"lookup": {...}, "defaults": {...}} → {"created", "row"}.
+  json::Value getOrCreate(const json::Value& body, bool updating) {
+    access_.requireWrite();
+    const json::Value& lookup = member(body, "lookup");
+    const json::Value& defaults = member(body, "defaults");
+    RowQuery query = exactQuery(model_, lookup);
+    store_.lockLookup(json::write(lookup));
+    RowPage found = store_.list(query);
+    if (found.rows.size() > 1)
+      throw RowError(400, "MultipleObjectsReturned", "the lookup matches more than one " + model_.name);
+    json::Value out = json::Value::object();
+    if (!found.rows.empty()) {
+      json::Value row = std::move(found.rows.front());
+      if (updating) {
+        const json::Value* key = row.find(keyName());
+        row = update(keyText(*key), defaults);
+      }
+      out.set("created", json::Value::boolean(false));
+      out.set("row", std::move(row));
+      return out;
+    }
+    json::Value values = lookup;
+    for (const auto& [name, value] : defaults.members()) values.set(name, value);
+    out.set("created", json::Value::boolean(true));
+    out.set("row", create(values));
+    return out;
+  }
+  json::Value bulkCreate(const json::Value& body) {
+    access_.requireWrite();
+    json::Value rows = json::Value::array();
+    for (const auto& row : list(body, "rows").items()) {
+      if (!row.isObject()) throw RowError(400, "ValidationError", "each row must be an object of field values");
+      rows.push(create(row));
+    }
+    json::Value out = json::Value::object();
+    out.set("rows", std::move(rows));
+    return out;
+  }
+  // bulk_update: {"rows": [{"dbid": ..., field: value, ...}]}, each row's fields set by its key.
+  json::Value bulkUpdate(const json::Value& body) {
+    access_.requireWrite();
+    long long updated = 0;
+    for (const auto& row : list(body, "rows").items()) {
+      const json::Value* key = row.isObject() ? row.find(keyName()) : nullptr;
+      if (key == nullptr) throw RowError(400, "ValidationError", "each row to update needs its " + keyName());
+      json::Value changes = row;
+      changes.erase(keyName());
+      update(keyText(*key), changes);
+      ++updated;
+    }
+    json::Value out = json::Value::object();
+    out.set("updated", json::Value::number(updated));
+    return out;
+  }
+  // bulk_delete: {"keys": [...]}.
+  json::Value bulkDelete(const json::Value& body) {
+    access_.requireWrite();
+    long long deleted = 0;
+    for (const auto& key : list(body, "keys").items()) {
+      remove(keyText(key));
+      ++deleted;
+    }
+    json::Value out = json::Value::object();
+    out.set("deleted", json::Value::number(deleted));
+    return out;
+  }
+  // Aggregates from count=, sum=, avg=, min=, max= (repeatable) and group_by=a,b; the other
+  // parameters select the rows as a list's do.
+  json::Value aggregate(const std::vector<std::pair<std::string, std::string>>& params) {
+    std::vector<Aggregate> aggregates;
+    std::vector<const FieldDefinition*> groupBy;
+    std::vector<std::pair<std::string, std::string>> filters;
+    auto fieldOf = [&](const std::string& name) -> const FieldDefinition* {
+      if (name == "dbid" || name == "pk") return nullptr;
+      const FieldDefinition* f = model_.field(name);
+      if (f == nullptr || f->column.empty()) throw RowError(400, "ValidationError", "'" + name + "' is not a field of " + model_.name);
+      return f;
+    };
+    for (const auto& [name, value] : params) {
+      if (name == "count" || name == "sum" || name == "avg" || name == "min" || name == "max") {
+        const FieldDefinition* f = fieldOf(value);
+        const std::string type = f == nullptr ? "bigint" : f->type;
+        const bool numeric = type == "integer" || type == "bigint" || type == "decimal" || type == "float";
+        const bool ordered = numeric || type == "text" || type == "char" || type == "date" || type == "datetime";
+        if ((name == "sum" || name == "avg") && !numeric) throw RowError(400, "ValidationError", name + " needs a number field");
+        if ((name == "min" || name == "max") && !ordered) throw RowError(400, "ValidationError", name + " needs an ordered field");
+        aggregates.push_back({name, f});
+      } else if (name == "group_by") {
+        size_t start = 0;
+        while (start <= value.size()) {
+          size_t comma = value.find(',', start);
+          const FieldDefinition* f = fieldOf(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+          if (f == nullptr || f->type == "json") throw RowError(400, "ValidationError", "group_by needs fields with values to group");
+          groupBy.push_back(f);
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      } else {
+        filters.emplace_back(name, value);
+      }
+    }
+    if (aggregates.empty()) throw RowError(400, "ValidationError", "name an aggregate: count, sum, avg, min or max");
+    auto groups = store_.aggregate(parseRowQuery(model_, filters), aggregates, groupBy);
+    if (groupBy.empty()) return std::move(groups.front());
+    json::Value out = json::Value::object();
+    json::Value results = json::Value::array();
+    for (auto& g : groups) results.push(std::move(g));
+    out.set("results", std::move(results));
+    return out;
+  }
+  RowStore& store() { return store_; }
+
+ private:
+  std::string keyName() const {
+    for (const auto& f : model_.fields)
+      if (f.primaryKey) return f.name;
+    return "dbid";
+  }
+
+  db::Session& session_;
+  const instances::Instance& instance_;
+  const NamespaceAccess& access_;
+  const ModelDefinition& model_;
+  RowStore store_;
+};
+
+json::Value listRows(Operations& ops, const ModelDefinition& model, const RowRequest& request) {
+  RowQuery query = parseRowQuery(model, request.params);
+  json::Value out = json::Value::object();
+  if (query.countOnly) {
+    out.set("count", json::Value::number(ops.store().count(query)));
+    return out;
+  }
+  RowPage page = ops.store().list(query);
+  json::Value rows = json::Value::array();
+  for (auto& r : page.rows) rows.push(std::move(r));
+  out.set("results", std::move(rows));
+  if (page.nextAfter) {
+    fhir::Params params;
+    for (const auto& p : request.params)
+      if (p.first != "after") params.push_back(p);
+    params.emplace_back("after", encodeCursor(*page.nextAfter));
+    out.set("next", json::Value::string(request.collectionUrl + "?" + fhir::encodeQuery(params)));
+  }
+  return out;
+}
+
+// One operation of an atomic request: {"op": create|update|delete|get_or_create|update_or_create,
+// "model": ..., "key": ..., "row": {...}, "lookup": {...}, "defaults": {...}}.
+json::Value atomicOperation(db::Session& session, const instances::Instance& instance, const NamespaceAccess& access,
+                            const json::Value& op) {
+  if (!op.isObject()) throw RowError(400, "ValidationError", "each operation must be an object");
+  const ModelDefinition& model = access.model(op.stringAt("model").value_or(""));
+  Operations ops(session, instance, access, model);
+  const std::string kind = op.stringAt("op").value_or("");
+  const json::Value* key = op.find("key");
+  if (kind == "create") return ops.create(member(op, "row"));
+  if (kind == "update" && key != nullptr) return ops.update(keyText(*key), member(op, "row"));
+  if (kind == "delete" && key != nullptr) {
+    ops.remove(keyText(*key));
+    return json::Value::object();
+  }
+  if (kind == "get_or_create" || kind == "update_or_create") return ops.getOrCreate(op, kind == "update_or_create");
+  throw RowError(400, "ValidationError", "an operation is create, update (with key), delete (with key), get_or_create or update_or_create");
+}
+
 }  // namespace
 
 RowResponse handleRows(db::Session& session, const instances::Instance& instance, const RowRequest& request) {
   db::Transaction tx(session);
-  pqxx::work& work = *session.ambient();
-  const NamespaceAccess access = authorizeNamespace(work, instance, request.ns, request.authorization);
-  const ModelDefinition& model = access.model(request.model);
-  RowStore store(work, access.schema, model);
+  const NamespaceAccess access = authorizeNamespace(*session.ambient(), instance, request.ns, request.authorization);
   RowResponse response;
-  const bool write = request.method != "GET";
-  if (write) access.requireWrite();
-  if (request.key.empty()) {
-    if (request.method == "POST") {
-      json::Value row = store.insert(assignments(session, instance, model, bodyObject(request.body), true));
-      tx.commit();
-      response.status = 201;
-      response.body = json::write(row);
-      return response;
-    }
-    if (request.method != "GET") throw RowError(405, "MethodNotAllowed", "use GET or POST on a model's rows");
-    RowQuery query = parseRowQuery(model, request.params);
-    json::Value out = json::Value::object();
-    if (query.countOnly) {
-      out.set("count", json::Value::number(store.count(query)));
-    } else {
-      RowPage page = store.list(query);
-      json::Value rows = json::Value::array();
-      for (auto& r : page.rows) rows.push(std::move(r));
-      out.set("results", std::move(rows));
-      if (page.nextAfter) {
-        fhir::Params params;
-        for (const auto& p : request.params)
-          if (p.first != "after") params.push_back(p);
-        params.emplace_back("after", encodeCursor(*page.nextAfter));
-        out.set("next", json::Value::string(request.collectionUrl + "?" + fhir::encodeQuery(params)));
+  auto answer = [&](int status, const json::Value& body) {
+    tx.commit();
+    response.status = status;
+    response.body = json::write(body);
+    return response;
+  };
+  if (request.model.empty()) {  // POST .../{namespace}/atomic
+    if (request.method != "POST") throw RowError(405, "MethodNotAllowed", "use POST for an atomic request");
+    const json::Value body = bodyObject(request.body);
+    const json::Value& operations = list(body, "operations");
+    json::Value results = json::Value::array();
+    for (size_t i = 0; i < operations.items().size(); ++i) {
+      try {
+        results.push(atomicOperation(session, instance, access, operations.items()[i]));
+      } catch (const RowError& e) {
+        throw RowError(e.status(), e.kind(), "operation " + std::to_string(i) + ": " + e.what() + " (nothing was written)");
       }
     }
-    response.body = json::write(out);
-    return response;
+    json::Value out = json::Value::object();
+    out.set("results", std::move(results));
+    return answer(200, out);
   }
-  checkKey(model, request.key);
-  if (request.method == "GET") {
-    auto row = store.get(request.key);
-    if (!row) throw RowError(404, "DoesNotExist", model.name + " " + request.key + " does not exist");
-    response.body = json::write(*row);
-    return response;
+  const ModelDefinition& model = access.model(request.model);
+  Operations ops(session, instance, access, model);
+  const std::string& m = request.method;
+  if (request.key.empty()) {
+    if (m == "POST") return answer(201, ops.create(bodyObject(request.body)));
+    if (m == "GET") return answer(200, listRows(ops, model, request));
+    throw RowError(405, "MethodNotAllowed", "use GET or POST on a model's rows");
   }
-  if (request.method == "PATCH") {
-    auto row = store.update(request.key, assignments(session, instance, model, bodyObject(request.body), false));
-    if (!row) throw RowError(404, "DoesNotExist", model.name + " " + request.key + " does not exist");
-    tx.commit();
-    response.body = json::write(*row);
-    return response;
+  if (request.key[0] == '_') {  // actions: FHIR ids and dbids never start with '_'
+    const std::string& action = request.key;
+    if (action == "_aggregate" && m == "GET") return answer(200, ops.aggregate(request.params));
+    if (m != "POST") throw RowError(405, "MethodNotAllowed", "use POST for " + action);
+    const json::Value body = bodyObject(request.body);
+    if (action == "_get_or_create") return answer(200, ops.getOrCreate(body, false));
+    if (action == "_update_or_create") return answer(200, ops.getOrCreate(body, true));
+    if (action == "_bulk_create") return answer(201, ops.bulkCreate(body));
+    if (action == "_bulk_update") return answer(200, ops.bulkUpdate(body));
+    if (action == "_bulk_delete") return answer(200, ops.bulkDelete(body));
+    throw RowError(404, "DoesNotExist", "there is no action " + action);
   }
-  if (request.method == "DELETE") {
-    if (!store.remove(request.key)) throw RowError(404, "DoesNotExist", model.name + " " + request.key + " does not exist");
+  if (m == "GET") return answer(200, ops.get(request.key));
+  if (m == "PATCH") return answer(200, ops.update(request.key, bodyObject(request.body)));
+  if (m == "DELETE") {
+    ops.remove(request.key);
     tx.commit();
     response.status = 204;
     return response;

@@ -1,5 +1,6 @@
-// Rows of a namespace's models over HTTP, transport-free: create, get, update, delete and list
-// one model's rows with the namespace key's access, in one transaction per request.
+// Rows of a namespace's models, transport-free: create, get, update, delete, list, aggregate,
+// get_or_create / update_or_create, bulk operations (at most 10,000) and atomic requests of
+// several operations, with the namespace key's access, in one transaction per request.
 #pragma once
 
 #include <string>
@@ -15,8 +16,8 @@ namespace flint::custom_data {
 struct RowRequest {
   std::string method;         // GET, POST, PATCH, DELETE
   std::string ns;
-  std::string model;
-  std::string key;            // a row's primary key; empty for the model's collection
+  std::string model;          // empty: an atomic request of several operations
+  std::string key;            // a row's primary key, or _action; empty for the model's collection
   std::vector<std::pair<std::string, std::string>> params;
   std::string body;
   std::string authorization;  // "Namespace <key>"

@@ -178,4 +178,55 @@ long long RowStore::count(const RowQuery& query) {
   return run("SELECT count(*) FROM " + table_ + where(query, params, false), params)[0][0].as<long long>();
 }
 
+std::vector<json::Value> RowStore::aggregate(const RowQuery& query, const std::vector<Aggregate>& aggregates,
+                                             const std::vector<const FieldDefinition*>& groupBy) {
+  std::vector<std::optional<std::string>> params;
+  std::string select, group;
+  for (const FieldDefinition* f : groupBy) {
+    select += (select.empty() ? "" : ", ") + columnText(*f);
+    group += (group.empty() ? "" : ", ") + db::quoteIdentifier(f->column);
+  }
+  for (const auto& a : aggregates) {
+    const FieldDefinition& f = a.field != nullptr ? *a.field : key_;
+    const std::string col = db::quoteIdentifier(f.column);
+    std::string expression = a.function + "(" + col + ")";
+    if (a.function == "min" || a.function == "max") {
+      expression = f.type == "datetime" ? "(to_json(" + a.function + "(" + col + ") AT TIME ZONE 'UTC') #>> '{}') || 'Z'"
+                                        : a.function + "(" + col + ")::text";
+    }
+    select += (select.empty() ? "" : ", ") + expression + (a.function == "min" || a.function == "max" ? "" : "::text");
+  }
+  auto r = run("SELECT " + select + " FROM " + table_ + where(query, params, false) +
+                   (group.empty() ? "" : " GROUP BY " + group + " ORDER BY " + group),
+               params);
+  std::vector<json::Value> out;
+  for (const auto& row : r) {
+    json::Value v = json::Value::object();
+    pqxx::row::size_type i = 0;
+    auto text = [&](const pqxx::field& cell) {
+      return cell.is_null() ? std::nullopt : std::optional<std::string>(cell.as<std::string>());
+    };
+    for (const FieldDefinition* f : groupBy) v.set(f->name, valueJson(*f, text(row[i++])));
+    for (const auto& a : aggregates) {
+      const FieldDefinition& f = a.field != nullptr ? *a.field : key_;
+      auto value = text(row[i++]);
+      json::Value result = !value ? json::Value::null()
+                           : a.function == "min" || a.function == "max" ? valueJson(f, value)
+                                                                         : json::Value::number(*value);
+      v.set((a.field != nullptr ? f.name : std::string("dbid")) + "__" + a.function, std::move(result));
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+long long RowStore::removeWhere(const RowQuery& query) {
+  std::vector<std::optional<std::string>> params;
+  return run("DELETE FROM " + table_ + where(query, params, false), params).affected_rows();
+}
+
+void RowStore::lockLookup(const std::string& lookup) {
+  run("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {table_ + " " + lookup});
+}
+
 }  // namespace flint::custom_data

@@ -16,6 +16,12 @@ namespace flint::custom_data {
 // A column and the parameter text it is set to (nothing: NULL).
 using Assignment = std::pair<const FieldDefinition*, std::optional<std::string>>;
 
+// An aggregate over the selected rows: count, sum, avg, min or max of a field (null: dbid).
+struct Aggregate {
+  std::string function;
+  const FieldDefinition* field = nullptr;
+};
+
 struct RowPage {
   std::vector<json::Value> rows;
   // The sort values of the last row when more follow, for the next page's cursor.
@@ -32,6 +38,14 @@ class RowStore {
   bool remove(const std::string& key);
   RowPage list(const RowQuery& query);
   long long count(const RowQuery& query);
+  // One object per group of `groupBy` values (one in all without), each aggregate named
+  // field__function as Django names them.
+  std::vector<json::Value> aggregate(const RowQuery& query, const std::vector<Aggregate>& aggregates,
+                                     const std::vector<const FieldDefinition*>& groupBy);
+  long long removeWhere(const RowQuery& query);
+  // Serialises, until the transaction ends, requests about the rows `lookup` (any text) names:
+  // two get_or_create calls for the same row cannot both create it.
+  void lockLookup(const std::string& lookup);
 
  private:
   std::string selectList() const;

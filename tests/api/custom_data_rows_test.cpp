@@ -3,6 +3,9 @@
 // Django-style lookups, ordering and keyset pages; hostile names and values.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/support/flint_server.h"
 
 using namespace flint::testing;
@@ -188,6 +191,100 @@ TEST_F(CustomDataRows, ListingWithLookupsOrderAndPages) {
   EXPECT_TRUE(names("name=a%27)%3B%20DROP%20TABLE%20room%3B%20--").empty());
   EXPECT_EQ(list("Room", lk + "count=true")["count"], 5) << "the table is intact";
   (void)ns;
+}
+
+TEST_F(CustomDataRows, AggregatesOverTheSelectedRows) {
+  for (auto [name, floor] : std::vector<std::pair<std::string, int>>{{"Ag x", 1}, {"Ag x", 4}, {"Ag y", 10}, {"Ag y", 20}, {"Ag z", 7}})
+    post("Room", {{"name", name}, {"floor", floor}});
+  auto all = json::parse(c_.Get(url("Room", "/_aggregate?name__startswith=Ag&count=dbid&sum=floor&avg=floor&min=floor&max=name"),
+                                key(readKey_))->body);
+  EXPECT_EQ(all["dbid__count"], 5);
+  EXPECT_EQ(all["floor__sum"], 42);
+  EXPECT_EQ(all["floor__avg"].get<double>(), 8.4);
+  EXPECT_EQ(all["floor__min"], 1);
+  EXPECT_EQ(all["name__max"], "Ag z");
+  auto grouped = json::parse(c_.Get(url("Room", "/_aggregate?name__startswith=Ag&group_by=name&sum=floor&count=floor"),
+                                    key(readKey_))->body);
+  EXPECT_EQ(grouped["results"], json::parse(R"([{"name":"Ag x","floor__sum":5,"floor__count":2},
+                                                 {"name":"Ag y","floor__sum":30,"floor__count":2},
+                                                 {"name":"Ag z","floor__sum":7,"floor__count":1}])"));
+  auto none = json::parse(c_.Get(url("Room", "/_aggregate?name=nobody&sum=floor&count=dbid"), key(readKey_))->body);
+  EXPECT_TRUE(none["floor__sum"].is_null());
+  EXPECT_EQ(none["dbid__count"], 0);
+  EXPECT_EQ(c_.Get(url("Room", "/_aggregate?sum=name"), key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Get(url("Room", "/_aggregate?name=x"), key(readKey_))->status, 400);
+}
+
+TEST_F(CustomDataRows, GetOrCreateCreatesExactlyOneRowUnderARace) {
+  const std::string body = R"({"lookup":{"name":"Raced"},"defaults":{"floor":1}})";
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, answered{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      auto c = client();
+      auto res = c.Post(url("Room", "/_get_or_create"), key(writeKey_), body, "application/json");
+      if (res && res->status == 200) {
+        ++answered;
+        if (json::parse(res->body)["created"] == true) ++created;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered, 8);
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(list("Room", "name=Raced&count=true")["count"], 1);
+  auto updated = c_.Post(url("Room", "/_update_or_create"), key(writeKey_), R"({"lookup":{"name":"Raced"},"defaults":{"floor":6}})",
+                         "application/json");
+  ASSERT_EQ(updated->status, 200) << updated->body;
+  EXPECT_EQ(json::parse(updated->body)["created"], false);
+  EXPECT_EQ(json::parse(updated->body)["row"]["floor"], 6);
+  EXPECT_EQ(c_.Post(url("Room", "/_get_or_create"), key(readKey_), body, "application/json")->status, 403);
+}
+
+TEST_F(CustomDataRows, BulkOperationsAndTheirLimit) {
+  json rows = json::array();
+  for (int i = 0; i < 3; ++i) rows.push_back({{"name", "Bulk " + std::to_string(i)}, {"floor", i}});
+  auto created = c_.Post(url("Room", "/_bulk_create"), key(writeKey_), json({{"rows", rows}}).dump(), "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  auto made = json::parse(created->body)["rows"];
+  ASSERT_EQ(made.size(), 3u);
+  json updates = json::array();
+  for (const auto& r : made) updates.push_back({{"dbid", r["dbid"]}, {"floor", 100}});
+  auto updated = c_.Post(url("Room", "/_bulk_update"), key(writeKey_), json({{"rows", updates}}).dump(), "application/json");
+  ASSERT_EQ(updated->status, 200) << updated->body;
+  EXPECT_EQ(list("Room", "name__startswith=Bulk&floor=100&count=true")["count"], 3);
+  json tooMany = json::array();
+  for (int i = 0; i < 10001; ++i) tooMany.push_back({{"name", "x"}});
+  auto refused = c_.Post(url("Room", "/_bulk_create"), key(writeKey_), json({{"rows", tooMany}}).dump(), "application/json");
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("BulkOperationTooLarge"), std::string::npos);
+  json withBad = rows;
+  withBad.push_back({{"floor", "high"}});
+  EXPECT_EQ(c_.Post(url("Room", "/_bulk_create"), key(writeKey_), json({{"rows", withBad}}).dump(), "application/json")->status, 400);
+  EXPECT_EQ(list("Room", "name__startswith=Bulk&count=true")["count"], 3) << "a failing bulk create writes nothing";
+  json keys = json::array();
+  for (const auto& r : made) keys.push_back(r["dbid"]);
+  auto deleted = c_.Post(url("Room", "/_bulk_delete"), key(writeKey_), json({{"keys", keys}}).dump(), "application/json");
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(json::parse(deleted->body)["deleted"], 3);
+  EXPECT_EQ(list("Room", "name__startswith=Bulk&count=true")["count"], 0);
+}
+
+TEST_F(CustomDataRows, AtomicRequestsAreAllOrNothing) {
+  const std::string atomic = "/" + instance_ + "/custom-data/acme__rooms/atomic";
+  json ok = {{"operations",
+              {{{"op", "create"}, {"model", "Room"}, {"row", {{"name", "Atomic A"}}}},
+               {{"op", "get_or_create"}, {"model", "Room"}, {"lookup", {{"name", "Atomic B"}}}}}}};
+  auto res = c_.Post(atomic, key(writeKey_), ok.dump(), "application/json");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["results"].size(), 2u);
+  json failing = {{"operations",
+                   {{{"op", "create"}, {"model", "Room"}, {"row", {{"name", "Atomic C"}}}},
+                    {{"op", "update"}, {"model", "Room"}, {"key", 999999999}, {"row", {{"floor", 1}}}}}}};
+  res = c_.Post(atomic, key(writeKey_), failing.dump(), "application/json");
+  EXPECT_EQ(res->status, 404) << res->body;
+  EXPECT_NE(res->body.find("operation 1"), std::string::npos) << res->body;
+  EXPECT_EQ(list("Room", "name__startswith=Atomic&count=true")["count"], 2) << "nothing of the failed request stays";
+  EXPECT_EQ(c_.Post(atomic, key(readKey_), ok.dump(), "application/json")->status, 403);
 }
 
 }  // namespace
