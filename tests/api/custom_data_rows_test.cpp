@@ -69,6 +69,16 @@ class CustomDataRows : public ::testing::Test {
     for (const auto& r : page["results"]) out.push_back(r["name"].is_null() ? "null" : r["name"].get<std::string>());
     return out;
   }
+  static std::string psqlValue(const std::string& sql) {
+    std::string out = psql(databaseUrl(), sql);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
+  // The schema holding this suite's namespace.
+  std::string trimmedSchema() const {
+    const std::string instanceSchema = psqlValue("SELECT schema_name FROM flint.instances WHERE name = '" + instance_ + "'");
+    return psqlValue("SELECT schema_name FROM \"" + instanceSchema + "\".custom_data_namespaces WHERE name = 'acme__rooms'");
+  }
   static std::string instance_, other_, readKey_, writeKey_, otherKey_;
   httplib::Client c_ = client();
 };
@@ -285,6 +295,57 @@ TEST_F(CustomDataRows, AtomicRequestsAreAllOrNothing) {
   EXPECT_NE(res->body.find("operation 1"), std::string::npos) << res->body;
   EXPECT_EQ(list("Room", "name__startswith=Atomic&count=true")["count"], 2) << "nothing of the failed request stays";
   EXPECT_EQ(c_.Post(atomic, key(readKey_), ok.dump(), "application/json")->status, 403);
+}
+
+TEST_F(CustomDataRows, AttributeHubsKeepEachValueInItsTypedColumn) {
+  const std::string hub = "/" + instance_ + "/custom-data/acme__rooms/hubs/meal_entry/m1";
+  const std::string attributes = R"({"attributes":{"calories":650,"ratio":0.25,"name":"Lunch","vegan":false,
+    "eaten":{"date":"2025-02-03"},"logged":{"timestamp":"2025-02-03T12:30:00+01:00"},"tags":["hot",{"n":1.50}]}})";
+  auto set = c_.Patch(hub, key(writeKey_), attributes, "application/json");
+  ASSERT_EQ(set->status, 200) << set->body;
+  auto got = json::parse(c_.Get(hub, key(readKey_))->body);
+  EXPECT_EQ(got["type"], "meal_entry");
+  EXPECT_EQ(got["attributes"]["calories"], 650);
+  EXPECT_EQ(got["attributes"]["name"], "Lunch");
+  EXPECT_EQ(got["attributes"]["vegan"], false);
+  EXPECT_EQ(got["attributes"]["eaten"], json({{"date", "2025-02-03"}}));
+  EXPECT_EQ(got["attributes"]["logged"], json({{"timestamp", "2025-02-03T11:30:00Z"}}));
+  EXPECT_NE(c_.Get(hub, key(readKey_))->body.find(R"({"n":1.50})"), std::string::npos) << "json keeps its numbers";
+  EXPECT_EQ(got["attributes"]["ratio"].get<double>(), 0.25);
+  const std::string schema = trimmedSchema();
+  EXPECT_EQ(psqlValue("SELECT int_value::text FROM \"" + schema + "\".custom_attribute WHERE name = 'calories'"), "650");
+  EXPECT_EQ(psqlValue("SELECT count(*) FROM \"" + schema + "\".custom_attribute WHERE name = 'calories' AND text_value IS NULL"
+                      " AND decimal_value IS NULL AND json_value IS NULL"), "1");
+  // A new value of another type clears the old column.
+  ASSERT_EQ(c_.Patch(hub, key(writeKey_), R"({"attributes":{"calories":"a lot"}})", "application/json")->status, 200);
+  EXPECT_EQ(psqlValue("SELECT coalesce(int_value::text, 'null') || ' ' || text_value FROM \"" + schema +
+                      "\".custom_attribute WHERE name = 'calories'"), "null a lot");
+  ASSERT_EQ(c_.Patch(hub, key(writeKey_), R"({"attributes":{"calories":650}})", "application/json")->status, 200);
+  auto only = json::parse(c_.Get(hub + "?with_only=name,vegan", key(readKey_))->body);
+  EXPECT_EQ(only["attributes"], json({{"name", "Lunch"}, {"vegan", false}}));
+  EXPECT_EQ(json::parse(c_.Get(hub + "/attributes/calories", key(readKey_))->body), 650);
+
+  // Filters over hubs by attribute name and typed value.
+  c_.Patch("/" + instance_ + "/custom-data/acme__rooms/hubs/meal_entry/m2", key(writeKey_),
+           R"({"attributes":{"calories":300,"tags":["cold"]}})", "application/json");
+  auto hubs = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    const json page = json::parse(c_.Get("/" + instance_ + "/custom-data/acme__rooms/hubs?type=meal_entry&" + query, key(readKey_))->body);
+    for (const auto& h : page["results"]) ids.push_back(h["id"]);
+    return ids;
+  };
+  EXPECT_EQ(hubs("attribute=calories&int__gte=500"), std::vector<std::string>{"m1"});
+  EXPECT_EQ(hubs("attribute=calories&int__in=300,650"), (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_EQ(hubs("attribute=tags&json__contains=%5B%22cold%22%5D"), std::vector<std::string>{"m2"});
+  EXPECT_EQ(hubs("attribute=logged&timestamp__lt=2025-02-04T00:00:00Z"), std::vector<std::string>{"m1"});
+  EXPECT_EQ(c_.Get("/" + instance_ + "/custom-data/acme__rooms/hubs?type=meal_entry&attribute=calories&int__gte=x",
+                   key(readKey_))->status, 400);
+  EXPECT_EQ(c_.Patch(hub, key(readKey_), R"({"attributes":{"x":1}})", "application/json")->status, 403);
+  EXPECT_EQ(c_.Patch(hub, key(writeKey_), R"({"attributes":{"big":3000000000}})", "application/json")->status, 400);
+  EXPECT_EQ(c_.Delete(hub + "/attributes/calories", key(writeKey_))->status, 204);
+  EXPECT_EQ(c_.Get(hub + "/attributes/calories", key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Delete(hub, key(writeKey_))->status, 204);
+  EXPECT_EQ(c_.Get(hub, key(readKey_))->status, 404);
 }
 
 }  // namespace
