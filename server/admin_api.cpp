@@ -202,6 +202,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "audit") return handleAdminAudit(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "exports") return handleAdminExports(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "plugins") return handleAdminPlugins(req);
+    if (s.size() >= 4 && s[1] == "instances" && s[3] == "namespaces") return handleAdminNamespaces(req);
     if (s.size() == 4 && s[1] == "instances" && (s[3] == "disable" || s[3] == "enable")) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
       if (!instances::setInstanceDisabled(conn, s[2], s[3] == "disable", kAdminActor))

@@ -62,6 +62,7 @@ class App {
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   http::HttpResponse handleAdminExports(const http::HttpRequest& request);
   http::HttpResponse handleAdminPlugins(const http::HttpRequest& request);
+  http::HttpResponse handleAdminNamespaces(const http::HttpRequest& request);
   http::HttpResponse handleCustomData(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);
   // The public service-base-URL directory under /directory.

@@ -309,4 +309,56 @@ TEST_F(CustomDataInstall, TheModelRulesAndHostileNames) {
   EXPECT_TRUE(namespaceSchema(inst, "acme__rules").empty());
 }
 
+TEST_F(CustomDataInstall, TheNamespaceManagementApi) {
+  const std::string inst = createInstance("cd-admin");
+  const std::string other = createInstance("cd-admin-other");
+  const httplib::Headers admin = {{"Authorization", std::string("Bearer ") + kAdminKey}};
+  auto created = installed(inst, {{"manifest", manifest("rooms", "acme__rooms")}, {"models", roomBookingModels()}});
+  installed(other, {{"manifest", manifest("elsewhere", "acme__else")}});
+  const httplib::Headers key = {{"Authorization", "Namespace " + created["keys"]["namespace_read_write_access_key"].get<std::string>()}};
+  const std::string rows = "/" + inst + "/custom-data/acme__rooms";
+  ASSERT_EQ(c_.Post(rows + "/models/Room", key, R"({"name":"Blue"})", "application/json")->status, 201);
+  ASSERT_EQ(c_.Patch(rows + "/hubs/t/1", key, R"({"attributes":{"a":1}})", "application/json")->status, 200);
+
+  auto list = json::parse(c_.Get("/admin/instances/" + inst + "/namespaces", admin)->body);
+  ASSERT_EQ(list["namespaces"].size(), 1u) << "another instance's namespaces are not listed";
+  EXPECT_EQ(list["namespaces"][0]["name"], "acme__rooms");
+  EXPECT_EQ(list["namespaces"][0]["custom_table_count"], 3);
+  EXPECT_EQ(list["namespaces"][0]["table_count"], 8);
+  auto inspected = json::parse(c_.Get("/admin/instances/" + inst + "/namespaces/acme__rooms", admin)->body);
+  std::set<std::string> system, custom;
+  for (const auto& t : inspected["system_tables"]) system.insert(t["name"].get<std::string>());
+  json room;
+  for (const auto& t : inspected["custom_tables"]) {
+    custom.insert(t["name"].get<std::string>());
+    if (t["name"] == "room") room = t;
+  }
+  EXPECT_EQ(system, (std::set<std::string>{"attribute_hub", "custom_attribute", "custom_models", "namespace_auth", "schema_version"}));
+  EXPECT_EQ(custom, (std::set<std::string>{"noteextra", "room", "roombooking"}));
+  EXPECT_EQ(room["columns"][1], json({{"name", "name"}, {"type", "text"}, {"nullable", true}}));
+  EXPECT_EQ(c_.Get("/admin/instances/" + inst + "/namespaces/acme__else", admin)->status, 404);
+
+  // Reset: a dry run first, by default; then the custom tables go and the hubs empty, the keys stay.
+  auto dry = json::parse(c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/reset", admin, "", "application/json")->body);
+  EXPECT_EQ(dry["tables_to_drop"].size(), 3u);
+  EXPECT_EQ(c_.Get(rows + "/models/Room?count=true", key)->status, 200) << "a dry run changes nothing";
+  auto reset = c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/reset?dry_run=false", admin, "", "application/json");
+  ASSERT_EQ(reset->status, 200) << reset->body;
+  EXPECT_EQ(json::parse(reset->body)["tables_dropped"].size(), 3u);
+  EXPECT_EQ(c_.Get(rows + "/models/Room", key)->status, 404) << "the model is gone, the key still opens the namespace";
+  EXPECT_EQ(c_.Get(rows + "/hubs/t/1", key)->status, 404);
+  EXPECT_EQ(c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/reset?dry_run=maybe", admin, "", "application/json")->status, 400);
+
+  // Drop: the schema, its keys and the plugins keeping data in it.
+  auto dropDry = json::parse(c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/drop?dry_run=true", admin, "", "application/json")->body);
+  EXPECT_EQ(dropDry["plugins_to_uninstall"], json({"rooms"}));
+  auto dropped = c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/drop?dry_run=false", admin, "", "application/json");
+  ASSERT_EQ(dropped->status, 200) << dropped->body;
+  EXPECT_EQ(c_.Get(rows + "/hubs/t/1", key)->status, 401);
+  EXPECT_TRUE(plugins(inst).empty());
+  EXPECT_EQ(json::parse(c_.Get("/admin/instances/" + inst + "/namespaces", admin)->body)["namespaces"].size(), 0u);
+  EXPECT_EQ(c_.Post("/admin/instances/" + inst + "/namespaces/acme__rooms/drop?dry_run=false", admin, "", "application/json")->status, 404);
+  EXPECT_EQ(c_.Get("/admin/instances/" + inst + "/namespaces")->status, 401);
+}
+
 }  // namespace
