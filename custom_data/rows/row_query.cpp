@@ -63,11 +63,11 @@ std::string encodeCursor(const std::vector<std::optional<std::string>>& sortValu
   return crypto::base64UrlEncode(json::write(list));
 }
 
-RowQuery parseRowQuery(const ModelDefinition& model, const std::vector<std::pair<std::string, std::string>>& params) {
+RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
+                       const std::vector<std::pair<std::string, std::string>>& params) {
   static const std::set<std::string> lookups = {"exact", "iexact", "gt", "gte", "lt", "lte", "in", "contains",
                                                 "icontains", "startswith", "istartswith", "isnull", "range"};
   static const FieldDefinition* const kPrimaryKey = nullptr;
-  const FieldDefinition pk = primaryKeyField(model);
   RowQuery query;
   std::string order, cursor;
   for (const auto& [name, value] : params) {
@@ -105,11 +105,22 @@ RowQuery parseRowQuery(const ModelDefinition& model, const std::vector<std::pair
     }
     c.lookup = path.size() > 1 && lookups.count(path.back()) ? path.back() : "exact";
     if (path.size() > 1 && lookups.count(path.back())) path.pop_back();
-    if (path.size() != 1) bad("'" + name + "': following relations in a lookup is not supported yet");
-    const FieldDefinition* f = path[0] == "dbid" || path[0] == "pk" ? kPrimaryKey : model.field(path[0]);
-    if (f == nullptr && path[0] != "dbid" && path[0] != "pk") bad("'" + path[0] + "' is not a field of " + model.name);
-    if (f != nullptr && f->column.empty()) bad("'" + path[0] + "' has no column to filter on");
-    const FieldDefinition& field = f != nullptr ? *f : pk;
+    // Follow foreign keys to other models of the namespace: booking__room__name.
+    const ModelDefinition* current = &model;
+    for (size_t i = 0; i + 1 < path.size(); ++i) {
+      const FieldDefinition* relation = current->field(path[i]);
+      if (relation == nullptr || relation->target != TargetKind::Model || relation->column.empty())
+        bad("'" + name + "': '" + path[i] + "' is not a relation of " + current->name + " to follow");
+      current = models.model(relation->targetModel);
+      if (current == nullptr) bad("'" + name + "': there is no model " + relation->targetModel);
+      c.via.emplace_back(relation, current);
+    }
+    const std::string& last = path.back();
+    const FieldDefinition* f = last == "dbid" || last == "pk" ? kPrimaryKey : current->field(last);
+    if (f == nullptr && last != "dbid" && last != "pk") bad("'" + last + "' is not a field of " + current->name);
+    if (f != nullptr && f->column.empty()) bad("'" + last + "' has no column to filter on");
+    const FieldDefinition target = f != nullptr ? *f : primaryKeyField(*current);
+    const FieldDefinition& field = target;
     c.field = f;
     if ((c.lookup == "iexact" || c.lookup == "contains" || c.lookup == "icontains" || c.lookup == "startswith" ||
          c.lookup == "istartswith") &&

@@ -14,7 +14,10 @@
 namespace flint::custom_data {
 
 struct Condition {
-  const FieldDefinition* field = nullptr;  // null: the primary key (dbid)
+  // The relations followed to reach the field (booking__room__name: room), each with the model
+  // it leads to; empty for the model's own fields.
+  std::vector<std::pair<const FieldDefinition*, const ModelDefinition*>> via;
+  const FieldDefinition* field = nullptr;  // null: the primary key (dbid) of the last model
   std::string lookup;                      // exact, iexact, gt, gte, lt, lte, in, contains, icontains,
                                            // startswith, istartswith, isnull, range
   std::vector<std::optional<std::string>> values;  // parameter texts
@@ -36,7 +39,9 @@ struct RowQuery {
 };
 
 // Throws RowError 400 naming the parameter it cannot use.
-RowQuery parseRowQuery(const ModelDefinition& model, const std::vector<std::pair<std::string, std::string>>& params);
+// `models`: the namespace's, through which lookups follow foreign keys.
+RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
+                       const std::vector<std::pair<std::string, std::string>>& params);
 
 // The cursor that continues after a row with these sort values.
 std::string encodeCursor(const std::vector<std::optional<std::string>>& sortValues);

@@ -247,7 +247,7 @@ class Operations {
       }
     }
     if (aggregates.empty()) throw RowError(400, "ValidationError", "name an aggregate: count, sum, avg, min or max");
-    auto groups = store_.aggregate(parseRowQuery(model_, filters), aggregates, groupBy);
+    auto groups = store_.aggregate(parseRowQuery(model_, access_.models, filters), aggregates, groupBy);
     if (groupBy.empty()) return std::move(groups.front());
     json::Value out = json::Value::object();
     json::Value results = json::Value::array();
@@ -271,8 +271,58 @@ class Operations {
   RowStore store_;
 };
 
-json::Value listRows(Operations& ops, const ModelDefinition& model, const RowRequest& request) {
-  RowQuery query = parseRowQuery(model, request.params);
+// ?expand=patient,staff: each named link to the clinical record, read from the instance and put
+// beside the row under "expanded"; a link whose resource is gone (deleted, or never there) is
+// null there and named in "dangling". The namespace key is all it takes: the plugin is trusted
+// with the instance.
+class Expander {
+ public:
+  Expander(db::Session& session, const instances::Instance& instance, const ModelDefinition& model,
+           const std::vector<std::pair<std::string, std::string>>& params)
+      : session_(session), instance_(instance) {
+    for (const auto& [name, value] : params) {
+      if (name != "expand") continue;
+      size_t start = 0;
+      while (true) {
+        size_t comma = value.find(',', start);
+        const std::string field = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const FieldDefinition* f = model.field(field);
+        if (f == nullptr || clinicalType(f->target) == nullptr || f->type == "many_to_many")
+          throw RowError(400, "ValidationError", "expand: '" + field + "' is not a link to Patient, Practitioner or Encounter");
+        fields_.push_back(f);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+  }
+  void operator()(json::Value& row) {
+    if (fields_.empty()) return;
+    json::Value expanded = json::Value::object(), dangling = json::Value::array();
+    for (const FieldDefinition* f : fields_) {
+      const json::Value* id = row.find(f->name);
+      if (id == nullptr || !id->isString()) continue;
+      fhir::ResourceRepository repo(session_, instance_);
+      auto current = repo.current(clinicalType(f->target), id->text());
+      if (current && !current->deleted) {
+        expanded.set(f->name, json::parse(current->content));
+      } else {
+        expanded.set(f->name, json::Value::null());
+        dangling.push(json::Value::string(f->name));
+      }
+    }
+    row.set("expanded", std::move(expanded));
+    if (!dangling.items().empty()) row.set("dangling", std::move(dangling));
+  }
+
+ private:
+  db::Session& session_;
+  const instances::Instance& instance_;
+  std::vector<const FieldDefinition*> fields_;
+};
+
+json::Value listRows(Operations& ops, const NamespaceAccess& access, const ModelDefinition& model, const RowRequest& request,
+                     Expander& expand) {
+  RowQuery query = parseRowQuery(model, access.models, request.params);
   json::Value out = json::Value::object();
   if (query.countOnly) {
     out.set("count", json::Value::number(ops.store().count(query)));
@@ -280,7 +330,10 @@ json::Value listRows(Operations& ops, const ModelDefinition& model, const RowReq
   }
   RowPage page = ops.store().list(query);
   json::Value rows = json::Value::array();
-  for (auto& r : page.rows) rows.push(std::move(r));
+  for (auto& r : page.rows) {
+    expand(r);
+    rows.push(std::move(r));
+  }
   out.set("results", std::move(rows));
   if (page.nextAfter) {
     fhir::Params params;
@@ -341,10 +394,11 @@ RowResponse handleRows(db::Session& session, const instances::Instance& instance
   }
   const ModelDefinition& model = access.model(request.model);
   Operations ops(session, instance, access, model);
+  Expander expand(session, instance, model, request.params);
   const std::string& m = request.method;
   if (request.key.empty()) {
     if (m == "POST") return answer(201, ops.create(bodyObject(request.body)));
-    if (m == "GET") return answer(200, listRows(ops, model, request));
+    if (m == "GET") return answer(200, listRows(ops, access, model, request, expand));
     throw RowError(405, "MethodNotAllowed", "use GET or POST on a model's rows");
   }
   if (request.key[0] == '_') {  // actions: FHIR ids and dbids never start with '_'
@@ -359,7 +413,11 @@ RowResponse handleRows(db::Session& session, const instances::Instance& instance
     if (action == "_bulk_delete") return answer(200, ops.bulkDelete(body));
     throw RowError(404, "DoesNotExist", "there is no action " + action);
   }
-  if (m == "GET") return answer(200, ops.get(request.key));
+  if (m == "GET") {
+    json::Value row = ops.get(request.key);
+    expand(row);
+    return answer(200, row);
+  }
   if (m == "PATCH") return answer(200, ops.update(request.key, bodyObject(request.body)));
   if (m == "DELETE") {
     ops.remove(request.key);

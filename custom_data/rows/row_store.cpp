@@ -24,7 +24,7 @@ std::string columnText(const FieldDefinition& f) {
 }  // namespace
 
 RowStore::RowStore(pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
-    : tx_(tx), model_(model), table_(db::quoteIdentifier(schema) + "." + db::quoteIdentifier(model.table)) {
+    : tx_(tx), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
   key_.name = key_.column = "dbid";
   key_.type = key_.sqlType = "bigint";
   for (const auto& f : model.fields)
@@ -97,8 +97,25 @@ bool RowStore::remove(const std::string& key) {
 std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std::string>>& params, bool withCursor) const {
   std::vector<std::string> terms;
   for (const auto& c : query.conditions) {
-    const FieldDefinition& f = c.field != nullptr ? *c.field : key_;
-    const std::string col = db::quoteIdentifier(f.column);
+    // A field across relations is compared inside EXISTS subqueries that follow each key.
+    std::string alias = table_;
+    std::string opening, closing;
+    for (size_t i = 0; i < c.via.size(); ++i) {
+      const auto& [relation, target] = c.via[i];
+      const std::string inner = "r" + std::to_string(i);
+      opening += "EXISTS (SELECT FROM " + schema_ + "." + db::quoteIdentifier(target->table) + " " + inner + " WHERE " + inner +
+                 "." + db::quoteIdentifier(target->primaryKeyColumn) + " = " + alias + "." + db::quoteIdentifier(relation->column) +
+                 " AND ";
+      closing += ")";
+      alias = inner;
+    }
+    FieldDefinition targetKey;
+    if (c.field == nullptr && !c.via.empty()) {
+      targetKey = key_;
+      targetKey.column = c.via.back().second->primaryKeyColumn;
+    }
+    const FieldDefinition& f = c.field != nullptr ? *c.field : c.via.empty() ? key_ : targetKey;
+    const std::string col = (c.via.empty() ? std::string() : alias + ".") + db::quoteIdentifier(f.column);
     std::string term;
     if (c.lookup == "isnull") {
       term = col + (*c.values[0] == "true" ? " IS NULL" : " IS NOT NULL");
@@ -118,6 +135,7 @@ std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std
       else if (c.lookup == "startswith") term = "starts_with(" + col + ", " + p + ")";
       else term = "starts_with(lower(" + col + "), lower(" + p + "))";
     }
+    term = opening + term + closing;
     // exclude(): the rows the condition does not select, NULLs included, as Django's NOT does.
     terms.push_back(c.exclude ? "NOT coalesce((" + term + "), false)" : term);
   }

@@ -56,6 +56,7 @@ class RowStore {
 
   pqxx::transaction_base& tx_;
   const ModelDefinition& model_;
+  std::string schema_;
   std::string table_;
   FieldDefinition key_;
 };

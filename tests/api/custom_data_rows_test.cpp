@@ -155,10 +155,27 @@ TEST_F(CustomDataRows, LinksToTheClinicalRecord) {
   EXPECT_EQ(booking["patient"], patientId);
   post("Booking", {{"patient", "no-such-patient"}}, 400);
   post("Booking", {{"patient", "a/../b"}}, 400);
+  const std::string bookingUrl = url("Booking", "/" + std::to_string(booking["dbid"].get<long long>()));
+  auto expanded = json::parse(c_.Get(bookingUrl + "?expand=patient", key(readKey_))->body);
+  EXPECT_EQ(expanded["expanded"]["patient"]["resourceType"], "Patient");
+  EXPECT_EQ(expanded["expanded"]["patient"]["name"][0]["family"], "Ray");
+  EXPECT_FALSE(expanded.contains("dangling"));
+  EXPECT_EQ(c_.Get(bookingUrl + "?expand=room", key(readKey_))->status, 400) << "only links to the clinical record expand";
+  // Lookups follow foreign keys to other models.
+  const json viaRoom = list("Booking", "room__name=Linked&expand=patient");
+  ASSERT_EQ(viaRoom["results"].size(), 1u);
+  EXPECT_EQ(viaRoom["results"][0]["expanded"]["patient"]["id"], patientId);
+  EXPECT_TRUE(list("Booking", "room__name=Elsewhere")["results"].empty());
+  EXPECT_EQ(list("Booking", "room__name__startswith=Lin&count=true")["count"], 1);
+  EXPECT_EQ(c_.Get(url("Booking", "?patient__name=x"), key(readKey_))->status, 400) << "the clinical record is not joined";
+
   ASSERT_EQ(c_.Delete("/" + instance_ + "/fhir/Patient/" + patientId)->status, 204);
-  auto still = c_.Get(url("Booking", "/" + std::to_string(booking["dbid"].get<long long>())), key(readKey_));
+  auto still = c_.Get(bookingUrl + "?expand=patient", key(readKey_));
   ASSERT_EQ(still->status, 200) << "a row linking a deleted patient stays readable";
-  EXPECT_EQ(json::parse(still->body)["patient"], patientId);
+  auto dangling = json::parse(still->body);
+  EXPECT_EQ(dangling["patient"], patientId);
+  EXPECT_TRUE(dangling["expanded"]["patient"].is_null());
+  EXPECT_EQ(dangling["dangling"], json({"patient"}));
 }
 
 TEST_F(CustomDataRows, ListingWithLookupsOrderAndPages) {
