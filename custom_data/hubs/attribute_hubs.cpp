@@ -282,7 +282,8 @@ class Hubs {
 RowResponse handleHubs(db::Session& session, const instances::Instance& instance, const RowRequest& request) {
   db::Transaction tx(session);
   pqxx::work& work = *session.ambient();
-  const NamespaceAccess access = authorizeNamespace(work, instance, request.ns, request.authorization);
+  const auto granted = authorizeNamespace(work, instance, request.ns, request.authorization);
+  const NamespaceAccess& access = *granted;
   Hubs hubs(work, access);
   RowResponse response;
   auto answer = [&](int status, const Value& body) {

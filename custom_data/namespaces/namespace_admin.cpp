@@ -4,6 +4,7 @@
 
 #include "core/db/session.h"
 #include "custom_data/models/model_definition.h"
+#include "custom_data/rows/namespace_access.h"
 
 namespace flint::custom_data {
 namespace {
@@ -134,6 +135,7 @@ std::optional<json::Value> resetNamespace(pqxx::connection& conn, const instance
   }
   if (!names.empty()) tx.exec0("TRUNCATE " + names);
   tx.commit();
+  forgetNamespaceAccess(instance.schema, ns);
   out.set("tables_dropped", std::move(drop));
   out.set("tables_truncated", std::move(truncate));
   return out;
@@ -161,6 +163,7 @@ std::optional<json::Value> dropNamespace(pqxx::connection& conn, const instances
   tx.exec_params0("DELETE FROM " + registry + "custom_data_namespaces WHERE name = $1", ns);
   tx.exec0("DROP SCHEMA " + db::quoteIdentifier(*schema) + " CASCADE");
   tx.commit();
+  forgetNamespaceAccess(instance.schema, ns);
   out.set("tables_dropped", std::move(tables));
   out.set("plugins_uninstalled", std::move(plugins));
   return out;

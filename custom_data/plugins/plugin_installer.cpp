@@ -7,6 +7,7 @@
 #include "core/json/json_writer.h"
 #include "custom_data/manifest/plugin_manifest.h"
 #include "custom_data/models/model_ddl.h"
+#include "custom_data/rows/namespace_access.h"
 
 namespace flint::custom_data {
 namespace {
@@ -129,6 +130,7 @@ InstallResult installPlugin(pqxx::connection& conn, const instances::Instance& i
   store.savePlugin(result.plugin, json::write(manifest.document));
   result.plugin = *store.plugin(manifest.name);
   tx.commit();
+  if (manifest.customData) forgetNamespaceAccess(instance.schema, manifest.customData->ns);
   return result;
 }
 

@@ -1,5 +1,9 @@
 #include "custom_data/rows/namespace_access.h"
 
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/db/session.h"
@@ -21,12 +25,29 @@ const ModelDefinition& NamespaceAccess::model(const std::string& name) const {
   throw RowError(404, "DoesNotExist", "namespace '" + ns + "' declares no model '" + name + "'");
 }
 
-NamespaceAccess authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance, const std::string& ns,
-                                   std::string_view authorization) {
-  const std::string_view scheme = "Namespace ";
-  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
-    throw RowError(401, "NamespaceAccessError", "a namespace key is required: Authorization: Namespace <key>");
-  const std::string hash = crypto::hexEncode(crypto::sha256(authorization.substr(scheme.size())));
+namespace {
+
+constexpr auto kAccessTtl = std::chrono::seconds(1);
+
+struct CachedAccess {
+  std::shared_ptr<const NamespaceAccess> access;
+  std::chrono::steady_clock::time_point loaded;
+};
+
+std::mutex& cacheMutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::unordered_map<std::string, CachedAccess>& cache() {
+  static std::unordered_map<std::string, CachedAccess> entries;
+  return entries;
+}
+
+std::string cachePrefix(const std::string& instanceSchema, const std::string& ns) { return instanceSchema + "\n" + ns + "\n"; }
+
+NamespaceAccess load(pqxx::transaction_base& tx, const instances::Instance& instance, const std::string& ns,
+                     const std::string& hash) {
   if (!isValidNamespace(ns)) throw RowError(401, "NamespaceAccessError", "the key does not open namespace '" + ns + "'");
   auto found = tx.exec_params("SELECT schema_name FROM " + db::quoteIdentifier(instance.schema) +
                                   ".custom_data_namespaces WHERE name = $1",
@@ -45,6 +66,35 @@ NamespaceAccess authorizeNamespace(pqxx::transaction_base& tx, const instances::
     list.push(json::parse(r[0].as<std::string>()));
   declared.set("models", std::move(list));
   access.models = parseModels(declared, "");
+  return access;
+}
+
+}  // namespace
+
+void forgetNamespaceAccess(const std::string& instanceSchema, const std::string& ns) {
+  const std::string prefix = cachePrefix(instanceSchema, ns);
+  std::lock_guard lock(cacheMutex());
+  for (auto it = cache().begin(); it != cache().end();)
+    it = it->first.rfind(prefix, 0) == 0 ? cache().erase(it) : std::next(it);
+}
+
+std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
+                                                          const std::string& ns, std::string_view authorization) {
+  const std::string_view scheme = "Namespace ";
+  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
+    throw RowError(401, "NamespaceAccessError", "a namespace key is required: Authorization: Namespace <key>");
+  const std::string hash = crypto::hexEncode(crypto::sha256(authorization.substr(scheme.size())));
+  const std::string key = cachePrefix(instance.schema, ns) + hash;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cacheMutex());
+    auto it = cache().find(key);
+    if (it != cache().end() && now - it->second.loaded < kAccessTtl) return it->second.access;
+  }
+  auto access = std::make_shared<const NamespaceAccess>(load(tx, instance, ns, hash));
+  std::lock_guard lock(cacheMutex());
+  if (cache().size() > 10000) cache().clear();
+  cache()[key] = {access, now};
   return access;
 }
 

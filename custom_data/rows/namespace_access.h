@@ -2,6 +2,7 @@
 // read_write access to one namespace of one instance, with the models declared in it.
 #pragma once
 
+#include <memory>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -23,8 +24,11 @@ struct NamespaceAccess {
 };
 
 // Throws RowError 401 when the key is missing, malformed or not one of this namespace's (an
-// unknown namespace answers the same, so keys cannot probe for names).
-NamespaceAccess authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance, const std::string& ns,
-                                   std::string_view authorization);
+// unknown namespace answers the same, so keys cannot probe for names). A granted access is
+// remembered by the process for up to a second; installs, resets and drops in this process
+// forget it at once, other processes within that second.
+std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
+                                                          const std::string& ns, std::string_view authorization);
+void forgetNamespaceAccess(const std::string& instanceSchema, const std::string& ns);
 
 }  // namespace flint::custom_data

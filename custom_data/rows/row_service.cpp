@@ -121,7 +121,7 @@ class Operations {
  public:
   Operations(db::Session& session, const instances::Instance& instance, const NamespaceAccess& access,
              const ModelDefinition& model)
-      : session_(session), instance_(instance), access_(access), model_(model), store_(*session.ambient(), access.schema, model) {}
+      : session_(session), instance_(instance), access_(access), model_(model), store_(session, access.schema, model) {}
 
   json::Value create(const json::Value& row) {
     access_.requireWrite();
@@ -368,7 +368,8 @@ json::Value atomicOperation(db::Session& session, const instances::Instance& ins
 
 RowResponse handleRows(db::Session& session, const instances::Instance& instance, const RowRequest& request) {
   db::Transaction tx(session);
-  const NamespaceAccess access = authorizeNamespace(*session.ambient(), instance, request.ns, request.authorization);
+  const auto granted = authorizeNamespace(*session.ambient(), instance, request.ns, request.authorization);
+  const NamespaceAccess& access = *granted;
   RowResponse response;
   auto answer = [&](int status, const json::Value& body) {
     tx.commit();

@@ -23,8 +23,8 @@ std::string columnText(const FieldDefinition& f) {
 
 }  // namespace
 
-RowStore::RowStore(pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
-    : tx_(tx), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
+RowStore::RowStore(db::Session& session, const std::string& schema, const ModelDefinition& model)
+    : session_(session), tx_(*session.ambient()), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
   key_.name = key_.column = "dbid";
   key_.type = key_.sqlType = "bigint";
   for (const auto& f : model.fields)
@@ -51,7 +51,7 @@ json::Value RowStore::rowJson(const pqxx::row& r) const {
 }
 
 pqxx::result RowStore::run(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
-  return tx_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  return tx_.exec_prepared(session_.preparedText(sql), pqxx::prepare::make_dynamic_params(params));
 }
 
 std::string RowStore::keyCondition(std::vector<std::optional<std::string>>& params) const {

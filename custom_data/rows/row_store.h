@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/db/session.h"
 #include "core/json/json_value.h"
 #include "custom_data/models/model_definition.h"
 #include "custom_data/rows/row_query.h"
@@ -30,7 +31,8 @@ struct RowPage {
 
 class RowStore {
  public:
-  RowStore(pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model);
+  // Runs in `session`'s ambient transaction, its statements prepared once per shape.
+  RowStore(db::Session& session, const std::string& schema, const ModelDefinition& model);
 
   std::optional<json::Value> get(const std::string& key);
   json::Value insert(const std::vector<Assignment>& values);
@@ -54,6 +56,7 @@ class RowStore {
   json::Value rowJson(const pqxx::row& r) const;
   pqxx::result run(const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
+  db::Session& session_;
   pqxx::transaction_base& tx_;
   const ModelDefinition& model_;
   std::string schema_;
