@@ -23,8 +23,8 @@ std::string columnText(const FieldDefinition& f) {
 
 }  // namespace
 
-RowStore::RowStore(db::Session& session, const std::string& schema, const ModelDefinition& model)
-    : session_(session), tx_(*session.ambient()), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
+RowStore::RowStore(db::Session& session, pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
+    : session_(session), tx_(tx), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
   key_.name = key_.column = "dbid";
   key_.type = key_.sqlType = "bigint";
   for (const auto& f : model.fields)

@@ -31,8 +31,8 @@ struct RowPage {
 
 class RowStore {
  public:
-  // Runs in `session`'s ambient transaction, its statements prepared once per shape.
-  RowStore(db::Session& session, const std::string& schema, const ModelDefinition& model);
+  // Runs in `tx` on `session`'s connection, its statements prepared once per shape.
+  RowStore(db::Session& session, pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model);
 
   std::optional<json::Value> get(const std::string& key);
   json::Value insert(const std::vector<Assignment>& values);
