@@ -152,8 +152,9 @@ RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
         bad("order_by: '" + key + "' is not a field of " + model.name + " that orders");
       query.order.push_back(s);
     }
-  const bool pkDescending = !order.empty() && (order == "-dbid" || order == "-pk" || order.find(",-dbid") != std::string::npos ||
-                                               order.find(",-pk") != std::string::npos);
+  // The primary key breaks ties in the direction of the last key, so that an index on the keys
+  // (whose entries PostgreSQL keeps in key order) is read in one direction.
+  const bool pkDescending = order == "-dbid" || order == "-pk" || (!query.order.empty() && query.order.back().descending);
   query.order.push_back({kPrimaryKey, pkDescending});
   if (!cursor.empty()) {
     auto text = crypto::base64UrlDecode(cursor);

@@ -140,7 +140,9 @@ std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std
     terms.push_back(c.exclude ? "NOT coalesce((" + term + "), false)" : term);
   }
   if (withCursor && query.after) {
-    // Keyset: rows after the last one in (key1, ..., primary key) order, NULLs sorting last.
+    // Keyset: rows after the last one in (key1, ..., primary key) order. NULLs sort as
+    // PostgreSQL's default puts them (last ascending, first descending), so that an index on the
+    // keys serves the order either way.
     std::string any;
     std::string equalPrefix;
     for (size_t i = 0; i < query.order.size(); ++i) {
@@ -151,10 +153,10 @@ std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std
       std::string after, equal;
       if (last) {
         const std::string p = placeholder(params, last, f);
-        after = "(" + col + (k.descending ? " < " : " > ") + p + " OR " + col + " IS NULL)";
+        after = k.descending ? col + " < " + p : "(" + col + " > " + p + " OR " + col + " IS NULL)";
         equal = col + " = " + p;
       } else {
-        after = "false";
+        after = k.descending ? col + " IS NOT NULL" : "false";
         equal = col + " IS NULL";
       }
       any += (any.empty() ? "" : " OR ") + std::string("(") + (equalPrefix.empty() ? "" : equalPrefix + " AND ") + after + ")";
@@ -172,7 +174,8 @@ RowPage RowStore::list(const RowQuery& query) {
   std::string order, sortColumns;
   for (const auto& k : query.order) {
     const FieldDefinition& f = k.field != nullptr ? *k.field : key_;
-    order += (order.empty() ? "" : ", ") + db::quoteIdentifier(f.column) + (k.descending ? " DESC" : " ASC") + " NULLS LAST";
+    // Qualified: a bare name would order by the selected text of the column, not its values.
+    order += (order.empty() ? "" : ", ") + table_ + "." + db::quoteIdentifier(f.column) + (k.descending ? " DESC" : " ASC");
     sortColumns += ", " + db::quoteIdentifier(f.column) + "::text";
   }
   auto r = run("SELECT " + selectList() + sortColumns + " FROM " + table_ + where(query, params, true) + " ORDER BY " +

@@ -223,6 +223,10 @@ TEST_F(CustomDataRows, ListingWithLookupsOrderAndPages) {
 TEST_F(CustomDataRows, AggregatesOverTheSelectedRows) {
   for (auto [name, floor] : std::vector<std::pair<std::string, int>>{{"Ag x", 1}, {"Ag x", 4}, {"Ag y", 10}, {"Ag y", 20}, {"Ag z", 7}})
     post("Room", {{"name", name}, {"floor", floor}});
+  std::vector<int> floors;
+  const json ordered = list("Room", "name__startswith=Ag&order_by=floor");
+  for (const auto& r : ordered["results"]) floors.push_back(r["floor"]);
+  EXPECT_EQ(floors, (std::vector<int>{1, 4, 7, 10, 20})) << "numbers order by value, not as text";
   auto all = json::parse(c_.Get(url("Room", "/_aggregate?name__startswith=Ag&count=dbid&sum=floor&avg=floor&min=floor&max=name"),
                                 key(readKey_))->body);
   EXPECT_EQ(all["dbid__count"], 5);
