@@ -7,6 +7,7 @@
 #include "core/json/json_writer.h"
 #include "custom_data/rows/field_values.h"
 #include "custom_data/rows/namespace_access.h"
+#include "custom_data/rows/row_query.h"
 
 namespace flint::custom_data {
 namespace {
@@ -106,16 +107,7 @@ class Hubs {
     auto dbid = hubId(type, id);
     if (!dbid) throw RowError(404, "DoesNotExist", "there is no hub " + type + "/" + id);
     Value attributes = Value::object();
-    std::vector<std::string> only;
-    if (withOnly) {
-      size_t start = 0;
-      while (true) {
-        size_t comma = withOnly->find(',', start);
-        only.push_back(withOnly->substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    }
+    const std::vector<std::string> only = withOnly ? splitList(*withOnly) : std::vector<std::string>{};
     auto r = withOnly ? tx_.exec_params("SELECT a.name" + selectValues("a") + " FROM " + s_ +
                                             "custom_attribute a WHERE a.hub_id = $1 AND a.name = ANY($2::text[]) ORDER BY a.name",
                                         *dbid, textArray(only))
@@ -222,12 +214,9 @@ class Hubs {
       const auto& [column, sqlType] = k->second;
       if (op == "in") {
         std::string list;
-        size_t start = 0;
-        while (true) {
-          size_t comma = value.find(',', start);
-          list += (list.empty() ? "" : ", ") + param(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start)) + "::" + sqlType;
-          if (comma == std::string::npos) break;
-          start = comma + 1;
+        for (const auto& item : splitList(value)) {
+          checkLiteral(kind, item, name);
+          list += (list.empty() ? "" : ", ") + param(item) + "::" + sqlType;
         }
         where += " AND a." + column + " IN (" + list + ")";
         continue;
@@ -293,13 +282,7 @@ RowResponse handleHubs(db::Session& session, const instances::Instance& instance
     return response;
   };
   // "", "{type}/{id}" or "{type}/{id}/attributes/{name}"
-  std::vector<std::string> path;
-  for (size_t start = 0; !request.key.empty();) {
-    size_t slash = request.key.find('/', start);
-    path.push_back(request.key.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
+  const std::vector<std::string> path = request.key.empty() ? std::vector<std::string>{} : splitList(request.key, '/');
   const std::string& m = request.method;
   if (path.empty()) {
     if (m != "GET") throw RowError(405, "MethodNotAllowed", "use GET to filter hubs");

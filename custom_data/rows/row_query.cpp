@@ -16,17 +16,6 @@ constexpr size_t kMaxInValues = 1000;
 
 [[noreturn]] void bad(const std::string& message) { throw RowError(400, "ValidationError", message); }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t at = s.find(sep, start);
-    out.push_back(s.substr(start, at == std::string::npos ? std::string::npos : at - start));
-    if (at == std::string::npos) return out;
-    start = at + 1;
-  }
-}
-
 bool isText(const FieldDefinition* f) { return f != nullptr && (f->type == "text" || f->type == "char"); }
 
 // A query-string value as the JSON a field takes: numbers and booleans by the field's type.
@@ -56,6 +45,17 @@ FieldDefinition primaryKeyField(const ModelDefinition& model) {
 }
 
 }  // namespace
+
+std::vector<std::string> splitList(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t at = text.find(separator, start);
+    out.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return out;
+    start = at + 1;
+  }
+}
 
 std::string encodeCursor(const std::vector<std::optional<std::string>>& sortValues) {
   json::Value list = json::Value::array();
@@ -130,7 +130,7 @@ RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
       if (value != "true" && value != "false") bad("'" + name + "' needs true or false");
       c.values.push_back(value);
     } else if (c.lookup == "in" || c.lookup == "range") {
-      auto items = split(value, ',');
+      auto items = splitList(value);
       if (c.lookup == "range" && items.size() != 2) bad("'" + name + "' needs two values: low,high");
       if (items.size() > kMaxInValues) bad("'" + name + "' lists more than 1000 values");
       for (const auto& item : items) c.values.push_back(parameterText(field, asJson(field, item)));
@@ -140,7 +140,7 @@ RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
     query.conditions.push_back(std::move(c));
   }
   if (!order.empty())
-    for (std::string key : split(order, ',')) {
+    for (std::string key : splitList(order)) {
       SortKey s;
       if (!key.empty() && key[0] == '-') {
         s.descending = true;

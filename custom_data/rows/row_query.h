@@ -43,6 +43,9 @@ struct RowQuery {
 RowQuery parseRowQuery(const ModelDefinition& model, const ModelSet& models,
                        const std::vector<std::pair<std::string, std::string>>& params);
 
+// "a,b,c" → a, b, c: how lists of names and values are written in query parameters.
+std::vector<std::string> splitList(const std::string& text, char separator = ',');
+
 // The cursor that continues after a row with these sort values.
 std::string encodeCursor(const std::vector<std::optional<std::string>>& sortValues);
 

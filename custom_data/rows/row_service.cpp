@@ -233,14 +233,10 @@ class Operations {
         if ((name == "min" || name == "max") && !ordered) throw RowError(400, "ValidationError", name + " needs an ordered field");
         aggregates.push_back({name, f});
       } else if (name == "group_by") {
-        size_t start = 0;
-        while (start <= value.size()) {
-          size_t comma = value.find(',', start);
-          const FieldDefinition* f = fieldOf(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        for (const auto& field : splitList(value)) {
+          const FieldDefinition* f = fieldOf(field);
           if (f == nullptr || f->type == "json") throw RowError(400, "ValidationError", "group_by needs fields with values to group");
           groupBy.push_back(f);
-          if (comma == std::string::npos) break;
-          start = comma + 1;
         }
       } else {
         filters.emplace_back(name, value);
@@ -282,16 +278,11 @@ class Expander {
       : session_(session), instance_(instance) {
     for (const auto& [name, value] : params) {
       if (name != "expand") continue;
-      size_t start = 0;
-      while (true) {
-        size_t comma = value.find(',', start);
-        const std::string field = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      for (const auto& field : splitList(value)) {
         const FieldDefinition* f = model.field(field);
         if (f == nullptr || clinicalType(f->target) == nullptr || f->type == "many_to_many")
           throw RowError(400, "ValidationError", "expand: '" + field + "' is not a link to Patient, Practitioner or Encounter");
         fields_.push_back(f);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
       }
     }
   }
