@@ -83,7 +83,7 @@ Value attributeJson(const pqxx::row& r, pqxx::row::size_type first) {
 std::string selectValues(const std::string& alias) {
   std::string out;
   for (const auto& [column, type] : valueColumns())
-    out += ", " + (column == "timestamp_value" ? "(to_json(" + alias + "." + column + " AT TIME ZONE 'UTC') #>> '{}') || 'Z'"
+    out += ", " + (column == "timestamp_value" ? utcInstantSql(alias + "." + column)
                                                 : alias + "." + column + "::text");
   return out;
 }

@@ -1,11 +1,11 @@
 #include "custom_data/models/model_definition.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
 
+#include "core/text/ascii_case.h"
 #include "custom_data/manifest/plugin_manifest.h"
 
 namespace flint::custom_data {
@@ -31,11 +31,6 @@ std::optional<TargetKind> clinicalTarget(const std::string& to) {
 }
 
 bool isRelation(const std::string& type) { return type == "foreign_key" || type == "one_to_one" || type == "many_to_many"; }
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 class Parser {
  public:
@@ -75,7 +70,7 @@ class Parser {
       if (key != "name" && key != "fields" && key != "meta") fail(path + "." + key, "is not allowed here");
     m.name = v.stringAt("name").value_or("");
     static const std::regex className("^[A-Za-z][A-Za-z0-9_]*$");
-    m.table = lower(m.name);
+    m.table = tableNameOf(m.name);
     if (!std::regex_match(m.name, className) || m.table.size() > 40) {
       fail(path + ".name", "must be a class name (letters, digits, '_'; at most 40 characters)");
     } else if (isSystemTable(m.table)) {
@@ -303,6 +298,8 @@ const ModelDefinition* ModelSet::model(const std::string& name) const {
     if (m.name == name) return &m;
   return nullptr;
 }
+
+std::string tableNameOf(const std::string& modelName) { return text::asciiLower(modelName); }
 
 bool isSystemTable(const std::string& table) {
   static const std::set<std::string> system = {"namespace_auth", "attribute_hub", "custom_attribute", "schema_version",

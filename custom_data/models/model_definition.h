@@ -56,6 +56,9 @@ struct ModelSet {
 // empty for declarations already checked at their install (their related names are not re-judged).
 ModelSet parseModels(const json::Value& document, const std::string& pluginName);
 
+// The table a model's rows live in: its class name in lower case (the reference's db_table).
+std::string tableNameOf(const std::string& modelName);
+
 // The namespace's system tables, which no model may be named after.
 bool isSystemTable(const std::string& table);
 

@@ -1,7 +1,5 @@
 #include "custom_data/plugins/plugin_installer.h"
 
-#include <cctype>
-
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/json/json_writer.h"
@@ -58,11 +56,6 @@ void joinNamespace(NamespaceStore& store, const CustomDataDeclaration& declared,
   store.initializeSchema(*schema);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A read_write plugin's models create or extend the namespace's tables (additive DDL in this
 // transaction); a read plugin's must be the namespace's, exactly.
 void installModels(NamespaceStore& store, const PluginManifest& manifest, const json::Value& document,
@@ -86,7 +79,7 @@ void installModels(NamespaceStore& store, const PluginManifest& manifest, const 
       continue;
     }
     for (const auto& [name, definition] : declared)
-      if (name != m.name && lower(name) == m.table)
+      if (name != m.name && tableNameOf(name) == m.table)
         problems.push_back(m.name + ": its table '" + m.table + "' belongs to the model " + name);
   }
   if (!problems.empty()) throw InstallError(400, "the models do not fit the namespace", problems);

@@ -87,6 +87,10 @@ std::optional<std::string> parameterText(const FieldDefinition& f, const json::V
 
 std::string parameterCast(const FieldDefinition& f) { return "::" + f.sqlType; }
 
+std::string utcInstantSql(const std::string& expression) {
+  return "(to_json(" + expression + " AT TIME ZONE 'UTC') #>> '{}') || 'Z'";
+}
+
 json::Value valueJson(const FieldDefinition& f, const std::optional<std::string>& text) {
   if (!text) return json::Value::null();
   const std::string& t = f.type;

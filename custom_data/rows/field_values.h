@@ -34,6 +34,8 @@ class RowError : public std::runtime_error {
 std::optional<std::string> parameterText(const FieldDefinition& f, const json::Value& value);
 // The SQL cast a parameter of `f` takes, e.g. "::numeric(20, 10)".
 std::string parameterCast(const FieldDefinition& f);
+// SQL giving a timestamptz `expression` as ISO 8601 text in UTC with a Z, as instants are returned.
+std::string utcInstantSql(const std::string& expression);
 // The JSON of a column's text as PostgreSQL returns it (nothing: null).
 json::Value valueJson(const FieldDefinition& f, const std::optional<std::string>& text);
 

@@ -17,7 +17,7 @@ std::string placeholder(std::vector<std::optional<std::string>>& params, std::op
 // The column as text, as valueJson() reads it: instants in UTC with a Z.
 std::string columnText(const FieldDefinition& f) {
   const std::string c = db::quoteIdentifier(f.column);
-  if (f.type == "datetime") return "(to_json(" + c + " AT TIME ZONE 'UTC') #>> '{}') || 'Z'";
+  if (f.type == "datetime") return utcInstantSql(c);
   return c + "::text";
 }
 
@@ -212,7 +212,7 @@ std::vector<json::Value> RowStore::aggregate(const RowQuery& query, const std::v
     const std::string col = db::quoteIdentifier(f.column);
     std::string expression = a.function + "(" + col + ")";
     if (a.function == "min" || a.function == "max") {
-      expression = f.type == "datetime" ? "(to_json(" + a.function + "(" + col + ") AT TIME ZONE 'UTC') #>> '{}') || 'Z'"
+      expression = f.type == "datetime" ? utcInstantSql(a.function + "(" + col + ")")
                                         : a.function + "(" + col + ")::text";
     }
     select += (select.empty() ? "" : ", ") + expression + (a.function == "min" || a.function == "max" ? "" : "::text");

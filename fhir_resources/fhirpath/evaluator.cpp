@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/text/ascii_case.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/fhirpath/ast.h"
 
@@ -65,11 +66,6 @@ std::optional<bool> itemsEqual(const Item& x, const Item& y) {
   return a.boolean == b.boolean;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Whether `item` is of type `name` (FHIR.X, System.X or X), its base types included.
 bool isType(const Item& item, std::string name) {
   for (const char* prefix : {"FHIR.", "System."})
@@ -87,7 +83,7 @@ bool isType(const Item& item, std::string name) {
       break;
   }
   // A FHIR primitive also answers to its System type's name (dateTime is DateTime).
-  if (isPrimitive(item.type)) return item.type == name || lower(std::string(item.type)) == lower(name);
+  if (isPrimitive(item.type)) return item.type == name || text::asciiLower(item.type) == text::asciiLower(name);
   for (const TypeDef* t = Definitions::get().type(item.type); t != nullptr; t = Definitions::get().type(t->base)) {
     if (t->name == name) return true;
     if (t->base.empty() || t->base == t->name) break;
