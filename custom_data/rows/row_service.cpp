@@ -1,5 +1,7 @@
 #include "custom_data/rows/row_service.h"
 
+#include <map>
+
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
 #include "custom_data/rows/field_values.h"
@@ -286,23 +288,33 @@ class Expander {
       }
     }
   }
-  void operator()(json::Value& row) {
+  // Expands every row of a page with one read per linked resource type, not one per link.
+  void operator()(std::vector<json::Value>& rows) {
     if (fields_.empty()) return;
-    json::Value expanded = json::Value::object(), dangling = json::Value::array();
-    for (const FieldDefinition* f : fields_) {
-      const json::Value* id = row.find(f->name);
-      if (id == nullptr || !id->isString()) continue;
-      fhir::ResourceRepository repo(session_, instance_);
-      auto current = repo.current(clinicalType(f->target), id->text());
-      if (current && !current->deleted) {
-        expanded.set(f->name, json::parse(current->content));
-      } else {
-        expanded.set(f->name, json::Value::null());
-        dangling.push(json::Value::string(f->name));
-      }
+    std::map<std::string, std::map<std::string, std::optional<json::Value>>> found;  // type → id → resource
+    for (const auto& row : rows)
+      for (const FieldDefinition* f : fields_)
+        if (const json::Value* id = row.find(f->name); id != nullptr && id->isString())
+          found[clinicalType(f->target)][id->text()];
+    fhir::ResourceRepository repo(session_, instance_);
+    for (auto& [type, byId] : found) {
+      std::vector<std::string> ids;
+      for (const auto& [id, resource] : byId) ids.push_back(id);
+      for (const auto& current : repo.currentOf(type, ids))
+        if (!current.deleted) byId[current.id] = json::parse(current.content);
     }
-    row.set("expanded", std::move(expanded));
-    if (!dangling.items().empty()) row.set("dangling", std::move(dangling));
+    for (auto& row : rows) {
+      json::Value expanded = json::Value::object(), dangling = json::Value::array();
+      for (const FieldDefinition* f : fields_) {
+        const json::Value* id = row.find(f->name);
+        if (id == nullptr || !id->isString()) continue;
+        const auto& resource = found[clinicalType(f->target)][id->text()];
+        expanded.set(f->name, resource ? *resource : json::Value::null());
+        if (!resource) dangling.push(json::Value::string(f->name));
+      }
+      row.set("expanded", std::move(expanded));
+      if (!dangling.items().empty()) row.set("dangling", std::move(dangling));
+    }
   }
 
  private:
@@ -320,11 +332,9 @@ json::Value listRows(Operations& ops, const NamespaceAccess& access, const Model
     return out;
   }
   RowPage page = ops.store().list(query);
+  expand(page.rows);
   json::Value rows = json::Value::array();
-  for (auto& r : page.rows) {
-    expand(r);
-    rows.push(std::move(r));
-  }
+  for (auto& r : page.rows) rows.push(std::move(r));
   out.set("results", std::move(rows));
   if (page.nextAfter) {
     fhir::Params params;
@@ -434,9 +444,9 @@ RowResponse handleRows(db::Session& session, const instances::Instance& instance
     throw RowError(404, "DoesNotExist", "there is no action " + action);
   }
   if (m == "GET") {
-    json::Value row = ops.get(request.key);
+    std::vector<json::Value> row{ops.get(request.key)};
     expand(row);
-    return answer(200, row);
+    return answer(200, row.front());
   }
   if (m == "PATCH") return answer(200, ops.update(request.key, bodyObject(request.body)));
   if (m == "DELETE") {

@@ -120,6 +120,13 @@ TEST_F(CustomDataRows, CreateGetUpdateDelete) {
   EXPECT_EQ(c_.Delete(url("Room", "/" + id), key(writeKey_))->status, 404);
   EXPECT_EQ(c_.Get(url("Room", "/abc"), key(readKey_))->status, 404);
   post("Room", {{"name", std::string(1048577, 'x')}}, 400);
+  // Malformed bodies and the wrong instance.
+  for (const char* body : {"{not json", "[]", "\"text\"", ""})
+    EXPECT_EQ(c_.Post(url("Room"), key(writeKey_), body, "application/json")->status, 400) << body;
+  EXPECT_EQ(c_.Patch(url("Room", "/1"), key(writeKey_), "{not json", "application/json")->status, 400);
+  EXPECT_EQ(c_.Get("/no-such-instance/custom-data/acme__rooms/models/Room", key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Get("/" + instance_ + "/custom-data/acme__rooms/tables/Room", key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Put(url("Room", "/1"), key(writeKey_), "{}", "application/json")->status, 405);
   post("Room", {{"floor", "two"}}, 400);
   post("Room", {{"floor", 3000000000LL}}, 400);
 }
@@ -363,6 +370,8 @@ TEST_F(CustomDataRows, AttributeHubsKeepEachValueInItsTypedColumn) {
     EXPECT_EQ(c_.Get("/" + instance_ + "/custom-data/acme__rooms/hubs?type=meal_entry&attribute=calories&" + bad,
                      key(readKey_))->status, 400) << bad;
   EXPECT_EQ(c_.Patch(hub, key(readKey_), R"({"attributes":{"x":1}})", "application/json")->status, 403);
+  for (const char* body : {"{not json", R"({"attrs":{}})", R"({"attributes":[1]})", R"({"attributes":{"x":null}})"})
+    EXPECT_EQ(c_.Patch(hub, key(writeKey_), body, "application/json")->status, 400) << body;
   EXPECT_EQ(c_.Patch(hub, key(writeKey_), R"({"attributes":{"big":3000000000}})", "application/json")->status, 400);
   EXPECT_EQ(c_.Delete(hub + "/attributes/calories", key(writeKey_))->status, 204);
   EXPECT_EQ(c_.Get(hub + "/attributes/calories", key(readKey_))->status, 404);

@@ -82,6 +82,15 @@ TEST_F(CustomDataInstall, TheManifestIsValidatedStrictlyWithEveryErrorsPath) {
   noComponents["components"] = json::object();
   EXPECT_EQ(install(inst, {{"manifest", noComponents}})->status, 400);
   EXPECT_EQ(install(inst, {{"manifest", manifest("x")}, {"extra", 1}})->status, 400);
+  EXPECT_EQ(install(inst, {{"keys", json::object()}})->status, 400) << "the manifest is required";
+  EXPECT_EQ(install(inst, {{"manifest", manifest("x")}, {"keys", {{"namespace_read_access_key", 5}}}})->status, 400);
+  EXPECT_EQ(install(inst, {{"manifest", manifest("x")}, {"keys", {{"other_key", "k"}}}})->status, 400);
+  for (const char* body : {"{not json", "[]"})
+    EXPECT_EQ(c_.Post("/admin/instances/" + inst + "/plugins", {{"Authorization", std::string("Bearer ") + kAdminKey}}, body,
+                      "application/json")->status,
+              400)
+        << body;
+  EXPECT_EQ(install(inst, {{"manifest", "not an object"}})->status, 400);
   EXPECT_EQ(install(inst, {{"manifest", manifest("no_key", "acme__data")}}, false)->status, 401);
   for (const char* ns : {"acme_data", "acme__", "__data", "1acme__data", "acme__data;drop", "Acme__data"})
     EXPECT_EQ(install(inst, {{"manifest", manifest("ns_plugin", ns)}})->status, 400) << ns;

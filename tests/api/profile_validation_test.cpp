@@ -261,6 +261,12 @@ TEST_F(ProfileValidation, ValidateAnswersWithAnOutcomeWhateverTheResult) {
   EXPECT_EQ(post(inst, "Patient/$validate?profile=http://example.org/nope", usCorePatient())->status, 400);
   EXPECT_EQ(post(inst, "Patient/$validate?profile=" + kUsCore + "us-core-goal", usCorePatient())->status, 400);
   EXPECT_EQ(c_.Post("/" + inst + "/fhir/Patient/$validate", "{not json", "application/fhir+json")->status, 400);
+  EXPECT_EQ(post(inst, "Patient/$validate", {{"resourceType", "Parameters"}, {"parameter", {{{"name", "mode"}, {"valueCode", "create"}}}}})
+                ->status,
+            400)
+      << "Parameters without a resource";
+  EXPECT_EQ(c_.Post("/" + inst + "/fhir/Patient/$validate", usCorePatient().dump(), "text/plain")->status, 415);
+  EXPECT_EQ(post("no-such-instance", "Patient/$validate", usCorePatient())->status, 404);
   EXPECT_EQ(c_.Get("/" + inst + "/fhir/Patient/$validate")->status, 405);
   auto mismatchType = post(inst, "Observation/$validate", usCorePatient());
   ASSERT_EQ(mismatchType->status, 200);
