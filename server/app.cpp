@@ -54,6 +54,7 @@ bool App::answersQuickly(const http::HttpRequest& request) {
   const auto& s = request.segments;
   if (request.method != "GET") return false;
   if (s.size() == 1) return s[0] == "health";
+  if (s.size() == 6 && s[1] == "custom-data") return customRowRead(request).has_value();
   // {instance}/fhir/{Type}/{id}[/_history/{vid}]
   if ((s.size() != 4 && !(s.size() == 6 && s[4] == "_history")) || s[1] != "fhir") return false;
   return !s[2].empty() && std::isupper(static_cast<unsigned char>(s[2][0])) && !s[3].empty() && s[3][0] != '$' &&

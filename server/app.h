@@ -13,6 +13,7 @@
 #include "bulk_export/export_runner.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
+#include "custom_data/rows/quick_row_read.h"
 #include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -26,9 +27,10 @@ class App {
  public:
   explicit App(Config config);
   http::HttpResponse handle(const http::HttpRequest& request);
-  // Requests answered by one indexed lookup (a FHIR read or vread, the health check): the
-  // server answers these on its reactor threads (QuickReads) rather than handing them to a worker.
-  static bool answersQuickly(const http::HttpRequest& request);
+  // Requests answered by one indexed lookup (a FHIR read or vread, the health check, a custom
+  // data row by key whose namespace access this process remembers): the server answers these on
+  // its reactor threads (QuickReads) rather than handing them to a worker.
+  bool answersQuickly(const http::HttpRequest& request);
 
   // A read by id of an instance, negotiated and authorised, that needs nothing but its row.
   struct PlainRead {
@@ -44,6 +46,11 @@ class App {
   // The HTTP answer to `read` given its FHIR answer; audited.
   http::HttpResponse answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
                                      fhir::FhirResponse result);
+  // `request` as a custom data row read (see custom_data::quickRowRead); nullopt for anything
+  // else, which handle() answers.
+  std::optional<custom_data::QuickRowRead> customRowRead(const http::HttpRequest& request);
+  // The HTTP answer to `read` given its statement's result.
+  static http::HttpResponse answerCustomRowRead(const custom_data::QuickRowRead& read, const db::StatementResult& result);
 
  private:
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);
@@ -64,6 +71,8 @@ class App {
   http::HttpResponse handleAdminPlugins(const http::HttpRequest& request);
   http::HttpResponse handleAdminNamespaces(const http::HttpRequest& request);
   http::HttpResponse handleCustomData(const http::HttpRequest& request, const instances::Instance& instance);
+  // The rows request of a path below /{instance}/custom-data; nullopt for a path that is none.
+  std::optional<custom_data::RowRequest> rowRequestOf(const http::HttpRequest& request) const;
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);
   // The public service-base-URL directory under /directory.
   http::HttpResponse handleDirectory(const http::HttpRequest& request);

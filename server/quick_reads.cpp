@@ -34,7 +34,11 @@ void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
       // handle() meets the same failure and answers it.
     }
     if (!read) {
-      round.responses[i] = app_.handle(*requests[i]);
+      if (auto row = app_.customRowRead(*requests[i])) {
+        sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
+      } else {
+        round.responses[i] = app_.handle(*requests[i]);
+      }
       continue;
     }
     auto& fetch = byInstance[read->instance->schema];
@@ -58,6 +62,26 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
                      answer(round, *fetch, keys, result);
                      --round.waiting;
                    });
+}
+
+void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {
+  auto* connection = this->connection();
+  if (connection == nullptr) {
+    round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
+    return;
+  }
+  ++round.waiting;
+  connection->send(read->statement, [&round, position, read](const db::StatementResult& result) {
+    auto& response = round.responses[position];
+    // Should answering fail (out of memory or similar), this stays a 500 that closes the connection.
+    response.status = 500;
+    response.close = true;
+    try {
+      response = App::answerCustomRowRead(*read, result);
+    } catch (const std::exception&) {
+    }
+    --round.waiting;
+  });
 }
 
 void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,

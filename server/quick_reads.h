@@ -1,6 +1,7 @@
 // Answers a reactor thread's quick requests: plain reads by id go to the database on the
-// thread's own pipelined connection, one statement per instance and round, several rounds in
-// flight, so the thread never waits for PostgreSQL; anything else is answered by App::handle.
+// thread's own pipelined connection, one statement per instance and round (custom data rows: one
+// per row), several rounds in flight, so the thread never waits for PostgreSQL; anything else is
+// answered by App::handle.
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,7 @@ class QuickReads : public http::QuickAnswerer {
   // it cannot be.
   db::PipelinedConnection* connection();
   void send(Round& round, std::shared_ptr<Fetch> fetch);
+  void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
   // Fills the round's responses for `fetch` from the statement's result.
   void answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,
               const db::StatementResult& result);

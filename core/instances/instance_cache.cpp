@@ -5,6 +5,13 @@
 
 namespace flint::instances {
 
+std::shared_ptr<const Instance> InstanceCache::peek(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(name);
+  if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.loaded < ttl_) return it->second.instance;
+  return nullptr;
+}
+
 std::shared_ptr<const Instance> InstanceCache::find(const std::string& name) {
   const auto now = std::chrono::steady_clock::now();
   {

@@ -20,6 +20,9 @@ class InstanceCache {
 
   // The enabled instance of that name, if any. Shared, so a request costs no copy of it.
   std::shared_ptr<const Instance> find(const std::string& name);
+  // The instance when the cache holds a fresh answer for it, without asking the database (for a
+  // reactor thread, which must not wait); null otherwise.
+  std::shared_ptr<const Instance> peek(const std::string& name);
 
  private:
   struct Entry {

@@ -24,6 +24,20 @@ bool fits64(const std::string& digits) {
 
 }  // namespace
 
+RowError noSuchRow(const ModelDefinition& model, const std::string& key) {
+  return RowError(404, "DoesNotExist", model.name + " " + key + " does not exist");
+}
+
+void checkRowKey(const ModelDefinition& model, const std::string& key) {
+  for (const auto& f : model.fields)
+    if (f.primaryKey) {
+      parameterText(f, f.target == TargetKind::Model ? json::Value::number(key) : json::Value::string(key));
+      return;
+    }
+  if (key.empty() || key.size() > 18 || key.find_first_not_of("0123456789") != std::string::npos)
+    throw noSuchRow(model, key);
+}
+
 std::optional<std::string> parameterText(const FieldDefinition& f, const json::Value& value) {
   if (value.isNull()) return std::nullopt;
   const std::string& t = f.type;

@@ -30,6 +30,12 @@ class RowError : public std::runtime_error {
   std::string kind_;
 };
 
+// RowError 404 DoesNotExist for the row of `model` with that key.
+RowError noSuchRow(const ModelDefinition& model, const std::string& key);
+// Throws noSuchRow unless `key` (from a URL) is of the model's key type: a dbid, or the
+// one-to-one's target id.
+void checkRowKey(const ModelDefinition& model, const std::string& key);
+
 // The parameter text for `value` of field `f` (nothing for null); RowError 400 when it does not fit.
 std::optional<std::string> parameterText(const FieldDefinition& f, const json::Value& value);
 // The SQL cast a parameter of `f` takes, e.g. "::numeric(20, 10)".

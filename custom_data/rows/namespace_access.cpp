@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "core/crypto/digest.h"
@@ -78,23 +79,41 @@ void forgetNamespaceAccess(const std::string& instanceSchema, const std::string&
     it = it->first.rfind(prefix, 0) == 0 ? cache().erase(it) : std::next(it);
 }
 
+namespace {
+
+// The cache key of `authorization` for the namespace; nullopt when it is no namespace key at all.
+std::optional<std::string> cacheKey(const std::string& instanceSchema, const std::string& ns, std::string_view authorization) {
+  const std::string_view scheme = "Namespace ";
+  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme) return std::nullopt;
+  return cachePrefix(instanceSchema, ns) + crypto::hexEncode(crypto::sha256(authorization.substr(scheme.size())));
+}
+
+std::shared_ptr<const NamespaceAccess> remembered(const std::string& key) {
+  std::lock_guard lock(cacheMutex());
+  auto it = cache().find(key);
+  if (it == cache().end() || std::chrono::steady_clock::now() - it->second.loaded >= kAccessTtl) return nullptr;
+  return it->second.access;
+}
+
+}  // namespace
+
+std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const std::string& instanceSchema, const std::string& ns,
+                                                                 std::string_view authorization) {
+  const auto key = cacheKey(instanceSchema, ns, authorization);
+  return key ? remembered(*key) : nullptr;
+}
+
 std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
                                                           const std::string& ns, std::string_view authorization) {
-  const std::string_view scheme = "Namespace ";
-  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
+  const auto key = cacheKey(instance.schema, ns, authorization);
+  if (!key)
     throw RowError(401, "NamespaceAccessError", "a namespace key is required: Authorization: Namespace <key>");
-  const std::string hash = crypto::hexEncode(crypto::sha256(authorization.substr(scheme.size())));
-  const std::string key = cachePrefix(instance.schema, ns) + hash;
+  if (auto access = remembered(*key)) return access;
   const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(cacheMutex());
-    auto it = cache().find(key);
-    if (it != cache().end() && now - it->second.loaded < kAccessTtl) return it->second.access;
-  }
-  auto access = std::make_shared<const NamespaceAccess>(load(tx, instance, ns, hash));
+  auto access = std::make_shared<const NamespaceAccess>(load(tx, instance, ns, key->substr(key->rfind('\n') + 1) /* the key's hash */));
   std::lock_guard lock(cacheMutex());
   if (cache().size() > 10000) cache().clear();
-  cache()[key] = {access, now};
+  cache()[*key] = {access, now};
   return access;
 }
 

@@ -29,6 +29,10 @@ struct NamespaceAccess {
 // forget it at once, other processes within that second.
 std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
                                                           const std::string& ns, std::string_view authorization);
+// The access `authorization` was granted within the last second, without asking the database (for
+// a reactor thread, which must not wait); null when none is remembered.
+std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const std::string& instanceSchema, const std::string& ns,
+                                                                 std::string_view authorization);
 void forgetNamespaceAccess(const std::string& instanceSchema, const std::string& ns);
 
 }  // namespace flint::custom_data

@@ -63,17 +63,6 @@ std::vector<Assignment> assignments(db::Session& session, const instances::Insta
   return out;
 }
 
-// A row's key from the URL must be of the key's type: a dbid, or the one-to-one's target id.
-void checkKey(const ModelDefinition& model, const std::string& key) {
-  for (const auto& f : model.fields)
-    if (f.primaryKey) {
-      parameterText(f, f.target == TargetKind::Model ? json::Value::number(key) : json::Value::string(key));
-      return;
-    }
-  if (key.empty() || key.size() > 18 || key.find_first_not_of("0123456789") != std::string::npos)
-    throw RowError(404, "DoesNotExist", model.name + " " + key + " does not exist");
-}
-
 // A lookup object ({"field": value, ...}) as exact conditions (null: isnull).
 RowQuery exactQuery(const ModelDefinition& model, const json::Value& lookup) {
   RowQuery query;
@@ -130,22 +119,22 @@ class Operations {
     return store_.insert(assignments(session_, instance_, model_, row, true));
   }
   json::Value get(const std::string& key) {
-    checkKey(model_, key);
+    checkRowKey(model_, key);
     auto row = store_.get(key);
-    if (!row) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+    if (!row) throw noSuchRow(model_, key);
     return *row;
   }
   json::Value update(const std::string& key, const json::Value& changes) {
     access_.requireWrite();
-    checkKey(model_, key);
+    checkRowKey(model_, key);
     auto row = store_.update(key, assignments(session_, instance_, model_, changes, false));
-    if (!row) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+    if (!row) throw noSuchRow(model_, key);
     return *row;
   }
   void remove(const std::string& key) {
     access_.requireWrite();
-    checkKey(model_, key);
-    if (!store_.remove(key)) throw RowError(404, "DoesNotExist", model_.name + " " + key + " does not exist");
+    checkRowKey(model_, key);
+    if (!store_.remove(key)) throw noSuchRow(model_, key);
   }
   // get_or_create / update_or_create: {"lookup": {...}, "defaults": {...}} → {"created", "row"}.
   json::Value getOrCreate(const json::Value& body, bool updating) {

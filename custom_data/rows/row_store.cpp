@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
 #include "core/db/session.h"
 #include "custom_data/rows/field_values.h"
 
@@ -21,46 +23,74 @@ std::string columnText(const FieldDefinition& f) {
   return c + "::text";
 }
 
-}  // namespace
-
-RowStore::RowStore(db::Session& session, pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
-    : session_(session), tx_(tx), model_(model), schema_(db::quoteIdentifier(schema)), table_(schema_ + "." + db::quoteIdentifier(model.table)) {
-  key_.name = key_.column = "dbid";
-  key_.type = key_.sqlType = "bigint";
+// The primary key: the one-to-one field marked primary_key, else the bigserial dbid.
+FieldDefinition keyField(const ModelDefinition& model) {
   for (const auto& f : model.fields)
-    if (f.primaryKey) key_ = f;
+    if (f.primaryKey) return f;
+  FieldDefinition dbid;
+  dbid.name = dbid.column = "dbid";
+  dbid.type = dbid.sqlType = "bigint";
+  return dbid;
 }
 
-std::string RowStore::selectList() const {
-  std::string out = model_.primaryKeyColumn == "dbid" ? "dbid::text" : "";
-  for (const auto& f : model_.fields)
+std::string selectList(const ModelDefinition& model) {
+  std::string out = model.primaryKeyColumn == "dbid" ? "dbid::text" : "";
+  for (const auto& f : model.fields)
     if (!f.column.empty()) out += (out.empty() ? "" : ", ") + columnText(f);
   return out;
 }
 
-json::Value RowStore::rowJson(const pqxx::row& r) const {
+std::string keyCondition(const FieldDefinition& key, size_t parameter) {
+  return db::quoteIdentifier(key.column) + " = $" + std::to_string(parameter) + parameterCast(key);
+}
+
+std::string getSql(const std::string& quotedTable, const ModelDefinition& model) {
+  return "SELECT " + selectList(model) + " FROM " + quotedTable + " WHERE " + keyCondition(keyField(model), 1);
+}
+
+// A row of the select list as JSON; `cell(i)` gives the text of column i (nothing: NULL).
+template <class Cell>
+json::Value decodeRow(const ModelDefinition& model, const Cell& cell) {
   json::Value row = json::Value::object();
-  pqxx::row::size_type i = 0;
-  if (model_.primaryKeyColumn == "dbid") row.set("dbid", json::Value::number(r[i++].as<std::string>()));
-  for (const auto& f : model_.fields) {
-    if (f.column.empty()) continue;
-    const auto& cell = r[i++];
-    row.set(f.name, valueJson(f, cell.is_null() ? std::nullopt : std::optional<std::string>(cell.as<std::string>())));
-  }
+  int i = 0;
+  if (model.primaryKeyColumn == "dbid") row.set("dbid", json::Value::number(*cell(i++)));
+  for (const auto& f : model.fields)
+    if (!f.column.empty()) row.set(f.name, valueJson(f, cell(i++)));
   return row;
+}
+
+}  // namespace
+
+RowStore::RowStore(db::Session& session, pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model)
+    : session_(session), tx_(tx), model_(model), schema_(db::quoteIdentifier(schema)),
+      table_(schema_ + "." + db::quoteIdentifier(model.table)), key_(keyField(model)) {}
+
+json::Value RowStore::rowJson(const pqxx::row& r) const {
+  return decodeRow(model_, [&r](int i) {
+    const auto& cell = r[static_cast<pqxx::row::size_type>(i)];
+    return cell.is_null() ? std::nullopt : std::optional<std::string>(cell.as<std::string>());
+  });
+}
+
+db::Statement RowStore::getStatement(const std::string& schema, const ModelDefinition& model, const std::string& key) {
+  std::string sql = getSql(db::quoteIdentifier(schema) + "." + db::quoteIdentifier(model.table), model);
+  // Named by its text: a model that gained columns reads through a statement of its own.
+  std::string name = "custom_row " + crypto::hexEncode(crypto::sha256(sql)).substr(0, 32);
+  return {std::move(name), std::move(sql), {key}};
+}
+
+json::Value RowStore::rowFrom(const ModelDefinition& model, const db::StatementResult& result, int row) {
+  return decodeRow(model, [&result, row](int i) {
+    return result.isNull(row, i) ? std::nullopt : std::optional<std::string>(result.text(row, i));
+  });
 }
 
 pqxx::result RowStore::run(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   return tx_.exec_prepared(session_.preparedText(sql), pqxx::prepare::make_dynamic_params(params));
 }
 
-std::string RowStore::keyCondition(std::vector<std::optional<std::string>>& params) const {
-  return db::quoteIdentifier(key_.column) + " = " + "$" + std::to_string(params.size()) + parameterCast(key_);
-}
-
 std::optional<json::Value> RowStore::get(const std::string& key) {
-  std::vector<std::optional<std::string>> params{key};
-  auto r = run("SELECT " + selectList() + " FROM " + table_ + " WHERE " + keyCondition(params), params);
+  auto r = run(getSql(table_, model_), {key});
   if (r.empty()) return std::nullopt;
   return rowJson(r[0]);
 }
@@ -72,9 +102,9 @@ json::Value RowStore::insert(const std::vector<Assignment>& values) {
     columns += (columns.empty() ? "" : ", ") + db::quoteIdentifier(f->column);
     placeholders += (placeholders.empty() ? "" : ", ") + placeholder(params, v, *f);
   }
-  const std::string sql = values.empty() ? "INSERT INTO " + table_ + " DEFAULT VALUES RETURNING " + selectList()
+  const std::string sql = values.empty() ? "INSERT INTO " + table_ + " DEFAULT VALUES RETURNING " + selectList(model_)
                                          : "INSERT INTO " + table_ + " (" + columns + ") VALUES (" + placeholders +
-                                               ") RETURNING " + selectList();
+                                               ") RETURNING " + selectList(model_);
   return rowJson(run(sql, params)[0]);
 }
 
@@ -84,14 +114,14 @@ std::optional<json::Value> RowStore::update(const std::string& key, const std::v
   std::string sets;
   for (const auto& [f, v] : values) sets += (sets.empty() ? "" : ", ") + db::quoteIdentifier(f->column) + " = " + placeholder(params, v, *f);
   params.push_back(key);
-  auto r = run("UPDATE " + table_ + " SET " + sets + " WHERE " + keyCondition(params) + " RETURNING " + selectList(), params);
+  auto r = run("UPDATE " + table_ + " SET " + sets + " WHERE " + keyCondition(key_, params.size()) + " RETURNING " + selectList(model_), params);
   if (r.empty()) return std::nullopt;
   return rowJson(r[0]);
 }
 
 bool RowStore::remove(const std::string& key) {
   std::vector<std::optional<std::string>> params{key};
-  return run("DELETE FROM " + table_ + " WHERE " + keyCondition(params), params).affected_rows() == 1;
+  return run("DELETE FROM " + table_ + " WHERE " + keyCondition(key_, params.size()), params).affected_rows() == 1;
 }
 
 std::string RowStore::where(const RowQuery& query, std::vector<std::optional<std::string>>& params, bool withCursor) const {
@@ -178,12 +208,12 @@ RowPage RowStore::list(const RowQuery& query) {
     order += (order.empty() ? "" : ", ") + table_ + "." + db::quoteIdentifier(f.column) + (k.descending ? " DESC" : " ASC");
     sortColumns += ", " + db::quoteIdentifier(f.column) + "::text";
   }
-  auto r = run("SELECT " + selectList() + sortColumns + " FROM " + table_ + where(query, params, true) + " ORDER BY " +
+  auto r = run("SELECT " + selectList(model_) + sortColumns + " FROM " + table_ + where(query, params, true) + " ORDER BY " +
                    order + " LIMIT " + std::to_string(query.limit + 1),
                params);
   RowPage page;
   const size_t width = r.columns() - query.order.size();
-  for (pqxx::result::size_type i = 0; i < r.size() && i < query.limit; ++i) page.rows.push_back(rowJson(r[i]));
+  for (pqxx::result::size_type i = 0; i < r.size() && i < static_cast<size_t>(query.limit); ++i) page.rows.push_back(rowJson(r[i]));
   if (r.size() > static_cast<size_t>(query.limit)) {
     std::vector<std::optional<std::string>> after;
     const auto& last = r[static_cast<pqxx::result::size_type>(query.limit - 1)];

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/db/pipelined_connection.h"
 #include "core/db/session.h"
 #include "core/json/json_value.h"
 #include "custom_data/models/model_definition.h"
@@ -35,6 +36,9 @@ class RowStore {
   RowStore(db::Session& session, pqxx::transaction_base& tx, const std::string& schema, const ModelDefinition& model);
 
   std::optional<json::Value> get(const std::string& key);
+  // The same read as get() as a statement for a pipelined connection, and its row as JSON.
+  static db::Statement getStatement(const std::string& schema, const ModelDefinition& model, const std::string& key);
+  static json::Value rowFrom(const ModelDefinition& model, const db::StatementResult& result, int row);
   json::Value insert(const std::vector<Assignment>& values);
   std::optional<json::Value> update(const std::string& key, const std::vector<Assignment>& values);
   bool remove(const std::string& key);
@@ -50,8 +54,6 @@ class RowStore {
   void lockLookup(const std::string& lookup);
 
  private:
-  std::string selectList() const;
-  std::string keyCondition(std::vector<std::optional<std::string>>& params) const;
   std::string where(const RowQuery& query, std::vector<std::optional<std::string>>& params, bool withCursor) const;
   json::Value rowJson(const pqxx::row& r) const;
   pqxx::result run(const std::string& sql, const std::vector<std::optional<std::string>>& params);

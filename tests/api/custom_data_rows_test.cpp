@@ -153,6 +153,35 @@ TEST_F(CustomDataRows, EveryFieldTypeRoundTrips) {
   post("Everything", {{"d", "31/01/2025"}}, 400);
 }
 
+// Once this process knows a key's access, a get by key is answered on the reactor's pipelined
+// connection (its statement is the last that connection ran); the answers are the worker's.
+TEST_F(CustomDataRows, GetByKeyOnTheReactorAnswersAsTheWorkerDoes) {
+  std::string body = json({{"t", "quick"}, {"dt", "2025-01-31T09:30:00.250+01:00"}, {"ok", false}}).dump();
+  body.insert(body.size() - 1, R"(,"dec":0.1000000000,"j":{"n":1.50})");
+  auto created = c_.Post(url("Everything"), key(writeKey_), body, "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string rowUrl = url("Everything", "/" + std::to_string(json::parse(created->body)["dbid"].get<long long>()));
+  auto first = c_.Get(rowUrl, key(readKey_));
+  auto again = c_.Get(rowUrl, key(readKey_));
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(again->body, created->body);
+  EXPECT_EQ(again->get_header_value("Content-Type"), "application/json");
+  const std::string lastQuick = psqlValue(
+      "SELECT string_agg(query, ' ') FROM pg_stat_activity WHERE application_name LIKE 'flint reads %'");
+  EXPECT_NE(lastQuick.find("\"everything\" WHERE \"dbid\" = $1"), std::string::npos) << lastQuick;
+
+  auto missing = c_.Get(url("Everything", "/987654321"), key(readKey_));
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_NE(missing->body.find("DoesNotExist: Everything 987654321 does not exist"), std::string::npos) << missing->body;
+  EXPECT_EQ(c_.Get(url("Everything", "/x1"), key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Get(url("Nope", "/1"), key(readKey_))->status, 404);
+  EXPECT_EQ(c_.Get(rowUrl, key(readKey_ + "x"))->status, 401) << "a key this process never granted";
+  EXPECT_EQ(c_.Get(rowUrl, key(otherKey_))->status, 401);
+  EXPECT_EQ(c_.Get("/" + other_ + "/custom-data/acme__rooms/models/Room/1", key(readKey_))->status, 401)
+      << "a remembered key opens its own instance's namespace only";
+}
+
 TEST_F(CustomDataRows, LinksToTheClinicalRecord) {
   auto patient = c_.Post("/" + instance_ + "/fhir/Patient", R"({"resourceType":"Patient","name":[{"family":"Ray"}]})",
                          "application/fhir+json");
