@@ -51,6 +51,8 @@ std::string minutes(int64_t seconds) { return std::to_string(seconds / 60); }
 
 }  // namespace
 
+std::string defaultTermsOfUse() { return templates().fill("terms", {}); }
+
 std::string renderApiDocs(const std::string& capabilityStatement, const std::string& smartConfiguration,
                           const ApiDocsFacts& facts) {
   const Value cs = json::parse(capabilityStatement);
@@ -65,7 +67,7 @@ std::string renderApiDocs(const std::string& capabilityStatement, const std::str
                        (resource.stringAt("type") == "Group" ? "/[id]" : "") + "/$export") + ", ";
   bulk += code("GET|POST [base]/$export");
   std::string clientTypes = codes(smart.find("capabilities"), nullptr, "client-") + ", backend services";
-  const std::string terms = facts.termsOfUse.empty() ? templates().fill("terms", {}) : facts.termsOfUse;
+  const std::string terms = facts.termsOfUse.empty() ? defaultTermsOfUse() : facts.termsOfUse;
   const std::string title = "Flint FHIR API documentation";
   const std::string content = templates().fill(
       "docs", {{"title", title},

@@ -20,6 +20,9 @@ struct ApiDocsFacts {
 };
 
 // `capabilityStatement` and `smartConfiguration`: the JSON a practice's base serves.
+// The Terms of Use an operator has not replaced (--terms-of-use), as plain text.
+std::string defaultTermsOfUse();
+
 std::string renderApiDocs(const std::string& capabilityStatement, const std::string& smartConfiguration,
                           const ApiDocsFacts& facts);
 

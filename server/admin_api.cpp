@@ -19,13 +19,6 @@ using json::Value;
 
 constexpr const char* kAdminActor = "admin API";
 
-bool authorized(const http::HttpRequest& req, const std::string& key) {
-  std::string_view auth = req.header("authorization");
-  const std::string_view prefix = "Bearer ";
-  if (auth.substr(0, prefix.size()) != prefix) return false;
-  return crypto::constantTimeEquals(auth.substr(prefix.size()), key);
-}
-
 Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   Value org = Value::object();
   org.set("name", Value::string(i.organizationName));
@@ -161,12 +154,13 @@ instances::NewInstance parseNewInstance(const std::string& body) {
 
 http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
   if (config_.adminKey.empty()) return outcomeResponse(404, "not-found", "the admin API is not enabled");
-  if (!authorized(req, config_.adminKey)) {
+  if (!bearerMatches(req, config_.adminKey)) {
     auto r = outcomeResponse(401, "login", "a valid admin key is required (Authorization: Bearer ...)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flint-admin\"");
     return r;
   }
-  auto& conn = db::Session::forThisThread(config_.databaseUrl).connection();
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& conn = session.connection();
   const auto& s = req.segments;
   try {
     if (s.size() == 2 && s[1] == "instances") {
@@ -177,7 +171,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       }
       if (req.method == "POST") {
         auto created = instances::createInstance(conn, parseNewInstance(req.body), kAdminActor);
-        directory_.refresh();
+        instanceChanged(session, created.name);
         auto r = jsonResponse(201, json::write(instanceJson(created, config_.publicUrl)));
         r.headers.emplace_back("Location", config_.publicUrl + "/admin/instances/" + created.name);
         return r;
@@ -188,7 +182,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       auto found = req.method == "GET" ? instances::findInstance(conn, s[2])
                                        : instances::updateInstance(conn, s[2], parseInstanceChanges(req.body), kAdminActor);
       if (!found) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
-      if (req.method == "PATCH") directory_.refresh();
+      if (req.method == "PATCH") instanceChanged(session, found->name);
       return jsonResponse(200, json::write(instanceJson(*found, config_.publicUrl)));
     }
     if (s.size() == 3 && s[1] == "instances") {
@@ -197,6 +191,8 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       return r;
     }
     if (s.size() >= 2 && s[1] == "directory") return handleAdminDirectory(req);
+    if (s.size() >= 2 && s[1] == "developer") return handleAdminDeveloper(req);
+    if (s.size() >= 5 && s[1] == "instances" && s[3] == "developer-apps") return handleAdminDeveloperApps(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "users") return handleAdminUsers(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "audit") return handleAdminAudit(req);
@@ -207,7 +203,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
       if (!instances::setInstanceDisabled(conn, s[2], s[3] == "disable", kAdminActor))
         return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
-      directory_.refresh();
+      instanceChanged(session, s[2]);
       return jsonResponse(200, json::write(instanceJson(*instances::findInstance(conn, s[2]), config_.publicUrl)));
     }
   } catch (const instances::InstanceError& e) {

@@ -4,7 +4,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "conformance/api_docs.h"
 #include "conformance/capability_statement.h"
+#include "core/crypto/digest.h"
+#include "core/crypto/encoding.h"
 #include "server/responses.h"
 
 namespace flint::server {
@@ -27,6 +30,11 @@ App::App(Config config)
     if (!in) throw std::runtime_error("cannot read the Terms of Use file " + config_.termsOfUseFile);
     termsOfUse_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
+  developerTerms_.text = termsOfUse_.empty() ? conformance::defaultTermsOfUse() : termsOfUse_;
+  developerTerms_.version = !config_.termsOfUseVersion.empty()
+                                ? config_.termsOfUseVersion
+                                : "sha256-" + crypto::hexEncode(crypto::sha256(developerTerms_.text)).substr(0, 12);
+  calendar_ = developer::BusinessCalendar::withHolidays(config_.developerHolidays);
 }
 
 const std::string& App::capabilityStatement(const std::string& baseUrl, const std::string& authBase) {
@@ -74,6 +82,8 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (!s.empty() && s[0] == "admin") return handleAdmin(request);
     if (!s.empty() && s[0] == "directory") return handleDirectory(request);
     if (s.size() == 1 && s[0] == "docs") return handleDocs(request);
+    if (s.size() == 1 && s[0] == "metrics") return handleMetrics(request);
+    if (!s.empty() && s[0] == "developer") return handleDeveloper(request);
     if (s.size() >= 2 && s[1] == "custom-data") {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");

@@ -14,6 +14,10 @@
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
 #include "custom_data/rows/quick_row_read.h"
+#include "developer/calendar/business_calendar.h"
+#include "developer/developer_error.h"
+#include "developer/requests/request_service.h"
+#include "developer/review/review_service.h"
 #include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -74,6 +78,16 @@ class App {
   // The rows request of a path below /{instance}/custom-data; nullopt for a path that is none.
   std::optional<custom_data::RowRequest> rowRequestOf(const http::HttpRequest& request) const;
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);
+  // The developer programme: its JSON API and pages under /developer, the reviewers' side under
+  // /admin/developer, a practice's authorisation of population apps, and the counters at /metrics.
+  http::HttpResponse handleDeveloper(const http::HttpRequest& request);
+  http::HttpResponse handleAdminDeveloper(const http::HttpRequest& request);
+  http::HttpResponse handleAdminDeveloperApps(const http::HttpRequest& request);
+  http::HttpResponse handleMetrics(const http::HttpRequest& request);
+  developer::ReviewService reviews(db::Session& session);
+  // After an instance was created or changed: what depends on its state follows (the directory,
+  // the clients of patient-directed apps).
+  void instanceChanged(db::Session& session, const std::string& name);
   // The public service-base-URL directory under /directory.
   http::HttpResponse handleDirectory(const http::HttpRequest& request);
   http::HttpResponse directoryResponse(const http::HttpRequest& request);
@@ -99,6 +113,8 @@ class App {
   std::mutex capabilityMutex_;
   std::unordered_map<std::string, std::string> capabilityByBase_;
   std::string termsOfUse_;  // read at start-up from --terms-of-use
+  developer::TermsOfUse developerTerms_;  // its text (or the default) and version
+  developer::BusinessCalendar calendar_;
   std::once_flag apiDocsOnce_;
   std::string apiDocs_;
 };

@@ -1,5 +1,8 @@
 #include "server/config.h"
 
+#include "developer/calendar/business_calendar.h"
+
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -47,6 +50,17 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
        {"FLINT_MAX_BODY_BYTES", [&](const std::string& v) { c.maxBodyBytes = positive("--max-body-bytes", v); }}},
       {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
       {"--terms-of-use", {"FLINT_TERMS_OF_USE", [&](const std::string& v) { c.termsOfUseFile = v; }}},
+      {"--terms-of-use-version", {"FLINT_TERMS_OF_USE_VERSION", [&](const std::string& v) { c.termsOfUseVersion = v; }}},
+      {"--developer-holidays",
+       {"FLINT_DEVELOPER_HOLIDAYS",
+        [&](const std::string& v) {
+          c.developerHolidays.clear();
+          for (size_t start = 0; start < v.size();) {
+            const size_t end = std::min(v.find(',', start), v.size());
+            if (end > start) c.developerHolidays.push_back(v.substr(start, end - start));
+            start = end + 1;
+          }
+        }}},
       {"--jwks-refetch-seconds",
        {"FLINT_JWKS_REFETCH_SECONDS",
         [&](const std::string& v) { c.jwksRefetchSeconds = int(positive("--jwks-refetch-seconds", v)); }}},
@@ -105,6 +119,11 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
   if (c.tlsCert.empty() != c.tlsKey.empty()) throw std::invalid_argument("--tls-cert and --tls-key go together");
   if (c.defaultCount > c.maxCount) throw std::invalid_argument("--default-count must not exceed --max-count");
   while (!c.publicUrl.empty() && c.publicUrl.back() == '/') c.publicUrl.pop_back();
+  try {
+    developer::BusinessCalendar::withHolidays(c.developerHolidays);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--developer-holidays: ") + e.what());
+  }
   return c;
 }
 
@@ -129,7 +148,11 @@ const char* configHelp() {
   --export-retention-hours N FLINT_EXPORT_RETENTION_HOURS  completed exports kept for (24)
   --jwks-refetch-seconds N FLINT_JWKS_REFETCH_SECONDS  a client's JWKS URL is asked again for a kid it
                                                 lacked at most this often (30)
-  --terms-of-use FILE    FLINT_TERMS_OF_USE     plain-text Terms of Use shown in /docs (a built-in default)
+  --terms-of-use FILE    FLINT_TERMS_OF_USE     plain-text Terms of Use shown in /docs and accepted by
+                                                developer access requests (a built-in default)
+  --terms-of-use-version V FLINT_TERMS_OF_USE_VERSION  its version (default: derived from its text)
+  --developer-holidays D,... FLINT_DEVELOPER_HOLIDAYS  extra non-business days (YYYY-MM-DD) of the developer
+                                                programme's deadlines, beside weekends and federal holidays
   --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)
   --tls-key FILE         FLINT_TLS_KEY          PEM private key of that certificate
 )";

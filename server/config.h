@@ -30,6 +30,10 @@ struct Config {
   int exportRetentionHours = 24;     // --export-retention-hours, FLINT_EXPORT_RETENTION_HOURS
   int jwksRefetchSeconds = 30;       // --jwks-refetch-seconds, FLINT_JWKS_REFETCH_SECONDS
   std::string termsOfUseFile;        // --terms-of-use FILE, FLINT_TERMS_OF_USE (text shown in /docs)
+  std::string termsOfUseVersion;     // --terms-of-use-version, FLINT_TERMS_OF_USE_VERSION (default: from its text)
+  // --developer-holidays, FLINT_DEVELOPER_HOLIDAYS: extra non-business days (YYYY-MM-DD,...) of
+  // the developer programme's deadlines, beside weekends and federal holidays.
+  std::vector<std::string> developerHolidays;
 
   std::string host() const;
   uint16_t port() const;

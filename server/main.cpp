@@ -31,6 +31,9 @@ commands:
                              the published service-base-URL directory and its change log
   plugin install|list|uninstall --instance NAME ...
                              plugins and their custom data namespaces (keys shown once)
+  developer queue|overdue [--today YYYY-MM-DD]
+                             open developer access requests and their deadlines; overdue
+                             exits 1 when any is past its deadline (for cron)
   --help                     show this help
 
 )";
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
     if (command == "export") return flint::server::exportCommand(config, rest);
     if (command == "directory") return flint::server::directoryCommand(config, rest);
     if (command == "plugin") return flint::server::pluginCommand(config, rest);
+    if (command == "developer") return flint::server::developerCommand(config, rest);
   } catch (const pqxx::broken_connection& e) {
     std::cerr << "flint: cannot reach the database: " << e.what() << "\n";
     return 1;

@@ -1,5 +1,6 @@
 #include "server/responses.h"
 
+#include "core/crypto/digest.h"
 #include "fhir_resources/rest/fhir_error.h"
 
 namespace flint::server {
@@ -23,6 +24,13 @@ http::HttpResponse jsonResponse(int status, std::string body) {
 void allowAnyOrigin(http::HttpResponse& response) {
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
+}
+
+bool bearerMatches(const http::HttpRequest& request, const std::string& key) {
+  const std::string_view auth = request.header("authorization");
+  const std::string_view prefix = "Bearer ";
+  if (key.empty() || auth.substr(0, prefix.size()) != prefix) return false;
+  return crypto::constantTimeEquals(auth.substr(prefix.size()), key);
 }
 
 }  // namespace flint::server

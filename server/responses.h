@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "server/http/http_request.h"
 #include "server/http/http_response.h"
 
 namespace flint::server {
@@ -14,5 +15,7 @@ http::HttpResponse jsonResponse(int status, std::string body);
 // Browser apps (public clients) call the FHIR API and token endpoints from their own origin:
 // bearer tokens, never cookies, so any origin may read the response.
 void allowAnyOrigin(http::HttpResponse& response);
+// Whether the request carries "Authorization: Bearer <key>" (compared in constant time).
+bool bearerMatches(const http::HttpRequest& request, const std::string& key);
 
 }  // namespace flint::server

@@ -62,7 +62,7 @@ void checkJwks(const std::string& jwks) {
   }
 }
 
-RegisteredClient registerClient(AuthRepository& repository, const NewClient& request) {
+ClientRecord checkClient(const NewClient& request) {
   static const std::set<std::string> kinds = {"public", "confidential-symmetric", "confidential-asymmetric", "backend"};
   if (request.name.empty() || request.name.size() > 200) throw ClientError("a client needs a name (at most 200 characters)");
   if (!kinds.count(request.kind))
@@ -98,9 +98,8 @@ RegisteredClient registerClient(AuthRepository& repository, const NewClient& req
     throw ClientError("only asymmetric clients and backend services have keys");
   }
 
-  RegisteredClient out;
-  ClientRecord& c = out.record;
-  c.id = crypto::randomToken(16);
+  ClientRecord c;
+  c.id = request.id;
   c.name = request.name;
   c.kind = request.kind;
   c.jwks = request.jwks;
@@ -108,6 +107,14 @@ RegisteredClient registerClient(AuthRepository& repository, const NewClient& req
   c.redirectUris = request.redirectUris;
   c.launchUri = request.launchUri;
   c.scope = ceiling.format();
+  return c;
+}
+
+RegisteredClient registerClient(AuthRepository& repository, const NewClient& request) {
+  RegisteredClient out;
+  out.record = checkClient(request);
+  ClientRecord& c = out.record;
+  if (c.id.empty()) c.id = crypto::randomToken(16);
   if (request.kind == "confidential-symmetric") {
     out.secret = crypto::randomToken(32);
     c.secretSha256 = crypto::hexEncode(crypto::sha256(out.secret));

@@ -12,6 +12,7 @@
 namespace flint::auth {
 
 struct NewClient {
+  std::string id;  // empty: a new random id; else this one (an app with one id on many instances)
   std::string name;
   std::string kind;  // public | confidential-symmetric | confidential-asymmetric | backend
   std::vector<std::string> redirectUris;
@@ -31,6 +32,9 @@ class ClientError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The client `request` describes, checked (ClientError otherwise), its scope normalised; no
+// secret yet, and the id only when the request names one.
+ClientRecord checkClient(const NewClient& request);
 RegisteredClient registerClient(AuthRepository& repository, const NewClient& request);
 
 // Whether `secret` is the client's (constant time).

@@ -80,6 +80,12 @@ bool AuthRepository::setClientDisabled(const std::string& id, bool disabled) {
   return r.affected_rows() == 1;
 }
 
+bool AuthRepository::setClientScope(const std::string& id, const std::string& scope) {
+  const auto& name = session_.preparedIn(instance_.schema, "auth_client_scope",
+                                         "UPDATE {s}.auth_clients SET scope = $2 WHERE id = $1");
+  return session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, id, scope); }).affected_rows() == 1;
+}
+
 std::vector<KeyRecord> AuthRepository::keys() {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_keys",

@@ -41,6 +41,8 @@ class AuthRepository {
   std::vector<ClientRecord> clients();
   void insertClient(const ClientRecord& client);
   bool setClientDisabled(const std::string& id, bool disabled);
+  // A new scope ceiling (already checked, e.g. by registerClient for the same client).
+  bool setClientScope(const std::string& id, const std::string& scope);
 
   // Keys of every purpose, oldest first.
   std::vector<KeyRecord> keys();

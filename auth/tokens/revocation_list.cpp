@@ -66,12 +66,17 @@ bool RevocationList::isRevoked(const AccessTokenClaims& c) const {
 
 bool RevocationList::isCurrent() const { return steadyMs() - lastSuccessMs_.load() < kStaleAfterMs; }
 
-void RevocationList::revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind,
+void RevocationList::record(pqxx::connection& conn, long long instanceId, RevocationKind kind,
                             const std::string& subject, int64_t until) {
   pqxx::nontransaction tx(conn);
   tx.exec_params0(
       "INSERT INTO flint.revocations (instance_id, kind, subject, expires_at) VALUES ($1, $2, $3, to_timestamp($4))",
       instanceId, kindName(kind), subject, until);
+}
+
+void RevocationList::revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind,
+                            const std::string& subject, int64_t until) {
+  record(conn, instanceId, kind, subject, until);
   std::unique_lock lock(mutex_);
   revoked_[{instanceId, static_cast<int>(kind), subject}] = until;
   any_ = true;

@@ -39,6 +39,10 @@ class RevocationList {
   // epoch after which no token it concerns can still be valid.
   void revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind, const std::string& subject,
               int64_t until);
+  // The same record, for a process that follows no list (a command): every server process
+  // refuses what it revokes within a second.
+  static void record(pqxx::connection& conn, long long instanceId, RevocationKind kind, const std::string& subject,
+                     int64_t until);
 
  private:
   void poll();

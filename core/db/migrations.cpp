@@ -158,6 +158,81 @@ INSERT INTO flint.directory_changes (changed_at, instance_id, instance_name, act
 ALTER TABLE flint.instances ADD COLUMN profile_validation text NOT NULL DEFAULT 'claimed'
   CHECK (profile_validation IN ('off', 'claimed', 'required'));
 )SQL"},
+      // The developer-access programme: accounts, their requests, every decision on them, the
+      // Terms of Use each request accepted, and the mail the programme sends.
+      {11, "developer programme", R"SQL(
+CREATE TABLE flint.developer_accounts (
+  id bigserial PRIMARY KEY,
+  email text NOT NULL,
+  password_hash text NOT NULL,
+  confirmed_at timestamptz,
+  code_hash text,
+  code_expires_at timestamptz,
+  code_attempts int NOT NULL DEFAULT 0,
+  failed_logins int NOT NULL DEFAULT 0,
+  locked_until timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX developer_accounts_email ON flint.developer_accounts (lower(email));
+CREATE TABLE flint.developer_sessions (
+  token_hash text PRIMARY KEY,
+  account_id bigint NOT NULL REFERENCES flint.developer_accounts (id) ON DELETE CASCADE,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX developer_sessions_expiry ON flint.developer_sessions (expires_at);
+CREATE TABLE flint.terms_of_use (
+  sha256 text PRIMARY KEY,
+  version text NOT NULL,
+  text text NOT NULL,
+  first_accepted_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE flint.developer_requests (
+  id bigserial PRIMARY KEY,
+  account_id bigint NOT NULL REFERENCES flint.developer_accounts (id),
+  status text NOT NULL DEFAULT 'received'
+    CHECK (status IN ('received', 'verified', 'denied', 'enabled', 'revoked')),
+  access_model text NOT NULL CHECK (access_model IN ('patient-directed', 'population')),
+  details jsonb NOT NULL,
+  terms_sha256 text NOT NULL REFERENCES flint.terms_of_use (sha256),
+  domain_token text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  verified_at timestamptz,
+  enabled_at timestamptz,
+  closed_at timestamptz,
+  client_id text UNIQUE
+);
+CREATE INDEX developer_requests_account ON flint.developer_requests (account_id);
+CREATE INDEX developer_requests_open ON flint.developer_requests (received_at) WHERE status IN ('received', 'verified');
+CREATE TABLE flint.developer_decisions (
+  id bigserial PRIMARY KEY,
+  request_id bigint NOT NULL REFERENCES flint.developer_requests (id),
+  decision text NOT NULL CHECK (decision IN ('domain-verified', 'verify', 'deny', 'enable', 'revoke')),
+  actor text NOT NULL,
+  reason text,
+  note text,
+  decided_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX developer_decisions_request ON flint.developer_decisions (request_id);
+-- Where an enabled app has its client: every portal instance for a patient-directed app (the
+-- platform registers it), each authorising practice's instance for a population app.
+CREATE TABLE flint.developer_app_instances (
+  request_id bigint NOT NULL REFERENCES flint.developer_requests (id),
+  instance_id bigint NOT NULL REFERENCES flint.instances (id),
+  scope text NOT NULL,
+  authorized_by text NOT NULL,
+  authorized_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (request_id, instance_id)
+);
+CREATE TABLE flint.mail_outbox (
+  id bigserial PRIMARY KEY,
+  recipient text NOT NULL,
+  subject text NOT NULL,
+  body text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  sent_at timestamptz
+);
+CREATE INDEX mail_outbox_unsent ON flint.mail_outbox (id) WHERE sent_at IS NULL;
+)SQL"},
   };
   return migrations;
 }

@@ -118,6 +118,10 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
 
 std::vector<Instance> listInstances(pqxx::connection& conn) {
   pqxx::nontransaction tx(conn);
+  return listInstances(tx);
+}
+
+std::vector<Instance> listInstances(pqxx::transaction_base& tx) {
   std::vector<Instance> out;
   for (const auto& r : tx.exec(std::string("SELECT ") + kColumns + " FROM flint.instances ORDER BY name"))
     out.push_back(fromRow(r));
@@ -133,6 +137,10 @@ std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& 
 
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
   pqxx::nontransaction tx(conn);
+  return findInstanceById(tx, id);
+}
+
+std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id) {
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE id = $1", id);
   if (r.empty()) return std::nullopt;
   return fromRow(r[0]);

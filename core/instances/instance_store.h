@@ -13,8 +13,11 @@ namespace flint::instances {
 // log records it.
 Instance createInstance(pqxx::connection& conn, const NewInstance& request, const std::string& actor);
 std::vector<Instance> listInstances(pqxx::connection& conn);
+// Inside a transaction the caller has open.
+std::vector<Instance> listInstances(pqxx::transaction_base& tx);
 std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id);
+std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id);
 // Returns false when there is no such instance.
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor);
 // The instance as changed; nullopt when there is no such instance. InstanceError for a change

@@ -21,6 +21,9 @@ int reindexCommand(const Config& config, const std::vector<std::string>& args);
 int exportCommand(const Config& config, const std::vector<std::string>& args);
 int directoryCommand(const Config& config, const std::vector<std::string>& args);
 int pluginCommand(const Config& config, const std::vector<std::string>& args);
+int developerCommand(const Config& config, const std::vector<std::string>& args);
+// After a command created or changed instance `name`: the clients of patient-directed apps follow.
+void followInstanceChange(const Config& config, const std::string& name);
 
 // Who a command's changes are recorded as made by: "cli (<login user>)".
 std::string cliActor();

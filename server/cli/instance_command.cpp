@@ -68,6 +68,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
         else throw instances::InstanceError("unknown option " + a);
       }
       auto created = instances::createInstance(conn, n, cliActor());
+      followInstanceChange(config, created.name);
       std::cout << "created instance " << created.name << "\n";
       return 0;
     }
@@ -93,6 +94,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
         std::cerr << "no instance named " << args[1] << "\n";
         return 1;
       }
+      followInstanceChange(config, args[1]);
       std::cout << verb << "d instance " << args[1] << "\n";
       return 0;
     }

@@ -1,0 +1,184 @@
+// The reviewers' side of the developer programme, with the admin key: the queue with deadlines
+// (GET /admin/developer/requests), one request with every decision, the decisions
+// (POST /admin/developer/requests/{id}/domain-verified|verify|deny|enable|revoke), the denial
+// reasons, the mail outbox; a practice's population apps (/admin/instances/{name}/developer-apps);
+// and the programme's counters at /metrics.
+#include "core/clock.h"
+#include "core/instances/instance_store.h"
+#include "core/json/json_parser.h"
+#include "core/json/json_writer.h"
+#include "developer/mail/mail_outbox.h"
+#include "fhir_resources/rest/instant.h"
+#include "server/app.h"
+#include "server/developer_views.h"
+#include "server/responses.h"
+
+namespace flint::server {
+namespace {
+
+using json::Value;
+
+Value optionalBody(const std::string& body) {
+  if (body.empty()) return Value::object();
+  try {
+    Value v = json::parse(body);
+    if (v.isObject()) return v;
+  } catch (const json::ParseError&) {
+  }
+  throw developer::DeveloperError(400, "invalid_request", "the body must be a JSON object");
+}
+
+// Who decides: the admin API, and the reviewer the body names (the key is shared).
+std::string actorOf(const Value& body) {
+  const std::string reviewer = body.stringAt("reviewer").value_or("");
+  return reviewer.empty() ? "admin API" : "admin API (" + reviewer.substr(0, 100) + ")";
+}
+
+long long requestId(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw developer::DeveloperError(404, "not_found", "there is no request " + text);
+  return std::stoll(text);
+}
+
+}  // namespace
+
+http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
+  const auto& s = req.segments;  // admin, developer, ...
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto review = reviews(session);
+  const auto today = developer::utcDay(epochSeconds());
+  try {
+    if (s.size() == 3 && s[2] == "requests" && req.method == "GET") {
+      const auto queue = review.queue(today);
+      Value list = Value::array();
+      int overdue = 0, dueSoon = 0;
+      for (const auto& entry : queue) {
+        overdue += entry.deadlines.flag == "overdue";
+        dueSoon += entry.deadlines.flag == "due-soon";
+        list.push(requestJson(entry.request, entry.deadlines));
+      }
+      Value summary = Value::object();
+      summary.set("open", Value::number(int64_t(queue.size())));
+      summary.set("overdue", Value::number(int64_t(overdue)));
+      summary.set("dueSoon", Value::number(int64_t(dueSoon)));
+      Value v = Value::object();
+      v.set("today", Value::string(developer::formatDay(today)));
+      v.set("summary", std::move(summary));
+      v.set("requests", std::move(list));
+      return jsonResponse(200, json::write(v));
+    }
+    if (s.size() == 4 && s[2] == "requests" && req.method == "GET") {
+      const auto entry = review.request(requestId(s[3]), today);
+      Value v = requestJson(entry.request, entry.deadlines);
+      v.set("decisions", decisionsJson(review.decisions(entry.request.id), true));
+      v.set("instances", placementsJson(review.placements(entry.request.id), config_.publicUrl));
+      return jsonResponse(200, json::write(v));
+    }
+    if (s.size() == 5 && s[2] == "requests") {
+      if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST for a decision");
+      const long long id = requestId(s[3]);
+      const Value body = optionalBody(req.body);
+      const std::string actor = actorOf(body), note = body.stringAt("note").value_or("");
+      const std::string& decision = s[4];
+      if (decision == "domain-verified") review.domainVerified(id, actor, note);
+      else if (decision == "verify") review.verify(id, actor, note);
+      else if (decision == "deny") review.deny(id, actor, body.stringAt("reason").value_or(""), note);
+      else if (decision == "enable") review.enable(id, actor);
+      else if (decision == "revoke") review.revoke(id, actor, note);
+      else return outcomeResponse(404, "not-found", "no decision '" + decision + "': domain-verified, verify, deny, enable or revoke");
+      const auto entry = review.request(id, today);
+      Value v = requestJson(entry.request, entry.deadlines);
+      v.set("decisions", decisionsJson(review.decisions(id), true));
+      return jsonResponse(200, json::write(v));
+    }
+    if (s.size() == 3 && s[2] == "denial-reasons" && req.method == "GET") {
+      Value list = Value::array();
+      for (const auto& r : developer::denialReasons()) {
+        Value v = Value::object();
+        v.set("code", Value::string(r.code));
+        v.set("text", Value::string(r.text));
+        list.push(std::move(v));
+      }
+      return jsonResponse(200, json::write(list));
+    }
+    if (s.size() == 3 && s[2] == "outbox" && req.method == "GET") {
+      std::string to;
+      for (const auto& [name, value] : req.query)
+        if (name == "to") to = value;
+      pqxx::read_transaction tx(session.connection());
+      Value list = Value::array();
+      for (const auto& e : developer::outbox(tx, 200, to)) {
+        Value v = Value::object();
+        v.set("id", Value::number(e.id));
+        v.set("to", Value::string(e.mail.to));
+        v.set("subject", Value::string(e.mail.subject));
+        v.set("body", Value::string(e.mail.body));
+        v.set("createdAt", Value::string(fhir::formatInstant(e.createdAt * 1000)));
+        if (e.sentAt) v.set("sentAt", Value::string(fhir::formatInstant(*e.sentAt * 1000)));
+        list.push(std::move(v));
+      }
+      auto r = jsonResponse(200, json::write(list));
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    }
+  } catch (const developer::DeveloperError& e) {
+    return developerErrorResponse(e);
+  }
+  return outcomeResponse(404, "not-found", "no admin endpoint at this path");
+}
+
+http::HttpResponse App::handleAdminDeveloperApps(const http::HttpRequest& req) {
+  const auto& s = req.segments;  // admin, instances, {name}, developer-apps, {id}, authorize|deauthorize
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto instance = instances::findInstance(session.connection(), s[2]);
+  if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  if (s.size() != 6 || (s[5] != "authorize" && s[5] != "deauthorize"))
+    return outcomeResponse(404, "not-found", "use POST .../developer-apps/{request id}/authorize or /deauthorize");
+  if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
+  try {
+    auto review = reviews(session);
+    const long long id = requestId(s[4]);
+    const Value body = optionalBody(req.body);
+    if (s[5] == "authorize") {
+      const std::string scope = body.stringAt("scope").value_or("");
+      if (scope.empty())
+        throw developer::DeveloperError(422, "invalid_request", "the practice chooses the app's system/ scopes",
+                                        {{"scope", "is required: the system/ scopes this practice grants"}});
+      review.authorize(id, *instance, scope, actorOf(body));
+    } else {
+      review.deauthorize(id, *instance);
+    }
+    Value v = Value::object();
+    v.set("instances", placementsJson(review.placements(id), config_.publicUrl));
+    return jsonResponse(200, json::write(v));
+  } catch (const developer::DeveloperError& e) {
+    return developerErrorResponse(e);
+  }
+}
+
+http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
+  if (req.method != "GET") return outcomeResponse(405, "not-supported", "use GET");
+  if (!bearerMatches(req, config_.adminKey)) {
+    auto r = outcomeResponse(401, "login", "a valid admin key is required (Authorization: Bearer ...)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flint-admin\"");
+    return r;
+  }
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  const auto summary = reviews(session).summary(developer::utcDay(epochSeconds()));
+  std::string text =
+      "# HELP flint_developer_requests_open Developer access requests whose verification or enablement deadline runs.\n"
+      "# TYPE flint_developer_requests_open gauge\n"
+      "flint_developer_requests_open " + std::to_string(summary.open) + "\n"
+      "# HELP flint_developer_requests_overdue Open requests past their deadline (business days).\n"
+      "# TYPE flint_developer_requests_overdue gauge\n"
+      "flint_developer_requests_overdue " + std::to_string(summary.overdue) + "\n"
+      "# HELP flint_developer_requests_due_soon Open requests due within two business days.\n"
+      "# TYPE flint_developer_requests_due_soon gauge\n"
+      "flint_developer_requests_due_soon " + std::to_string(summary.dueSoon) + "\n";
+  http::HttpResponse r;
+  r.contentType = "text/plain; version=0.0.4";
+  r.body = std::move(text);
+  return r;
+}
+
+}  // namespace flint::server

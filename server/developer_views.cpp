@@ -1,0 +1,96 @@
+#include "server/developer_views.h"
+
+#include "fhir_resources/rest/fhir_error.h"
+#include "fhir_resources/rest/instant.h"
+#include "server/responses.h"
+
+namespace flint::server {
+namespace {
+
+using json::Value;
+
+std::string instant(int64_t epochSeconds) { return fhir::formatInstant(epochSeconds * 1000); }
+
+void setDay(Value& v, const char* key, const std::optional<developer::Day>& day) {
+  if (day) v.set(key, Value::string(developer::formatDay(*day)));
+}
+
+}  // namespace
+
+Value requestJson(const developer::RequestRow& r, const developer::Deadlines& d) {
+  Value v = Value::object();
+  v.set("id", Value::number(r.id));
+  v.set("status", Value::string(r.status));
+  v.set("accessModel", Value::string(r.accessModel));
+  v.set("account", Value::string(r.accountEmail));
+  v.set("receivedAt", Value::string(instant(r.receivedAt)));
+  if (r.verifiedAt) v.set("verifiedAt", Value::string(instant(*r.verifiedAt)));
+  if (r.enabledAt) v.set("enabledAt", Value::string(instant(*r.enabledAt)));
+  if (r.closedAt) v.set("closedAt", Value::string(instant(*r.closedAt)));
+  if (!r.clientId.empty()) v.set("clientId", Value::string(r.clientId));
+  Value deadlines = Value::object();
+  setDay(deadlines, "verificationDue", d.verificationDue);
+  setDay(deadlines, "enablementDue", d.enablementDue);
+  if (!d.running.empty()) deadlines.set("running", Value::string(d.running));
+  if (!d.flag.empty()) deadlines.set("flag", Value::string(d.flag));
+  if (d.verifiedOnTime) deadlines.set("verifiedOnTime", Value::boolean(*d.verifiedOnTime));
+  if (d.enabledOnTime) deadlines.set("enabledOnTime", Value::boolean(*d.enabledOnTime));
+  v.set("deadlines", std::move(deadlines));
+  Value domain = Value::object();
+  const std::string host = r.details.find("organization")->stringAt("domain").value_or("");
+  domain.set("url", Value::string("https://" + host + "/.well-known/flint-verification.txt"));
+  domain.set("token", Value::string(r.domainToken));
+  v.set("domainVerification", std::move(domain));
+  v.set("termsOfUseVersion", Value::string(r.termsVersion));
+  for (const auto& [key, value] : r.details.members()) v.set(key, value);
+  return v;
+}
+
+Value decisionsJson(const std::vector<developer::DecisionRow>& decisions, bool withAuthors) {
+  Value list = Value::array();
+  for (const auto& d : decisions) {
+    Value v = Value::object();
+    v.set("decision", Value::string(d.decision));
+    v.set("at", Value::string(instant(d.decidedAt)));
+    if (withAuthors) v.set("by", Value::string(d.actor));
+    if (!d.reason.empty()) {
+      v.set("reason", Value::string(d.reason));
+      for (const auto& r : developer::denialReasons())
+        if (r.code == d.reason) v.set("reasonText", Value::string(r.text));
+    }
+    if (!d.note.empty()) v.set("note", Value::string(d.note));
+    list.push(std::move(v));
+  }
+  return list;
+}
+
+Value placementsJson(const std::vector<developer::AppClients::Placement>& placements, const std::string& publicUrl) {
+  Value list = Value::array();
+  for (const auto& p : placements) {
+    Value v = Value::object();
+    v.set("instance", Value::string(p.instance));
+    v.set("fhirBaseUrl", Value::string(publicUrl + "/" + p.instance + "/fhir"));
+    v.set("scope", Value::string(p.scope));
+    v.set("authorizedBy", Value::string(p.authorizedBy));
+    v.set("authorizedAt", Value::string(instant(p.authorizedAt)));
+    list.push(std::move(v));
+  }
+  return list;
+}
+
+http::HttpResponse developerErrorResponse(const developer::DeveloperError& e) {
+  const int status = e.status();
+  const std::string code = status == 401 ? "login" : status == 403 ? "forbidden" : status == 404 ? "not-found"
+                           : status == 409 ? "conflict" : status == 429 ? "throttled" : "invalid";
+  http::HttpResponse r;
+  r.status = status;
+  r.contentType = kFhirJson;
+  std::vector<fhir::Issue> issues;
+  for (const auto& p : e.problems()) issues.push_back({code, p.field + " " + p.message, p.field, ""});
+  if (issues.empty()) issues.push_back({code, e.code() + ": " + e.what(), "", ""});
+  r.body = fhir::operationOutcome("error", issues);
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flint-developer\"");
+  return r;
+}
+
+}  // namespace flint::server

@@ -1,0 +1,23 @@
+// The developer programme's JSON: requests with their deadlines (the developer's view, or the
+// reviewer's with the account and every decision's author), and its errors as OperationOutcome.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/json/json_value.h"
+#include "developer/developer_error.h"
+#include "developer/enablement/app_clients.h"
+#include "developer/review/review_service.h"
+#include "server/http/http_response.h"
+
+namespace flint::server {
+
+json::Value requestJson(const developer::RequestRow& request, const developer::Deadlines& deadlines);
+json::Value decisionsJson(const std::vector<developer::DecisionRow>& decisions, bool withAuthors);
+// Where the app has a client, each with the instance's FHIR base URL (as the directory lists it).
+json::Value placementsJson(const std::vector<developer::AppClients::Placement>& placements, const std::string& publicUrl);
+// One issue per field problem (its expression the field), or one for the error.
+http::HttpResponse developerErrorResponse(const developer::DeveloperError& e);
+
+}  // namespace flint::server
