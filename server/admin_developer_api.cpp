@@ -81,11 +81,12 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
       const std::string actor = actorOf(body), note = body.stringAt("note").value_or("");
       const std::string& decision = s[4];
       if (decision == "domain-verified") review.domainVerified(id, actor, note);
+      else if (decision == "check-domain") review.checkDomain(id, domainCheckSettings(), "automatic check (" + actor + ")");
       else if (decision == "verify") review.verify(id, actor, note);
       else if (decision == "deny") review.deny(id, actor, body.stringAt("reason").value_or(""), note);
       else if (decision == "enable") review.enable(id, actor);
       else if (decision == "revoke") review.revoke(id, actor, note);
-      else return outcomeResponse(404, "not-found", "no decision '" + decision + "': domain-verified, verify, deny, enable or revoke");
+      else return outcomeResponse(404, "not-found", "no decision '" + decision + "': check-domain, domain-verified, verify, deny, enable or revoke");
       const auto entry = review.request(id, today);
       Value v = requestJson(entry.request, entry.deadlines);
       v.set("decisions", decisionsJson(review.decisions(id), true));

@@ -85,6 +85,7 @@ class App {
   http::HttpResponse handleAdminDeveloperApps(const http::HttpRequest& request);
   http::HttpResponse handleMetrics(const http::HttpRequest& request);
   developer::ReviewService reviews(db::Session& session);
+  developer::DomainCheckSettings domainCheckSettings() const;
   // After an instance was created or changed: what depends on its state follows (the directory,
   // the clients of patient-directed apps).
   void instanceChanged(db::Session& session, const std::string& name);

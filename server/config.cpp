@@ -22,6 +22,16 @@ size_t positive(const std::string& name, const std::string& value) {
   }
 }
 
+std::vector<std::string> commaList(const std::string& v) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < v.size();) {
+    const size_t end = std::min(v.find(',', start), v.size());
+    if (end > start) out.push_back(v.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Config::host() const { return listen.substr(0, listen.rfind(':')); }
@@ -51,16 +61,21 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
       {"--terms-of-use", {"FLINT_TERMS_OF_USE", [&](const std::string& v) { c.termsOfUseFile = v; }}},
       {"--terms-of-use-version", {"FLINT_TERMS_OF_USE_VERSION", [&](const std::string& v) { c.termsOfUseVersion = v; }}},
-      {"--developer-holidays",
-       {"FLINT_DEVELOPER_HOLIDAYS",
+      {"--developer-ca-file", {"FLINT_DEVELOPER_CA_FILE", [&](const std::string& v) { c.developerCaFile = v; }}},
+      {"--developer-domain-resolve",
+       {"FLINT_DEVELOPER_DOMAIN_RESOLVE",
         [&](const std::string& v) {
-          c.developerHolidays.clear();
-          for (size_t start = 0; start < v.size();) {
-            const size_t end = std::min(v.find(',', start), v.size());
-            if (end > start) c.developerHolidays.push_back(v.substr(start, end - start));
-            start = end + 1;
+          c.developerDomainResolve.clear();
+          for (const auto& entry : commaList(v)) {
+            const auto eq = entry.find('=');
+            if (eq == std::string::npos || eq == 0 || entry.find(':', eq) == std::string::npos)
+              throw std::invalid_argument("--developer-domain-resolve takes domain=address:port,...");
+            c.developerDomainResolve[entry.substr(0, eq)] = entry.substr(eq + 1);
           }
         }}},
+      {"--developer-holidays",
+       {"FLINT_DEVELOPER_HOLIDAYS",
+        [&](const std::string& v) { c.developerHolidays = commaList(v); }}},
       {"--jwks-refetch-seconds",
        {"FLINT_JWKS_REFETCH_SECONDS",
         [&](const std::string& v) { c.jwksRefetchSeconds = int(positive("--jwks-refetch-seconds", v)); }}},
@@ -151,6 +166,8 @@ const char* configHelp() {
   --terms-of-use FILE    FLINT_TERMS_OF_USE     plain-text Terms of Use shown in /docs and accepted by
                                                 developer access requests (a built-in default)
   --terms-of-use-version V FLINT_TERMS_OF_USE_VERSION  its version (default: derived from its text)
+  --developer-ca-file FILE FLINT_DEVELOPER_CA_FILE  CA bundle the developer programme's domain checks
+                                                trust (the system's by default)
   --developer-holidays D,... FLINT_DEVELOPER_HOLIDAYS  extra non-business days (YYYY-MM-DD) of the developer
                                                 programme's deadlines, beside weekends and federal holidays
   --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,10 @@ struct Config {
   // --developer-holidays, FLINT_DEVELOPER_HOLIDAYS: extra non-business days (YYYY-MM-DD,...) of
   // the developer programme's deadlines, beside weekends and federal holidays.
   std::vector<std::string> developerHolidays;
+  std::string developerCaFile;  // --developer-ca-file, FLINT_DEVELOPER_CA_FILE: CA bundle of domain checks
+  // --developer-domain-resolve, FLINT_DEVELOPER_DOMAIN_RESOLVE: domain=address:port,... connected
+  // to instead of resolving the domain (for tests and private deployments).
+  std::map<std::string, std::string> developerDomainResolve;
 
   std::string host() const;
   uint16_t port() const;

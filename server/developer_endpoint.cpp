@@ -115,6 +115,11 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
         return jsonResponse(200, json::write(list));
       }
     }
+    if (s[2] == "requests" && s.size() == 5 && s[4] == "check-domain" && m == "POST") {
+      const auto row = requests.mineById(*account, requestId(s[3]));
+      reviews(session).checkDomain(row.id, domainCheckSettings(), "automatic check (asked by " + account->email + ")");
+      return jsonResponse(200, json::write(requestJson(row, developer::deadlinesOf(row, calendar_, today))));
+    }
     if (s[2] == "requests" && s.size() == 4 && m == "GET") {
       const auto row = requests.mineById(*account, requestId(s[3]));
       auto review = reviews(session);
@@ -133,6 +138,10 @@ developer::ReviewService App::reviews(db::Session& session) {
   return developer::ReviewService(session, calendar_, [this, &session](const instances::Instance& instance, const std::string& id) {
     auth_.revokeClient(session, instance, id);
   });
+}
+
+developer::DomainCheckSettings App::domainCheckSettings() const {
+  return {config_.developerCaFile, config_.developerDomainResolve};
 }
 
 void App::instanceChanged(db::Session& session, const std::string& name) {

@@ -103,6 +103,14 @@ void ReviewService::domainVerified(long long id, const std::string& actor, const
   });
 }
 
+void ReviewService::checkDomain(long long id, const DomainCheckSettings& settings, const std::string& actor) {
+  const RequestRow row = request(id, utcDay(epochSeconds())).request;
+  if (row.status != "received") wrongState(row, "a request not yet verified");
+  const std::string domain = row.details.find("organization")->stringAt("domain").value_or("");
+  checkDomainToken(domain, row.domainToken, settings);
+  domainVerified(id, actor, "token found at https://" + domain + "/.well-known/flint-verification.txt");
+}
+
 void ReviewService::verify(long long id, const std::string& actor, const std::string& note) {
   decide(id, [&](RequestStore& store, AppClients&, RequestRow& r) {
     if (r.status != "received") wrongState(r, "a received request");

@@ -14,6 +14,7 @@
 #include "developer/enablement/app_clients.h"
 #include "developer/requests/request_store.h"
 #include "developer/review/deadlines.h"
+#include "developer/verification/domain_check.h"
 
 namespace flint::developer {
 
@@ -54,6 +55,10 @@ class ReviewService {
   // identifier is the domain; enable: verified; deny: received or verified; revoke: verified or
   // enabled), 422 for a denial reason not in the list.
   void domainVerified(long long id, const std::string& actor, const std::string& note);
+  // Fetches the request's token from its domain (outside any transaction: nothing is locked while
+  // waiting on the network) and, when it is there, records domain-verified by `actor`.
+  // DeveloperError 422 saying what failed otherwise.
+  void checkDomain(long long id, const DomainCheckSettings& settings, const std::string& actor);
   void verify(long long id, const std::string& actor, const std::string& note);
   void deny(long long id, const std::string& actor, const std::string& reason, const std::string& note);
   void enable(long long id, const std::string& actor);

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 #include "tests/support/flint_server.h"
 #include "tests/support/smart_helpers.h"
+#include "tests/support/test_certificate.h"
 
 using namespace flint::testing;
 using nlohmann::json;
@@ -282,4 +284,53 @@ TEST(DeveloperProgramme, APopulationAppWorksOnlyWherePracticesAuthoriseIt) {
 
   post("/admin/instances/" + practice + "/developer-apps/" + std::to_string(id) + "/deauthorize", json::object(), admin(), 200);
   EXPECT_TRUE(clientOn(practice, clientId)["disabled"].get<bool>());
+}
+
+// The token is fetched from https://<domain>/.well-known/flint-verification.txt with the
+// certificate verified for the domain (here a test CA, the site on loopback).
+TEST(DeveloperProgramme, DomainControlIsShownByTheTokenOverVerifiedTls) {
+  char dir[] = "/tmp/flint-domain-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const TestCertificate cert = makeTestCertificate(dir, "DNS:acme.example");
+  httplib::SSLServer site(cert.certificateFile.c_str(), cert.privateKeyFile.c_str());
+  std::string published = "not the token";
+  site.Get("/.well-known/flint-verification.txt",
+           [&](const httplib::Request&, httplib::Response& res) { res.set_content(published, "text/plain"); });
+  const int port = site.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { site.listen_after_bind(); });
+  const std::string at = "127.0.0.1:" + std::to_string(port);
+  {
+    FlintServer checker({"--developer-ca-file", cert.certificateFile, "--developer-domain-resolve",
+                         "acme.example=" + at + ",impostor.example=" + at});
+    auto c = client(checker);
+    const std::string token = developer(uniqueEmail("gus"));
+    const json created = post("/developer/api/requests", accessRequest("patient-directed", "domain"), session(token), 201);
+    const std::string check = "/developer/api/requests/" + std::to_string(created["id"].get<long long>()) + "/check-domain";
+    auto res = c.Post(check, session(token), "", "application/json");
+    ASSERT_EQ(res->status, 422) << res->body;
+    EXPECT_NE(res->body.find("no line of the file is this request's token"), std::string::npos) << res->body;
+
+    published = "# Flint\n" + created["domainVerification"]["token"].get<std::string>() + "\r\n";
+    EXPECT_EQ(c.Post(check, session(developer(uniqueEmail("hal"))), "", "application/json")->status, 404)
+        << "only the request's owner asks for its check";
+    res = c.Post(check, session(token), "", "application/json");
+    ASSERT_EQ(res->status, 200) << res->body;
+    const json decisions = get("/admin/developer/requests/" + std::to_string(created["id"].get<long long>()), admin())["decisions"];
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(decisions[0]["decision"], "domain-verified");
+    EXPECT_EQ(decisions[0]["by"].get<std::string>().rfind("automatic check", 0), 0u);
+    EXPECT_EQ(decide(created["id"], "verify"), "verified");
+
+    json impostor = accessRequest("patient-directed", "domain");
+    impostor["organization"]["domain"] = "impostor.example";
+    impostor["contact"]["email"] = "ann@impostor.example";
+    const json other = post("/developer/api/requests", impostor, session(token), 201);
+    published = other["domainVerification"]["token"];
+    res = c.Post("/developer/api/requests/" + std::to_string(other["id"].get<long long>()) + "/check-domain", session(token), "",
+                 "application/json");
+    ASSERT_EQ(res->status, 422) << res->body;
+    EXPECT_NE(res->body.find("certificate is not valid for impostor.example"), std::string::npos) << res->body;
+  }
+  site.stop();
+  serving.join();
 }

@@ -30,7 +30,7 @@ void writePem(const std::string& path, auto write) {
 
 }  // namespace
 
-TestCertificate makeTestCertificate(const std::string& directory) {
+TestCertificate makeTestCertificate(const std::string& directory, const std::string& names) {
   Owned<EVP_PKEY, EVP_PKEY_free> key(EVP_EC_gen("P-256"));
   check(key != nullptr, "key generation");
   Owned<X509, X509_free> cert(X509_new());
@@ -46,7 +46,7 @@ TestCertificate makeTestCertificate(const std::string& directory) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, names.c_str()},
                             std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
     Owned<X509_EXTENSION, X509_EXTENSION_free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
     check(ext != nullptr && X509_add_ext(cert.get(), ext.get(), -1) == 1, "extension");

@@ -1,4 +1,5 @@
-// Test support: a throwaway self-signed certificate (EC P-256) for localhost and 127.0.0.1.
+// Test support: a throwaway self-signed certificate (EC P-256), by default for localhost and
+// 127.0.0.1; it is its own CA, so a client may trust exactly it.
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@ struct TestCertificate {
 };
 
 // Writes a fresh key and certificate into `directory` (which must exist).
-TestCertificate makeTestCertificate(const std::string& directory);
+// `names`: its subjectAltName, e.g. "DNS:acme.example".
+TestCertificate makeTestCertificate(const std::string& directory, const std::string& names = "DNS:localhost,IP:127.0.0.1");
 
 }  // namespace flint::testing
