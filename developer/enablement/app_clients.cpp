@@ -15,6 +15,12 @@ std::vector<std::string> stringList(const json::Value* list) {
   return out;
 }
 
+// A patient-directed app is a public client (PKCE), or an asymmetric one when it has keys: either
+// way nothing secret has to reach it per instance.
+std::string patientAppKind(const RequestRow& app) {
+  return app.details.find("application")->stringAt("jwksUrl") ? "confidential-asymmetric" : "public";
+}
+
 bool servesPatientApps(const instances::Instance& instance) {
   return instance.patientPortal && !instance.disabled && !isSandbox(instance);
 }
@@ -58,7 +64,7 @@ void AppClients::place(const RequestRow& app, const instances::Instance& instanc
                     app.id, instance.id, scope, actor);
 }
 
-std::vector<RemovedClient> AppClients::remove(const RequestRow& app, const instances::Instance& instance) {
+std::vector<RemovedClient> AppClients::deauthorizeOn(const RequestRow& app, const instances::Instance& instance) {
   tx().exec_params0("DELETE FROM flint.developer_app_instances WHERE request_id = $1 AND instance_id = $2", app.id,
                     instance.id);
   auth::AuthRepository repo(session_, instance);
@@ -69,18 +75,13 @@ std::vector<RemovedClient> AppClients::remove(const RequestRow& app, const insta
 }
 
 void AppClients::registerOnPortals(const RequestRow& app) {
-  const std::string kind = app.details.find("application")->stringAt("jwksUrl") ? "confidential-asymmetric" : "public";
   for (const auto& instance : instances::listInstances(tx()))
-    if (servesPatientApps(instance)) place(app, instance, kind, kPatientAppScope, "platform");
+    if (servesPatientApps(instance)) place(app, instance, patientAppKind(app), kPatientAppScope, "platform");
 }
 
 void AppClients::authorizeOn(const RequestRow& app, const instances::Instance& instance, const std::string& scope,
                              const std::string& actor) {
   place(app, instance, "backend", scope, actor);
-}
-
-std::vector<RemovedClient> AppClients::deauthorizeOn(const RequestRow& app, const instances::Instance& instance) {
-  return remove(app, instance);
 }
 
 std::vector<RemovedClient> AppClients::removeEverywhere(const RequestRow& app) {
@@ -89,7 +90,7 @@ std::vector<RemovedClient> AppClients::removeEverywhere(const RequestRow& app) {
                                         app.id)) {
     auto instance = instances::findInstanceById(tx(), r[0].as<long long>());
     if (!instance) continue;
-    for (auto& gone : remove(app, *instance)) removed.push_back(std::move(gone));
+    for (auto& gone : deauthorizeOn(app, *instance)) removed.push_back(std::move(gone));
   }
   return removed;
 }
@@ -99,10 +100,9 @@ std::vector<RemovedClient> AppClients::syncInstance(const instances::Instance& i
   std::vector<RemovedClient> removed;
   for (const auto& app : store.enabled("patient-directed")) {
     if (servesPatientApps(instance)) {
-      place(app, instance, app.details.find("application")->stringAt("jwksUrl") ? "confidential-asymmetric" : "public",
-            kPatientAppScope, "platform");
+      place(app, instance, patientAppKind(app), kPatientAppScope, "platform");
     } else {
-      for (auto& gone : remove(app, instance)) removed.push_back(std::move(gone));
+      for (auto& gone : deauthorizeOn(app, instance)) removed.push_back(std::move(gone));
     }
   }
   return removed;

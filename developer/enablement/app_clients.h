@@ -35,6 +35,7 @@ class AppClients {
   // DeveloperError 422 for a scope that is not a backend service's (system/ scopes only).
   void authorizeOn(const RequestRow& app, const instances::Instance& instance, const std::string& scope,
                    const std::string& actor);
+  // The app's client on the instance disabled, and its placement there forgotten.
   std::vector<RemovedClient> deauthorizeOn(const RequestRow& app, const instances::Instance& instance);
   std::vector<RemovedClient> removeEverywhere(const RequestRow& app);
   // The instance's patient-directed app clients in line with it: present and enabled when it is an
@@ -53,7 +54,6 @@ class AppClients {
  private:
   void place(const RequestRow& app, const instances::Instance& instance, const std::string& kind,
              const std::string& scope, const std::string& actor);
-  std::vector<RemovedClient> remove(const RequestRow& app, const instances::Instance& instance);
   pqxx::transaction_base& tx();
 
   db::Session& session_;
