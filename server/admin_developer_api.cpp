@@ -34,11 +34,6 @@ std::string actorOf(const Value& body) {
   return reviewer.empty() ? "admin API" : "admin API (" + reviewer.substr(0, 100) + ")";
 }
 
-long long requestId(const std::string& text) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-    throw developer::DeveloperError(404, "not_found", "there is no request " + text);
-  return std::stoll(text);
-}
 
 }  // namespace
 
@@ -68,7 +63,7 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
       return jsonResponse(200, json::write(v));
     }
     if (s.size() == 4 && s[2] == "requests" && req.method == "GET") {
-      const auto entry = review.request(requestId(s[3]), today);
+      const auto entry = review.request(requestIdOf(s[3]), today);
       Value v = requestJson(entry.request, entry.deadlines);
       v.set("decisions", decisionsJson(review.decisions(entry.request.id), true));
       v.set("instances", placementsJson(review.placements(entry.request.id), config_.publicUrl));
@@ -76,7 +71,7 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
     }
     if (s.size() == 5 && s[2] == "requests") {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST for a decision");
-      const long long id = requestId(s[3]);
+      const long long id = requestIdOf(s[3]);
       const Value body = optionalBody(req.body);
       const std::string actor = actorOf(body), note = body.stringAt("note").value_or("");
       const std::string& decision = s[4];
@@ -138,7 +133,7 @@ http::HttpResponse App::handleAdminDeveloperApps(const http::HttpRequest& req) {
   if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
   try {
     auto review = reviews(session);
-    const long long id = requestId(s[4]);
+    const long long id = requestIdOf(s[4]);
     const Value body = optionalBody(req.body);
     if (s[5] == "authorize") {
       const std::string scope = body.stringAt("scope").value_or("");

@@ -39,11 +39,6 @@ std::string bearer(const http::HttpRequest& req) {
   return auth.substr(0, prefix.size()) == prefix ? std::string(auth.substr(prefix.size())) : "";
 }
 
-long long requestId(const std::string& text) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-    throw developer::DeveloperError(404, "not_found", "there is no such request");
-  return std::stoll(text);
-}
 
 }  // namespace
 
@@ -116,12 +111,12 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
       }
     }
     if (s[2] == "requests" && s.size() == 5 && s[4] == "check-domain" && m == "POST") {
-      const auto row = requests.mineById(*account, requestId(s[3]));
+      const auto row = requests.mineById(*account, requestIdOf(s[3]));
       reviews(session).checkDomain(row.id, domainCheckSettings(), "automatic check (asked by " + account->email + ")");
       return jsonResponse(200, json::write(requestJson(row, developer::deadlinesOf(row, calendar_, today))));
     }
     if (s[2] == "requests" && s.size() == 4 && m == "GET") {
-      const auto row = requests.mineById(*account, requestId(s[3]));
+      const auto row = requests.mineById(*account, requestIdOf(s[3]));
       auto review = reviews(session);
       Value v = requestJson(row, developer::deadlinesOf(row, calendar_, today));
       v.set("decisions", decisionsJson(review.decisions(row.id), false));

@@ -78,6 +78,12 @@ Value placementsJson(const std::vector<developer::AppClients::Placement>& placem
   return list;
 }
 
+long long requestIdOf(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw developer::DeveloperError(404, "not_found", "there is no request " + text);
+  return std::stoll(text);
+}
+
 http::HttpResponse developerErrorResponse(const developer::DeveloperError& e) {
   const int status = e.status();
   const std::string code = status == 401 ? "login" : status == 403 ? "forbidden" : status == 404 ? "not-found"

@@ -97,6 +97,7 @@ TEST(DeveloperProgramme, AccountsAreConfirmedByAMailedCode) {
   EXPECT_EQ(weak["issue"][0]["expression"][0], "email");
   EXPECT_EQ(weak["issue"][1]["expression"][0], "password");
 
+  EXPECT_EQ(client().Post("/developer/api/accounts", "{\"email\":", "application/json")->status, 400);
   post("/developer/api/accounts", {{"email", email}, {"password", "correct horse battery"}}, {}, 202);
   const std::string code = codeIn(lastMail(email));
   ASSERT_EQ(code.size(), 6u) << lastMail(email).dump();
