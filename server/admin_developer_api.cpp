@@ -5,7 +5,6 @@
 // and the programme's counters at /metrics.
 #include "core/clock.h"
 #include "core/instances/instance_store.h"
-#include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
 #include "developer/mail/mail_outbox.h"
 #include "fhir_resources/rest/instant.h"
@@ -17,16 +16,6 @@ namespace flint::server {
 namespace {
 
 using json::Value;
-
-Value optionalBody(const std::string& body) {
-  if (body.empty()) return Value::object();
-  try {
-    Value v = json::parse(body);
-    if (v.isObject()) return v;
-  } catch (const json::ParseError&) {
-  }
-  throw developer::DeveloperError(400, "invalid_request", "the body must be a JSON object");
-}
 
 // Who decides: the admin API, and the reviewer the body names (the key is shared).
 std::string actorOf(const Value& body) {
@@ -72,7 +61,7 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
     if (s.size() == 5 && s[2] == "requests") {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST for a decision");
       const long long id = requestIdOf(s[3]);
-      const Value body = optionalBody(req.body);
+      const Value body = developerBody(req.body, true);
       const std::string actor = actorOf(body), note = body.stringAt("note").value_or("");
       const std::string& decision = s[4];
       if (decision == "domain-verified") review.domainVerified(id, actor, note);
@@ -134,7 +123,7 @@ http::HttpResponse App::handleAdminDeveloperApps(const http::HttpRequest& req) {
   try {
     auto review = reviews(session);
     const long long id = requestIdOf(s[4]);
-    const Value body = optionalBody(req.body);
+    const Value body = developerBody(req.body, true);
     if (s[5] == "authorize") {
       const std::string scope = body.stringAt("scope").value_or("");
       if (scope.empty())

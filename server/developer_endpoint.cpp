@@ -2,7 +2,6 @@
 // confirmation, sign-in to a bearer session) and the signed-in developer's access requests.
 #include "core/clock.h"
 #include "core/instances/instance_store.h"
-#include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
 #include "developer/accounts/account_service.h"
 #include "server/app.h"
@@ -13,17 +12,6 @@ namespace flint::server {
 namespace {
 
 using json::Value;
-
-Value bodyObject(const std::string& body) {
-  Value v;
-  try {
-    v = json::parse(body);
-  } catch (const json::ParseError& e) {
-    throw developer::DeveloperError(400, "invalid_request", std::string("the body is not JSON: ") + e.what());
-  }
-  if (!v.isObject()) throw developer::DeveloperError(400, "invalid_request", "the body must be a JSON object");
-  return v;
-}
 
 std::string field(const Value& body, const char* name) { return body.stringAt(name).value_or(""); }
 
@@ -56,7 +44,7 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
       return jsonResponse(200, json::write(v));
     }
     if (s[2] == "accounts" && m == "POST") {
-      const Value body = bodyObject(req.body);
+      const Value body = developerBody(req.body);
       if (s.size() == 3) {
         accounts.signUp(field(body, "email"), field(body, "password"));
         return accepted("a confirmation code was mailed to the address");
@@ -72,7 +60,7 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
     }
     if (s[2] == "sessions" && s.size() == 3) {
       if (m == "POST") {
-        const Value body = bodyObject(req.body);
+        const Value body = developerBody(req.body);
         Value v = Value::object();
         v.set("token", Value::string(accounts.signIn(field(body, "email"), field(body, "password"))));
         v.set("expiresIn", Value::number(int64_t(12 * 3600)));
@@ -99,7 +87,7 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
     }
     if (s[2] == "requests" && s.size() == 3) {
       if (m == "POST") {
-        const auto row = requests.submit(*account, bodyObject(req.body));
+        const auto row = requests.submit(*account, developerBody(req.body));
         auto r = jsonResponse(201, json::write(requestJson(row, developer::deadlinesOf(row, calendar_, today))));
         r.headers.emplace_back("Location", config_.publicUrl + "/developer/api/requests/" + std::to_string(row.id));
         return r;

@@ -1,5 +1,6 @@
 #include "server/developer_views.h"
 
+#include "core/json/json_parser.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/instant.h"
 #include "server/responses.h"
@@ -76,6 +77,18 @@ Value placementsJson(const std::vector<developer::AppClients::Placement>& placem
     list.push(std::move(v));
   }
   return list;
+}
+
+Value developerBody(const std::string& body, bool emptyIsObject) {
+  if (body.empty() && emptyIsObject) return Value::object();
+  Value v;
+  try {
+    v = json::parse(body);
+  } catch (const json::ParseError& e) {
+    throw developer::DeveloperError(400, "invalid_request", std::string("the body is not JSON: ") + e.what());
+  }
+  if (!v.isObject()) throw developer::DeveloperError(400, "invalid_request", "the body must be a JSON object");
+  return v;
 }
 
 long long requestIdOf(const std::string& text) {

@@ -17,6 +17,9 @@ json::Value requestJson(const developer::RequestRow& request, const developer::D
 json::Value decisionsJson(const std::vector<developer::DecisionRow>& decisions, bool withAuthors);
 // Where the app has a client, each with the instance's FHIR base URL (as the directory lists it).
 json::Value placementsJson(const std::vector<developer::AppClients::Placement>& placements, const std::string& publicUrl);
+// A request body that must be a JSON object (or may be empty, when emptyIsObject); DeveloperError 400
+// otherwise.
+json::Value developerBody(const std::string& body, bool emptyIsObject = false);
 // A request id from a path; DeveloperError 404 for anything that cannot be one.
 long long requestIdOf(const std::string& text);
 // One issue per field problem (its expression the field), or one for the error.

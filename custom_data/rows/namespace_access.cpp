@@ -11,6 +11,7 @@
 #include "core/json/json_parser.h"
 #include "custom_data/manifest/plugin_manifest.h"
 #include "custom_data/rows/field_values.h"
+#include "custom_data/rows/row_store.h"
 
 namespace flint::custom_data {
 
@@ -67,6 +68,11 @@ NamespaceAccess load(pqxx::transaction_base& tx, const instances::Instance& inst
     list.push(json::parse(r[0].as<std::string>()));
   declared.set("models", std::move(list));
   access.models = parseModels(declared, "");
+  for (const auto& model : access.models.models) {
+    auto statement = RowStore::getStatement(access.schema, model, "");
+    statement.params.clear();
+    access.gets.emplace(model.name, std::move(statement));
+  }
   return access;
 }
 

@@ -2,10 +2,12 @@
 // read_write access to one namespace of one instance, with the models declared in it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/db/pipelined_connection.h"
 #include "core/instances/instance.h"
 #include "custom_data/models/model_definition.h"
 
@@ -16,6 +18,9 @@ struct NamespaceAccess {
   std::string schema;
   std::string level;  // read or read_write
   ModelSet models;
+  // By model name, its get-by-key statement without the key: built once per granted access, so a
+  // reactor's quick read hashes no SQL.
+  std::map<std::string, db::Statement> gets;
 
   // Throws RowError 403 (NamespaceWriteDenied, the reference product's message) for a read key.
   void requireWrite() const;

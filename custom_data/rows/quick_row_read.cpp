@@ -21,7 +21,10 @@ std::optional<QuickRowRead> quickRowRead(const instances::Instance& instance, co
     return std::nullopt;
   }
   read.key = request.key;
-  read.statement = RowStore::getStatement(read.access->schema, *read.model, request.key);
+  const auto prepared = read.access->gets.find(request.model);
+  if (prepared == read.access->gets.end()) return std::nullopt;
+  read.statement = prepared->second;
+  read.statement.params = {request.key};
   return read;
 }
 

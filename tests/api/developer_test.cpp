@@ -123,6 +123,11 @@ TEST(DeveloperProgramme, AccountsAreConfirmedByAMailedCode) {
   get("/developer/api/me", session(token + "x"), 401);
   ASSERT_EQ(client().Delete("/developer/api/sessions", session(token))->status, 204);
   get("/developer/api/me", session(token), 401);
+  const std::string lapsing = post("/developer/api/sessions", {{"email", email}, {"password", "correct horse battery"}}, {}, 201)["token"];
+  get("/developer/api/me", session(lapsing), 200);
+  psql(databaseUrl(), "UPDATE flint.developer_sessions SET expires_at = now() - interval '1 second' WHERE account_id = "
+                      "(SELECT id FROM flint.developer_accounts WHERE email = '" + email + "')");
+  get("/developer/api/me", session(lapsing), 401);
 
   for (int i = 0; i < 5; ++i)
     post("/developer/api/sessions", {{"email", email}, {"password", "wrong password!"}}, {}, 401);
@@ -143,6 +148,10 @@ TEST(DeveloperProgramme, RequestsAreCheckedAndSeenOnlyByTheirOwners) {
   EXPECT_EQ(fields, (std::set<std::string>{"contact.email", "termsOfUse.version", "fees"})) << refused.dump();
   post("/developer/api/requests", accessRequest("patient-directed"), {}, 401);
   post("/developer/api/requests", "not an object", session(token), 400);
+  json huge = accessRequest("patient-directed");
+  huge["application"]["description"] = std::string(200000, 'x');
+  const json tooLong = post("/developer/api/requests", huge, session(token), 422);
+  EXPECT_EQ(tooLong["issue"][0]["expression"][0], "application.description") << tooLong.dump();
 
   const json created = post("/developer/api/requests", accessRequest("patient-directed"), session(token), 201);
   EXPECT_EQ(created["status"], "received");
