@@ -17,7 +17,7 @@ std::vector<Practice> publishedPractices(pqxx::connection& conn) {
       " i.organization_locations, coalesce(i.organization_part_of, ''),"
       " (extract(epoch FROM coalesce(max(c.changed_at), i.created_at)) * 1000)::bigint"
       " FROM flint.instances i LEFT JOIN flint.directory_changes c ON c.instance_id = i.id"
-      " WHERE NOT i.disabled AND i.patient_portal GROUP BY i.id ORDER BY i.name");
+      " WHERE NOT i.disabled AND i.patient_portal AND NOT i.sandbox GROUP BY i.id ORDER BY i.name");
   std::vector<Practice> out;
   out.reserve(rows.size());
   for (const auto& r : rows)

@@ -100,6 +100,8 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
         v.set("body", Value::string(e.mail.body));
         v.set("createdAt", Value::string(fhir::formatInstant(e.createdAt * 1000)));
         if (e.sentAt) v.set("sentAt", Value::string(fhir::formatInstant(*e.sentAt * 1000)));
+        if (e.attempts > 0) v.set("attempts", Value::number(int64_t(e.attempts)));
+        if (!e.lastError.empty()) v.set("lastError", Value::string(e.lastError));
         list.push(std::move(v));
       }
       auto r = jsonResponse(200, json::write(list));

@@ -35,6 +35,12 @@ App::App(Config config)
                                 ? config_.termsOfUseVersion
                                 : "sha256-" + crypto::hexEncode(crypto::sha256(developerTerms_.text)).substr(0, 12);
   calendar_ = developer::BusinessCalendar::withHolidays(config_.developerHolidays);
+  sandboxSettings_ = {config_.databaseUrl, config_.developerSandboxLimit, config_.developerSandboxPatients,
+                      config_.developerSandboxDays};
+  sandboxSweeper_ = std::make_unique<developer::SandboxSweeper>(sandboxSettings_, std::chrono::minutes(5));
+  if (!config_.smtpUrl.empty())
+    mailRelay_ = std::make_unique<developer::MailRelay>(config_.databaseUrl, developer::SmtpSettings{config_.smtpUrl, config_.mailFrom},
+                                                        std::chrono::seconds(1));
 }
 
 const std::string& App::capabilityStatement(const std::string& baseUrl, const std::string& authBase) {

@@ -17,7 +17,9 @@
 #include "developer/calendar/business_calendar.h"
 #include "developer/developer_error.h"
 #include "developer/requests/request_service.h"
+#include "developer/mail/mail_relay.h"
 #include "developer/review/review_service.h"
+#include "developer/sandboxes/sandbox_sweeper.h"
 #include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -81,6 +83,8 @@ class App {
   // The developer programme: its JSON API and pages under /developer, the reviewers' side under
   // /admin/developer, a practice's authorisation of population apps, and the counters at /metrics.
   http::HttpResponse handleDeveloper(const http::HttpRequest& request);
+  http::HttpResponse handleDeveloperSandboxes(const http::HttpRequest& request, const developer::Account& account,
+                                              db::Session& session);
   http::HttpResponse handleAdminDeveloper(const http::HttpRequest& request);
   http::HttpResponse handleAdminDeveloperApps(const http::HttpRequest& request);
   http::HttpResponse handleMetrics(const http::HttpRequest& request);
@@ -116,6 +120,9 @@ class App {
   std::string termsOfUse_;  // read at start-up from --terms-of-use
   developer::TermsOfUse developerTerms_;  // its text (or the default) and version
   developer::BusinessCalendar calendar_;
+  developer::SandboxSettings sandboxSettings_;
+  std::unique_ptr<developer::SandboxSweeper> sandboxSweeper_;
+  std::unique_ptr<developer::MailRelay> mailRelay_;  // with --smtp-url
   std::once_flag apiDocsOnce_;
   std::string apiDocs_;
 };

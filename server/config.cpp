@@ -76,6 +76,17 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--developer-holidays",
        {"FLINT_DEVELOPER_HOLIDAYS",
         [&](const std::string& v) { c.developerHolidays = commaList(v); }}},
+      {"--smtp-url", {"FLINT_SMTP_URL", [&](const std::string& v) { c.smtpUrl = v; }}},
+      {"--mail-from", {"FLINT_MAIL_FROM", [&](const std::string& v) { c.mailFrom = v; }}},
+      {"--developer-sandbox-limit",
+       {"FLINT_DEVELOPER_SANDBOX_LIMIT",
+        [&](const std::string& v) { c.developerSandboxLimit = int(positive("--developer-sandbox-limit", v)); }}},
+      {"--developer-sandbox-patients",
+       {"FLINT_DEVELOPER_SANDBOX_PATIENTS",
+        [&](const std::string& v) { c.developerSandboxPatients = int(positive("--developer-sandbox-patients", v)); }}},
+      {"--developer-sandbox-days",
+       {"FLINT_DEVELOPER_SANDBOX_DAYS",
+        [&](const std::string& v) { c.developerSandboxDays = int(positive("--developer-sandbox-days", v)); }}},
       {"--jwks-refetch-seconds",
        {"FLINT_JWKS_REFETCH_SECONDS",
         [&](const std::string& v) { c.jwksRefetchSeconds = int(positive("--jwks-refetch-seconds", v)); }}},
@@ -170,6 +181,15 @@ const char* configHelp() {
                                                 trust (the system's by default)
   --developer-holidays D,... FLINT_DEVELOPER_HOLIDAYS  extra non-business days (YYYY-MM-DD) of the developer
                                                 programme's deadlines, beside weekends and federal holidays
+  --smtp-url URL         FLINT_SMTP_URL         smtp[s]://[user:password@]host[:port] the developer
+                                                programme's mail is sent through (STARTTLS required
+                                                unless on loopback); without it mail stays in the outbox
+  --mail-from ADDRESS    FLINT_MAIL_FROM        the sender of that mail ("Flint <flint@localhost>")
+  --developer-sandbox-limit N FLINT_DEVELOPER_SANDBOX_LIMIT  open sandboxes per developer account (2)
+  --developer-sandbox-patients N FLINT_DEVELOPER_SANDBOX_PATIENTS  most synthetic patients a sandbox
+                                                may be seeded with (50)
+  --developer-sandbox-days N FLINT_DEVELOPER_SANDBOX_DAYS  a sandbox's lifetime; a reminder is mailed
+                                                7 days before it expires (30)
   --tls-cert FILE        FLINT_TLS_CERT         PEM certificate chain: serve HTTPS (TLS 1.2 minimum)
   --tls-key FILE         FLINT_TLS_KEY          PEM private key of that certificate
 )";

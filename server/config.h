@@ -39,6 +39,11 @@ struct Config {
   // --developer-domain-resolve, FLINT_DEVELOPER_DOMAIN_RESOLVE: domain=address:port,... connected
   // to instead of resolving the domain (for tests and private deployments).
   std::map<std::string, std::string> developerDomainResolve;
+  std::string smtpUrl;   // --smtp-url, FLINT_SMTP_URL: smtp[s]://[user:password@]host[:port] (none: the outbox only)
+  std::string mailFrom = "Flint <flint@localhost>";  // --mail-from, FLINT_MAIL_FROM
+  int developerSandboxLimit = 2;      // --developer-sandbox-limit, FLINT_DEVELOPER_SANDBOX_LIMIT
+  int developerSandboxPatients = 50;  // --developer-sandbox-patients, FLINT_DEVELOPER_SANDBOX_PATIENTS (the cap)
+  int developerSandboxDays = 30;      // --developer-sandbox-days, FLINT_DEVELOPER_SANDBOX_DAYS
 
   std::string host() const;
   uint16_t port() const;

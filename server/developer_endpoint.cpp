@@ -85,9 +85,11 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
       v.set("confirmed", Value::boolean(account->confirmed));
       return jsonResponse(200, json::write(v));
     }
+    if (s[2] == "sandboxes") return handleDeveloperSandboxes(req, *account, session);
     if (s[2] == "requests" && s.size() == 3) {
       if (m == "POST") {
         const auto row = requests.submit(*account, developerBody(req.body));
+        developer::SandboxService(session, sandboxSettings_).registerAppsOf(*account);
         auto r = jsonResponse(201, json::write(requestJson(row, developer::deadlinesOf(row, calendar_, today))));
         r.headers.emplace_back("Location", config_.publicUrl + "/developer/api/requests/" + std::to_string(row.id));
         return r;

@@ -79,6 +79,53 @@ Value placementsJson(const std::vector<developer::AppClients::Placement>& placem
   return list;
 }
 
+Value loginsJson(const std::vector<auth::SeededLogin>& logins) {
+  Value list = Value::array();
+  for (const auto& login : logins) {
+    Value v = Value::object();
+    v.set("username", Value::string(login.username));
+    v.set("password", Value::string(login.password));
+    v.set("fhirUser", Value::string(login.fhirUser));
+    list.push(std::move(v));
+  }
+  return list;
+}
+
+Value sandboxJson(const developer::Sandbox& sandbox, const std::vector<auth::SeededLogin>& logins,
+                  const std::string& publicUrl) {
+  const auto& row = sandbox.row;
+  Value v = Value::object();
+  v.set("name", Value::string(row.name));
+  v.set("status", Value::string(row.status));
+  v.set("patients", Value::number(int64_t(row.patients)));
+  v.set("createdAt", Value::string(instant(row.createdAt)));
+  v.set("expiresAt", Value::string(instant(row.expiresAt)));
+  v.set("fhirBaseUrl", Value::string(publicUrl + "/" + row.name + "/fhir"));
+  v.set("smartConfiguration", Value::string(publicUrl + "/" + row.name + "/fhir/.well-known/smart-configuration"));
+  if (logins.empty()) {
+    Value names = Value::array();
+    for (const auto& username : sandbox.usernames) {
+      Value login = Value::object();
+      login.set("username", Value::string(username));
+      names.push(std::move(login));
+    }
+    v.set("logins", std::move(names));
+  } else {
+    v.set("logins", loginsJson(logins));
+  }
+  Value apps = Value::array();
+  for (const auto& app : sandbox.apps) {
+    Value a = Value::object();
+    a.set("requestId", Value::number(app.requestId));
+    a.set("name", Value::string(app.name));
+    a.set("accessModel", Value::string(app.accessModel));
+    a.set("clientId", Value::string(app.clientId));
+    apps.push(std::move(a));
+  }
+  v.set("apps", std::move(apps));
+  return v;
+}
+
 Value developerBody(const std::string& body, bool emptyIsObject) {
   if (body.empty() && emptyIsObject) return Value::object();
   Value v;

@@ -80,6 +80,13 @@ void UserRepository::clearFailedLogins(int64_t userId) {
   session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, userId); });
 }
 
+void UserRepository::setPasswordHash(int64_t userId, const std::string& passwordHash) {
+  const auto& name = session_.preparedIn(
+      instance_.schema, "auth_set_password",
+      "UPDATE {s}.auth_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1");
+  session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, userId, passwordHash); });
+}
+
 void UserRepository::insertSession(const std::string& tokenSha256, int64_t userId, int64_t expiresAt) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_insert_session",

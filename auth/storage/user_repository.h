@@ -41,6 +41,8 @@ class UserRepository {
   // A failed login; locks the account until `lockUntil` (seconds since the epoch) when non-zero.
   void recordFailedLogin(int64_t userId, int64_t lockUntil);
   void clearFailedLogins(int64_t userId);
+  // A new password (its hash), which also lifts a lockout.
+  void setPasswordHash(int64_t userId, const std::string& passwordHash);
 
   void insertSession(const std::string& tokenSha256, int64_t userId, int64_t expiresAt);
   std::optional<int64_t> sessionUser(const std::string& tokenSha256);

@@ -233,6 +233,29 @@ CREATE TABLE flint.mail_outbox (
 );
 CREATE INDEX mail_outbox_unsent ON flint.mail_outbox (id) WHERE sent_at IS NULL;
 )SQL"},
+      // Developers' sandboxes: instances of synthetic data, each owned by one developer account
+      // until it expires; their apps' clients there have ids of their own. And the outbox's delivery.
+      {12, "developer sandboxes; mail delivery", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN sandbox boolean NOT NULL DEFAULT false;
+CREATE TABLE flint.developer_sandboxes (
+  id bigserial PRIMARY KEY,
+  account_id bigint NOT NULL REFERENCES flint.developer_accounts (id),
+  name text NOT NULL UNIQUE,
+  instance_id bigint UNIQUE REFERENCES flint.instances (id),
+  patients int NOT NULL,
+  status text NOT NULL CHECK (status IN ('creating', 'active', 'expired', 'deleted', 'failed')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  reminded_at timestamptz,
+  closed_at timestamptz
+);
+CREATE INDEX developer_sandboxes_account ON flint.developer_sandboxes (account_id);
+CREATE INDEX developer_sandboxes_open ON flint.developer_sandboxes (expires_at) WHERE status = 'active';
+ALTER TABLE flint.developer_requests ADD COLUMN sandbox_client_id text UNIQUE;
+-- SMTP delivery of the outbox: failed attempts back off, and the last error is kept for admins.
+ALTER TABLE flint.mail_outbox ADD COLUMN attempts int NOT NULL DEFAULT 0,
+  ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now(), ADD COLUMN last_error text;
+)SQL"},
   };
   return migrations;
 }

@@ -22,6 +22,9 @@ struct Instance {
   // How long a refresh token lives after its last use (ONC (g)(10): at least three months).
   int refreshTokenDays = 90;
   bool disabled = false;
+  // A developer's sandbox (sandbox-<name>): synthetic data, never in the directory, never a
+  // production app's.
+  bool sandbox = false;
   std::string schema;
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
@@ -38,6 +41,7 @@ struct NewInstance {
   int refreshTokenDays = 90;
   int searchIndexVersion = 0;  // the extraction a new, empty instance is indexed by
   std::string profileValidation = "claimed";
+  bool sandbox = false;  // only the developer programme creates sandboxes, and only they are named sandbox-*
 };
 
 // An edit of an instance's practice as the directory publishes it, or of its profile validation;

@@ -11,7 +11,7 @@ namespace {
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
     " patient_portal, disabled, schema_name, open_access, refresh_token_days, organization_locations,"
-    " coalesce(organization_part_of, ''), profile_validation";
+    " coalesce(organization_part_of, ''), profile_validation, sandbox";
 
 Instance fromRow(const pqxx::row& r) {
   Instance i;
@@ -28,6 +28,7 @@ Instance fromRow(const pqxx::row& r) {
   i.organizationLocations = r[10].as<std::string>();
   i.organizationPartOf = r[11].as<std::string>();
   i.profileValidation = r[12].as<std::string>();
+  i.sandbox = r[13].as<bool>();
   return i;
 }
 
@@ -79,7 +80,7 @@ void validateName(const std::string& name) {
   static const std::regex pattern("^[a-z0-9-]{1,40}$");
   if (!std::regex_match(name, pattern))
     throw InstanceError("instance name must be 1 to 40 characters of a-z, 0-9 and '-'");
-  static const char* reserved[] = {"admin", "directory", "health", "metrics", "static", "well-known"};
+  static const char* reserved[] = {"admin", "developer", "directory", "docs", "health", "metrics", "static", "well-known"};
   for (const char* word : reserved)
     if (name == word) throw InstanceError("instance name '" + name + "' is reserved");
 }
@@ -92,6 +93,9 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   if (request.refreshTokenDays < 1 || request.refreshTokenDays > 3650)
     throw InstanceError("refresh token lifetime must be 1 to 3650 days");
   validateProfileValidation(request.profileValidation);
+  if (request.sandbox != (request.name.rfind("sandbox-", 0) == 0))
+    throw InstanceError(request.sandbox ? "a sandbox's name starts with 'sandbox-'"
+                                        : "names starting with 'sandbox-' are for developer sandboxes");
   pqxx::work tx(conn);
   nameActor(tx, actor);
   if (!tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", request.name).empty())
@@ -101,12 +105,12 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " open_access, refresh_token_days, search_index_version, profile_validation, schema_name) VALUES ($1, $2,"
-      " nullif($3, ''), nullif($4, ''), $5, $6, $7, $8, $9, 'i' || currval('flint.instances_id_seq'))"
+      " open_access, refresh_token_days, search_index_version, profile_validation, sandbox, schema_name) VALUES ($1, $2,"
+      " nullif($3, ''), nullif($4, ''), $5, $6, $7, $8, $9, $10, 'i' || currval('flint.instances_id_seq'))"
       " RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
       request.patientPortal, request.openAccess, request.refreshTokenDays, request.searchIndexVersion,
-      request.profileValidation);
+      request.profileValidation, request.sandbox);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }
@@ -148,10 +152,14 @@ std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long i
 
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor) {
   pqxx::work tx(conn);
-  nameActor(tx, actor);
-  auto r = tx.exec_params("UPDATE flint.instances SET disabled = $2 WHERE name = $1", name, disabled);
+  const bool found = setInstanceDisabled(tx, name, disabled, actor);
   tx.commit();
-  return r.affected_rows() == 1;
+  return found;
+}
+
+bool setInstanceDisabled(pqxx::transaction_base& tx, const std::string& name, bool disabled, const std::string& actor) {
+  nameActor(tx, actor);
+  return tx.exec_params("UPDATE flint.instances SET disabled = $2 WHERE name = $1", name, disabled).affected_rows() == 1;
 }
 
 std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string& name, const InstanceChanges& changes,

@@ -20,6 +20,7 @@ std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id);
 std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id);
 // Returns false when there is no such instance.
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor);
+bool setInstanceDisabled(pqxx::transaction_base& tx, const std::string& name, bool disabled, const std::string& actor);
 // The instance as changed; nullopt when there is no such instance. InstanceError for a change
 // that is not valid (an NPI that is not 10 digits, a parent that does not exist or would make a
 // cycle, ...).

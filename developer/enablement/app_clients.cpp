@@ -22,25 +22,23 @@ std::string patientAppKind(const RequestRow& app) {
 }
 
 bool servesPatientApps(const instances::Instance& instance) {
-  return instance.patientPortal && !instance.disabled && !isSandbox(instance);
+  return instance.patientPortal && !instance.disabled && !instance.sandbox;
 }
 
 }  // namespace
-
-bool isSandbox(const instances::Instance& instance) { return instance.name.rfind("sandbox-", 0) == 0; }
 
 pqxx::transaction_base& AppClients::tx() {
   if (session_.ambient() == nullptr) throw std::logic_error("AppClients runs inside a db::Transaction");
   return *session_.ambient();
 }
 
-void AppClients::place(const RequestRow& app, const instances::Instance& instance, const std::string& kind,
-                       const std::string& scope, const std::string& actor) {
+void AppClients::upsertClient(const RequestRow& app, const instances::Instance& instance, const std::string& clientId,
+                              const std::string& kind, const std::string& scope) {
   const json::Value& application = *app.details.find("application");
   auth::AuthRepository repo(session_, instance);
   auth::NewClient client;
-  client.id = app.clientId;
-  client.name = application.stringAt("name").value_or(app.clientId);
+  client.id = clientId;
+  client.name = application.stringAt("name").value_or(clientId);
   client.kind = kind;
   client.scope = scope;
   client.jwksUrl = application.stringAt("jwksUrl").value_or("");
@@ -49,15 +47,20 @@ void AppClients::place(const RequestRow& app, const instances::Instance& instanc
     client.launchUri = application.stringAt("launchUri").value_or("");
   }
   try {
-    if (repo.client(app.clientId)) {
-      repo.setClientScope(app.clientId, auth::checkClient(client).scope);
-      repo.setClientDisabled(app.clientId, false);
+    if (repo.client(clientId)) {
+      repo.setClientScope(clientId, auth::checkClient(client).scope);
+      repo.setClientDisabled(clientId, false);
     } else {
       auth::registerClient(repo, client);
     }
   } catch (const auth::ClientError& e) {
     throw DeveloperError(422, "invalid_scope", e.what());
   }
+}
+
+void AppClients::place(const RequestRow& app, const instances::Instance& instance, const std::string& kind,
+                       const std::string& scope, const std::string& actor) {
+  upsertClient(app, instance, app.clientId, kind, scope);
   tx().exec_params0("INSERT INTO flint.developer_app_instances (request_id, instance_id, scope, authorized_by)"
                     " VALUES ($1, $2, $3, $4) ON CONFLICT (request_id, instance_id) DO UPDATE"
                     " SET scope = excluded.scope, authorized_by = excluded.authorized_by, authorized_at = now()",
@@ -106,6 +109,12 @@ std::vector<RemovedClient> AppClients::syncInstance(const instances::Instance& i
     }
   }
   return removed;
+}
+
+void AppClients::registerOnSandbox(const RequestRow& app, const instances::Instance& sandbox, const std::string& clientId) {
+  if (!sandbox.sandbox) throw std::logic_error("registerOnSandbox on a production instance");
+  if (app.accessModel == "population") upsertClient(app, sandbox, clientId, "backend", kSandboxBackendScope);
+  else upsertClient(app, sandbox, clientId, patientAppKind(app), kPatientAppScope);
 }
 
 std::vector<AppClients::Placement> AppClients::placements(long long requestId) {

@@ -19,12 +19,12 @@ struct RemovedClient {
   std::string clientId;
 };
 
-// Whether an instance is a developer sandbox (sandbox-<name>): never a production portal.
-bool isSandbox(const instances::Instance& instance);
-
 // The scope ceiling of a patient-directed app: the patient's own data, SMART v1 and v2.
 inline constexpr const char* kPatientAppScope =
     "openid fhirUser launch launch/patient offline_access online_access patient/*.rs patient/*.read";
+
+// What a population app may read in its developer's sandbox (synthetic data): everything.
+inline constexpr const char* kSandboxBackendScope = "system/*.rs system/*.read";
 
 class AppClients {
  public:
@@ -42,6 +42,11 @@ class AppClients {
   // enabled production instance with a portal, disabled otherwise.
   std::vector<RemovedClient> syncInstance(const instances::Instance& instance);
 
+  // The app's client on its developer's sandbox, under the sandbox-only `clientId`: a patient-
+  // directed app as on the portals, a population app with kSandboxBackendScope. No placement is
+  // recorded: placements are production's.
+  void registerOnSandbox(const RequestRow& app, const instances::Instance& sandbox, const std::string& clientId);
+
   struct Placement {
     std::string instance;
     std::string scope;
@@ -52,6 +57,8 @@ class AppClients {
   std::vector<Placement> placements(long long requestId);
 
  private:
+  void upsertClient(const RequestRow& app, const instances::Instance& instance, const std::string& clientId,
+                    const std::string& kind, const std::string& scope);
   void place(const RequestRow& app, const instances::Instance& instance, const std::string& kind,
              const std::string& scope, const std::string& actor);
   pqxx::transaction_base& tx();

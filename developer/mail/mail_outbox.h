@@ -1,6 +1,7 @@
 // The programme's mail: every message is written to flint.mail_outbox in the transaction of the
-// change it tells about, so a code or notice goes out exactly when that change commits. Without
-// SMTP the outbox is the mailbox admins read (/admin/developer/outbox), so the flow works on a laptop.
+// change it tells about, so a code or notice goes out exactly when that change commits (the relay,
+// mail_relay.h, sends it over SMTP). Without SMTP the outbox is the mailbox admins read
+// (/admin/developer/outbox), so the flow works on a laptop.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,8 @@ struct OutboxEntry {
   Mail mail;
   int64_t createdAt = 0;
   std::optional<int64_t> sentAt;
+  int attempts = 0;       // SMTP deliveries tried (mail_relay.h)
+  std::string lastError;  // the last one's failure
 };
 
 void queueMail(pqxx::transaction_base& tx, const Mail& mail);

@@ -32,7 +32,8 @@ std::vector<RequestRow> RequestStore::select(const std::string& where, const std
   for (const auto& r : tx_.exec_params(
            "SELECT q.id, q.account_id, a.email, q.status, q.access_model, q.details::text, t.version, q.domain_token,"
            " extract(epoch FROM q.received_at)::bigint, extract(epoch FROM q.verified_at)::bigint,"
-           " extract(epoch FROM q.enabled_at)::bigint, extract(epoch FROM q.closed_at)::bigint, coalesce(q.client_id, '')"
+           " extract(epoch FROM q.enabled_at)::bigint, extract(epoch FROM q.closed_at)::bigint, coalesce(q.client_id, ''),"
+           " coalesce(q.sandbox_client_id, '')"
            " FROM flint.developer_requests q JOIN flint.developer_accounts a ON a.id = q.account_id"
            " JOIN flint.terms_of_use t ON t.sha256 = q.terms_sha256 WHERE " + where,
            key)) {
@@ -50,6 +51,7 @@ std::vector<RequestRow> RequestStore::select(const std::string& where, const std
     row.enabledAt = epochOf(r[10]);
     row.closedAt = epochOf(r[11]);
     row.clientId = r[12].as<std::string>();
+    row.sandboxClientId = r[13].as<std::string>();
     out.push_back(std::move(row));
   }
   return out;

@@ -24,6 +24,7 @@ struct RequestRow {
   int64_t receivedAt = 0;
   std::optional<int64_t> verifiedAt, enabledAt, closedAt;
   std::string clientId;  // empty until enabled
+  std::string sandboxClientId;  // empty until the app is in one of its developer's sandboxes
 };
 
 struct DecisionRow {

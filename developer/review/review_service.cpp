@@ -184,7 +184,7 @@ void ReviewService::authorize(long long id, const instances::Instance& instance,
                               const std::string& actor) {
   decide(id, [&](RequestStore&, AppClients& clients, RequestRow& r) {
     if (r.status != "enabled" || r.accessModel != "population") wrongState(r, "an enabled population app");
-    if (isSandbox(instance))
+    if (instance.sandbox)
       throw DeveloperError(409, "conflict", "a sandbox is not a practice: its apps are the developer's own");
     clients.authorizeOn(r, instance, scope, actor);
     return std::vector<RemovedClient>{};

@@ -1,5 +1,6 @@
 // `flint developer ...`: the developer programme from a shell — the queue of open requests with
-// their deadlines, and `overdue` for cron (exit 1 when any request is past its deadline).
+// their deadlines, `overdue` for cron (exit 1 when any request is past its deadline), and `sweep`
+// (sandbox reminders and expiry, which the server also does every five minutes).
 #include <iostream>
 
 #include "auth/tokens/access_token.h"
@@ -8,6 +9,7 @@
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
 #include "developer/review/review_service.h"
+#include "developer/sandboxes/sandbox_service.h"
 #include "server/cli/commands.h"
 
 namespace flint::server {
@@ -16,6 +18,7 @@ namespace {
 const char* kUsage = R"(usage:
   flint developer queue [--today YYYY-MM-DD]     open requests, their deadlines and flags
   flint developer overdue [--today YYYY-MM-DD]   exit 1 when any request is past its deadline
+  flint developer sweep                          mail sandbox reminders, close expired sandboxes
 )";
 
 developer::ReviewService reviewsFor(db::Session& session, const developer::BusinessCalendar& calendar) {
@@ -36,6 +39,15 @@ void followInstanceChange(const Config& config, const std::string& name) {
 int developerCommand(const Config& config, const std::vector<std::string>& args) {
   const std::string verb = args.empty() ? "" : args[0];
   auto today = developer::utcDay(epochSeconds());
+  if (verb == "sweep" && args.size() == 1) {
+    db::Session session(config.databaseUrl);
+    db::migrateAll(session.connection());
+    const developer::SandboxSettings settings{config.databaseUrl, config.developerSandboxLimit,
+                                              config.developerSandboxPatients, config.developerSandboxDays};
+    const auto summary = developer::SandboxService(session, settings).sweep(epochSeconds());
+    std::cout << summary.reminded << " sandbox reminder(s) mailed, " << summary.expired << " sandbox(es) expired\n";
+    return 0;
+  }
   if ((verb != "queue" && verb != "overdue") || (args.size() != 1 && args.size() != 3) ||
       (args.size() == 3 && args[1] != "--today")) {
     std::cerr << kUsage;

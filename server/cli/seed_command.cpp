@@ -3,40 +3,13 @@
 
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
-#include "auth/users/user_registry.h"
+#include "auth/users/seeded_logins.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/seed/synthetic_data.h"
 #include "fhir_resources/storage/resource_repository.h"
 #include "server/cli/commands.h"
 
 namespace flint::server {
-namespace {
-
-// Demo sign-ins for the authorization server, documented in README: a patient (the first seeded
-// patient, whose record is the fullest) and a clinician (the first Practitioner by id). Created
-// once; later seeds leave them be.
-void createDemoLogins(db::Session& session, const instances::Instance& instance, const std::string& patientId) {
-  fhir::ResourceRepository resources(session, instance);
-  auth::UserRepository users(session, instance);
-  for (const auto& [username, type] : {std::pair{"demo-patient", "Patient"}, std::pair{"demo-clinician", "Practitioner"}}) {
-    if (users.byUsername(username)) continue;
-    std::string id = type == std::string("Patient") ? patientId : "";
-    if (id.empty()) {
-      fhir::ResourceQuery first;
-      first.types = {type};
-      first.limit = 1;
-      auto rows = resources.list(first);
-      if (rows.empty()) continue;
-      id = rows[0].id;
-    }
-    auth::NewUser user{username, std::string(username) + "-password", std::string(type) + "/" + id,
-                       type == std::string("Patient") ? "Demo Patient" : "Demo Clinician", {}};
-    auth::createUser(users, user);
-    std::cout << "demo login " << username << " / " << user.password << " (" << user.fhirUser << ")\n";
-  }
-}
-
-}  // namespace
 
 int seedCommand(const Config& config, const std::vector<std::string>& args) {
   std::string instanceName;
@@ -73,7 +46,11 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
               << static_cast<long>(summary.resources / std::max(seconds, 0.001)) << "/s):";
     for (const auto& [type, n] : summary.byType) std::cout << " " << type << "=" << n;
     std::cout << std::endl;
-    createDemoLogins(session, *instance, summary.firstPatientId);
+    // The demo sign-ins documented in README, created once; later seeds leave them be.
+    const auto logins = auth::createSeededLogins(session, *instance, summary.firstPatientId, "demo-",
+                                                 [](const std::string& username) { return username + "-password"; });
+    for (const auto& login : logins)
+      std::cout << "demo login " << login.username << " / " << login.password << " (" << login.fhirUser << ")\n";
   } catch (const std::runtime_error& e) {
     std::cerr << "flint seed: " << e.what() << "\n";
     return 1;

@@ -10,6 +10,7 @@
 
 #include "tests/support/flint_server.h"
 #include "tests/support/smart_helpers.h"
+#include "tests/support/smtp_sink.h"
 #include "tests/support/test_certificate.h"
 
 using namespace flint::testing;
@@ -78,6 +79,51 @@ json accessRequest(const std::string& model, const std::string& identifierKind =
 
 std::string decide(long long id, const std::string& decision, const json& body = json::object(), int status = 200) {
   return post("/admin/developer/requests/" + std::to_string(id) + "/" + decision, body, admin(), status).value("status", "");
+}
+
+// A patient-directed app's launch on `instance` as a browser makes it: authorize, sign in,
+// consent, then the code for a token (a public client with PKCE). The token response's status and
+// body; the authorize page's status and body when no code came of it.
+std::pair<int, json> patientLaunch(const std::string& instance, const std::string& clientId, const std::string& username,
+                                   const std::string& password) {
+  const std::string verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
+  const std::string challenge = s256(verifier);
+  const std::string redirect = "https://app.acme.example/callback", auth = "/" + instance + "/auth";
+  httplib::Client http = client();
+  std::map<std::string, std::string> cookies;
+  std::string cookie;
+  auto keep = [&](const httplib::Result& res) {
+    for (size_t i = 0; res && i < res->get_header_value_count("Set-Cookie"); ++i) {
+      const std::string c = res->get_header_value("Set-Cookie", i);
+      cookies[c.substr(0, c.find('='))] = c.substr(c.find('=') + 1, c.find(';') - c.find('=') - 1);
+    }
+    cookie.clear();
+    for (const auto& [name, value] : cookies) cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+  };
+  auto page = http.Get(auth + "/authorize?" + formEncode({{"response_type", "code"}, {"client_id", clientId},
+                                                        {"redirect_uri", redirect}, {"scope", "launch/patient openid patient/Patient.rs"},
+                                                        {"state", "s1"}, {"aud", publicBase() + "/" + instance + "/fhir"},
+                                                        {"code_challenge", challenge}, {"code_challenge_method", "S256"}}));
+  keep(page);
+  std::smatch m;
+  if (!page || !std::regex_search(page->body, m, std::regex("name=\"request\" value=\"([^\"]+)\"")))
+    return {page ? page->status : 0, page ? json(page->body) : json()};
+  const std::string request = m[1];
+  auto consent = http.Post(auth + "/login", {{"Cookie", cookie}},
+                           formEncode({{"request", request}, {"username", username}, {"password", password}}),
+                           "application/x-www-form-urlencoded");
+  keep(consent);
+  if (!consent || consent->status != 200) return {consent ? consent->status : 0, consent ? json(consent->body) : json()};
+  auto done = http.Post(auth + "/consent", {{"Cookie", cookie}},
+                        formEncode({{"request", request}, {"decision", "allow"}, {"scope", "patient/Patient.rs"}}),
+                        "application/x-www-form-urlencoded");
+  if (!done || done->status != 302) return {done ? done->status : 0, done ? json(done->body) : json()};
+  const std::string location = done->get_header_value("Location");
+  const std::string code = httplib::detail::decode_url(location.substr(location.find("code=") + 5, location.find('&', location.find("code=")) - location.find("code=") - 5), false);
+  auto token = http.Post(auth + "/token", formEncode({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect},
+                                                      {"client_id", clientId}, {"code_verifier", verifier}}),
+                         "application/x-www-form-urlencoded");
+  return {token ? token->status : 0, token ? json::parse(token->body) : json()};
 }
 
 // The client `clientId` on `instance` as the admin API lists it; null when it has none.
@@ -225,8 +271,10 @@ TEST(DeveloperProgramme, TheQueueFlagsDeadlinesAndRecordsEachDecision) {
 
 TEST(DeveloperProgramme, APatientDirectedAppGetsOneClientIdOnEveryPortal) {
   const std::string a = securedInstance("dev-a"), b = securedInstance("dev-b");
-  const std::string noPortal = securedInstance("dev-c", false), sandbox = securedInstance("sandbox-dev");
+  const std::string noPortal = securedInstance("dev-c", false);
   const std::string token = developer(uniqueEmail("ed"));
+  const std::string sandbox = post("/developer/api/sandboxes", {{"name", uniqueInstanceName("ed")}, {"patients", 1}},
+                                   session(token), 201)["name"];
   const long long id = post("/developer/api/requests", accessRequest("patient-directed"), session(token), 201)["id"];
   decide(id, "verify");
   EXPECT_EQ(decide(id, "enable"), "enabled");
@@ -343,4 +391,141 @@ TEST(DeveloperProgramme, DomainControlIsShownByTheTokenOverVerifiedTls) {
   }
   site.stop();
   serving.join();
+}
+
+TEST(DeveloperProgramme, SandboxesAreTheDevelopersOwnAndNeverProduction) {
+  const std::string production = securedInstance("dev-prod");
+  const std::string email = uniqueEmail("gus");
+  const std::string token = developer(email), other = developer(uniqueEmail("hal"));
+  const long long appId = post("/developer/api/requests", accessRequest("patient-directed"), session(token), 201)["id"];
+
+  const std::string name = uniqueInstanceName("gus");
+  const json refused = post("/developer/api/sandboxes", {{"name", "Not A Name"}, {"patients", 999}}, session(token), 422);
+  ASSERT_EQ(refused["issue"].size(), 2u) << refused.dump();
+  EXPECT_EQ(refused["issue"][0]["expression"][0], "name");
+  EXPECT_EQ(refused["issue"][1]["expression"][0], "patients");
+  post("/developer/api/sandboxes", {{"name", name}}, {}, 401);
+
+  const json made = post("/developer/api/sandboxes", {{"name", name}, {"patients", 2}}, session(token), 201);
+  const std::string sandbox = made["name"];
+  EXPECT_EQ(sandbox, "sandbox-" + name);
+  EXPECT_EQ(made["fhirBaseUrl"], publicBase() + "/" + sandbox + "/fhir");
+  ASSERT_EQ(made["logins"].size(), 2u) << made.dump();
+  EXPECT_EQ(made["logins"][0]["username"], "test-patient");
+  const std::string patientPassword = made["logins"][0]["password"];
+  EXPECT_GE(patientPassword.size(), 12u);
+  ASSERT_EQ(made["apps"].size(), 1u);
+  const std::string sandboxClient = made["apps"][0]["clientId"];
+  EXPECT_EQ(sandboxClient.rfind("sandbox-", 0), 0u);
+  EXPECT_FALSE(get("/developer/api/sandboxes/" + sandbox, session(token))["logins"][0].contains("password"))
+      << "a password is shown once";
+  get("/developer/api/sandboxes/" + sandbox, session(other), 404);
+  post("/developer/api/sandboxes", {{"name", name}}, session(other), 409);
+
+  // Seeded, and guarded like production: no token, no data; the test patient's launch works.
+  EXPECT_EQ(client().Get("/" + sandbox + "/fhir/Patient")->status, 401);
+  const auto [status, granted] = patientLaunch(sandbox, sandboxClient, "test-patient", patientPassword);
+  ASSERT_EQ(status, 200) << granted.dump();
+  const std::string patient = granted["patient"];
+  auto read = client().Get("/" + sandbox + "/fhir/Patient/" + patient, bearer(granted["access_token"]));
+  ASSERT_EQ(read->status, 200) << read->body;
+  EXPECT_EQ(client().Get("/" + production + "/fhir/Patient/" + patient, bearer(granted["access_token"]))->status, 401)
+      << "a sandbox token is not production's";
+
+  // The sandbox client is unknown to production, even once the app is enabled there.
+  decide(appId, "verify");
+  decide(appId, "enable");
+  const std::string productionClient = get("/developer/api/requests/" + std::to_string(appId), session(token))["clientId"];
+  EXPECT_NE(productionClient, sandboxClient);
+  EXPECT_TRUE(clientOn(production, sandboxClient).is_null());
+  EXPECT_EQ(patientLaunch(production, sandboxClient, "test-patient", patientPassword).first, 400);
+  EXPECT_TRUE(clientOn(sandbox, productionClient).is_null());
+
+  // A later app is registered on the sandbox at once; a population app's sandbox client is
+  // refused by production's token endpoint.
+  post("/developer/api/requests", accessRequest("population"), session(token), 201);
+  const json apps = get("/developer/api/sandboxes/" + sandbox, session(token))["apps"];
+  ASSERT_EQ(apps.size(), 2u) << apps.dump();
+  const std::string backend = apps[0]["accessModel"] == "population" ? apps[0]["clientId"] : apps[1]["clientId"];
+  EXPECT_EQ(clientOn(sandbox, backend)["type"], "backend");
+  ClientKey key("RSA", "k1");
+  expectOAuthError(requestToken(production, clientAssertion(key, "RS384", backend, tokenUrl(production)), "system/Patient.rs"),
+                   401, "invalid_client");
+
+  // Never in the directory.
+  EXPECT_EQ(client().Get("/directory")->body.find(sandbox), std::string::npos);
+
+  // New passwords on request: the old one stops working.
+  const json fresh = post("/developer/api/sandboxes/" + sandbox + "/logins", json::object(), session(token), 200);
+  EXPECT_NE(fresh[0]["password"], patientPassword);
+  EXPECT_EQ(patientLaunch(sandbox, sandboxClient, "test-patient", patientPassword).first, 401);
+
+  // The limit (two), and a delete frees a slot.
+  const std::string second = post("/developer/api/sandboxes", {{"name", name + "-2"}, {"patients", 1}}, session(token), 201)["name"];
+  const json limited = post("/developer/api/sandboxes", {{"name", name + "-3"}, {"patients", 1}}, session(token), 409);
+  EXPECT_NE(limited["issue"][0]["diagnostics"].get<std::string>().find("2 sandboxes"), std::string::npos) << limited.dump();
+  ASSERT_EQ(client().Delete("/developer/api/sandboxes/" + second, session(token))->status, 204);
+  EXPECT_NE(client().Get("/" + second + "/fhir/metadata")->status, 200);
+  get("/developer/api/sandboxes/" + second, session(token), 404);
+  const std::string third = post("/developer/api/sandboxes", {{"name", name + "-3"}, {"patients", 1}}, session(token), 201)["name"];
+  EXPECT_EQ(get("/developer/api/sandboxes", session(token)).size(), 2u);
+
+  // A reminder a week before the end, then expiry (the sweep the server runs every five minutes).
+  const std::string where = " WHERE name = '" + sandbox + "'";
+  psql(databaseUrl(), "UPDATE flint.developer_sandboxes SET expires_at = now() + interval '3 days'" + where);
+  std::string out;
+  ASSERT_EQ(runFlint({"developer", "sweep"}, &out), 0) << out;
+  EXPECT_NE(lastMail(email)["subject"].get<std::string>().find(sandbox + " expires on"), std::string::npos) << lastMail(email);
+  EXPECT_EQ(client().Get("/" + sandbox + "/fhir/metadata")->status, 200);
+  psql(databaseUrl(), "UPDATE flint.developer_sandboxes SET expires_at = now() - interval '1 second'" + where);
+  ASSERT_EQ(runFlint({"developer", "sweep"}, &out), 0) << out;
+  EXPECT_NE(lastMail(email)["subject"].get<std::string>().find(sandbox + " has expired"), std::string::npos) << lastMail(email);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a server learns another process's change within a second
+  EXPECT_NE(client().Get("/" + sandbox + "/fhir/metadata")->status, 200);
+  get("/developer/api/sandboxes/" + sandbox, session(token), 404);
+  EXPECT_FALSE(get("/developer/api/sandboxes/" + third, session(token)).is_null());
+
+  // Only the programme makes sandboxes.
+  auto named = client().Post("/admin/instances", admin(),
+                             json{{"name", "sandbox-" + uniqueInstanceName("x")}, {"organization", {{"name", "X"}}}}.dump(),
+                             "application/json");
+  EXPECT_EQ(named->status, 400) << named->body;
+}
+
+TEST(DeveloperProgramme, MailGoesOutOverSmtpWhenConfigured) {
+  SmtpSink sink;
+  FlintServer mailing({"--smtp-url", "smtp://127.0.0.1:" + std::to_string(sink.port()), "--mail-from",
+                       "Flint Programme <programme@flint.example>"});
+  httplib::Client http = client(mailing);
+  const std::string email = uniqueEmail("ivy");
+  ASSERT_EQ(http.Post("/developer/api/accounts", json{{"email", email}, {"password", "correct horse battery"}}.dump(),
+                      "application/json")->status, 202);
+  std::optional<ReceivedMail> mail;
+  for (int i = 0; i < 100 && !mail; ++i) {
+    for (const auto& m : sink.received())
+      if (m.to == std::vector<std::string>{email}) mail = m;
+    if (!mail) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(mail) << "the code was not delivered over SMTP";
+  EXPECT_EQ(mail->from, "programme@flint.example");
+  EXPECT_NE(mail->data.find("From: Flint Programme <programme@flint.example>"), std::string::npos) << mail->data;
+  EXPECT_NE(mail->data.find("To: " + email), std::string::npos);
+  EXPECT_NE(mail->data.find("Content-Type: text/plain; charset=utf-8"), std::string::npos);
+  std::smatch code;
+  ASSERT_TRUE(std::regex_search(mail->data, code, std::regex("code is ([0-9]{6})"))) << mail->data;
+  ASSERT_EQ(http.Post("/developer/api/accounts/confirm", json{{"email", email}, {"code", code[1].str()}}.dump(),
+                      "application/json")->status, 200);
+  EXPECT_TRUE(lastMail(email).contains("sentAt")) << lastMail(email);
+
+  // A refused recipient is retried later, with the server's complaint kept for admins.
+  const std::string refused = "refuse-" + uniqueEmail("jo");
+  http.Post("/developer/api/accounts", json{{"email", refused}, {"password", "correct horse battery"}}.dump(), "application/json");
+  json entry;
+  for (int i = 0; i < 100 && !entry.contains("lastError"); ++i) {
+    entry = lastMail(refused);
+    if (!entry.contains("lastError")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(entry.value("lastError", "").find("550"), std::string::npos) << entry;
+  EXPECT_EQ(entry.value("attempts", 0), 1) << entry;
+  EXPECT_FALSE(entry.contains("sentAt"));
 }

@@ -25,12 +25,6 @@ std::string randomText() {
   return base64Url(std::string(reinterpret_cast<char*>(bytes), sizeof bytes));
 }
 
-std::string s256(const std::string& verifier) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-  return base64Url(std::string(reinterpret_cast<char*>(digest), sizeof digest));
-}
-
 std::string queryParam(const std::string& url, const std::string& name) {
   std::smatch m;
   if (!std::regex_search(url, m, std::regex("[?&]" + name + "=([^&]*)"))) return "";

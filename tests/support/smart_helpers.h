@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,13 @@ inline std::string formEncode(const std::vector<std::pair<std::string, std::stri
     out += httplib::detail::encode_query_param(name) + "=" + httplib::detail::encode_query_param(value);
   }
   return out;
+}
+
+// A PKCE S256 code challenge.
+inline std::string s256(const std::string& verifier) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+  return base64Url(std::string(reinterpret_cast<char*>(digest), sizeof digest));
 }
 
 inline httplib::Headers admin() { return {{"Authorization", std::string("Bearer ") + kAdminKey}}; }
