@@ -153,6 +153,8 @@ instances::NewInstance parseNewInstance(const std::string& body) {
 }  // namespace
 
 http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
+  // The programme's reviewers sign in as developer accounts an admin made reviewers.
+  if (isReviewPath(req.segments) && !bearerMatches(req, config_.adminKey)) return handleReviewerSession(req);
   if (config_.adminKey.empty()) return outcomeResponse(404, "not-found", "the admin API is not enabled");
   if (!bearerMatches(req, config_.adminKey)) {
     auto r = outcomeResponse(401, "login", "a valid admin key is required (Authorization: Bearer ...)");
@@ -191,7 +193,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
       return r;
     }
     if (s.size() >= 2 && s[1] == "directory") return handleAdminDirectory(req);
-    if (s.size() >= 2 && s[1] == "developer") return handleAdminDeveloper(req);
+    if (s.size() >= 2 && s[1] == "developer") return handleAdminDeveloper(req, {});
     if (s.size() >= 5 && s[1] == "instances" && s[3] == "developer-apps") return handleAdminDeveloperApps(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "users") return handleAdminUsers(req);

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_writer.h"
+#include "developer/accounts/account_service.h"
 #include "developer/mail/mail_outbox.h"
 #include "fhir_resources/rest/instant.h"
 #include "server/app.h"
@@ -17,8 +18,9 @@ namespace {
 
 using json::Value;
 
-// Who decides: the admin API, and the reviewer the body names (the key is shared).
-std::string actorOf(const Value& body) {
+// Who decides: a reviewer account, or the admin API and the person the body names (the key is shared).
+std::string actorOf(const Value& body, const std::string& reviewerEmail = "") {
+  if (!reviewerEmail.empty()) return "reviewer " + reviewerEmail;
   const std::string reviewer = body.stringAt("reviewer").value_or("");
   return reviewer.empty() ? "admin API" : "admin API (" + reviewer.substr(0, 100) + ")";
 }
@@ -26,7 +28,24 @@ std::string actorOf(const Value& body) {
 
 }  // namespace
 
-http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
+bool App::isReviewPath(const std::vector<std::string>& s) {
+  return s.size() >= 3 && s[0] == "admin" && s[1] == "developer" && (s[2] == "requests" || s[2] == "denial-reasons");
+}
+
+http::HttpResponse App::handleReviewerSession(const http::HttpRequest& req) {
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  const auto account = developer::AccountService(session).fromSession(bearerToken(req));
+  if (!account || !account->reviewer) {
+    auto r = outcomeResponse(account ? 403 : 401, account ? "forbidden" : "login",
+                             account ? "this account is not one of the programme's reviewers"
+                                     : "sign in as a reviewer, or use the admin key (Authorization: Bearer ...)");
+    if (!account) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flint-admin\"");
+    return r;
+  }
+  return handleAdminDeveloper(req, {account->id, account->email});
+}
+
+http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req, const Reviewer& reviewer) {
   const auto& s = req.segments;  // admin, developer, ...
   auto& session = db::Session::forThisThread(config_.databaseUrl);
   auto review = reviews(session);
@@ -62,7 +81,9 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST for a decision");
       const long long id = requestIdOf(s[3]);
       const Value body = developerBody(req.body, true);
-      const std::string actor = actorOf(body), note = body.stringAt("note").value_or("");
+      const std::string actor = actorOf(body, reviewer.email), note = body.stringAt("note").value_or("");
+      if (reviewer.accountId != 0 && review.request(id, today).request.accountId == reviewer.accountId)
+        throw developer::DeveloperError(403, "forbidden", "a reviewer does not decide on their own request");
       const std::string& decision = s[4];
       if (decision == "domain-verified") review.domainVerified(id, actor, note);
       else if (decision == "check-domain") review.checkDomain(id, domainCheckSettings(), "automatic check (" + actor + ")");
@@ -75,6 +96,18 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req) {
       Value v = requestJson(entry.request, entry.deadlines);
       v.set("decisions", decisionsJson(review.decisions(id), true));
       return jsonResponse(200, json::write(v));
+    }
+    if (s.size() >= 3 && s[2] == "reviewers") {
+      developer::AccountService accounts(session);
+      if (s.size() == 4 && (req.method == "PUT" || req.method == "DELETE")) {
+        if (!accounts.setReviewer(s[3], req.method == "PUT"))
+          throw developer::DeveloperError(404, "not_found", "there is no confirmed developer account " + s[3]);
+      } else if (s.size() != 3 || req.method != "GET") {
+        return outcomeResponse(405, "not-supported", "GET the reviewers, PUT or DELETE /admin/developer/reviewers/{email}");
+      }
+      Value list = Value::array();
+      for (const auto& email : accounts.reviewers()) list.push(Value::string(email));
+      return jsonResponse(200, json::write(list));
     }
     if (s.size() == 3 && s[2] == "denial-reasons" && req.method == "GET") {
       Value list = Value::array();

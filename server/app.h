@@ -85,7 +85,16 @@ class App {
   http::HttpResponse handleDeveloper(const http::HttpRequest& request);
   http::HttpResponse handleDeveloperSandboxes(const http::HttpRequest& request, const developer::Account& account,
                                               db::Session& session);
-  http::HttpResponse handleAdminDeveloper(const http::HttpRequest& request);
+  // Who decides on a developer request: the admin key (accountId 0; the body may name the
+  // person), or a reviewer account signed in.
+  struct Reviewer {
+    long long accountId = 0;
+    std::string email;
+  };
+  http::HttpResponse handleAdminDeveloper(const http::HttpRequest& request, const Reviewer& reviewer);
+  // The queue, a request, the decisions and the denial reasons: what reviewers may use.
+  static bool isReviewPath(const std::vector<std::string>& segments);
+  http::HttpResponse handleReviewerSession(const http::HttpRequest& request);
   http::HttpResponse handleAdminDeveloperApps(const http::HttpRequest& request);
   http::HttpResponse handleMetrics(const http::HttpRequest& request);
   developer::ReviewService reviews(db::Session& session);

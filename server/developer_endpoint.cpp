@@ -21,12 +21,6 @@ http::HttpResponse accepted(const std::string& message) {
   return jsonResponse(202, json::write(v));
 }
 
-std::string bearer(const http::HttpRequest& req) {
-  const std::string_view auth = req.header("authorization");
-  const std::string_view prefix = "Bearer ";
-  return auth.substr(0, prefix.size()) == prefix ? std::string(auth.substr(prefix.size())) : "";
-}
-
 
 }  // namespace
 
@@ -69,13 +63,13 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
         return r;
       }
       if (m == "DELETE") {
-        accounts.signOut(bearer(req));
+        accounts.signOut(bearerToken(req));
         http::HttpResponse r;
         r.status = 204;
         return r;
       }
     }
-    const auto account = accounts.fromSession(bearer(req));
+    const auto account = accounts.fromSession(bearerToken(req));
     if (!account) throw developer::DeveloperError(401, "invalid_token", "sign in first: Authorization: Bearer <session token>");
     developer::RequestService requests(session, developerTerms_, calendar_);
     const auto today = developer::utcDay(epochSeconds());

@@ -26,11 +26,15 @@ void allowAnyOrigin(http::HttpResponse& response) {
   response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
 }
 
-bool bearerMatches(const http::HttpRequest& request, const std::string& key) {
+std::string bearerToken(const http::HttpRequest& request) {
   const std::string_view auth = request.header("authorization");
   const std::string_view prefix = "Bearer ";
-  if (key.empty() || auth.substr(0, prefix.size()) != prefix) return false;
-  return crypto::constantTimeEquals(auth.substr(prefix.size()), key);
+  return auth.substr(0, prefix.size()) == prefix ? std::string(auth.substr(prefix.size())) : "";
+}
+
+bool bearerMatches(const http::HttpRequest& request, const std::string& key) {
+  const std::string token = bearerToken(request);
+  return !key.empty() && !token.empty() && crypto::constantTimeEquals(token, key);
 }
 
 }  // namespace flint::server

@@ -15,6 +15,8 @@ http::HttpResponse jsonResponse(int status, std::string body);
 // Browser apps (public clients) call the FHIR API and token endpoints from their own origin:
 // bearer tokens, never cookies, so any origin may read the response.
 void allowAnyOrigin(http::HttpResponse& response);
+// The token of "Authorization: Bearer <token>"; empty without one.
+std::string bearerToken(const http::HttpRequest& request);
 // Whether the request carries "Authorization: Bearer <key>" (compared in constant time).
 bool bearerMatches(const http::HttpRequest& request, const std::string& key);
 

@@ -256,6 +256,10 @@ ALTER TABLE flint.developer_requests ADD COLUMN sandbox_client_id text UNIQUE;
 ALTER TABLE flint.mail_outbox ADD COLUMN attempts int NOT NULL DEFAULT 0,
   ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now(), ADD COLUMN last_error text;
 )SQL"},
+      // The programme's staff: developer accounts an admin made reviewers.
+      {13, "developer programme reviewers", R"SQL(
+ALTER TABLE flint.developer_accounts ADD COLUMN reviewer boolean NOT NULL DEFAULT false;
+)SQL"},
   };
   return migrations;
 }

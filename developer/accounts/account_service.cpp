@@ -137,7 +137,19 @@ std::optional<Account> AccountService::fromSession(const std::string& token) {
   auto row = AccountStore(tx).bySession(tokenHash(token));
   tx.commit();
   if (!row) return std::nullopt;
-  return Account{row->id, row->email, row->confirmed};
+  return Account{row->id, row->email, row->confirmed, row->reviewer};
+}
+
+bool AccountService::setReviewer(const std::string& email, bool reviewer) {
+  pqxx::work tx(session_.connection());
+  const bool found = AccountStore(tx).setReviewer(email, reviewer);
+  tx.commit();
+  return found;
+}
+
+std::vector<std::string> AccountService::reviewers() {
+  pqxx::read_transaction tx(session_.connection());
+  return AccountStore(tx).reviewers();
 }
 
 void AccountService::signOut(const std::string& token) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/db/session.h"
 
@@ -14,6 +15,8 @@ struct Account {
   long long id = 0;
   std::string email;
   bool confirmed = false;
+  // A staff member of the programme, who may decide on others' requests (granted by an admin).
+  bool reviewer = false;
 };
 
 class AccountService {
@@ -34,6 +37,10 @@ class AccountService {
   // The account of a live session token; nullopt otherwise.
   std::optional<Account> fromSession(const std::string& token);
   void signOut(const std::string& token);
+  // Makes the confirmed account with `email` one of the programme's reviewers, or no longer one;
+  // false when there is no such account.
+  bool setReviewer(const std::string& email, bool reviewer);
+  std::vector<std::string> reviewers();
 
  private:
   db::Session& session_;

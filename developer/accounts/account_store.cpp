@@ -6,7 +6,7 @@ namespace {
 constexpr const char* kColumns =
     "a.id, a.email, a.password_hash, a.confirmed_at IS NOT NULL, coalesce(a.code_hash, ''),"
     " coalesce(extract(epoch FROM a.code_expires_at)::bigint, 0), a.code_attempts, a.failed_logins,"
-    " coalesce(extract(epoch FROM a.locked_until)::bigint, 0)";
+    " coalesce(extract(epoch FROM a.locked_until)::bigint, 0), a.reviewer";
 
 std::optional<AccountRow> accountFrom(const pqxx::result& r) {
   if (r.empty()) return std::nullopt;
@@ -21,6 +21,7 @@ std::optional<AccountRow> accountFrom(const pqxx::result& r) {
   a.codeAttempts = row[6].as<int>();
   a.failedLogins = row[7].as<int>();
   a.lockedUntil = row[8].as<int64_t>();
+  a.reviewer = row[9].as<bool>();
   return a;
 }
 
@@ -63,6 +64,20 @@ void AccountStore::recordSignIn(long long id, int failedLogins, int64_t lockedUn
   tx_.exec_params0("UPDATE flint.developer_accounts SET failed_logins = $2,"
                    " locked_until = CASE WHEN $3 > 0 THEN to_timestamp($3) END WHERE id = $1",
                    id, failedLogins, lockedUntil);
+}
+
+bool AccountStore::setReviewer(const std::string& email, bool reviewer) {
+  return tx_.exec_params("UPDATE flint.developer_accounts SET reviewer = $2 WHERE lower(email) = lower($1)"
+                         " AND confirmed_at IS NOT NULL",
+                         email, reviewer)
+             .affected_rows() == 1;
+}
+
+std::vector<std::string> AccountStore::reviewers() {
+  std::vector<std::string> out;
+  for (const auto& r : tx_.exec("SELECT email FROM flint.developer_accounts WHERE reviewer ORDER BY lower(email)"))
+    out.push_back(r[0].as<std::string>());
+  return out;
 }
 
 void AccountStore::createSession(const std::string& tokenHash, long long accountId, int64_t expires) {

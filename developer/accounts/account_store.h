@@ -6,6 +6,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 namespace flint::developer {
 
@@ -19,6 +20,7 @@ struct AccountRow {
   int codeAttempts = 0;
   int failedLogins = 0;
   int64_t lockedUntil = 0;
+  bool reviewer = false;
 };
 
 class AccountStore {
@@ -33,6 +35,9 @@ class AccountStore {
   void countCodeAttempt(long long id);
   void confirm(long long id);
   void recordSignIn(long long id, int failedLogins, int64_t lockedUntil);
+  // False when there is no confirmed account with the address.
+  bool setReviewer(const std::string& email, bool reviewer);
+  std::vector<std::string> reviewers();
 
   void createSession(const std::string& tokenHash, long long accountId, int64_t expires);
   // The account of a session that has not expired.

@@ -529,3 +529,32 @@ TEST(DeveloperProgramme, MailGoesOutOverSmtpWhenConfigured) {
   EXPECT_EQ(entry.value("attempts", 0), 1) << entry;
   EXPECT_FALSE(entry.contains("sentAt"));
 }
+
+TEST(DeveloperProgramme, ReviewerAccountsDecideButNeverOnTheirOwnRequests) {
+  const std::string reviewerEmail = uniqueEmail("kim");
+  const std::string reviewer = developer(reviewerEmail), applicant = developer(uniqueEmail("lou"));
+  const long long theirs = post("/developer/api/requests", accessRequest("patient-directed"), session(applicant), 201)["id"];
+  const long long own = post("/developer/api/requests", accessRequest("patient-directed"), session(reviewer), 201)["id"];
+  const std::string path = "/admin/developer/requests/" + std::to_string(theirs) + "/verify";
+
+  get("/admin/developer/requests", session(reviewer), 403);  // not a reviewer yet
+  get("/admin/developer/requests", {}, 401);
+  auto made = client().Put("/admin/developer/reviewers/" + reviewerEmail, admin(), "", "application/json");
+  ASSERT_EQ(made->status, 200) << made->body;
+  EXPECT_NE(made->body.find(reviewerEmail), std::string::npos);
+  EXPECT_EQ(client().Put("/admin/developer/reviewers/" + uniqueEmail("nobody"), admin(), "", "application/json")->status, 404);
+  EXPECT_EQ(client().Put("/admin/developer/reviewers/" + reviewerEmail, session(reviewer), "", "application/json")->status, 401)
+      << "reviewers do not make reviewers";
+
+  EXPECT_FALSE(get("/admin/developer/requests", session(reviewer))["requests"].empty());
+  EXPECT_FALSE(get("/admin/developer/denial-reasons", session(reviewer)).empty());
+  get("/admin/developer/outbox", session(reviewer), 401);  // the codes in it are the admins' to see
+  const json verified = post(path, json::object(), session(reviewer), 200);
+  EXPECT_EQ(verified["status"], "verified");
+  EXPECT_EQ(verified["decisions"][0]["by"], "reviewer " + reviewerEmail);
+  post("/admin/developer/requests/" + std::to_string(own) + "/verify", json::object(), session(reviewer), 403);
+  post(path, json::object(), session(applicant), 403);
+
+  ASSERT_EQ(client().Delete("/admin/developer/reviewers/" + reviewerEmail, admin())->status, 200);
+  get("/admin/developer/requests", session(reviewer), 403);
+}
