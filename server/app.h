@@ -83,6 +83,17 @@ class App {
   // The developer programme: its JSON API and pages under /developer, the reviewers' side under
   // /admin/developer, a practice's authorisation of population apps, and the counters at /metrics.
   http::HttpResponse handleDeveloper(const http::HttpRequest& request);
+  // The portal's pages (server/developer_pages.cpp, developer_review_pages.cpp).
+  http::HttpResponse handleDeveloperPages(const http::HttpRequest& request);
+  std::string portalNav(const std::optional<developer::Account>& account, const std::string& token) const;
+  http::HttpResponse developerHome(const developer::Account& account, const std::string& token, const std::string& nav,
+                                   const std::string& noticeHtml, std::map<std::string, std::string> values);
+  http::HttpResponse handleRequestPages(const http::HttpRequest& request, const developer::Account& account,
+                                        const std::string& token, const std::string& nav);
+  http::HttpResponse handleSandboxPages(const http::HttpRequest& request, const developer::Account& account,
+                                        const std::string& token, const std::string& nav);
+  http::HttpResponse handleReviewPages(const http::HttpRequest& request, const developer::Account& account,
+                                       const std::string& token, const std::string& nav);
   http::HttpResponse handleDeveloperSandboxes(const http::HttpRequest& request, const developer::Account& account,
                                               db::Session& session);
   // Who decides on a developer request: the admin key (accountId 0; the body may name the

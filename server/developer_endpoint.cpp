@@ -26,7 +26,8 @@ http::HttpResponse accepted(const std::string& message) {
 
 http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
   const auto& s = req.segments;  // developer, api, ...
-  if (s.size() < 3 || s[1] != "api") return outcomeResponse(404, "not-found", "the developer API is at /developer/api");
+  if (s.size() < 2 || s[1] != "api") return handleDeveloperPages(req);
+  if (s.size() < 3) return outcomeResponse(404, "not-found", "no developer API endpoint at /developer/api");
   auto& session = db::Session::forThisThread(config_.databaseUrl);
   developer::AccountService accounts(session);
   const std::string& m = req.method;
