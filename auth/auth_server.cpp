@@ -7,7 +7,7 @@ namespace flint::auth {
 
 AuthResponse AuthServer::handle(const instances::Instance& instance, db::Session& session, const AuthUrls& urls,
                                 const AuthRequest& request) {
-  AuthContext ctx{instance, session, urls, keys_, jwks_, tokens_, revocations_, {}};
+  AuthContext ctx{instance, session, urls, keys_, jwks_, tokens_, revocations_, {}, practiceApps_};
   AuthResponse response;
   try {
     response = routeAuthRequest(ctx, request);

@@ -29,6 +29,9 @@ class AuthServer {
                                                     std::string_view authorization);
   // Every token of the client stops working at once, on every server process.
   void revokeClient(db::Session& session, const instances::Instance& instance, const std::string& clientId);
+  // The population apps practices authorise on their practice-apps page; that page answers 404
+  // without them.
+  void setPracticeApps(PracticeApps* apps) { practiceApps_ = apps; }
 
  private:
   KeyStore keys_;
@@ -36,6 +39,7 @@ class AuthServer {
   RevocationList revocations_;
   TokenVerifier tokens_;
   audit::AuditLog& audit_;
+  PracticeApps* practiceApps_ = nullptr;
 };
 
 }  // namespace flint::auth

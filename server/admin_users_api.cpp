@@ -23,6 +23,7 @@ Value userJson(const auth::UserRecord& u, const std::vector<std::string>& patien
   for (const auto& p : patients) list.push(Value::string(p));
   v.set("patients", std::move(list));
   v.set("disabled", Value::boolean(u.disabled));
+  v.set("practiceAdmin", Value::boolean(u.practiceAdmin));
   return v;
 }
 
@@ -39,6 +40,10 @@ auth::NewUser parseNewUser(const std::string& body) {
   n.password = v.stringAt("password").value_or("");
   n.fhirUser = v.stringAt("fhirUser").value_or("");
   n.displayName = v.stringAt("displayName").value_or("");
+  if (const Value* admin = v.find("practiceAdmin")) {
+    if (!admin->isBool()) throw auth::UserError("practiceAdmin must be true or false");
+    n.practiceAdmin = admin->asBool();
+  }
   if (const Value* patients = v.find("patients")) {
     if (!patients->isArray()) throw auth::UserError("patients must be an array of Patient ids");
     for (const auto& p : patients->items()) {

@@ -37,6 +37,9 @@ App::App(Config config)
   calendar_ = developer::BusinessCalendar::withHolidays(config_.developerHolidays);
   sandboxSettings_ = {config_.databaseUrl, config_.developerSandboxLimit, config_.developerSandboxPatients,
                       config_.developerSandboxDays};
+  practiceApps_ = std::make_unique<PracticeAppsProvider>(
+      [this] { return reviews(db::Session::forThisThread(config_.databaseUrl)); });
+  auth_.setPracticeApps(practiceApps_.get());
   sandboxSweeper_ = std::make_unique<developer::SandboxSweeper>(sandboxSettings_, std::chrono::minutes(5));
   if (!config_.smtpUrl.empty())
     mailRelay_ = std::make_unique<developer::MailRelay>(config_.databaseUrl, developer::SmtpSettings{config_.smtpUrl, config_.mailFrom},

@@ -20,6 +20,7 @@
 #include "developer/mail/mail_relay.h"
 #include "developer/review/review_service.h"
 #include "developer/sandboxes/sandbox_sweeper.h"
+#include "server/practice_apps_provider.h"
 #include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -143,6 +144,7 @@ class App {
   developer::SandboxSettings sandboxSettings_;
   std::unique_ptr<developer::SandboxSweeper> sandboxSweeper_;
   std::unique_ptr<developer::MailRelay> mailRelay_;  // with --smtp-url
+  std::unique_ptr<PracticeAppsProvider> practiceApps_;
   std::once_flag apiDocsOnce_;
   std::string apiDocs_;
 };

@@ -48,6 +48,7 @@ class KeyStore;
 class JwksCache;
 class TokenVerifier;
 class RevocationList;
+class PracticeApps;
 
 // Who a request turned out to concern, as the endpoints learn it (verified identities only);
 // the audit event of the request carries it.
@@ -68,6 +69,7 @@ struct AuthContext {
   TokenVerifier& tokens;
   RevocationList& revocations;
   AuditNote note;
+  PracticeApps* practiceApps = nullptr;  // the developer programme's, when it runs
 };
 
 // The parameters of a form-encoded body (RFC 6749 §3.2: each at most once); nullopt with

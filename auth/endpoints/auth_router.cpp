@@ -12,6 +12,7 @@ AuthResponse routeAuthRequest(AuthContext& ctx, const AuthRequest& req) {
     if (endpoint == "login") return loginEndpoint(ctx, req);
     if (endpoint == "consent") return consentEndpoint(ctx, req);
     if (endpoint == "manage") return manageEndpoint(ctx, req);
+    if (endpoint == "practice-apps") return practiceAppsEndpoint(ctx, req);
     if (endpoint == "launch") return launchEndpoint(ctx, req);
     if (endpoint == "smart-style.json" && req.method == "GET") return smartStyle();
     if (endpoint == "jwks" && req.method == "GET") return jwksEndpoint(ctx);

@@ -221,10 +221,11 @@ AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req) {
   auto form = formParameters(req, error);
   if (!form) return errorPage(400, "The sign-in form is malformed.");
   const std::string& requestId = (*form)["request"];
-  if (requestId.empty() && (*form)["next"] == "manage") {
+  const std::string next = (*form)["next"];
+  if (requestId.empty() && (next == "manage" || next == "practice-apps")) {
     auto login = checkLogin(ctx, (*form)["username"], (*form)["password"]);
-    if (!login.user) return manageLoginPage(ctx, login.error);
-    AuthResponse r = seeOther(ctx.urls.cookiePath + "/manage");
+    if (!login.user) return next == "manage" ? manageLoginPage(ctx, login.error) : practiceAppsLoginPage(ctx, login.error);
+    AuthResponse r = seeOther(ctx.urls.cookiePath + "/" + next);
     r.headers.emplace_back("Set-Cookie", startSession(ctx, *login.user));
     return r;
   }

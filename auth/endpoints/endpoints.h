@@ -14,6 +14,8 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req);
 // GET and POST manage: the signed-in user's authorised apps, and revoking them.
 AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error);
+AuthResponse practiceAppsEndpoint(AuthContext& ctx, const AuthRequest& req);
+AuthResponse practiceAppsLoginPage(AuthContext& ctx, const std::string& error);
 // POST launch: a staff session creates an EHR launch context; GET smart-style.json.
 AuthResponse launchEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse smartStyle();

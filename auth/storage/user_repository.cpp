@@ -5,11 +5,12 @@ namespace {
 
 constexpr const char* kColumns =
     "id, username, password_hash, kind, fhir_user, display_name, disabled, failed_logins,"
-    " coalesce(extract(epoch FROM locked_until)::bigint, 0)";
+    " coalesce(extract(epoch FROM locked_until)::bigint, 0), practice_admin";
 
 UserRecord userFrom(const pqxx::row& r) {
   return {r[0].as<int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-          r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<bool>(), r[7].as<int>(), r[8].as<int64_t>()};
+          r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<bool>(), r[7].as<int>(), r[8].as<int64_t>(),
+          r[9].as<bool>()};
 }
 
 }  // namespace
@@ -42,10 +43,10 @@ std::vector<UserRecord> UserRepository::all() {
 int64_t UserRepository::insert(const UserRecord& u) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_insert_user",
-      "INSERT INTO {s}.auth_users (username, password_hash, kind, fhir_user, display_name) VALUES ($1, $2, $3, $4, $5)"
-      " RETURNING id");
+      "INSERT INTO {s}.auth_users (username, password_hash, kind, fhir_user, display_name, practice_admin)"
+      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id");
   auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, u.username, u.passwordHash, u.kind, u.fhirUser, u.displayName);
+    return tx.exec_prepared(name, u.username, u.passwordHash, u.kind, u.fhirUser, u.displayName, u.practiceAdmin);
   });
   return r[0][0].as<int64_t>();
 }

@@ -22,6 +22,8 @@ struct UserRecord {
   bool disabled = false;
   int failedLogins = 0;
   int64_t lockedUntil = 0;  // seconds since the epoch; 0 when not locked
+  // Staff who decide which population apps the practice authorises (/{instance}/auth/practice-apps).
+  bool practiceAdmin = false;
 };
 
 class UserRepository {

@@ -30,6 +30,8 @@ UserRecord createUser(UserRepository& repository, const NewUser& request) {
   user.kind = type == "Patient" ? "patient" : "staff";
   user.fhirUser = request.fhirUser;
   user.displayName = request.displayName;
+  if (request.practiceAdmin && user.kind != "staff") throw UserError("only staff (Practitioner users) can be practice admins");
+  user.practiceAdmin = request.practiceAdmin;
   user.passwordHash = crypto::hashPassword(request.password);
   db::Transaction tx(repository.session());
   if (repository.byUsername(user.username)) throw UserError("username '" + user.username + "' is taken");

@@ -16,6 +16,7 @@ struct NewUser {
   std::string fhirUser;  // Patient/<id> or Practitioner/<id>
   std::string displayName;
   std::vector<std::string> patients;  // further patients the user may act for
+  bool practiceAdmin = false;          // staff only
 };
 
 class UserError : public std::runtime_error {

@@ -699,6 +699,10 @@ CREATE TABLE plugins (
   CHECK ((namespace IS NULL) = (access IS NULL))
 );
 )SQL"},
+      // Staff who decide for the practice which population apps may use its data.
+      {20, "practice admins", R"SQL(
+ALTER TABLE auth_users ADD COLUMN practice_admin boolean NOT NULL DEFAULT false;
+)SQL"},
   };
   return migrations;
 }

@@ -79,6 +79,19 @@ std::vector<AppClients::Placement> ReviewService::placements(long long id) {
   return AppClients(session_).placements(id);
 }
 
+std::vector<PopulationApp> ReviewService::populationApps(const instances::Instance& instance) {
+  db::Transaction tx(session_);
+  AppClients clients(session_);
+  std::vector<PopulationApp> out;
+  for (auto& app : RequestStore(*session_.ambient()).enabled("population")) {
+    std::string scope;
+    for (const auto& p : clients.placements(app.id))
+      if (p.instance == instance.name) scope = p.scope;
+    out.push_back({std::move(app), std::move(scope)});
+  }
+  return out;
+}
+
 void ReviewService::decide(
     long long id, const std::function<std::vector<RemovedClient>(RequestStore&, AppClients&, RequestRow&)>& change) {
   std::vector<RemovedClient> removed;

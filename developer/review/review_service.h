@@ -38,6 +38,12 @@ struct QueueSummary {
 // Revokes the tokens of a client the programme disabled (called after the change commits).
 using RevokeClient = std::function<void(const instances::Instance& instance, const std::string& clientId)>;
 
+// An enabled population app as a practice sees it: authorised there with `scope`, or not (empty).
+struct PopulationApp {
+  RequestRow app;
+  std::string scope;
+};
+
 class ReviewService {
  public:
   ReviewService(db::Session& session, const BusinessCalendar& calendar, RevokeClient revoke = {})
@@ -66,6 +72,7 @@ class ReviewService {
   // A practice's authorisation of an enabled population app on its instance; 409 for any other app.
   void authorize(long long id, const instances::Instance& instance, const std::string& scope, const std::string& actor);
   void deauthorize(long long id, const instances::Instance& instance);
+  std::vector<PopulationApp> populationApps(const instances::Instance& instance);
   // After an instance was created or changed: its patient-directed app clients brought in line.
   void syncInstance(const instances::Instance& instance);
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/support/flint_server.h"
+#include "tests/support/form_browser.h"
 #include "tests/support/smart_helpers.h"
 #include "tests/support/smtp_sink.h"
 #include "tests/support/test_certificate.h"
@@ -89,38 +90,22 @@ std::pair<int, json> patientLaunch(const std::string& instance, const std::strin
   const std::string verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
   const std::string challenge = s256(verifier);
   const std::string redirect = "https://app.acme.example/callback", auth = "/" + instance + "/auth";
-  httplib::Client http = client();
-  std::map<std::string, std::string> cookies;
-  std::string cookie;
-  auto keep = [&](const httplib::Result& res) {
-    for (size_t i = 0; res && i < res->get_header_value_count("Set-Cookie"); ++i) {
-      const std::string c = res->get_header_value("Set-Cookie", i);
-      cookies[c.substr(0, c.find('='))] = c.substr(c.find('=') + 1, c.find(';') - c.find('=') - 1);
-    }
-    cookie.clear();
-    for (const auto& [name, value] : cookies) cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
-  };
-  auto page = http.Get(auth + "/authorize?" + formEncode({{"response_type", "code"}, {"client_id", clientId},
-                                                        {"redirect_uri", redirect}, {"scope", "launch/patient openid patient/Patient.rs"},
-                                                        {"state", "s1"}, {"aud", publicBase() + "/" + instance + "/fhir"},
-                                                        {"code_challenge", challenge}, {"code_challenge_method", "S256"}}));
-  keep(page);
+  FormBrowser browser;
+  auto page = browser.get(auth + "/authorize?" + formEncode({{"response_type", "code"}, {"client_id", clientId},
+                                                            {"redirect_uri", redirect}, {"scope", "launch/patient openid patient/Patient.rs"},
+                                                            {"state", "s1"}, {"aud", publicBase() + "/" + instance + "/fhir"},
+                                                            {"code_challenge", challenge}, {"code_challenge_method", "S256"}}));
   std::smatch m;
   if (!page || !std::regex_search(page->body, m, std::regex("name=\"request\" value=\"([^\"]+)\"")))
     return {page ? page->status : 0, page ? json(page->body) : json()};
   const std::string request = m[1];
-  auto consent = http.Post(auth + "/login", {{"Cookie", cookie}},
-                           formEncode({{"request", request}, {"username", username}, {"password", password}}),
-                           "application/x-www-form-urlencoded");
-  keep(consent);
+  auto consent = browser.post(auth + "/login", {{"request", request}, {"username", username}, {"password", password}});
   if (!consent || consent->status != 200) return {consent ? consent->status : 0, consent ? json(consent->body) : json()};
-  auto done = http.Post(auth + "/consent", {{"Cookie", cookie}},
-                        formEncode({{"request", request}, {"decision", "allow"}, {"scope", "patient/Patient.rs"}}),
-                        "application/x-www-form-urlencoded");
+  auto done = browser.post(auth + "/consent", {{"request", request}, {"decision", "allow"}, {"scope", "patient/Patient.rs"}});
   if (!done || done->status != 302) return {done ? done->status : 0, done ? json(done->body) : json()};
   const std::string location = done->get_header_value("Location");
   const std::string code = httplib::detail::decode_url(location.substr(location.find("code=") + 5, location.find('&', location.find("code=")) - location.find("code=") - 5), false);
-  auto token = http.Post(auth + "/token", formEncode({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect},
+  auto token = browser.http.Post(auth + "/token", formEncode({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect},
                                                       {"client_id", clientId}, {"code_verifier", verifier}}),
                          "application/x-www-form-urlencoded");
   return {token ? token->status : 0, token ? json::parse(token->body) : json()};
@@ -557,4 +542,68 @@ TEST(DeveloperProgramme, ReviewerAccountsDecideButNeverOnTheirOwnRequests) {
 
   ASSERT_EQ(client().Delete("/admin/developer/reviewers/" + reviewerEmail, admin())->status, 200);
   get("/admin/developer/requests", session(reviewer), 403);
+}
+
+TEST(DeveloperProgramme, APracticeAdminAuthorisesPopulationAppsOnItsPage) {
+  const std::string practice = securedInstance("dev-pa");
+  const std::string token = developer(uniqueEmail("max"));
+  const long long id = post("/developer/api/requests", accessRequest("population"), session(token), 201)["id"];
+  decide(id, "verify");
+  decide(id, "enable");
+  const std::string clientId = get("/admin/developer/requests/" + std::to_string(id), admin())["clientId"];
+  auto staff = [&](const std::string& username, bool practiceAdmin) {
+    auto res = client().Post("/admin/instances/" + practice + "/users", admin(),
+                             json{{"username", username}, {"password", username + "-password"},
+                                  {"fhirUser", "Practitioner/p1"}, {"practiceAdmin", practiceAdmin}}.dump(),
+                             "application/json");
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["practiceAdmin"], practiceAdmin);
+  };
+  staff("boss", true);
+  staff("clerk", false);
+  auto patientAdmin = client().Post("/admin/instances/" + practice + "/users", admin(),
+                                    json{{"username", "pat"}, {"password", "pat-password"}, {"fhirUser", "Patient/x"},
+                                         {"practiceAdmin", true}}.dump(),
+                                    "application/json");
+  EXPECT_EQ(patientAdmin->status, 400) << "only staff can be practice admins";
+
+  const std::string page = "/" + practice + "/auth/practice-apps";
+  auto signIn = [&](FormBrowser& browser, const std::string& username) {
+    auto login = browser.get(page);
+    EXPECT_NE(login->body.find("value=\"practice-apps\""), std::string::npos);
+    auto in = browser.post("/" + practice + "/auth/login",
+                           {{"next", "practice-apps"}, {"username", username}, {"password", username + "-password"}});
+    EXPECT_EQ(in->status, 303) << in->body;
+    return browser.get(page);
+  };
+  FormBrowser clerk;
+  EXPECT_EQ(signIn(clerk, "clerk")->status, 403);
+
+  FormBrowser boss;
+  const auto listed = signIn(boss, "boss");
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  EXPECT_NE(listed->body.find("Acme population"), std::string::npos);
+  EXPECT_NE(listed->body.find("Not authorised"), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(listed->body, m, std::regex("name=\"token\" value=\"([^\"]+)\"")));
+  const std::string formToken = m[1];
+  const std::string app = std::to_string(id);
+  EXPECT_EQ(boss.post(page, {{"app", app}, {"decision", "authorize"}, {"scope", "system/*.rs"}})->status, 400)
+      << "a form without the page's token";
+  const auto refused = boss.post(page, {{"token", formToken}, {"app", app}, {"decision", "authorize"}, {"scope", "patient/*.rs"}});
+  EXPECT_EQ(refused->status, 200);
+  EXPECT_NE(refused->body.find("class=\"error\""), std::string::npos);
+  EXPECT_TRUE(clientOn(practice, clientId).is_null());
+
+  EXPECT_EQ(boss.post(page, {{"token", formToken}, {"app", app}, {"decision", "authorize"}, {"scope", "system/Observation.rs"}})->status, 303);
+  const json c = clientOn(practice, clientId);
+  ASSERT_FALSE(c.is_null());
+  EXPECT_EQ(c["scope"], "system/Observation.rs");
+  const json placed = get("/admin/developer/requests/" + std::to_string(id), admin())["instances"];
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0]["authorizedBy"], "practice admin boss");
+  EXPECT_NE(boss.get(page)->body.find("Authorised: system/Observation.rs"), std::string::npos);
+
+  EXPECT_EQ(boss.post(page, {{"token", formToken}, {"app", app}, {"decision", "withdraw"}})->status, 303);
+  EXPECT_TRUE(clientOn(practice, clientId)["disabled"].get<bool>());
 }

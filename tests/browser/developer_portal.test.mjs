@@ -249,3 +249,43 @@ test('the portal refuses a form without its session token, and its pages need si
   assert.match(await page.textContent('.error'), /reviewers/);
   await context.close();
 });
+
+test("a practice admin authorises a population app for the practice on the practice's page", async () => {
+  const practice = practices[0];
+  const email = `backend-${suffix}@acme.example`;
+  await call('POST', '/developer/api/accounts', { email, password });
+  await call('POST', '/developer/api/accounts/confirm', { email, code: await mailedCode(email) });
+  const session = (await call('POST', '/developer/api/sessions', { email, password })).token;
+  const terms = await call('GET', '/developer/api/terms');
+  const request = await call('POST', '/developer/api/requests', {
+    organization: { legalName: 'Acme Analytics, Inc.', domain: 'acme.example', identifier: { kind: 'duns', number: '987654321' } },
+    contact: { name: 'Bo Chen', email: 'bo@acme.example' },
+    application: { name: 'Acme Population Insights', description: 'Quality measures for the practice.', accessModel: 'population',
+                   jwksUrl: 'https://acme.example/jwks.json' },
+    attestations: { privacyPolicyUrl: 'https://acme.example/privacy', termsUrl: 'https://acme.example/terms', lawfulUse: true, compliance: true },
+    termsOfUse: { accepted: true, version: terms.version },
+  }, session);
+  await call('POST', `/admin/developer/requests/${request.id}/verify`, {});
+  const enabled = await call('POST', `/admin/developer/requests/${request.id}/enable`, {});
+  await call('POST', `/admin/instances/${practice}/users`,
+             { username: 'practice-boss', password: 'practice-boss-password', fhirUser: 'Practitioner/p1', practiceAdmin: true });
+  const hasClient = async () => (await call('GET', `/admin/instances/${practice}/clients`))
+    .some((c) => c.clientId === enabled.clientId && !c.disabled);
+  assert.equal(await hasClient(), false, 'enabled is only available: no practice, no data');
+
+  const context = await phone();
+  const page = await context.newPage();
+  await page.goto(`${base}/${practice}/auth/practice-apps`);
+  await page.fill('#username', 'practice-boss');
+  await page.fill('#password', 'practice-boss-password');
+  await page.click('button[type=submit]');
+  const app = page.locator('fieldset', { hasText: 'Acme Population Insights' });
+  assert.match(await app.textContent(), /Not authorised/);
+  await app.locator('input[name=scope]').fill('system/Patient.rs system/Observation.rs');
+  await app.locator('button[value=authorize]').click();
+  assert.match(await page.locator('fieldset', { hasText: 'Acme Population Insights' }).textContent(),
+               /Authorised: system\/Patient.rs system\/Observation.rs/);
+  await noSidewaysScroll(page);
+  assert.equal(await hasClient(), true);
+  await context.close();
+});
