@@ -261,6 +261,9 @@ TEST(DeveloperProgramme, APatientDirectedAppGetsOneClientIdOnEveryPortal) {
   const std::string sandbox = post("/developer/api/sandboxes", {{"name", uniqueInstanceName("ed")}, {"patients", 1}},
                                    session(token), 201)["name"];
   const long long id = post("/developer/api/requests", accessRequest("patient-directed"), session(token), 201)["id"];
+  decide(id, "enable", json::object(), 409);  // an unverified developer gets no production client
+  EXPECT_FALSE(get("/developer/api/requests/" + std::to_string(id), session(token)).contains("clientId"));
+  EXPECT_TRUE(get("/developer/api/requests/" + std::to_string(id), session(token))["instances"].empty());
   decide(id, "verify");
   EXPECT_EQ(decide(id, "enable"), "enabled");
   const std::string clientId = get("/developer/api/requests/" + std::to_string(id), session(token))["clientId"];
