@@ -6,8 +6,10 @@
 
 #include "conformance/api_docs.h"
 #include "conformance/capability_statement.h"
+#include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
+#include "developer/mail/mail_relay.h"
 #include "server/responses.h"
 
 namespace flint::server {
@@ -40,10 +42,14 @@ App::App(Config config)
   practiceApps_ = std::make_unique<PracticeAppsProvider>(
       [this] { return reviews(db::Session::forThisThread(config_.databaseUrl)); });
   auth_.setPracticeApps(practiceApps_.get());
-  sandboxSweeper_ = std::make_unique<developer::SandboxSweeper>(sandboxSettings_, std::chrono::minutes(5));
+  sandboxSweep_ = std::make_unique<tasks::PeriodicTask>("sandbox sweep", std::chrono::minutes(5), [this] {
+    developer::SandboxService(db::Session::forThisThread(config_.databaseUrl), sandboxSettings_).sweep(epochSeconds());
+  });
   if (!config_.smtpUrl.empty())
-    mailRelay_ = std::make_unique<developer::MailRelay>(config_.databaseUrl, developer::SmtpSettings{config_.smtpUrl, config_.mailFrom},
-                                                        std::chrono::seconds(1));
+    mailRelay_ = std::make_unique<tasks::PeriodicTask>("mail relay", std::chrono::seconds(1), [this] {
+      developer::relayDueMail(db::Session::forThisThread(config_.databaseUrl),
+                              developer::SmtpSettings{config_.smtpUrl, config_.mailFrom});
+    });
 }
 
 const std::string& App::capabilityStatement(const std::string& baseUrl, const std::string& authBase) {

@@ -13,20 +13,20 @@
 #include "bulk_export/export_runner.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
+#include "core/tasks/periodic_task.h"
 #include "custom_data/rows/quick_row_read.h"
 #include "developer/calendar/business_calendar.h"
 #include "developer/developer_error.h"
 #include "developer/requests/request_service.h"
-#include "developer/mail/mail_relay.h"
 #include "developer/review/review_service.h"
-#include "developer/sandboxes/sandbox_sweeper.h"
-#include "server/practice_apps_provider.h"
+#include "developer/sandboxes/sandbox_service.h"
 #include "directory/service_directory.h"
 #include "fhir_resources/rest/fhir_request.h"
 #include "fhir_resources/storage/resource_repository.h"
 #include "server/config.h"
 #include "server/http/http_request.h"
 #include "server/http/http_response.h"
+#include "server/practice_apps_provider.h"
 
 namespace flint::server {
 
@@ -142,8 +142,8 @@ class App {
   developer::TermsOfUse developerTerms_;  // its text (or the default) and version
   developer::BusinessCalendar calendar_;
   developer::SandboxSettings sandboxSettings_;
-  std::unique_ptr<developer::SandboxSweeper> sandboxSweeper_;
-  std::unique_ptr<developer::MailRelay> mailRelay_;  // with --smtp-url
+  std::unique_ptr<tasks::PeriodicTask> sandboxSweep_;  // reminders and expiry, every five minutes
+  std::unique_ptr<tasks::PeriodicTask> mailRelay_;     // with --smtp-url, every second
   std::unique_ptr<PracticeAppsProvider> practiceApps_;
   std::once_flag apiDocsOnce_;
   std::string apiDocs_;

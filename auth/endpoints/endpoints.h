@@ -13,6 +13,8 @@ AuthResponse loginEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req);
 // GET and POST manage: the signed-in user's authorised apps, and revoking them.
 AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req);
+// The sign-in form of a page outside an authorization request; `next` is where it leads.
+AuthResponse signInPage(AuthContext& ctx, const std::string& next, const std::string& intro, const std::string& error);
 AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error);
 AuthResponse practiceAppsEndpoint(AuthContext& ctx, const AuthRequest& req);
 AuthResponse practiceAppsLoginPage(AuthContext& ctx, const std::string& error);

@@ -26,14 +26,18 @@ std::string when(int64_t epochSeconds) {
 
 }  // namespace
 
-AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error) {
+AuthResponse signInPage(AuthContext& ctx, const std::string& next, const std::string& intro, const std::string& error) {
   std::map<std::string, std::string> values = {
       {"organization", ctx.instance.organizationName},
-      {"intro", "Sign in to see which apps can access your health record."},
+      {"intro", intro},
       {"action", ctx.urls.cookiePath + "/login"},
-      {"html:hidden", "<input type=\"hidden\" name=\"next\" value=\"manage\">"}};
+      {"html:hidden", "<input type=\"hidden\" name=\"next\" value=\"" + escapeHtml(next) + "\">"}};
   if (!error.empty()) values["html:error"] = "<div class=\"error\">" + escapeHtml(error) + "</div>";
   return htmlResponse(error.empty() ? 200 : 401, renderPage("login", "Sign in", values));
+}
+
+AuthResponse manageLoginPage(AuthContext& ctx, const std::string& error) {
+  return signInPage(ctx, "manage", "Sign in to see which apps can access your health record.", error);
 }
 
 AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req) {

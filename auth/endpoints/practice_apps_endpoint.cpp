@@ -10,13 +10,8 @@
 namespace flint::auth {
 
 AuthResponse practiceAppsLoginPage(AuthContext& ctx, const std::string& error) {
-  std::map<std::string, std::string> values = {
-      {"organization", ctx.instance.organizationName},
-      {"intro", "Practice admins: sign in to choose which population apps may use this practice's data."},
-      {"action", ctx.urls.cookiePath + "/login"},
-      {"html:hidden", "<input type=\"hidden\" name=\"next\" value=\"practice-apps\">"}};
-  if (!error.empty()) values["html:error"] = "<div class=\"error\">" + escapeHtml(error) + "</div>";
-  return htmlResponse(error.empty() ? 200 : 401, renderPage("login", "Sign in", values));
+  return signInPage(ctx, "practice-apps",
+                    "Practice admins: sign in to choose which population apps may use this practice's data.", error);
 }
 
 AuthResponse practiceAppsEndpoint(AuthContext& ctx, const AuthRequest& req) {

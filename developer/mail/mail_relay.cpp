@@ -1,7 +1,5 @@
 #include "developer/mail/mail_relay.h"
 
-#include <iostream>
-
 namespace flint::developer {
 
 int relayDueMail(db::Session& session, const SmtpSettings& settings) {
@@ -24,34 +22,6 @@ int relayDueMail(db::Session& session, const SmtpSettings& settings) {
   }
   tx.commit();
   return sent;
-}
-
-MailRelay::MailRelay(std::string databaseUrl, SmtpSettings settings, std::chrono::milliseconds interval)
-    : databaseUrl_(std::move(databaseUrl)), settings_(std::move(settings)), interval_(interval), thread_([this] { run(); }) {}
-
-MailRelay::~MailRelay() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
-
-void MailRelay::run() {
-  std::unique_ptr<db::Session> session;
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-    lock.unlock();
-    try {
-      if (!session) session = std::make_unique<db::Session>(databaseUrl_);
-      relayDueMail(*session, settings_);
-    } catch (const std::exception& e) {
-      session.reset();
-      std::cerr << "flint: mail relay: " << e.what() << std::endl;
-    }
-    lock.lock();
-  }
 }
 
 }  // namespace flint::developer

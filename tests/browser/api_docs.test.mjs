@@ -4,11 +4,10 @@
 // operator's Terms of Use.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, startFlint } from './support/flint.mjs';
 
 const TERMS = 'Riverside Health API terms: be kind to the data.';
 let flint, base, browser;
@@ -16,21 +15,8 @@ let flint, base, browser;
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flint-docs-'));
   writeFileSync(join(dir, 'terms.txt'), TERMS + '\n<script>alert(1)</script>');
-  flint = spawn(process.env.FLINT_BIN, ['serve', '--listen', '127.0.0.1:0', '--terms-of-use', join(dir, 'terms.txt')],
-                { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((resolve, reject) => {
-    let seen = '';
-    flint.stdout.on('data', (chunk) => {
-      seen += chunk;
-      const m = seen.match(/serving on 127\.0\.0\.1:(\d+) /);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    });
-    flint.on('exit', (code) => reject(new Error(`flint exited ${code}: ${seen}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  ({ child: flint, base } = await startFlint(['--terms-of-use', join(dir, 'terms.txt')]));
+  browser = await launchChromium();
 });
 
 after(async () => {

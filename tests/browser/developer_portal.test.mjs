@@ -4,10 +4,10 @@
 // pages, and the app then completing a SMART launch on two practices with the same client id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchChromium, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'developer-portal-admin-key';
 const suffix = `${process.pid}-${Date.now() % 100000}`;
@@ -17,20 +17,6 @@ const reviewerEmail = `reviewer-${suffix}@flint.example`;
 const password = 'correct horse battery';
 let flint, base, appServer, appOrigin, browser;
 const callbacks = [];
-
-function startFlint() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.FLINT_BIN, ['serve', '--listen', '127.0.0.1:0', '--admin-key', ADMIN_KEY],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    let seen = '';
-    child.stdout.on('data', (chunk) => {
-      seen += chunk;
-      const m = seen.match(/serving on 127\.0\.0\.1:(\d+) /);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`flint exited ${code}: ${seen}`)));
-  });
-}
 
 async function call(method, path, body, token = ADMIN_KEY) {
   const res = await fetch(`${base}${path}`, {
@@ -51,9 +37,7 @@ async function mailedCode(email) {
 }
 
 before(async () => {
-  const started = await startFlint();
-  flint = started.child;
-  base = `http://127.0.0.1:${started.port}`;
+  ({ child: flint, base } = await startFlint(['--admin-key', ADMIN_KEY]));
   for (const name of practices) {
     await call('POST', '/admin/instances', { name, organization: { name: `Practice ${name}` }, patientPortal: true });
     const seeded = spawnSync(process.env.FLINT_BIN, ['seed', '--instance', name, '--patients', '2', '--seed', '3'],
@@ -67,10 +51,7 @@ before(async () => {
   });
   await new Promise((resolve) => appServer.listen(0, '127.0.0.1', resolve));
   appOrigin = `http://127.0.0.1:${appServer.address().port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,31 +3,17 @@
 // standalone launch against Flint and reading the patient.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchChromium, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'browser-test-admin-key';
 const FHIRCLIENT = new URL('./vendor/fhir-client-2.6.3.js', import.meta.url);
 let flint, base, appServer, appOrigin, browser;
 const instance = `browser-${process.pid}-${Date.now() % 100000}`;
 const callbacks = [];
-
-function startFlint() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.FLINT_BIN, ['serve', '--listen', '127.0.0.1:0', '--admin-key', ADMIN_KEY],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    let seen = '';
-    child.stdout.on('data', (chunk) => {
-      seen += chunk;
-      const m = seen.match(/serving on 127\.0\.0\.1:(\d+) /);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`flint exited ${code}: ${seen}`)));
-  });
-}
 
 async function admin(path, body) {
   const res = await fetch(`${base}/admin${path}`, {
@@ -44,9 +30,7 @@ const fhirBase = () => `${base}/${instance}/fhir`;
 const authBase = () => `${base}/${instance}/auth`;
 
 before(async () => {
-  const started = await startFlint();
-  flint = started.child;
-  base = `http://127.0.0.1:${started.port}`;
+  ({ child: flint, base } = await startFlint(['--admin-key', ADMIN_KEY]));
   await admin('/instances', { name: instance, organization: { name: 'Browser Test Practice' }, patientPortal: true });
   const seeded = spawnSync(process.env.FLINT_BIN, ['seed', '--instance', instance, '--patients', '3', '--seed', '5'],
                            { encoding: 'utf8' });
@@ -90,10 +74,7 @@ before(async () => {
   });
   await new Promise((resolve) => appServer.listen(0, '127.0.0.1', resolve));
   appOrigin = `http://127.0.0.1:${appServer.address().port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
