@@ -1,10 +1,12 @@
 // The admin API for an instance's plugins: POST /admin/instances/{name}/plugins installs one from
-// {"manifest": CANVAS_MANIFEST.json, "models": {...}, "keys": {"namespace_read_access_key": ...}}; GET lists
-// them; DELETE .../plugins/{plugin} uninstalls one (its custom data stays). A namespace's keys
-// appear once, in the response of the install that created it.
+// {"manifest": CANVAS_MANIFEST.json, "models": {...}, "keys": {"namespace_read_access_key": ...},
+// "applicationScope": "..."}; GET lists them; DELETE .../plugins/{plugin} uninstalls one (its
+// custom data stays, its companion applications' clients stop). A namespace's keys appear once, in
+// the response of the install that created it.
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
+#include "companion/apps/app_registry.h"
 #include "custom_data/plugins/plugin_installer.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "server/app.h"
@@ -29,7 +31,12 @@ Value pluginJson(const custom_data::InstalledPlugin& p) {
   return v;
 }
 
-custom_data::InstallRequest parseInstallRequest(const std::string& body) {
+struct Install {
+  custom_data::InstallRequest request;
+  std::string applicationScope = companion::kDefaultAppCeiling;
+};
+
+Install parseInstallRequest(const std::string& body) {
   Value v;
   try {
     v = json::parse(body);
@@ -37,7 +44,8 @@ custom_data::InstallRequest parseInstallRequest(const std::string& body) {
     throw custom_data::InstallError(400, std::string("the body is not JSON: ") + e.what());
   }
   if (!v.isObject()) throw custom_data::InstallError(400, "the body must be a JSON object");
-  custom_data::InstallRequest request;
+  Install install;
+  custom_data::InstallRequest& request = install.request;
   for (const auto& [key, value] : v.members()) {
     if (key == "manifest") {
       request.manifest = value;
@@ -51,12 +59,16 @@ custom_data::InstallRequest parseInstallRequest(const std::string& body) {
         else if (name == custom_data::kReadWriteKeyName) request.readWriteKey = secret.text();
         else throw custom_data::InstallError(400, "keys." + name + " is not a namespace key");
       }
+    } else if (key == "applicationScope") {
+      if (!value.isString()) throw custom_data::InstallError(400, "applicationScope must be a string of scopes");
+      install.applicationScope = value.text();
     } else {
-      throw custom_data::InstallError(400, "unknown member '" + key + "'; an install has a manifest, models and keys");
+      throw custom_data::InstallError(
+          400, "unknown member '" + key + "'; an install has a manifest, models, keys and applicationScope");
     }
   }
   if (v.find("manifest") == nullptr) throw custom_data::InstallError(400, "manifest is required");
-  return request;
+  return install;
 }
 
 http::HttpResponse installErrorResponse(const custom_data::InstallError& e) {
@@ -81,6 +93,7 @@ http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
       if (req.method != "DELETE") return outcomeResponse(405, "not-supported", "use DELETE");
       if (!custom_data::uninstallPlugin(conn, *instance, s[4]))
         return outcomeResponse(404, "not-found", "there is no plugin '" + s[4] + "'");
+      followApplications(*instance, s[4], {}, "");
       http::HttpResponse r;
       r.status = 204;
       return r;
@@ -91,8 +104,23 @@ http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
       return jsonResponse(200, json::write(list));
     }
     if (req.method != "POST") return outcomeResponse(405, "not-supported", req.method + " is not supported here");
-    auto result = custom_data::installPlugin(conn, *instance, parseInstallRequest(req.body));
+    const auto install = parseInstallRequest(req.body);
+    // The manifest is checked as a whole first: a refused application installs nothing.
+    auto apps = companion::declaredApps(install.request.manifest,
+                                        install.request.manifest.stringAt("name").value_or(""));
+    companion::checkCeiling(install.applicationScope);
+    auto result = custom_data::installPlugin(conn, *instance, install.request);
     Value v = pluginJson(result.plugin);
+    Value registered = Value::array();
+    for (const auto& app : followApplications(*instance, result.plugin.name, std::move(apps), install.applicationScope)) {
+      Value a = Value::object();
+      a.set("class", Value::string(app.key));
+      a.set("name", Value::string(app.name));
+      a.set("scope", Value::string("provider_companion_" + app.scope));
+      a.set("clientId", Value::string(app.clientId));
+      registered.push(std::move(a));
+    }
+    if (!registered.items().empty()) v.set("applications", std::move(registered));
     if (!result.models.empty()) {
       Value models = Value::array();
       for (const auto& m : result.models) models.push(Value::string(m));
@@ -110,7 +138,27 @@ http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
     return r;
   } catch (const custom_data::InstallError& e) {
     return installErrorResponse(e);
+  } catch (const companion::CompanionAppError& e) {
+    return installErrorResponse(custom_data::InstallError(400, "the manifest's companion applications cannot be registered", e.problems()));
   }
+}
+
+std::vector<companion::CompanionApp> App::followApplications(const instances::Instance& instance, const std::string& plugin,
+                                                             std::vector<companion::CompanionApp> apps,
+                                                             const std::string& ceiling) {
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  std::vector<std::string> disabled;
+  std::vector<companion::CompanionApp> registered;
+  {
+    db::Transaction tx(session);
+    companion::AppRegistry registry(session, instance);
+    disabled = apps.empty() ? registry.uninstall(plugin) : registry.install(plugin, std::move(apps), ceiling);
+    for (auto& app : registry.list())
+      if (app.plugin == plugin) registered.push_back(std::move(app));
+    tx.commit();
+  }
+  for (const auto& clientId : disabled) auth_.revokeClient(session, instance, clientId);
+  return registered;
 }
 
 }  // namespace flint::server

@@ -99,10 +99,10 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() == 1 && s[0] == "docs") return handleDocs(request);
     if (s.size() == 1 && s[0] == "metrics") return handleMetrics(request);
     if (!s.empty() && s[0] == "developer") return handleDeveloper(request);
-    if (s.size() >= 2 && s[1] == "custom-data") {
+    if (s.size() >= 2 && (s[1] == "custom-data" || s[1] == "companion")) {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      return handleCustomData(request, *instance);
+      return s[1] == "companion" ? handleCompanion(request, *instance) : handleCustomData(request, *instance);
     }
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
@@ -112,7 +112,8 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
                        : s[1] == "bulk" ? handleBulk(request, *instance)
                                         : handleAuth(request, *instance);
       const bool page = s[1] == "auth" && s.size() >= 3 &&
-                        (s[2] == "authorize" || s[2] == "login" || s[2] == "consent" || s[2] == "manage");
+                        (s[2] == "authorize" || s[2] == "login" || s[2] == "consent" || s[2] == "manage" ||
+                         s[2] == "practice-apps");
       if (!page) allowAnyOrigin(response);
       return response;
     }

@@ -11,6 +11,7 @@
 #include "auth/auth_server.h"
 #include "bulk_export/bulk_export.h"
 #include "bulk_export/export_runner.h"
+#include "companion/apps/declared_apps.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
 #include "core/tasks/periodic_task.h"
@@ -76,8 +77,15 @@ class App {
   http::HttpResponse handleAdminAudit(const http::HttpRequest& request);
   http::HttpResponse handleAdminExports(const http::HttpRequest& request);
   http::HttpResponse handleAdminPlugins(const http::HttpRequest& request);
+  // The plugin's companion applications registered as `apps` now declares them (none: its
+  // clients disabled and their tokens revoked); the registered ones.
+  std::vector<companion::CompanionApp> followApplications(const instances::Instance& instance, const std::string& plugin,
+                                                          std::vector<companion::CompanionApp> apps,
+                                                          const std::string& ceiling);
   http::HttpResponse handleAdminNamespaces(const http::HttpRequest& request);
   http::HttpResponse handleCustomData(const http::HttpRequest& request, const instances::Instance& instance);
+  // The provider companion under /{instance}/companion (server/companion_endpoint.cpp).
+  http::HttpResponse handleCompanion(const http::HttpRequest& request, const instances::Instance& instance);
   // The rows request of a path below /{instance}/custom-data; nullopt for a path that is none.
   std::optional<custom_data::RowRequest> rowRequestOf(const http::HttpRequest& request) const;
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);

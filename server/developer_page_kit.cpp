@@ -1,5 +1,6 @@
 #include "server/developer_page_kit.h"
 
+#include "auth/endpoints/auth_http.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/text/html_template.h"
@@ -43,16 +44,7 @@ http::HttpResponse seeOther(const std::string& location) {
 }
 
 std::string sessionToken(const http::HttpRequest& request) {
-  const std::string cookies(request.header("cookie"));
-  const std::string name = std::string(kSessionCookie) + "=";
-  for (size_t at = 0; at < cookies.size();) {
-    const size_t start = cookies.find_first_not_of(' ', at);
-    if (start == std::string::npos) break;
-    const size_t end = std::min(cookies.find(';', start), cookies.size());
-    if (cookies.compare(start, name.size(), name) == 0) return cookies.substr(start + name.size(), end - start - name.size());
-    at = end + 1;
-  }
-  return "";
+  return auth::cookieValue(std::string(request.header("cookie")), kSessionCookie);
 }
 
 std::string sessionCookie(const std::string& token, bool secure) {

@@ -19,18 +19,25 @@ std::string hashOf(const std::string& secret) { return crypto::hexEncode(crypto:
 }  // namespace
 
 LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std::string& password) {
-  UserRepository users(ctx.session, ctx.instance);
+  LoginResult result = checkPassword(ctx.session, ctx.instance, username, password);
+  ctx.note.userId = result.userId;
+  return result;
+}
+
+LoginResult checkPassword(db::Session& session, const instances::Instance& instance, const std::string& username,
+                          const std::string& password) {
+  UserRepository users(session, instance);
   auto user = users.byUsername(username);
   const int64_t now = epochSeconds();
   if (user && user->lockedUntil > now)
-    return {std::nullopt, "Too many failed attempts. Try again in " +
-                              std::to_string((user->lockedUntil - now + 59) / 60) + " minute(s)."};
+    return {std::nullopt,
+            "Too many failed attempts. Try again in " + std::to_string((user->lockedUntil - now + 59) / 60) + " minute(s).",
+            user->id};
   // Unknown users cost the same hash as known ones, so timing does not tell which names exist.
   static const std::string kDummy = crypto::hashPassword("not a real password");
   bool ok = crypto::verifyPassword(password, user ? user->passwordHash : kDummy) && user && !user->disabled;
   if (!ok) {
     if (user) {
-      ctx.note.userId = user->id;
       int failures = user->failedLogins + 1;
       // After the free attempts: locked 1, 2, 4, 8, then 15 minutes.
       int64_t lock = failures >= kFreeLoginAttempts
@@ -38,13 +45,12 @@ LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std:
                          : 0;
       users.recordFailedLogin(user->id, lock);
     }
-    return {std::nullopt, "The username or password is not right."};
+    return {std::nullopt, "The username or password is not right.", user ? user->id : 0};
   }
-  if (user->kind == "patient" && !ctx.instance.patientPortal)
-    return {std::nullopt, "Patient sign-in is not offered by this practice."};
+  if (user->kind == "patient" && !instance.patientPortal)
+    return {std::nullopt, "Patient sign-in is not offered by this practice.", user->id};
   users.clearFailedLogins(user->id);
-  ctx.note.userId = user->id;
-  return {user, ""};
+  return {user, "", user->id};
 }
 
 std::string startSession(AuthContext& ctx, const UserRecord& user) {

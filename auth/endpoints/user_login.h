@@ -12,10 +12,15 @@ namespace flint::auth {
 
 struct LoginResult {
   std::optional<UserRecord> user;
-  std::string error;  // what to tell the user when `user` is empty
+  std::string error;   // what to tell the user when `user` is empty
+  int64_t userId = 0;  // whose account was tried, for the audit; 0 for an unknown name
 };
 
 LoginResult checkLogin(AuthContext& ctx, const std::string& username, const std::string& password);
+// The same check for sign-ins outside the authorization server (the provider companion): the same
+// accounts, throttling and lockout.
+LoginResult checkPassword(db::Session& session, const instances::Instance& instance, const std::string& username,
+                          const std::string& password);
 // Starts a browser session for the user; returns the Set-Cookie header value.
 std::string startSession(AuthContext& ctx, const UserRecord& user);
 // The signed-in user of this browser, if its session is valid.

@@ -95,6 +95,12 @@ void UserRepository::insertSession(const std::string& tokenSha256, int64_t userI
   session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, tokenSha256, userId, expiresAt); });
 }
 
+void UserRepository::deleteSession(const std::string& tokenSha256) {
+  const auto& name =
+      session_.preparedIn(instance_.schema, "auth_delete_session", "DELETE FROM {s}.auth_sessions WHERE token_sha256 = $1");
+  session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, tokenSha256); });
+}
+
 std::optional<int64_t> UserRepository::sessionUser(const std::string& tokenSha256) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_session_user",

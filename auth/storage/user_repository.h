@@ -48,6 +48,7 @@ class UserRepository {
 
   void insertSession(const std::string& tokenSha256, int64_t userId, int64_t expiresAt);
   std::optional<int64_t> sessionUser(const std::string& tokenSha256);
+  void deleteSession(const std::string& tokenSha256);
 
  private:
   db::Session& session_;

@@ -703,6 +703,22 @@ CREATE TABLE plugins (
       {20, "practice admins", R"SQL(
 ALTER TABLE auth_users ADD COLUMN practice_admin boolean NOT NULL DEFAULT false;
 )SQL"},
+      // The provider companion's applications, each a SMART client of the instance.
+      {21, "companion applications", R"SQL(
+CREATE TABLE companion_apps (
+  plugin text COLLATE "C" NOT NULL,
+  key text NOT NULL,
+  name text NOT NULL,
+  description text NOT NULL,
+  icon text NOT NULL,
+  scope text NOT NULL CHECK (scope IN ('global', 'patient_specific', 'note_specific')),
+  menu_position text NOT NULL,
+  menu_order int NOT NULL,
+  launch_url text NOT NULL,
+  client_id text NOT NULL UNIQUE,
+  PRIMARY KEY (plugin, key)
+);
+)SQL"},
   };
   return migrations;
 }

@@ -105,12 +105,21 @@ void handler(Checker& c, const Value& v, const std::string& path) {
   }
 }
 
+// Flint's extension of an application: where its web app is (an application here is a SMART app
+// the companion launches, not code in a plugin runtime). Required for the companion's scopes.
+bool isCompanionScope(const std::string& scope) { return scope.rfind("provider_companion_", 0) == 0; }
+
 void application(Checker& c, const Value& v, const std::string& path) {
   if (!c.object(v, path,
                 {"class", "name", "description", "icon", "scope", "menu_position", "menu_order", "show_in_panel",
-                 "panel_priority"},
+                 "panel_priority", "launch_url", "redirect_uris"},
                 {"class", "name", "description", "icon", "scope"}))
     return;
+  c.string(v, "launch_url", path, 2000);
+  c.array(v, "redirect_uris", path, [&](const Value& item, const std::string& p) { c.stringItem(item, p); });
+  if (isCompanionScope(v.stringAt("scope").value_or("")))
+    for (const char* key : {"launch_url", "redirect_uris"})
+      if (v.find(key) == nullptr) c.fail(path + "." + key, "is required of a provider companion application");
   c.string(v, "class", path);
   c.string(v, "name", path, 32);
   c.string(v, "description", path, 256);

@@ -1,5 +1,6 @@
 // A plugin's CANVAS_MANIFEST.json, validated strictly against the reference product's schema
-// (canvas-plugins v0.203.0): unknown keys are refused and every error names its JSON path.
+// (canvas-plugins v0.203.0): unknown keys are refused and every error names its JSON path. Flint
+// adds two keys to an application, launch_url and redirect_uris (its SMART web app).
 #pragma once
 
 #include <optional>

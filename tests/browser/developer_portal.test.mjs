@@ -63,7 +63,7 @@ after(async () => {
 const phone = () => browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 740 } });
 
 async function noSidewaysScroll(page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth).catch(() => 0);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${page.url()} is ${overflow}px wider than the screen`);
 }
 

@@ -1,0 +1,181 @@
+// The provider companion at /{instance}/companion/: staff sign-in (a session cookie below the
+// companion), the launcher of the practice's global apps, and the applications registry as JSON
+// (GET .../companion/api/apps?scope=) for a signed-in staff session. Phone-first pages, no script.
+#include "auth/endpoints/auth_http.h"
+#include "companion/apps/app_registry.h"
+#include "companion/staff/staff_session.h"
+#include "core/crypto/digest.h"
+#include "core/json/json_writer.h"
+#include "core/text/html_template.h"
+#include "core/url/query_string.h"
+#include "server/app.h"
+#include "server/responses.h"
+
+extern "C" const char flint_companion_pages_start[];
+extern "C" const char flint_companion_pages_end[];
+
+namespace flint::server {
+namespace {
+
+using text::escapeHtml;
+
+constexpr const char* kCookie = "flint_companion";
+
+const text::HtmlTemplates& templates() {
+  static const text::HtmlTemplates pages(
+      std::string_view(flint_companion_pages_start, flint_companion_pages_end - flint_companion_pages_start));
+  return pages;
+}
+
+http::HttpResponse page(int status, const instances::Instance& instance, const std::string& title, const std::string& content,
+                        const std::string& sessionToken) {
+  const std::string base = "/" + instance.name + "/companion";
+  const std::string signout =
+      sessionToken.empty() ? ""
+                           : templates().fill("signout", {{"action", base + "/signout"}, {"token", companion::staffFormToken(sessionToken)}});
+  http::HttpResponse r;
+  r.status = status;
+  r.contentType = "text/html;charset=utf-8";
+  r.body = templates().fill("layout", {{"title", title},
+                                       {"organization", instance.organizationName},
+                                       {"home", base + "/"},
+                                       {"html:signout", signout},
+                                       {"html:content", content}});
+  r.headers = {{"Cache-Control", "no-store"},
+               {"X-Frame-Options", "DENY"},
+               {"Referrer-Policy", "no-referrer"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'"}};
+  return r;
+}
+
+http::HttpResponse seeOther(const std::string& location, const std::string& cookie = "") {
+  http::HttpResponse r;
+  r.status = 303;
+  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
+  if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
+  return r;
+}
+
+std::map<std::string, std::string> formOf(const http::HttpRequest& req) {
+  std::map<std::string, std::string> form;
+  if (http::mediaType(req.header("content-type")) != "application/x-www-form-urlencoded") return form;
+  if (auto pairs = url::parseQuery(req.body))
+    for (auto& [name, value] : *pairs) form[name] = value;
+  return form;
+}
+
+// An https icon is the app's own; a package path has no file here, so Flint draws the initial.
+std::string iconUrl(const companion::CompanionApp& app, const std::string& base) {
+  return app.icon.rfind("https://", 0) == 0 ? app.icon : base + "/icons/" + app.clientId + ".svg";
+}
+
+std::string letterIcon(const std::string& name) {
+  const unsigned char first = name.empty() ? '?' : static_cast<unsigned char>(name[0]);
+  const std::string letter = std::isalnum(first) ? std::string(1, char(std::toupper(first))) : "?";
+  const std::string hue = std::to_string(crypto::sha256(name)[0] * 360 / 256);
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"48\" height=\"48\" viewBox=\"0 0 48 48\"><rect width=\"48\" "
+         "height=\"48\" rx=\"10\" fill=\"hsl(" + hue + ",45%,38%)\"/><text x=\"24\" y=\"32\" font-family=\"sans-serif\" "
+         "font-size=\"24\" font-weight=\"700\" fill=\"#fff\" text-anchor=\"middle\">" + letter + "</text></svg>";
+}
+
+}  // namespace
+
+http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const instances::Instance& instance) {
+  const auto& s = req.segments;  // {instance}, companion, ...
+  const std::string base = config_.publicUrl + "/" + instance.name + "/companion";
+  const std::string path = "/" + instance.name + "/companion";
+  const bool secure = config_.publicUrl.rfind("https://", 0) == 0;
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  const std::string token = auth::cookieValue(std::string(req.header("cookie")), kCookie);
+  const auto staff = companion::staffOf(session, instance, token);
+  const std::string what = s.size() >= 3 ? s[2] : "";
+
+  if (what == "signin" && s.size() == 3 && req.method == "POST") {
+    const auto form = formOf(req);
+    const auto result = companion::signInStaff(session, instance, form.count("username") ? form.at("username") : "",
+                                               form.count("password") ? form.at("password") : "");
+    if (!result.user)
+      return page(401, instance, "Sign in",
+                  templates().fill("signin", {{"action", path + "/signin"},
+                                              {"html:error", "<div class=\"error\">" + escapeHtml(result.error) + "</div>"}}),
+                  "");
+    return seeOther(path + "/", std::string(kCookie) + "=" + result.token + "; Path=" + path + "; Max-Age=" +
+                                    std::to_string(companion::kStaffSessionSeconds) + "; HttpOnly; SameSite=Strict" +
+                                    (secure ? "; Secure" : ""));
+  }
+  if (what == "signout" && s.size() == 3 && req.method == "POST") {
+    const auto form = formOf(req);
+    if (staff && form.count("token") && crypto::constantTimeEquals(form.at("token"), companion::staffFormToken(token)))
+      companion::signOutStaff(session, instance, token);
+    return seeOther(path + "/", std::string(kCookie) + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict");
+  }
+  if (what == "api") {
+    if (!staff) {
+      auto r = outcomeResponse(401, "login", "sign in to the companion first");
+      return r;
+    }
+    if (s.size() == 4 && s[3] == "apps" && req.method == "GET") {
+      std::string scope = req.queryParam("scope").value_or("");
+      if (scope.rfind("provider_companion_", 0) == 0) scope = scope.substr(std::string("provider_companion_").size());
+      if (!scope.empty() && scope != "global" && scope != "patient_specific" && scope != "note_specific")
+        return outcomeResponse(400, "invalid",
+                               "scope must be provider_companion_global, provider_companion_patient_specific or "
+                               "provider_companion_note_specific");
+      db::Transaction tx(session);
+      json::Value list = json::Value::array();
+      for (const auto& app : companion::AppRegistry(session, instance).list(scope)) {
+        json::Value v = json::Value::object();
+        v.set("plugin", json::Value::string(app.plugin));
+        v.set("class", json::Value::string(app.key));
+        v.set("name", json::Value::string(app.name));
+        v.set("description", json::Value::string(app.description));
+        v.set("iconUrl", json::Value::string(iconUrl(app, base)));
+        v.set("scope", json::Value::string("provider_companion_" + app.scope));
+        v.set("menuPosition", json::Value::string(app.menuPosition));
+        v.set("menuOrder", json::Value::number(int64_t(app.menuOrder)));
+        v.set("clientId", json::Value::string(app.clientId));
+        list.push(std::move(v));
+      }
+      tx.commit();
+      auto r = jsonResponse(200, json::write(list));
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    }
+    return outcomeResponse(404, "not-found", "no companion API endpoint at this path");
+  }
+  if (!staff) {
+    if (req.method != "GET") return seeOther(path + "/");
+    return page(200, instance, "Sign in", templates().fill("signin", {{"action", path + "/signin"}}), "");
+  }
+  if (what == "icons" && s.size() == 4 && req.method == "GET") {
+    db::Transaction tx(session);
+    for (const auto& app : companion::AppRegistry(session, instance).list())
+      if (app.clientId + ".svg" == s[3]) {
+        http::HttpResponse r;
+        r.contentType = "image/svg+xml";
+        r.body = letterIcon(app.name);
+        r.headers = {{"Cache-Control", "private, max-age=3600"}, {"X-Content-Type-Options", "nosniff"}};
+        return r;
+      }
+    return outcomeResponse(404, "not-found", "no such icon");
+  }
+  if ((what.empty()) && req.method == "GET") {
+    db::Transaction tx(session);
+    std::string apps;
+    for (const auto& app : companion::AppRegistry(session, instance).list("global"))
+      apps += "<li><img alt=\"\" src=\"" + escapeHtml(iconUrl(app, path)) + "\"><span class=\"name\">" + escapeHtml(app.name) +
+              "</span></li>";
+    tx.commit();
+    return page(200, instance, "Apps",
+                templates().fill("home", {{"user", staff->displayName.empty() ? staff->username : staff->displayName},
+                                          {"html:apps", apps.empty() ? "<p class=\"note\">No apps are installed yet.</p>"
+                                                                     : "<ul class=\"apps\">" + apps + "</ul>"}}),
+                token);
+  }
+  return page(404, instance, "Not found", "<section><h1>Not found</h1><p>There is no such page.</p></section>", token);
+}
+
+}  // namespace flint::server
