@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/auth_server.h"
+#include "auth/storage/user_repository.h"
 #include "bulk_export/bulk_export.h"
 #include "bulk_export/export_runner.h"
 #include "companion/apps/declared_apps.h"
@@ -86,6 +87,11 @@ class App {
   http::HttpResponse handleCustomData(const http::HttpRequest& request, const instances::Instance& instance);
   // The provider companion under /{instance}/companion (server/companion_endpoint.cpp).
   http::HttpResponse handleCompanion(const http::HttpRequest& request, const instances::Instance& instance);
+  // GET .../companion/open/{client id}[?patient=&encounter=]: a launch bound to the staff user, the
+  // app and exactly its scope's context, and the page that frames the app.
+  http::HttpResponse openCompanionApp(const http::HttpRequest& request, const instances::Instance& instance,
+                                      const auth::UserRecord& staff, const std::string& clientId,
+                                      const std::string& sessionToken);
   // The rows request of a path below /{instance}/custom-data; nullopt for a path that is none.
   std::optional<custom_data::RowRequest> rowRequestOf(const http::HttpRequest& request) const;
   http::HttpResponse handleAdminDirectory(const http::HttpRequest& request);

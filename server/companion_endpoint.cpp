@@ -2,6 +2,9 @@
 // companion), the launcher of the practice's global apps, and the applications registry as JSON
 // (GET .../companion/api/apps?scope=) for a signed-in staff session. Phone-first pages, no script.
 #include "auth/endpoints/auth_http.h"
+#include "auth/launches/ehr_launch.h"
+#include "core/json/json_parser.h"
+#include "fhir_resources/storage/resource_repository.h"
 #include "companion/apps/app_registry.h"
 #include "companion/staff/staff_session.h"
 #include "core/crypto/digest.h"
@@ -81,7 +84,99 @@ std::string letterIcon(const std::string& name) {
          "font-size=\"24\" font-weight=\"700\" fill=\"#fff\" text-anchor=\"middle\">" + letter + "</text></svg>";
 }
 
+// What the manifest's url_permissions let the app's frame do.
+std::pair<std::string, std::string> frameAttributes(const std::string& permissions) {
+  std::string sandbox = "allow-forms", allow;
+  const std::string padded = " " + permissions + " ";
+  auto has = [&](const char* p) { return padded.find(std::string(" ") + p + " ") != std::string::npos; };
+  if (has("SCRIPTS")) sandbox += " allow-scripts";
+  if (has("ALLOW_SAME_ORIGIN")) sandbox += " allow-same-origin";
+  for (const auto& [permission, feature] : {std::pair{"MICROPHONE", "microphone"}, std::pair{"CAMERA", "camera"},
+                                            std::pair{"CLIPBOARD_READ", "clipboard-read"},
+                                            std::pair{"CLIPBOARD_WRITE", "clipboard-write"}})
+    if (has(permission)) allow += (allow.empty() ? "" : "; ") + std::string(feature);
+  return {sandbox, allow};
+}
+
+std::string humanName(const json::Value& patient) {
+  const auto* names = patient.find("name");
+  if (names == nullptr || names->items().empty()) return "(no name)";
+  const auto& n = names->items().front();
+  std::string text;
+  if (const auto* given = n.find("given"))
+    for (const auto& g : given->items()) text += g.text() + " ";
+  return text + n.stringAt("family").value_or("");
+}
+
 }  // namespace
+
+http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const instances::Instance& instance,
+                                         const auth::UserRecord& staff, const std::string& clientId,
+                                         const std::string& sessionToken) {
+  const std::string path = "/" + instance.name + "/companion";
+  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  std::optional<companion::CompanionApp> app;
+  {
+    db::Transaction tx(session);
+    for (auto& a : companion::AppRegistry(session, instance).list())
+      if (a.clientId == clientId) app = std::move(a);
+    tx.commit();
+  }
+  auto refuse = [&](int status, const std::string& message) {
+    return page(status, instance, "Cannot open", "<section><h1>Cannot open this app</h1><div class=\"error\">" +
+                                                     escapeHtml(message) + "</div><p><a href=\"" + path + "/\">Back</a></p></section>",
+                sessionToken);
+  };
+  if (!app) return refuse(404, "There is no such app.");
+  const std::string patientId = req.queryParam("patient").value_or(""), encounterId = req.queryParam("encounter").value_or("");
+  // Exactly the scope's context: none, the patient, or the patient and the note (encounter).
+  const bool wantsPatient = app->scope != "global", wantsEncounter = app->scope == "note_specific";
+  if (wantsPatient != !patientId.empty() || wantsEncounter != !encounterId.empty())
+    return refuse(400, app->scope == "global"          ? "This app opens without a patient."
+                       : app->scope == "patient_specific" ? "This app opens with a patient, and only that."
+                                                          : "This app opens inside a note: a patient and an encounter.");
+  std::string banner;
+  if (wantsPatient) {
+    fhir::ResourceRepository resources(session, instance);
+    const auto patient = resources.current("Patient", patientId);
+    if (!patient || patient->deleted) return refuse(404, "There is no such patient.");
+    const json::Value p = json::parse(patient->content);
+    banner = humanName(p) + " · born " + p.stringAt("birthDate").value_or("?") + " · " + p.stringAt("gender").value_or("?");
+    if (wantsEncounter) {
+      const auto encounter = resources.current("Encounter", encounterId);
+      const json::Value e = encounter && !encounter->deleted ? json::parse(encounter->content) : json::Value();
+      const json::Value* subject = e.isObject() ? e.find("subject") : nullptr;
+      if (subject == nullptr || subject->stringAt("reference") != "Patient/" + patientId)
+        return refuse(404, "There is no such encounter of this patient.");
+      banner += " · encounter " + encounterId;
+    }
+  }
+  auth::NewLaunch launch;
+  try {
+    launch = auth::createLaunch(session, instance, config_.publicUrl + "/" + instance.name + "/fhir",
+                                {app->clientId, staff.id, patientId, encounterId, true});
+  } catch (const auth::LaunchError& e) {
+    return refuse(409, e.what());
+  }
+  const auto [sandbox, allow] = frameAttributes(app->framePermissions);
+  const std::string nonce = crypto::randomToken(16);
+  const std::string back = wantsPatient ? path + "/patients/" + patientId : path + "/";
+  auto r = page(200, instance, app->name,
+                templates().fill("app", {{"name", app->name},
+                                         {"back", back},
+                                         {"src", launch.launchUrl},
+                                         {"sandbox", sandbox},
+                                         {"allow", allow},
+                                         {"nonce", nonce},
+                                         {"html:banner", banner.empty() ? "" : "<div class=\"banner\">" + escapeHtml(banner) + "</div>"}}),
+                sessionToken);
+  std::string frames = "'self' " + companion::originOf(app->launchUrl);
+  for (auto& [name, value] : r.headers)
+    if (name == "Content-Security-Policy")
+      value = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; script-src 'nonce-" + nonce +
+              "'; frame-src " + frames + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  return r;
+}
 
 http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const instances::Instance& instance) {
   const auto& s = req.segments;  // {instance}, companion, ...
@@ -150,6 +245,7 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
     if (req.method != "GET") return seeOther(path + "/");
     return page(200, instance, "Sign in", templates().fill("signin", {{"action", path + "/signin"}}), "");
   }
+  if (what == "open" && s.size() == 4 && req.method == "GET") return openCompanionApp(req, instance, *staff, s[3], token);
   if (what == "icons" && s.size() == 4 && req.method == "GET") {
     db::Transaction tx(session);
     for (const auto& app : companion::AppRegistry(session, instance).list())
@@ -166,8 +262,8 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
     db::Transaction tx(session);
     std::string apps;
     for (const auto& app : companion::AppRegistry(session, instance).list("global"))
-      apps += "<li><img alt=\"\" src=\"" + escapeHtml(iconUrl(app, path)) + "\"><span class=\"name\">" + escapeHtml(app.name) +
-              "</span></li>";
+      apps += "<li><a href=\"" + escapeHtml(path + "/open/" + app.clientId) + "\"><img alt=\"\" src=\"" +
+              escapeHtml(iconUrl(app, path)) + "\"><span class=\"name\">" + escapeHtml(app.name) + "</span></a></li>";
     tx.commit();
     return page(200, instance, "Apps",
                 templates().fill("home", {{"user", staff->displayName.empty() ? staff->username : staff->displayName},

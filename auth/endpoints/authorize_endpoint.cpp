@@ -178,6 +178,52 @@ AuthResponse consentPage(AuthContext& ctx, const std::string& requestId, const P
                                                                        {"html:offline", offline}}));
 }
 
+// Records the grant and sends the browser back to the app with a single-use code.
+AuthResponse issueCode(AuthContext& ctx, const AuthorizationRequest& r, const UserRecord& user, const ScopeSet& granted,
+                       bool offline, const std::optional<LaunchRecord>& launch, const std::string& patientId) {
+  GrantRecord grant;
+  grant.clientId = r.clientId;
+  grant.userId = user.id;
+  grant.patientId = patientId;
+  grant.scope = granted.format();
+  if (launch) {
+    grant.encounterId = launch->encounterId;
+    grant.ehrLaunch = true;
+  }
+  bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
+  if (offline || online) grant.refreshExpiresAt = epochSeconds() + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600;
+  GrantRepository grants(ctx.session, ctx.instance);
+  grant.id = grants.insertGrant(grant);
+  ctx.note.userId = user.id;
+  ctx.note.clientId = r.clientId;
+  ctx.note.patientId = patientId;
+  std::string code = crypto::randomToken(32);
+  grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, epochSeconds() + kCodeSeconds);
+  return redirectTo(r.redirectUri, {{"code", code}, {"state", r.state}});
+}
+
+// A launch the provider companion made: the staff user signed in there and the practice installed
+// the app, so no page is shown (the app runs in the companion's frame). What was asked, within
+// the app's ceiling, is granted for this session only; without a patient in context there are no
+// patient/ scopes.
+AuthResponse companionAuthorization(AuthContext& ctx, const AuthorizationRequest& r) {
+  auto refuse = [&](const std::string& why) {
+    return redirectTo(r.redirectUri, {{"error", "access_denied"}, {"error_description", why}, {"state", r.state}});
+  };
+  auto launch = GrantRepository(ctx.session, ctx.instance).launch(r.launchSha256, true);
+  if (!launch || launch->clientId != r.clientId) return refuse("the launch is expired, used, or not this app's");
+  auto user = UserRepository(ctx.session, ctx.instance).byId(launch->userId);
+  if (!user || user->disabled || user->kind != "staff") return refuse("the staff user who opened the app cannot sign in");
+  ctx.note.action = "companion launch";
+  const ScopeSet asked = scopesFor(*user, r.scope);
+  ScopeSet granted;
+  for (const auto& s : asked.resources)
+    if (!launch->patientId.empty() || s.context != ScopeContext::Patient) granted.resources.push_back(s);
+  for (const auto& o : asked.other)
+    if (o != "offline_access" && (o != "launch/patient" || !launch->patientId.empty())) granted.other.push_back(o);
+  return issueCode(ctx, r, *user, granted, false, launch, launch->patientId);
+}
+
 }  // namespace
 
 AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
@@ -197,6 +243,10 @@ AuthResponse authorizeEndpoint(AuthContext& ctx, const AuthRequest& req) {
   ClientRecord client;
   auto request = checkAuthorizationRequest(ctx, params, failure, client);
   if (!request) return failure;
+  if (!request->launchSha256.empty()) {
+    const auto launch = GrantRepository(ctx.session, ctx.instance).launch(request->launchSha256, false);
+    if (launch && launch->companion) return companionAuthorization(ctx, *request);
+  }
 
   std::string requestId = crypto::randomToken(32);
   std::string browser = crypto::randomToken(32);
@@ -320,22 +370,7 @@ AuthResponse consentEndpoint(AuthContext& ctx, const AuthRequest& req) {
                                         {"error_description", "no patient this user may act for"},
                                         {"state", r.state}});
   }
-  GrantRecord grant;
-  grant.clientId = r.clientId;
-  grant.userId = user->id;
-  grant.patientId = patientId;
-  grant.scope = granted.format();
-  if (launch) {
-    grant.encounterId = launch->encounterId;
-    grant.ehrLaunch = true;
-  }
-  bool online = std::find(granted.other.begin(), granted.other.end(), "online_access") != granted.other.end();
-  if (offline || online) grant.refreshExpiresAt = epochSeconds() + int64_t(ctx.instance.refreshTokenDays) * 24 * 3600;
-  grant.id = grants.insertGrant(grant);
-  ctx.note.patientId = patientId;
-  std::string code = crypto::randomToken(32);
-  grants.insertCode(hashOf(code), grant.id, r.redirectUri, r.codeChallenge, r.nonce, epochSeconds() + kCodeSeconds);
-  return redirectTo(r.redirectUri, {{"code", code}, {"state", r.state}});
+  return issueCode(ctx, r, *user, granted, offline, launch, patientId);
 }
 
 }  // namespace flint::auth

@@ -5,21 +5,11 @@
 
 #include "auth/endpoints/endpoints.h"
 #include "auth/endpoints/user_login.h"
-#include "auth/storage/auth_repository.h"
-#include "auth/storage/grant_repository.h"
-#include "core/clock.h"
-#include "core/crypto/digest.h"
-#include "core/crypto/encoding.h"
+#include "auth/launches/ehr_launch.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
-#include "fhir_resources/rest/url_encoding.h"
 
 namespace flint::auth {
-namespace {
-
-constexpr int64_t kLaunchSeconds = 300;
-
-}  // namespace
 
 AuthResponse launchEndpoint(AuthContext& ctx, const AuthRequest& req) {
   if (req.method != "POST") return oauthError(405, "invalid_request", "create a launch with POST");
@@ -38,23 +28,18 @@ AuthResponse launchEndpoint(AuthContext& ctx, const AuthRequest& req) {
   launch.patientId = body.stringAt("patient").value_or("");
   launch.encounterId = body.stringAt("encounter").value_or("");
   launch.userId = user->id;
-  auto client = AuthRepository(ctx.session, ctx.instance).client(launch.clientId);
-  if (!client || client->disabled || client->kind == "backend")
-    return oauthError(400, "invalid_request", "clientId must name a registered app");
   if (launch.patientId.empty()) return oauthError(400, "invalid_request", "patient is required");
-  ctx.note.clientId = client->id;
-  ctx.note.patientId = launch.patientId;
-  std::string id = crypto::randomToken(24);
-  const int64_t now =
-      epochSeconds();
-  GrantRepository(ctx.session, ctx.instance).insertLaunch(crypto::hexEncode(crypto::sha256(id)), launch, now + kLaunchSeconds);
-  json::Value out = json::Value::object();
-  out.set("launch", json::Value::string(id));
-  if (!client->launchUri.empty()) {
-    char separator = client->launchUri.find('?') == std::string::npos ? '?' : '&';
-    out.set("launchUrl", json::Value::string(client->launchUri + separator + "iss=" + fhir::percentEncode(ctx.urls.fhirBase) +
-                                             "&launch=" + fhir::percentEncode(id)));
+  NewLaunch made;
+  try {
+    made = createLaunch(ctx.session, ctx.instance, ctx.urls.fhirBase, launch);
+  } catch (const LaunchError& e) {
+    return oauthError(400, "invalid_request", e.what());
   }
+  ctx.note.clientId = launch.clientId;
+  ctx.note.patientId = launch.patientId;
+  json::Value out = json::Value::object();
+  out.set("launch", json::Value::string(made.id));
+  if (!made.launchUrl.empty()) out.set("launchUrl", json::Value::string(made.launchUrl));
   AuthResponse r = noStoreJson(json::write(out));
   r.status = 201;
   return r;

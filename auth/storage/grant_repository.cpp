@@ -136,26 +136,26 @@ std::optional<TakenCode> GrantRepository::takeCode(const std::string& codeSha256
 void GrantRepository::insertLaunch(const std::string& idSha256, const LaunchRecord& l, int64_t expiresAt) {
   const auto& name = session_.preparedIn(
       instance_.schema, "auth_insert_launch",
-      "INSERT INTO {s}.auth_launches (id_sha256, client_id, user_id, patient_id, encounter_id, expires_at)"
-      " VALUES ($1, $2, $3, $4, nullif($5, ''), to_timestamp($6))");
+      "INSERT INTO {s}.auth_launches (id_sha256, client_id, user_id, patient_id, encounter_id, expires_at, companion)"
+      " VALUES ($1, $2, $3, $4, nullif($5, ''), to_timestamp($6), $7)");
   session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, idSha256, l.clientId, l.userId, l.patientId, l.encounterId, expiresAt);
+    return tx.exec_prepared(name, idSha256, l.clientId, l.userId, l.patientId, l.encounterId, expiresAt, l.companion);
   });
 }
 
 std::optional<LaunchRecord> GrantRepository::launch(const std::string& idSha256, bool take) {
   const auto& peek = session_.preparedIn(
       instance_.schema, "auth_launch",
-      "SELECT client_id, user_id, patient_id, coalesce(encounter_id, '') FROM {s}.auth_launches"
+      "SELECT client_id, user_id, patient_id, coalesce(encounter_id, ''), companion FROM {s}.auth_launches"
       " WHERE id_sha256 = $1 AND used_at IS NULL AND expires_at > now()");
   const auto& claim = session_.preparedIn(
       instance_.schema, "auth_take_launch",
       "UPDATE {s}.auth_launches SET used_at = now() WHERE id_sha256 = $1 AND used_at IS NULL AND expires_at > now()"
-      " RETURNING client_id, user_id, patient_id, coalesce(encounter_id, '')");
+      " RETURNING client_id, user_id, patient_id, coalesce(encounter_id, ''), companion");
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(take ? claim : peek, idSha256); });
   if (r.empty()) return std::nullopt;
   return LaunchRecord{r[0][0].as<std::string>(), r[0][1].as<int64_t>(), r[0][2].as<std::string>(),
-                      r[0][3].as<std::string>()};
+                      r[0][3].as<std::string>(), r[0][4].as<bool>()};
 }
 
 void GrantRepository::insertRefreshToken(const std::string& tokenSha256, int64_t grantId, int64_t expiresAt) {

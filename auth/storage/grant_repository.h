@@ -29,8 +29,10 @@ struct GrantRecord {
 struct LaunchRecord {
   std::string clientId;
   int64_t userId = 0;
-  std::string patientId;
+  std::string patientId;  // empty: no patient in context (a companion's global app)
   std::string encounterId;
+  // Made by the provider companion for an app the practice installed: no sign-in or consent page.
+  bool companion = false;
 };
 
 // A grant as the user's management page shows it.

@@ -28,10 +28,12 @@ CompanionApp appFrom(const pqxx::row& r) {
   app.menuOrder = r[7].as<int>();
   app.launchUrl = r[8].as<std::string>();
   app.clientId = r[9].as<std::string>();
+  app.framePermissions = r[10].as<std::string>();
   return app;
 }
 
-constexpr const char* kColumns = "plugin, key, name, description, icon, scope, menu_position, menu_order, launch_url, client_id";
+constexpr const char* kColumns =
+    "plugin, key, name, description, icon, scope, menu_position, menu_order, launch_url, client_id, frame_permissions";
 
 }  // namespace
 
@@ -90,12 +92,13 @@ std::vector<std::string> AppRegistry::install(const std::string& plugin, std::ve
       }
       before.erase(old);
     }
-    tx().exec_params0("INSERT INTO " + table + " (" + kColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    tx().exec_params0("INSERT INTO " + table + " (" + kColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                       " ON CONFLICT (plugin, key) DO UPDATE SET name = excluded.name, description = excluded.description,"
                       " icon = excluded.icon, scope = excluded.scope, menu_position = excluded.menu_position,"
-                      " menu_order = excluded.menu_order, launch_url = excluded.launch_url, client_id = excluded.client_id",
+                      " menu_order = excluded.menu_order, launch_url = excluded.launch_url, client_id = excluded.client_id,"
+                      " frame_permissions = excluded.frame_permissions",
                       plugin, app.key, app.name, app.description, app.icon, app.scope, app.menuPosition, app.menuOrder,
-                      app.launchUrl, app.clientId);
+                      app.launchUrl, app.clientId, app.framePermissions);
   }
   for (const auto& [key, gone] : before) {
     tx().exec_params0("DELETE FROM " + table + " WHERE plugin = $1 AND key = $2", plugin, key);

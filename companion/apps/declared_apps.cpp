@@ -17,6 +17,18 @@ bool isAppUrl(const std::string& url) {
   return false;
 }
 
+std::string permissionsFor(const json::Value& manifest, const std::string& launchUrl) {
+  std::set<std::string> granted;
+  if (const auto* entries = manifest.find("url_permissions"))
+    for (const auto& entry : entries->items())
+      if (originOf(entry.stringAt("url").value_or("")) == originOf(launchUrl))
+        if (const auto* permissions = entry.find("permissions"))
+          for (const auto& p : permissions->items()) granted.insert(p.text());
+  std::string out;
+  for (const auto& p : granted) out += (out.empty() ? "" : " ") + p;
+  return out;
+}
+
 std::string variable(const json::Value& manifest, const std::string& name) {
   if (const auto* variables = manifest.find("variables"))
     for (const auto& v : variables->items())
@@ -25,6 +37,12 @@ std::string variable(const json::Value& manifest, const std::string& name) {
 }
 
 }  // namespace
+
+std::string originOf(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  return url.substr(0, url.find_first_of("/?#", scheme + 3));
+}
 
 std::vector<CompanionApp> declaredApps(const json::Value& manifest, const std::string& plugin) {
   std::vector<CompanionApp> apps;
@@ -59,6 +77,7 @@ std::vector<CompanionApp> declaredApps(const json::Value& manifest, const std::s
       }
     }
     app.launchUrl = a.stringAt("launch_url").value_or("");
+    app.framePermissions = permissionsFor(manifest, app.launchUrl);
     app.clientType = clientType;
     app.jwksUrl = clientType == "public" ? "" : jwksUrl;
     if (!keys.insert(app.key).second) problems.push_back(path + ".class: another application has this class");

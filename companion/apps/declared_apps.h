@@ -25,6 +25,9 @@ struct CompanionApp {
   std::vector<std::string> redirectUris;
   std::string clientType;  // public or confidential-asymmetric
   std::string jwksUrl;
+  // The manifest's url_permissions for the app's origin (SCRIPTS, ALLOW_SAME_ORIGIN, MICROPHONE,
+  // CAMERA, CLIPBOARD_READ, CLIPBOARD_WRITE), space-separated: what its frame may do.
+  std::string framePermissions;
   std::string clientId;  // once registered
   std::string ceiling;   // the scopes the installing admin granted
 };
@@ -42,5 +45,8 @@ class CompanionAppError : public std::runtime_error {
 // The manifest (already valid as a manifest) `plugin`'s companion applications; throws
 // CompanionAppError with each problem ("$.path: message") for URLs or a client type that cannot be.
 std::vector<CompanionApp> declaredApps(const json::Value& manifest, const std::string& plugin);
+
+// scheme://host[:port] of a URL; empty when it has none.
+std::string originOf(const std::string& url);
 
 }  // namespace flint::companion

@@ -719,6 +719,13 @@ CREATE TABLE companion_apps (
   PRIMARY KEY (plugin, key)
 );
 )SQL"},
+      // A launch the companion makes: the staff user is the one signed in to the companion and
+      // the practice installed the app, so the authorization completes without a page. What the
+      // app's frame may do comes from the manifest's url_permissions.
+      {22, "companion launches", R"SQL(
+ALTER TABLE auth_launches ADD COLUMN companion boolean NOT NULL DEFAULT false;
+ALTER TABLE companion_apps ADD COLUMN frame_permissions text NOT NULL DEFAULT '';
+)SQL"},
   };
   return migrations;
 }

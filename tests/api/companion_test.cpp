@@ -148,6 +148,14 @@ TEST(CompanionApps, StaffSignInAndTheRegistryByScope) {
   EXPECT_EQ(patient->status, 401);
   EXPECT_NE(patient->body.find("for the practice&#39;s staff"), std::string::npos) << patient->body;
 
+  // A patient signed in to the authorization server (the patient portal's session) is no one here.
+  FormBrowser portal;
+  ASSERT_EQ(portal.post("/" + instance + "/auth/login", {{"next", "manage"}, {"username", "pat"}, {"password", "pat-password"}})->status, 303);
+  ASSERT_TRUE(portal.cookies.count("flint_session"));
+  portal.cookies["flint_companion"] = portal.cookies["flint_session"];
+  EXPECT_EQ(portal.get(base + "/api/apps")->status, 401);
+  EXPECT_NE(portal.get(base + "/")->body.find("Staff sign-in"), std::string::npos);
+
   FormBrowser nurse;
   auto in = nurse.post(base + "/signin", {{"username", "nurse"}, {"password", "nurse-password"}});
   ASSERT_EQ(in->status, 303);
@@ -182,4 +190,124 @@ TEST(CompanionApps, StaffSignInAndTheRegistryByScope) {
   FormBrowser replay;
   replay.cookies["flint_companion"] = cookie;
   EXPECT_EQ(replay.get(base + "/api/apps")->status, 401);
+}
+
+namespace {
+
+// A system token to put test records in place.
+std::string systemToken(const std::string& instance) {
+  ClientKey key("RSA", "k1");
+  const std::string id = backendClient(instance, {{"keys", {key.publicJwk("RS384")}}}, "system/*.cruds");
+  auto res = requestToken(instance, clientAssertion(key, "RS384", id, tokenUrl(instance)), "system/*.cruds");
+  return json::parse(res->body)["access_token"];
+}
+
+std::string create(const std::string& instance, const std::string& token, const json& resource) {
+  auto res = client().Post("/" + instance + "/fhir/" + resource["resourceType"].get<std::string>(), bearer(token),
+                           resource.dump(), "application/fhir+json");
+  EXPECT_EQ(res->status, 201) << res->body;
+  return json::parse(res->body)["id"];
+}
+
+// The launch id in the app's frame of a companion page.
+std::string launchIn(const std::string& html) {
+  std::smatch m;
+  if (!std::regex_search(html, m, std::regex("iframe id=\"app-frame\"[^>]* src=\"([^\"]+)\""))) return "";
+  const std::string src = std::regex_replace(m[1].str(), std::regex("&amp;"), "&");
+  const size_t at = src.find("launch=");
+  return at == std::string::npos ? "" : httplib::detail::decode_url(src.substr(at + 7), false);
+}
+
+// The app's side of the launch: authorize (no page: a redirect with a code), then the token.
+std::pair<int, json> appLaunch(const std::string& instance, const std::string& clientId, const std::string& redirect,
+                               const std::string& launch, const std::string& scope) {
+  const std::string verifier = "companion-verifier-0123456789-0123456789-0123456789";
+  auto res = client().Get("/" + instance + "/auth/authorize?" +
+                          formEncode({{"response_type", "code"}, {"client_id", clientId}, {"redirect_uri", redirect},
+                                      {"scope", scope}, {"state", "st"}, {"aud", publicBase() + "/" + instance + "/fhir"},
+                                      {"launch", launch}, {"code_challenge", s256(verifier)}, {"code_challenge_method", "S256"}}));
+  const std::string location = res ? res->get_header_value("Location") : "";
+  const size_t at = location.find("code=");
+  if (!res || res->status != 302 || at == std::string::npos) return {res ? res->status : 0, json(location)};
+  const std::string code = httplib::detail::decode_url(location.substr(at + 5, location.find('&', at) - at - 5), false);
+  auto token = client().Post("/" + instance + "/auth/token",
+                             formEncode({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect},
+                                         {"client_id", clientId}, {"code_verifier", verifier}}),
+                             "application/x-www-form-urlencoded");
+  return {token->status, json::parse(token->body)};
+}
+
+}  // namespace
+
+TEST(CompanionApps, AnOpenedAppGetsExactlyItsContextOnce) {
+  const std::string instance = securedInstance("comp-launch");
+  auto res = install(instance, {{"manifest", manifest("ward", json::array({
+                                                                  application("w.Board", "provider_companion_global", "Board"),
+                                                                  application("w.Tab", "provider_companion_patient_specific", "Plan"),
+                                                                  application("w.Note", "provider_companion_note_specific", "Note"),
+                                                              }))},
+                                {"applicationScope", "user/*.rs patient/*.rs"}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  std::map<std::string, std::string> clientOf;
+  const json installed = json::parse(res->body);
+  for (const auto& a : installed["applications"]) clientOf[a["class"]] = a["clientId"];
+  const std::string token = systemToken(instance);
+  const std::string alice = create(instance, token, {{"resourceType", "Patient"}, {"name", {{{"family", "Alvarez"}, {"given", {"Ana"}}}}},
+                                                     {"birthDate", "1970-02-03"}, {"gender", "female"}});
+  const std::string bob = create(instance, token, {{"resourceType", "Patient"}, {"name", {{{"family", "Brown"}}}}});
+  const std::string visit = create(instance, token, {{"resourceType", "Encounter"}, {"status", "in-progress"},
+                                                     {"class", {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "AMB"}}},
+                                                     {"subject", {{"reference", "Patient/" + alice}}}});
+  const std::string bobsVisit = create(instance, token, {{"resourceType", "Encounter"}, {"status", "finished"},
+                                                         {"class", {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "AMB"}}},
+                                                         {"subject", {{"reference", "Patient/" + bob}}}});
+  staffUser(instance, "doc");
+  FormBrowser doc;
+  ASSERT_EQ(doc.post("/" + instance + "/companion/signin", {{"username", "doc"}, {"password", "doc-password"}})->status, 303);
+  const std::string open = "/" + instance + "/companion/open/";
+
+  // Exactly the scope's context.
+  EXPECT_EQ(doc.get(open + clientOf["w.Tab"])->status, 400);
+  EXPECT_EQ(doc.get(open + clientOf["w.Board"] + "?patient=" + alice)->status, 400);
+  EXPECT_EQ(doc.get(open + clientOf["w.Note"] + "?patient=" + alice)->status, 400);
+  EXPECT_EQ(doc.get(open + clientOf["w.Note"] + "?patient=" + alice + "&encounter=" + bobsVisit)->status, 404);
+  EXPECT_EQ(doc.get(open + clientOf["w.Tab"] + "?patient=nobody")->status, 404);
+  EXPECT_EQ(FormBrowser().get(open + clientOf["w.Board"])->status, 200) << "signed out: the sign-in page";
+  EXPECT_TRUE(launchIn(FormBrowser().get(open + clientOf["w.Board"])->body).empty());
+
+  // A note app: the patient and the encounter, no banner needed, and no other patient.
+  auto notePage = doc.get(open + clientOf["w.Note"] + "?patient=" + alice + "&encounter=" + visit);
+  ASSERT_EQ(notePage->status, 200) << notePage->body;
+  EXPECT_NE(notePage->body.find("Ana Alvarez · born 1970-02-03 · female"), std::string::npos);
+  EXPECT_NE(notePage->get_header_value("Content-Security-Policy").find("frame-src 'self' https://apps.example;"), std::string::npos)
+      << notePage->get_header_value("Content-Security-Policy");
+  const std::string noteLaunch = launchIn(notePage->body);
+  ASSERT_FALSE(noteLaunch.empty()) << notePage->body;
+  const std::string noteRedirect = "https://apps.example/w.Note/callback";
+  auto [status, granted] = appLaunch(instance, clientOf["w.Note"], noteRedirect, noteLaunch, "launch openid fhirUser patient/*.rs");
+  ASSERT_EQ(status, 200) << granted.dump();
+  EXPECT_EQ(granted["patient"], alice);
+  EXPECT_EQ(granted["encounter"], visit);
+  EXPECT_EQ(granted["need_patient_banner"], false);
+  EXPECT_EQ(client().Get("/" + instance + "/fhir/Patient/" + alice, bearer(granted["access_token"]))->status, 200);
+  EXPECT_EQ(client().Get("/" + instance + "/fhir/Patient/" + bob, bearer(granted["access_token"]))->status, 403);
+
+  // Once only, for that app only, within five minutes.
+  EXPECT_NE(appLaunch(instance, clientOf["w.Note"], noteRedirect, noteLaunch, "launch patient/*.rs").first, 200);
+  const std::string tabLaunch = launchIn(doc.get(open + clientOf["w.Tab"] + "?patient=" + bob)->body);
+  EXPECT_NE(appLaunch(instance, clientOf["w.Note"], noteRedirect, tabLaunch, "launch patient/*.rs").first, 200)
+      << "another app's launch";
+  const std::string late = launchIn(doc.get(open + clientOf["w.Tab"] + "?patient=" + bob)->body);
+  const std::string schema = psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'");
+  psql(databaseUrl(), "UPDATE \"" + schema.substr(0, schema.find('\n')) + "\".auth_launches SET expires_at = now() - interval '1 second'"
+                      " WHERE used_at IS NULL");
+  EXPECT_NE(appLaunch(instance, clientOf["w.Tab"], "https://apps.example/w.Tab/callback", late, "launch patient/*.rs").first, 200);
+
+  // A global app: no patient, and no patient/ scopes without one.
+  const std::string boardLaunch = launchIn(doc.get(open + clientOf["w.Board"])->body);
+  auto [boardStatus, board] = appLaunch(instance, clientOf["w.Board"], "https://apps.example/w.Board/callback", boardLaunch,
+                                        "launch openid fhirUser user/Patient.rs patient/*.rs");
+  ASSERT_EQ(boardStatus, 200) << board.dump();
+  EXPECT_FALSE(board.contains("patient"));
+  EXPECT_EQ(board["scope"], "launch openid fhirUser user/Patient.rs");
 }
