@@ -1,5 +1,5 @@
 // The admin API's view of an instance's audit trail: GET /admin/instances/{name}/audit
-// [?kind=fhir|auth][&limit=N][&before=ID], newest first.
+// [?kind=fhir|auth][&client=ID][&limit=N][&before=ID], newest first.
 #include <algorithm>
 
 #include "core/audit/audit_store.h"
@@ -27,10 +27,11 @@ http::HttpResponse App::handleAdminAudit(const http::HttpRequest& req) {
     return outcomeResponse(400, "invalid", "limit and before must be numbers");
   }
   if (auto v = req.queryParam("kind")) kind = *v;
+  const std::string clientId = req.queryParam("client").value_or("");
   // What has been recorded so far is written before it is read back.
   audit_.flush();
   json::Value list = json::Value::array();
-  for (const auto& e : audit::recentEvents(session, *instance, limit, before, kind)) {
+  for (const auto& e : audit::recentEvents(session, *instance, limit, before, kind, clientId)) {
     json::Value v = json::Value::object();
     v.set("id", json::Value::number(e.id));
     v.set("at", json::Value::string(e.at));

@@ -89,6 +89,14 @@ class App {
   http::HttpResponse handleCompanion(const http::HttpRequest& request, const instances::Instance& instance);
   // GET .../companion/open/{client id}[?patient=&encounter=]: a launch bound to the staff user, the
   // app and exactly its scope's context, and the page that frames the app.
+  // The patient search, patient and encounter pages (server/companion_patient_pages.cpp).
+  http::HttpResponse companionPatientPages(const http::HttpRequest& request, const instances::Instance& instance,
+                                           const auth::UserRecord& staff, const std::string& token);
+  std::string companionSearchForm(const http::HttpRequest& request, const instances::Instance& instance,
+                                  const auth::UserRecord& staff);
+  // A search as the staff member, audited with them: the matching resources of `type`.
+  std::vector<json::Value> companionSearch(const instances::Instance& instance, const auth::UserRecord& staff,
+                                           const std::string& type, const fhir::Params& params);
   http::HttpResponse openCompanionApp(const http::HttpRequest& request, const instances::Instance& instance,
                                       const auth::UserRecord& staff, const std::string& clientId,
                                       const std::string& sessionToken);

@@ -12,68 +12,14 @@
 #include "core/text/html_template.h"
 #include "core/url/query_string.h"
 #include "server/app.h"
+#include "server/companion_page_kit.h"
 #include "server/responses.h"
-
-extern "C" const char flint_companion_pages_start[];
-extern "C" const char flint_companion_pages_end[];
 
 namespace flint::server {
 namespace {
 
+using namespace companion_pages;
 using text::escapeHtml;
-
-constexpr const char* kCookie = "flint_companion";
-
-const text::HtmlTemplates& templates() {
-  static const text::HtmlTemplates pages(
-      std::string_view(flint_companion_pages_start, flint_companion_pages_end - flint_companion_pages_start));
-  return pages;
-}
-
-http::HttpResponse page(int status, const instances::Instance& instance, const std::string& title, const std::string& content,
-                        const std::string& sessionToken) {
-  const std::string base = "/" + instance.name + "/companion";
-  const std::string signout =
-      sessionToken.empty() ? ""
-                           : templates().fill("signout", {{"action", base + "/signout"}, {"token", companion::staffFormToken(sessionToken)}});
-  http::HttpResponse r;
-  r.status = status;
-  r.contentType = "text/html;charset=utf-8";
-  r.body = templates().fill("layout", {{"title", title},
-                                       {"organization", instance.organizationName},
-                                       {"home", base + "/"},
-                                       {"html:signout", signout},
-                                       {"html:content", content}});
-  r.headers = {{"Cache-Control", "no-store"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; "
-                "frame-ancestors 'none'; base-uri 'none'"}};
-  return r;
-}
-
-http::HttpResponse seeOther(const std::string& location, const std::string& cookie = "") {
-  http::HttpResponse r;
-  r.status = 303;
-  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
-  if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
-  return r;
-}
-
-std::map<std::string, std::string> formOf(const http::HttpRequest& req) {
-  std::map<std::string, std::string> form;
-  if (http::mediaType(req.header("content-type")) != "application/x-www-form-urlencoded") return form;
-  if (auto pairs = url::parseQuery(req.body))
-    for (auto& [name, value] : *pairs) form[name] = value;
-  return form;
-}
-
-// An https icon is the app's own; a package path has no file here, so Flint draws the initial.
-std::string iconUrl(const companion::CompanionApp& app, const std::string& base) {
-  return app.icon.rfind("https://", 0) == 0 ? app.icon : base + "/icons/" + app.clientId + ".svg";
-}
 
 std::string letterIcon(const std::string& name) {
   const unsigned char first = name.empty() ? '?' : static_cast<unsigned char>(name[0]);
@@ -96,16 +42,6 @@ std::pair<std::string, std::string> frameAttributes(const std::string& permissio
                                             std::pair{"CLIPBOARD_WRITE", "clipboard-write"}})
     if (has(permission)) allow += (allow.empty() ? "" : "; ") + std::string(feature);
   return {sandbox, allow};
-}
-
-std::string humanName(const json::Value& patient) {
-  const auto* names = patient.find("name");
-  if (names == nullptr || names->items().empty()) return "(no name)";
-  const auto& n = names->items().front();
-  std::string text;
-  if (const auto* given = n.find("given"))
-    for (const auto& g : given->items()) text += g.text() + " ";
-  return text + n.stringAt("family").value_or("");
 }
 
 }  // namespace
@@ -141,7 +77,7 @@ http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const ins
     const auto patient = resources.current("Patient", patientId);
     if (!patient || patient->deleted) return refuse(404, "There is no such patient.");
     const json::Value p = json::parse(patient->content);
-    banner = humanName(p) + " · born " + p.stringAt("birthDate").value_or("?") + " · " + p.stringAt("gender").value_or("?");
+    banner = patientBanner(p);
     if (wantsEncounter) {
       const auto encounter = resources.current("Encounter", encounterId);
       const json::Value e = encounter && !encounter->deleted ? json::parse(encounter->content) : json::Value();
@@ -160,9 +96,11 @@ http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const ins
   }
   const auto [sandbox, allow] = frameAttributes(app->framePermissions);
   const std::string nonce = crypto::randomToken(16);
-  const std::string back = wantsPatient ? path + "/patients/" + patientId : path + "/";
+  const std::string back = wantsEncounter ? path + "/patients/" + patientId + "/encounters/" + encounterId
+                           : wantsPatient ? path + "/patients/" + patientId
+                                          : path + "/";
   auto r = page(200, instance, app->name,
-                templates().fill("app", {{"name", app->name},
+                fill("app", {{"name", app->name},
                                          {"back", back},
                                          {"src", launch.launchUrl},
                                          {"sandbox", sandbox},
@@ -194,7 +132,7 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
                                                form.count("password") ? form.at("password") : "");
     if (!result.user)
       return page(401, instance, "Sign in",
-                  templates().fill("signin", {{"action", path + "/signin"},
+                  fill("signin", {{"action", path + "/signin"},
                                               {"html:error", "<div class=\"error\">" + escapeHtml(result.error) + "</div>"}}),
                   "");
     return seeOther(path + "/", std::string(kCookie) + "=" + result.token + "; Path=" + path + "; Max-Age=" +
@@ -243,9 +181,10 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
   }
   if (!staff) {
     if (req.method != "GET") return seeOther(path + "/");
-    return page(200, instance, "Sign in", templates().fill("signin", {{"action", path + "/signin"}}), "");
+    return page(200, instance, "Sign in", fill("signin", {{"action", path + "/signin"}}), "");
   }
   if (what == "open" && s.size() == 4 && req.method == "GET") return openCompanionApp(req, instance, *staff, s[3], token);
+  if (what == "patients" && req.method == "GET") return companionPatientPages(req, instance, *staff, token);
   if (what == "icons" && s.size() == 4 && req.method == "GET") {
     db::Transaction tx(session);
     for (const auto& app : companion::AppRegistry(session, instance).list())
@@ -266,7 +205,8 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
               escapeHtml(iconUrl(app, path)) + "\"><span class=\"name\">" + escapeHtml(app.name) + "</span></a></li>";
     tx.commit();
     return page(200, instance, "Apps",
-                templates().fill("home", {{"user", staff->displayName.empty() ? staff->username : staff->displayName},
+                fill("home", {{"user", staff->displayName.empty() ? staff->username : staff->displayName},
+                              {"html:search", companionSearchForm(req, instance, *staff)},
                                           {"html:apps", apps.empty() ? "<p class=\"note\">No apps are installed yet.</p>"
                                                                      : "<ul class=\"apps\">" + apps + "</ul>"}}),
                 token);

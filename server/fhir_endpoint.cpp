@@ -104,6 +104,9 @@ void App::auditAccess(const instances::Instance& instance, const fhir::FhirReque
     event.clientId = token->claims.clientId;
     event.userId = token->claims.userId;
     event.patientId = token->claims.patient;
+    // The launch context beside the patient: the note (encounter) an app was opened in.
+    if (!token->claims.encounter.empty())
+      event.detail = "encounter=" + token->claims.encounter + (event.detail.empty() ? "" : ";" + event.detail);
   }
   audit_.record(std::move(event));
 }

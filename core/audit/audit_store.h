@@ -23,8 +23,9 @@ struct StoredEvent {
   std::string detail;
 };
 
-// At most `limit` events older than event `beforeId` (0: from the newest), optionally of one kind.
+// At most `limit` events older than event `beforeId` (0: from the newest), optionally of one kind
+// and of one client.
 std::vector<StoredEvent> recentEvents(db::Session& session, const instances::Instance& instance, int limit,
-                                      int64_t beforeId, const std::string& kind);
+                                      int64_t beforeId, const std::string& kind, const std::string& clientId = "");
 
 }  // namespace flint::audit

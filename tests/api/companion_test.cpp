@@ -266,6 +266,25 @@ TEST(CompanionApps, AnOpenedAppGetsExactlyItsContextOnce) {
   ASSERT_EQ(doc.post("/" + instance + "/companion/signin", {{"username", "doc"}, {"password", "doc-password"}})->status, 303);
   const std::string open = "/" + instance + "/companion/open/";
 
+  // The patient search, the patient's page with its tabs and timeline, and the encounter's.
+  auto found = doc.get("/" + instance + "/companion/patients?name=Alvarez");
+  ASSERT_EQ(found->status, 200);
+  EXPECT_NE(found->body.find("/companion/patients/" + alice + "\">Ana Alvarez"), std::string::npos) << found->body;
+  EXPECT_EQ(found->body.find(bob), std::string::npos);
+  auto chart = doc.get("/" + instance + "/companion/patients/" + alice);
+  ASSERT_EQ(chart->status, 200);
+  EXPECT_NE(chart->body.find("Ana Alvarez · born 1970-02-03 · female"), std::string::npos);
+  EXPECT_NE(chart->body.find(open + clientOf["w.Tab"] + "?patient=" + alice), std::string::npos) << "a tab per patient app";
+  EXPECT_EQ(chart->body.find(clientOf["w.Note"]), std::string::npos);
+  EXPECT_NE(chart->body.find("/encounters/" + visit), std::string::npos) << "the timeline's encounters";
+  auto note = doc.get("/" + instance + "/companion/patients/" + alice + "/encounters/" + visit);
+  ASSERT_EQ(note->status, 200);
+  EXPECT_NE(note->body.find(open + clientOf["w.Note"] + "?patient=" + alice + "&amp;encounter=" + visit), std::string::npos);
+  EXPECT_EQ(doc.get("/" + instance + "/companion/patients/" + alice + "/encounters/" + bobsVisit)->status, 404);
+  EXPECT_EQ(doc.get("/" + instance + "/companion/patients/nobody")->status, 404);
+  EXPECT_EQ(FormBrowser().get("/" + instance + "/companion/patients/" + alice)->body.find("Alvarez"), std::string::npos)
+      << "signed out: no patient data";
+
   // Exactly the scope's context.
   EXPECT_EQ(doc.get(open + clientOf["w.Tab"])->status, 400);
   EXPECT_EQ(doc.get(open + clientOf["w.Board"] + "?patient=" + alice)->status, 400);
@@ -310,4 +329,44 @@ TEST(CompanionApps, AnOpenedAppGetsExactlyItsContextOnce) {
   ASSERT_EQ(boardStatus, 200) << board.dump();
   EXPECT_FALSE(board.contains("patient"));
   EXPECT_EQ(board["scope"], "launch openid fhirUser user/Patient.rs");
+}
+
+TEST(CompanionApps, WhatAnAppDoesIsAttributedToTheStaffUserWhoOpenedIt) {
+  const std::string instance = securedInstance("comp-audit");
+  auto res = install(instance, {{"manifest", manifest("notes", json::array({application("n.Note", "provider_companion_note_specific", "Vitals")}))},
+                                {"applicationScope", "user/Observation.cru patient/*.rs"}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string app = json::parse(res->body)["applications"][0]["clientId"];
+  const std::string token = systemToken(instance);
+  const std::string alice = create(instance, token, {{"resourceType", "Patient"}, {"name", {{{"family", "Alvarez"}}}}});
+  const std::string visit = create(instance, token, {{"resourceType", "Encounter"}, {"status", "in-progress"},
+                                                     {"class", {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "AMB"}}},
+                                                     {"subject", {{"reference", "Patient/" + alice}}}});
+  staffUser(instance, "medic");
+  long long medicId = 0;
+  for (const auto& u : json::parse(client().Get("/admin/instances/" + instance + "/users", admin())->body))
+    if (u["username"] == "medic") medicId = u["id"];
+  FormBrowser medic;
+  ASSERT_EQ(medic.post("/" + instance + "/companion/signin", {{"username", "medic"}, {"password", "medic-password"}})->status, 303);
+  ASSERT_EQ(medic.get("/" + instance + "/companion/patients/" + alice)->status, 200);
+  const std::string launch =
+      launchIn(medic.get("/" + instance + "/companion/open/" + app + "?patient=" + alice + "&encounter=" + visit)->body);
+  auto [status, granted] = appLaunch(instance, app, "https://apps.example/n.Note/callback", launch, "launch user/Observation.c");
+  ASSERT_EQ(status, 200) << granted.dump();
+  const json observation = {{"resourceType", "Observation"}, {"status", "final"}, {"code", {{"text", "Pulse"}}},
+                            {"subject", {{"reference", "Patient/" + alice}}}, {"encounter", {{"reference", "Encounter/" + visit}}},
+                            {"valueQuantity", {{"value", 72}, {"unit", "/min"}}}};
+  auto written = client().Post("/" + instance + "/fhir/Observation", bearer(granted["access_token"]), observation.dump(),
+                               "application/fhir+json");
+  ASSERT_EQ(written->status, 201) << written->body;
+
+  const json events = json::parse(client().Get("/admin/instances/" + instance + "/audit?kind=fhir&client=" + app, admin())->body);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0]["action"], "POST Observation");
+  EXPECT_EQ(events[0]["userId"], medicId) << "the staff user, never a plugin identity";
+  EXPECT_EQ(events[0]["patient"], alice);
+  EXPECT_NE(events[0]["detail"].get<std::string>().find("encounter=" + visit), std::string::npos) << events[0];
+  const json own = json::parse(client().Get("/admin/instances/" + instance + "/audit?kind=fhir&client=companion", admin())->body);
+  ASSERT_FALSE(own.empty()) << "the companion's own reads are audited too";
+  EXPECT_EQ(own[0]["userId"], medicId);
 }
