@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { launchChromium, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'companion-admin-key';
@@ -75,6 +76,8 @@ before(async () => {
     },
   });
   boardClient = installed.applications.find((a) => a.class === 'rounds.Board').clientId;
+  const seeded = spawnSync(process.env.FLINT_BIN, ['seed', '--instance', instance, '--patients', '2', '--seed', '7'], { encoding: 'utf8' });
+  assert.equal(seeded.status, 0, seeded.stderr);
   await admin(`/instances/${instance}/users`, { username: 'nurse', password: 'nurse-password', fhirUser: 'Practitioner/p1', displayName: 'Nurse Joy' });
   await admin(`/instances/${instance}/users`, { username: 'pat', password: 'pat-password', fhirUser: 'Patient/x' });
   browser = await launchChromium();
@@ -128,5 +131,38 @@ test('an app opens in the companion, completes its launch without a page, and cl
   await frame.locator('#done').click();
   await page.waitForURL(`${base}/${instance}/companion/`);
   assert.match(await page.textContent('main'), /Signed in as Nurse Joy/);
+  await context.close();
+});
+
+test('on a phone, staff find a patient, read the timeline, and reach the patient and note apps', async () => {
+  const users = await (await fetch(`${base}/admin/instances/${instance}/users`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } })).json();
+  const patientId = users.find((u) => u.username === 'demo-patient').fhirUser.split('/')[1];
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/${instance}/companion/`);
+  await page.fill('#username', 'nurse');
+  await page.fill('#password', 'nurse-password');
+  await page.click('main button[type=submit]');
+  await page.goto(`${base}/${instance}/companion/patients/${patientId}`);
+  const banner = await page.textContent('#banner');
+  const family = banner.split(' · ')[0].split(' ').at(-1);
+  await page.goto(`${base}/${instance}/companion/`);
+  await page.fill('#name', family);
+  await page.click('form[method=get] button[type=submit]');
+  await page.click(`a[href="/${instance}/companion/patients/${patientId}"]`);
+  assert.equal(await page.textContent('#banner'), banner);
+  assert.match(await page.textContent('nav.tabs'), /Timeline/);
+  assert.match(await page.textContent('nav.tabs'), /Care plan/, 'a tab per patient-specific app');
+  assert.ok(await page.locator('h2', { hasText: 'Observations' }).count() === 1);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the patient page is ${overflow}px wider than the screen`);
+  await page.click('section:has(h2:text("Encounters")) ul.list a >> nth=0');
+  assert.match(page.url(), new RegExp(`/patients/${patientId}/encounters/`));
+  assert.equal(await page.textContent('#banner'), banner);
+  await page.click('text=Back to the patient');
+  await page.click('a.tab:text("Care plan")');
+  assert.match(await page.textContent('h1'), /Care plan/);
+  assert.equal(await page.getAttribute('#app-frame', 'sandbox'), 'allow-forms', 'no url_permissions for that origin: no scripts');
+  assert.match(await page.getAttribute('#app-frame', 'src'), new RegExp(`^https://apps\\.example/rounds\\.Tab/launch\\?iss=.*&launch=`));
   await context.close();
 });
