@@ -135,15 +135,19 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
                   fill("signin", {{"action", path + "/signin"},
                                               {"html:error", "<div class=\"error\">" + escapeHtml(result.error) + "</div>"}}),
                   "");
-    return seeOther(path + "/", std::string(kCookie) + "=" + result.token + "; Path=" + path + "; Max-Age=" +
-                                    std::to_string(companion::kStaffSessionSeconds) + "; HttpOnly; SameSite=Strict" +
-                                    (secure ? "; Secure" : ""));
+    auto r = seeOther(path + "/");
+    r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + result.token + "; Path=" + path + "; Max-Age=" +
+                                             std::to_string(companion::kStaffSessionSeconds) + "; HttpOnly; SameSite=Strict" +
+                                             (secure ? "; Secure" : ""));
+    return r;
   }
   if (what == "signout" && s.size() == 3 && req.method == "POST") {
     const auto form = formOf(req);
     if (staff && form.count("token") && crypto::constantTimeEquals(form.at("token"), companion::staffFormToken(token)))
       companion::signOutStaff(session, instance, token);
-    return seeOther(path + "/", std::string(kCookie) + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict");
+    auto r = seeOther(path + "/");
+    r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict");
+    return r;
   }
   if (what == "api") {
     if (!staff) {

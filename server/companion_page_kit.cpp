@@ -3,6 +3,7 @@
 #include "companion/staff/staff_session.h"
 #include "core/text/html_template.h"
 #include "core/url/query_string.h"
+#include "server/responses.h"
 
 extern "C" const char flint_companion_pages_start[];
 extern "C" const char flint_companion_pages_end[];
@@ -27,30 +28,14 @@ http::HttpResponse page(int status, const instances::Instance& instance, const s
   const std::string base = "/" + instance.name + "/companion";
   const std::string signout =
       sessionToken.empty() ? "" : fill("signout", {{"action", base + "/signout"}, {"token", companion::staffFormToken(sessionToken)}});
-  http::HttpResponse r;
-  r.status = status;
-  r.contentType = "text/html;charset=utf-8";
-  r.body = fill("layout", {{"title", title},
-                           {"organization", instance.organizationName},
-                           {"home", base + "/"},
-                           {"html:signout", signout},
-                           {"html:content", content}});
-  r.headers = {{"Cache-Control", "no-store"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; "
-                "frame-ancestors 'none'; base-uri 'none'"}};
-  return r;
-}
-
-http::HttpResponse seeOther(const std::string& location, const std::string& cookie) {
-  http::HttpResponse r;
-  r.status = 303;
-  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
-  if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
-  return r;
+  return htmlResponse(status,
+                      fill("layout", {{"title", title},
+                                      {"organization", instance.organizationName},
+                                      {"home", base + "/"},
+                                      {"html:signout", signout},
+                                      {"html:content", content}}),
+                      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; form-action 'self'; "
+                      "frame-ancestors 'none'; base-uri 'none'");
 }
 
 std::map<std::string, std::string> formOf(const http::HttpRequest& request) {

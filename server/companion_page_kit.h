@@ -20,7 +20,6 @@ std::string fill(const std::string& page, const std::map<std::string, std::strin
 // The page in its frame; `sessionToken` empty: signed out (no sign-out form).
 http::HttpResponse page(int status, const instances::Instance& instance, const std::string& title, const std::string& content,
                         const std::string& sessionToken);
-http::HttpResponse seeOther(const std::string& location, const std::string& cookie = "");
 std::map<std::string, std::string> formOf(const http::HttpRequest& request);
 // An https icon is the app's own; a package path has no file here, so Flint draws the initial.
 std::string iconUrl(const companion::CompanionApp& app, const std::string& base);

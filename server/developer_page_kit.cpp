@@ -5,6 +5,7 @@
 #include "core/crypto/encoding.h"
 #include "core/text/html_template.h"
 #include "core/url/query_string.h"
+#include "server/responses.h"
 
 extern "C" const char flint_developer_pages_start[];
 extern "C" const char flint_developer_pages_end[];
@@ -23,24 +24,8 @@ const text::HtmlTemplates& templates() {
 std::string fill(const std::string& page, const Values& values) { return templates().fill(page, values); }
 
 http::HttpResponse page(int status, const std::string& title, const std::string& content, const std::string& nav) {
-  http::HttpResponse r;
-  r.status = status;
-  r.contentType = "text/html;charset=utf-8";
-  r.body = fill("layout", {{"title", title}, {"html:content", content}, {"html:nav", nav}});
-  r.headers = {{"Cache-Control", "no-store"},
-               {"X-Frame-Options", "DENY"},
-               {"Referrer-Policy", "no-referrer"},
-               {"X-Content-Type-Options", "nosniff"},
-               {"Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}};
-  return r;
-}
-
-http::HttpResponse seeOther(const std::string& location) {
-  http::HttpResponse r;
-  r.status = 303;
-  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
-  return r;
+  return htmlResponse(status, fill("layout", {{"title", title}, {"html:content", content}, {"html:nav", nav}}),
+                      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 }
 
 std::string sessionToken(const http::HttpRequest& request) {

@@ -18,7 +18,6 @@ using Values = std::map<std::string, std::string>;
 std::string fill(const std::string& page, const Values& values);
 // The page in its frame: `nav` is the header's links (html).
 http::HttpResponse page(int status, const std::string& title, const std::string& content, const std::string& nav);
-http::HttpResponse seeOther(const std::string& location);
 
 inline constexpr const char* kSessionCookie = "flint_developer";
 // The session token from the request's cookie, or empty.

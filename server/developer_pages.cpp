@@ -69,7 +69,7 @@ http::HttpResponse App::handleDeveloperPages(const http::HttpRequest& req) {
         const auto form = portal::formOf(req);
         values["email"] = field(form, "email");
         accounts.signUp(field(form, "email"), field(form, "password"));
-        return portal::seeOther("/developer/confirm?notice=sent&email=" + fhir::percentEncode(field(form, "email")));
+        return seeOther("/developer/confirm?notice=sent&email=" + fhir::percentEncode(field(form, "email")));
       }
       return portal::page(200, "Create an account", portal::fill("signup", values), nav);
     }
@@ -80,14 +80,14 @@ http::HttpResponse App::handleDeveloperPages(const http::HttpRequest& req) {
         const auto form = portal::formOf(req);
         values["email"] = field(form, "email");
         accounts.confirm(field(form, "email"), field(form, "code"));
-        return portal::seeOther("/developer/signin?notice=confirmed&email=" + fhir::percentEncode(field(form, "email")));
+        return seeOther("/developer/signin?notice=confirmed&email=" + fhir::percentEncode(field(form, "email")));
       }
       return portal::page(200, "Confirm your address", portal::fill("confirm", values), nav);
     }
     if (page == "resend" && s.size() == 2 && m == "POST") {
       const auto form = portal::formOf(req);
       accounts.resendCode(field(form, "email"));
-      return portal::seeOther("/developer/confirm?notice=sent&email=" + fhir::percentEncode(field(form, "email")));
+      return seeOther("/developer/confirm?notice=sent&email=" + fhir::percentEncode(field(form, "email")));
     }
     if (page == "signin" && s.size() == 2) {
       values["email"] = query(req, "email");
@@ -96,7 +96,7 @@ http::HttpResponse App::handleDeveloperPages(const http::HttpRequest& req) {
         const auto form = portal::formOf(req);
         values["email"] = field(form, "email");
         const std::string fresh = accounts.signIn(field(form, "email"), field(form, "password"));
-        auto r = portal::seeOther("/developer/home");
+        auto r = seeOther("/developer/home");
         r.headers.emplace_back("Set-Cookie", portal::sessionCookie(fresh, secure));
         return r;
       }
@@ -105,11 +105,11 @@ http::HttpResponse App::handleDeveloperPages(const http::HttpRequest& req) {
     if (page == "signout" && s.size() == 2 && m == "POST") {
       portal::checkCsrf(portal::formOf(req), token);
       accounts.signOut(token);
-      auto r = portal::seeOther("/developer/signin?notice=signed-out");
+      auto r = seeOther("/developer/signin?notice=signed-out");
       r.headers.emplace_back("Set-Cookie", portal::clearedSessionCookie(secure));
       return r;
     }
-    if (!account) return portal::seeOther("/developer/signin");
+    if (!account) return seeOther("/developer/signin");
     if (page == "review") return handleReviewPages(req, *account, token, nav);
     if (page == "home" && s.size() == 2 && m == "GET") return developerHome(*account, token, nav, notice(req), {});
     if (page == "requests") return handleRequestPages(req, *account, token, nav);
@@ -195,7 +195,7 @@ http::HttpResponse App::handleRequestPages(const http::HttpRequest& req, const d
     try {
       const auto row = requests.submit(account, request);
       developer::SandboxService(session, sandboxSettings_).registerAppsOf(account);
-      return portal::seeOther("/developer/requests/" + std::to_string(row.id) + "?notice=requested");
+      return seeOther("/developer/requests/" + std::to_string(row.id) + "?notice=requested");
     } catch (const developer::DeveloperError& e) {
       if (e.status() != 422) throw;
       portal::addProblems(values, e);
@@ -206,7 +206,7 @@ http::HttpResponse App::handleRequestPages(const http::HttpRequest& req, const d
     portal::checkCsrf(portal::formOf(req), token);
     const auto row = requests.mineById(account, requestIdOf(s[2]));
     reviews(session).checkDomain(row.id, domainCheckSettings(), "automatic check (asked by " + account.email + ")");
-    return portal::seeOther("/developer/requests/" + std::to_string(row.id) + "?notice=checked");
+    return seeOther("/developer/requests/" + std::to_string(row.id) + "?notice=checked");
   }
   if (s.size() == 3 && req.method == "GET") {
     const auto row = requests.mineById(account, requestIdOf(s[2]));
@@ -233,7 +233,7 @@ http::HttpResponse App::handleRequestPages(const http::HttpRequest& req, const d
 http::HttpResponse App::handleSandboxPages(const http::HttpRequest& req, const developer::Account& account,
                                            const std::string& token, const std::string& nav) {
   const auto& s = req.segments;  // developer, sandboxes, ...
-  if (req.method != "POST") return portal::seeOther("/developer/home#sandboxes");
+  if (req.method != "POST") return seeOther("/developer/home#sandboxes");
   auto& session = db::Session::forThisThread(config_.databaseUrl);
   developer::SandboxService sandboxes(session, sandboxSettings_);
   const auto form = portal::formOf(req);
@@ -266,9 +266,9 @@ http::HttpResponse App::handleSandboxPages(const http::HttpRequest& req, const d
   if (s.size() == 4 && s[3] == "delete") {
     sandboxes.remove(account, s[2]);
     instanceChanged(session, s[2]);
-    return portal::seeOther("/developer/home?notice=deleted#sandboxes");
+    return seeOther("/developer/home?notice=deleted#sandboxes");
   }
-  return portal::seeOther("/developer/home#sandboxes");
+  return seeOther("/developer/home#sandboxes");
 }
 
 }  // namespace flint::server

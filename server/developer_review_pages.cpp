@@ -6,6 +6,7 @@
 #include "server/app.h"
 #include "server/developer_page_parts.h"
 #include "server/developer_views.h"
+#include "server/responses.h"
 
 namespace flint::server {
 namespace {
@@ -114,7 +115,7 @@ http::HttpResponse App::handleReviewPages(const http::HttpRequest& req, const de
       else if (decision == "enable") review.enable(id, actor);
       else if (decision == "revoke") review.revoke(id, actor, note);
       else throw developer::DeveloperError(404, "not_found", "there is no such decision");
-      return portal::seeOther("/developer/review/" + std::to_string(id));
+      return seeOther("/developer/review/" + std::to_string(id));
     } catch (const developer::DeveloperError& e) {
       if (e.status() == 404) throw;
       portal::addProblems(values, e);

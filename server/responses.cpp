@@ -26,6 +26,26 @@ void allowAnyOrigin(http::HttpResponse& response) {
   response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
 }
 
+http::HttpResponse htmlResponse(int status, std::string html, const std::string& contentSecurityPolicy) {
+  http::HttpResponse r;
+  r.status = status;
+  r.contentType = "text/html;charset=utf-8";
+  r.body = std::move(html);
+  r.headers = {{"Cache-Control", "no-store"},
+               {"X-Frame-Options", "DENY"},
+               {"Referrer-Policy", "no-referrer"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy", contentSecurityPolicy}};
+  return r;
+}
+
+http::HttpResponse seeOther(const std::string& location) {
+  http::HttpResponse r;
+  r.status = 303;
+  r.headers = {{"Location", location}, {"Cache-Control", "no-store"}};
+  return r;
+}
+
 std::string bearerToken(const http::HttpRequest& request) {
   const std::string_view auth = request.header("authorization");
   const std::string_view prefix = "Bearer ";

@@ -15,6 +15,11 @@ http::HttpResponse jsonResponse(int status, std::string body);
 // Browser apps (public clients) call the FHIR API and token endpoints from their own origin:
 // bearer tokens, never cookies, so any origin may read the response.
 void allowAnyOrigin(http::HttpResponse& response);
+// A server-rendered page: never cached, never framed, no referrer, under `contentSecurityPolicy`
+// (frame-ancestors 'none' and base-uri 'none' are the caller's to include).
+http::HttpResponse htmlResponse(int status, std::string html, const std::string& contentSecurityPolicy);
+// 303 See Other: where a browser goes after a form was handled.
+http::HttpResponse seeOther(const std::string& location);
 // The token of "Authorization: Bearer <token>"; empty without one.
 std::string bearerToken(const http::HttpRequest& request);
 // Whether the request carries "Authorization: Bearer <key>" (compared in constant time).

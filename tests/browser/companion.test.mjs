@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { launchChromium, startFlint } from './support/flint.mjs';
+import { launchChromium, listenOnLoopback, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'companion-admin-key';
 const instance = `companion-${process.pid}-${Date.now() % 100000}`;
@@ -55,10 +55,7 @@ function startApp() {
       res.end();
     }
   });
-  return new Promise((resolve) => appServer.listen(0, '127.0.0.1', () => {
-    appOrigin = `http://127.0.0.1:${appServer.address().port}`;
-    resolve();
-  }));
+  return listenOnLoopback(appServer).then((origin) => { appOrigin = origin; });
 }
 
 before(async () => {

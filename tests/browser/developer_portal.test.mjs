@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { launchChromium, startFlint } from './support/flint.mjs';
+import { launchChromium, listenOnLoopback, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'developer-portal-admin-key';
 const suffix = `${process.pid}-${Date.now() % 100000}`;
@@ -49,8 +49,7 @@ before(async () => {
     if (url.pathname === '/callback') callbacks.push(url.searchParams);
     res.end('app received the redirect');
   });
-  await new Promise((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appOrigin = `http://127.0.0.1:${appServer.address().port}`;
+  appOrigin = await listenOnLoopback(appServer);
   browser = await launchChromium();
 });
 

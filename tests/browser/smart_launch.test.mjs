@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { launchChromium, startFlint } from './support/flint.mjs';
+import { launchChromium, listenOnLoopback, startFlint } from './support/flint.mjs';
 
 const ADMIN_KEY = 'browser-test-admin-key';
 const FHIRCLIENT = new URL('./vendor/fhir-client-2.6.3.js', import.meta.url);
@@ -72,8 +72,7 @@ before(async () => {
       res.end();
     }
   });
-  await new Promise((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appOrigin = `http://127.0.0.1:${appServer.address().port}`;
+  appOrigin = await listenOnLoopback(appServer);
   browser = await launchChromium();
 });
 

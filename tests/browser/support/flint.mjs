@@ -18,6 +18,11 @@ export function startFlint(args = []) {
   });
 }
 
+// Starts an app's HTTP server on a free loopback port; resolves to its origin.
+export function listenOnLoopback(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
+}
+
 export function launchChromium() {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
