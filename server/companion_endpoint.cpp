@@ -1,16 +1,16 @@
 // The provider companion at /{instance}/companion/: staff sign-in (a session cookie below the
 // companion), the launcher of the practice's global apps, and the applications registry as JSON
 // (GET .../companion/api/apps?scope=) for a signed-in staff session. Phone-first pages, no script.
+#include <set>
+
 #include "auth/endpoints/auth_http.h"
 #include "auth/launches/ehr_launch.h"
-#include "core/json/json_parser.h"
-#include "fhir_resources/storage/resource_repository.h"
+#include "auth/storage/auth_repository.h"
 #include "companion/apps/app_registry.h"
 #include "companion/staff/staff_session.h"
 #include "core/crypto/digest.h"
 #include "core/json/json_writer.h"
 #include "core/text/html_template.h"
-#include "core/url/query_string.h"
 #include "server/app.h"
 #include "server/companion_page_kit.h"
 #include "server/responses.h"
@@ -73,16 +73,11 @@ http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const ins
                                                           : "This app opens inside a note: a patient and an encounter.");
   std::string banner;
   if (wantsPatient) {
-    fhir::ResourceRepository resources(session, instance);
-    const auto patient = resources.current("Patient", patientId);
-    if (!patient || patient->deleted) return refuse(404, "There is no such patient.");
-    const json::Value p = json::parse(patient->content);
-    banner = patientBanner(p);
+    const auto patients = companionSearch(instance, staff, "Patient", {{"_id", patientId}});
+    if (patients.empty()) return refuse(404, "There is no such patient.");
+    banner = patientBanner(patients.front());
     if (wantsEncounter) {
-      const auto encounter = resources.current("Encounter", encounterId);
-      const json::Value e = encounter && !encounter->deleted ? json::parse(encounter->content) : json::Value();
-      const json::Value* subject = e.isObject() ? e.find("subject") : nullptr;
-      if (subject == nullptr || subject->stringAt("reference") != "Patient/" + patientId)
+      if (companionSearch(instance, staff, "Encounter", {{"_id", encounterId}, {"patient", patientId}}).empty())
         return refuse(404, "There is no such encounter of this patient.");
       banner += " · encounter " + encounterId;
     }
@@ -101,14 +96,19 @@ http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const ins
                                           : path + "/";
   auto r = page(200, instance, app->name,
                 fill("app", {{"name", app->name},
-                                         {"back", back},
-                                         {"src", launch.launchUrl},
-                                         {"sandbox", sandbox},
-                                         {"allow", allow},
-                                         {"nonce", nonce},
-                                         {"html:banner", banner.empty() ? "" : "<div class=\"banner\">" + escapeHtml(banner) + "</div>"}}),
+                             {"back", back},
+                             {"src", launch.launchUrl},
+                             {"sandbox", sandbox},
+                             {"allow", allow},
+                             {"nonce", nonce},
+                             {"html:banner", banner.empty() ? "" : "<div class=\"banner\">" + escapeHtml(banner) + "</div>"}}),
                 sessionToken);
-  std::string frames = "'self' " + companion::originOf(app->launchUrl);
+  // The frame goes from the launch URL through Flint's authorization (a redirect) to a redirect URI.
+  std::set<std::string> origins = {companion::originOf(app->launchUrl)};
+  if (const auto client = auth::AuthRepository(session, instance).client(app->clientId))
+    for (const auto& uri : client->redirectUris) origins.insert(companion::originOf(uri));
+  std::string frames = "'self'";
+  for (const auto& origin : origins) frames += " " + origin;
   for (auto& [name, value] : r.headers)
     if (name == "Content-Security-Policy")
       value = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https:; script-src 'nonce-" + nonce +
@@ -133,7 +133,7 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
     if (!result.user)
       return page(401, instance, "Sign in",
                   fill("signin", {{"action", path + "/signin"},
-                                              {"html:error", "<div class=\"error\">" + escapeHtml(result.error) + "</div>"}}),
+                                  {"html:error", "<div class=\"error\">" + escapeHtml(result.error) + "</div>"}}),
                   "");
     auto r = seeOther(path + "/");
     r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + result.token + "; Path=" + path + "; Max-Age=" +
@@ -150,10 +150,7 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
     return r;
   }
   if (what == "api") {
-    if (!staff) {
-      auto r = outcomeResponse(401, "login", "sign in to the companion first");
-      return r;
-    }
+    if (!staff) return outcomeResponse(401, "login", "sign in to the companion first");
     if (s.size() == 4 && s[3] == "apps" && req.method == "GET") {
       std::string scope = req.queryParam("scope").value_or("");
       if (scope.rfind("provider_companion_", 0) == 0) scope = scope.substr(std::string("provider_companion_").size());
@@ -196,12 +193,14 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
         http::HttpResponse r;
         r.contentType = "image/svg+xml";
         r.body = letterIcon(app.name);
-        r.headers = {{"Cache-Control", "private, max-age=3600"}, {"X-Content-Type-Options", "nosniff"}};
+        r.headers = {{"Cache-Control", "private, max-age=3600"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Content-Security-Policy", "default-src 'none'"}};
         return r;
       }
     return outcomeResponse(404, "not-found", "no such icon");
   }
-  if ((what.empty()) && req.method == "GET") {
+  if (what.empty() && req.method == "GET") {
     db::Transaction tx(session);
     std::string apps;
     for (const auto& app : companion::AppRegistry(session, instance).list("global"))
@@ -211,8 +210,8 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
     return page(200, instance, "Apps",
                 fill("home", {{"user", staff->displayName.empty() ? staff->username : staff->displayName},
                               {"html:search", companionSearchForm(req, instance, *staff)},
-                                          {"html:apps", apps.empty() ? "<p class=\"note\">No apps are installed yet.</p>"
-                                                                     : "<ul class=\"apps\">" + apps + "</ul>"}}),
+                              {"html:apps", apps.empty() ? "<p class=\"note\">No apps are installed yet.</p>"
+                                                         : "<ul class=\"apps\">" + apps + "</ul>"}}),
                 token);
   }
   return page(404, instance, "Not found", "<section><h1>Not found</h1><p>There is no such page.</p></section>", token);

@@ -42,6 +42,12 @@ std::string dateOf(const json::Value& resource, std::initializer_list<const char
   return "";
 }
 
+std::string encounterTitle(const json::Value& encounter) {
+  const json::Value* types = encounter.find("type");
+  const std::string title = conceptText(types != nullptr && types->isArray() && !types->items().empty() ? &types->items().front() : nullptr);
+  return title.empty() ? "Encounter" : title;
+}
+
 }  // namespace
 
 std::vector<json::Value> App::companionSearch(const instances::Instance& instance, const auth::UserRecord& staff,
@@ -100,11 +106,8 @@ http::HttpResponse App::companionPatientPages(const http::HttpRequest& req, cons
   if (s.size() == 4) {
     std::vector<std::string> encounters, conditions, observations;
     for (const auto& e : companionSearch(instance, staff, "Encounter", {{"patient", patientId}, {"_sort", "-date"}, {"_count", "10"}})) {
-      const std::string title = conceptText(e.find("type") && e.find("type")->isArray() && !e.find("type")->items().empty()
-                                                ? &e.find("type")->items().front()
-                                                : nullptr);
       encounters.push_back("<a href=\"" + escapeHtml(path + "/patients/" + patientId + "/encounters/" + e.stringAt("id").value_or("")) +
-                           "\">" + escapeHtml(title.empty() ? "Encounter" : title) + "</a><span class=\"note\">" +
+                           "\">" + escapeHtml(encounterTitle(e)) + "</a><span class=\"note\">" +
                            escapeHtml(dateOf(e, {"period.start"}) + " · " + e.stringAt("status").value_or("")) + "</span>");
     }
     for (const auto& c : companionSearch(instance, staff, "Condition", {{"patient", patientId}, {"_count", "10"}}))
@@ -126,12 +129,10 @@ http::HttpResponse App::companionPatientPages(const http::HttpRequest& req, cons
     const auto found = companionSearch(instance, staff, "Encounter", {{"_id", s[5]}, {"patient", patientId}});
     if (found.empty()) return notFound("There is no such encounter of this patient.");
     const json::Value& e = found.front();
-    const std::string title = conceptText(e.find("type") && e.find("type")->isArray() && !e.find("type")->items().empty()
-                                              ? &e.find("type")->items().front()
-                                              : nullptr);
-    return page(200, instance, title.empty() ? "Encounter" : title,
+    const std::string title = encounterTitle(e);
+    return page(200, instance, title,
                 fill("encounter", {{"banner", patientBanner(patient)},
-                                   {"title", title.empty() ? "Encounter" : title},
+                                   {"title", title},
                                    {"when", dateOf(e, {"period.start"})},
                                    {"status", e.stringAt("status").value_or("")},
                                    {"back", path + "/patients/" + patientId},
