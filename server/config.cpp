@@ -56,6 +56,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--workers", {"FLINT_WORKERS", [&](const std::string& v) { c.workers = positive("--workers", v); }}},
       {"--reactor-threads",
        {"FLINT_REACTOR_THREADS", [&](const std::string& v) { c.reactorThreads = positive("--reactor-threads", v); }}},
+      {"--linger-seconds",
+       {"FLINT_LINGER_SECONDS", [&](const std::string& v) { c.lingerSeconds = int(positive("--linger-seconds", v)); }}},
+      {"--linger-bytes", {"FLINT_LINGER_BYTES", [&](const std::string& v) { c.lingerBytes = positive("--linger-bytes", v); }}},
       {"--max-body-bytes",
        {"FLINT_MAX_BODY_BYTES", [&](const std::string& v) { c.maxBodyBytes = positive("--max-body-bytes", v); }}},
       {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
@@ -162,6 +165,10 @@ const char* configHelp() {
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id, each
                                                 with a database connection (one per core)
   --max-body-bytes N     FLINT_MAX_BODY_BYTES   largest request body accepted (16777216)
+  --linger-seconds N     FLINT_LINGER_SECONDS   after an answer that ends a connection (413, ...),
+                                                how long what the client still sends is read and
+                                                discarded, so that it gets the answer (5)
+  --linger-bytes N       FLINT_LINGER_BYTES     and how much at most (67108864)
   --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)

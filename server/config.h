@@ -18,6 +18,10 @@ struct Config {
   // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per core.
   size_t reactorThreads = std::max(1u, std::thread::hardware_concurrency());
   size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES
+  // After an answer that ends a connection (413 and the like), what the client still sends is
+  // read and discarded for up to --linger-seconds and --linger-bytes, so that it gets the answer.
+  int lingerSeconds = 5;                  // --linger-seconds, FLINT_LINGER_SECONDS
+  size_t lingerBytes = 64 * 1024 * 1024;  // --linger-bytes, FLINT_LINGER_BYTES
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)
   int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT
   int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT

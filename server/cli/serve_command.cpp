@@ -36,6 +36,7 @@ int serveCommand(const Config& config) {
   options.workerThreads = config.workers;
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
+  options.lingering = {std::chrono::seconds(config.lingerSeconds), config.lingerBytes};
   options.tls = tls;
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };

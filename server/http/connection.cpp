@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <map>
+#include <thread>
 
 namespace flint::http {
 namespace {
@@ -37,11 +39,56 @@ SendResult sendFrom(int fd, const std::string& bytes, size_t& sent, bool mayBloc
   return SendResult::Done;
 }
 
+// Ends lingering connections whose time is up (one thread for the process, never a worker: a
+// silent client then costs nothing but its socket until it goes).
+class LingerReaper {
+ public:
+  void watch(std::weak_ptr<Connection> connection, std::chrono::steady_clock::time_point deadline) {
+    {
+      std::lock_guard lock(mutex_);
+      due_.emplace(deadline, std::move(connection));
+      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (due_.empty()) {
+        wake_.wait(lock);
+        continue;
+      }
+      const auto next = due_.begin()->first;
+      if (std::chrono::steady_clock::now() < next) {
+        wake_.wait_until(lock, next);
+        continue;
+      }
+      auto connection = due_.begin()->second.lock();
+      due_.erase(due_.begin());
+      lock.unlock();
+      if (connection) connection->abandon();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::multimap<std::chrono::steady_clock::time_point, std::weak_ptr<Connection>> due_;
+  std::thread thread_;
+};
+
+LingerReaper& lingerReaper() {
+  static LingerReaper* reaper = new LingerReaper();  // lives as long as the process; never joined at exit
+  return *reaper;
+}
+
 }  // namespace
 
 Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
-                       WorkerPool& workers, const TlsContext* tls)
-    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), quick_(quick), workers_(workers) {
+                       WorkerPool& workers, const TlsContext* tls, Lingering lingering)
+    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), quick_(quick), workers_(workers), lingering_(lingering) {
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
 }
 
@@ -50,6 +97,11 @@ Connection::~Connection() {
 }
 
 bool Connection::onBytes(const char* data, size_t len) {
+  if (lingerStarted_) {
+    lingerBytes_ += len;
+    if (lingerBytes_ > lingering_.bytes || std::chrono::steady_clock::now() > lingerUntil_) abandon();
+    return false;
+  }
   if (!tls_) return onPlaintext(data, len);
   std::string plaintext;
   TlsSession::Status status;
@@ -146,8 +198,29 @@ bool Connection::respond(const HttpRequest& request, const HttpResponse& respons
     // Out of memory, or a streamed body that failed midway: the connection cannot continue in order.
   }
   if (written && keepAlive) return true;
-  abandon();
+  if (written)
+    linger();
+  else
+    abandon();
   return false;
+}
+
+void Connection::linger() {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.clear();
+    busy_ = false;
+  }
+  lingerUntil_ = std::chrono::steady_clock::now() + lingering_.time;
+  lingerStarted_ = true;
+  if (tls_) {
+    std::lock_guard tlsLock(tlsMutex_);
+    tls_->closeNotify();
+    std::lock_guard outLock(outMutex_);
+    tls_->takeOutput(outbox_);
+  }
+  flush(false);
+  lingerReaper().watch(weak_from_this(), lingerUntil_);
 }
 
 void Connection::abandon() {
@@ -243,6 +316,11 @@ bool Connection::flush(bool mayBlock) {
     if (sent < chunk.size()) outbox_.insert(0, chunk, sent);
   }
   flushing_ = false;
+  // Lingering: the sending side shuts once the last answer is out, and the client sees its end.
+  if (result == SendResult::Done && outbox_.empty() && lingerStarted_ && !writeShut_) {
+    writeShut_ = true;
+    ::shutdown(fd_, SHUT_WR);
+  }
   lock.unlock();
   flushIdle_.notify_all();
   // The reactor must not wait for a slow reader: a worker finishes the job.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -50,11 +51,19 @@ struct QuickRequests {
   std::function<std::unique_ptr<QuickAnswerer>()> makeAnswerer;  // one per reactor thread
 };
 
+// How long and how much a connection keeps reading (and discarding) after an answer that ends it,
+// as nginx and Apache do ("lingering close"): a client still sending its body then reads the
+// answer instead of losing it to a reset.
+struct Lingering {
+  std::chrono::milliseconds time{5000};
+  size_t bytes = 64 * 1024 * 1024;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `tls` is null for plain HTTP.
   Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
-             WorkerPool& workers, const TlsContext* tls);
+             WorkerPool& workers, const TlsContext* tls, Lingering lingering);
   ~Connection();
 
   // Called on the reactor thread with newly received bytes. True when quick requests now wait
@@ -67,6 +76,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool answerQuick(const std::vector<HttpRequest>& requests, std::vector<HttpResponse>::iterator responses);
   // Called on the reactor thread when the peer has gone.
   void onClosed() { closed_ = true; }
+  // Gives up on the connection: shuts the socket and drops what is still pending.
+  void abandon();
 
  private:
   bool onPlaintext(const char* data, size_t len);
@@ -75,8 +86,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void drain();
   // Sends the response to `request`; false when the connection is done (the socket shut).
   bool respond(const HttpRequest& request, const HttpResponse& response, bool mayBlock);
-  // Gives up on the connection: shuts the socket and drops what is still pending.
-  void abandon();
+  // After the last answer: no more requests; the socket's sending side shuts once the output
+  // is out (with TLS after a close_notify), and what still comes in is discarded until the
+  // client closes or the lingering bound is reached (then abandon()).
+  void linger();
   // Queues bytes for the peer (encrypting them under TLS) and sends what it can. A worker
   // (mayBlock) waits for the socket up to a timeout; the reactor never waits, leaving the rest
   // to a worker.
@@ -107,6 +120,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string outbox_;
   bool flushing_ = false;
   std::atomic<bool> closed_{false};
+
+  Lingering lingering_;
+  std::atomic<bool> lingerStarted_{false};
+  bool writeShut_ = false;  // under outMutex_
+  size_t lingerBytes_ = 0;  // reactor only
+  std::chrono::steady_clock::time_point lingerUntil_;
 };
 
 }  // namespace flint::http

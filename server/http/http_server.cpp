@@ -31,7 +31,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
     connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick, workers_,
-                                                         options_.tls.get());
+                                                         options_.tls.get(), options_.lingering);
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {

@@ -22,6 +22,7 @@ struct HttpServerOptions {
   size_t workerThreads = 4;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
+  Lingering lingering;
   // Requests the reactor threads answer themselves (see QuickRequests). Unset: none.
   QuickRequests quick;
 };

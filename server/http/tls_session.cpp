@@ -58,6 +58,11 @@ bool TlsSession::send(const std::string& plaintext) {
   return ok == 1 && written == plaintext.size();
 }
 
+void TlsSession::closeNotify() {
+  SSL_shutdown(ssl_);
+  ERR_clear_error();
+}
+
 void TlsSession::takeOutput(std::string& out) {
   char* data = nullptr;
   long pending = BIO_get_mem_data(out_, &data);

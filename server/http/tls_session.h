@@ -25,6 +25,8 @@ class TlsSession {
   Status receive(const char* data, size_t len, std::string& plaintext);
   // Encrypts application data into the output.
   bool send(const std::string& plaintext);
+  // Queues a close_notify alert: nothing more will be sent.
+  void closeNotify();
   // Moves the ciphertext waiting to go to the peer into `out` (appending).
   void takeOutput(std::string& out);
 

@@ -1,12 +1,15 @@
 // The HTTP/1.1 layer as clients rely on it: keep-alive, pipelining, repeated query parameters,
 // bodies larger than a few KB, limits and malformed requests; and reads by id answered together.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "tests/support/flint_server.h"
+#include "tests/support/tls_client.h"
 
 using namespace flint::testing;
 
@@ -132,6 +135,50 @@ TEST(HttpProtocol, BodiesOverTheLimitAre413WithAnOperationOutcome) {
                                 "Transfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_NE(out.find("HTTP/1.1 413"), std::string::npos);
   EXPECT_TRUE(small.alive());
+}
+
+// A client that writes its whole body before reading (Node's http, Python's requests, many mobile
+// stacks) must still get the 413: the server drains what follows its answer instead of resetting
+// the connection under it.
+TEST(HttpProtocol, AnOversizedBodyWrittenWholeStillGetsIts413) {
+  const std::string body(20 * 1024 * 1024, 'x');
+  const std::string request = "POST /anything/fhir/Patient HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const std::string out = rawExchange(sharedServer().port(), request, 10000);
+    ASSERT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << "attempt " << attempt << ": " << out.substr(0, 200);
+    EXPECT_NE(out.find("\"resourceType\":\"OperationOutcome\""), std::string::npos);
+  }
+  EXPECT_TRUE(sharedServer().alive());
+}
+
+// A client that keeps trickling bytes after the answer is cut off at the bound (here one second).
+TEST(HttpProtocol, ATricklingClientIsCutOffAfterTheLingerBound) {
+  FlintServer server({"--max-body-bytes", "1000", "--linger-seconds", "1"});
+  const int fd = connectTcp(server.port());
+  const std::string head = "POST /x/fhir/Patient HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" + std::string(2000, 'x');
+  ASSERT_EQ(send(fd, head.data(), head.size(), MSG_NOSIGNAL), ssize_t(head.size()));
+  const auto started = std::chrono::steady_clock::now();
+  std::string out;
+  bool cut = false;
+  while (std::chrono::steady_clock::now() - started < std::chrono::seconds(8)) {
+    if (send(fd, "y", 1, MSG_NOSIGNAL) != 1) {
+      cut = true;
+      break;
+    }
+    // The answer, then the end of what the server sends; its reading goes on until the bound.
+    char buf[4096];
+    const ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) out.append(buf, size_t(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto after = std::chrono::steady_clock::now() - started;
+  close(fd);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  EXPECT_TRUE(cut) << "the trickle was never cut off";
+  EXPECT_GT(after, std::chrono::milliseconds(900)) << "cut before the bound";
+  EXPECT_LT(after, std::chrono::seconds(4));
+  EXPECT_TRUE(server.alive());
 }
 
 TEST(HttpProtocol, MalformedRequestsGet400AndTheServerCarriesOn) {

@@ -178,6 +178,16 @@ TEST_F(NginxProxy, TooLargeBodiesAndADownServerAreOperationOutcomes) {
   ASSERT_TRUE(tooLarge) << httplib::to_string(tooLarge.error());
   EXPECT_EQ(tooLarge->status, 413);
   EXPECT_EQ(parseJson(tooLarge->body)["resourceType"], "OperationOutcome");
+  // A client that writes the whole body before reading gets the 413 too (nginx lingers as Flint does).
+  const std::string request = "POST /any/fhir/Patient HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    TlsClient whole(nginx_->httpsPort(), TLS1_2_VERSION, TLS1_3_VERSION);
+    ASSERT_TRUE(whole.connected());
+    const std::string out = whole.exchange(request);
+    ASSERT_NE(out.find(" 413 "), std::string::npos) << "attempt " << attempt << ": " << out.substr(0, 200);
+    EXPECT_NE(out.find("OperationOutcome"), std::string::npos);
+  }
 
   Nginx orphan(scratch_->path + "/orphan", freePort(), *cert_);
   auto o = httpsClient(orphan.httpsPort(), cert_->certificateFile);

@@ -124,6 +124,22 @@ TEST(Tls, CarriesLargeBodiesBothWays) {
   EXPECT_EQ(parseJson(read->body)["data"], data);
 }
 
+// The lingering close over TLS: the server sends close_notify after its 413 and drains the rest of
+// the body, so a client that writes it all before reading gets the answer every time.
+TEST(Tls, AnOversizedBodyWrittenWholeStillGetsIts413) {
+  const std::string body(20 * 1024 * 1024, 'x');
+  const std::string request = "POST /anything/fhir/Patient HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    TlsClient client(tlsServer().port(), TLS1_2_VERSION, TLS1_3_VERSION);
+    ASSERT_TRUE(client.connected());
+    const std::string out = client.exchange(request);
+    ASSERT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << "attempt " << attempt << ": " << out.substr(0, 200);
+    EXPECT_NE(out.find("\"resourceType\":\"OperationOutcome\""), std::string::npos);
+  }
+  EXPECT_TRUE(tlsServer().alive());
+}
+
 TEST(Tls, PlainHttpOnTheTlsPortIsDroppedAndTheServerLivesOn) {
   std::string answer = rawExchange(tlsServer().port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos);
