@@ -206,13 +206,13 @@ bool Connection::respond(const HttpRequest& request, const HttpResponse& respons
 }
 
 void Connection::linger() {
-  {
-    std::lock_guard lock(mutex_);
-    pending_.clear();
-    busy_ = false;
-  }
   lingerUntil_ = std::chrono::steady_clock::now() + lingering_.time;
   lingerStarted_ = true;
+  {
+    // Still busy, for good: whatever a request that slipped in asks stays unanswered.
+    std::lock_guard lock(mutex_);
+    pending_.clear();
+  }
   if (tls_) {
     std::lock_guard tlsLock(tlsMutex_);
     tls_->closeNotify();
