@@ -1,6 +1,7 @@
 #include "server/app.h"
 
 #include <cctype>
+#include <set>
 #include <fstream>
 #include <iostream>
 
@@ -73,6 +74,32 @@ http::HttpResponse App::corsPreflight(const http::HttpRequest& request) {
   return r;
 }
 
+namespace {
+
+// The path with what names a particular thing replaced, so that a log line says which route
+// failed without carrying identifiers or values.
+std::string routePattern(const std::vector<std::string>& s) {
+  static const std::set<std::string> topLevel = {"admin", "developer", "directory", "docs", "health", "metrics"};
+  if (s.empty()) return "/";
+  if (topLevel.count(s[0])) return "/" + s[0] + (s.size() > 1 ? "/" + s[1] + (s.size() > 2 ? "/..." : "") : "");
+  std::string out = "/{instance}";
+  if (s.size() > 1) out += "/" + s[1];
+  if (s.size() > 2) out += s[1] == "fhir" && !s[2].empty() && std::isupper(static_cast<unsigned char>(s[2][0])) ? "/" + s[2] : "/...";
+  if (s.size() > 3) out += "/{id}";
+  if (s.size() > 4) out += "/...";
+  return out;
+}
+
+}  // namespace
+
+void App::logError(const http::HttpRequest& request, int status, const std::string& message) const {
+  const auto& s = request.segments;
+  const bool instanceRoute = s.size() > 1 && routePattern(s).rfind("/{instance}", 0) == 0;
+  std::cerr << "flint: error request=" << request.requestId << " instance=" << (instanceRoute ? s[0] : "-")
+            << " route=" << request.method << " " << routePattern(s) << " status=" << status << " error=" << message
+            << std::endl;
+}
+
 bool App::answersQuickly(const http::HttpRequest& request) {
   const auto& s = request.segments;
   if (request.method != "GET") return false;
@@ -118,10 +145,11 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
       return response;
     }
   } catch (const pqxx::broken_connection&) {
+    logError(request, 503, "the database is unavailable");
     return outcomeResponse(503, "transient", "the database is unavailable; retry later");
   } catch (const std::exception& e) {
-    std::cerr << "internal error: " << typeid(e).name() << "\n";
-    return outcomeResponse(500, "exception", "internal server error");
+    logError(request, 500, e.what());
+    return outcomeResponse(500, "exception", "internal server error (request " + request.requestId + ")");
   }
   return outcomeResponse(404, "not-found", "nothing is served at this path");
 }

@@ -63,6 +63,9 @@ class App {
 
  private:
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);
+  // One line on stderr for a failed request: its id, instance, route pattern, status and the
+  // error's message (never query values, tokens or bodies).
+  void logError(const http::HttpRequest& request, int status, const std::string& message) const;
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleBulk(const http::HttpRequest& request, const instances::Instance& instance);

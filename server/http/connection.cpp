@@ -145,6 +145,7 @@ bool Connection::onPlaintext(const char* data, size_t len) {
       error.rejectStatus = ok ? 503 : parser_.errorStatus();
       error.rejectReason = ok ? "too many pipelined requests" : parser_.errorReason();
       error.keepAlive = false;
+      assignRequestId(error);
       pending_.push_back(std::move(error));
     }
     if (busy_ || pending_.empty()) return false;
@@ -192,7 +193,7 @@ bool Connection::respond(const HttpRequest& request, const HttpResponse& respons
   const bool keepAlive = request.keepAlive && !response.close;
   bool written = false;
   try {
-    written = transmit(serialize(response, keepAlive), mayBlock);
+    written = transmit(serialize(response, keepAlive, request.requestId), mayBlock);
     if (written && response.stream) written = transmitStream(response, mayBlock);
   } catch (const std::exception&) {
     // Out of memory, or a streamed body that failed midway: the connection cannot continue in order.

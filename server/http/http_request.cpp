@@ -3,7 +3,18 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/crypto/digest.h"
+
 namespace flint::http {
+
+void assignRequestId(HttpRequest& request) {
+  const std::string_view given = request.header("x-request-id");
+  const bool wellFormed = !given.empty() && given.size() <= 64 &&
+                          std::all_of(given.begin(), given.end(), [](unsigned char c) {
+                            return std::isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
+                          });
+  request.requestId = wellFormed ? std::string(given) : crypto::randomToken(12);
+}
 
 std::string mediaType(std::string_view header) {
   std::string_view type = header.substr(0, header.find(';'));

@@ -17,6 +17,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   bool keepAlive = true;
+  // Names the request in its response (X-Request-Id) and in the log: the client's own when
+  // well-formed (1 to 64 of A-Z a-z 0-9 . _ : -), else one made up.
+  std::string requestId;
   // Set when the request could not be accepted as sent (malformed target, ...).
   int rejectStatus = 0;
   std::string rejectReason;
@@ -33,6 +36,9 @@ struct HttpRequest {
     return std::nullopt;
   }
 };
+
+// Sets request.requestId from its X-Request-Id header, or a new one.
+void assignRequestId(HttpRequest& request);
 
 // The media type of a Content-Type or Accept item, parameters and spaces removed, lower case.
 std::string mediaType(std::string_view header);

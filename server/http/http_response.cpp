@@ -59,7 +59,7 @@ const char* reasonPhrase(int status) {
   }
 }
 
-std::string serialize(const HttpResponse& response, bool keepAlive) {
+std::string serialize(const HttpResponse& response, bool keepAlive, const std::string& requestId) {
   std::string out;
   out.reserve(response.body.size() + 256);
   out += "HTTP/1.1 ";
@@ -71,6 +71,7 @@ std::string serialize(const HttpResponse& response, bool keepAlive) {
   out += "\r\n";
   if (!response.contentType.empty()) out += "Content-Type: " + response.contentType + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  if (!requestId.empty()) out += "X-Request-Id: " + requestId + "\r\n";
   const bool bodyless = response.status == 204 || response.status == 304 || response.status < 200;
   if (response.stream && response.streamLength < 0)
     out += "Transfer-Encoding: chunked\r\n";

@@ -25,6 +25,6 @@ struct HttpResponse {
 
 const char* reasonPhrase(int status);
 // Status line, headers (with Content-Length, Date, Connection), blank line and body.
-std::string serialize(const HttpResponse& response, bool keepAlive);
+std::string serialize(const HttpResponse& response, bool keepAlive, const std::string& requestId = "");
 
 }  // namespace flint::http

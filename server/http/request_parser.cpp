@@ -165,6 +165,7 @@ int RequestParser::onMessageComplete(http_parser* p) {
   auto* s = self(p);
   s->expectContinue_ = false;
   splitTarget(s->current_);
+  assignRequestId(s->current_);
   s->ready_->push_back(std::move(s->current_));
   s->current_ = HttpRequest();
   return 0;

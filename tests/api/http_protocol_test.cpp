@@ -181,6 +181,23 @@ TEST(HttpProtocol, ATricklingClientIsCutOffAfterTheLingerBound) {
   EXPECT_TRUE(server.alive());
 }
 
+TEST(HttpProtocol, EveryResponseCarriesARequestId) {
+  auto c = client();
+  auto health = c.Get("/health");
+  const std::string made = health->get_header_value("X-Request-Id");
+  EXPECT_GE(made.size(), 12u);
+  EXPECT_NE(c.Get("/health")->get_header_value("X-Request-Id"), made) << "one per request";
+  EXPECT_EQ(c.Get("/health", {{"X-Request-Id", "trace-42.a:b_c"}})->get_header_value("X-Request-Id"), "trace-42.a:b_c");
+  for (const std::string bad : {std::string("has space"), std::string(65, 'a'), std::string("semi;colon")})
+    EXPECT_NE(c.Get("/health", {{"X-Request-Id", bad}})->get_header_value("X-Request-Id"), bad);
+  const std::string instance = createInstance("reqid");
+  auto read = c.Get("/" + instance + "/fhir/Patient/nobody", {{"X-Request-Id", "read-1"}});
+  EXPECT_EQ(read->status, 404);
+  EXPECT_EQ(read->get_header_value("X-Request-Id"), "read-1") << "a read the reactor answers too";
+  const std::string out = rawExchange(sharedServer().port(), "GET /%zz HTTP/1.1\r\nHost: t\r\nX-Request-Id: bad-target\r\n\r\n");
+  EXPECT_NE(out.find("X-Request-Id: "), std::string::npos) << out;
+}
+
 TEST(HttpProtocol, MalformedRequestsGet400AndTheServerCarriesOn) {
   EXPECT_NE(rawExchange(sharedServer().port(), "GET /health HTTP/9.9\r\n\r\n").find("HTTP/1.1 505"),
             std::string::npos);
