@@ -28,6 +28,22 @@ std::string actorOf(const Value& body, const std::string& reviewerEmail = "") {
 
 }  // namespace
 
+void App::decideOnRequest(developer::ReviewService& review, long long id, const std::string& decision,
+                          long long reviewerAccountId, const std::string& actor, const std::string& note,
+                          const std::string& reason) {
+  if (reviewerAccountId != 0 && review.request(id, developer::utcDay(epochSeconds())).request.accountId == reviewerAccountId)
+    throw developer::DeveloperError(403, "forbidden", "a reviewer does not decide on their own request");
+  if (decision == "domain-verified") review.domainVerified(id, actor, note);
+  else if (decision == "check-domain") review.checkDomain(id, domainCheckSettings(), "automatic check (" + actor + ")");
+  else if (decision == "verify") review.verify(id, actor, note);
+  else if (decision == "deny") review.deny(id, actor, reason, note);
+  else if (decision == "enable") review.enable(id, actor);
+  else if (decision == "revoke") review.revoke(id, actor, note);
+  else
+    throw developer::DeveloperError(404, "not_found",
+                                    "no decision '" + decision + "': check-domain, domain-verified, verify, deny, enable or revoke");
+}
+
 bool App::isReviewPath(const std::vector<std::string>& s) {
   return s.size() >= 3 && s[0] == "admin" && s[1] == "developer" && (s[2] == "requests" || s[2] == "denial-reasons");
 }
@@ -82,16 +98,7 @@ http::HttpResponse App::handleAdminDeveloper(const http::HttpRequest& req, const
       const long long id = requestIdOf(s[3]);
       const Value body = developerBody(req.body, true);
       const std::string actor = actorOf(body, reviewer.email), note = body.stringAt("note").value_or("");
-      if (reviewer.accountId != 0 && review.request(id, today).request.accountId == reviewer.accountId)
-        throw developer::DeveloperError(403, "forbidden", "a reviewer does not decide on their own request");
-      const std::string& decision = s[4];
-      if (decision == "domain-verified") review.domainVerified(id, actor, note);
-      else if (decision == "check-domain") review.checkDomain(id, domainCheckSettings(), "automatic check (" + actor + ")");
-      else if (decision == "verify") review.verify(id, actor, note);
-      else if (decision == "deny") review.deny(id, actor, body.stringAt("reason").value_or(""), note);
-      else if (decision == "enable") review.enable(id, actor);
-      else if (decision == "revoke") review.revoke(id, actor, note);
-      else return outcomeResponse(404, "not-found", "no decision '" + decision + "': check-domain, domain-verified, verify, deny, enable or revoke");
+      decideOnRequest(review, id, s[4], reviewer.accountId, actor, note, body.stringAt("reason").value_or(""));
       const auto entry = review.request(id, today);
       Value v = requestJson(entry.request, entry.deadlines);
       v.set("decisions", decisionsJson(review.decisions(id), true));

@@ -129,6 +129,11 @@ class App {
     std::string email;
   };
   http::HttpResponse handleAdminDeveloper(const http::HttpRequest& request, const Reviewer& reviewer);
+  // One decision on request `id` by `actor` (a reviewer account when reviewerAccountId != 0, which
+  // never decides on its own request): DeveloperError for one not allowed or unknown.
+  void decideOnRequest(developer::ReviewService& review, long long id, const std::string& decision,
+                       long long reviewerAccountId, const std::string& actor, const std::string& note,
+                       const std::string& reason);
   // The queue, a request, the decisions and the denial reasons: what reviewers may use.
   static bool isReviewPath(const std::vector<std::string>& segments);
   http::HttpResponse handleReviewerSession(const http::HttpRequest& request);

@@ -106,15 +106,7 @@ http::HttpResponse App::handleReviewPages(const http::HttpRequest& req, const de
     const std::string actor = "reviewer " + account.email;
     const auto note = form.count("note") ? form.at("note") : "";
     try {
-      if (review.request(id, today).request.accountId == account.id)
-        throw developer::DeveloperError(403, "conflict", "a reviewer does not decide on their own request");
-      if (decision == "check-domain") review.checkDomain(id, domainCheckSettings(), "automatic check (" + actor + ")");
-      else if (decision == "domain-verified") review.domainVerified(id, actor, note);
-      else if (decision == "verify") review.verify(id, actor, note);
-      else if (decision == "deny") review.deny(id, actor, form.count("reason") ? form.at("reason") : "", note);
-      else if (decision == "enable") review.enable(id, actor);
-      else if (decision == "revoke") review.revoke(id, actor, note);
-      else throw developer::DeveloperError(404, "not_found", "there is no such decision");
+      decideOnRequest(review, id, decision, account.id, actor, note, form.count("reason") ? form.at("reason") : "");
       return seeOther("/developer/review/" + std::to_string(id));
     } catch (const developer::DeveloperError& e) {
       if (e.status() == 404) throw;

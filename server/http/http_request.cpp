@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "core/crypto/digest.h"
 
@@ -13,7 +14,17 @@ void assignRequestId(HttpRequest& request) {
                           std::all_of(given.begin(), given.end(), [](unsigned char c) {
                             return std::isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
                           });
-  request.requestId = wellFormed ? std::string(given) : crypto::randomToken(12);
+  if (wellFormed) {
+    request.requestId = std::string(given);
+    return;
+  }
+  // A random prefix per thread and a counter: unique without asking the random generator per
+  // request on the read path.
+  thread_local const std::string prefix = crypto::randomToken(9);
+  thread_local uint64_t counter = 0;
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, "-%llx", static_cast<unsigned long long>(++counter));
+  request.requestId = prefix + suffix;
 }
 
 std::string mediaType(std::string_view header) {

@@ -112,6 +112,9 @@ TEST(CompanionApps, AnApplicationThatCannotBeLaunchedInstallsNothing) {
   refused({{"manifest", manifest("bad", json::array({application("x.A", "provider_companion_global", "A")}))},
            {"applicationScope", "system/*.rs"}},
           "applicationScope");
+  auto notScopes = install(instance, {{"manifest", manifest("bad", json::array({application("x.A", "provider_companion_global", "A")}))},
+                                      {"applicationScope", json::array({"user/*.rs"})}});
+  EXPECT_EQ(notScopes->status, 400) << notScopes->body;
   json keyed = manifest("bad", json::array({application("x.A", "provider_companion_global", "A")}));
   keyed["variables"] = {{{"name", "smart_client_type"}, {"default", "confidential-asymmetric"}}};
   refused({{"manifest", keyed}}, "smart_jwks_url");

@@ -393,6 +393,9 @@ TEST(DeveloperProgramme, SandboxesAreTheDevelopersOwnAndNeverProduction) {
   EXPECT_EQ(refused["issue"][0]["expression"][0], "name");
   EXPECT_EQ(refused["issue"][1]["expression"][0], "patients");
   post("/developer/api/sandboxes", {{"name", name}}, {}, 401);
+  post("/developer/api/sandboxes", {{"name", name}, {"patients", "many"}}, session(token), 422);
+  post("/developer/api/sandboxes", {{"name", name}, {"patients", 2.5}}, session(token), 422);
+  EXPECT_EQ(client().Post("/developer/api/sandboxes", session(token), "{\"name\":", "application/json")->status, 400);
 
   const json made = post("/developer/api/sandboxes", {{"name", name}, {"patients", 2}}, session(token), 201);
   const std::string sandbox = made["name"];
