@@ -16,8 +16,7 @@ AuthResponse AuthServer::handle(const instances::Instance& instance, db::Session
     response.headers.emplace_back("Retry-After", "1");
   }
   // Every authorization decision is audited: what was asked, the outcome, whom it concerned.
-  audit::AuditEvent event;
-  event.schema = instance.schema;
+  auto event = audit::eventOf(instance);
   event.kind = "auth";
   event.action = request.method + " " + (request.segments.empty() ? std::string() : request.segments.back());
   if (!ctx.note.action.empty()) event.action += " " + ctx.note.action;
@@ -42,9 +41,8 @@ std::shared_ptr<const VerifiedToken> AuthServer::verifyBearer(db::Session& sessi
   return token ? tokens_.verify(session, instance, *token) : nullptr;
 }
 
-void AuthServer::revokeClient(db::Session& session, const instances::Instance& instance, const std::string& clientId) {
-  revocations_.revoke(session.connection(), instance.id, RevocationKind::Client, clientId,
-                      epochSeconds() + kMaxAccessTokenSeconds);
+void AuthServer::revokeClient(const instances::Instance& instance, const std::string& clientId) {
+  revocations_.revoke(instance.id, RevocationKind::Client, clientId, epochSeconds() + kMaxAccessTokenSeconds);
 }
 
 }  // namespace flint::auth

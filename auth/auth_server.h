@@ -28,7 +28,7 @@ class AuthServer {
   std::shared_ptr<const VerifiedToken> verifyBearer(db::Session& session, const instances::Instance& instance,
                                                     std::string_view authorization);
   // Every token of the client stops working at once, on every server process.
-  void revokeClient(db::Session& session, const instances::Instance& instance, const std::string& clientId);
+  void revokeClient(const instances::Instance& instance, const std::string& clientId);
   // The population apps practices authorise on their practice-apps page; that page answers 404
   // without them.
   void setPracticeApps(PracticeApps* apps) { practiceApps_ = apps; }

@@ -62,22 +62,24 @@ struct FileDownload {
 // The name of a job's error file below its URL.
 std::string errorFileName();
 
+// `control`: a session on the control database (the jobs); the instance's data and files are
+// read from its cluster.
 class BulkExport {
  public:
   // `publicUrl`: the server's external base, for polling and file URLs.
   BulkExport(std::string publicUrl, ExportSettings settings) : publicUrl_(std::move(publicUrl)), settings_(settings) {}
 
   // [base]/$export, [base]/Patient/$export, [base]/Group/[id]/$export.
-  ExportResponse kickOff(const instances::Instance& instance, db::Session& session, const Caller& caller,
+  ExportResponse kickOff(const instances::Instance& instance, db::Session& control, const Caller& caller,
                          const fhir::FhirRequest& req, ExportLevel level, const std::string& groupId);
-  ExportResponse status(const instances::Instance& instance, db::Session& session, const std::string& clientId,
+  ExportResponse status(const instances::Instance& instance, db::Session& control, const std::string& clientId,
                         const std::string& jobId);
-  ExportResponse cancel(const instances::Instance& instance, db::Session& session, const std::string& clientId,
+  ExportResponse cancel(const instances::Instance& instance, db::Session& control, const std::string& clientId,
                         const std::string& jobId);
   // A file of a completed export by its name below the job's URL ("3.ndjson", or the error
   // file); `range` is the Range header (empty: the whole file). An ExportResponse when there is
   // nothing to send (404, 416).
-  std::variant<FileDownload, ExportResponse> download(const instances::Instance& instance, db::Session& session,
+  std::variant<FileDownload, ExportResponse> download(const instances::Instance& instance, db::Session& control,
                                                       const std::string& clientId, const std::string& jobId,
                                                       const std::string& name, const std::string& range);
 

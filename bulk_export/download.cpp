@@ -5,7 +5,9 @@
 
 #include "bulk_export/bulk_export.h"
 #include "bulk_export/file_source.h"
+#include "bulk_export/export_files.h"
 #include "bulk_export/job_store.h"
+#include "core/instances/data_routing.h"
 #include "fhir_resources/rest/fhir_error.h"
 
 namespace flint::bulk {
@@ -77,10 +79,10 @@ std::variant<FileDownload, ExportResponse> serve(std::unique_ptr<FileSource> sou
 std::string errorFileName() { return "error.ndjson"; }
 
 std::variant<FileDownload, ExportResponse> BulkExport::download(const instances::Instance& instance,
-                                                                db::Session& session, const std::string& clientId,
+                                                                db::Session& control, const std::string& clientId,
                                                                 const std::string& jobId, const std::string& name,
                                                                 const std::string& range) {
-  JobStore store(session);
+  JobStore store(control);
   auto job = findOwnJob(store, instance, clientId, jobId);
   const ExportResponse missing{404, fhir::operationOutcome("error", "not-found", "there is no such export file")};
   if (!job || job->state != JobState::Completed) return missing;
@@ -95,10 +97,11 @@ std::variant<FileDownload, ExportResponse> BulkExport::download(const instances:
   const auto fileSeq = fileNumber(name);
   if (!fileSeq) return missing;
   std::optional<ExportFile> file;
-  for (auto& f : store.files(instance, jobId))
+  auto& data = instances::primarySession(instance);
+  for (auto& f : ExportFiles(data, instance).files(jobId))
     if (f.seq == *fileSeq) file = f;
   if (!file) return missing;
-  return serve(chunkedFile(session, instance, *job, *file), file->bytes, range,
+  return serve(chunkedFile(data, instance, *job, *file), file->bytes, range,
                file->type + (file->deletions ? " deletions: " : ": ") + std::to_string(file->lines) +
                    (file->deletions ? " bundles" : " resources"));
 }

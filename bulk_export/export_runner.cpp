@@ -6,9 +6,11 @@
 
 #include "auth/scopes/scope.h"
 #include "bulk_export/as_of.h"
+#include "bulk_export/export_files.h"
 #include "bulk_export/export_selection.h"
 #include "bulk_export/job_store.h"
 #include "core/db/session.h"
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/search_access.h"
@@ -43,14 +45,13 @@ struct Step {
   std::string lastId;
 };
 
-Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instances::Instance& instance,
-                   const ExportJob& job, const std::string& type, const fhir::Access& access,
-                   const std::string& baseUrl) {
+Step resourcesStep(fhir::ResourceRepository& repo, ExportFiles& files, const ExportJob& job, const std::string& type,
+                   const fhir::Access& access, const std::string& baseUrl) {
   Step step;
   // A supporting type of a Patient or Group export walks what the records referenced.
   std::vector<std::string> referenced;
   if (exportsReferencedOnly(job, type)) {
-    referenced = store.references(instance, job.id, type, job.afterId, kStepResources);
+    referenced = files.references(job.id, type, job.afterId, kStepResources);
     if (referenced.empty()) return step;
   }
   // The step's keys come from the indexes alone (with several _typeFilters, the first any of
@@ -82,7 +83,7 @@ Step resourcesStep(fhir::ResourceRepository& repo, JobStore& store, const instan
     for (auto& id : repo.referencingIds("Provenance", "target", type, step.ids,
                                         job.provenance == ProvenanceSelection::Latest))
       recorded.emplace_back("Provenance", std::move(id));
-  store.addReferences(instance, job.id, recorded);
+  files.addReferences(job.id, recorded);
   return step;
 }
 
@@ -152,19 +153,22 @@ void ExportRunner::run() {
 }
 
 void ExportRunner::runJob(ExportJob& job) {
-  auto& session = db::Session::forThisThread(databaseUrl_);
-  JobStore store(session);
-  auto instance = instances::findInstanceById(session.connection(), job.instanceId);
+  auto& control = db::Session::forThisThread(databaseUrl_);
+  JobStore store(control);
+  auto instance = instances::findInstanceById(control.connection(), job.instanceId);
   if (!instance) {
     store.fail(job, "the instance no longer exists");
     return;
   }
   const std::string baseUrl = publicUrl_ + "/" + instance->name + "/fhir";
   const fhir::Access access = accessOf(job);
-  fhir::ResourceRepository repo(session, *instance);
+  auto& data = instances::primarySession(*instance);
+  fhir::ResourceRepository repo(data, *instance);
+  ExportFiles files(data, *instance);
+  if (!files.take(job)) return;
   OpenFile open;
-  if (auto files = store.files(*instance, job.id); !files.empty() && files.back().seq == job.fileSeq)
-    open = {files.back().type, files.back().deletions, files.back().bytes};
+  if (auto written = files.files(job.id); !written.empty() && written.back().seq == job.fileSeq)
+    open = {written.back().type, written.back().deletions, written.back().bytes};
   const int types = static_cast<int>(job.types.size());
   try {
     while (job.typeIndex < (job.since ? 2 * types : types)) {
@@ -175,15 +179,17 @@ void ExportRunner::runJob(ExportJob& job) {
       const bool deletions = job.typeIndex >= types;
       const std::string& type = job.types[job.typeIndex % types];
       const Step step = deletions ? deletionsStep(repo, job, type, access)
-                                  : resourcesStep(repo, store, *instance, job, type, access, baseUrl);
+                                  : resourcesStep(repo, files, job, type, access, baseUrl);
       if (step.lastId.empty()) {
-        if (!store.nextType(job, kLeaseSeconds)) return;
+        if (!files.nextType(job) || !store.extendLease(job, kLeaseSeconds)) return;
         continue;
       }
       const bool newFile = open.type != type || open.deletions != deletions ||
                            open.bytes + step.bytes > settings_.maxFileBytes;
       const ExportFile file{0, type, deletions, 0, 0};
-      if (!store.appendChunk(*instance, job, file, step.ids, step.bytes, step.lastId, newFile, kLeaseSeconds)) return;
+      if (!files.appendChunk(job, file, step.ids, step.bytes, step.lastId, newFile) ||
+          !store.extendLease(job, kLeaseSeconds))
+        return;
       if (step.ids.empty()) continue;
       if (newFile) open = {type, deletions, 0};
       open.bytes += step.bytes;
@@ -204,10 +210,13 @@ void ExportRunner::runJob(ExportJob& job) {
 }
 
 void ExportRunner::purgeExpired() {
-  auto& session = db::Session::forThisThread(databaseUrl_);
-  JobStore store(session);
+  auto& control = db::Session::forThisThread(databaseUrl_);
+  JobStore store(control);
   for (const auto& [instanceId, jobId] : store.expired()) {
-    if (auto instance = instances::findInstanceById(session.connection(), instanceId)) store.remove(*instance, jobId);
+    if (auto instance = instances::findInstanceById(control.connection(), instanceId))
+      removeExport(control, *instance, jobId);
+    else
+      store.remove(instanceId, jobId);
   }
 }
 

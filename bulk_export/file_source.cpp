@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "bulk_export/as_of.h"
-#include "bulk_export/job_store.h"
+#include "bulk_export/export_files.h"
 
 namespace flint::bulk {
 namespace {
@@ -23,8 +23,7 @@ class ChunkedFile : public FileSource {
 
   bool read(int64_t at, int64_t end, std::string& piece) override {
     if (at >= end) return false;
-    JobStore store(session_);
-    auto chunk = store.chunkAt(instance_, jobId_, fileSeq_, at);
+    auto chunk = ExportFiles(session_, instance_).chunkAt(jobId_, fileSeq_, at);
     if (!chunk) return false;
     std::string text;
     if (deletions_) {

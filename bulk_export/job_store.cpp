@@ -75,10 +75,6 @@ ExportJob jobOf(const pqxx::row& r) {
   return j;
 }
 
-std::string table(const instances::Instance& instance, const char* name) {
-  return db::quoteIdentifier(instance.schema) + "." + name;
-}
-
 }  // namespace
 
 const char* stateName(JobState state) {
@@ -144,13 +140,9 @@ void JobStore::setNextPoll(const std::string& jobId, int64_t atMillis) {
                   atMillis);
 }
 
-void JobStore::remove(const instances::Instance& instance, const std::string& jobId) {
-  pqxx::work tx(session_.connection());
-  tx.exec_params0("DELETE FROM flint.export_jobs WHERE id = $1 AND instance_id = $2", jobId, instance.id);
-  tx.exec_params0("DELETE FROM " + table(instance, "export_chunks") + " WHERE job_id = $1", jobId);
-  tx.exec_params0("DELETE FROM " + table(instance, "export_files") + " WHERE job_id = $1", jobId);
-  tx.exec_params0("DELETE FROM " + table(instance, "export_references") + " WHERE job_id = $1", jobId);
-  tx.commit();
+void JobStore::remove(long long instanceId, const std::string& jobId) {
+  pqxx::nontransaction tx(session_.connection());
+  tx.exec_params0("DELETE FROM flint.export_jobs WHERE id = $1 AND instance_id = $2", jobId, instanceId);
 }
 
 std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
@@ -169,47 +161,13 @@ std::optional<ExportJob> JobStore::claim(int leaseSeconds) {
   return jobOf(r[0]);
 }
 
-bool JobStore::appendChunk(const instances::Instance& instance, ExportJob& job, const ExportFile& file,
-                           const std::vector<std::string>& ids, int64_t bytes, const std::string& lastId, bool newFile,
-                           int leaseSeconds) {
-  const int64_t lines = static_cast<int64_t>(ids.size());
-  const int fileSeq = newFile && lines > 0 ? job.fileSeq + 1 : job.fileSeq;
-  // One statement, so a step costs one round trip: the fenced progress update, and only if it
-  // matched, the file's totals and the chunk (placed after what the file held).
+bool JobStore::extendLease(const ExportJob& job, int leaseSeconds) {
   pqxx::nontransaction tx(session_.connection());
   auto r = tx.exec_params(
-      "WITH fenced AS (UPDATE flint.export_jobs SET after_id = $3, file_seq = $4, exported = exported + $5,"
-      " lease_until = now() + make_interval(secs => $6) WHERE id = $1 AND attempt = $2 AND state = 'running'"
-      " RETURNING id),"
-      " file AS (INSERT INTO " + table(instance, "export_files") +
-      " AS f (job_id, seq, resource_type, deletions, lines, bytes)"
-      " SELECT id, $4, $7, $10, $5, $8 FROM fenced WHERE $5 > 0"
-      " ON CONFLICT (job_id, seq) DO UPDATE SET lines = f.lines + $5, bytes = f.bytes + $8"
-      " RETURNING f.bytes - $8 AS offset),"
-      " chunk AS (INSERT INTO " + table(instance, "export_chunks") +
-      " (job_id, file_seq, chunk_no, byte_offset, bytes, ids)"
-      " SELECT $1, $4, coalesce((SELECT max(chunk_no) + 1 FROM " + table(instance, "export_chunks") +
-      " WHERE job_id = $1 AND file_seq = $4), 0), file.offset, $8, $9::text[] FROM file)"
-      " SELECT count(*) FROM fenced",
-      job.id, job.attempt, lastId, fileSeq, lines, leaseSeconds, file.type, bytes, fhir::pgTextArray(ids),
-      file.deletions);
-  if (r[0][0].as<int>() != 1) return false;
-  job.fileSeq = fileSeq;
-  job.afterId = lastId;
-  job.exported += lines;
-  return true;
-}
-
-bool JobStore::nextType(ExportJob& job, int leaseSeconds) {
-  pqxx::nontransaction tx(session_.connection());
-  auto r = tx.exec_params(
-      "UPDATE flint.export_jobs SET type_index = type_index + 1, after_id = '',"
-      " lease_until = now() + make_interval(secs => $3) WHERE id = $1 AND attempt = $2 AND state = 'running'",
-      job.id, job.attempt, leaseSeconds);
-  if (r.affected_rows() != 1) return false;
-  ++job.typeIndex;
-  job.afterId.clear();
-  return true;
+      "UPDATE flint.export_jobs SET lease_until = now() + make_interval(secs => $3), type_index = $4, after_id = $5,"
+      " file_seq = $6, exported = $7 WHERE id = $1 AND attempt = $2 AND state = 'running'",
+      job.id, job.attempt, leaseSeconds, job.typeIndex, job.afterId, job.fileSeq, job.exported);
+  return r.affected_rows() == 1;
 }
 
 void JobStore::release(const ExportJob& job) {
@@ -240,56 +198,6 @@ bool JobStore::fail(ExportJob& job, const std::string& message) {
   if (r.affected_rows() != 1) return false;
   job.state = JobState::Failed;
   return true;
-}
-
-void JobStore::addReferences(const instances::Instance& instance, const std::string& jobId,
-                             const std::vector<std::pair<std::string, std::string>>& references) {
-  if (references.empty()) return;
-  std::vector<std::string> types, ids;
-  for (const auto& [type, id] : references) {
-    types.push_back(type);
-    ids.push_back(id);
-  }
-  pqxx::nontransaction tx(session_.connection());
-  tx.exec_params0("INSERT INTO " + table(instance, "export_references") +
-                      " (job_id, resource_type, id) SELECT $1, t, i FROM unnest($2::text[], $3::text[]) AS u(t, i)"
-                      " ON CONFLICT DO NOTHING",
-                  jobId, fhir::pgTextArray(types), fhir::pgTextArray(ids));
-}
-
-std::vector<std::string> JobStore::references(const instances::Instance& instance, const std::string& jobId,
-                                              const std::string& type, const std::string& afterId, int limit) {
-  pqxx::nontransaction tx(session_.connection());
-  std::vector<std::string> out;
-  for (const auto& r : tx.exec_params("SELECT id FROM " + table(instance, "export_references") +
-                                          " WHERE job_id = $1 AND resource_type = $2 AND id > $3 ORDER BY id LIMIT $4",
-                                      jobId, type, afterId, limit))
-    out.push_back(r[0].as<std::string>());
-  return out;
-}
-
-std::vector<ExportFile> JobStore::files(const instances::Instance& instance, const std::string& jobId) {
-  pqxx::nontransaction tx(session_.connection());
-  std::vector<ExportFile> out;
-  for (const auto& r : tx.exec_params("SELECT seq, resource_type, deletions, lines, bytes FROM " +
-                                          table(instance, "export_files") + " WHERE job_id = $1 ORDER BY seq",
-                                      jobId))
-    out.push_back({r[0].as<int>(), r[1].as<std::string>(), r[2].as<bool>(), r[3].as<int64_t>(), r[4].as<int64_t>()});
-  return out;
-}
-
-std::optional<FileChunk> JobStore::chunkAt(const instances::Instance& instance, const std::string& jobId, int fileSeq,
-                                           int64_t offset) {
-  pqxx::nontransaction tx(session_.connection());
-  auto r = tx.exec_params("SELECT chunk_no, byte_offset, bytes, array_to_string(ids, ' ') FROM " +
-                              table(instance, "export_chunks") +
-                              " WHERE job_id = $1 AND file_seq = $2 AND byte_offset <= $3"
-                              " ORDER BY chunk_no DESC LIMIT 1",
-                          jobId, fileSeq, offset);
-  if (r.empty()) return std::nullopt;
-  FileChunk chunk{r[0][0].as<int>(), r[0][1].as<int64_t>(), r[0][2].as<int64_t>(), words(r[0][3].as<std::string>())};
-  if (offset >= chunk.offset + chunk.bytes) return std::nullopt;
-  return chunk;
 }
 
 std::vector<std::pair<long long, std::string>> JobStore::expired() {

@@ -9,6 +9,7 @@
 #include "bulk_export/export_job.h"
 #include "bulk_export/export_selection.h"
 #include "bulk_export/job_store.h"
+#include "core/instances/data_routing.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -120,13 +121,13 @@ std::string BulkExport::jobUrl(const instances::Instance& instance, const std::s
   return publicUrl_ + "/" + instance.name + "/bulk/" + jobId;
 }
 
-ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Session& session, const Caller& caller,
+ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Session& control, const Caller& caller,
                                    const fhir::FhirRequest& req, ExportLevel level, const std::string& groupId) {
   const ExportRequest request = parseExportRequest(req, level, groupId);
   ExportJob job;
   job.level = level;
   job.types = exportedTypes(request, caller.access);
-  fhir::ResourceRepository repo(session, instance);
+  fhir::ResourceRepository repo(instances::primarySession(instance), instance);
   if (level == ExportLevel::Group) {
     if (!caller.access.allows("Group", fhir::kRead))
       throw FhirError(403, "forbidden", "exporting a Group needs permission to read it");
@@ -160,7 +161,7 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
         job.errors.push_back(errorLine("information", "incomplete",
                                        "deletions of " + type + " since _since are not listed: " + *why));
 
-  JobStore store(session);
+  JobStore store(control);
   if (!caller.clientId.empty() && store.activeCount(instance.id, caller.clientId) >= settings_.maxConcurrentPerClient) {
     ExportResponse busy{429, fhir::operationOutcome("error", "throttled",
                                                     "this client already has " +

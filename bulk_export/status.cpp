@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bulk_export/bulk_export.h"
+#include "bulk_export/export_files.h"
 #include "bulk_export/job_store.h"
+#include "core/instances/data_routing.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/instant.h"
 
@@ -16,9 +18,9 @@ ExportResponse notFound(const std::string& jobId) {
 
 }  // namespace
 
-ExportResponse BulkExport::status(const instances::Instance& instance, db::Session& session,
+ExportResponse BulkExport::status(const instances::Instance& instance, db::Session& control,
                                   const std::string& clientId, const std::string& jobId) {
-  JobStore store(session);
+  JobStore store(control);
   auto job = findOwnJob(store, instance, clientId, jobId);
   if (!job) return notFound(jobId);
   const int64_t now = fhir::nowMillis();
@@ -54,7 +56,7 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
   if (job->since) manifest["deleted"] = nlohmann::ordered_json::array();
   const std::string base = jobUrl(instance, job->id);
   int64_t resources = 0, deletions = 0, files = 0;
-  for (const auto& file : store.files(instance, job->id)) {
+  for (const auto& file : ExportFiles(instances::primarySession(instance), instance).files(job->id)) {
     ++files;
     (file.deletions ? deletions : resources) += file.lines;
     const std::string url = base + "/" + std::to_string(file.seq) + ".ndjson";
@@ -74,11 +76,11 @@ ExportResponse BulkExport::status(const instances::Instance& instance, db::Sessi
   return done;
 }
 
-ExportResponse BulkExport::cancel(const instances::Instance& instance, db::Session& session,
+ExportResponse BulkExport::cancel(const instances::Instance& instance, db::Session& control,
                                   const std::string& clientId, const std::string& jobId) {
-  JobStore store(session);
+  JobStore store(control);
   if (!findOwnJob(store, instance, clientId, jobId)) return notFound(jobId);
-  store.remove(instance, jobId);
+  removeExport(control, instance, jobId);
   return {202, fhir::operationOutcome("information", "informational", "export " + jobId + " cancelled and deleted")};
 }
 

@@ -34,6 +34,7 @@ Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   v.set("refreshTokenDays", Value::number(i.refreshTokenDays));
   v.set("profileValidation", Value::string(i.profileValidation));
   v.set("disabled", Value::boolean(i.disabled));
+  v.set("cluster", Value::string(i.cluster));
   v.set("fhirBaseUrl", Value::string(publicUrl + "/" + i.name + "/fhir"));
   return v;
 }
@@ -146,6 +147,10 @@ instances::NewInstance parseNewInstance(const std::string& body) {
   if (const Value* mode = v.find("profileValidation")) {
     if (!mode->isString()) throw instances::InstanceError("profileValidation must be off, claimed or required");
     n.profileValidation = mode->text();
+  }
+  if (const Value* cluster = v.find("cluster")) {
+    if (!cluster->isString()) throw instances::InstanceError("cluster must be the name of a cluster");
+    n.cluster = cluster->text();
   }
   return n;
 }

@@ -2,6 +2,7 @@
 // [?kind=fhir|auth][&client=ID][&limit=N][&before=ID], newest first.
 #include <algorithm>
 
+#include "core/instances/data_routing.h"
 #include "core/audit/audit_store.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_writer.h"
@@ -14,9 +15,9 @@ http::HttpResponse App::handleAdminAudit(const http::HttpRequest& req) {
   const auto& s = req.segments;  // admin, instances, {name}, audit
   if (s.size() != 4) return outcomeResponse(404, "not-found", "no admin endpoint at this path");
   if (req.method != "GET") return outcomeResponse(405, "not-supported", "use GET");
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
-  auto instance = instances::findInstance(session.connection(), s[2]);
+  auto instance = instances::findInstance(db::Session::forThisThread(config_.databaseUrl).connection(), s[2]);
   if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  auto& session = instances::primarySession(*instance);
   int limit = 100;
   int64_t before = 0;
   std::string kind;

@@ -1,6 +1,7 @@
 // The admin API for an instance's SMART clients: /admin/instances/{name}/clients[/{id}/disable|enable].
 // The same operations as `flint client ...`; a client secret appears once, in the creation response.
 #include "auth/clients/client_registry.h"
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
@@ -64,10 +65,9 @@ auth::NewClient parseNewClient(const std::string& body) {
 
 http::HttpResponse App::handleAdminClients(const http::HttpRequest& req) {
   const auto& s = req.segments;  // admin, instances, {name}, clients[, {id}, disable|enable]
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
-  auto instance = instances::findInstance(session.connection(), s[2]);
+  auto instance = instances::findInstance(db::Session::forThisThread(config_.databaseUrl).connection(), s[2]);
   if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
-  auth::AuthRepository repo(session, *instance);
+  auth::AuthRepository repo(instances::primarySession(*instance), *instance);
   try {
     if (s.size() == 4) {
       if (req.method == "GET") {
@@ -85,9 +85,10 @@ http::HttpResponse App::handleAdminClients(const http::HttpRequest& req) {
     }
     if (s.size() == 6 && (s[5] == "disable" || s[5] == "enable")) {
       if (req.method != "POST") return outcomeResponse(405, "not-supported", "use POST");
-      if (!repo.setClientDisabled(s[4], s[5] == "disable"))
-        return outcomeResponse(404, "not-found", "there is no client '" + s[4] + "'");
-      if (s[5] == "disable") auth_.revokeClient(session, *instance, s[4]);
+      if (!repo.client(s[4])) return outcomeResponse(404, "not-found", "there is no client '" + s[4] + "'");
+      // Its tokens are refused before the client is marked disabled, on whichever cluster.
+      if (s[5] == "disable") auth_.revokeClient(*instance, s[4]);
+      repo.setClientDisabled(s[4], s[5] == "disable");
       return jsonResponse(200, json::write(clientJson(*repo.client(s[4]))));
     }
   } catch (const auth::ClientError& e) {

@@ -1,6 +1,7 @@
 // The admin API's view of an instance's Bulk Data exports: GET /admin/instances/{name}/exports
 // (newest first) and DELETE /admin/instances/{name}/exports/{job} (cancels and deletes it,
 // whichever client started it).
+#include "bulk_export/export_files.h"
 #include "bulk_export/job_store.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_writer.h"
@@ -21,7 +22,7 @@ http::HttpResponse App::handleAdminExports(const http::HttpRequest& req) {
   if (s.size() == 5) {
     if (req.method != "DELETE") return outcomeResponse(405, "not-supported", "use DELETE");
     if (!store.find(instance->id, s[4])) return outcomeResponse(404, "not-found", "there is no export " + s[4]);
-    store.remove(*instance, s[4]);
+    bulk::removeExport(session, *instance, s[4]);
     auto done = outcomeResponse(202, "informational", "export " + s[4] + " cancelled and deleted");
     done.body = fhir::operationOutcome("information", "informational", "export " + s[4] + " cancelled and deleted");
     return done;

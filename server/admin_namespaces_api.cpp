@@ -1,6 +1,7 @@
 // The admin API for an instance's custom data namespaces (custom_data/namespaces/namespace_admin.h):
 // GET /admin/instances/{name}/namespaces[/{namespace}], POST .../{namespace}/reset|drop?dry_run=
 // (a dry run unless dry_run=false).
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_writer.h"
 #include "custom_data/namespaces/namespace_admin.h"
@@ -12,9 +13,9 @@ namespace flint::server {
 http::HttpResponse App::handleAdminNamespaces(const http::HttpRequest& req) {
   const auto& s = req.segments;  // admin, instances, {name}, namespaces[, {namespace}[, reset|drop]]
   if (s.size() < 4 || s.size() > 6) return outcomeResponse(404, "not-found", "no admin endpoint at this path");
-  auto& conn = db::Session::forThisThread(config_.databaseUrl).connection();
-  auto instance = instances::findInstance(conn, s[2]);
+  auto instance = instances::findInstance(db::Session::forThisThread(config_.databaseUrl).connection(), s[2]);
   if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  auto& conn = instances::primarySession(*instance).connection();
   if (s.size() == 4) {
     if (req.method != "GET") return outcomeResponse(405, "not-supported", "use GET");
     return jsonResponse(200, json::write(custom_data::listNamespaces(conn, *instance)));

@@ -3,6 +3,7 @@
 // "applicationScope": "..."}; GET lists them; DELETE .../plugins/{plugin} uninstalls one (its
 // custom data stays, its companion applications' clients stop). A namespace's keys appear once, in
 // the response of the install that created it.
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
@@ -85,9 +86,9 @@ http::HttpResponse installErrorResponse(const custom_data::InstallError& e) {
 http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
   const auto& s = req.segments;  // admin, instances, {name}, plugins[, {plugin}]
   if (s.size() != 4 && s.size() != 5) return outcomeResponse(404, "not-found", "no admin endpoint at this path");
-  auto& conn = db::Session::forThisThread(config_.databaseUrl).connection();
-  auto instance = instances::findInstance(conn, s[2]);
+  auto instance = instances::findInstance(db::Session::forThisThread(config_.databaseUrl).connection(), s[2]);
   if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  auto& conn = instances::primarySession(*instance).connection();
   try {
     if (s.size() == 5) {
       if (req.method != "DELETE") return outcomeResponse(405, "not-supported", "use DELETE");
@@ -146,7 +147,7 @@ http::HttpResponse App::handleAdminPlugins(const http::HttpRequest& req) {
 std::vector<companion::CompanionApp> App::followApplications(const instances::Instance& instance, const std::string& plugin,
                                                              std::vector<companion::CompanionApp> apps,
                                                              const std::string& ceiling) {
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& session = instances::primarySession(instance);
   std::vector<std::string> disabled;
   std::vector<companion::CompanionApp> registered;
   {
@@ -157,7 +158,7 @@ std::vector<companion::CompanionApp> App::followApplications(const instances::In
       if (app.plugin == plugin) registered.push_back(std::move(app));
     tx.commit();
   }
-  for (const auto& clientId : disabled) auth_.revokeClient(session, instance, clientId);
+  for (const auto& clientId : disabled) auth_.revokeClient(instance, clientId);
   return registered;
 }
 

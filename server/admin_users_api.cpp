@@ -1,6 +1,7 @@
 // The admin API for the people who sign in to an instance: /admin/instances/{name}/users.
 // The same operations as `flint user ...`; passwords go in and are never given back.
 #include "auth/users/user_registry.h"
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
@@ -58,9 +59,9 @@ auth::NewUser parseNewUser(const std::string& body) {
 
 http::HttpResponse App::handleAdminUsers(const http::HttpRequest& req) {
   const auto& s = req.segments;  // admin, instances, {name}, users
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
-  auto instance = instances::findInstance(session.connection(), s[2]);
+  auto instance = instances::findInstance(db::Session::forThisThread(config_.databaseUrl).connection(), s[2]);
   if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[2] + "'");
+  auto& session = instances::primarySession(*instance);
   if (s.size() != 4) return outcomeResponse(404, "not-found", "no admin endpoint at this path");
   auth::UserRepository users(session, *instance);
   try {

@@ -18,7 +18,7 @@ namespace flint::server {
 App::App(Config config)
     : config_(std::move(config)),
       instances_(config_.databaseUrl),
-      audit_(config_.databaseUrl),
+      audit_(),
       auth_(config_.databaseUrl, audit_, std::chrono::seconds(config_.jwksRefetchSeconds)),
       bulk_(config_.publicUrl, bulk::ExportSettings{config_.exportMaxPerClient, config_.exportFileBytes,
                                                     config_.exportRetentionHours * 3600, 1}),
@@ -38,7 +38,7 @@ App::App(Config config)
                                 ? config_.termsOfUseVersion
                                 : "sha256-" + crypto::hexEncode(crypto::sha256(developerTerms_.text)).substr(0, 12);
   calendar_ = developer::BusinessCalendar::withHolidays(config_.developerHolidays);
-  sandboxSettings_ = {config_.databaseUrl, config_.developerSandboxLimit, config_.developerSandboxPatients,
+  sandboxSettings_ = {config_.developerSandboxLimit, config_.developerSandboxPatients,
                       config_.developerSandboxDays};
   practiceApps_ = std::make_unique<PracticeAppsProvider>(
       [this] { return reviews(db::Session::forThisThread(config_.databaseUrl)); });

@@ -71,8 +71,7 @@ class App {
   http::HttpResponse handleBulk(const http::HttpRequest& request, const instances::Instance& instance);
   // The level and Group of a $export kick-off path below the FHIR base; nullopt for others.
   static std::optional<std::pair<bulk::ExportLevel, std::string>> exportKickOffOf(const std::vector<std::string>& s);
-  fhir::FhirResponse exportKickOff(const instances::Instance& instance, db::Session& session,
-                                   const fhir::FhirRequest& req, const auth::VerifiedToken* token,
+  fhir::FhirResponse exportKickOff(const instances::Instance& instance, const fhir::FhirRequest& req, const auth::VerifiedToken* token,
                                    bulk::ExportLevel level, const std::string& groupId);
   static const fhir::Access& unrestrictedAccess();
   http::HttpResponse handleAdmin(const http::HttpRequest& request);

@@ -1,4 +1,5 @@
 // The authorization server over HTTP: {instance}/auth/... translated to an AuthRequest and back.
+#include "core/instances/data_routing.h"
 #include "core/db/session.h"
 #include "server/app.h"
 
@@ -26,7 +27,7 @@ http::HttpResponse App::handleAuth(const http::HttpRequest& request, const insta
   req.contentType = http::mediaType(request.header("content-type"));
   req.authorization = request.header("authorization");
   req.cookie = request.header("cookie");
-  return toHttp(auth_.handle(instance, db::Session::forThisThread(config_.databaseUrl), authUrls(instance), req));
+  return toHttp(auth_.handle(instance, instances::primarySession(instance), authUrls(instance), req));
 }
 
 http::HttpResponse App::toHttp(auth::AuthResponse result) {

@@ -3,6 +3,7 @@
 // started the export.
 
 #include "core/db/session.h"
+#include "core/instances/data_routing.h"
 #include "fhir_resources/rest/fhir_router.h"
 #include "fhir_resources/rest/resource_id.h"
 #include "server/app.h"
@@ -38,7 +39,7 @@ std::optional<std::pair<bulk::ExportLevel, std::string>> App::exportKickOffOf(co
   return std::nullopt;
 }
 
-fhir::FhirResponse App::exportKickOff(const instances::Instance& instance, db::Session& session,
+fhir::FhirResponse App::exportKickOff(const instances::Instance& instance,
                                       const fhir::FhirRequest& req, const auth::VerifiedToken* token,
                                       bulk::ExportLevel level, const std::string& groupId) {
   try {
@@ -50,11 +51,10 @@ fhir::FhirResponse App::exportKickOff(const instances::Instance& instance, db::S
     bulk::Caller caller{token ? token->claims.clientId : "",
                         token ? std::optional<std::string>(token->claims.scope) : std::nullopt,
                         token ? token->claims.patient : "", access};
-    auto answer = bulk_.kickOff(instance, session, caller, req, level, groupId);
+    auto answer = bulk_.kickOff(instance, db::Session::forThisThread(config_.databaseUrl), caller, req, level, groupId);
     if (answer.status == 202) {
       exportRunner_->wake();
-      audit::AuditEvent event;
-      event.schema = instance.schema;
+      auto event = audit::eventOf(instance);
       event.kind = "bulk";
       event.action = "kick-off";
       event.clientId = caller.clientId;
@@ -72,12 +72,12 @@ fhir::FhirResponse App::exportKickOff(const instances::Instance& instance, db::S
 http::HttpResponse App::handleBulk(const http::HttpRequest& request, const instances::Instance& instance) {
   const auto& s = request.segments;
   if (s.size() < 3 || s.size() > 4) return outcomeResponse(404, "not-found", "nothing is served at this path");
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& control = db::Session::forThisThread(config_.databaseUrl);
   std::string clientId;
   if (!instance.openAccess || !request.header("authorization").empty()) {
     std::shared_ptr<const auth::VerifiedToken> token;
     try {
-      token = auth_.verifyBearer(session, instance, request.header("authorization"));
+      token = auth_.verifyBearer(instances::primarySession(instance), instance, request.header("authorization"));
     } catch (const auth::AuthorizationUnavailable&) {
       auto r = outcomeResponse(503, "transient", "authorization cannot be checked right now; retry shortly");
       r.headers.emplace_back("Retry-After", "1");
@@ -91,8 +91,7 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
     clientId = token->claims.clientId;
   }
   const std::string& jobId = s[2];
-  audit::AuditEvent event;
-  event.schema = instance.schema;
+  auto event = audit::eventOf(instance);
   event.kind = "bulk";
   event.clientId = clientId;
   event.target = "export/" + jobId;
@@ -100,16 +99,16 @@ http::HttpResponse App::handleBulk(const http::HttpRequest& request, const insta
   try {
     if (s.size() == 3 && request.method == "GET") {
       event.action = "status";
-      auto answer = bulk_.status(instance, session, clientId, jobId);
+      auto answer = bulk_.status(instance, control, clientId, jobId);
       event.detail = answer.auditDetail;
       response = exportHttp(std::move(answer));
     } else if (s.size() == 3 && request.method == "DELETE") {
       event.action = "cancel";
-      response = exportHttp(bulk_.cancel(instance, session, clientId, jobId));
+      response = exportHttp(bulk_.cancel(instance, control, clientId, jobId));
     } else if (s.size() == 4 && request.method == "GET") {
       event.action = "download";
       event.target += "/" + s[3];
-      auto result = bulk_.download(instance, session, clientId, jobId, s[3], std::string(request.header("range")));
+      auto result = bulk_.download(instance, control, clientId, jobId, s[3], std::string(request.header("range")));
       if (auto* refused = std::get_if<bulk::ExportResponse>(&result)) {
         response = exportHttp(std::move(*refused));
       } else {

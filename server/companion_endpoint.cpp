@@ -8,6 +8,7 @@
 #include "auth/storage/auth_repository.h"
 #include "companion/apps/app_registry.h"
 #include "companion/staff/staff_session.h"
+#include "core/instances/data_routing.h"
 #include "core/crypto/digest.h"
 #include "core/json/json_writer.h"
 #include "core/text/html_template.h"
@@ -50,7 +51,7 @@ http::HttpResponse App::openCompanionApp(const http::HttpRequest& req, const ins
                                          const auth::UserRecord& staff, const std::string& clientId,
                                          const std::string& sessionToken) {
   const std::string path = "/" + instance.name + "/companion";
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& session = instances::primarySession(instance);
   std::optional<companion::CompanionApp> app;
   {
     db::Transaction tx(session);
@@ -121,7 +122,7 @@ http::HttpResponse App::handleCompanion(const http::HttpRequest& req, const inst
   const std::string base = config_.publicUrl + "/" + instance.name + "/companion";
   const std::string path = "/" + instance.name + "/companion";
   const bool secure = config_.publicUrl.rfind("https://", 0) == 0;
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& session = instances::primarySession(instance);
   const std::string token = auth::cookieValue(std::string(req.header("cookie")), kCookie);
   const auto staff = companion::staffOf(session, instance, token);
   const std::string what = s.size() >= 3 ? s[2] : "";

@@ -3,6 +3,7 @@
 // timeline of recent Encounters, Conditions and Observations, and a tab per patient-specific app)
 // and an encounter (the companion's "note") with a tab per note-specific app.
 #include "companion/apps/app_registry.h"
+#include "core/instances/data_routing.h"
 #include "core/json/json_parser.h"
 #include "core/text/html_template.h"
 #include "fhir_resources/rest/fhir_router.h"
@@ -52,7 +53,7 @@ std::string encounterTitle(const json::Value& encounter) {
 
 std::vector<json::Value> App::companionSearch(const instances::Instance& instance, const auth::UserRecord& staff,
                                               const std::string& type, const fhir::Params& params) {
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
+  auto& session = instances::primarySession(instance);
   fhir::FhirRequest req;
   req.method = "GET";
   req.segments = {type};
@@ -60,8 +61,7 @@ std::vector<json::Value> App::companionSearch(const instances::Instance& instanc
   req.baseUrl = config_.publicUrl + "/" + instance.name + "/fhir";
   fhir::FhirContext ctx{instance, session, settings_, unrestrictedAccess()};
   const auto result = fhir::routeFhirRequest(ctx, req);
-  audit::AuditEvent event;
-  event.schema = instance.schema;
+  auto event = audit::eventOf(instance);
   event.kind = "fhir";
   event.action = "GET " + type;
   event.target = type;
@@ -94,7 +94,7 @@ http::HttpResponse App::companionPatientPages(const http::HttpRequest& req, cons
   const auto patients = companionSearch(instance, staff, "Patient", {{"_id", patientId}});
   if (patients.empty()) return notFound("There is no such patient.");
   const json::Value& patient = patients.front();
-  auto session = [&]() -> db::Session& { return db::Session::forThisThread(config_.databaseUrl); };
+  auto session = [&]() -> db::Session& { return instances::primarySession(instance); };
   auto tabs = [&](const std::string& scope, const std::string& query) {
     std::string html;
     db::Transaction tx(session());

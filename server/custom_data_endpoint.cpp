@@ -1,6 +1,7 @@
 // Custom data over HTTP, with the namespace's key in "Authorization: Namespace <key>": rows at
 // /{instance}/custom-data/{namespace}/models/{model}[/{key}|/_{action}] and .../atomic
 // (custom_data/rows/row_service.h), AttributeHubs at .../hubs[/{type}/{id}[/attributes/{name}]].
+#include "core/instances/data_routing.h"
 #include "core/json/json_value.h"
 #include "custom_data/hubs/attribute_hubs.h"
 #include "custom_data/rows/field_values.h"
@@ -52,7 +53,7 @@ http::HttpResponse App::handleCustomData(const http::HttpRequest& request, const
     return outcomeResponse(404, "not-found",
                            "custom data is at /{instance}/custom-data/{namespace}/models/{model} and .../hubs");
   try {
-    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    auto& session = instances::primarySession(instance);
     const bool hubs = request.segments[3] == "hubs";
     auto result = hubs ? custom_data::handleHubs(session, instance, *rows) : custom_data::handleRows(session, instance, *rows);
     if (result.status == 204) {

@@ -115,8 +115,8 @@ http::HttpResponse App::handleDeveloper(const http::HttpRequest& req) {
 }
 
 developer::ReviewService App::reviews(db::Session& session) {
-  return developer::ReviewService(session, calendar_, [this, &session](const instances::Instance& instance, const std::string& id) {
-    auth_.revokeClient(session, instance, id);
+  return developer::ReviewService(session, calendar_, [this](const instances::Instance& instance, const std::string& id) {
+    auth_.revokeClient(instance, id);
   });
 }
 

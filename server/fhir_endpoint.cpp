@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 
+#include "core/instances/data_routing.h"
 #include "core/db/session.h"
 #include "core/json/json_parser.h"
 #include "core/json/json_writer.h"
@@ -93,8 +94,7 @@ const fhir::Access& App::unrestrictedAccess() {
 // search's parameter names, the outcome, and the token's client, user and patient.
 void App::auditAccess(const instances::Instance& instance, const fhir::FhirRequest& req, int status,
                       const auth::VerifiedToken* token) {
-  audit::AuditEvent event;
-  event.schema = instance.schema;
+  auto event = audit::eventOf(instance);
   event.kind = "fhir";
   event.action = req.method + " " + (req.segments.empty() ? std::string("/") : req.segments.front());
   for (const auto& segment : req.segments) event.target += (event.target.empty() ? "" : "/") + segment;
@@ -130,7 +130,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     result.body = capabilityStatement(baseUrl, instance.openAccess ? "" : config_.publicUrl + "/" + instance.name + "/auth");
   } else {
     fhir::FhirRequest req = fhirRequestFrom(request, baseUrl);
-    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    auto& session = instances::primarySession(instance);
     std::shared_ptr<const auth::VerifiedToken> token;
     // An open instance needs no token, but one presented is honoured: its caller gets exactly
     // what it grants (developers test their scope handling there), and a bad one is refused.
@@ -154,7 +154,7 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
       }
     }
     if (auto kickOff = exportKickOffOf(req.segments)) {
-      result = exportKickOff(instance, session, req, token.get(), kickOff->first, kickOff->second);
+      result = exportKickOff(instance, req, token.get(), kickOff->first, kickOff->second);
     } else {
       fhir::FhirContext ctx{instance, session, settings_, token ? token->access : unrestrictedAccess()};
       result = fhir::routeFhirRequest(ctx, req);
@@ -177,7 +177,7 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   read.plainJson = format == Format::PlainJson;
   read.req = fhirRequestFrom(request, config_.publicUrl + "/" + read.instance->name + "/fhir");
   if (!read.instance->openAccess || !request.header("authorization").empty()) {
-    auto& session = db::Session::forThisThread(config_.databaseUrl);
+    auto& session = instances::primarySession(*read.instance);
     try {
       read.token = auth_.verifyBearer(session, *read.instance, request.header("authorization"));
     } catch (const auth::AuthorizationUnavailable&) {

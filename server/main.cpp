@@ -15,6 +15,8 @@ commands:
   migrate                    bring the database schema up to date
   instance create|set|list|disable|enable ...
                              manage instances (one per customer practice)
+  cluster add|replicas|list|drain|undrain ...
+                             the PostgreSQL clusters instances are placed on
   client create|list|disable|enable --instance NAME ...
                              manage an instance's SMART apps and backend services
   user create|list --instance NAME ...
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
     if (command == "serve" && rest.empty()) return flint::server::serveCommand(config);
     if (command == "migrate" && rest.empty()) return flint::server::migrateCommand(config);
     if (command == "instance") return flint::server::instanceCommand(config, rest);
+    if (command == "cluster") return flint::server::clusterCommand(config, rest);
     if (command == "client") return flint::server::clientCommand(config, rest);
     if (command == "user") return flint::server::userCommand(config, rest);
     if (command == "keys") return flint::server::keysCommand(config, rest);

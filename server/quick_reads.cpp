@@ -52,7 +52,7 @@ void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
 void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
   std::vector<fhir::RowKey> keys;
   for (const auto& read : fetch->reads) keys.push_back(read.key);
-  auto* connection = this->connection();
+  auto* connection = this->connection(fetch->reads.front().instance->databaseUrl);
   if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
   ++round.waiting;
   // Rounds stay where they are until collected, and a round is collected only once nothing it
@@ -65,7 +65,7 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
 }
 
 void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {
-  auto* connection = this->connection();
+  auto* connection = this->connection(read->databaseUrl);
   if (connection == nullptr) {
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
     return;
@@ -108,9 +108,11 @@ void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir
 }
 
 std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) {
-  if (connection_) connection_->receive(readable);
-  // A broken connection is closed now, which also takes its socket off the reactor's watch.
-  if (connection_ && connection_->broken()) connection_.reset();
+  for (auto& [url, link] : links_) {
+    if (link.connection) link.connection->receive(readable);
+    // A broken connection is closed now, which also takes its socket off the reactor's watch.
+    if (link.connection && link.connection->broken()) link.connection.reset();
+  }
   std::vector<std::vector<http::HttpResponse>> finished;
   while (!rounds_.empty() && rounds_.front().waiting == 0) {
     finished.push_back(std::move(rounds_.front().responses));
@@ -119,18 +121,27 @@ std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) 
   return finished;
 }
 
-db::PipelinedConnection* QuickReads::connection() {
-  if (connection_ && !connection_->broken()) return connection_.get();
+std::vector<http::QuickAnswerer::Watched> QuickReads::descriptors() const {
+  std::vector<Watched> out;
+  for (const auto& [url, link] : links_)
+    if (link.connection && !link.connection->broken()) out.push_back({link.connection->socket(), link.serial});
+  return out;
+}
+
+db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl) {
+  Link& link = links_[databaseUrl];
+  if (link.connection && !link.connection->broken()) return link.connection.get();
   const auto now = std::chrono::steady_clock::now();
-  if (now - lastFailure_ < kReconnectInterval) return nullptr;
-  connection_.reset();
-  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl_, "flint reads " + std::to_string(::getpid()));
+  if (now - link.lastFailure < kReconnectInterval) return nullptr;
+  link.connection.reset();
+  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl, "flint reads " + std::to_string(::getpid()));
   if (fresh->broken()) {
-    lastFailure_ = now;
+    link.lastFailure = now;
     return nullptr;
   }
-  connection_ = std::move(fresh);
-  return connection_.get();
+  link.connection = std::move(fresh);
+  link.serial = ++nextSerial_;
+  return link.connection.get();
 }
 
 }  // namespace flint::server

@@ -1,11 +1,12 @@
-// Answers a reactor thread's quick requests: plain reads by id go to the database on the
-// thread's own pipelined connection, one statement per instance and round (custom data rows: one
-// per row), several rounds in flight, so the thread never waits for PostgreSQL; anything else is
-// answered by App::handle.
+// Answers a reactor thread's quick requests: plain reads by id go to the instance's cluster on the
+// thread's own pipelined connection to it, one statement per instance and round (custom data
+// rows: one per row), several rounds in flight, so the thread never waits for PostgreSQL; anything
+// else is answered by App::handle.
 #pragma once
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,11 +19,11 @@ namespace flint::server {
 
 class QuickReads : public http::QuickAnswerer {
  public:
-  QuickReads(App& app, std::string databaseUrl) : app_(app), databaseUrl_(std::move(databaseUrl)) {}
+  explicit QuickReads(App& app) : app_(app) {}
 
   void start(const std::vector<const http::HttpRequest*>& requests) override;
   std::vector<std::vector<http::HttpResponse>> collect(bool readable) override;
-  int descriptor() const override { return connection_ && !connection_->broken() ? connection_->socket() : -1; }
+  std::vector<Watched> descriptors() const override;
 
  private:
   struct Round {
@@ -30,19 +31,24 @@ class QuickReads : public http::QuickAnswerer {
     size_t waiting = 0;  // statements sent and not yet answered
   };
   struct Fetch;
-  // The connection, reopened after it broke (after a failed attempt, a second later); null while
-  // it cannot be.
-  db::PipelinedConnection* connection();
+  // The connection to `databaseUrl`, reopened after it broke (after a failed attempt, a second
+  // later); null while it cannot be.
+  db::PipelinedConnection* connection(const std::string& databaseUrl);
   void send(Round& round, std::shared_ptr<Fetch> fetch);
   void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
   // Fills the round's responses for `fetch` from the statement's result.
   void answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,
               const db::StatementResult& result);
 
+  struct Link {
+    std::unique_ptr<db::PipelinedConnection> connection;
+    uint64_t serial = 0;
+    std::chrono::steady_clock::time_point lastFailure{};
+  };
+
   App& app_;
-  std::string databaseUrl_;
-  std::unique_ptr<db::PipelinedConnection> connection_;
-  std::chrono::steady_clock::time_point lastFailure_{};
+  std::map<std::string, Link> links_;  // by database URL
+  uint64_t nextSerial_ = 0;
   std::deque<Round> rounds_;  // oldest first
 };
 

@@ -62,11 +62,9 @@ AuthResponse manageEndpoint(AuthContext& ctx, const AuthRequest& req) {
     ctx.note.clientId = grant->clientId;
     ctx.note.patientId = grant->patientId;
     ctx.note.action = "revoke";
+    ctx.revocations.revoke(ctx.instance.id, RevocationKind::Grant, std::to_string(id),
+                           epochSeconds() + kMaxAccessTokenSeconds);
     grants.revokeGrant(id);
-    const int64_t now =
-        epochSeconds();
-    ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Grant, std::to_string(id),
-                           now + kMaxAccessTokenSeconds);
     return seeOther(ctx.urls.cookiePath + "/manage?revoked=1");
   }
   if (req.method != "GET") return errorPage(405, "Use the apps page.");

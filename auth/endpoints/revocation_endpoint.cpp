@@ -19,8 +19,7 @@ AuthResponse revocationEndpoint(AuthContext& ctx, const AuthRequest& req) {
   if (auto claims = ctx.tokens.claimsOf(ctx.session, ctx.instance, token->second)) {
     if (claims->clientId != authenticated.client->id)
       return oauthError(400, "unauthorized_client", "the token was not issued to this client");
-    ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Token, claims->jti,
-                           claims->expiresAt);
+    ctx.revocations.revoke(ctx.instance.id, RevocationKind::Token, claims->jti, claims->expiresAt);
   }
   return noStoreJson("");
 }

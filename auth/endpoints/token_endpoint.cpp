@@ -46,9 +46,9 @@ AuthResponse invalidGrant(const std::string& description) { return oauthError(40
 
 // A code or refresh token used twice means it leaked: everything issued under the grant goes.
 void revokeGrant(AuthContext& ctx, int64_t grantId) {
-  GrantRepository(ctx.session, ctx.instance).revokeGrant(grantId);
-  ctx.revocations.revoke(ctx.session.connection(), ctx.instance.id, RevocationKind::Grant, std::to_string(grantId),
+  ctx.revocations.revoke(ctx.instance.id, RevocationKind::Grant, std::to_string(grantId),
                          epochSeconds() + kMaxAccessTokenSeconds);
+  GrantRepository(ctx.session, ctx.instance).revokeGrant(grantId);
 }
 
 AuthResponse authorizationCode(AuthContext& ctx, const std::map<std::string, std::string>& form,

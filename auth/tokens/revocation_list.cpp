@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "core/clock.h"
+#include "core/db/session.h"
 
 namespace flint::auth {
 namespace {
@@ -74,9 +75,12 @@ void RevocationList::record(pqxx::connection& conn, long long instanceId, Revoca
       instanceId, kindName(kind), subject, until);
 }
 
-void RevocationList::revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind,
-                            const std::string& subject, int64_t until) {
-  record(conn, instanceId, kind, subject, until);
+void RevocationList::revoke(long long instanceId, RevocationKind kind, const std::string& subject, int64_t until) {
+  db::Session::forThisThread(databaseUrl_).run([&](pqxx::transaction_base& tx) {
+    tx.exec_params0(
+        "INSERT INTO flint.revocations (instance_id, kind, subject, expires_at) VALUES ($1, $2, $3, to_timestamp($4))",
+        instanceId, kindName(kind), subject, until);
+  });
   std::unique_lock lock(mutex_);
   revoked_[{instanceId, static_cast<int>(kind), subject}] = until;
   any_ = true;

@@ -35,10 +35,11 @@ class RevocationList {
   // False when the log has not been read successfully within the last two seconds.
   bool isCurrent() const;
 
-  // Records a revocation for every process (and this one at once). `until`: seconds since the
-  // epoch after which no token it concerns can still be valid.
-  void revoke(pqxx::connection& conn, long long instanceId, RevocationKind kind, const std::string& subject,
-              int64_t until);
+  // Records a revocation in the control database for every process (and this one at once).
+  // `until`: seconds since the epoch after which no token it concerns can still be valid. Callers
+  // revoke before changing the instance's own records (which may live on another cluster), so a
+  // failure in between leaves the tokens refused, never working.
+  void revoke(long long instanceId, RevocationKind kind, const std::string& subject, int64_t until);
   // The same record, for a process that follows no list (a command): every server process
   // refuses what it revokes within a second.
   static void record(pqxx::connection& conn, long long instanceId, RevocationKind kind, const std::string& subject,

@@ -31,7 +31,14 @@ std::optional<std::string> orNull(const std::string& s) { return s.empty() ? std
 
 }  // namespace
 
-AuditLog::AuditLog(std::string databaseUrl) : databaseUrl_(std::move(databaseUrl)) {
+AuditEvent eventOf(const instances::Instance& instance) {
+  AuditEvent event;
+  event.schema = instance.schema;
+  event.databaseUrl = instance.databaseUrl;
+  return event;
+}
+
+AuditLog::AuditLog() {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -79,7 +86,7 @@ void AuditLog::run() {
       try {
         write(batch);
       } catch (const std::exception& e) {
-        conn_.reset();
+        connections_.clear();
         std::cerr << "audit events could not be written; retrying: " << typeid(e).name() << "\n";
         std::lock_guard lock(mutex_);
         for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
@@ -100,10 +107,18 @@ void AuditLog::run() {
 }
 
 void AuditLog::write(std::deque<AuditEvent>& batch) {
-  if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
-  std::map<std::string, std::vector<const AuditEvent*>> bySchema;
-  for (const auto& e : batch) bySchema[e.schema].push_back(&e);
-  pqxx::work tx(*conn_);
+  std::map<std::string, std::map<std::string, std::vector<const AuditEvent*>>> byDatabase;
+  for (const auto& e : batch) byDatabase[e.databaseUrl][e.schema].push_back(&e);
+  for (const auto& [url, bySchema] : byDatabase) {
+    auto& conn = connections_[url];
+    if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
+    writeTo(*conn, bySchema);
+  }
+}
+
+void AuditLog::writeTo(pqxx::connection& conn,
+                       const std::map<std::string, std::vector<const AuditEvent*>>& bySchema) {
+  pqxx::work tx(conn);
   for (const auto& [schema, events] : bySchema) {
     pqxx::stream_to out(tx, db::quoteIdentifier(schema) + ".audit_events",
                         std::vector<std::string>{"at", "kind", "action", "outcome", "client_id", "user_id", "patient_id",

@@ -1,5 +1,5 @@
 // The audit trail: events are queued by request threads and written in batches (COPY) by one
-// background thread into the instance's audit_events table, so auditing costs a request no
+// background thread into the instance's audit_events table on its cluster, so auditing costs a request no
 // database round trip. The queue is bounded: when the database falls behind, requests wait
 // rather than events being lost.
 #pragma once
@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,10 +16,13 @@
 
 #include <pqxx/pqxx>
 
+#include "core/instances/instance.h"
+
 namespace flint::audit {
 
 struct AuditEvent {
-  std::string schema;  // the instance's schema
+  std::string schema;       // the instance's schema
+  std::string databaseUrl;  // and the database holding it (its cluster's primary)
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
   std::string kind;    // fhir | token | login | consent | revoke | manage | introspect | ...
   std::string action;  // e.g. "GET Observation", "authorization_code"
@@ -30,9 +34,12 @@ struct AuditEvent {
   std::string detail;  // e.g. an OAuth error code
 };
 
+// An event for `instance`'s trail.
+AuditEvent eventOf(const instances::Instance& instance);
+
 class AuditLog {
  public:
-  explicit AuditLog(std::string databaseUrl);
+  AuditLog();
   ~AuditLog();  // writes what is queued, then stops
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -44,9 +51,9 @@ class AuditLog {
  private:
   void run();
   void write(std::deque<AuditEvent>& batch);
+  void writeTo(pqxx::connection& conn, const std::map<std::string, std::vector<const AuditEvent*>>& bySchema);
 
-  std::string databaseUrl_;
-  std::unique_ptr<pqxx::connection> conn_;
+  std::map<std::string, std::unique_ptr<pqxx::connection>> connections_;  // by database URL
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;

@@ -1,5 +1,8 @@
 #include "core/db/migrations.h"
 
+#include <map>
+#include <memory>
+
 #include "core/db/session.h"
 
 namespace flint::db {
@@ -259,6 +262,22 @@ ALTER TABLE flint.mail_outbox ADD COLUMN attempts int NOT NULL DEFAULT 0,
       // The programme's staff: developer accounts an admin made reviewers.
       {13, "developer programme reviewers", R"SQL(
 ALTER TABLE flint.developer_accounts ADD COLUMN reviewer boolean NOT NULL DEFAULT false;
+)SQL"},
+      // Data clusters: the PostgreSQL servers instances' schemas live on. 'main' is the control
+      // database itself (no URL), so a one-cluster deployment registers nothing. `identity`
+      // (system identifier / database) keeps one database from being registered twice.
+      {14, "data clusters", R"SQL(
+CREATE TABLE flint.clusters (
+  name text PRIMARY KEY CHECK (name ~ '^[a-z0-9-]{1,40}$'),
+  database_url text,
+  replica_urls text[] NOT NULL DEFAULT '{}',
+  identity text UNIQUE,
+  draining boolean NOT NULL DEFAULT false,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  CHECK ((name = 'main') = (database_url IS NULL))
+);
+INSERT INTO flint.clusters (name) VALUES ('main');
+ALTER TABLE flint.instances ADD COLUMN cluster text NOT NULL DEFAULT 'main' REFERENCES flint.clusters (name);
 )SQL"},
   };
   return migrations;
@@ -726,22 +745,45 @@ CREATE TABLE companion_apps (
 ALTER TABLE auth_launches ADD COLUMN companion boolean NOT NULL DEFAULT false;
 ALTER TABLE companion_apps ADD COLUMN frame_permissions text NOT NULL DEFAULT '';
 )SQL"},
+      // An export's progress beside its files, so that a step's chunk and progress commit
+      // together on the instance's cluster; `attempt` fences all but the last claim of the job.
+      {23, "bulk export progress", R"SQL(
+CREATE TABLE export_progress (
+  job_id text PRIMARY KEY,
+  attempt int NOT NULL,
+  type_index int NOT NULL,
+  after_id text NOT NULL,
+  file_seq int NOT NULL,
+  exported bigint NOT NULL
+);
+)SQL"},
   };
   return migrations;
 }
 
-void migrateInstanceSchema(pqxx::work& tx, long long instanceId, const std::string& schema) {
-  auto row = tx.exec_params1("SELECT schema_version FROM flint.instances WHERE id = $1 FOR UPDATE", instanceId);
-  int current = row[0].as<int>();
-  tx.exec0("CREATE SCHEMA IF NOT EXISTS " + quoteIdentifier(schema));
-  tx.exec0("SET LOCAL search_path TO " + quoteIdentifier(schema));
+int migrateInstanceSchema(pqxx::work& tx, const std::string& schema, int knownVersion) {
+  const std::string quoted = quoteIdentifier(schema);
+  tx.exec0("CREATE SCHEMA IF NOT EXISTS " + quoted);
+  // The schema records its own version, so it migrates on whichever cluster holds it and a copy
+  // carries it along; the control schema's column only says which instances may be behind.
+  tx.exec0("CREATE TABLE IF NOT EXISTS " + quoted + ".schema_version (version int NOT NULL)");
+  tx.exec0("LOCK TABLE " + quoted + ".schema_version IN EXCLUSIVE MODE");
+  auto row = tx.exec("SELECT version FROM " + quoted + ".schema_version");
+  int current = knownVersion;
+  if (row.empty())
+    tx.exec_params0("INSERT INTO " + quoted + ".schema_version (version) VALUES ($1)", knownVersion);
+  else
+    current = row[0][0].as<int>();
+  const int recorded = current;
+  tx.exec0("SET LOCAL search_path TO " + quoted);
   for (const auto& m : instanceMigrations()) {
     if (m.version <= current) continue;
     tx.exec0(m.sql);
     current = m.version;
   }
   tx.exec0("SET LOCAL search_path TO DEFAULT");
-  tx.exec_params0("UPDATE flint.instances SET schema_version = $2 WHERE id = $1", instanceId, current);
+  if (current != recorded) tx.exec_params0("UPDATE " + quoted + ".schema_version SET version = $1", current);
+  return current;
 }
 
 void migrateAll(pqxx::connection& conn) {
@@ -773,12 +815,23 @@ void migrateAll(pqxx::connection& conn) {
     pqxx::result behind;
     {
       pqxx::nontransaction q(conn);
-      behind = q.exec_params("SELECT id, schema_name FROM flint.instances WHERE schema_version < $1", latest);
+      behind = q.exec_params(
+          "SELECT i.id, i.schema_name, i.schema_version, coalesce(c.database_url, '') FROM flint.instances i"
+          " JOIN flint.clusters c ON c.name = i.cluster WHERE i.schema_version < $1 ORDER BY c.name",
+          latest);
     }
+    std::map<std::string, std::unique_ptr<pqxx::connection>> clusters;
     for (const auto& row : behind) {
-      pqxx::work tx(conn);
-      migrateInstanceSchema(tx, row[0].as<long long>(), row[1].as<std::string>());
+      const std::string url = row[3].as<std::string>();
+      auto& data = clusters[url];
+      if (!url.empty() && !data) data = std::make_unique<pqxx::connection>(url);
+      pqxx::work tx(url.empty() ? conn : *data);
+      const int version = migrateInstanceSchema(tx, row[1].as<std::string>(), row[2].as<int>());
       tx.commit();
+      pqxx::work record(conn);
+      record.exec_params0("UPDATE flint.instances SET schema_version = $2 WHERE id = $1", row[0].as<long long>(),
+                          version);
+      record.commit();
     }
   } catch (...) {
     pqxx::nontransaction unlock(conn);

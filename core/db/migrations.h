@@ -17,10 +17,13 @@ struct Migration {
 const std::vector<Migration>& controlMigrations();
 const std::vector<Migration>& instanceMigrations();
 
-// Brings the control schema and every instance schema up to date, under an advisory lock.
+// Brings the control schema and every instance schema (on whichever cluster) up to date, under
+// an advisory lock.
 void migrateAll(pqxx::connection& conn);
 
-// Applies the instance migrations newer than the schema's recorded version, inside `tx`.
-void migrateInstanceSchema(pqxx::work& tx, long long instanceId, const std::string& schema);
+// Creates `schema` if needed and applies the instance migrations newer than the version it
+// records (`knownVersion` when it records none yet), inside `tx` on the database holding it;
+// returns the version it is at.
+int migrateInstanceSchema(pqxx::work& tx, const std::string& schema, int knownVersion);
 
 }  // namespace flint::db

@@ -62,9 +62,10 @@ std::string expandSchema(const std::string& sqlTemplate, const std::string& quot
 }
 
 Session& Session::forThisThread(const std::string& url) {
-  thread_local std::unique_ptr<Session> session;
-  if (!session || !session->connection().is_open() || session->url_ != url)
-    session = std::make_unique<Session>(url);
+  // One per database the thread has used: the control database and each data cluster it served.
+  thread_local std::unordered_map<std::string, std::unique_ptr<Session>> sessions;
+  auto& session = sessions[url];
+  if (!session || !session->connection().is_open()) session = std::make_unique<Session>(url);
   return *session;
 }
 

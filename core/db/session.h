@@ -38,7 +38,8 @@ class Session {
     return f(static_cast<pqxx::transaction_base&>(tx));
   }
 
-  // The calling thread's session on `url`, reconnecting after a broken connection.
+  // The calling thread's session on `url` (one per database it uses), reconnecting after a
+  // broken connection.
   static Session& forThisThread(const std::string& url);
 
   // The settings every connection of Flint's starts with, as SQL.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace flint::instances {
 
@@ -26,6 +27,11 @@ struct Instance {
   // production app's.
   bool sandbox = false;
   std::string schema;
+  // The data cluster holding the schema, its primary's connection string (for 'main', the control
+  // database's, as the process reading the instance reached it) and its streaming replicas.
+  std::string cluster = "main";
+  std::string databaseUrl;
+  std::vector<std::string> replicaUrls;
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
   std::string profileValidation = "claimed";
@@ -42,6 +48,7 @@ struct NewInstance {
   int searchIndexVersion = 0;  // the extraction a new, empty instance is indexed by
   std::string profileValidation = "claimed";
   bool sandbox = false;  // only the developer programme creates sandboxes, and only they are named sandbox-*
+  std::string cluster;   // empty: the cluster with the fewest resources
 };
 
 // An edit of an instance's practice as the directory publishes it, or of its profile validation;

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/db/migrations.h"
+#include "core/instances/cluster_store.h"
 #include "core/json/json_parser.h"
 
 namespace flint::instances {
@@ -11,9 +12,15 @@ namespace {
 const char* kColumns =
     "id, name, organization_name, coalesce(organization_npi, ''), coalesce(organization_address, ''),"
     " patient_portal, disabled, schema_name, open_access, refresh_token_days, organization_locations,"
-    " coalesce(organization_part_of, ''), profile_validation, sandbox";
+    " coalesce(organization_part_of, ''), profile_validation, sandbox, cluster,"
+    " (SELECT coalesce(c.database_url, '') || E'\\n' || array_to_json(c.replica_urls) FROM flint.clusters c"
+    " WHERE c.name = cluster)";
 
-Instance fromRow(const pqxx::row& r) {
+// The connection string of the database `conn` reached: the control database, which is where
+// cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
+const std::string& controlUrlOf(pqxx::connection_base& conn) { return static_cast<pqxx::connection&>(conn).options(); }
+
+Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   Instance i;
   i.id = r[0].as<long long>();
   i.name = r[1].as<std::string>();
@@ -29,6 +36,11 @@ Instance fromRow(const pqxx::row& r) {
   i.organizationPartOf = r[11].as<std::string>();
   i.profileValidation = r[12].as<std::string>();
   i.sandbox = r[13].as<bool>();
+  i.cluster = r[14].as<std::string>();
+  const std::string route = r[15].as<std::string>();
+  const size_t newline = route.find('\n');
+  i.databaseUrl = newline == 0 ? controlUrl : route.substr(0, newline);
+  for (const auto& url : json::parse(route.substr(newline + 1)).items()) i.replicaUrls.push_back(url.text());
   return i;
 }
 
@@ -100,22 +112,46 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   nameActor(tx, actor);
   if (!tx.exec_params("SELECT 1 FROM flint.instances WHERE name = $1", request.name).empty())
     throw InstanceError("instance '" + request.name + "' already exists", true);
+  std::string cluster = request.cluster;
+  if (cluster.empty()) {
+    try {
+      cluster = placeNewInstance(tx);
+    } catch (const ClusterError& e) {
+      throw InstanceError(e.what());
+    }
+  } else if (auto named = findCluster(tx, cluster); !named) {
+    throw InstanceError("there is no cluster named '" + cluster + "'");
+  } else if (named->draining) {
+    throw InstanceError("cluster '" + cluster + "' is draining and takes no new instances");
+  }
   // The schema is named after the numeric id, so no instance name ever reaches DDL.
   pqxx::row row;
   try {
     row = tx.exec_params1(
       "INSERT INTO flint.instances (name, organization_name, organization_npi, organization_address, patient_portal,"
-      " open_access, refresh_token_days, search_index_version, profile_validation, sandbox, schema_name) VALUES ($1, $2,"
-      " nullif($3, ''), nullif($4, ''), $5, $6, $7, $8, $9, $10, 'i' || currval('flint.instances_id_seq'))"
-      " RETURNING " + std::string(kColumns),
+      " open_access, refresh_token_days, search_index_version, profile_validation, sandbox, cluster, schema_name)"
+      " VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, $7, $8, $9, $10, $11,"
+      " 'i' || currval('flint.instances_id_seq')) RETURNING " + std::string(kColumns),
       request.name, request.organizationName, request.organizationNpi, request.organizationAddress,
       request.patientPortal, request.openAccess, request.refreshTokenDays, request.searchIndexVersion,
-      request.profileValidation, request.sandbox);
+      request.profileValidation, request.sandbox, cluster);
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }
-  Instance created = fromRow(row);
-  db::migrateInstanceSchema(tx, created.id, created.schema);
+  Instance created = fromRow(row, controlUrlOf(tx.conn()));
+  int version;
+  if (created.cluster == kMainCluster) {
+    version = db::migrateInstanceSchema(tx, created.schema, 0);
+  } else {
+    // The schema commits on its cluster first: should the control row then fail to commit, what
+    // remains is an empty schema no instance names (ids are never reused), never an instance
+    // without its tables.
+    pqxx::connection data(created.databaseUrl);
+    pqxx::work dataTx(data);
+    version = db::migrateInstanceSchema(dataTx, created.schema, 0);
+    dataTx.commit();
+  }
+  tx.exec_params0("UPDATE flint.instances SET schema_version = $2 WHERE id = $1", created.id, version);
   tx.commit();
   return created;
 }
@@ -128,7 +164,7 @@ std::vector<Instance> listInstances(pqxx::connection& conn) {
 std::vector<Instance> listInstances(pqxx::transaction_base& tx) {
   std::vector<Instance> out;
   for (const auto& r : tx.exec(std::string("SELECT ") + kColumns + " FROM flint.instances ORDER BY name"))
-    out.push_back(fromRow(r));
+    out.push_back(fromRow(r, controlUrlOf(tx.conn())));
   return out;
 }
 
@@ -136,7 +172,7 @@ std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& 
   pqxx::nontransaction tx(conn);
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE name = $1", name);
   if (r.empty()) return std::nullopt;
-  return fromRow(r[0]);
+  return fromRow(r[0], controlUrlOf(tx.conn()));
 }
 
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
@@ -147,7 +183,7 @@ std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
 std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id) {
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE id = $1", id);
   if (r.empty()) return std::nullopt;
-  return fromRow(r[0]);
+  return fromRow(r[0], controlUrlOf(tx.conn()));
 }
 
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor) {
@@ -199,7 +235,7 @@ std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string
       name, changes.organizationName, changes.organizationNpi, changes.organizationAddress,
       changes.organizationLocations, changes.organizationPartOf, changes.patientPortal, changes.profileValidation);
   tx.commit();
-  return fromRow(row);
+  return fromRow(row, controlUrlOf(tx.conn()));
 }
 
 std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version) {
@@ -208,7 +244,7 @@ std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version
   for (const auto& r : tx.exec_params(std::string("SELECT ") + kColumns +
                                           " FROM flint.instances WHERE search_index_version < $1 ORDER BY name",
                                       version))
-    out.push_back(fromRow(r));
+    out.push_back(fromRow(r, controlUrlOf(tx.conn())));
   return out;
 }
 

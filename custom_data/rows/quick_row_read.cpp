@@ -25,6 +25,7 @@ std::optional<QuickRowRead> quickRowRead(const instances::Instance& instance, co
   if (prepared == read.access->gets.end()) return std::nullopt;
   read.statement = prepared->second;
   read.statement.params = {request.key};
+  read.databaseUrl = instance.databaseUrl;
   return read;
 }
 

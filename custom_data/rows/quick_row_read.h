@@ -18,6 +18,7 @@ struct QuickRowRead {
   const ModelDefinition* model = nullptr;
   std::string key;
   db::Statement statement;
+  std::string databaseUrl;  // where it runs: the instance's primary
 };
 
 // `request` as a quick read; nullopt for anything else (or an access not remembered), which

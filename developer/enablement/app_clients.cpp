@@ -2,6 +2,7 @@
 
 #include "auth/clients/client_registry.h"
 #include "auth/storage/auth_repository.h"
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "developer/developer_error.h"
 
@@ -35,7 +36,7 @@ pqxx::transaction_base& AppClients::tx() {
 void AppClients::upsertClient(const RequestRow& app, const instances::Instance& instance, const std::string& clientId,
                               const std::string& kind, const std::string& scope) {
   const json::Value& application = *app.details.find("application");
-  auth::AuthRepository repo(session_, instance);
+  auth::AuthRepository repo(instances::primarySession(instance), instance);
   auth::NewClient client;
   client.id = clientId;
   client.name = application.stringAt("name").value_or(clientId);
@@ -70,7 +71,7 @@ void AppClients::place(const RequestRow& app, const instances::Instance& instanc
 std::vector<RemovedClient> AppClients::deauthorizeOn(const RequestRow& app, const instances::Instance& instance) {
   tx().exec_params0("DELETE FROM flint.developer_app_instances WHERE request_id = $1 AND instance_id = $2", app.id,
                     instance.id);
-  auth::AuthRepository repo(session_, instance);
+  auth::AuthRepository repo(instances::primarySession(instance), instance);
   auto client = repo.client(app.clientId);
   if (!client || client->disabled) return {};
   repo.setClientDisabled(app.clientId, true);

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/crypto/digest.h"
+#include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "developer/developer_error.h"
 #include "developer/enablement/app_clients.h"
@@ -72,13 +73,18 @@ NewSandbox SandboxService::create(const Account& account, const std::string& nam
     fhir::SeedOptions options;
     options.patients = patients;
     options.seed = static_cast<uint64_t>(row.id);
-    const auto seeded = fhir::seedInstance(settings_.databaseUrl, session_, instance, options);
+    auto& data = instances::primarySession(instance);
+    const auto seeded = fhir::seedInstance(instance.databaseUrl, data, instance, options);
 
     NewSandbox created;
+    {
+      db::Transaction dataTx(data);
+      created.logins = auth::createSeededLogins(data, instance, seeded.firstPatientId, "test-", randomPassword);
+      dataTx.commit();
+    }
     db::Transaction tx(session_);
     SandboxStore store(ambient(session_));
     store.setInstance(row.id, instance.id);
-    created.logins = auth::createSeededLogins(session_, instance, seeded.firstPatientId, "test-", randomPassword);
     store.setStatus(row.id, "active");
     created.sandbox.row = *store.byName(row.name);
     created.sandbox.usernames = kUsernames;
@@ -139,8 +145,9 @@ std::vector<auth::SeededLogin> SandboxService::resetLogins(const Account& accoun
   const SandboxRow row = owned(account, name);
   const auto instance = instances::findInstanceById(session_.connection(), *row.instanceId);
   if (!instance) throw DeveloperError(404, "not_found", "there is no open sandbox of yours named " + name);
-  db::Transaction tx(session_);
-  auto logins = auth::resetSeededLogins(session_, *instance, "test-", randomPassword);
+  auto& data = instances::primarySession(*instance);
+  db::Transaction tx(data);
+  auto logins = auth::resetSeededLogins(data, *instance, "test-", randomPassword);
   tx.commit();
   return logins;
 }

@@ -16,8 +16,7 @@
 namespace flint::developer {
 
 struct SandboxSettings {
-  std::string databaseUrl;  // seeding builds indexes on more connections
-  int limit = 2;            // open sandboxes per account
+  int limit = 2;  // open sandboxes per account
   int maxPatients = 50;
   int lifetimeDays = 30;
 };

@@ -63,7 +63,8 @@ int clientCommand(const Config& config, const std::vector<std::string>& args) {
     db::migrateAll(session.connection());
     auto instance = instances::findInstance(session.connection(), instanceName);
     if (!instance) throw auth::ClientError("there is no instance named '" + instanceName + "'");
-    auth::AuthRepository repo(session, *instance);
+    db::Session data(instance->databaseUrl);
+    auth::AuthRepository repo(data, *instance);
     if (verb == "create" && clientId.empty()) {
       auto registered = auth::registerClient(repo, n);
       std::cout << "client_id\t" << registered.record.id << "\n";
@@ -83,7 +84,7 @@ int clientCommand(const Config& config, const std::vector<std::string>& args) {
       if (!client || client->disabled || client->kind != "backend")
         throw auth::ClientError("no enabled backend service " + clientId);
       auth::KeyStore keys;
-      auto issued = auth::issueBackendToken(session, *instance, keys, *client, n.scope);
+      auto issued = auth::issueBackendToken(data, *instance, keys, *client, n.scope);
       if (!issued) throw auth::ClientError("none of the scopes is pre-authorised for this client");
       std::cout << issued->accessToken << "\n";
       return 0;

@@ -13,6 +13,7 @@ namespace flint::server {
 int serveCommand(const Config& config);
 int migrateCommand(const Config& config);
 int instanceCommand(const Config& config, const std::vector<std::string>& args);
+int clusterCommand(const Config& config, const std::vector<std::string>& args);
 int clientCommand(const Config& config, const std::vector<std::string>& args);
 int userCommand(const Config& config, const std::vector<std::string>& args);
 int keysCommand(const Config& config, const std::vector<std::string>& args);

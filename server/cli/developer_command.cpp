@@ -42,7 +42,7 @@ int developerCommand(const Config& config, const std::vector<std::string>& args)
   if (verb == "sweep" && args.size() == 1) {
     db::Session session(config.databaseUrl);
     db::migrateAll(session.connection());
-    const developer::SandboxSettings settings{config.databaseUrl, config.developerSandboxLimit,
+    const developer::SandboxSettings settings{config.developerSandboxLimit,
                                               config.developerSandboxPatients, config.developerSandboxDays};
     const auto summary = developer::SandboxService(session, settings).sweep(epochSeconds());
     std::cout << summary.reminded << " sandbox reminder(s) mailed, " << summary.expired << " sandbox(es) expired\n";

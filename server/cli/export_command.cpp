@@ -2,6 +2,7 @@
 // operators; cancelling deletes the job and its files, whichever client started it.
 #include <iostream>
 
+#include "bulk_export/export_files.h"
 #include "bulk_export/job_store.h"
 #include "fhir_resources/rest/instant.h"
 #include "server/cli/commands.h"
@@ -23,7 +24,7 @@ int exportCommand(const Config& config, const std::vector<std::string>& args) {
       std::cerr << "flint: instance " << instance.name << " has no export " << args[3] << "\n";
       return 1;
     }
-    store.remove(instance, args[3]);
+    bulk::removeExport(session, instance, args[3]);
     std::cout << "cancelled export " << args[3] << "\n";
     return 0;
   }

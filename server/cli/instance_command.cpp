@@ -13,7 +13,7 @@ namespace {
 
 const char* kUsage = R"(usage:
   flint instance create NAME --org-name NAME [--npi NPI] [--address-json JSON] [--patient-portal] [--open-access]
-                        [--refresh-token-days N] [--profile-validation off|claimed|required]
+                        [--refresh-token-days N] [--profile-validation off|claimed|required] [--cluster NAME]
   flint instance set NAME --profile-validation off|claimed|required
   flint instance list
   flint instance disable NAME
@@ -65,11 +65,12 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
           n.refreshTokenDays = std::stoi(days);
         }
         else if (a == "--profile-validation") n.profileValidation = value();
+        else if (a == "--cluster") n.cluster = value();
         else throw instances::InstanceError("unknown option " + a);
       }
       auto created = instances::createInstance(conn, n, cliActor());
       followInstanceChange(config, created.name);
-      std::cout << "created instance " << created.name << "\n";
+      std::cout << "created instance " << created.name << " on cluster " << created.cluster << "\n";
       return 0;
     }
     if (verb == "set" && args.size() == 4 && args[2] == "--profile-validation") {
@@ -86,7 +87,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
       for (const auto& i : instances::listInstances(conn))
         std::cout << i.name << "\t" << i.organizationName << (i.patientPortal ? "\tpatient-portal" : "")
                   << (i.openAccess ? "\topen-access" : "") << (i.disabled ? "\tdisabled" : "")
-                  << "\tprofile-validation=" << i.profileValidation << "\n";
+                  << "\tprofile-validation=" << i.profileValidation << "\tcluster=" << i.cluster << "\n";
       return 0;
     }
     if ((verb == "disable" || verb == "enable") && args.size() == 2) {

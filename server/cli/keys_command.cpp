@@ -14,7 +14,8 @@ int keysCommand(const Config& config, const std::vector<std::string>& args) {
   }
   db::Session session(config.databaseUrl);
   const auto instance = instanceNamed(session, args[2]);
-  auth::KeyStore::rotate(session, instance);
+  db::Session data(instance.databaseUrl);
+  auth::KeyStore::rotate(data, instance);
   std::cout << "rotated the signing keys of " << instance.name << "\n";
   return 0;
 }

@@ -54,11 +54,12 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
   }
   db::Session session(config.databaseUrl);
   const instances::Instance instance = instanceNamed(session, instanceName);
+  db::Session data(instance.databaseUrl);
   try {
     if (verb == "install") {
       request.manifest = readJsonFile(positional[0]);
       if (!modelsFile.empty()) request.models = readJsonFile(modelsFile);
-      auto result = custom_data::installPlugin(session.connection(), instance, request);
+      auto result = custom_data::installPlugin(data.connection(), instance, request);
       std::cout << "installed plugin " << result.plugin.name << " " << result.plugin.version;
       if (!result.plugin.ns.empty()) std::cout << " (namespace " << result.plugin.ns << ", " << result.plugin.access << ")";
       std::cout << "\n";
@@ -69,12 +70,12 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
       return 0;
     }
     if (verb == "list") {
-      for (const auto& p : custom_data::listPlugins(session.connection(), instance))
+      for (const auto& p : custom_data::listPlugins(data.connection(), instance))
         std::cout << p.name << "\t" << p.version << "\t" << (p.ns.empty() ? "-" : p.ns + " (" + p.access + ")") << "\t"
                   << p.installedAt << "\n";
       return 0;
     }
-    if (!custom_data::uninstallPlugin(session.connection(), instance, positional[0])) {
+    if (!custom_data::uninstallPlugin(data.connection(), instance, positional[0])) {
       std::cerr << "flint plugin: there is no plugin '" << positional[0] << "'\n";
       return 1;
     }

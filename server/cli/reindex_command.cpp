@@ -60,7 +60,8 @@ int reindexCommand(const Config& config, const std::vector<std::string>& args) {
     return 1;
   }
   for (const auto& instance : targets) {
-    std::cout << "reindexed " << reindexInstance(session, instance, type) << " resources in " << instance.name << "\n";
+    db::Session data(instance.databaseUrl);
+    std::cout << "reindexed " << reindexInstance(data, instance, type) << " resources in " << instance.name << "\n";
     // Only a whole instance is current afterwards.
     if (type.empty()) instances::setSearchIndexVersion(session.connection(), instance.id, fhir::kSearchIndexVersion);
   }

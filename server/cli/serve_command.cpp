@@ -40,7 +40,7 @@ int serveCommand(const Config& config) {
   options.tls = tls;
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };
-  options.quick.makeAnswerer = [&app, &config] { return std::make_unique<QuickReads>(*app, config.databaseUrl); };
+  options.quick.makeAnswerer = [&app] { return std::make_unique<QuickReads>(*app); };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();
   Config bound = config;

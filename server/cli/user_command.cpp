@@ -45,7 +45,8 @@ int userCommand(const Config& config, const std::vector<std::string>& args) {
     db::migrateAll(session.connection());
     auto instance = instances::findInstance(session.connection(), instanceName);
     if (!instance) throw auth::UserError("there is no instance named '" + instanceName + "'");
-    auth::UserRepository users(session, *instance);
+    db::Session data(instance->databaseUrl);
+    auth::UserRepository users(data, *instance);
     if (args[0] == "list") {
       for (const auto& u : users.all())
         std::cout << u.username << "\t" << u.kind << "\t" << u.fhirUser << (u.disabled ? "\tdisabled" : "") << "\n";

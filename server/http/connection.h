@@ -42,8 +42,13 @@ class QuickAnswerer {
   // The answers of the rounds finished since the last call, oldest first; `readable`: the
   // descriptor has something to read.
   virtual std::vector<std::vector<HttpResponse>> collect(bool readable) = 0;
-  // A descriptor the reactor watches, calling collect(true) once it is readable; -1 for none.
-  virtual int descriptor() const = 0;
+  // A descriptor the reactor watches, calling collect(true) once one is readable. `serial` is
+  // new for every descriptor opened, so a new one that reuses a closed one's number is watched too.
+  struct Watched {
+    int fd;
+    uint64_t serial;
+  };
+  virtual std::vector<Watched> descriptors() const = 0;
 };
 
 struct QuickRequests {

@@ -57,7 +57,9 @@ class TcpHandler : public Pistache::Tcp::Handler {
     }
   }
 
-  int descriptor() const { return answerer_ ? answerer_->descriptor() : -1; }
+  std::vector<QuickAnswerer::Watched> descriptors() const {
+    return answerer_ ? answerer_->descriptors() : std::vector<QuickAnswerer::Watched>{};
+  }
 
  private:
   struct Round {
@@ -114,7 +116,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
   std::unique_ptr<QuickAnswerer> answerer_;
 };
 
-// Pistache's transport, which also watches the quick answerer's descriptor and tells the handler
+// Pistache's transport, which also watches the quick answerer's descriptors and tells the handler
 // when a round of the event loop has been read.
 class RoundTransport : public Pistache::Tcp::Transport {
  public:
@@ -124,7 +126,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
     bool readable = false;
     std::vector<Pistache::Polling::Event> others;
     for (const auto& entry : fds) {
-      if (watched_ >= 0 && entry.getTag() == Pistache::Polling::Tag(watched_)) {
+      if (watched_.count(static_cast<int>(entry.getTag().value())) != 0) {
         readable = true;
         continue;
       }
@@ -139,12 +141,16 @@ class RoundTransport : public Pistache::Tcp::Transport {
     else if (!others.empty())
       Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
     handler_->pump(readable);
-    // The answerer closes a broken descriptor (which also takes it off the watch) before it
-    // opens another, so a changed descriptor is a new one to watch.
-    const int fd = handler_->descriptor();
-    if (fd != watched_ && fd >= 0)
-      reactor()->registerFd(key(), fd, Pistache::Polling::NotifyOn::Read, Pistache::Polling::Mode::Level);
-    watched_ = fd;
+    // A closed descriptor is off the watch already (the kernel drops it); one with a new serial
+    // is a new one to watch.
+    std::unordered_map<int, uint64_t> now;
+    for (const auto& [fd, serial] : handler_->descriptors()) {
+      auto was = watched_.find(fd);
+      if (was == watched_.end() || was->second != serial)
+        reactor()->registerFd(key(), fd, Pistache::Polling::NotifyOn::Read, Pistache::Polling::Mode::Level);
+      now.emplace(fd, serial);
+    }
+    watched_ = std::move(now);
   }
 
   std::shared_ptr<Pistache::Aio::Handler> clone() const override {
@@ -153,7 +159,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
 
  private:
   std::shared_ptr<TcpHandler> handler_;
-  int watched_ = -1;
+  std::unordered_map<int, uint64_t> watched_;  // descriptor -> serial
 };
 
 }  // namespace
