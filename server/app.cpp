@@ -18,7 +18,8 @@ namespace flint::server {
 App::App(Config config)
     : config_(std::move(config)),
       instances_(config_.databaseUrl),
-      audit_(),
+      replicas_(instances::ReplicaSettings{std::chrono::milliseconds(config_.replicaMaxLagMs),
+                                           std::chrono::milliseconds(config_.replicaWaitMs)}),
       auth_(config_.databaseUrl, audit_, std::chrono::seconds(config_.jwksRefetchSeconds)),
       bulk_(config_.publicUrl, bulk::ExportSettings{config_.exportMaxPerClient, config_.exportFileBytes,
                                                     config_.exportRetentionHours * 3600, 1}),
@@ -69,7 +70,7 @@ http::HttpResponse App::corsPreflight(const http::HttpRequest& request) {
                {"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
                {"Access-Control-Allow-Headers",
                 "Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match, If-None-Exist, "
-                "If-Modified-Since, X-Requested-With"},
+                "If-Modified-Since, X-Requested-With, X-Flint-LSN"},
                {"Access-Control-Max-Age", "600"}};
   return r;
 }

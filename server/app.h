@@ -15,6 +15,7 @@
 #include "companion/apps/declared_apps.h"
 #include "core/audit/audit_log.h"
 #include "core/instances/instance_cache.h"
+#include "core/instances/replica_router.h"
 #include "core/tasks/periodic_task.h"
 #include "custom_data/rows/quick_row_read.h"
 #include "developer/calendar/business_calendar.h"
@@ -48,10 +49,13 @@ class App {
     fhir::FhirRequest req;
     std::shared_ptr<const auth::VerifiedToken> token;
     fhir::RowKey key;
+    std::string readUrl;  // the replica (or the primary) to read it from
   };
   // `request` as a plain read (see fhir::plainRead); nullopt for anything else, which handle()
   // answers (and reports the errors of).
   std::optional<PlainRead> plainRead(const http::HttpRequest& request);
+  // A read on replica `url` found it unreachable: reads go elsewhere until it is back.
+  void replicaFailed(const std::string& url) { replicas_.reportDown(url); }
   // The HTTP answer to `read` given its FHIR answer; audited.
   http::HttpResponse answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
                                      fhir::FhirResponse result);
@@ -67,6 +71,12 @@ class App {
   // error's message (never query values, tokens or bodies).
   void logError(const http::HttpRequest& request, int status, const std::string& message) const;
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
+  // Runs `req` as the token allows: a read where the instance's reads go (a replica in bounds
+  // that has replayed the caller's X-Flint-LSN, once more on the primary should that fail), else
+  // on the primary; a write's answer carries its commit position (X-Flint-LSN) when the cluster
+  // has replicas.
+  fhir::FhirResponse runFhir(const http::HttpRequest& request, const instances::Instance& instance,
+                             const fhir::FhirRequest& req, const fhir::Access& access);
   http::HttpResponse handleAuth(const http::HttpRequest& request, const instances::Instance& instance);
   http::HttpResponse handleBulk(const http::HttpRequest& request, const instances::Instance& instance);
   // The level and Group of a $export kick-off path below the FHIR base; nullopt for others.
@@ -160,6 +170,7 @@ class App {
   Config config_;
   fhir::FhirSettings settings_;
   instances::InstanceCache instances_;
+  instances::ReplicaRouter replicas_;
   audit::AuditLog audit_;
   auth::AuthServer auth_;
   bulk::BulkExport bulk_;

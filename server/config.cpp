@@ -99,6 +99,12 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--statement-timeout-ms",
        {"FLINT_STATEMENT_TIMEOUT_MS",
         [&](const std::string& v) { c.statementTimeoutMs = int(positive("--statement-timeout-ms", v)); }}},
+      {"--replica-max-lag-ms",
+       {"FLINT_REPLICA_MAX_LAG_MS",
+        [&](const std::string& v) { c.replicaMaxLagMs = int(positive("--replica-max-lag-ms", v)); }}},
+      {"--replica-wait-ms",
+       {"FLINT_REPLICA_WAIT_MS",
+        [&](const std::string& v) { c.replicaWaitMs = v == "0" ? 0 : int(positive("--replica-wait-ms", v)); }}},
       {"--export-workers",
        {"FLINT_EXPORT_WORKERS",
         [&](const std::string& v) { c.exportWorkers = v == "0" ? 0 : int(positive("--export-workers", v)); }}},
@@ -174,6 +180,10 @@ const char* configHelp() {
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
   --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
+  --replica-max-lag-ms N FLINT_REPLICA_MAX_LAG_MS a streaming replica further behind its primary
+                                                 serves no reads (1000)
+  --replica-wait-ms N    FLINT_REPLICA_WAIT_MS  how long a read presenting X-Flint-LSN waits for a
+                                                 replica to replay it before the primary serves it (100)
   --export-workers N     FLINT_EXPORT_WORKERS   threads running Bulk Data export jobs, each with a
                                                 database connection (1; 0: this process runs none)
   --export-max-per-client N FLINT_EXPORT_MAX_PER_CLIENT exports one client may have running (2)

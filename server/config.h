@@ -27,6 +27,8 @@ struct Config {
   int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT
   bool conditionalDeleteMultiple = false;  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
   int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS
+  int replicaMaxLagMs = 1000;      // --replica-max-lag-ms, FLINT_REPLICA_MAX_LAG_MS
+  int replicaWaitMs = 100;         // --replica-wait-ms, FLINT_REPLICA_WAIT_MS
   std::string tlsCert;             // --tls-cert, FLINT_TLS_CERT (PEM chain; HTTPS when set with --tls-key)
   std::string tlsKey;              // --tls-key, FLINT_TLS_KEY
   int exportWorkers = 1;             // --export-workers, FLINT_EXPORT_WORKERS

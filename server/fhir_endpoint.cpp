@@ -16,6 +16,16 @@
 namespace flint::server {
 namespace {
 
+// A request that only reads: served by a replica when the cluster has one in bounds.
+bool onlyReads(const fhir::FhirRequest& req) {
+  if (req.method == "GET" || req.method == "HEAD") return true;
+  return req.method == "POST" && !req.segments.empty() && req.segments.back() == "_search";
+}
+
+uint64_t lsnOf(const http::HttpRequest& request) {
+  return instances::parseLsn(request.header("x-flint-lsn")).value_or(0);
+}
+
 using http::mediaType;
 
 enum class Format { FhirJson, PlainJson, NotAcceptable };
@@ -156,12 +166,42 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
     if (auto kickOff = exportKickOffOf(req.segments)) {
       result = exportKickOff(instance, req, token.get(), kickOff->first, kickOff->second);
     } else {
-      fhir::FhirContext ctx{instance, session, settings_, token ? token->access : unrestrictedAccess()};
-      result = fhir::routeFhirRequest(ctx, req);
+      result = runFhir(request, instance, req, token ? token->access : unrestrictedAccess());
     }
     auditAccess(instance, req, result.status, token.get());
   }
   return fhirHttpResponse(request, format, std::move(result));
+}
+
+fhir::FhirResponse App::runFhir(const http::HttpRequest& request, const instances::Instance& instance,
+                                const fhir::FhirRequest& req, const fhir::Access& access) {
+  const bool read = onlyReads(req);
+  if (read && !instance.replicaUrls.empty()) {
+    const std::string url = replicas_.readUrlWaiting(instance, lsnOf(request));
+    if (url != instance.databaseUrl) {
+      auto& replica = db::Session::forThisThread(url);
+      fhir::FhirContext ctx{instance, replica, settings_, access};
+      auto result = fhir::routeFhirRequest(ctx, req);
+      if (result.status < 500) return result;
+      // Down, or a query cancelled by replay (a conflict with recovery): the primary answers.
+      if (!replica.connection().is_open()) replicas_.reportDown(url);
+    }
+  }
+  auto& primary = instances::primarySession(instance);
+  fhir::FhirContext ctx{instance, primary, settings_, access};
+  auto result = fhir::routeFhirRequest(ctx, req);
+  if (!read && result.status < 300 && !instance.replicaUrls.empty()) {
+    // At or after the write's commit record: a replica that has replayed it shows the write.
+    try {
+      const auto lsn = primary.run([](pqxx::transaction_base& tx) {
+        return tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
+      });
+      result.headers.emplace_back("X-Flint-LSN", lsn);
+    } catch (const pqxx::failure&) {
+      // Written all the same; reads without the position go where they may.
+    }
+  }
+  return result;
 }
 
 // Only the ordinary case: whatever could fail or needs more than the row (an unknown instance, a
@@ -188,6 +228,7 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestrictedAccess());
   if (!key) return std::nullopt;
   read.key = std::move(*key);
+  read.readUrl = replicas_.readUrl(*read.instance, lsnOf(request));
   return read;
 }
 

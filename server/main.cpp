@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
+  // `flint cluster add NAME --database-url URL` names the cluster's database; the control
+  // database then comes from FLINT_DATABASE_URL.
+  if (command == "cluster")
+    for (auto& arg : args)
+      if (arg == "--database-url") arg = "--primary-url";
   std::vector<std::string> rest;
   flint::server::Config config;
   try {

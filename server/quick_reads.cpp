@@ -15,8 +15,9 @@ constexpr auto kReconnectInterval = std::chrono::seconds(1);
 
 }  // namespace
 
-// Plain reads of one instance in one round, fetched by one statement.
+// Plain reads of one instance in one round, fetched by one statement from one server.
 struct QuickReads::Fetch {
+  std::string url;  // a replica, or the instance's primary
   std::vector<const http::HttpRequest*> requests;
   std::vector<App::PlainRead> reads;
   std::vector<size_t> positions;  // in the round
@@ -41,25 +42,39 @@ void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
       }
       continue;
     }
-    auto& fetch = byInstance[read->instance->schema];
+    auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
+    fetch.url = read->readUrl;
     fetch.requests.push_back(requests[i]);
     fetch.reads.push_back(std::move(*read));
     fetch.positions.push_back(i);
   }
-  for (auto& [schema, fetch] : byInstance) send(round, std::make_shared<Fetch>(std::move(fetch)));
+  for (auto& [where, fetch] : byInstance) send(round, std::make_shared<Fetch>(std::move(fetch)));
 }
 
 void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
   std::vector<fhir::RowKey> keys;
   for (const auto& read : fetch->reads) keys.push_back(read.key);
-  auto* connection = this->connection(fetch->reads.front().instance->databaseUrl);
+  const std::string& primary = fetch->reads.front().instance->databaseUrl;
+  auto* connection = this->connection(fetch->url);
+  if (connection == nullptr && fetch->url != primary) {
+    app_.replicaFailed(fetch->url);
+    fetch->url = primary;
+    connection = this->connection(primary);
+  }
   if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
   ++round.waiting;
   // Rounds stay where they are until collected, and a round is collected only once nothing it
   // sent is waiting: the reference stays valid until the call back.
   connection->send(fhir::plainReadsStatement(*fetch->reads.front().instance, keys),
-                   [this, &round, fetch, keys](const db::StatementResult& result) {
-                     answer(round, *fetch, keys, result);
+                   [this, &round, fetch, keys, primary](const db::StatementResult& result) {
+                     if (!result.ok() && fetch->url != primary) {
+                       // A replica that failed (down, or a read cancelled by replay): the primary answers.
+                       app_.replicaFailed(fetch->url);
+                       fetch->url = primary;
+                       send(round, fetch);
+                     } else {
+                       answer(round, *fetch, keys, result);
+                     }
                      --round.waiting;
                    });
 }

@@ -23,7 +23,7 @@ http::HttpResponse jsonResponse(int status, std::string body) {
 
 void allowAnyOrigin(http::HttpResponse& response) {
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location");
+  response.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Last-Modified, Content-Location, X-Flint-LSN");
 }
 
 http::HttpResponse htmlResponse(int status, std::string html, const std::string& contentSecurityPolicy) {

@@ -77,16 +77,23 @@ embedded_cluster_dir() {
   echo "/var/lib/flint/$name-$hash"
 }
 
-# start_cluster DATA_DIR SOCKET_DIR PORT [durable|throwaway]: initialises (once) and starts a
-# cluster listening only on a unix socket; prints the connection string.
-start_cluster() {
-  local data=$1 sockets=$2 port=$3 mode=${4:-durable}
+# prepare_data_dir DATA_DIR SOCKET_DIR: both made, and owned by postgres when run as root.
+prepare_data_dir() {
+  local data=$1 sockets=$2
   mkdir -p "$data" "$sockets"
   if [ "$(id -u)" = 0 ]; then
     chown postgres:postgres "$data" "$sockets"
     chmod 700 "$data"
     pg_run test -w "$data" || die "the postgres user cannot reach $data; put the project where postgres can traverse it"
   fi
+}
+
+# start_cluster DATA_DIR SOCKET_DIR PORT [durable|throwaway|replicated]: initialises (once) and starts a
+# cluster listening only on a unix socket; prints the connection string. throwaway and replicated
+# (a throwaway primary that standbys can follow) skip fsync: test data only.
+start_cluster() {
+  local data=$1 sockets=$2 port=$3 mode=${4:-durable}
+  prepare_data_dir "$data" "$sockets"
   if [ ! -f "$data/PG_VERSION" ]; then
     pg_run "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null ||
       die "initdb failed"
@@ -96,11 +103,17 @@ start_cluster() {
       echo "port = $port"
       echo "max_connections = 200"
       echo "shared_buffers = 256MB"
-      # One embedded server feeds no replica or archive: minimal WAL lets bulk loads (flint seed)
-      # build their indexes without logging every page.
-      echo "wal_level = minimal"
-      echo "max_wal_senders = 0"
-      if [ "$mode" = throwaway ]; then
+      if [ "$mode" = replicated ]; then
+        # A primary that streaming standbys (start_standby) follow.
+        echo "wal_level = replica"
+        echo "max_wal_senders = 10"
+      else
+        # One embedded server feeds no replica or archive: minimal WAL lets bulk loads (flint
+        # seed) build their indexes without logging every page.
+        echo "wal_level = minimal"
+        echo "max_wal_senders = 0"
+      fi
+      if [ "$mode" != durable ]; then
         echo "fsync = off"
         echo "synchronous_commit = off"
         echo "full_page_writes = off"
@@ -117,6 +130,27 @@ start_cluster() {
     psql "host=$sockets port=$port user=postgres dbname=postgres" -qc "CREATE DATABASE flint" >/dev/null
   fi
   echo "$url"
+}
+
+# start_standby DATA_DIR SOCKET_DIR PORT PRIMARY_SOCKET_DIR PRIMARY_PORT: a streaming standby of
+# that primary (started 'replicated'), copied once with pg_basebackup; prints its URL.
+start_standby() {
+  local data=$1 sockets=$2 port=$3 primary_sockets=$4 primary_port=$5
+  prepare_data_dir "$data" "$sockets"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    pg_run "$PG_BIN/pg_basebackup" -h "$primary_sockets" -p "$primary_port" -U postgres -D "$data" -R -X stream \
+      -c fast >/dev/null || die "pg_basebackup failed"
+    {
+      echo "unix_socket_directories = '$sockets'"
+      echo "port = $port"
+      echo "hot_standby = on"
+    } | pg_run tee -a "$data/postgresql.conf" >/dev/null
+  fi
+  pg_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null || {
+    tail -20 "$data/server.log" >&2
+    die "the standby did not start"
+  }
+  echo "host=$sockets port=$port user=postgres dbname=flint"
 }
 
 stop_cluster() {

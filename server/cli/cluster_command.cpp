@@ -8,7 +8,7 @@ namespace flint::server {
 namespace {
 
 const char* kUsage = R"(usage:
-  flint cluster add NAME --database-url URL [--replica-url URL]...
+  flint cluster add NAME --database-url URL [--replica-url URL]...   (control database: FLINT_DATABASE_URL)
   flint cluster replicas NAME [--replica-url URL]...
   flint cluster list
   flint cluster drain NAME
@@ -25,7 +25,7 @@ ClusterUrls urlsOf(const std::vector<std::string>& args, bool primaryAllowed) {
   ClusterUrls urls;
   for (size_t i = 2; i < args.size(); ++i) {
     if (i + 1 >= args.size()) throw instances::ClusterError(args[i] + " needs a value");
-    if (args[i] == "--database-url" && primaryAllowed) urls.primary = args[++i];
+    if (args[i] == "--primary-url" && primaryAllowed) urls.primary = args[++i];
     else if (args[i] == "--replica-url") urls.replicas.push_back(args[++i]);
     else throw instances::ClusterError("unknown option " + args[i]);
   }

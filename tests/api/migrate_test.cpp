@@ -8,16 +8,6 @@
 
 using namespace flint::testing;
 
-namespace {
-
-std::string withDatabase(std::string url, const std::string& db) {
-  size_t at = url.find("dbname=");
-  size_t end = url.find(' ', at);
-  return url.replace(at, end == std::string::npos ? std::string::npos : end - at, "dbname=" + db);
-}
-
-}  // namespace
-
 TEST(Migrations, ConcurrentMigratorsOfAFreshDatabaseAllSucceed) {
   const std::string db = "flint_migrate_" + std::to_string(getpid());
   psql(databaseUrl(), "DROP DATABASE IF EXISTS " + db);

@@ -28,6 +28,12 @@ std::string databaseUrl() {
   return url;
 }
 
+std::string withDatabase(std::string url, const std::string& db) {
+  size_t at = url.find("dbname=");
+  size_t end = url.find(' ', at);
+  return url.replace(at, end == std::string::npos ? std::string::npos : end - at, "dbname=" + db);
+}
+
 FlintServer::FlintServer(const std::vector<std::string>& extraArgs) {
   std::vector<std::string> args = {flintBinary(), "serve", "--listen", "127.0.0.1:0", "--admin-key", kAdminKey};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());

@@ -14,6 +14,8 @@ inline const char* kAdminKey = "test-admin-key-0123456789";
 
 std::string flintBinary();
 std::string databaseUrl();
+// `url` (a keyword connection string) naming database `db` instead.
+std::string withDatabase(std::string url, const std::string& db);
 
 // A `flint serve` process on a free loopback port; stopped (SIGTERM) on destruction.
 class FlintServer {

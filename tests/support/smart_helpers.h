@@ -37,10 +37,12 @@ inline std::string s256(const std::string& verifier) {
 
 inline httplib::Headers admin() { return {{"Authorization", std::string("Bearer ") + kAdminKey}}; }
 
-// An instance that requires authorization (unlike createInstance's open ones).
-inline std::string securedInstance(const std::string& prefix, bool patientPortal = true) {
+// An instance that requires authorization (unlike createInstance's open ones); on `cluster`, or
+// where the server places it.
+inline std::string securedInstance(const std::string& prefix, bool patientPortal = true, const std::string& cluster = "") {
   std::string name = uniqueInstanceName(prefix);
   json body = {{"name", name}, {"organization", {{"name", "Secured " + name}}}, {"patientPortal", patientPortal}};
+  if (!cluster.empty()) body["cluster"] = cluster;
   auto res = client().Post("/admin/instances", admin(), body.dump(), "application/json");
   if (!res || res->status != 201) throw std::runtime_error("instance: " + (res ? res->body : "no response"));
   return name;
@@ -95,7 +97,8 @@ struct Backend {
   ClientKey rsa{"RSA", "rsa-1"};
   ClientKey ec{"P-384", "ec-1"};
   std::string clientId;
-  explicit Backend(const std::string& scope = "system/*.rs system/Patient.cruds") : instance(securedInstance("bs")) {
+  explicit Backend(const std::string& scope = "system/*.rs system/Patient.cruds", const std::string& cluster = "")
+      : instance(securedInstance("bs", true, cluster)) {
     clientId = backendClient(instance, {{"keys", {rsa.publicJwk("RS384"), ec.publicJwk("ES384")}}}, scope);
   }
   std::string token(const std::string& scope) {

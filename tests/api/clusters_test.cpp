@@ -1,0 +1,362 @@
+// Instances placed across PostgreSQL clusters: registration, placement, and every request,
+// export and audit event reaching the instance's own cluster and no other. Runs against a control
+// database of its own and data clusters A (with a streaming standby) and B that scripts/test
+// starts (FLINT_TEST_CLUSTER_*).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/flint_server.h"
+#include "tests/support/smart_helpers.h"
+
+namespace flint::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string requiredEnv(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) throw std::runtime_error(std::string(name) + " is not set (run the tests through scripts/test)");
+  return value;
+}
+
+// The databases of this test binary: a control database and a database on each data cluster (the
+// standby follows A's), all fresh, so no other suite's instances take part in placement.
+struct World {
+  std::string control, a, aReplica, b;
+};
+
+const World& world() {
+  static const World w = [] {
+    const std::string db = "flint_clusters_" + std::to_string(getpid());
+    const std::string a = requiredEnv("FLINT_TEST_CLUSTER_A_URL"), b = requiredEnv("FLINT_TEST_CLUSTER_B_URL");
+    for (const auto& server : {databaseUrl(), a, b}) {
+      psql(server, "DROP DATABASE IF EXISTS " + db);
+      psql(server, "CREATE DATABASE " + db);
+    }
+    World made{withDatabase(databaseUrl(), db), withDatabase(a, db),
+               withDatabase(requiredEnv("FLINT_TEST_CLUSTER_A_REPLICA_URL"), db), withDatabase(b, db)};
+    // Every server and command of this binary uses the control database of its own.
+    setenv("FLINT_DATABASE_URL", made.control.c_str(), 1);
+    return made;
+  }();
+  return w;
+}
+
+std::string trimmed(std::string text) {
+  text.erase(text.find_last_not_of("\n") + 1);
+  return text;
+}
+
+std::string schemaOf(const std::string& instance) {
+  return trimmed(psql(world().control, "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+}
+
+std::string clusterOf(const std::string& instance) {
+  return trimmed(psql(world().control, "SELECT cluster FROM flint.instances WHERE name = '" + instance + "'"));
+}
+
+bool hasSchema(const std::string& url, const std::string& schema) {
+  return trimmed(psql(url, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) == "1";
+}
+
+// Registers clusters a (with its standby) and b once for the whole binary. Every test starts
+// here, before anything starts a server.
+void registerClusters() {
+  world();
+  static const bool done = [] {
+    std::string out;
+    if (runFlint({"cluster", "add", "a", "--database-url", world().a, "--replica-url", world().aReplica}, &out) != 0)
+      throw std::runtime_error("cluster add a: " + out);
+    if (runFlint({"cluster", "add", "b", "--database-url", world().b}, &out) != 0)
+      throw std::runtime_error("cluster add b: " + out);
+    return true;
+  }();
+  (void)done;
+}
+
+std::string createOn(const std::string& cluster, const std::string& prefix) {
+  registerClusters();
+  return securedInstance(prefix, true, cluster);
+}
+
+TEST(Clusters, ARegisteredClusterIsCheckedAndListedWithoutItsPassword) {
+  registerClusters();
+  std::string out;
+  // The same database twice, the control database, a standby as a primary, a replica that is
+  // not the primary's standby, a bad name and an unreachable server are each refused.
+  EXPECT_EQ(runFlint({"cluster", "add", "again", "--database-url", world().a}, &out), 1);
+  EXPECT_NE(out.find("already registered"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "add", "control", "--database-url", world().control}, &out), 1);
+  EXPECT_NE(out.find("control database"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "add", "standby", "--database-url", world().aReplica}, &out), 1);
+  EXPECT_NE(out.find("standby, not a primary"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "replicas", "a", "--replica-url", world().b}, &out), 1);
+  EXPECT_NE(out.find("not a streaming standby"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "add", "Bad_Name", "--database-url", world().b}, &out), 1);
+  EXPECT_NE(out.find("cluster name"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "add", "gone", "--database-url",
+                      "host=127.0.0.1 port=1 user=flint password=hunter2secret dbname=x connect_timeout=2"},
+                     &out),
+            1);
+  EXPECT_NE(out.find("cannot be reached"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2secret"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"cluster", "add", "nourl"}, &out), 1);
+  EXPECT_EQ(runFlint({"cluster", "drain", "nope"}, &out), 1);
+
+  ASSERT_EQ(runFlint({"cluster", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find("main\t(control database)"), std::string::npos) << out;
+  EXPECT_NE(out.find("a\t" + world().a + "\t"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 replica(s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("  replica\t" + world().aReplica), std::string::npos) << out;
+  EXPECT_NE(out.find("b\t" + world().b + "\t"), std::string::npos) << out;
+  EXPECT_EQ(out.find("gone"), std::string::npos) << out;
+  // A password in a listed URL is shown as ***.
+  psql(world().control,
+       "UPDATE flint.clusters SET replica_urls = ARRAY['" + world().aReplica + " password=topsecret'] WHERE name = 'a'");
+  ASSERT_EQ(runFlint({"cluster", "list"}, &out), 0) << out;
+  EXPECT_EQ(out.find("topsecret"), std::string::npos) << out;
+  EXPECT_NE(out.find("password=***"), std::string::npos) << out;
+  ASSERT_EQ(runFlint({"cluster", "replicas", "a", "--replica-url", world().aReplica}, &out), 0) << out;
+}
+
+TEST(Clusters, ANewInstanceGoesWhereAskedOrToTheClusterHoldingTheFewestResources) {
+  registerClusters();
+  std::string out;
+  // Asked for: the CLI and the admin API.
+  const std::string onA = uniqueInstanceName("place-a");
+  ASSERT_EQ(runFlint({"instance", "create", onA, "--org-name", "On A", "--cluster", "a"}, &out), 0) << out;
+  EXPECT_NE(out.find("on cluster a"), std::string::npos) << out;
+  const std::string onB = createOn("b", "place-b");
+  EXPECT_EQ(clusterOf(onA), "a");
+  EXPECT_EQ(clusterOf(onB), "b");
+  EXPECT_TRUE(hasSchema(world().a, schemaOf(onA)));
+  EXPECT_FALSE(hasSchema(world().control, schemaOf(onA)));
+  EXPECT_FALSE(hasSchema(world().b, schemaOf(onA)));
+  auto shown = client().Get("/admin/instances/" + onB, admin());
+  EXPECT_EQ(json::parse(shown->body)["cluster"], "b");
+  // Unknown and draining clusters are refused, and nothing is created.
+  auto unknown = client().Post("/admin/instances", admin(),
+                               json{{"name", uniqueInstanceName("x")}, {"organization", {{"name", "X"}}}, {"cluster", "zz"}}.dump(),
+                               "application/json");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("no cluster named"), std::string::npos) << unknown->body;
+  auto notText = client().Post("/admin/instances", admin(),
+                               json{{"name", uniqueInstanceName("x")}, {"organization", {{"name", "X"}}}, {"cluster", 3}}.dump(),
+                               "application/json");
+  EXPECT_EQ(notText->status, 400);
+
+  // Unasked: the cluster with the fewest resources among those not draining. A holds more than B
+  // once both are seeded; main is drained.
+  ASSERT_EQ(runFlint({"seed", "--instance", onA, "--patients", "6", "--seed", "3"}, &out), 0) << out;
+  ASSERT_EQ(runFlint({"seed", "--instance", onB, "--patients", "2", "--seed", "3"}, &out), 0) << out;
+  ASSERT_EQ(runFlint({"cluster", "drain", "main"}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(createOn("", "placed")), "b");
+  ASSERT_EQ(runFlint({"cluster", "drain", "b"}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(createOn("", "placed")), "a");
+  const std::string refused = uniqueInstanceName("drained");
+  EXPECT_EQ(runFlint({"instance", "create", refused, "--org-name", "D", "--cluster", "b"}, &out), 1);
+  EXPECT_NE(out.find("draining"), std::string::npos) << out;
+  ASSERT_EQ(runFlint({"cluster", "drain", "a"}, &out), 0) << out;
+  EXPECT_EQ(runFlint({"instance", "create", refused, "--org-name", "D"}, &out), 1);
+  EXPECT_NE(out.find("no cluster takes new instances"), std::string::npos) << out;
+  EXPECT_EQ(trimmed(psql(world().control, "SELECT count(*) FROM flint.instances WHERE name = '" + refused + "'")), "0");
+  for (const char* name : {"main", "a", "b"}) ASSERT_EQ(runFlint({"cluster", "undrain", name}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(createOn("", "placed")), "main");
+}
+
+TEST(Clusters, EveryRequestOfAnInstanceIsServedFromItsClusterAndNoOther) {
+  registerClusters();
+  Backend onA("system/*.cruds", "a");
+  Backend onB("system/*.cruds", "b");
+  const std::string tokenA = onA.token("system/*.cruds"), tokenB = onB.token("system/*.cruds");
+  auto c = client();
+  const json patient = {{"resourceType", "Patient"}, {"id", "only-on-b"}, {"name", {{{"family", "Bwriter"}}}}};
+  auto put = c.Put("/" + onB.instance + "/fhir/Patient/only-on-b", bearer(tokenB), patient.dump(), "application/fhir+json");
+  ASSERT_EQ(put->status, 201) << put->body;
+  // The row lives in B's database, in the instance's schema, and nowhere else.
+  const std::string schemaB = schemaOf(onB.instance);
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schemaB + ".resources WHERE id = 'only-on-b'")), "1");
+  EXPECT_FALSE(hasSchema(world().control, schemaB));
+  EXPECT_FALSE(hasSchema(world().a, schemaB));
+  // Reads (the reactor's pipelined path), searches and history come from B.
+  EXPECT_EQ(c.Get("/" + onB.instance + "/fhir/Patient/only-on-b", bearer(tokenB))->status, 200);
+  auto found = c.Get("/" + onB.instance + "/fhir/Patient?family=Bwriter", bearer(tokenB));
+  EXPECT_EQ(json::parse(found->body)["entry"].size(), 1u) << found->body;
+  EXPECT_EQ(c.Get("/" + onB.instance + "/fhir/Patient/only-on-b/_history", bearer(tokenB))->status, 200);
+  // The instance on A never sees it, by id or by search; nor does B's token work on A.
+  EXPECT_EQ(c.Get("/" + onA.instance + "/fhir/Patient/only-on-b", bearer(tokenA))->status, 404);
+  auto none = c.Get("/" + onA.instance + "/fhir/Patient?family=Bwriter", bearer(tokenA));
+  EXPECT_FALSE(json::parse(none->body).contains("entry")) << none->body;
+  EXPECT_EQ(c.Get("/" + onA.instance + "/fhir/Patient/only-on-b", bearer(tokenB))->status, 401);
+
+  // The audit trail of each instance is written on its cluster.
+  const std::string schemaA = schemaOf(onA.instance);
+  for (int i = 0; i < 50 && trimmed(psql(world().b, "SELECT count(*) > 0 FROM " + schemaB +
+                                                         ".audit_events WHERE target = 'Patient/only-on-b'")) != "t";
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) > 0 FROM " + schemaB + ".audit_events WHERE target = 'Patient/only-on-b'")),
+            "t");
+  auto trail = c.Get("/admin/instances/" + onA.instance + "/audit?limit=1000", admin());
+  ASSERT_EQ(trail->status, 200);
+  EXPECT_NE(trail->body.find("only-on-b"), std::string::npos) << "A's trail records its own 404";
+  EXPECT_NE(trimmed(psql(world().a, "SELECT count(*) FROM " + schemaA + ".audit_events WHERE kind = 'fhir'")), "0");
+
+  // Disabling a client revokes its tokens on every process, whatever cluster holds the client.
+  ASSERT_EQ(c.Post("/admin/instances/" + onA.instance + "/clients/" + onA.clientId + "/disable", admin(), "",
+                   "application/json")
+                ->status,
+            200);
+  int status = 0;
+  for (int i = 0; i < 30 && status != 401; ++i) {
+    status = c.Get("/" + onA.instance + "/fhir/Patient", bearer(tokenA))->status;
+    if (status != 401) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(trimmed(psql(world().control, "SELECT count(*) FROM flint.revocations WHERE subject = '" + onA.clientId + "'")),
+            "1");
+}
+
+TEST(Clusters, MigrationsReachInstanceSchemasOnEveryCluster) {
+  const std::string onB = createOn("b", "migrated");
+  const std::string schema = schemaOf(onB);
+  // As if the instance had been created before the last migration.
+  psql(world().b, "DROP TABLE " + schema + ".export_progress; UPDATE " + schema + ".schema_version SET version = 22");
+  psql(world().control, "UPDATE flint.instances SET schema_version = 22 WHERE name = '" + onB + "'");
+  std::string out;
+  ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT to_regclass('" + schema + ".export_progress') IS NOT NULL")), "t");
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT version FROM " + schema + ".schema_version")),
+            trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")));
+  EXPECT_NE(trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")), "22");
+}
+
+TEST(Clusters, AnExportOfAnInstanceOnAnotherClusterIsWrittenThere) {
+  registerClusters();
+  Backend backend("system/*.cruds", "b");
+  std::string out;
+  ASSERT_EQ(runFlint({"seed", "--instance", backend.instance, "--patients", "3", "--seed", "5"}, &out), 0) << out;
+  const std::string token = backend.token("system/*.rs");
+  FlintServer runner({"--export-workers", "1"});
+  auto c = client();
+  auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
+                    {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
+  ASSERT_EQ(kick->status, 202) << kick->body;
+  const std::string url = kick->get_header_value("Content-Location");
+  const std::string path = url.substr(sharedServer().baseUrl().size());
+  json manifest;
+  for (int i = 0; i < 100; ++i) {
+    auto poll = c.Get(path, bearer(token));
+    if (poll->status == 200) {
+      manifest = json::parse(poll->body);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
+  }
+  ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
+  const std::string file = manifest["output"][0]["url"];
+  auto download = c.Get(file.substr(sharedServer().baseUrl().size()), bearer(token));
+  ASSERT_EQ(download->status, 200);
+  EXPECT_EQ(std::count(download->body.begin(), download->body.end(), '\n'), 3);
+  const std::string schema = schemaOf(backend.instance);
+  const std::string job = url.substr(url.rfind('/') + 1);
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT lines FROM " + schema + ".export_files WHERE job_id = '" + job + "'")), "3");
+  EXPECT_EQ(trimmed(psql(world().control, "SELECT state || ' ' || exported FROM flint.export_jobs WHERE id = '" + job + "'")),
+            "completed 3");
+}
+
+// pg_ctl on the standby (as the postgres user when the tests run as root).
+void standbyControl(const std::string& action) {
+  const std::string data = requiredEnv("FLINT_TEST_CLUSTER_A_REPLICA_DATA");
+  std::string command = "/usr/lib/postgresql/15/bin/pg_ctl -D '" + data + "' -l '" + data + "/server.log' -w -m fast " +
+                        action + " >/dev/null 2>&1";
+  if (geteuid() == 0) command = "cd / && runuser -u postgres -- " + command;
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("pg_ctl " + action + " failed on the standby");
+}
+
+std::string versionOf(const httplib::Result& res) {
+  if (!res || res->status != 200) return "status " + (res ? std::to_string(res->status) : std::string("none"));
+  const json body = json::parse(res->body);
+  if (body["resourceType"] == "Bundle")
+    return body.contains("entry") ? body["entry"][0]["resource"]["meta"]["versionId"].get<std::string>() : "none";
+  return body["meta"]["versionId"];
+}
+
+// Reads go to A's streaming standby; a read presenting the LSN of the caller's last write waits for
+// the standby to replay it or is served by the primary; a standby too far behind, or stopped, is
+// skipped at once.
+TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
+  registerClusters();
+  Backend backend("system/*.cruds", "a");
+  FlintServer server({"--replica-max-lag-ms", "2500", "--replica-wait-ms", "300"});
+  const std::string token = backend.token("system/*.cruds");
+  auto c = client(server);
+  const std::string path = "/" + backend.instance + "/fhir/Patient/rw";
+  json patient = {{"resourceType", "Patient"}, {"id", "rw"}, {"name", {{{"family", "Replay"}}}}};
+  auto put = c.Put(path, bearer(token), patient.dump(), "application/fhir+json");
+  ASSERT_EQ(put->status, 201) << put->body;
+  const std::string first = put->get_header_value("X-Flint-LSN");
+  ASSERT_FALSE(first.empty()) << "a write on a cluster with replicas names its commit position";
+  auto withLsn = [&](const std::string& lsn) {
+    auto headers = bearer(token);
+    headers.emplace("X-Flint-LSN", lsn);
+    return headers;
+  };
+  // Presenting the position reads the write back, from whichever server has it.
+  EXPECT_EQ(versionOf(c.Get(path, withLsn(first))), "1");
+  // Wait until the standby serves reads (the poller has seen it replay the write).
+  const std::string replica = world().aReplica;
+  const std::string replayed = "SELECT pg_last_wal_replay_lsn() >= '" + first + "'::pg_lsn";
+  for (int i = 0; i < 100 && trimmed(psql(replica, replayed)) != "t"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // With replay paused, a second write reaches only the primary: what answers without the
+  // position is the standby (version 1), what answers with it is the primary (version 2).
+  psql(replica, "SELECT pg_wal_replay_pause()");
+  patient["gender"] = "female";
+  put = c.Put(path, bearer(token), patient.dump(), "application/fhir+json");
+  ASSERT_EQ(put->status, 200) << put->body;
+  const std::string second = put->get_header_value("X-Flint-LSN");
+  ASSERT_FALSE(second.empty());
+  EXPECT_EQ(versionOf(c.Get(path, bearer(token))), "1") << "a plain read goes to the standby";
+  EXPECT_EQ(versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=rw", bearer(token))), "1")
+      << "a search goes to the standby";
+  EXPECT_EQ(versionOf(c.Get(path, withLsn(second))), "2") << "the writer's read waits or goes to the primary";
+  EXPECT_EQ(versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=rw", withLsn(second))), "2");
+  auto post = c.Post("/" + backend.instance + "/fhir/Patient/_search", withLsn(second), "_id=rw",
+                     "application/x-www-form-urlencoded");
+  EXPECT_EQ(versionOf(post), "2");
+  auto bad = withLsn("not-a-position");
+  EXPECT_EQ(c.Get(path, bad)->status, 200) << "a malformed position is ignored";
+
+  // Once it lags beyond --replica-max-lag-ms, the standby serves nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  EXPECT_EQ(versionOf(c.Get(path, bearer(token))), "2");
+  EXPECT_EQ(versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=rw", bearer(token))), "2");
+  psql(replica, "SELECT pg_wal_replay_resume()");
+  for (int i = 0; i < 100 && trimmed(psql(replica, "SELECT pg_last_wal_replay_lsn() >= '" + second + "'::pg_lsn")) != "t";
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // A stopped standby: every read is still answered, by the primary, from the first on.
+  standbyControl("stop");
+  int failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (versionOf(c.Get(path, bearer(token))) != "2") ++failures;
+    if (versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=rw", bearer(token))) != "2") ++failures;
+  }
+  standbyControl("start");
+  EXPECT_EQ(failures, 0);
+  // Writes never go to a replica, whatever position they present.
+  patient["gender"] = "male";
+  EXPECT_EQ(c.Put(path, withLsn(second), patient.dump(), "application/fhir+json")->status, 200);
+}
+
+}  // namespace
+}  // namespace flint::testing
