@@ -43,6 +43,8 @@ struct ExportJob {
   std::string error;
   std::optional<int64_t> expiresAt;   // ms; completed jobs
   std::optional<int64_t> nextPollAt;  // ms; earlier polls are answered 429
+  // The primary's WAL position at kick-off: a replica that has replayed it may serve the reads.
+  uint64_t readLsn = 0;
 };
 
 const char* stateName(JobState state);

@@ -112,8 +112,9 @@ Step deletionsStep(fhir::ResourceRepository& repo, const ExportJob& job, const s
 
 }  // namespace
 
-ExportRunner::ExportRunner(std::string databaseUrl, std::string publicUrl, ExportSettings settings, int threads)
-    : databaseUrl_(std::move(databaseUrl)), publicUrl_(std::move(publicUrl)), settings_(settings) {
+ExportRunner::ExportRunner(std::string databaseUrl, std::string publicUrl, ExportSettings settings, int threads,
+                           instances::ReplicaRouter& replicas)
+    : databaseUrl_(std::move(databaseUrl)), publicUrl_(std::move(publicUrl)), settings_(settings), replicas_(replicas) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -163,7 +164,6 @@ void ExportRunner::runJob(ExportJob& job) {
   const std::string baseUrl = publicUrl_ + "/" + instance->name + "/fhir";
   const fhir::Access access = accessOf(job);
   auto& data = instances::primarySession(*instance);
-  fhir::ResourceRepository repo(data, *instance);
   ExportFiles files(data, *instance);
   if (!files.take(job)) return;
   OpenFile open;
@@ -178,8 +178,16 @@ void ExportRunner::runJob(ExportJob& job) {
       }
       const bool deletions = job.typeIndex >= types;
       const std::string& type = job.types[job.typeIndex % types];
-      const Step step = deletions ? deletionsStep(repo, job, type, access)
-                                  : resourcesStep(repo, files, job, type, access, baseUrl);
+      const std::string readUrl = replicas_.readUrlWaiting(*instance, job.readLsn);
+      fhir::ResourceRepository repo(db::Session::forThisThread(readUrl), *instance);
+      Step step;
+      try {
+        step = deletions ? deletionsStep(repo, job, type, access) : resourcesStep(repo, files, job, type, access, baseUrl);
+      } catch (const pqxx::broken_connection&) {
+        if (readUrl == instance->databaseUrl) throw;
+        replicas_.reportDown(readUrl);  // the step is read again, from elsewhere
+        continue;
+      }
       if (step.lastId.empty()) {
         if (!files.nextType(job) || !store.extendLease(job, kLeaseSeconds)) return;
         continue;

@@ -12,13 +12,16 @@
 
 #include "bulk_export/bulk_export.h"
 #include "bulk_export/export_job.h"
+#include "core/instances/replica_router.h"
 
 namespace flint::bulk {
 
 class ExportRunner {
  public:
   // `publicUrl`: the server's external base (searches of granular scopes need the FHIR base).
-  ExportRunner(std::string databaseUrl, std::string publicUrl, ExportSettings settings, int threads);
+  // Jobs' resources are read where `replicas` sends reads (the primary's files are written there).
+  ExportRunner(std::string databaseUrl, std::string publicUrl, ExportSettings settings, int threads,
+               instances::ReplicaRouter& replicas);
   ~ExportRunner();
   ExportRunner(const ExportRunner&) = delete;
   ExportRunner& operator=(const ExportRunner&) = delete;
@@ -35,6 +38,7 @@ class ExportRunner {
   std::string databaseUrl_;
   std::string publicUrl_;
   ExportSettings settings_;
+  instances::ReplicaRouter& replicas_;
   std::mutex mutex_;
   std::condition_variable wakeUp_;
   bool stopping_ = false;

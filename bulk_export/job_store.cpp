@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/instances/replica_router.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 
 namespace flint::bulk {
@@ -15,7 +16,7 @@ constexpr const char* kColumns =
     " attempt, type_index, after_id, file_seq, exported, coalesce(error, ''),"
     " (extract(epoch FROM expires_at) * 1000)::bigint, (extract(epoch FROM next_poll_at) * 1000)::bigint,"
     " array_to_json(type_filters)::text, array_to_string(elements, ' '), relevant_provenance,"
-    " latest_provenance, array_to_json(errors)::text";
+    " latest_provenance, array_to_json(errors)::text, read_lsn::text";
 
 std::vector<std::string> words(const std::string& text) {
   std::vector<std::string> out;
@@ -72,6 +73,7 @@ ExportJob jobOf(const pqxx::row& r) {
                  : r[23].as<bool>() ? ProvenanceSelection::Relevant
                                     : ProvenanceSelection::OfType;
   j.errors = nlohmann::json::parse(r[25].as<std::string>()).get<std::vector<std::string>>();
+  j.readLsn = instances::parseLsn(r[26].as<std::string>()).value_or(0);
   return j;
 }
 
@@ -96,14 +98,15 @@ void JobStore::create(const ExportJob& job) {
   tx.exec_params0(
       "INSERT INTO flint.export_jobs (id, instance_id, client_id, scope, patient, request_url, level, group_id,"
       " members, types, type_filters, elements, relevant_provenance, latest_provenance, since, transaction_time,"
-      " errors)"
+      " errors, read_lsn)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9::text[], $10::text[],"
       " ARRAY(SELECT json_array_elements_text($11::json)), $12::text[], $13, $14, $15, $16,"
-      " ARRAY(SELECT json_array_elements_text($17::json)))",
+      " ARRAY(SELECT json_array_elements_text($17::json)), $18::pg_lsn)",
       job.id, job.instanceId, job.clientId, job.scope, job.patient, job.requestUrl, levelName(job.level), job.groupId,
       fhir::pgTextArray(job.members), fhir::pgTextArray(job.types), nlohmann::json(job.typeFilters).dump(),
       fhir::pgTextArray(job.elements), job.provenance != ProvenanceSelection::OfType,
-      job.provenance == ProvenanceSelection::Latest, job.since, job.transactionTime, nlohmann::json(job.errors).dump());
+      job.provenance == ProvenanceSelection::Latest, job.since, job.transactionTime, nlohmann::json(job.errors).dump(),
+      instances::formatLsn(job.readLsn));
 }
 
 int JobStore::activeCount(long long instanceId, const std::string& clientId) {

@@ -10,6 +10,7 @@
 #include "bulk_export/export_selection.h"
 #include "bulk_export/job_store.h"
 #include "core/instances/data_routing.h"
+#include "core/instances/replica_router.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -178,6 +179,8 @@ ExportResponse BulkExport::kickOff(const instances::Instance& instance, db::Sess
   job.requestUrl = requestUrl(req);
   job.groupId = groupId;
   job.transactionTime = fhir::nowMillis();
+  if (!instance.replicaUrls.empty())
+    job.readLsn = instances::committedPosition(instances::primarySession(instance));
   store.create(job);
 
   std::string note = "export queued";

@@ -25,7 +25,7 @@ App::App(Config config)
                                                     config_.exportRetentionHours * 3600, 1}),
       directory_(config_.databaseUrl, config_.publicUrl),
       exportRunner_(std::make_unique<bulk::ExportRunner>(config_.databaseUrl, config_.publicUrl, bulk_.settings(),
-                                                         config_.exportWorkers)) {
+                                                         config_.exportWorkers, replicas_)) {
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;

@@ -193,10 +193,7 @@ fhir::FhirResponse App::runFhir(const http::HttpRequest& request, const instance
   if (!read && result.status < 300 && !instance.replicaUrls.empty()) {
     // At or after the write's commit record: a replica that has replayed it shows the write.
     try {
-      const auto lsn = primary.run([](pqxx::transaction_base& tx) {
-        return tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
-      });
-      result.headers.emplace_back("X-Flint-LSN", lsn);
+      result.headers.emplace_back("X-Flint-LSN", instances::formatLsn(instances::committedPosition(primary)));
     } catch (const pqxx::failure&) {
       // Written all the same; reads without the position go where they may.
     }

@@ -279,6 +279,11 @@ CREATE TABLE flint.clusters (
 INSERT INTO flint.clusters (name) VALUES ('main');
 ALTER TABLE flint.instances ADD COLUMN cluster text NOT NULL DEFAULT 'main' REFERENCES flint.clusters (name);
 )SQL"},
+      // An export reads from a replica only once it has replayed the primary's position at
+      // kick-off, so nothing written before the transaction time is missed.
+      {15, "export read positions", R"SQL(
+ALTER TABLE flint.export_jobs ADD COLUMN read_lsn pg_lsn NOT NULL DEFAULT '0/0';
+)SQL"},
   };
   return migrations;
 }

@@ -17,7 +17,8 @@ Cluster fromRow(const pqxx::row& r) {
   Cluster c;
   c.name = r[0].as<std::string>();
   c.databaseUrl = r[1].as<std::string>();
-  for (const auto& url : json::parse(r[2].as<std::string>()).items()) c.replicaUrls.push_back(url.text());
+  const json::Value replicas = json::parse(r[2].as<std::string>());
+  for (const auto& url : replicas.items()) c.replicaUrls.push_back(url.text());
   c.draining = r[3].as<bool>();
   c.instances = r[4].as<long long>();
   return c;

@@ -40,7 +40,8 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   const std::string route = r[15].as<std::string>();
   const size_t newline = route.find('\n');
   i.databaseUrl = newline == 0 ? controlUrl : route.substr(0, newline);
-  for (const auto& url : json::parse(route.substr(newline + 1)).items()) i.replicaUrls.push_back(url.text());
+  const json::Value replicas = json::parse(route.substr(newline + 1));
+  for (const auto& url : replicas.items()) i.replicaUrls.push_back(url.text());
   return i;
 }
 

@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "core/db/session.h"
-
 namespace flint::instances {
 namespace {
 
@@ -45,6 +43,13 @@ std::string formatLsn(uint64_t lsn) {
   char text[24];
   std::snprintf(text, sizeof text, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn & 0xffffffffu));
   return text;
+}
+
+uint64_t committedPosition(db::Session& primary) {
+  const auto lsn = primary.run([](pqxx::transaction_base& tx) {
+    return tx.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
+  });
+  return parseLsn(lsn).value_or(0);
 }
 
 ReplicaRouter::ReplicaRouter(ReplicaSettings settings) : settings_(settings) {
@@ -161,7 +166,7 @@ void ReplicaRouter::poll(Cluster& cluster) {
     }
   };
   const auto now = std::chrono::steady_clock::now();
-  if (auto lsn = position(cluster.primaryUrl, "SELECT pg_current_wal_lsn()::text")) {
+  if (auto lsn = position(cluster.primaryUrl, "SELECT pg_current_wal_insert_lsn()::text")) {
     if (cluster.samples.empty() || cluster.samples.back().second != *lsn) cluster.samples.emplace_back(now, *lsn);
   }
   // Samples older than the bound say nothing more than that a replica is beyond it.

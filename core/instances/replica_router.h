@@ -20,6 +20,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/db/session.h"
 #include "core/instances/instance.h"
 
 namespace flint::instances {
@@ -27,6 +28,9 @@ namespace flint::instances {
 // A WAL position ("16/B374D848") as a number; nullopt for text that is none.
 std::optional<uint64_t> parseLsn(std::string_view text);
 std::string formatLsn(uint64_t lsn);
+// The WAL position at or after every commit made on `primary` so far: the insert position, since
+// with asynchronous commit what is written may lag behind a commit already acknowledged.
+uint64_t committedPosition(db::Session& primary);
 
 struct ReplicaSettings {
   std::chrono::milliseconds maxLag{1000};  // a replica further behind its primary is skipped

@@ -235,38 +235,44 @@ TEST(Clusters, MigrationsReachInstanceSchemasOnEveryCluster) {
   EXPECT_NE(trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")), "22");
 }
 
+// Export reads go where the instance's reads go (A: its standby, once it has replayed the
+// kick-off's position), its files to the instance's primary.
 TEST(Clusters, AnExportOfAnInstanceOnAnotherClusterIsWrittenThere) {
   registerClusters();
-  Backend backend("system/*.cruds", "b");
-  std::string out;
-  ASSERT_EQ(runFlint({"seed", "--instance", backend.instance, "--patients", "3", "--seed", "5"}, &out), 0) << out;
-  const std::string token = backend.token("system/*.rs");
   FlintServer runner({"--export-workers", "1"});
-  auto c = client();
-  auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
-                    {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
-  ASSERT_EQ(kick->status, 202) << kick->body;
-  const std::string url = kick->get_header_value("Content-Location");
-  const std::string path = url.substr(sharedServer().baseUrl().size());
-  json manifest;
-  for (int i = 0; i < 100; ++i) {
-    auto poll = c.Get(path, bearer(token));
-    if (poll->status == 200) {
-      manifest = json::parse(poll->body);
-      break;
+  for (const char* cluster : {"a", "b"}) {
+    SCOPED_TRACE(cluster);
+    Backend backend("system/*.cruds", cluster);
+    std::string out;
+    ASSERT_EQ(runFlint({"seed", "--instance", backend.instance, "--patients", "3", "--seed", "5"}, &out), 0) << out;
+    const std::string token = backend.token("system/*.rs");
+    auto c = client();
+    auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
+                      {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
+    ASSERT_EQ(kick->status, 202) << kick->body;
+    const std::string url = kick->get_header_value("Content-Location");
+    const std::string path = url.substr(sharedServer().baseUrl().size());
+    json manifest;
+    for (int i = 0; i < 100; ++i) {
+      auto poll = c.Get(path, bearer(token));
+      if (poll->status == 200) {
+        manifest = json::parse(poll->body);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
+    ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
+    const std::string file = manifest["output"][0]["url"];
+    auto download = c.Get(file.substr(sharedServer().baseUrl().size()), bearer(token));
+    ASSERT_EQ(download->status, 200);
+    EXPECT_EQ(std::count(download->body.begin(), download->body.end(), '\n'), 3);
+    const std::string schema = schemaOf(backend.instance);
+    const std::string job = url.substr(url.rfind('/') + 1);
+    const std::string primary = std::string(cluster) == "a" ? world().a : world().b;
+    EXPECT_EQ(trimmed(psql(primary, "SELECT lines FROM " + schema + ".export_files WHERE job_id = '" + job + "'")), "3");
+    EXPECT_EQ(trimmed(psql(world().control, "SELECT state || ' ' || exported FROM flint.export_jobs WHERE id = '" + job + "'")),
+              "completed 3");
   }
-  ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
-  const std::string file = manifest["output"][0]["url"];
-  auto download = c.Get(file.substr(sharedServer().baseUrl().size()), bearer(token));
-  ASSERT_EQ(download->status, 200);
-  EXPECT_EQ(std::count(download->body.begin(), download->body.end(), '\n'), 3);
-  const std::string schema = schemaOf(backend.instance);
-  const std::string job = url.substr(url.rfind('/') + 1);
-  EXPECT_EQ(trimmed(psql(world().b, "SELECT lines FROM " + schema + ".export_files WHERE job_id = '" + job + "'")), "3");
-  EXPECT_EQ(trimmed(psql(world().control, "SELECT state || ' ' || exported FROM flint.export_jobs WHERE id = '" + job + "'")),
-            "completed 3");
 }
 
 // pg_ctl on the standby (as the postgres user when the tests run as root).
@@ -318,6 +324,8 @@ TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
   // With replay paused, a second write reaches only the primary: what answers without the
   // position is the standby (version 1), what answers with it is the primary (version 2).
   psql(replica, "SELECT pg_wal_replay_pause()");
+  for (int i = 0; i < 100 && trimmed(psql(replica, "SELECT pg_get_wal_replay_pause_state()")) != "paused"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   patient["gender"] = "female";
   put = c.Put(path, bearer(token), patient.dump(), "application/fhir+json");
   ASSERT_EQ(put->status, 200) << put->body;
