@@ -1,5 +1,7 @@
 #include "auth/storage/auth_repository.h"
 
+#include "core/db/text_array.h"
+
 namespace flint::auth {
 namespace {
 
@@ -22,20 +24,6 @@ ClientRecord clientFrom(const pqxx::row& r) {
   c.scope = r[8].as<std::string>();
   c.disabled = r[9].as<bool>();
   return c;
-}
-
-std::string textArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 }  // namespace
@@ -68,7 +56,7 @@ void AuthRepository::insertClient(const ClientRecord& c) {
       "INSERT INTO {s}.auth_clients (id, name, kind, secret_sha256, jwks, jwks_url, redirect_uris, launch_uri, scope)"
       " VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7::text[], nullif($8, ''), $9)");
   session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, c.id, c.name, c.kind, c.secretSha256, c.jwks, c.jwksUrl, textArray(c.redirectUris),
+    return tx.exec_prepared(name, c.id, c.name, c.kind, c.secretSha256, c.jwks, c.jwksUrl, db::textArray(c.redirectUris),
                             c.launchUri, c.scope);
   });
 }

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <optional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "core/db/session.h"
@@ -80,16 +81,16 @@ void AuditLog::run() {
       batch.swap(queue_);
       stop = stopping_;
     }
-    const size_t count = batch.size();
+    size_t count = batch.size();
     if (count > 0) {
-      // A failed batch is retried from the front of the queue, so a database hiccup loses nothing.
-      try {
-        write(batch);
-      } catch (const std::exception& e) {
-        connections_.clear();
-        std::cerr << "audit events could not be written; retrying: " << typeid(e).name() << "\n";
+      // Events that could not be written are retried from the front of the queue, so a database
+      // hiccup loses nothing; those of other databases are written all the same, once.
+      auto failed = write(batch);
+      if (!failed.empty()) {
+        count -= failed.size();
         std::lock_guard lock(mutex_);
-        for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+        written_ += count;
+        for (auto it = failed.rbegin(); it != failed.rend(); ++it) queue_.push_front(std::move(*it));
         if (stop) return;
         continue;
       }
@@ -106,14 +107,26 @@ void AuditLog::run() {
   }
 }
 
-void AuditLog::write(std::deque<AuditEvent>& batch) {
+std::deque<AuditEvent> AuditLog::write(std::deque<AuditEvent>& batch) {
   std::map<std::string, std::map<std::string, std::vector<const AuditEvent*>>> byDatabase;
   for (const auto& e : batch) byDatabase[e.databaseUrl][e.schema].push_back(&e);
+  std::set<std::string> failedDatabases;
   for (const auto& [url, bySchema] : byDatabase) {
-    auto& conn = connections_[url];
-    if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
-    writeTo(*conn, bySchema);
+    try {
+      auto& conn = connections_[url];
+      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
+      writeTo(*conn, bySchema);
+    } catch (const std::exception& e) {
+      connections_.erase(url);
+      failedDatabases.insert(url);
+      std::cerr << "audit events could not be written to one database; retrying: " << typeid(e).name() << "\n";
+    }
   }
+  std::deque<AuditEvent> failed;
+  if (!failedDatabases.empty())
+    for (auto& e : batch)
+      if (failedDatabases.count(e.databaseUrl) != 0) failed.push_back(std::move(e));
+  return failed;
 }
 
 void AuditLog::writeTo(pqxx::connection& conn,

@@ -1,7 +1,7 @@
 // The audit trail: events are queued by request threads and written in batches (COPY) by one
-// background thread into the instance's audit_events table on its cluster, so auditing costs a request no
-// database round trip. The queue is bounded: when the database falls behind, requests wait
-// rather than events being lost.
+// background thread into the instance's audit_events table on its cluster, so auditing costs a
+// request no database round trip. The queue is bounded: when the database falls behind, requests
+// wait rather than events being lost.
 #pragma once
 
 #include <chrono>
@@ -50,7 +50,8 @@ class AuditLog {
 
  private:
   void run();
-  void write(std::deque<AuditEvent>& batch);
+  // Writes each database's events in a transaction of their own; returns those not written.
+  std::deque<AuditEvent> write(std::deque<AuditEvent>& batch);
   void writeTo(pqxx::connection& conn, const std::map<std::string, std::vector<const AuditEvent*>>& bySchema);
 
   std::map<std::string, std::unique_ptr<pqxx::connection>> connections_;  // by database URL

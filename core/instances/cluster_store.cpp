@@ -3,6 +3,7 @@
 #include <map>
 #include <regex>
 
+#include "core/db/text_array.h"
 #include "core/instances/instance.h"
 #include "core/json/json_parser.h"
 
@@ -62,21 +63,6 @@ void checkReplicas(const Reached& primary, const std::vector<std::string>& repli
   }
 }
 
-// A text[] literal of `values`, passed as one parameter.
-std::string arrayLiteral(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char ch : values[i]) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 std::string redactedUrl(const std::string& url) {
@@ -115,7 +101,7 @@ Cluster addCluster(pqxx::connection& control, const std::string& name, const std
   auto row = tx.exec_params1(
       "INSERT INTO flint.clusters AS c (name, database_url, replica_urls, identity) VALUES ($1, $2, $3::text[], $4)"
       " RETURNING " + std::string(kColumns),
-      name, databaseUrl, arrayLiteral(replicaUrls), identity);
+      name, databaseUrl, db::textArray(replicaUrls), identity);
   tx.commit();
   return fromRow(row);
 }
@@ -129,7 +115,7 @@ Cluster setClusterReplicas(pqxx::connection& control, const std::string& name,
   checkReplicas(primary, replicaUrls);
   auto row = tx.exec_params1("UPDATE flint.clusters AS c SET replica_urls = $2::text[] WHERE c.name = $1 RETURNING " +
                                  std::string(kColumns),
-                             name, arrayLiteral(replicaUrls));
+                             name, db::textArray(replicaUrls));
   tx.commit();
   return fromRow(row);
 }

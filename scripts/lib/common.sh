@@ -88,6 +88,15 @@ prepare_data_dir() {
   fi
 }
 
+# run_server DATA_DIR: starts the PostgreSQL server of that data directory, its log beside it.
+run_server() {
+  local data=$1
+  pg_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null || {
+    tail -20 "$data/server.log" >&2
+    die "PostgreSQL ($data) did not start"
+  }
+}
+
 # start_cluster DATA_DIR SOCKET_DIR PORT [durable|throwaway|replicated]: initialises (once) and starts a
 # cluster listening only on a unix socket; prints the connection string. throwaway and replicated
 # (a throwaway primary that standbys can follow) skip fsync: test data only.
@@ -120,10 +129,7 @@ start_cluster() {
       fi
     } | pg_run tee -a "$data/postgresql.conf" >/dev/null
   fi
-  pg_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null || {
-    tail -20 "$data/server.log" >&2
-    die "PostgreSQL did not start"
-  }
+  run_server "$data"
   local url="host=$sockets port=$port user=postgres dbname=flint"
   if ! psql "host=$sockets port=$port user=postgres dbname=postgres" -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'flint'" | grep -q 1; then
@@ -146,10 +152,7 @@ start_standby() {
       echo "hot_standby = on"
     } | pg_run tee -a "$data/postgresql.conf" >/dev/null
   fi
-  pg_run "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null || {
-    tail -20 "$data/server.log" >&2
-    die "the standby did not start"
-  }
+  run_server "$data"
   echo "host=$sockets port=$port user=postgres dbname=flint"
 }
 

@@ -221,6 +221,32 @@ TEST(Clusters, EveryRequestOfAnInstanceIsServedFromItsClusterAndNoOther) {
             "1");
 }
 
+// A cluster whose trail cannot be written holds back only its own events: the other cluster's
+// are written at once and exactly once, and the held ones arrive once it recovers.
+TEST(Clusters, AnAuditTrailThatCannotBeWrittenHoldsBackOnlyItsOwnCluster) {
+  registerClusters();
+  const std::string onA = createOn("a", "trail-a"), onB = createOn("b", "trail-b");
+  const std::string schemaA = schemaOf(onA), schemaB = schemaOf(onB);
+  psql(world().b, "ALTER TABLE " + schemaB + ".audit_events RENAME TO audit_events_away");
+  auto c = client();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(c.Get("/" + onA + "/fhir/Patient/trail-" + std::to_string(i), fhirHeaders())->status, 401);
+    EXPECT_EQ(c.Get("/" + onB + "/fhir/Patient/trail-" + std::to_string(i), fhirHeaders())->status, 401);
+  }
+  const std::string countA = "SELECT count(*) FROM " + schemaA + ".audit_events WHERE target LIKE 'Patient/trail-%'";
+  for (int i = 0; i < 50 && trimmed(psql(world().a, countA)) != "5"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(trimmed(psql(world().a, countA)), "5");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // several retries of B's events
+  EXPECT_EQ(trimmed(psql(world().a, countA)), "5") << "A's events were written again with B's retries";
+  psql(world().b, "ALTER TABLE " + schemaB + ".audit_events_away RENAME TO audit_events");
+  const std::string countB = "SELECT count(*) FROM " + schemaB + ".audit_events WHERE target LIKE 'Patient/trail-%'";
+  for (int i = 0; i < 50 && trimmed(psql(world().b, countB)) != "5"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(trimmed(psql(world().b, countB)), "5");
+  EXPECT_EQ(trimmed(psql(world().a, countA)), "5");
+}
+
 TEST(Clusters, MigrationsReachInstanceSchemasOnEveryCluster) {
   const std::string onB = createOn("b", "migrated");
   const std::string schema = schemaOf(onB);
