@@ -141,8 +141,7 @@ void ExportRunner::run() {
         purgeExpired();
       }
       if (auto job = JobStore(session).claim(kLeaseSeconds)) {
-        worked = true;
-        runJob(*job);
+        worked = runJob(*job);
       }
     } catch (const std::exception& e) {
       std::cerr << "export runner: " << e.what() << std::endl;
@@ -153,28 +152,38 @@ void ExportRunner::run() {
   }
 }
 
-void ExportRunner::runJob(ExportJob& job) {
+bool ExportRunner::runJob(ExportJob& job) {
   auto& control = db::Session::forThisThread(databaseUrl_);
   JobStore store(control);
   auto instance = instances::findInstanceById(control.connection(), job.instanceId);
   if (!instance) {
     store.fail(job, "the instance no longer exists");
-    return;
+    return true;
+  }
+  // A job writes its files where the instance is; while a move freezes it or once it has moved,
+  // the job waits and is taken up again with the new routing.
+  const auto stillServedHere = [&] {
+    auto now = instances::findInstanceById(control.connection(), job.instanceId);
+    return now && !now->writesFrozen && now->databaseUrl == instance->databaseUrl;
+  };
+  if (instance->writesFrozen) {
+    store.release(job);
+    return false;
   }
   const std::string baseUrl = publicUrl_ + "/" + instance->name + "/fhir";
   const fhir::Access access = accessOf(job);
   auto& data = instances::primarySession(*instance);
   ExportFiles files(data, *instance);
-  if (!files.take(job)) return;
+  if (!files.take(job)) return true;
   OpenFile open;
   if (auto written = files.files(job.id); !written.empty() && written.back().seq == job.fileSeq)
     open = {written.back().type, written.back().deletions, written.back().bytes};
   const int types = static_cast<int>(job.types.size());
   try {
     while (job.typeIndex < (job.since ? 2 * types : types)) {
-      if (stop_) {
+      if (stop_ || !stillServedHere()) {
         store.release(job);
-        return;
+        return true;
       }
       const bool deletions = job.typeIndex >= types;
       const std::string& type = job.types[job.typeIndex % types];
@@ -189,7 +198,7 @@ void ExportRunner::runJob(ExportJob& job) {
         continue;
       }
       if (step.lastId.empty()) {
-        if (!files.nextType(job) || !store.extendLease(job, kLeaseSeconds)) return;
+        if (!files.nextType(job) || !store.extendLease(job, kLeaseSeconds)) return true;
         continue;
       }
       const bool newFile = open.type != type || open.deletions != deletions ||
@@ -197,7 +206,7 @@ void ExportRunner::runJob(ExportJob& job) {
       const ExportFile file{0, type, deletions, 0, 0};
       if (!files.appendChunk(job, file, step.ids, step.bytes, step.lastId, newFile) ||
           !store.extendLease(job, kLeaseSeconds))
-        return;
+        return true;
       if (step.ids.empty()) continue;
       if (newFile) open = {type, deletions, 0};
       open.bytes += step.bytes;
@@ -211,10 +220,11 @@ void ExportRunner::runJob(ExportJob& job) {
     // Anything else may be transient (a statement timeout); a job that keeps failing is given up.
     if (job.attempt >= kMaxAttempts) {
       store.fail(job, std::string("gave up after ") + std::to_string(kMaxAttempts) + " attempts: " + e.what());
-      return;
+      return true;
     }
     throw;
   }
+  return true;
 }
 
 void ExportRunner::purgeExpired() {

@@ -31,8 +31,9 @@ class ExportRunner {
 
  private:
   void run();
-  // Runs `job` until it completes, fails, is taken away, or the server stops.
-  void runJob(ExportJob& job);
+  // Runs `job` until it completes, fails, is taken away, the server stops or a move of its
+  // instance freezes or re-routes it; false when it did nothing (the instance was frozen).
+  bool runJob(ExportJob& job);
   void purgeExpired();
 
   std::string databaseUrl_;

@@ -199,6 +199,8 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
     }
     if (s.size() >= 2 && s[1] == "directory") return handleAdminDirectory(req);
     if (s.size() >= 2 && s[1] == "developer") return handleAdminDeveloper(req, {});
+    if (s.size() >= 4 && s[1] == "instances" && req.method != "GET" && req.method != "HEAD")
+      if (auto instance = instances::findInstance(conn, s[2]); instance && instance->writesFrozen) return writesFrozen(false);
     if (s.size() >= 5 && s[1] == "instances" && s[3] == "developer-apps") return handleAdminDeveloperApps(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "users") return handleAdminUsers(req);

@@ -91,7 +91,23 @@ std::string routePattern(const std::vector<std::string>& s) {
   return out;
 }
 
+// A request that may change an instance's data (anything but reading and searching).
+bool changesData(const http::HttpRequest& request) {
+  const auto& m = request.method;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS") return false;
+  const auto& s = request.segments;
+  return !(m == "POST" && s.size() >= 3 && s[1] == "fhir" && s.back() == "_search");
+}
+
 }  // namespace
+
+http::HttpResponse App::writesFrozen(bool oauth) {
+  const std::string message = "this instance is moving to another database and takes no changes for a moment; retry";
+  auto r = oauth ? jsonResponse(503, R"({"error":"temporarily_unavailable","error_description":")" + message + "\"}")
+                 : outcomeResponse(503, "transient", message);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
 
 void App::logError(const http::HttpRequest& request, int status, const std::string& message) const {
   const auto& s = request.segments;
@@ -130,12 +146,18 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() >= 2 && (s[1] == "custom-data" || s[1] == "companion")) {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      if (instance->writesFrozen && changesData(request)) return writesFrozen(false);
       return s[1] == "companion" ? handleCompanion(request, *instance) : handleCustomData(request, *instance);
     }
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      if (instance->writesFrozen && changesData(request)) {
+        auto r = writesFrozen(s[1] == "auth");
+        allowAnyOrigin(r);
+        return r;
+      }
       auto response = s[1] == "fhir"   ? handleFhir(request, *instance)
                        : s[1] == "bulk" ? handleBulk(request, *instance)
                                         : handleAuth(request, *instance);

@@ -67,6 +67,9 @@ class App {
 
  private:
   static http::HttpResponse corsPreflight(const http::HttpRequest& request);
+  // 503 + Retry-After for a change to an instance whose move has frozen writes (`oauth`: as an
+  // RFC 6749 error, for the authorization server's endpoints).
+  static http::HttpResponse writesFrozen(bool oauth);
   // One line on stderr for a failed request: its id, instance, route pattern, status and the
   // error's message (never query values, tokens or bodies).
   void logError(const http::HttpRequest& request, int status, const std::string& message) const;

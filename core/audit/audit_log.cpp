@@ -35,7 +35,7 @@ std::optional<std::string> orNull(const std::string& s) { return s.empty() ? std
 AuditEvent eventOf(const instances::Instance& instance) {
   AuditEvent event;
   event.schema = instance.schema;
-  event.databaseUrl = instance.databaseUrl;
+  event.databaseUrl = instance.auditDatabaseUrl.empty() ? instance.databaseUrl : instance.auditDatabaseUrl;
   return event;
 }
 

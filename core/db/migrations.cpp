@@ -284,6 +284,22 @@ ALTER TABLE flint.instances ADD COLUMN cluster text NOT NULL DEFAULT 'main' REFE
       {15, "export read positions", R"SQL(
 ALTER TABLE flint.export_jobs ADD COLUMN read_lsn pg_lsn NOT NULL DEFAULT '0/0';
 )SQL"},
+      // An instance being moved to another cluster (core/instances/move): where the move stands,
+      // so that it can be resumed or rolled back. While 'frozen' the instance refuses writes and
+      // writes its audit trail to the target; audit_floor is the first audit event id the target
+      // hands out itself (rows below it came from the source). 'rollback': unfrozen, being undone.
+      {16, "instance moves", R"SQL(
+CREATE TABLE flint.instance_moves (
+  instance_id bigint PRIMARY KEY REFERENCES flint.instances (id),
+  source text NOT NULL REFERENCES flint.clusters (name),
+  target text NOT NULL REFERENCES flint.clusters (name),
+  state text NOT NULL CHECK (state IN ('copying', 'streaming', 'frozen', 'switched', 'rollback')),
+  audit_floor bigint,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  state_changed_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (source <> target)
+);
+)SQL"},
   };
   return migrations;
 }

@@ -32,6 +32,10 @@ struct Instance {
   std::string cluster = "main";
   std::string databaseUrl;
   std::vector<std::string> replicaUrls;
+  // During the short freeze of a move to another cluster (core/instances/move) the instance
+  // refuses writes, and its audit trail goes to the cluster it is moving to.
+  bool writesFrozen = false;
+  std::string auditDatabaseUrl;
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
   std::string profileValidation = "claimed";

@@ -14,7 +14,9 @@ const char* kColumns =
     " patient_portal, disabled, schema_name, open_access, refresh_token_days, organization_locations,"
     " coalesce(organization_part_of, ''), profile_validation, sandbox, cluster,"
     " (SELECT coalesce(c.database_url, '') || E'\\n' || array_to_json(c.replica_urls) FROM flint.clusters c"
-    " WHERE c.name = cluster)";
+    " WHERE c.name = cluster),"
+    " (SELECT CASE WHEN m.target = 'main' THEN '' ELSE (SELECT c.database_url FROM flint.clusters c"
+    " WHERE c.name = m.target) END FROM flint.instance_moves m WHERE m.instance_id = id AND m.state = 'frozen')";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
@@ -42,6 +44,8 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   i.databaseUrl = newline == 0 ? controlUrl : route.substr(0, newline);
   const json::Value replicas = json::parse(route.substr(newline + 1));
   for (const auto& url : replicas.items()) i.replicaUrls.push_back(url.text());
+  i.writesFrozen = !r[16].is_null();
+  i.auditDatabaseUrl = !i.writesFrozen ? i.databaseUrl : r[16].as<std::string>().empty() ? controlUrl : r[16].as<std::string>();
   return i;
 }
 

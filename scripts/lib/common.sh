@@ -113,8 +113,9 @@ start_cluster() {
       echo "max_connections = 200"
       echo "shared_buffers = 256MB"
       if [ "$mode" = replicated ]; then
-        # A primary that streaming standbys (start_standby) follow.
-        echo "wal_level = replica"
+        # A primary that streaming standbys (start_standby) follow and that instances can be
+        # moved out of (flint instance move subscribes to it: logical replication).
+        echo "wal_level = logical"
         echo "max_wal_senders = 10"
       else
         # One embedded server feeds no replica or archive: minimal WAL lets bulk loads (flint

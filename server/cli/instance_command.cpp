@@ -5,6 +5,7 @@
 
 #include "core/db/migrations.h"
 #include "core/instances/instance_store.h"
+#include "core/instances/move/instance_move.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/cli/commands.h"
 
@@ -18,7 +19,35 @@ const char* kUsage = R"(usage:
   flint instance list
   flint instance disable NAME
   flint instance enable NAME
+  flint instance move NAME --to CLUSTER | --resume | --rollback
 )";
+
+void printFigures(const instances::move::MoveFigures& f) {
+  std::cout << "done in " << f.seconds << " s";
+  if (f.copySeconds > 0) std::cout << " (snapshot copy of " << f.tables << " tables, " << f.copiedBytes / 1024 << " kB: " << f.copySeconds << " s)";
+  if (f.frozenSeconds > 0) std::cout << "; writes frozen for " << f.frozenSeconds << " s";
+  std::cout << "\n";
+}
+
+int moveCommand(pqxx::connection& conn, const std::vector<std::string>& args) {
+  const auto progress = [](const std::string& line) { std::cout << line << std::endl; };
+  try {
+    if (args.size() == 4 && args[2] == "--to") printFigures(instances::move::moveInstance(conn, args[1], args[3], progress));
+    else if (args.size() == 3 && args[2] == "--resume") printFigures(instances::move::resumeMove(conn, args[1], progress));
+    else if (args.size() == 3 && args[2] == "--rollback") instances::move::rollBackMove(conn, args[1], progress);
+    else {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return 0;
+  } catch (const instances::move::MoveError& e) {
+    std::cerr << "flint instance move: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "flint instance move: " << e.what() << "\n(the move can be resumed with --resume or undone with --rollback)\n";
+    return 1;
+  }
+}
 
 }  // namespace
 
@@ -73,6 +102,7 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
       std::cout << "created instance " << created.name << " on cluster " << created.cluster << "\n";
       return 0;
     }
+    if (verb == "move" && args.size() >= 2) return moveCommand(conn, args);
     if (verb == "set" && args.size() == 4 && args[2] == "--profile-validation") {
       instances::InstanceChanges changes;
       changes.profileValidation = args[3];

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/api/cluster_world.h"
 #include "tests/support/flint_server.h"
 #include "tests/support/smart_helpers.h"
 
@@ -16,72 +17,6 @@ namespace flint::testing {
 namespace {
 
 using nlohmann::json;
-
-std::string requiredEnv(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr) throw std::runtime_error(std::string(name) + " is not set (run the tests through scripts/test)");
-  return value;
-}
-
-// The databases of this test binary: a control database and a database on each data cluster (the
-// standby follows A's), all fresh, so no other suite's instances take part in placement.
-struct World {
-  std::string control, a, aReplica, b;
-};
-
-const World& world() {
-  static const World w = [] {
-    const std::string db = "flint_clusters_" + std::to_string(getpid());
-    const std::string a = requiredEnv("FLINT_TEST_CLUSTER_A_URL"), b = requiredEnv("FLINT_TEST_CLUSTER_B_URL");
-    for (const auto& server : {databaseUrl(), a, b}) {
-      psql(server, "DROP DATABASE IF EXISTS " + db);
-      psql(server, "CREATE DATABASE " + db);
-    }
-    World made{withDatabase(databaseUrl(), db), withDatabase(a, db),
-               withDatabase(requiredEnv("FLINT_TEST_CLUSTER_A_REPLICA_URL"), db), withDatabase(b, db)};
-    // Every server and command of this binary uses the control database of its own.
-    setenv("FLINT_DATABASE_URL", made.control.c_str(), 1);
-    return made;
-  }();
-  return w;
-}
-
-std::string trimmed(std::string text) {
-  text.erase(text.find_last_not_of("\n") + 1);
-  return text;
-}
-
-std::string schemaOf(const std::string& instance) {
-  return trimmed(psql(world().control, "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
-}
-
-std::string clusterOf(const std::string& instance) {
-  return trimmed(psql(world().control, "SELECT cluster FROM flint.instances WHERE name = '" + instance + "'"));
-}
-
-bool hasSchema(const std::string& url, const std::string& schema) {
-  return trimmed(psql(url, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) == "1";
-}
-
-// Registers clusters a (with its standby) and b once for the whole binary. Every test starts
-// here, before anything starts a server.
-void registerClusters() {
-  world();
-  static const bool done = [] {
-    std::string out;
-    if (runFlint({"cluster", "add", "a", "--database-url", world().a, "--replica-url", world().aReplica}, &out) != 0)
-      throw std::runtime_error("cluster add a: " + out);
-    if (runFlint({"cluster", "add", "b", "--database-url", world().b}, &out) != 0)
-      throw std::runtime_error("cluster add b: " + out);
-    return true;
-  }();
-  (void)done;
-}
-
-std::string createOn(const std::string& cluster, const std::string& prefix) {
-  registerClusters();
-  return securedInstance(prefix, true, cluster);
-}
 
 TEST(Clusters, ARegisteredClusterIsCheckedAndListedWithoutItsPassword) {
   registerClusters();
