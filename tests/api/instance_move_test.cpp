@@ -151,13 +151,27 @@ long long instanceId(const std::string& instance) {
 }
 
 // Starts `flint instance move` in the background and kills it (SIGKILL) once the move reaches
-// `state`; returns what it printed. The streaming state is held for the kill by locking the
-// move's marker table on the source, which the state's first step writes.
+// `state`; returns what it printed. Short states are held for the kill by a lock on the source:
+// the copy's slot waits for the transaction locking a search index table, streaming for the
+// move's marker table.
 std::string killMoveAt(const std::string& instance, const std::string& source, const std::string& target,
                        const std::string& state) {
   std::string out;
-  std::thread move([&] { runFlint({"instance", "move", instance, "--to", target}, &out); });
   std::thread hold;
+  if (state == "copying") {
+    const std::string table = schemaOf(instance) + ".search_token";
+    hold = std::thread([source, table] {
+      psql(source, "BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT");
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::thread move([&] { runFlint({"instance", "move", instance, "--to", target}, &out); });
+  if (state == "copying") {
+    // The slot being made waits for that transaction (an exclusive lock takes a transaction id).
+    for (int i = 0; i < 2000 && trimmed(psql(source, "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                                                      " 'flint-move' AND wait_event_type = 'Lock'")) != "1"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   if (state == "streaming") {
     const std::string helper = "flint_move_" + std::to_string(instanceId(instance));
     for (int i = 0; i < 2000 && trimmed(psql(source, "SELECT count(*) FROM pg_publication WHERE pubname = '" + helper + "'")) != "1"; ++i)
@@ -237,27 +251,55 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
     return c.Put("/" + backend.instance + "/fhir/Patient/" + id, bearer(token), patient.dump(), "application/fhir+json");
   };
   ASSERT_EQ(write("k1", "Before")->status, 201);
-
-  // Killed while streaming: still served from A, writes accepted there, and rolled back cleanly.
-  killMoveAt(backend.instance, world().a, "b", "streaming");
-  EXPECT_EQ(clusterOf(backend.instance), "a");
-  ASSERT_EQ(write("k2", "Streaming")->status, 201);
-  EXPECT_EQ(trimmed(psql(world().a, "SELECT count(*) FROM " + schema + ".resources WHERE id = 'k2'")), "1");
   std::string out;
-  EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--to", "b"}, &out), 1);
+  const auto wait = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); };  // the instance cache
+
+  // Killed while copying (publication made, slot under way): still served from A; resuming
+  // starts the copy over.
+  killMoveAt(backend.instance, world().a, "b", "copying");
+  EXPECT_EQ(clusterOf(backend.instance), "a");
+  EXPECT_EQ(moveLeftovers(world().a), "0 0 1 1");
+  ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(backend.instance), "b");
+  EXPECT_FALSE(hasSchema(world().a, schema));
+  EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
+  EXPECT_EQ(moveLeftovers(world().b), "0 0 0 0");
+  wait();
+  EXPECT_EQ(c.Get("/" + backend.instance + "/fhir/Patient/k1", bearer(token))->status, 200);
+
+  // Killed while streaming: still served from B, writes accepted there; rolled back cleanly.
+  killMoveAt(backend.instance, world().b, "a", "streaming");
+  EXPECT_EQ(clusterOf(backend.instance), "b");
+  ASSERT_EQ(write("k2", "Streaming")->status, 201);
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".resources WHERE id = 'k2'")), "1");
+  EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--to", "a"}, &out), 1);
   EXPECT_NE(out.find("already being moved"), std::string::npos) << out;
   ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 0) << out;
   EXPECT_EQ(moveState(backend.instance), "none");
-  EXPECT_FALSE(hasSchema(world().b, schema));
+  EXPECT_FALSE(hasSchema(world().a, schema));
   EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
   EXPECT_EQ(moveLeftovers(world().b), "0 0 0 0");
   EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 1);
   EXPECT_NE(out.find("is not being moved"), std::string::npos) << out;
 
+  // Killed while frozen and rolled back: the audit events written to the target meanwhile come
+  // back to the source.
+  killMoveAt(backend.instance, world().b, "a", "frozen");
+  wait();
+  EXPECT_EQ(c.Get("/" + backend.instance + "/fhir/Patient/k2", bearer(token))->status, 200);
+  ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(backend.instance), "b");
+  EXPECT_FALSE(hasSchema(world().a, schema));
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".audit_events WHERE action = 'GET Patient'"
+                                    " AND target = 'Patient/k2' AND id >= 1000000000")),
+            "1");
+  wait();
+  ASSERT_EQ(write("k2", "Unfrozen")->status, 200);
+
   // Killed while frozen: writes stay refused (the source is the one copy, and the target may be
   // about to take over), reads are served; resuming finishes the move.
-  killMoveAt(backend.instance, world().a, "b", "frozen");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  killMoveAt(backend.instance, world().b, "a", "frozen");
+  wait();
   auto refused = write("k3", "Frozen");
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
@@ -267,27 +309,30 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   EXPECT_EQ(tokenRefused->status, 503);
   EXPECT_EQ(json::parse(tokenRefused->body)["error"], "temporarily_unavailable");
   EXPECT_EQ(c.Get("/" + backend.instance + "/fhir/Patient/k2", bearer(token))->status, 200);
-  EXPECT_EQ(clusterOf(backend.instance), "a");
-  ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
   EXPECT_EQ(clusterOf(backend.instance), "b");
-  EXPECT_FALSE(hasSchema(world().a, schema));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
+  EXPECT_EQ(clusterOf(backend.instance), "a");
+  EXPECT_FALSE(hasSchema(world().b, schema));
+  wait();
   ASSERT_EQ(write("k3", "Moved")->status, 201);
-  EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".resources WHERE id LIKE 'k_'")), "3");
-  for (const char* id : {"k1", "k2"}) EXPECT_EQ(c.Get("/" + backend.instance + "/fhir/Patient/" + id, bearer(token))->status, 200);
+  EXPECT_EQ(trimmed(psql(world().a, "SELECT count(*) FROM " + schema + ".resources WHERE id LIKE 'k_'")), "3");
   EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
   EXPECT_EQ(moveLeftovers(world().b), "0 0 0 0");
 
   // Killed after the switch: served from the target; resuming only cleans up, rolling back is refused.
-  killMoveAt(backend.instance, world().b, "a", "switched");
-  EXPECT_EQ(clusterOf(backend.instance), "a");
+  killMoveAt(backend.instance, world().a, "b", "switched");
+  EXPECT_EQ(clusterOf(backend.instance), "b");
   EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 1);
-  EXPECT_NE(out.find("already served from 'a'"), std::string::npos) << out;
+  EXPECT_NE(out.find("already served from 'b'"), std::string::npos) << out;
   ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
-  EXPECT_FALSE(hasSchema(world().b, schema));
-  EXPECT_TRUE(hasSchema(world().a, schema));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  for (const char* id : {"k1", "k2", "k3"}) EXPECT_EQ(c.Get("/" + backend.instance + "/fhir/Patient/" + id, bearer(token))->status, 200);
+  EXPECT_FALSE(hasSchema(world().a, schema));
+  EXPECT_TRUE(hasSchema(world().b, schema));
+  wait();
+  for (const char* id : {"k1", "k2", "k3"}) {
+    auto read = c.Get("/" + backend.instance + "/fhir/Patient/" + id, bearer(token));
+    EXPECT_EQ(read->status, 200) << id;
+  }
+  EXPECT_EQ(json::parse(c.Get("/" + backend.instance + "/fhir/Patient/k2", bearer(token))->body)["meta"]["versionId"], "2");
 }
 
 TEST(InstanceMove, AMoveThatCannotBeMadeIsRefusedWithTheReasonAndChangesNothing) {

@@ -282,7 +282,9 @@ class Mover {
 
   void finishSwitched() {
     waitPropagation();
+    // A write that was under way when the freeze began still reaches the target.
     waitCaughtUp(source_, target_, name_, std::chrono::seconds(30));
+    syncDerivedRows(source_, target_, name_, tablesOf(source_, instance_.schema, schemasOf(source_, instance_.schema)));
     progress_("dropping the copy on '" + record_.source + "'");
     dropStream(source_, target_, name_);
     dropSchemas(source_, schemasOf(source_, instance_.schema));
