@@ -200,6 +200,25 @@ TEST(InstanceMove, AnInstanceMovesUnderConcurrentWritesWithNothingLostOrDuplicat
   // The search index rows the seed wrote (derived, copied without replication) arrive intact.
   const std::string tokenRows = trimmed(psql(world().a, "SELECT count(*) FROM " + schema + ".search_token"));
 
+  // A plugin's custom data (in a schema of its namespace's own) moves along, keys included.
+  auto c = client();
+  const json manifest = {{"sdk_version", "0.203.0"}, {"plugin_version", "1.0.0"}, {"name", "rooms"},
+                         {"description", "Rooms"}, {"tags", json::object()}, {"license", ""}, {"readme", false},
+                         {"components", {{"handlers", {{{"class", "rooms.handlers:Handler"}, {"description", "handles"}}}}}},
+                         {"custom_data", {{"namespace", "acme__rooms"}, {"access", "read_write"}}}};
+  const json models = json::parse(R"({"models":[{"name":"Room","fields":[{"name":"name","type":"text"}]}]})");
+  auto installed = c.Post("/admin/instances/" + backend.instance + "/plugins", admin(),
+                          json({{"manifest", manifest}, {"models", models}}).dump(), "application/json");
+  ASSERT_EQ(installed->status, 201) << installed->body;
+  const httplib::Headers roomsKey = {
+      {"Authorization", "Namespace " + json::parse(installed->body)["keys"]["namespace_read_write_access_key"].get<std::string>()}};
+  const std::string rooms = "/" + backend.instance + "/custom-data/acme__rooms/models/Room";
+  auto blue = c.Post(rooms, roomsKey, R"({"name":"Blue"})", "application/json");
+  ASSERT_EQ(blue->status, 201) << blue->body;
+  const long long blueId = json::parse(blue->body)["dbid"];
+  const std::string roomsSchema =
+      trimmed(psql(world().a, "SELECT schema_name FROM " + schema + ".custom_data_namespaces WHERE name = 'acme__rooms'"));
+
   Writers writers(backend.instance, token, 3);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const int rc = runFlint({"instance", "move", backend.instance, "--to", "b"}, &out);
@@ -224,8 +243,15 @@ TEST(InstanceMove, AnInstanceMovesUnderConcurrentWritesWithNothingLostOrDuplicat
   EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".resources")),
             std::to_string(std::stoll(seeded) + static_cast<long long>(written.size())));
   EXPECT_GE(std::stoll(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".search_token"))), std::stoll(tokenRows));
+  EXPECT_FALSE(hasSchema(world().a, roomsSchema));
+  EXPECT_TRUE(hasSchema(world().b, roomsSchema));
+  auto blueAgain = c.Get(rooms + "/" + std::to_string(blueId), roomsKey);
+  ASSERT_EQ(blueAgain->status, 200) << blueAgain->body;
+  EXPECT_EQ(json::parse(blueAgain->body)["name"], "Blue");
+  auto green = c.Post(rooms, roomsKey, R"({"name":"Green"})", "application/json");
+  ASSERT_EQ(green->status, 201) << green->body;
+  EXPECT_GT(json::parse(green->body)["dbid"].get<long long>(), blueId) << "sequences continue where they were";
   // The seeded data searches as before, and the audit trail holds each acknowledged write once.
-  auto c = client();
   auto all = c.Get("/" + backend.instance + "/fhir/Observation?_summary=count", bearer(token));
   ASSERT_EQ(all->status, 200) << all->body;
   EXPECT_GT(json::parse(all->body)["total"].get<int>(), 0);
