@@ -12,3 +12,11 @@ end
 request = function()
   return formatted
 end
+
+-- WRITE_DELAY_MS paces each connection (a steady load rather than all it can take).
+local pause = tonumber(os.getenv("WRITE_DELAY_MS") or "")
+if pause then
+  delay = function()
+    return pause
+  end
+end

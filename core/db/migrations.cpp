@@ -288,6 +288,8 @@ ALTER TABLE flint.export_jobs ADD COLUMN read_lsn pg_lsn NOT NULL DEFAULT '0/0';
       // so that it can be resumed or rolled back. While 'frozen' the instance refuses writes and
       // writes its audit trail to the target; audit_floor is the first audit event id the target
       // hands out itself (rows below it came from the source). 'rollback': unfrozen, being undone.
+      // The snapshots are those of the copy on each side: rows written after them are the changes
+      // the freeze compares.
       {16, "instance moves", R"SQL(
 CREATE TABLE flint.instance_moves (
   instance_id bigint PRIMARY KEY REFERENCES flint.instances (id),
@@ -295,6 +297,8 @@ CREATE TABLE flint.instance_moves (
   target text NOT NULL REFERENCES flint.clusters (name),
   state text NOT NULL CHECK (state IN ('copying', 'streaming', 'frozen', 'switched', 'rollback')),
   audit_floor bigint,
+  source_snapshot text,
+  target_snapshot text,
   started_at timestamptz NOT NULL DEFAULT now(),
   state_changed_at timestamptz NOT NULL DEFAULT now(),
   CHECK (source <> target)

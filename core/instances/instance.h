@@ -36,6 +36,9 @@ struct Instance {
   // refuses writes, and its audit trail goes to the cluster it is moving to.
   bool writesFrozen = false;
   std::string auditDatabaseUrl;
+  // Past its copy and not yet done: every process re-reads the instance often (InstanceCache), so a
+  // freeze or switch reaches them all within a fraction of a second.
+  bool moving = false;
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
   std::string profileValidation = "claimed";

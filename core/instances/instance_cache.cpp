@@ -1,14 +1,21 @@
 #include "core/instances/instance_cache.h"
 
+#include <algorithm>
+
 #include "core/db/session.h"
 #include "core/instances/instance_store.h"
 
 namespace flint::instances {
 
+bool InstanceCache::fresh(const Entry& entry, std::chrono::steady_clock::time_point now) const {
+  const auto ttl = entry.instance && entry.instance->moving ? std::min(ttl_, kMovingTtl) : ttl_;
+  return now - entry.loaded < ttl;
+}
+
 std::shared_ptr<const Instance> InstanceCache::peek(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(name);
-  if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.loaded < ttl_) return it->second.instance;
+  if (it != entries_.end() && fresh(it->second, std::chrono::steady_clock::now())) return it->second.instance;
   return nullptr;
 }
 
@@ -17,7 +24,7 @@ std::shared_ptr<const Instance> InstanceCache::find(const std::string& name) {
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(name);
-    if (it != entries_.end() && now - it->second.loaded < ttl_) return it->second.instance;
+    if (it != entries_.end() && fresh(it->second, now)) return it->second.instance;
   }
   // Names that cannot be instances never reach the database (nor fill the cache).
   try {

@@ -1,5 +1,6 @@
 // Looks up instances by name for every request, caching answers for a short time so that a
-// change made by another server process (created, disabled) shows within a second.
+// change made by another server process (created, disabled) shows within a second, and the
+// freeze and switch of an instance being moved within a tenth of one.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,9 @@
 #include "core/instances/instance.h"
 
 namespace flint::instances {
+
+// How long a moving instance is cached (see Instance::moving).
+inline constexpr std::chrono::milliseconds kMovingTtl{100};
 
 class InstanceCache {
  public:
@@ -29,6 +33,8 @@ class InstanceCache {
     std::shared_ptr<const Instance> instance;
     std::chrono::steady_clock::time_point loaded;
   };
+  bool fresh(const Entry& entry, std::chrono::steady_clock::time_point now) const;
+
   std::string databaseUrl_;
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;

@@ -16,7 +16,8 @@ const char* kColumns =
     " (SELECT coalesce(c.database_url, '') || E'\\n' || array_to_json(c.replica_urls) FROM flint.clusters c"
     " WHERE c.name = cluster),"
     " (SELECT CASE WHEN m.target = 'main' THEN '' ELSE (SELECT c.database_url FROM flint.clusters c"
-    " WHERE c.name = m.target) END FROM flint.instance_moves m WHERE m.instance_id = id AND m.state = 'frozen')";
+    " WHERE c.name = m.target) END FROM flint.instance_moves m WHERE m.instance_id = id AND m.state = 'frozen'),"
+    " EXISTS (SELECT 1 FROM flint.instance_moves m WHERE m.instance_id = id AND m.state <> 'copying')";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
@@ -45,6 +46,7 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   const json::Value replicas = json::parse(route.substr(newline + 1));
   for (const auto& url : replicas.items()) i.replicaUrls.push_back(url.text());
   i.writesFrozen = !r[16].is_null();
+  i.moving = r[17].as<bool>();
   i.auditDatabaseUrl = !i.writesFrozen ? i.databaseUrl : r[16].as<std::string>().empty() ? controlUrl : r[16].as<std::string>();
   return i;
 }

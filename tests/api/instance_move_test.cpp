@@ -361,6 +361,42 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   EXPECT_EQ(json::parse(c.Get("/" + backend.instance + "/fhir/Patient/k2", bearer(token))->body)["meta"]["versionId"], "2");
 }
 
+// A target that differs from the source when the freeze compares them (here a row changed
+// behind the move's back) is not switched to: the move rolls back and the instance stays,
+// writable, where it was.
+TEST(InstanceMove, ACopyThatDiffersIsNeverSwitchedToAndTheMoveRollsBack) {
+  registerClusters();
+  Backend backend("system/*.cruds", "a");
+  const std::string token = backend.token("system/*.cruds");
+  const std::string schema = schemaOf(backend.instance);
+  const std::string helper = "flint_move_" + std::to_string(instanceId(backend.instance));
+  std::string out;
+  int rc = -1;
+  std::thread hold([&] {
+    for (int i = 0; i < 2000 && trimmed(psql(world().a, "SELECT count(*) FROM pg_publication WHERE pubname = '" + helper + "'")) != "1"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    psql(world().a, "BEGIN; LOCK TABLE " + helper + ".marker IN EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT");
+  });
+  std::thread move([&] { rc = runFlint({"instance", "move", backend.instance, "--to", "b"}, &out); });
+  for (int i = 0; i < 1000 && moveState(backend.instance) != "streaming"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(trimmed(psql(world().b, "UPDATE " + schema + ".auth_clients SET name = 'tampered' RETURNING 1")), "1");
+  hold.join();
+  move.join();
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("auth_clients\": 1 rows on the source, 1 on the target (contents differ)"), std::string::npos) << out;
+  EXPECT_NE(out.find("rolled back"), std::string::npos) << out;
+  EXPECT_EQ(clusterOf(backend.instance), "a");
+  EXPECT_EQ(moveState(backend.instance), "none");
+  EXPECT_FALSE(hasSchema(world().b, schema));
+  EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
+  EXPECT_EQ(moveLeftovers(world().b), "0 0 0 0");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const json patient = {{"resourceType", "Patient"}, {"id", "after"}};
+  EXPECT_EQ(client().Put("/" + backend.instance + "/fhir/Patient/after", bearer(token), patient.dump(), "application/fhir+json")->status,
+            201);
+}
+
 TEST(InstanceMove, AMoveThatCannotBeMadeIsRefusedWithTheReasonAndChangesNothing) {
   registerClusters();
   const std::string onA = createOn("a", "mv-refused");

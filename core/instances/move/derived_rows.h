@@ -13,7 +13,8 @@
 
 namespace flint::instances::move {
 
-// On the target: the list of changed resources and the trigger that fills it as the
+// On the target: the queue of changed resources (`changed`), every id changed since the copy
+// (`changed_ids`, for the freeze's comparison) and the trigger that fills both as the
 // subscription applies changes to `schema`.resources.
 void noteChangedResources(db::RawConnection& target, const std::string& name, const std::string& schema);
 

@@ -1,8 +1,10 @@
 #include "core/instances/move/instance_move.h"
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "core/db/raw_connection.h"
@@ -21,9 +23,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kMoveLock = 0x666d6f76;  // "fmov": with the instance id, one move per instance at a time
-// How long until every server process has seen a change of the instance (its instance cache
-// holds one for a second) and written the audit events it had queued before (every 200 ms).
-constexpr double kPropagationSeconds = 1.5;
+// How long until every server process has seen a change of a moving instance (its instance
+// cache holds one for 100 ms) and written the audit events it had queued before (every 200 ms).
+constexpr double kPropagationSeconds = 0.5;
+// How long the move streams at least before freezing: until every process has re-read the
+// instance as moving (it cached it for up to a second before) and so re-reads it often.
+constexpr double kStreamingSeconds = 1.3;
 // The target's own audit event ids start this far above the source's, clear of any the
 // source still hands out while the freeze propagates.
 constexpr long long kAuditGap = 1'000'000'000;
@@ -32,23 +37,32 @@ constexpr long long kFreezeBacklog = 200;
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+std::string seconds(Clock::time_point start) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", secondsSince(start));
+  return text;
+}
+
 struct MoveRecord {
   std::string source;
   std::string target;
   std::string state;
   std::optional<long long> auditFloor;
   double secondsInState = 0;
+  std::string sourceSnapshot;  // the copy's, on each side
+  std::string targetSnapshot;
 };
 
 std::optional<MoveRecord> moveRecord(pqxx::connection& control, long long instanceId) {
   pqxx::work tx(control);
-  auto r = tx.exec_params("SELECT source, target, state, audit_floor, extract(epoch FROM now() - state_changed_at)"
+  auto r = tx.exec_params("SELECT source, target, state, audit_floor, extract(epoch FROM now() - state_changed_at),"
+                          " coalesce(source_snapshot, ''), coalesce(target_snapshot, '')"
                           " FROM flint.instance_moves WHERE instance_id = $1",
                           instanceId);
   tx.commit();
   if (r.empty()) return std::nullopt;
   MoveRecord m{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(), std::nullopt,
-               r[0][4].as<double>()};
+               r[0][4].as<double>(), r[0][5].as<std::string>(), r[0][6].as<std::string>()};
   if (!r[0][3].is_null()) m.auditFloor = r[0][3].as<long long>();
   return m;
 }
@@ -185,6 +199,7 @@ class Mover {
     dropSchemas(target_, schemas);
     const auto tables = tablesOf(source_, instance_.schema, schemas);
     publish(source_, name_, tables);
+    std::vector<std::string> wrong;
     {
       SnapshotSlot slot(sourceUrl_, name_);
       target_.exec(schemaDdl(sourceUrl_, majorVersion(source_), schemas, "pre-data"));
@@ -196,25 +211,56 @@ class Mover {
         figures_.copiedBytes += db::streamCopy(reader, "COPY " + t.qualified + " (" + t.columns + ") TO STDOUT (FORMAT binary)",
                                                target_, "COPY " + t.qualified + " (" + t.columns + ") FROM STDIN (FORMAT binary)");
       target_.exec("COMMIT");
+      figures_.tables = static_cast<long long>(tables.size());
+      progress_("copied " + std::to_string(tables.size()) + " tables (" + std::to_string(figures_.copiedBytes / 1024) +
+                " kB); comparing them");
+      // The whole copy is compared here, while nothing is frozen; the freeze compares only the
+      // rows written after these two snapshots.
+      record_.sourceSnapshot = reader.exec("SELECT pg_current_snapshot()").text(0, 0);
+      auto sourceSums = std::async(std::launch::async, [&] { return tableSums(reader, tables, {}); });
+      target_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      record_.targetSnapshot = target_.exec("SELECT pg_current_snapshot()").text(0, 0);
+      const auto targetSums = tableSums(target_, tables, {});
+      target_.exec("COMMIT");
+      wrong = differences(sourceSums.get(), targetSums);
       reader.exec("COMMIT");
     }
-    figures_.tables = static_cast<long long>(tables.size());
-    progress_("copied " + std::to_string(tables.size()) + " tables (" + std::to_string(figures_.copiedBytes / 1024) +
-              " kB); building indexes");
+    failIfDifferent(wrong);
+    progress_("the copy is identical; building indexes");
     target_.exec(schemaDdl(sourceUrl_, majorVersion(source_), schemas, "post-data"));
     target_.exec("ANALYZE");
     noteChangedResources(target_, name_, instance_.schema);
     subscribe(target_, name_, sourceUrl_);
     figures_.copySeconds = secondsSince(start);
-    setState("streaming");
+    pqxx::work tx(control_);
+    tx.exec_params0("UPDATE flint.instance_moves SET state = 'streaming', state_changed_at = now(),"
+                    " source_snapshot = $2, target_snapshot = $3 WHERE instance_id = $1",
+                    instance_.id, record_.sourceSnapshot, record_.targetSnapshot);
+    tx.commit();
+    record_.state = "streaming";
+    record_.secondsInState = 0;
+  }
+
+  // Rolls the move back (undoing a freeze) when the two sides differ in `wrong` ways.
+  void failIfDifferent(const std::vector<std::string>& wrong) {
+    if (wrong.empty()) return;
+    std::string list;
+    for (const auto& w : wrong) list += "\n  " + w;
+    progress_("the copies differ; rolling back" + list);
+    rollBack();
+    throw MoveError("the copy on '" + record_.target + "' differs from the source, so " + instance_.name +
+                    " stays on '" + record_.source + "' (rolled back); run the move again:" + list);
   }
 
   void stream() {
     progress_("applying the changes written since the copy");
+    const auto start = Clock::now();
     const auto tables = tablesOf(source_, instance_.schema, schemasOf(source_, instance_.schema));
     for (;;) {
       waitCaughtUp(source_, target_, name_, std::chrono::minutes(5));
-      if (syncDerivedRows(source_, target_, name_, tables) <= kFreezeBacklog) break;
+      const long long backlog = syncDerivedRows(source_, target_, name_, tables);
+      if (backlog <= kFreezeBacklog && record_.secondsInState + secondsSince(start) >= kStreamingSeconds) break;
+      if (backlog <= kFreezeBacklog) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const std::string sequence = auditSequence(source_);
     const long long floor =
@@ -238,19 +284,32 @@ class Mover {
     const auto sourceSchemas = schemasOf(source_, instance_.schema);
     const auto tables = tablesOf(source_, instance_.schema, sourceSchemas);
     syncDerivedRows(source_, target_, name_, tables);
+    progress_("frozen: every process refuses writes; the target caught up (" + seconds(start) + " s)");
+    const auto comparing = Clock::now();
     const std::string audit = db::quoteIdentifier(instance_.schema) + "." + db::quoteIdentifier("audit_events");
-    auto targetTables = tablesOf(target_, instance_.schema, schemasOf(target_, instance_.schema));
-    auto sourceSums = std::async(std::launch::async, [&] { return tableSums(sourceUrl_, tables, audit, *record_.auditFloor); });
-    auto targetSums = tableSums(targetUrl_, targetTables, audit, *record_.auditFloor);
-    const auto wrong = differences(sourceSums.get(), targetSums);
-    if (!wrong.empty()) {
-      std::string list;
-      for (const auto& w : wrong) list += "\n  " + w;
-      progress_("the copies differ; rolling back" + list);
-      rollBack();
-      throw MoveError("the copy on '" + record_.target + "' differs from the source, so " + instance_.name +
-                      " stays on '" + record_.source + "' (rolled back); run the move again:" + list);
-    }
+    const std::string changedIds = db::quoteIdentifier(name_) + ".changed_ids";
+    std::set<std::string> sourceNames, targetNames;
+    for (const auto& t : tables) sourceNames.insert(t.qualified);
+    for (const auto& t : tablesOf(target_, instance_.schema, schemasOf(target_, instance_.schema))) targetNames.insert(t.qualified);
+    if (sourceNames != targetNames)
+      failIfDifferent({"the instance's tables changed during the move (a plugin installed or removed?)"});
+    // The source learns the target's list of changed resources, for their index rows.
+    db::RawConnection sourceSide(sourceUrl_);
+    sourceSide.exec("CREATE TEMP TABLE changed_ids (id text COLLATE \"C\" PRIMARY KEY)");
+    db::streamCopy(target_, "COPY " + changedIds + " TO STDOUT (FORMAT binary)", sourceSide,
+                   "COPY changed_ids FROM STDIN (FORMAT binary)");
+    sourceSide.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    auto sourceSums = std::async(std::launch::async, [&] {
+      auto sums = tableSums(sourceSide, tables, {record_.sourceSnapshot, "pg_temp.changed_ids", audit, *record_.auditFloor});
+      sourceSide.exec("COMMIT");
+      return sums;
+    });
+    target_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const auto targetSums = tableSums(target_, tables, {record_.targetSnapshot, changedIds, audit, *record_.auditFloor});
+    target_.exec("COMMIT");
+    const auto sums = sourceSums.get();
+    progress_("compared " + std::to_string(tables.size()) + " tables on both sides (" + seconds(comparing) + " s)");
+    failIfDifferent(differences(sums, targetSums));
     copySequences(sourceSchemas);
     {
       pqxx::work tx(control_);
@@ -263,8 +322,7 @@ class Mover {
     record_.state = "switched";
     record_.secondsInState = 0;
     figures_.frozenSeconds = frozenFor + secondsSince(start);
-    progress_("switched: " + instance_.name + " is served from '" + record_.target + "' (writes were frozen for " +
-              std::to_string(figures_.frozenSeconds).substr(0, 4) + " s)");
+    progress_("switched: " + instance_.name + " is served from '" + record_.target + "'");
   }
 
   // Each sequence of the target continues after the source's, unless it is already past it

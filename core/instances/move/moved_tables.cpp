@@ -1,5 +1,7 @@
 #include "core/instances/move/moved_tables.h"
 
+#include <sstream>
+
 #include "core/db/session.h"
 
 namespace flint::instances::move {
@@ -23,7 +25,7 @@ std::vector<MovedTable> tablesOf(db::RawConnection& conn, const std::string& ins
   auto r = conn.exec(
       "SELECT n.nspname, c.relname,"
       " EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'),"
-      " (SELECT string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum) FROM pg_attribute a"
+      " (SELECT string_agg(quote_ident(a.attname), chr(31) ORDER BY a.attnum) FROM pg_attribute a"
       "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')"
       " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
       " WHERE n.nspname = ANY (" + schemaArray(conn, schemas) + ") AND c.relkind = 'r' ORDER BY 1, 2");
@@ -34,7 +36,11 @@ std::vector<MovedTable> tablesOf(db::RawConnection& conn, const std::string& ins
     t.name = r.text(i, 1);
     t.qualified = db::quoteIdentifier(t.schema) + "." + db::quoteIdentifier(t.name);
     t.hasPrimaryKey = r.text(i, 2) == "t";
-    t.columns = r.text(i, 3);
+    std::istringstream columns(r.text(i, 3));
+    for (std::string column; std::getline(columns, column, '\x1f');) {
+      t.columns += (t.columns.empty() ? "" : ",") + column;
+      t.columnList.push_back(column);
+    }
     t.derived = t.schema == instanceSchema && !t.hasPrimaryKey && t.name.rfind("search_", 0) == 0;
     out.push_back(std::move(t));
   }

@@ -14,6 +14,7 @@ struct MovedTable {
   std::string name;
   std::string qualified;  // quoted schema.table
   std::string columns;    // quoted, comma-separated; generated columns left out (each side computes them)
+  std::vector<std::string> columnList;  // the same, one by one
   bool hasPrimaryKey = false;
   // A search index table: keyless rows derived from a resource, which the move copies per
   // changed resource instead of replicating (see derived_rows.h).

@@ -1,5 +1,8 @@
-// What a move checks before switching: every table has the same rows on both sides, by count
-// and an order-independent checksum of the rows' text.
+// What a move checks: every table has the same rows on both sides. The snapshot copy is compared
+// whole (count and an order-independent checksum of every row) outside any freeze; during the
+// freeze only what changed since: each table's count, and a checksum of the rows written after
+// the copy (by transaction: rows whose xmin the copy's snapshot did not see), so the freeze
+// costs the changes, not the instance's size.
 #pragma once
 
 #include <map>
@@ -17,11 +20,18 @@ struct TableSum {
   bool operator==(const TableSum&) const = default;
 };
 
-// Count and checksum of each of `tables` in the database at `url` (by quoted name), in one
-// snapshot. Rows of `auditTable` from id `auditFloor` on (the events the target wrote itself
-// during the freeze) are left out.
-std::map<std::string, TableSum> tableSums(const std::string& url, const std::vector<MovedTable>& tables,
-                                          const std::string& auditTable, long long auditFloor);
+// Which rows are hashed (all are counted).
+struct SumScope {
+  std::string changedSince;  // a pg_snapshot ("xmin:xmax:xip,..."); empty: every row
+  std::string changedIds;    // with changedSince: a table of the ids whose derived rows are hashed
+  std::string auditTable;    // quoted; its rows from auditFloor on are left out entirely
+  long long auditFloor = 0;
+};
+
+// Count and checksum of each of `tables` on `conn`, in the transaction the caller opened (by
+// quoted name).
+std::map<std::string, TableSum> tableSums(db::RawConnection& conn, const std::vector<MovedTable>& tables,
+                                          const SumScope& scope);
 
 // Where two sides differ (tables missing on one side or with other rows); empty when equal.
 std::vector<std::string> differences(const std::map<std::string, TableSum>& source,
