@@ -361,6 +361,41 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   EXPECT_EQ(json::parse(c.Get("/" + backend.instance + "/fhir/Patient/k2", bearer(token))->body)["meta"]["versionId"], "2");
 }
 
+// An export waits while its instance is frozen and is written where the instance ends up.
+TEST(InstanceMove, AnExportWaitsOutTheFreezeAndIsWrittenOnTheNewCluster) {
+  registerClusters();
+  FlintServer runner({"--export-workers", "1"});
+  Backend backend("system/*.cruds", "a");
+  std::string out;
+  ASSERT_EQ(runFlint({"seed", "--instance", backend.instance, "--patients", "3", "--seed", "5"}, &out), 0) << out;
+  const std::string token = backend.token("system/*.rs");
+  const std::string schema = schemaOf(backend.instance);
+  killMoveAt(backend.instance, world().a, "b", "frozen");
+  auto c = client();
+  auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
+                    {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
+  ASSERT_EQ(kick->status, 202) << kick->body;
+  const std::string url = kick->get_header_value("Content-Location");
+  const std::string path = url.substr(sharedServer().baseUrl().size());
+  const std::string job = url.substr(url.rfind('/') + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.Get(path, bearer(token))->status, 202) << "nothing is written while frozen";
+  EXPECT_EQ(trimmed(psql(world().a, "SELECT count(*) FROM " + schema + ".export_files")), "0");
+
+  ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
+  json manifest;
+  for (int i = 0; i < 100 && manifest.is_null(); ++i) {
+    auto poll = c.Get(path, bearer(token));
+    if (poll->status == 200) manifest = json::parse(poll->body);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
+  }
+  ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
+  auto download = c.Get(manifest["output"][0]["url"].get<std::string>().substr(sharedServer().baseUrl().size()), bearer(token));
+  ASSERT_EQ(download->status, 200);
+  EXPECT_EQ(std::count(download->body.begin(), download->body.end(), '\n'), 3);
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT lines FROM " + schema + ".export_files WHERE job_id = '" + job + "'")), "3");
+}
+
 // A target that differs from the source when the freeze compares them (here a row changed
 // behind the move's back) is not switched to: the move rolls back and the instance stays,
 // writable, where it was.
