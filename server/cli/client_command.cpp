@@ -63,6 +63,7 @@ int clientCommand(const Config& config, const std::vector<std::string>& args) {
     db::migrateAll(session.connection());
     auto instance = instances::findInstance(session.connection(), instanceName);
     if (!instance) throw auth::ClientError("there is no instance named '" + instanceName + "'");
+    if (verb != "list") refuseWhileMoving(session.connection(), *instance);
     db::Session data(instance->databaseUrl);
     auth::AuthRepository repo(data, *instance);
     if (verb == "create" && clientId.empty()) {

@@ -32,5 +32,8 @@ std::string cliActor();
 // For a command about one instance: brings the schema up to date and returns the instance named
 // `name`; throws (main reports it, exit 1) when there is none.
 instances::Instance instanceNamed(db::Session& session, const std::string& name);
+// Commands change an instance's data directly, past the freeze a move relies on: they wait until
+// no move of the instance is recorded (throws std::runtime_error saying so).
+void refuseWhileMoving(pqxx::connection& control, const instances::Instance& instance);
 
 }  // namespace flint::server

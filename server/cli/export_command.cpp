@@ -18,6 +18,7 @@ int exportCommand(const Config& config, const std::vector<std::string>& args) {
   }
   db::Session session(config.databaseUrl);
   const auto instance = instanceNamed(session, args[2]);
+  if (cancel) refuseWhileMoving(session.connection(), instance);
   bulk::JobStore store(session);
   if (cancel) {
     if (!store.find(instance.id, args[3])) {

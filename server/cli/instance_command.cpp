@@ -63,6 +63,16 @@ instances::Instance instanceNamed(db::Session& session, const std::string& name)
   return *instance;
 }
 
+void refuseWhileMoving(pqxx::connection& control, const instances::Instance& instance) {
+  pqxx::work tx(control);
+  auto move = tx.exec_params("SELECT state FROM flint.instance_moves WHERE instance_id = $1", instance.id);
+  tx.commit();
+  if (!move.empty())
+    throw std::runtime_error("instance " + instance.name + " is being moved to another cluster (" +
+                             move[0][0].as<std::string>() + "); change it once the move is done, or finish or undo the move"
+                             " first (flint instance move " + instance.name + " --resume | --rollback)");
+}
+
 int instanceCommand(const Config& config, const std::vector<std::string>& args) {
   if (args.empty()) {
     std::cerr << kUsage;

@@ -14,6 +14,7 @@ int keysCommand(const Config& config, const std::vector<std::string>& args) {
   }
   db::Session session(config.databaseUrl);
   const auto instance = instanceNamed(session, args[2]);
+  refuseWhileMoving(session.connection(), instance);
   db::Session data(instance.databaseUrl);
   auth::KeyStore::rotate(data, instance);
   std::cout << "rotated the signing keys of " << instance.name << "\n";

@@ -54,6 +54,7 @@ int pluginCommand(const Config& config, const std::vector<std::string>& args) {
   }
   db::Session session(config.databaseUrl);
   const instances::Instance instance = instanceNamed(session, instanceName);
+  if (verb != "list") refuseWhileMoving(session.connection(), instance);
   db::Session data(instance.databaseUrl);
   try {
     if (verb == "install") {

@@ -60,6 +60,7 @@ int reindexCommand(const Config& config, const std::vector<std::string>& args) {
     return 1;
   }
   for (const auto& instance : targets) {
+    refuseWhileMoving(session.connection(), instance);
     db::Session data(instance.databaseUrl);
     std::cout << "reindexed " << reindexInstance(data, instance, type) << " resources in " << instance.name << "\n";
     // Only a whole instance is current afterwards.

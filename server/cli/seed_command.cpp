@@ -39,6 +39,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
   }
   auto started = std::chrono::steady_clock::now();
   try {
+    refuseWhileMoving(session.connection(), *instance);
     db::Session data(instance->databaseUrl);
     auto summary = fhir::seedInstance(instance->databaseUrl, data, *instance, options);
     instances::setSearchIndexVersion(session.connection(), instance->id, fhir::kSearchIndexVersion);

@@ -45,6 +45,7 @@ int userCommand(const Config& config, const std::vector<std::string>& args) {
     db::migrateAll(session.connection());
     auto instance = instances::findInstance(session.connection(), instanceName);
     if (!instance) throw auth::UserError("there is no instance named '" + instanceName + "'");
+    if (args[0] != "list") refuseWhileMoving(session.connection(), *instance);
     db::Session data(instance->databaseUrl);
     auth::UserRepository users(data, *instance);
     if (args[0] == "list") {

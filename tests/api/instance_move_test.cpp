@@ -300,6 +300,14 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".resources WHERE id = 'k2'")), "1");
   EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--to", "a"}, &out), 1);
   EXPECT_NE(out.find("already being moved"), std::string::npos) << out;
+  // Commands that write an instance's data directly (not through the freeze) wait for the move.
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"seed", "--instance", backend.instance, "--patients", "1"},
+        {"reindex", "--instance", backend.instance}, {"keys", "rotate", "--instance", backend.instance},
+        {"client", "disable", "--instance", backend.instance, backend.clientId}}) {
+    EXPECT_NE(runFlint(command, &out), 0) << command[0];
+    EXPECT_NE(out.find("is being moved to another cluster (streaming)"), std::string::npos) << out;
+  }
   ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 0) << out;
   EXPECT_EQ(moveState(backend.instance), "none");
   EXPECT_FALSE(hasSchema(world().a, schema));
