@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/flint_server.h"
 #include "tests/support/smart_helpers.h"
@@ -67,6 +69,24 @@ void registerClusters() {
 std::string createOn(const std::string& cluster, const std::string& prefix) {
   registerClusters();
   return securedInstance(prefix, true, cluster);
+}
+
+std::string kickOffPatientExport(const std::string& instance, const std::string& token) {
+  auto kick = client().Get("/" + instance + "/fhir/Patient/$export?_type=Patient",
+                           {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"},
+                            {"Prefer", "respond-async"}});
+  if (!kick || kick->status != 202) return "";
+  return kick->get_header_value("Content-Location").substr(sharedServer().baseUrl().size());
+}
+
+nlohmann::json exportManifest(const std::string& statusPath, const std::string& token) {
+  auto c = client();
+  for (int i = 0; i < 100; ++i) {
+    auto poll = c.Get(statusPath, bearer(token));
+    if (poll && poll->status == 200) return nlohmann::json::parse(poll->body);
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll && poll->status == 429 ? 1100 : 200));
+  }
+  return nullptr;
 }
 
 }  // namespace flint::testing

@@ -3,6 +3,7 @@
 // clusters 'a' and 'b'.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace flint::testing {
@@ -24,5 +25,10 @@ std::string clusterOf(const std::string& instance);
 bool hasSchema(const std::string& url, const std::string& schema);
 // A new instance with a patient portal on `cluster`.
 std::string createOn(const std::string& cluster, const std::string& prefix);
+// Kicks off an export of `instance`'s Patients; returns the path of its status URL (empty when
+// not accepted).
+std::string kickOffPatientExport(const std::string& instance, const std::string& token);
+// Polls an export's status until it completes (for about 20 s); its manifest, or null.
+nlohmann::json exportManifest(const std::string& statusPath, const std::string& token);
 
 }  // namespace flint::testing

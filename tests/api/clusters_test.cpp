@@ -207,28 +207,16 @@ TEST(Clusters, AnExportOfAnInstanceOnAnotherClusterIsWrittenThere) {
     std::string out;
     ASSERT_EQ(runFlint({"seed", "--instance", backend.instance, "--patients", "3", "--seed", "5"}, &out), 0) << out;
     const std::string token = backend.token("system/*.rs");
-    auto c = client();
-    auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
-                      {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
-    ASSERT_EQ(kick->status, 202) << kick->body;
-    const std::string url = kick->get_header_value("Content-Location");
-    const std::string path = url.substr(sharedServer().baseUrl().size());
-    json manifest;
-    for (int i = 0; i < 100; ++i) {
-      auto poll = c.Get(path, bearer(token));
-      if (poll->status == 200) {
-        manifest = json::parse(poll->body);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
-    }
+    const std::string path = kickOffPatientExport(backend.instance, token);
+    ASSERT_FALSE(path.empty());
+    const json manifest = exportManifest(path, token);
     ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
     const std::string file = manifest["output"][0]["url"];
-    auto download = c.Get(file.substr(sharedServer().baseUrl().size()), bearer(token));
+    auto download = client().Get(file.substr(sharedServer().baseUrl().size()), bearer(token));
     ASSERT_EQ(download->status, 200);
     EXPECT_EQ(std::count(download->body.begin(), download->body.end(), '\n'), 3);
     const std::string schema = schemaOf(backend.instance);
-    const std::string job = url.substr(url.rfind('/') + 1);
+    const std::string job = path.substr(path.rfind('/') + 1);
     const std::string primary = std::string(cluster) == "a" ? world().a : world().b;
     EXPECT_EQ(trimmed(psql(primary, "SELECT lines FROM " + schema + ".export_files WHERE job_id = '" + job + "'")), "3");
     EXPECT_EQ(trimmed(psql(world().control, "SELECT state || ' ' || exported FROM flint.export_jobs WHERE id = '" + job + "'")),

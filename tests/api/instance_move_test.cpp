@@ -380,23 +380,15 @@ TEST(InstanceMove, AnExportWaitsOutTheFreezeAndIsWrittenOnTheNewCluster) {
   const std::string schema = schemaOf(backend.instance);
   killMoveAt(backend.instance, world().a, "b", "frozen");
   auto c = client();
-  auto kick = c.Get("/" + backend.instance + "/fhir/Patient/$export?_type=Patient",
-                    {{"Authorization", "Bearer " + token}, {"Accept", "application/fhir+json"}, {"Prefer", "respond-async"}});
-  ASSERT_EQ(kick->status, 202) << kick->body;
-  const std::string url = kick->get_header_value("Content-Location");
-  const std::string path = url.substr(sharedServer().baseUrl().size());
-  const std::string job = url.substr(url.rfind('/') + 1);
+  const std::string path = kickOffPatientExport(backend.instance, token);
+  ASSERT_FALSE(path.empty());
+  const std::string job = path.substr(path.rfind('/') + 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   EXPECT_EQ(c.Get(path, bearer(token))->status, 202) << "nothing is written while frozen";
   EXPECT_EQ(trimmed(psql(world().a, "SELECT count(*) FROM " + schema + ".export_files")), "0");
 
   ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--resume"}, &out), 0) << out;
-  json manifest;
-  for (int i = 0; i < 100 && manifest.is_null(); ++i) {
-    auto poll = c.Get(path, bearer(token));
-    if (poll->status == 200) manifest = json::parse(poll->body);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(poll->status == 429 ? 1100 : 200));
-  }
+  const json manifest = exportManifest(path, token);
   ASSERT_EQ(manifest["output"].size(), 1u) << manifest.dump();
   auto download = c.Get(manifest["output"][0]["url"].get<std::string>().substr(sharedServer().baseUrl().size()), bearer(token));
   ASSERT_EQ(download->status, 200);
