@@ -164,9 +164,9 @@ bool ExportRunner::runJob(ExportJob& job) {
   // the job waits and is taken up again with the new routing.
   const auto stillServedHere = [&] {
     auto now = instances::findInstanceById(control.connection(), job.instanceId);
-    return now && !now->writesFrozen && now->databaseUrl == instance->databaseUrl;
+    return now && !now->writesFrozen() && now->databaseUrl == instance->databaseUrl;
   };
-  if (instance->writesFrozen) {
+  if (instance->writesFrozen()) {
     store.release(job);
     return false;
   }

@@ -35,6 +35,12 @@ Value instanceJson(const instances::Instance& i, const std::string& publicUrl) {
   v.set("profileValidation", Value::string(i.profileValidation));
   v.set("disabled", Value::boolean(i.disabled));
   v.set("cluster", Value::string(i.cluster));
+  if (!i.moveState.empty()) {
+    Value move = Value::object();
+    move.set("to", Value::string(i.moveTarget));
+    move.set("state", Value::string(i.moveState));
+    v.set("move", std::move(move));
+  }
   v.set("fhirBaseUrl", Value::string(publicUrl + "/" + i.name + "/fhir"));
   return v;
 }
@@ -200,7 +206,7 @@ http::HttpResponse App::handleAdmin(const http::HttpRequest& req) {
     if (s.size() >= 2 && s[1] == "directory") return handleAdminDirectory(req);
     if (s.size() >= 2 && s[1] == "developer") return handleAdminDeveloper(req, {});
     if (s.size() >= 4 && s[1] == "instances" && req.method != "GET" && req.method != "HEAD")
-      if (auto instance = instances::findInstance(conn, s[2]); instance && instance->writesFrozen) return writesFrozen(false);
+      if (auto instance = instances::findInstance(conn, s[2]); instance && instance->writesFrozen()) return writesFrozen(false);
     if (s.size() >= 5 && s[1] == "instances" && s[3] == "developer-apps") return handleAdminDeveloperApps(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "clients") return handleAdminClients(req);
     if (s.size() >= 4 && s[1] == "instances" && s[3] == "users") return handleAdminUsers(req);

@@ -146,14 +146,14 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() >= 2 && (s[1] == "custom-data" || s[1] == "companion")) {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      if (instance->writesFrozen && changesData(request)) return writesFrozen(false);
+      if (instance->writesFrozen() && changesData(request)) return writesFrozen(false);
       return s[1] == "companion" ? handleCompanion(request, *instance) : handleCustomData(request, *instance);
     }
     if (s.size() >= 2 && (s[1] == "fhir" || s[1] == "auth" || s[1] == "bulk")) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
-      if (instance->writesFrozen && changesData(request)) {
+      if (instance->writesFrozen() && changesData(request)) {
         auto r = writesFrozen(s[1] == "auth");
         allowAnyOrigin(r);
         return r;

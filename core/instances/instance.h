@@ -32,13 +32,17 @@ struct Instance {
   std::string cluster = "main";
   std::string databaseUrl;
   std::vector<std::string> replicaUrls;
-  // During the short freeze of a move to another cluster (core/instances/move) the instance
-  // refuses writes, and its audit trail goes to the cluster it is moving to.
-  bool writesFrozen = false;
+  // A move to another cluster under way (core/instances/move): where to and its state (copying,
+  // streaming, frozen, switched, rollback), or empty.
+  std::string moveTarget;
+  std::string moveState;
+  // During the short freeze of a move the instance refuses writes, and its audit trail goes to
+  // the cluster it is moving to.
+  bool writesFrozen() const { return moveState == "frozen"; }
   std::string auditDatabaseUrl;
   // Past its copy and not yet done: every process re-reads the instance often (InstanceCache), so a
   // freeze or switch reaches them all within a fraction of a second.
-  bool moving = false;
+  bool moving() const { return !moveState.empty() && moveState != "copying"; }
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
   std::string profileValidation = "claimed";

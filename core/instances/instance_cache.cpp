@@ -8,7 +8,7 @@
 namespace flint::instances {
 
 bool InstanceCache::fresh(const Entry& entry, std::chrono::steady_clock::time_point now) const {
-  const auto ttl = entry.instance && entry.instance->moving ? std::min(ttl_, kMovingTtl) : ttl_;
+  const auto ttl = entry.instance && entry.instance->moving() ? std::min(ttl_, kMovingTtl) : ttl_;
   return now - entry.loaded < ttl;
 }
 

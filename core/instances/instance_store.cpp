@@ -1,6 +1,7 @@
 #include "core/instances/instance_store.h"
 
 #include <regex>
+#include <sstream>
 
 #include "core/db/migrations.h"
 #include "core/instances/cluster_store.h"
@@ -15,9 +16,8 @@ const char* kColumns =
     " coalesce(organization_part_of, ''), profile_validation, sandbox, cluster,"
     " (SELECT coalesce(c.database_url, '') || E'\\n' || array_to_json(c.replica_urls) FROM flint.clusters c"
     " WHERE c.name = cluster),"
-    " (SELECT CASE WHEN m.target = 'main' THEN '' ELSE (SELECT c.database_url FROM flint.clusters c"
-    " WHERE c.name = m.target) END FROM flint.instance_moves m WHERE m.instance_id = id AND m.state = 'frozen'),"
-    " EXISTS (SELECT 1 FROM flint.instance_moves m WHERE m.instance_id = id AND m.state <> 'copying')";
+    " (SELECT m.state || E'\\n' || m.target || E'\\n' || coalesce(c.database_url, '') FROM flint.instance_moves m"
+    " JOIN flint.clusters c ON c.name = m.target WHERE m.instance_id = id)";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
@@ -45,9 +45,15 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   i.databaseUrl = newline == 0 ? controlUrl : route.substr(0, newline);
   const json::Value replicas = json::parse(route.substr(newline + 1));
   for (const auto& url : replicas.items()) i.replicaUrls.push_back(url.text());
-  i.writesFrozen = !r[16].is_null();
-  i.moving = r[17].as<bool>();
-  i.auditDatabaseUrl = !i.writesFrozen ? i.databaseUrl : r[16].as<std::string>().empty() ? controlUrl : r[16].as<std::string>();
+  i.auditDatabaseUrl = i.databaseUrl;
+  if (!r[16].is_null()) {
+    std::istringstream move(r[16].as<std::string>());
+    std::string targetUrl;
+    std::getline(move, i.moveState);
+    std::getline(move, i.moveTarget);
+    std::getline(move, targetUrl);
+    if (i.writesFrozen()) i.auditDatabaseUrl = targetUrl.empty() ? controlUrl : targetUrl;
+  }
   return i;
 }
 

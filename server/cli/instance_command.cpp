@@ -127,7 +127,8 @@ int instanceCommand(const Config& config, const std::vector<std::string>& args) 
       for (const auto& i : instances::listInstances(conn))
         std::cout << i.name << "\t" << i.organizationName << (i.patientPortal ? "\tpatient-portal" : "")
                   << (i.openAccess ? "\topen-access" : "") << (i.disabled ? "\tdisabled" : "")
-                  << "\tprofile-validation=" << i.profileValidation << "\tcluster=" << i.cluster << "\n";
+                  << "\tprofile-validation=" << i.profileValidation << "\tcluster=" << i.cluster
+                  << (i.moveState.empty() ? "" : "\tmoving to " + i.moveTarget + " (" + i.moveState + ")") << "\n";
       return 0;
     }
     if ((verb == "disable" || verb == "enable") && args.size() == 2) {

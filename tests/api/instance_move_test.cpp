@@ -300,6 +300,12 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   EXPECT_EQ(trimmed(psql(world().b, "SELECT count(*) FROM " + schema + ".resources WHERE id = 'k2'")), "1");
   EXPECT_EQ(runFlint({"instance", "move", backend.instance, "--to", "a"}, &out), 1);
   EXPECT_NE(out.find("already being moved"), std::string::npos) << out;
+  // The move shows in the listings.
+  ASSERT_EQ(runFlint({"instance", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find(backend.instance + "\t"), std::string::npos) << out;
+  EXPECT_NE(out.find("cluster=b\tmoving to a (streaming)"), std::string::npos) << out;
+  const json listed = json::parse(client().Get("/admin/instances/" + backend.instance, admin())->body);
+  EXPECT_EQ(listed["move"], json({{"to", "a"}, {"state", "streaming"}})) << listed.dump();
   // Commands that write an instance's data directly (not through the freeze) wait for the move.
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"seed", "--instance", backend.instance, "--patients", "1"},
@@ -310,6 +316,7 @@ TEST(InstanceMove, AMoveKilledMidwayIsResumedOrRolledBackAndTheInstanceIsServedF
   }
   ASSERT_EQ(runFlint({"instance", "move", backend.instance, "--rollback"}, &out), 0) << out;
   EXPECT_EQ(moveState(backend.instance), "none");
+  EXPECT_FALSE(json::parse(client().Get("/admin/instances/" + backend.instance, admin())->body).contains("move"));
   EXPECT_FALSE(hasSchema(world().a, schema));
   EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
   EXPECT_EQ(moveLeftovers(world().b), "0 0 0 0");
