@@ -26,16 +26,17 @@ RawResult checked(PGconn* conn, PGresult* result, ExecStatusType expected) {
 
 RawConnection::RawConnection(const std::string& url, bool replication) {
   // dbname is expanded as a connection string or URL; the keywords after it override what it says.
-  // Notices (a DROP ... CASCADE listing what it dropped) are not for the operator.
-  const char* keywords[] = {"dbname", "application_name", "options", "replication", nullptr};
-  const char* values[] = {url.c_str(), "flint-move", "-c client_min_messages=warning", "database", nullptr};
-  if (!replication) keywords[3] = nullptr;
+  const char* keywords[] = {"dbname", "application_name", "replication", nullptr};
+  const char* values[] = {url.c_str(), "flint-move", "database", nullptr};
+  if (!replication) keywords[2] = nullptr;
   conn_ = PQconnectdbParams(keywords, values, 1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     const std::string message = lastError(conn_);
     PQfinish(conn_);
     throw std::runtime_error(message);
   }
+  // Notices (a DROP ... CASCADE listing what it dropped) are not for the operator.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
 }
 
 RawConnection::~RawConnection() { PQfinish(conn_); }

@@ -271,10 +271,10 @@ class Mover {
   }
 
   std::string auditSequence(db::RawConnection& conn) {
-    return conn.exec("SELECT pg_get_serial_sequence(" +
-                     conn.literal(db::quoteIdentifier(instance_.schema) + ".audit_events") + ", 'id')")
-        .text(0, 0);
+    return conn.exec("SELECT pg_get_serial_sequence(" + conn.literal(auditTable()) + ", 'id')").text(0, 0);
   }
+
+  std::string auditTable() const { return db::quoteIdentifier(instance_.schema) + "." + db::quoteIdentifier("audit_events"); }
 
   void finishFrozen() {
     const auto frozenFor = record_.secondsInState;
@@ -286,7 +286,7 @@ class Mover {
     syncDerivedRows(source_, target_, name_, tables);
     progress_("frozen: every process refuses writes; the target caught up (" + seconds(start) + " s)");
     const auto comparing = Clock::now();
-    const std::string audit = db::quoteIdentifier(instance_.schema) + "." + db::quoteIdentifier("audit_events");
+    const std::string audit = auditTable();
     const std::string changedIds = db::quoteIdentifier(name_) + ".changed_ids";
     std::set<std::string> sourceNames, targetNames;
     for (const auto& t : tables) sourceNames.insert(t.qualified);
