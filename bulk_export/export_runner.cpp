@@ -9,7 +9,7 @@
 #include "bulk_export/export_files.h"
 #include "bulk_export/export_selection.h"
 #include "bulk_export/job_store.h"
-#include "core/db/session.h"
+#include "core/db/session_pool.h"
 #include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
 #include "fhir_resources/rest/fhir_error.h"
@@ -135,6 +135,7 @@ void ExportRunner::run() {
   while (!stop_) {
     bool worked = false;
     try {
+      db::SessionScope scope;
       auto& session = db::Session::forThisThread(databaseUrl_);
       if (std::chrono::steady_clock::now() - lastPurge >= kPurgeEvery) {
         lastPurge = std::chrono::steady_clock::now();

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <typeinfo>
 
+#include "core/db/session_pool.h"
+
 namespace flint::directory {
 namespace {
 
@@ -35,10 +37,11 @@ std::shared_ptr<const DirectorySnapshot> ServiceDirectory::snapshot() const {
 bool ServiceDirectory::refresh() noexcept {
   std::lock_guard lock(refreshMutex_);
   try {
-    if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
-    const LogPosition now = logPosition(*conn_);
+    db::PooledSession session(databaseUrl_);
+    auto& conn = session->connection();
+    const LogPosition now = logPosition(conn);
     if (now == position_) return true;
-    auto built = std::make_shared<const DirectorySnapshot>(publishedPractices(*conn_), publicUrl_, now.lastChangeAt);
+    auto built = std::make_shared<const DirectorySnapshot>(publishedPractices(conn), publicUrl_, now.lastChangeAt);
     {
       std::lock_guard swap(snapshotMutex_);
       snapshot_ = std::move(built);
@@ -46,7 +49,6 @@ bool ServiceDirectory::refresh() noexcept {
     position_ = now;
     return true;
   } catch (const std::exception& e) {
-    conn_.reset();
     // Only the kind of failure: a connection error may name the database's host and user.
     std::cerr << "directory: change log unavailable: " << typeid(e).name() << std::endl;
     return false;

@@ -33,8 +33,7 @@ class ServiceDirectory {
 
   std::string databaseUrl_;
   std::string publicUrl_;
-  std::mutex refreshMutex_;  // one rebuild at a time; guards conn_ and position_
-  std::unique_ptr<pqxx::connection> conn_;
+  std::mutex refreshMutex_;  // one rebuild at a time; guards position_
   LogPosition position_{-1, 0};
   mutable std::mutex snapshotMutex_;
   std::shared_ptr<const DirectorySnapshot> snapshot_;

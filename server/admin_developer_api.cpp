@@ -183,29 +183,4 @@ http::HttpResponse App::handleAdminDeveloperApps(const http::HttpRequest& req) {
   }
 }
 
-http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
-  if (req.method != "GET") return outcomeResponse(405, "not-supported", "use GET");
-  if (!bearerMatches(req, config_.adminKey)) {
-    auto r = outcomeResponse(401, "login", "a valid admin key is required (Authorization: Bearer ...)");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flint-admin\"");
-    return r;
-  }
-  auto& session = db::Session::forThisThread(config_.databaseUrl);
-  const auto summary = reviews(session).summary(developer::utcDay(epochSeconds()));
-  std::string text =
-      "# HELP flint_developer_requests_open Developer access requests whose verification or enablement deadline runs.\n"
-      "# TYPE flint_developer_requests_open gauge\n"
-      "flint_developer_requests_open " + std::to_string(summary.open) + "\n"
-      "# HELP flint_developer_requests_overdue Open requests past their deadline (business days).\n"
-      "# TYPE flint_developer_requests_overdue gauge\n"
-      "flint_developer_requests_overdue " + std::to_string(summary.overdue) + "\n"
-      "# HELP flint_developer_requests_due_soon Open requests due within two business days.\n"
-      "# TYPE flint_developer_requests_due_soon gauge\n"
-      "flint_developer_requests_due_soon " + std::to_string(summary.dueSoon) + "\n";
-  http::HttpResponse r;
-  r.contentType = "text/plain; version=0.0.4";
-  r.body = std::move(text);
-  return r;
-}
-
 }  // namespace flint::server

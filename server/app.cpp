@@ -10,13 +10,15 @@
 #include "core/clock.h"
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
+#include "core/db/session_pool.h"
 #include "developer/mail/mail_relay.h"
 #include "server/responses.h"
 
 namespace flint::server {
 
-App::App(Config config)
+App::App(Config config, ConnectionBudget budget)
     : config_(std::move(config)),
+      budget_(budget),
       instances_(config_.databaseUrl),
       replicas_(instances::ReplicaSettings{std::chrono::milliseconds(config_.replicaMaxLagMs),
                                            std::chrono::milliseconds(config_.replicaWaitMs)}),
@@ -121,7 +123,10 @@ bool App::answersQuickly(const http::HttpRequest& request) {
   const auto& s = request.segments;
   if (request.method != "GET") return false;
   if (s.size() == 1) return s[0] == "health";
-  if (s.size() == 6 && s[1] == "custom-data") return customRowRead(request).has_value();
+  if (s.size() == 6 && s[1] == "custom-data") {
+    db::SessionScope scope;  // the reactor's: a lookup of the namespace gives its session back at once
+    return customRowRead(request).has_value();
+  }
   // {instance}/fhir/{Type}/{id}[/_history/{vid}]
   if ((s.size() != 4 && !(s.size() == 6 && s[4] == "_history")) || s[1] != "fhir") return false;
   return !s[2].empty() && std::isupper(static_cast<unsigned char>(s[2][0])) && !s[3].empty() && s[3][0] != '$' &&
@@ -167,6 +172,11 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
       if (!page) allowAnyOrigin(response);
       return response;
     }
+  } catch (const db::ConnectionsExhausted& e) {
+    logError(request, 503, e.what());
+    auto r = outcomeResponse(503, "transient", e.what());
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   } catch (const pqxx::broken_connection&) {
     logError(request, 503, "the database is unavailable");
     return outcomeResponse(503, "transient", "the database is unavailable; retry later");

@@ -17,6 +17,7 @@
 #include "core/instances/instance_cache.h"
 #include "core/instances/replica_router.h"
 #include "core/tasks/periodic_task.h"
+#include "server/connection_budget.h"
 #include "custom_data/rows/quick_row_read.h"
 #include "developer/calendar/business_calendar.h"
 #include "developer/developer_error.h"
@@ -35,7 +36,8 @@ namespace flint::server {
 
 class App {
  public:
-  explicit App(Config config);
+  // `budget`: the process's database connections, as /metrics reports them.
+  App(Config config, ConnectionBudget budget);
   http::HttpResponse handle(const http::HttpRequest& request);
   // Requests answered by one indexed lookup (a FHIR read or vread, the health check, a custom
   // data row by key whose namespace access this process remembers): the server answers these on
@@ -171,6 +173,7 @@ class App {
                    const auth::VerifiedToken* token);
 
   Config config_;
+  ConnectionBudget budget_;
   fhir::FhirSettings settings_;
   instances::InstanceCache instances_;
   instances::ReplicaRouter replicas_;

@@ -54,6 +54,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--listen", {"FLINT_LISTEN", [&](const std::string& v) { c.listen = v; }}},
       {"--public-url", {"FLINT_PUBLIC_URL", [&](const std::string& v) { c.publicUrl = v; }}},
       {"--workers", {"FLINT_WORKERS", [&](const std::string& v) { c.workers = positive("--workers", v); }}},
+      {"--max-db-connections",
+       {"FLINT_MAX_DB_CONNECTIONS",
+        [&](const std::string& v) { c.maxDbConnections = positive("--max-db-connections", v); }}},
       {"--reactor-threads",
        {"FLINT_REACTOR_THREADS", [&](const std::string& v) { c.reactorThreads = positive("--reactor-threads", v); }}},
       {"--linger-seconds",
@@ -167,9 +170,13 @@ const char* configHelp() {
   --database-url URL     FLINT_DATABASE_URL     PostgreSQL connection string (required)
   --listen HOST:PORT     FLINT_LISTEN           address to serve on (127.0.0.1:8080)
   --public-url URL       FLINT_PUBLIC_URL       external base URL (http://HOST:PORT as bound)
-  --workers N            FLINT_WORKERS          request worker threads, each with a database connection (4)
-  --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id, each
-                                                with a database connection (one per core)
+  --workers N            FLINT_WORKERS          request worker threads (4)
+  --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one
+                                                per core)
+  --max-db-connections N FLINT_MAX_DB_CONNECTIONS  PostgreSQL connections this process opens at most,
+                                                over all databases; refused below what the threads
+                                                need (default: that need, plus a read connection
+                                                per reactor and database; printed at start-up)
   --max-body-bytes N     FLINT_MAX_BODY_BYTES   largest request body accepted (16777216)
   --linger-seconds N     FLINT_LINGER_SECONDS   after an answer that ends a connection (413, ...),
                                                 how long what the client still sends is read and
@@ -184,8 +191,8 @@ const char* configHelp() {
                                                  serves no reads (1000)
   --replica-wait-ms N    FLINT_REPLICA_WAIT_MS  how long a read presenting X-Flint-LSN waits for a
                                                  replica to replay it before the primary serves it (100)
-  --export-workers N     FLINT_EXPORT_WORKERS   threads running Bulk Data export jobs, each with a
-                                                database connection (1; 0: this process runs none)
+  --export-workers N     FLINT_EXPORT_WORKERS   threads running Bulk Data export jobs (1; 0: this
+                                                process runs none)
   --export-max-per-client N FLINT_EXPORT_MAX_PER_CLIENT exports one client may have running (2)
   --export-file-bytes N  FLINT_EXPORT_FILE_BYTES  largest export file before a type's next (104857600)
   --export-retention-hours N FLINT_EXPORT_RETENTION_HOURS  completed exports kept for (24)

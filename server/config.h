@@ -15,6 +15,9 @@ struct Config {
   std::string listen = "127.0.0.1:8080";  // --listen, FLINT_LISTEN
   std::string publicUrl;       // --public-url, FLINT_PUBLIC_URL (default http://<host>:<bound port>)
   size_t workers = 4;          // --workers, FLINT_WORKERS
+  // --max-db-connections, FLINT_MAX_DB_CONNECTIONS: PostgreSQL connections this process opens at
+  // most, over all databases (0: what the configuration needs; see connection_budget.h).
+  size_t maxDbConnections = 0;
   // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per core.
   size_t reactorThreads = std::max(1u, std::thread::hardware_concurrency());
   size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/db/session_pool.h"
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_router.h"
 
@@ -24,6 +25,8 @@ struct QuickReads::Fetch {
 };
 
 void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
+  // An instance not yet cached is looked up on a session borrowed for this round only.
+  db::SessionScope scope;
   Round& round = rounds_.emplace_back();
   round.responses.resize(requests.size());
   std::map<std::string, Fetch> byInstance;
@@ -55,12 +58,14 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
   std::vector<fhir::RowKey> keys;
   for (const auto& read : fetch->reads) keys.push_back(read.key);
   const std::string& primary = fetch->reads.front().instance->databaseUrl;
-  auto* connection = this->connection(fetch->url);
-  if (connection == nullptr && fetch->url != primary) {
+  bool busy = false;
+  auto* connection = this->connection(fetch->url, busy);
+  if (connection == nullptr && !busy && fetch->url != primary) {
     app_.replicaFailed(fetch->url);
     fetch->url = primary;
-    connection = this->connection(primary);
+    connection = this->connection(primary, busy);
   }
+  if (busy) return defer(round, [this, &round, fetch] { send(round, fetch); });
   if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
   ++round.waiting;
   // Rounds stay where they are until collected, and a round is collected only once nothing it
@@ -80,7 +85,9 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
 }
 
 void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {
-  auto* connection = this->connection(read->databaseUrl);
+  bool busy = false;
+  auto* connection = this->connection(read->databaseUrl, busy);
+  if (busy) return defer(round, [this, &round, position, read] { sendRow(round, position, read); });
   if (connection == nullptr) {
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
     return;
@@ -128,6 +135,10 @@ std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) 
     // A broken connection is closed now, which also takes its socket off the reactor's watch.
     if (link.connection && link.connection->broken()) link.connection.reset();
   }
+  // What waited for a connection goes out now that results came in (and freed some).
+  auto retries = std::move(deferred_);
+  deferred_.clear();
+  for (auto& retry : retries) retry();
   std::vector<std::vector<http::HttpResponse>> finished;
   while (!rounds_.empty() && rounds_.front().waiting == 0) {
     finished.push_back(std::move(rounds_.front().responses));
@@ -143,12 +154,28 @@ std::vector<http::QuickAnswerer::Watched> QuickReads::descriptors() const {
   return out;
 }
 
-db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl) {
-  Link& link = links_[databaseUrl];
-  if (link.connection && !link.connection->broken()) return link.connection.get();
+void QuickReads::defer(Round& round, std::function<void()> retry) {
+  ++round.waiting;
+  deferred_.push_back([&round, retry = std::move(retry)] {
+    --round.waiting;
+    retry();
+  });
+}
+
+db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl, bool& busy) {
   const auto now = std::chrono::steady_clock::now();
+  Link& link = links_[databaseUrl];
+  if (link.connection && !link.connection->broken()) {
+    link.lastUse = now;
+    return link.connection.get();
+  }
   if (now - link.lastFailure < kReconnectInterval) return nullptr;
   link.connection.reset();
+  if (!makeRoom()) {
+    busy = true;
+    return nullptr;
+  }
+  link.lastUse = now;
   auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl, "flint reads " + std::to_string(::getpid()));
   if (fresh->broken()) {
     link.lastFailure = now;
@@ -157,6 +184,20 @@ db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl) 
   link.connection = std::move(fresh);
   link.serial = ++nextSerial_;
   return link.connection.get();
+}
+
+bool QuickReads::makeRoom() {
+  size_t open = 0;
+  Link* oldestIdle = nullptr;
+  for (auto& [url, link] : links_) {
+    if (!link.connection) continue;
+    ++open;
+    if (link.connection->idle() && (oldestIdle == nullptr || link.lastUse < oldestIdle->lastUse)) oldestIdle = &link;
+  }
+  if (open < maxConnections_) return true;
+  if (oldestIdle == nullptr) return false;
+  oldestIdle->connection.reset();
+  return true;
 }
 
 }  // namespace flint::server

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,7 +20,9 @@ namespace flint::server {
 
 class QuickReads : public http::QuickAnswerer {
  public:
-  explicit QuickReads(App& app) : app_(app) {}
+  // `maxConnections`: the pipelined connections this thread may keep open at once; beyond them, the
+  // least recently used idle one is closed for a database it has none to.
+  QuickReads(App& app, size_t maxConnections) : app_(app), maxConnections_(maxConnections) {}
 
   void start(const std::vector<const http::HttpRequest*>& requests) override;
   std::vector<std::vector<http::HttpResponse>> collect(bool readable) override;
@@ -32,8 +35,11 @@ class QuickReads : public http::QuickAnswerer {
   };
   struct Fetch;
   // The connection to `databaseUrl`, reopened after it broke (after a failed attempt, a second
-  // later); null while it cannot be.
-  db::PipelinedConnection* connection(const std::string& databaseUrl);
+  // later); null while it cannot be, or (`busy`) while all this thread may keep have statements
+  // in flight.
+  db::PipelinedConnection* connection(const std::string& databaseUrl, bool& busy);
+  // Sends `retry` once a connection comes free; the round waits for it meanwhile.
+  void defer(Round& round, std::function<void()> retry);
   void send(Round& round, std::shared_ptr<Fetch> fetch);
   void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
   // Fills the round's responses for `fetch` from the statement's result.
@@ -44,12 +50,17 @@ class QuickReads : public http::QuickAnswerer {
     std::unique_ptr<db::PipelinedConnection> connection;
     uint64_t serial = 0;
     std::chrono::steady_clock::time_point lastFailure{};
+    std::chrono::steady_clock::time_point lastUse{};
   };
+  // Closes the least recently used idle connection to make room; false when every one is busy.
+  bool makeRoom();
 
   App& app_;
+  size_t maxConnections_;
   std::map<std::string, Link> links_;  // by database URL
   uint64_t nextSerial_ = 0;
   std::deque<Round> rounds_;  // oldest first
+  std::vector<std::function<void()>> deferred_;
 };
 
 }  // namespace flint::server

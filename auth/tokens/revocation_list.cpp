@@ -4,7 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "core/clock.h"
-#include "core/db/session.h"
+#include "core/db/session_pool.h"
 
 namespace flint::auth {
 namespace {
@@ -43,7 +43,7 @@ RevocationList::RevocationList(std::string databaseUrl) : databaseUrl_(std::move
     poll();
     lastSuccessMs_ = steadyMs();
   } catch (const std::exception&) {
-    conn_.reset();
+    // The follower's thread keeps trying.
   }
   thread_ = std::thread([this] { run(); });
 }
@@ -91,8 +91,8 @@ void RevocationList::revoke(long long instanceId, RevocationKind kind, const std
 // rows, and later ones, can appear after it, so the next read starts there. Rows read twice are
 // harmless; a long-running transaction anywhere only widens the re-read window.
 void RevocationList::poll() {
-  if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(databaseUrl_);
-  pqxx::nontransaction tx(*conn_);
+  db::SessionScope scope;
+  pqxx::nontransaction tx(db::Session::forThisThread(databaseUrl_).connection());
   auto rows = tx.exec_params(
       "SELECT h.xmin::text, r.instance_id, r.kind, r.subject, extract(epoch FROM r.expires_at)::bigint"
       " FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h"
@@ -120,7 +120,6 @@ void RevocationList::run() {
       poll();
       lastSuccessMs_ = steadyMs();
     } catch (const std::exception& e) {
-      conn_.reset();
       std::cerr << "revocation log unavailable: " << typeid(e).name() << "\n";
     }
     std::unique_lock lock(stopMutex_);

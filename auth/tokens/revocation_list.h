@@ -57,7 +57,6 @@ class RevocationList {
   // Every revocation not read yet was written by a transaction whose id is at least this.
   uint64_t horizon_ = 0;
   int pollsSincePurge_ = 0;
-  std::unique_ptr<pqxx::connection> conn_;  // the poller's own
   std::atomic<int64_t> lastSuccessMs_{0};
   std::mutex stopMutex_;
   std::condition_variable stopSignal_;

@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-#include "core/db/session.h"
+#include "core/db/session_pool.h"
 #include "core/text/storable_text.h"
 
 namespace flint::audit {
@@ -113,11 +113,9 @@ std::deque<AuditEvent> AuditLog::write(std::deque<AuditEvent>& batch) {
   std::set<std::string> failedDatabases;
   for (const auto& [url, bySchema] : byDatabase) {
     try {
-      auto& conn = connections_[url];
-      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
-      writeTo(*conn, bySchema);
+      db::SessionScope scope;
+      writeTo(db::Session::forThisThread(url).connection(), bySchema);
     } catch (const std::exception& e) {
-      connections_.erase(url);
       failedDatabases.insert(url);
       std::cerr << "audit events could not be written to one database; retrying: " << typeid(e).name() << "\n";
     }

@@ -54,7 +54,6 @@ class AuditLog {
   std::deque<AuditEvent> write(std::deque<AuditEvent>& batch);
   void writeTo(pqxx::connection& conn, const std::map<std::string, std::vector<const AuditEvent*>>& bySchema);
 
-  std::map<std::string, std::unique_ptr<pqxx::connection>> connections_;  // by database URL
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;

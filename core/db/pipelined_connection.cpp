@@ -2,12 +2,15 @@
 
 #include <poll.h>
 
+#include <atomic>
+
 #include "core/db/session.h"
 
 namespace flint::db {
 namespace {
 
 constexpr int kSendTimeoutMs = 30000;
+std::atomic<size_t> opened{0};
 
 }  // namespace
 
@@ -18,6 +21,7 @@ std::string StatementResult::sqlState() const {
 
 PipelinedConnection::PipelinedConnection(const std::string& url, const std::string& applicationName)
     : conn_(PQconnectdb(url.c_str())) {
+  ++opened;
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
     return;
@@ -43,7 +47,10 @@ PipelinedConnection::PipelinedConnection(const std::string& url, const std::stri
 PipelinedConnection::~PipelinedConnection() {
   for (auto& p : pending_) PQclear(p.result);
   PQfinish(conn_);
+  --opened;
 }
+
+size_t PipelinedConnection::openCount() { return opened.load(); }
 
 void PipelinedConnection::send(const Statement& statement, Callback done) {
   if (broken_) {

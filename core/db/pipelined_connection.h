@@ -53,6 +53,10 @@ class PipelinedConnection {
   // The socket to watch for readability; after a failure, the connection is broken for good.
   int socket() const { return PQsocket(conn_); }
   bool broken() const { return broken_; }
+  // Nothing sent is waiting for its result.
+  bool idle() const { return pending_.empty(); }
+  // How many are open in this process (for /metrics).
+  static size_t openCount();
 
   // Sends `statement` (preparing it first when this connection has not yet); `done` is called
   // from receive() once its result is in. On a broken connection `done` runs at once, failed.

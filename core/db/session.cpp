@@ -1,5 +1,7 @@
 #include "core/db/session.h"
 
+#include <unistd.h>
+
 #include <atomic>
 
 namespace flint::db {
@@ -19,6 +21,8 @@ std::vector<std::string> Session::setupStatements() {
 Session::Session(const std::string& url) : url_(url), conn_(std::make_unique<pqxx::connection>(url)) {
   pqxx::nontransaction tx(*conn_);
   for (const auto& sql : setupStatements()) tx.exec(sql);
+  // pg_stat_activity then tells which process a connection belongs to.
+  tx.exec("SET application_name = 'flint " + std::to_string(::getpid()) + "'");
 }
 
 void Session::setStatementTimeout(int milliseconds) { statementTimeoutMs = milliseconds; }
@@ -59,14 +63,6 @@ std::string expandSchema(const std::string& sqlTemplate, const std::string& quot
   for (size_t pos = 0; (pos = sql.find("{s}", pos)) != std::string::npos; pos += quotedSchema.size())
     sql.replace(pos, 3, quotedSchema);
   return sql;
-}
-
-Session& Session::forThisThread(const std::string& url) {
-  // One per database the thread has used: the control database and each data cluster it served.
-  thread_local std::unordered_map<std::string, std::unique_ptr<Session>> sessions;
-  auto& session = sessions[url];
-  if (!session || !session->connection().is_open()) session = std::make_unique<Session>(url);
-  return *session;
 }
 
 Transaction::Transaction(Session& session) : session_(session) {

@@ -1,5 +1,5 @@
-// One PostgreSQL connection owned by one thread, with statements prepared on first use. Worker
-// threads each keep one (the pool is sized to the workers), so no request waits for a connection.
+// One PostgreSQL connection, used by one thread at a time, with statements prepared on first use.
+// Threads borrow them from the process's SessionPool (core/db/session_pool.h).
 #pragma once
 
 #include <functional>
@@ -19,6 +19,7 @@ class Session {
   explicit Session(const std::string& url);
 
   pqxx::connection& connection() { return *conn_; }
+  const std::string& url() const { return url_; }
 
   // Prepares `name` on this connection the first time it is asked for; `sql` is only called then.
   const std::string& prepared(const std::string& name, const std::function<std::string()>& sql);
@@ -38,8 +39,8 @@ class Session {
     return f(static_cast<pqxx::transaction_base&>(tx));
   }
 
-  // The calling thread's session on `url` (one per database it uses), reconnecting after a
-  // broken connection.
+  // The calling thread's session on `url`, borrowed from the process's SessionPool on first use
+  // within the thread's SessionScope (one per database it uses), replaced after it broke.
   static Session& forThisThread(const std::string& url);
 
   // The settings every connection of Flint's starts with, as SQL.

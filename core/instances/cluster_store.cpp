@@ -3,6 +3,7 @@
 #include <map>
 #include <regex>
 
+#include "core/db/session_pool.h"
 #include "core/db/text_array.h"
 #include "core/instances/instance.h"
 #include "core/json/json_parser.h"
@@ -160,8 +161,8 @@ std::string placeNewInstance(pqxx::transaction_base& control) {
       load = control.exec_params1(kEstimate, schemas)[0].as<long long>();
     } else {
       try {
-        pqxx::connection conn(url);
-        pqxx::nontransaction tx(conn);
+        db::PooledSession session(url);
+        pqxx::nontransaction tx(session->connection());
         load = tx.exec_params1(kEstimate, schemas)[0].as<long long>();
       } catch (const pqxx::failure&) {
         continue;  // an unreachable cluster takes no new instance

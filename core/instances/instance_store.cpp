@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/db/migrations.h"
+#include "core/db/session_pool.h"
 #include "core/instances/cluster_store.h"
 #include "core/json/json_parser.h"
 
@@ -159,8 +160,8 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
     // The schema commits on its cluster first: should the control row then fail to commit, what
     // remains is an empty schema no instance names (ids are never reused), never an instance
     // without its tables.
-    pqxx::connection data(created.databaseUrl);
-    pqxx::work dataTx(data);
+    db::PooledSession data(created.databaseUrl);
+    pqxx::work dataTx(data->connection());
     version = db::migrateInstanceSchema(dataTx, created.schema, 0);
     dataTx.commit();
   }

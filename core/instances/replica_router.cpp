@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/db/session_pool.h"
+
 namespace flint::instances {
 namespace {
 
@@ -153,15 +155,13 @@ void ReplicaRouter::run() {
 void ReplicaRouter::poll(Cluster& cluster) {
   // One position query per server: the primary's WAL position, each replica's replay position.
   auto position = [this](const std::string& url, const char* sql) -> std::optional<uint64_t> {
-    auto& conn = connections_[url];
     try {
-      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(withConnectTimeout(url));
-      pqxx::nontransaction tx(*conn);
+      db::PooledSession session(withConnectTimeout(url));
+      pqxx::nontransaction tx(session->connection());
       const auto row = tx.exec1(sql);
       if (row[0].is_null()) return std::nullopt;
       return parseLsn(row[0].as<std::string>());
     } catch (const std::exception&) {
-      conn.reset();
       return std::nullopt;
     }
   };

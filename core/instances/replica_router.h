@@ -78,7 +78,6 @@ class ReplicaRouter {
   ReplicaSettings settings_;
   std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Cluster>> clusters_;  // by primary and replica URLs
-  std::map<std::string, std::unique_ptr<pqxx::connection>> connections_;  // the poller's, by URL
   std::mutex stopMutex_;
   std::condition_variable stopped_;
   bool stopping_ = false;

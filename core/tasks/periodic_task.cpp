@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "core/db/session_pool.h"
+
 namespace flint::tasks {
 
 PeriodicTask::PeriodicTask(std::string name, std::chrono::milliseconds interval, std::function<void()> work)
@@ -21,6 +23,7 @@ void PeriodicTask::run() {
   while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
     lock.unlock();
     try {
+      db::SessionScope scope;
       work_();
     } catch (const std::exception& e) {
       std::cerr << "flint: " << name_ << " failed: " << e.what() << std::endl;

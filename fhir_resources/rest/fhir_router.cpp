@@ -3,6 +3,7 @@
 #include <iostream>
 #include <typeinfo>
 
+#include "core/db/session_pool.h"
 #include "core/url/query_string.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/interactions/interactions.h"
@@ -160,6 +161,10 @@ FhirResponse failureResponse() {
     throw;
   } catch (const FhirError& e) {
     return errorResponse(e);
+  } catch (const db::ConnectionsExhausted& e) {
+    auto r = errorResponse(503, "transient", e.what());
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   } catch (const pqxx::broken_connection&) {
     return databaseFailureResponse("");
   } catch (const pqxx::sql_error& e) {

@@ -2,7 +2,8 @@
 #include <iostream>
 
 #include "core/db/migrations.h"
-#include "core/db/session.h"
+#include "core/db/session_pool.h"
+#include "core/instances/cluster_store.h"
 #include "core/instances/instance_store.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
@@ -22,13 +23,25 @@ int serveCommand(const Config& config) {
 
   std::shared_ptr<const http::TlsContext> tls;
   if (!config.tlsCert.empty()) tls = std::make_shared<http::TlsContext>(config.tlsCert, config.tlsKey);
+  size_t readDatabases = 0;
   {
     pqxx::connection conn(config.databaseUrl);
     db::migrateAll(conn);
     for (const auto& instance : instances::instancesIndexedBefore(conn, fhir::kSearchIndexVersion))
       std::cerr << "flint: instance '" << instance.name << "' was indexed by an older Flint; searches added since "
                 << "miss its older resources until `flint reindex --outdated` (online)" << std::endl;
+    for (const auto& cluster : instances::listClusters(conn)) readDatabases += 1 + cluster.replicaUrls.size();
   }
+  ConnectionBudget budget;
+  try {
+    budget = connectionBudget(config, readDatabases);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "flint: " << e.what() << std::endl;
+    return 2;
+  }
+  db::SessionPool::process().setLimit(budget.sessions);
+  std::cout << "flint: at most " << budget.total() << " database connections: " << budget.describe(config)
+            << std::endl;
   db::Session::setStatementTimeout(config.statementTimeoutMs);
   http::HttpServerOptions options;
   options.host = config.host();
@@ -40,12 +53,12 @@ int serveCommand(const Config& config) {
   options.tls = tls;
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };
-  options.quick.makeAnswerer = [&app] { return std::make_unique<QuickReads>(*app); };
+  options.quick.makeAnswerer = [&app, &budget] { return std::make_unique<QuickReads>(*app, budget.readsPerReactor); };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();
   Config bound = config;
   if (bound.publicUrl.empty()) bound.publicUrl = (options.tls ? "https://" : "http://") + config.host() + ":" + std::to_string(port);
-  app = std::make_unique<App>(bound);
+  app = std::make_unique<App>(bound, budget);
   server.start();
   std::cout << "flint serving on " << config.host() << ":" << port << " (public URL " << bound.publicUrl << ")"
             << std::endl;

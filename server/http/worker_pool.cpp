@@ -3,6 +3,8 @@
 #include <iostream>
 #include <typeinfo>
 
+#include "core/db/session_pool.h"
+
 namespace flint::http {
 
 WorkerPool::WorkerPool(size_t threads) {
@@ -41,8 +43,10 @@ void WorkerPool::run() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    // A task that throws must not take the process down with it.
+    // A task that throws must not take the process down with it. The database sessions it
+    // borrowed go back to the process's pool when it ends.
     try {
+      db::SessionScope scope;
       task();
     } catch (const std::exception& e) {
       std::cerr << "worker task failed: " << typeid(e).name() << "\n";

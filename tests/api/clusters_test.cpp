@@ -5,7 +5,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -313,6 +321,117 @@ TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
   // Writes never go to a replica, whatever position they present.
   patient["gender"] = "male";
   EXPECT_EQ(c.Put(path, withLsn(second), patient.dump(), "application/fhir+json")->status, 200);
+}
+
+// PostgreSQL connections `pid` has open at this moment: its unix-domain sockets (every database
+// here is reached over a unix socket; HTTP clients come over TCP).
+int databaseConnectionsOf(int pid) {
+  std::set<std::string> unixInodes;
+  std::ifstream table("/proc/net/unix");
+  std::string line;
+  std::getline(table, line);
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 7 && fields >> field; ++i) {
+    }
+    unixInodes.insert(field);
+  }
+  int count = 0;
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& fd : std::filesystem::directory_iterator(fds)) {
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (!error && target.rfind("socket:[", 0) == 0 && unixInodes.count(target.substr(8, target.size() - 9))) ++count;
+  }
+  return count;
+}
+
+// The value of a sample without labels in Prometheus text, parsed line by line.
+std::optional<double> metricValue(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.find(' ');
+    if (space != std::string::npos && line.substr(0, space) == name) return std::stod(line.substr(space + 1));
+  }
+  return std::nullopt;
+}
+
+// However many clusters and replicas a process serves and however many clients it has, its
+// connections stay within --max-db-connections: threads borrow sessions and give them back, each
+// reactor keeps at most its share of read connections, and nothing is refused for it.
+TEST(Clusters, AProcessStaysWithinItsConnectionBudgetAcrossClusters) {
+  registerClusters();
+  std::string out;
+  EXPECT_EQ(runFlint({"serve", "--workers", "3", "--reactor-threads", "2", "--export-workers", "0",
+                      "--max-db-connections", "14"},
+                     &out),
+            2);
+  EXPECT_NE(out.find("--max-db-connections 14 is below the 15 this configuration needs"), std::string::npos) << out;
+
+  std::vector<std::unique_ptr<Backend>> backends;
+  std::vector<std::string> tokens;
+  for (const char* cluster : {"main", "a", "b"}) {
+    backends.push_back(std::make_unique<Backend>("system/*.cruds", cluster));
+    tokens.push_back(backends.back()->token("system/*.cruds"));
+  }
+  FlintServer server({"--workers", "3", "--reactor-threads", "2", "--export-workers", "0", "--max-db-connections", "16"});
+  const json patient = {{"resourceType", "Patient"}, {"id", "budget"}, {"name", {{{"family", "Budget"}}}}};
+  for (size_t i = 0; i < backends.size(); ++i)
+    ASSERT_EQ(client(server)
+                  .Put("/" + backends[i]->instance + "/fhir/Patient/budget", bearer(tokens[i]), patient.dump(),
+                       "application/fhir+json")
+                  ->status,
+              201);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{0};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max(peak.load(), databaseConnectionsOf(server.pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      auto c = client(server);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+      for (int i = t; std::chrono::steady_clock::now() < until; ++i) {
+        const size_t k = i % backends.size();
+        const std::string base = "/" + backends[k]->instance + "/fhir/Patient";
+        auto res = i % 3 == 0   ? c.Get(base + "/budget", bearer(tokens[k]))
+                   : i % 3 == 1 ? c.Get(base + "?family=Budget", bearer(tokens[k]))
+                                : c.Post(base, bearer(tokens[k]), R"({"resourceType":"Patient","active":true})",
+                                         "application/fhir+json");
+        std::lock_guard lock(mutex);
+        ++statuses[res ? res->status : 0];
+      }
+    });
+  for (auto& t : clients) t.join();
+  done = true;
+  sampler.join();
+
+  int answered = 0;
+  for (const auto& [status, count] : statuses) {
+    EXPECT_TRUE(status == 200 || status == 201) << count << " requests answered " << status;
+    answered += count;
+  }
+  EXPECT_GT(answered, 300);
+  EXPECT_LE(peak.load(), 16);
+  // The process did reach its databases through the sockets counted (the count is not blind).
+  EXPECT_GE(peak.load(), 8);
+
+  auto metrics = client(server).Get("/metrics", admin());
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_EQ(metricValue(metrics->body, "flint_db_connections_max"), 16.0) << metrics->body;
+  EXPECT_EQ(metricValue(metrics->body, "flint_db_sessions_max"), 14.0) << metrics->body;
+  EXPECT_EQ(metricValue(metrics->body, "flint_db_session_exhausted_total"), 0.0) << metrics->body;
+  EXPECT_LE(metricValue(metrics->body, "flint_db_read_connections_open").value_or(99), 2.0) << metrics->body;
 }
 
 }  // namespace
