@@ -22,8 +22,8 @@ bool onlyReads(const fhir::FhirRequest& req) {
   return req.method == "POST" && !req.segments.empty() && req.segments.back() == "_search";
 }
 
-uint64_t lsnOf(const http::HttpRequest& request) {
-  return instances::parseLsn(request.header("x-flint-lsn")).value_or(0);
+uint64_t lsnOf(const http::HttpRequest& request, const instances::Instance& instance) {
+  return instances::writePositionFor(instance, request.header("x-flint-lsn"));
 }
 
 using http::mediaType;
@@ -177,7 +177,7 @@ fhir::FhirResponse App::runFhir(const http::HttpRequest& request, const instance
                                 const fhir::FhirRequest& req, const fhir::Access& access) {
   const bool read = onlyReads(req);
   if (read && !instance.replicaUrls.empty()) {
-    const std::string url = replicas_.readUrlWaiting(instance, lsnOf(request));
+    const std::string url = replicas_.readUrlWaiting(instance, lsnOf(request, instance));
     if (url != instance.databaseUrl) {
       auto& replica = db::Session::forThisThread(url);
       fhir::FhirContext ctx{instance, replica, settings_, access};
@@ -193,7 +193,8 @@ fhir::FhirResponse App::runFhir(const http::HttpRequest& request, const instance
   if (!read && result.status < 300 && !instance.replicaUrls.empty()) {
     // At or after the write's commit record: a replica that has replayed it shows the write.
     try {
-      result.headers.emplace_back("X-Flint-LSN", instances::formatLsn(instances::committedPosition(primary)));
+      result.headers.emplace_back("X-Flint-LSN",
+                                  instances::formatWritePosition(instance, instances::committedPosition(primary)));
     } catch (const pqxx::failure&) {
       // Written all the same; reads without the position go where they may.
     }
@@ -225,7 +226,7 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestrictedAccess());
   if (!key) return std::nullopt;
   read.key = std::move(*key);
-  read.readUrl = replicas_.readUrl(*read.instance, lsnOf(request));
+  read.readUrl = replicas_.readUrl(*read.instance, lsnOf(request, *read.instance));
   return read;
 }
 

@@ -304,6 +304,11 @@ CREATE TABLE flint.instance_moves (
   CHECK (source <> target)
 );
 )SQL"},
+      // Where an instance's data became whole on its cluster's primary when a move switched it
+      // there: replicas serve its reads only once they have replayed that far.
+      {17, "read floor", R"SQL(
+ALTER TABLE flint.instances ADD COLUMN read_floor_lsn pg_lsn;
+)SQL"},
   };
   return migrations;
 }

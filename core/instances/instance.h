@@ -2,6 +2,7 @@
 // own authorization server.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,9 @@ struct Instance {
   std::string cluster = "main";
   std::string databaseUrl;
   std::vector<std::string> replicaUrls;
+  // The WAL position of that primary from which the instance's data is whole there (set when a
+  // move switched it to this cluster; 0 for one created here): no replica short of it serves it.
+  uint64_t readFloorLsn = 0;
   // A move to another cluster under way (core/instances/move): where to and its state (copying,
   // streaming, frozen, switched, rollback), or empty.
   std::string moveTarget;

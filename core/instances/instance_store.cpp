@@ -6,6 +6,7 @@
 #include "core/db/migrations.h"
 #include "core/db/session_pool.h"
 #include "core/instances/cluster_store.h"
+#include "core/instances/replica_router.h"
 #include "core/json/json_parser.h"
 
 namespace flint::instances {
@@ -18,7 +19,8 @@ const char* kColumns =
     " (SELECT coalesce(c.database_url, '') || E'\\n' || array_to_json(c.replica_urls) FROM flint.clusters c"
     " WHERE c.name = cluster),"
     " (SELECT m.state || E'\\n' || m.target || E'\\n' || coalesce(c.database_url, '') FROM flint.instance_moves m"
-    " JOIN flint.clusters c ON c.name = m.target WHERE m.instance_id = id)";
+    " JOIN flint.clusters c ON c.name = m.target WHERE m.instance_id = id),"
+    " coalesce(read_floor_lsn, '0/0')::text";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
@@ -55,6 +57,7 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
     std::getline(move, targetUrl);
     if (i.writesFrozen()) i.auditDatabaseUrl = targetUrl.empty() ? controlUrl : targetUrl;
   }
+  i.readFloorLsn = parseLsn(r[17].as<std::string>()).value_or(0);
   return i;
 }
 

@@ -1,5 +1,6 @@
 #include "core/instances/replica_router.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/db/session_pool.h"
@@ -39,6 +40,19 @@ std::optional<uint64_t> parseLsn(std::string_view text) {
     part = part * 16 + static_cast<uint64_t>(digit);
   }
   return (high << 32) | low;
+}
+
+std::string formatWritePosition(const Instance& instance, uint64_t lsn) {
+  return instance.cluster + ":" + formatLsn(lsn);
+}
+
+uint64_t writePositionFor(const Instance& instance, std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon != std::string_view::npos) {
+    if (text.substr(0, colon) != instance.cluster) return 0;
+    text.remove_prefix(colon + 1);
+  }
+  return parseLsn(text).value_or(0);
 }
 
 std::string formatLsn(uint64_t lsn) {
@@ -102,6 +116,7 @@ ReplicaRouter::Replica* ReplicaRouter::choose(Cluster& cluster, uint64_t afterLs
 std::string ReplicaRouter::readUrl(const Instance& instance, uint64_t afterLsn) {
   Cluster* cluster = clusterOf(instance);
   if (cluster == nullptr) return instance.databaseUrl;
+  afterLsn = std::max(afterLsn, instance.readFloorLsn);
   Replica* replica = choose(*cluster, afterLsn, nullptr);
   return replica != nullptr ? replica->url : instance.databaseUrl;
 }
@@ -109,6 +124,7 @@ std::string ReplicaRouter::readUrl(const Instance& instance, uint64_t afterLsn) 
 std::string ReplicaRouter::readUrlWaiting(const Instance& instance, uint64_t afterLsn) {
   Cluster* cluster = clusterOf(instance);
   if (cluster == nullptr) return instance.databaseUrl;
+  afterLsn = std::max(afterLsn, instance.readFloorLsn);
   Replica* behind = nullptr;
   if (Replica* replica = choose(*cluster, afterLsn, &behind)) return replica->url;
   if (behind == nullptr) return instance.databaseUrl;

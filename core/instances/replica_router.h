@@ -28,6 +28,12 @@ namespace flint::instances {
 // A WAL position ("16/B374D848") as a number; nullopt for text that is none.
 std::optional<uint64_t> parseLsn(std::string_view text);
 std::string formatLsn(uint64_t lsn);
+// The position a client is told its write is at (X-Flint-LSN), with the cluster it is on:
+// "b:16/B374D848".
+std::string formatWritePosition(const Instance& instance, uint64_t lsn);
+// Such a position presented to read `instance`: the WAL position when it is of the instance's
+// cluster (or names none), else 0 (written before the instance moved, which its read floor covers).
+uint64_t writePositionFor(const Instance& instance, std::string_view text);
 // The WAL position at or after every commit made on `primary` so far: the insert position, since
 // with asynchronous commit what is written may lag behind a commit already acknowledged.
 uint64_t committedPosition(db::Session& primary);
@@ -45,8 +51,8 @@ class ReplicaRouter {
   ReplicaRouter(const ReplicaRouter&) = delete;
   ReplicaRouter& operator=(const ReplicaRouter&) = delete;
 
-  // A replica to read `instance` from that has replayed `afterLsn` (0: any) as last polled, else
-  // the primary. Never blocks: for reactor threads.
+  // A replica to read `instance` from that has replayed `afterLsn` (0: any) and the instance's
+  // read floor as last polled, else the primary. Never blocks: for reactor threads.
   std::string readUrl(const Instance& instance, uint64_t afterLsn);
   // The same, but when the only replicas in bounds have not replayed `afterLsn` yet, waits up to
   // the configured bound for one (asking it directly), then settles for the primary. Workers only.

@@ -263,7 +263,8 @@ TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
   auto put = c.Put(path, bearer(token), patient.dump(), "application/fhir+json");
   ASSERT_EQ(put->status, 201) << put->body;
   const std::string first = put->get_header_value("X-Flint-LSN");
-  ASSERT_FALSE(first.empty()) << "a write on a cluster with replicas names its commit position";
+  ASSERT_EQ(first.rfind("a:", 0), 0u) << "a write on a cluster with replicas names the cluster and its commit position: "
+                                      << first;
   auto withLsn = [&](const std::string& lsn) {
     auto headers = bearer(token);
     headers.emplace("X-Flint-LSN", lsn);
@@ -273,7 +274,7 @@ TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
   EXPECT_EQ(versionOf(c.Get(path, withLsn(first))), "1");
   // Wait until the standby serves reads (the poller has seen it replay the write).
   const std::string replica = world().aReplica;
-  const std::string replayed = "SELECT pg_last_wal_replay_lsn() >= '" + first + "'::pg_lsn";
+  const std::string replayed = "SELECT pg_last_wal_replay_lsn() >= '" + first.substr(2) + "'::pg_lsn";
   for (int i = 0; i < 100 && trimmed(psql(replica, replayed)) != "t"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -304,7 +305,7 @@ TEST(Clusters, ReadsGoToAReplicaInBoundsAndAWriterReadsItsOwnWrites) {
   EXPECT_EQ(versionOf(c.Get(path, bearer(token))), "2");
   EXPECT_EQ(versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=rw", bearer(token))), "2");
   psql(replica, "SELECT pg_wal_replay_resume()");
-  for (int i = 0; i < 100 && trimmed(psql(replica, "SELECT pg_last_wal_replay_lsn() >= '" + second + "'::pg_lsn")) != "t";
+  for (int i = 0; i < 100 && trimmed(psql(replica, "SELECT pg_last_wal_replay_lsn() >= '" + second.substr(2) + "'::pg_lsn")) != "t";
        ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

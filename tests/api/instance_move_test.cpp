@@ -150,41 +150,71 @@ long long instanceId(const std::string& instance) {
   return std::stoll(trimmed(psql(world().control, "SELECT id FROM flint.instances WHERE name = '" + instance + "'")));
 }
 
+// A transaction on `url` holding `table` locked in `mode` until it is released (at most 20 s).
+class HeldLock {
+ public:
+  HeldLock(const std::string& url, const std::string& table, const std::string& mode)
+      : url_(url), tag_("held lock " + std::to_string(++serial())) {
+    thread_ = std::thread([this, table, mode] {
+      try {
+        psql(url_, "BEGIN; LOCK TABLE " + table + " IN " + mode + " MODE; SELECT pg_sleep(20), '" + tag_ + "'; COMMIT");
+      } catch (const std::exception&) {
+        // Cancelled: released.
+      }
+    });
+    for (int i = 0; i < 2000 && trimmed(psql(url_, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
+                                                       "''; COMMIT' AND state = 'active'")) != "1";
+         ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ~HeldLock() { release(); }
+  void release() {
+    if (!thread_.joinable()) return;
+    psql(url_, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
+                   "''; COMMIT' AND pid <> pg_backend_pid()");
+    thread_.join();
+  }
+
+ private:
+  static int& serial() {
+    static int n = 0;
+    return n;
+  }
+  std::string url_;
+  std::string tag_;
+  std::thread thread_;
+};
+
 // Starts `flint instance move` in the background and kills it (SIGKILL) once the move reaches
-// `state`; returns what it printed. Short states are held for the kill by a lock on the source:
-// the copy's slot waits for the transaction locking a search index table, streaming for the
-// move's marker table.
+// `state`; returns what it printed. Each state is held for the kill by a lock the move waits for:
+// copying, by the transaction locking a search index table its slot waits for; streaming, by the
+// source's marker table; frozen, by the target's copy of a table its comparison reads; switched,
+// by a source table that dropping the old copy needs.
 std::string killMoveAt(const std::string& instance, const std::string& source, const std::string& target,
                        const std::string& state) {
+  const std::string schema = schemaOf(instance);
+  const std::string helper = "flint_move_" + std::to_string(instanceId(instance));
+  const std::string targetUrl = target == "a" ? world().a : world().b;
+  std::unique_ptr<HeldLock> hold;
+  if (state == "copying") hold = std::make_unique<HeldLock>(source, schema + ".search_token", "ACCESS EXCLUSIVE");
+  if (state == "switched") hold = std::make_unique<HeldLock>(source, schema + ".auth_clients", "ACCESS SHARE");
   std::string out;
-  std::thread hold;
-  if (state == "copying") {
-    const std::string table = schemaOf(instance) + ".search_token";
-    hold = std::thread([source, table] {
-      psql(source, "BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT");
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
   std::thread move([&] { runFlint({"instance", "move", instance, "--to", target}, &out); });
-  if (state == "copying") {
-    // The slot being made waits for that transaction (an exclusive lock takes a transaction id).
-    for (int i = 0; i < 2000 && trimmed(psql(source, "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
-                                                      " 'flint-move' AND wait_event_type = 'Lock'")) != "1"; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
   if (state == "streaming") {
-    const std::string helper = "flint_move_" + std::to_string(instanceId(instance));
     for (int i = 0; i < 2000 && trimmed(psql(source, "SELECT count(*) FROM pg_publication WHERE pubname = '" + helper + "'")) != "1"; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    hold = std::thread([source, helper] {
-      psql(source, "BEGIN; LOCK TABLE " + helper + ".marker IN EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT");
-    });
+    hold = std::make_unique<HeldLock>(source, helper + ".marker", "EXCLUSIVE");
+  }
+  if (state == "frozen") {
+    // Streaming lasts over a second: time to lock the copy before the freeze compares it.
+    for (int i = 0; i < 3000 && moveState(instance) != "streaming"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    hold = std::make_unique<HeldLock>(targetUrl, schema + ".auth_clients", "ACCESS EXCLUSIVE");
   }
   for (int i = 0; i < 3000 && moveState(instance) != state; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const bool reached = moveState(instance) == state;
   std::system(("pkill -9 -f 'instance move " + instance + " '").c_str());
   move.join();
-  if (hold.joinable()) hold.join();
+  hold.reset();
   if (!reached) throw std::runtime_error("the move never reached " + state + ": " + out);
   return out;
 }
@@ -467,6 +497,82 @@ TEST(InstanceMove, AMoveThatCannotBeMadeIsRefusedWithTheReasonAndChangesNothing)
   for (const auto& name : {onA, onMain}) EXPECT_EQ(moveState(name), "none");
   EXPECT_EQ(clusterOf(onA), "a");
   EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
+}
+
+// A versionId as read, or what was answered instead.
+std::string versionRead(const httplib::Result& res) {
+  if (!res || res->status != 200) return "status " + (res ? std::to_string(res->status) : std::string("none"));
+  const json body = json::parse(res->body);
+  if (body["resourceType"] == "Bundle")
+    return body.contains("entry") ? body["entry"][0]["resource"]["meta"]["versionId"].get<std::string>() : "none";
+  return body["meta"]["versionId"];
+}
+
+// Once moved, an instance is read from its new cluster's replicas only when they have replayed the
+// position of the switch: a replica that stopped replaying after the copy never serves a version
+// older than the one written before the move, whether a read presents no position or one from
+// the cluster the instance left.
+TEST(InstanceMove, AMovedInstanceIsReadFromAReplicaOnlyOnceItHasReplayedTheSwitch) {
+  registerClusters();
+  Backend backend("system/*.cruds", "b");
+  const std::string token = backend.token("system/*.cruds");
+  const std::string schema = schemaOf(backend.instance);
+  const std::string path = "/" + backend.instance + "/fhir/Patient/floor";
+  json patient = {{"resourceType", "Patient"}, {"id", "floor"}, {"name", {{{"family", "Before"}}}}};
+  ASSERT_EQ(client().Put(path, bearer(token), patient.dump(), "application/fhir+json")->status, 201);
+  // A lag bound this wide keeps the paused standby eligible: only the floor can rule it out.
+  FlintServer server({"--replica-max-lag-ms", "600000"});
+
+  const std::string helper = "flint_move_" + std::to_string(instanceId(backend.instance));
+  std::string out;
+  int rc = -1;
+  std::thread move([&] { rc = runFlint({"instance", "move", backend.instance, "--to", "a"}, &out); });
+  for (int i = 0; i < 2000 && trimmed(psql(world().b, "SELECT count(*) FROM pg_publication WHERE pubname = '" + helper + "'")) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  HeldLock streaming(world().b, helper + ".marker", "EXCLUSIVE");
+  for (int i = 0; i < 2000 && moveState(backend.instance) != "streaming"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // A's standby has replayed the copy; from here it replays nothing.
+  const std::string copied = "SELECT count(*) FROM pg_namespace n WHERE n.nspname = '" + schema +
+                             "' AND (SELECT count(*) FROM " + schema + ".resources WHERE id = 'floor') = 1";
+  for (int i = 0; i < 500 && trimmed(psql(world().aReplica, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'")) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 500 && trimmed(psql(world().aReplica, copied)) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  psql(world().aReplica, "SELECT pg_wal_replay_pause()");
+  struct Resume {
+    ~Resume() { psql(world().aReplica, "SELECT pg_wal_replay_resume()"); }
+  } resume;
+  patient["name"][0]["family"] = "During";
+  ASSERT_EQ(client().Put(path, bearer(token), patient.dump(), "application/fhir+json")->status, 200)
+      << "written while the move streams";
+  streaming.release();
+  move.join();
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(clusterOf(backend.instance), "a");
+  EXPECT_NE(trimmed(psql(world().control, "SELECT read_floor_lsn FROM flint.instances WHERE name = '" + backend.instance + "'")),
+            "");
+
+  auto c = client(server);
+  auto fromB = bearer(token);
+  fromB.emplace("X-Flint-LSN", "b:0/1");
+  // The process meets cluster A here; its poller then finds the standby up within the lag bound.
+  EXPECT_EQ(versionRead(c.Get(path, bearer(token))), "2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(versionRead(c.Get(path, bearer(token))), "2") << "read by id";
+    EXPECT_EQ(versionRead(c.Get("/" + backend.instance + "/fhir/Patient?_id=floor", bearer(token))), "2") << "search";
+    EXPECT_EQ(versionRead(c.Get(path, fromB)), "2") << "a position from the cluster it left";
+  }
+  // Written on A, the position names A and reads presenting it see the write.
+  patient["name"][0]["family"] = "After";
+  auto put = c.Put(path, bearer(token), patient.dump(), "application/fhir+json");
+  ASSERT_EQ(put->status, 200);
+  const std::string position = put->get_header_value("X-Flint-LSN");
+  EXPECT_EQ(position.rfind("a:", 0), 0u) << position;
+  auto fromA = bearer(token);
+  fromA.emplace("X-Flint-LSN", position);
+  EXPECT_EQ(versionRead(c.Get(path, fromA)), "3");
 }
 
 }  // namespace

@@ -311,9 +311,12 @@ class Mover {
     progress_("compared " + std::to_string(tables.size()) + " tables on both sides (" + seconds(comparing) + " s)");
     failIfDifferent(differences(sums, targetSums));
     copySequences(sourceSchemas);
+    // Everything the instance holds is on the target from here on.
+    const std::string floor = target_.exec("SELECT pg_current_wal_insert_lsn()::text").text(0, 0);
     {
       pqxx::work tx(control_);
-      tx.exec_params0("UPDATE flint.instances SET cluster = $2 WHERE id = $1", instance_.id, record_.target);
+      tx.exec_params0("UPDATE flint.instances SET cluster = $2, read_floor_lsn = $3::pg_lsn WHERE id = $1",
+                      instance_.id, record_.target, floor);
       tx.exec_params0("UPDATE flint.instance_moves SET state = 'switched', state_changed_at = now()"
                       " WHERE instance_id = $1",
                       instance_.id);
