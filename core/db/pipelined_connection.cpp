@@ -14,11 +14,6 @@ std::atomic<size_t> opened{0};
 
 }  // namespace
 
-std::string StatementResult::sqlState() const {
-  const char* state = PQresultErrorField(result_.get(), PG_DIAG_SQLSTATE);
-  return state ? state : "";
-}
-
 PipelinedConnection::PipelinedConnection(const std::string& url, const std::string& applicationName)
     : conn_(PQconnectdb(url.c_str())) {
   ++opened;

@@ -5,6 +5,8 @@
 
 #include <libpq-fe.h>
 
+#include "core/db/pg_result.h"
+
 #include <deque>
 #include <functional>
 #include <memory>
@@ -23,21 +25,7 @@ struct Statement {
 };
 
 // A finished statement: its rows, or (failed) nothing.
-class StatementResult {
- public:
-  explicit StatementResult(PGresult* result) : result_(result, PQclear) {}
-  bool ok() const { return result_ && PQresultStatus(result_.get()) == PGRES_TUPLES_OK; }
-  // SQLSTATE of a failure ("" when none is known, e.g. the connection broke).
-  std::string sqlState() const;
-  int rows() const { return PQntuples(result_.get()); }
-  bool isNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
-  std::string_view text(int row, int column) const {
-    return {PQgetvalue(result_.get(), row, column), static_cast<size_t>(PQgetlength(result_.get(), row, column))};
-  }
-
- private:
-  std::shared_ptr<PGresult> result_;
-};
+using StatementResult = PgResult;
 
 class PipelinedConnection {
  public:

@@ -11,8 +11,8 @@ std::string lastError(PGconn* conn) {
   return message;
 }
 
-RawResult checked(PGconn* conn, PGresult* result, ExecStatusType expected) {
-  RawResult owned(result);
+PgResult checked(PGconn* conn, PGresult* result, ExecStatusType expected) {
+  PgResult owned(result);
   const ExecStatusType status = PQresultStatus(result);
   if (status != expected && !(expected == PGRES_TUPLES_OK && status == PGRES_COMMAND_OK)) {
     std::string message = result != nullptr ? PQresultErrorMessage(result) : lastError(conn);
@@ -41,7 +41,7 @@ RawConnection::RawConnection(const std::string& url, bool replication) {
 
 RawConnection::~RawConnection() { PQfinish(conn_); }
 
-RawResult RawConnection::exec(const std::string& sql) {
+PgResult RawConnection::exec(const std::string& sql) {
   PGresult* last = nullptr;
   if (PQsendQuery(conn_, sql.c_str()) == 0) throw std::runtime_error(lastError(conn_));
   std::string failure;
@@ -56,7 +56,7 @@ RawResult RawConnection::exec(const std::string& sql) {
     while (!failure.empty() && failure.back() == '\n') failure.pop_back();
     throw std::runtime_error(failure);
   }
-  if (last == nullptr) return RawResult(PQmakeEmptyPGresult(conn_, PGRES_COMMAND_OK));
+  if (last == nullptr) return PgResult(PQmakeEmptyPGresult(conn_, PGRES_COMMAND_OK));
   return checked(conn_, last, PGRES_TUPLES_OK);
 }
 

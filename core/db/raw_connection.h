@@ -4,23 +4,13 @@
 
 #include <libpq-fe.h>
 
+#include "core/db/pg_result.h"
+
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace flint::db {
-
-// One result; rows as text.
-class RawResult {
- public:
-  explicit RawResult(PGresult* result) : result_(result, PQclear) {}
-  int rows() const { return PQntuples(result_.get()); }
-  bool isNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
-  std::string text(int row, int column) const { return PQgetvalue(result_.get(), row, column); }
-
- private:
-  std::shared_ptr<PGresult> result_;
-};
 
 class RawConnection {
  public:
@@ -32,7 +22,7 @@ class RawConnection {
 
   // Runs `sql` (one or several statements, no parameters); throws std::runtime_error with the
   // server's message on failure. Returns the last statement's result.
-  RawResult exec(const std::string& sql);
+  PgResult exec(const std::string& sql);
   // `value` as an SQL string literal for this connection.
   std::string literal(const std::string& value) const;
   PGconn* handle() const { return conn_; }

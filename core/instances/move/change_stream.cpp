@@ -35,7 +35,7 @@ void publish(db::RawConnection& source, const std::string& name, const std::vect
 SnapshotSlot::SnapshotSlot(const std::string& sourceUrl, const std::string& name) : replication_(sourceUrl, true) {
   auto r = replication_.exec("CREATE_REPLICATION_SLOT " + db::quoteIdentifier(name) +
                              " LOGICAL pgoutput (SNAPSHOT 'export')");
-  snapshot_ = r.text(0, 2);
+  snapshot_ = r.value(0, 2);
 }
 
 void subscribe(db::RawConnection& target, const std::string& name, const std::string& sourceUrl) {
@@ -73,7 +73,7 @@ void dropStream(db::RawConnection& source, db::RawConnection& target, const std:
   for (;;) {
     auto slot = source.exec("SELECT active FROM pg_replication_slots WHERE slot_name = " + source.literal(name));
     if (slot.rows() == 0) break;
-    if (slot.text(0, 0) == "f") {
+    if (slot.value(0, 0) == "f") {
       source.exec("SELECT pg_drop_replication_slot(" + source.literal(name) + ")");
       break;
     }

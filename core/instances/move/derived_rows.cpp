@@ -45,9 +45,9 @@ long long syncDerivedRows(db::RawConnection& source, db::RawConnection& target, 
     auto batch = target.exec("SELECT seq, id FROM " + changed + " ORDER BY seq LIMIT " + std::to_string(kBatch));
     if (batch.rows() == 0) return synced;
     std::string ids = "(";
-    for (int i = 0; i < batch.rows(); ++i) ids += std::string(i ? "," : "") + source.literal(batch.text(i, 1));
+    for (int i = 0; i < batch.rows(); ++i) ids += std::string(i ? "," : "") + source.literal(batch.value(i, 1));
     ids += ")";
-    const std::string last = batch.text(batch.rows() - 1, 0);
+    const std::string last = batch.value(batch.rows() - 1, 0);
     source.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     target.exec("BEGIN");
     try {

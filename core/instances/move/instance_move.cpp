@@ -76,7 +76,7 @@ std::string clusterUrl(pqxx::connection& control, const std::string& cluster) {
   return found->databaseUrl;
 }
 
-int majorVersion(db::RawConnection& conn) { return std::stoi(conn.exec("SHOW server_version_num").text(0, 0)) / 10000; }
+int majorVersion(db::RawConnection& conn) { return std::stoi(conn.exec("SHOW server_version_num").value(0, 0)) / 10000; }
 
 class Mover {
  public:
@@ -101,12 +101,12 @@ class Mover {
   }
 
   void checkClusters() {
-    const std::string walLevel = source_.exec("SHOW wal_level").text(0, 0);
+    const std::string walLevel = source_.exec("SHOW wal_level").value(0, 0);
     if (walLevel != "logical")
       throw MoveError("cluster '" + record_.source + "' has wal_level = " + walLevel +
                       "; moving an instance out of it needs wal_level = logical (set in postgresql.conf, then restart)");
     for (auto* side : {&source_, &target_})
-      if (side->exec("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").text(0, 0) != "t")
+      if (side->exec("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").value(0, 0) != "t")
         throw MoveError("a move connects to both clusters as a superuser (PostgreSQL 15 requires it to subscribe)");
     if (majorVersion(target_) < majorVersion(source_))
       throw MoveError("cluster '" + record_.target + "' runs an older PostgreSQL than '" + record_.source + "'");
@@ -216,10 +216,10 @@ class Mover {
                 " kB); comparing them");
       // The whole copy is compared here, while nothing is frozen; the freeze compares only the
       // rows written after these two snapshots.
-      record_.sourceSnapshot = reader.exec("SELECT pg_current_snapshot()").text(0, 0);
+      record_.sourceSnapshot = reader.exec("SELECT pg_current_snapshot()").value(0, 0);
       auto sourceSums = std::async(std::launch::async, [&] { return tableSums(reader, tables, {}); });
       target_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      record_.targetSnapshot = target_.exec("SELECT pg_current_snapshot()").text(0, 0);
+      record_.targetSnapshot = target_.exec("SELECT pg_current_snapshot()").value(0, 0);
       const auto targetSums = tableSums(target_, tables, {});
       target_.exec("COMMIT");
       wrong = differences(sourceSums.get(), targetSums);
@@ -264,14 +264,14 @@ class Mover {
     }
     const std::string sequence = auditSequence(source_);
     const long long floor =
-        std::stoll(source_.exec("SELECT last_value FROM " + sequence).text(0, 0)) + kAuditGap;
+        std::stoll(source_.exec("SELECT last_value FROM " + sequence).value(0, 0)) + kAuditGap;
     target_.exec("SELECT setval(" + target_.literal(sequence) + ", " + std::to_string(floor) + ", false)");
     progress_("freezing writes");
     setState("frozen", floor);
   }
 
   std::string auditSequence(db::RawConnection& conn) {
-    return conn.exec("SELECT pg_get_serial_sequence(" + conn.literal(auditTable()) + ", 'id')").text(0, 0);
+    return conn.exec("SELECT pg_get_serial_sequence(" + conn.literal(auditTable()) + ", 'id')").value(0, 0);
   }
 
   std::string auditTable() const { return db::quoteIdentifier(instance_.schema) + "." + db::quoteIdentifier("audit_events"); }
@@ -312,7 +312,7 @@ class Mover {
     failIfDifferent(differences(sums, targetSums));
     copySequences(sourceSchemas);
     // Everything the instance holds is on the target from here on.
-    const std::string floor = target_.exec("SELECT pg_current_wal_insert_lsn()::text").text(0, 0);
+    const std::string floor = target_.exec("SELECT pg_current_wal_insert_lsn()::text").value(0, 0);
     {
       pqxx::work tx(control_);
       tx.exec_params0("UPDATE flint.instances SET cluster = $2, read_floor_lsn = $3::pg_lsn WHERE id = $1",
@@ -335,9 +335,9 @@ class Mover {
       const std::string used = "SELECT last_value, is_called, last_value - CASE WHEN is_called THEN 0 ELSE 1 END FROM ";
       auto s = source_.exec(used + sequence);
       auto t = target_.exec(used + sequence);
-      if (std::stoll(t.text(0, 2)) >= std::stoll(s.text(0, 2))) continue;
-      target_.exec("SELECT setval(" + target_.literal(sequence) + ", " + s.text(0, 0) + ", " +
-                   (s.text(0, 1) == "t" ? "true" : "false") + ")");
+      if (std::stoll(t.value(0, 2)) >= std::stoll(s.value(0, 2))) continue;
+      target_.exec("SELECT setval(" + target_.literal(sequence) + ", " + s.value(0, 0) + ", " +
+                   (s.value(0, 1) == "t" ? "true" : "false") + ")");
     }
   }
 

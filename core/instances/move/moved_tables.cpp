@@ -16,7 +16,7 @@ std::vector<std::string> schemasOf(db::RawConnection& conn, const std::string& s
   std::vector<std::string> out{schema};
   auto r = conn.exec("SELECT schema_name FROM " + db::quoteIdentifier(schema) +
                      ".custom_data_namespaces ORDER BY schema_name");
-  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.value(i, 0));
   return out;
 }
 
@@ -32,11 +32,11 @@ std::vector<MovedTable> tablesOf(db::RawConnection& conn, const std::string& ins
   std::vector<MovedTable> out;
   for (int i = 0; i < r.rows(); ++i) {
     MovedTable t;
-    t.schema = r.text(i, 0);
-    t.name = r.text(i, 1);
+    t.schema = r.value(i, 0);
+    t.name = r.value(i, 1);
     t.qualified = db::quoteIdentifier(t.schema) + "." + db::quoteIdentifier(t.name);
-    t.hasPrimaryKey = r.text(i, 2) == "t";
-    std::istringstream columns(r.text(i, 3));
+    t.hasPrimaryKey = r.value(i, 2) == "t";
+    std::istringstream columns(r.value(i, 3));
     for (std::string column; std::getline(columns, column, '\x1f');) {
       t.columns += (t.columns.empty() ? "" : ",") + column;
       t.columnList.push_back(column);
@@ -51,7 +51,7 @@ std::vector<std::string> sequencesOf(db::RawConnection& conn, const std::vector<
   auto r = conn.exec("SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
                      " WHERE schemaname = ANY (" + schemaArray(conn, schemas) + ") ORDER BY 1");
   std::vector<std::string> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.value(i, 0));
   return out;
 }
 

@@ -49,7 +49,7 @@ std::map<std::string, TableSum> tableSums(db::RawConnection& conn, const std::ve
       hashed = t.derived ? "id IN (SELECT id FROM " + scope.changedIds + ")" : writtenAfter(scope.changedSince);
     auto r = conn.exec("SELECT count(*), coalesce(sum(" + rowHash(t) + ") FILTER (WHERE " + hashed + "), 0) FROM " +
                        t.qualified + (t.qualified == scope.auditTable ? " WHERE id < " + std::to_string(scope.auditFloor) : ""));
-    out[t.qualified] = {std::stoll(r.text(0, 0)), r.text(0, 1)};
+    out[t.qualified] = {std::stoll(r.value(0, 0)), r.value(0, 1)};
   }
   return out;
 }
