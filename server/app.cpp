@@ -31,6 +31,7 @@ App::App(Config config, ConnectionBudget budget)
   settings_.defaultCount = config_.defaultCount;
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
+  settings_.maxBundleEntries = config_.maxBundleEntries;
   if (!config_.termsOfUseFile.empty()) {
     std::ifstream in(config_.termsOfUseFile);
     if (!in) throw std::runtime_error("cannot read the Terms of Use file " + config_.termsOfUseFile);

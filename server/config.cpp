@@ -54,6 +54,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--listen", {"FLINT_LISTEN", [&](const std::string& v) { c.listen = v; }}},
       {"--public-url", {"FLINT_PUBLIC_URL", [&](const std::string& v) { c.publicUrl = v; }}},
       {"--workers", {"FLINT_WORKERS", [&](const std::string& v) { c.workers = positive("--workers", v); }}},
+      {"--max-bundle-entries",
+       {"FLINT_MAX_BUNDLE_ENTRIES",
+        [&](const std::string& v) { c.maxBundleEntries = positive("--max-bundle-entries", v); }}},
       {"--max-db-connections",
        {"FLINT_MAX_DB_CONNECTIONS",
         [&](const std::string& v) { c.maxDbConnections = positive("--max-db-connections", v); }}},
@@ -185,6 +188,8 @@ const char* configHelp() {
   --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
+  --max-bundle-entries N FLINT_MAX_BUNDLE_ENTRIES  entries a batch or transaction may hold; a larger
+                                                one gets 413 before any entry runs (10000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
   --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
   --replica-max-lag-ms N FLINT_REPLICA_MAX_LAG_MS a streaming replica further behind its primary

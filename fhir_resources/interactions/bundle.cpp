@@ -199,6 +199,11 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
   validateResource(bundle, "Bundle");
   Value* list = hasEntries ? &entryList : nullptr;
   if (list != nullptr && !list->isArray()) throw FhirError(400, "structure", "entry must be an array", "Bundle.entry");
+  if (list != nullptr && list->items().size() > ctx.settings.maxBundleEntries)
+    throw FhirError(413, "too-costly",
+                    "a batch or transaction takes at most " + std::to_string(ctx.settings.maxBundleEntries) +
+                        " entries; this one has " + std::to_string(list->items().size()) + "; split it",
+                    "Bundle.entry");
   const std::string type = bundle.stringAt("type").value_or("");
   if (type != "batch" && type != "transaction")
     throw FhirError(400, "invalid", "POST to the base takes a Bundle of type batch or transaction, not '" + type + "'",

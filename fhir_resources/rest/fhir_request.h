@@ -40,6 +40,7 @@ struct FhirSettings {
   int defaultCount = 20;  // page size when _count is absent
   int maxCount = 1000;    // larger _count values are reduced to this
   bool conditionalDeleteMultiple = false;  // a conditional delete may delete several (up to maxCount)
+  size_t maxBundleEntries = 10000;  // a larger batch or transaction is refused (413) before any entry runs
 };
 
 // What an interaction runs against: one instance, through the calling worker's database session,

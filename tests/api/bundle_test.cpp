@@ -280,3 +280,31 @@ TEST_F(Bundles, TransactionCreatesStoreDecimalsAsSingleCreatesDo) {
             psql(url, "SELECT string_agg(d::numeric::text, ' ' ORDER BY d::numeric::text) FROM unnest(ARRAY[" + list +
                           "]) d"));
 }
+
+// A Bundle beyond --max-bundle-entries is refused whole, before any entry runs; one at the limit
+// runs.
+TEST_F(Bundles, ABundleBeyondTheEntryLimitIsRefusedBeforeAnyEntryRuns) {
+  FlintServer small({"--max-bundle-entries", "3"});
+  auto c = client(small);
+  for (const char* type : {"transaction", "batch"}) {
+    SCOPED_TRACE(type);
+    json bundle = {{"resourceType", "Bundle"}, {"type", type}, {"entry", json::array()}};
+    for (int i = 0; i < 4; ++i)
+      bundle["entry"].push_back(entry("PUT", "Patient/limit-" + std::string(type) + std::to_string(i),
+                                      {{"resourceType", "Patient"}, {"id", "limit-" + std::string(type) + std::to_string(i)}}));
+    auto refused = c.Post("/" + instance_ + "/fhir", bundle.dump(), "application/fhir+json");
+    ASSERT_EQ(refused->status, 413) << refused->body;
+    const json outcome = parseJson(refused->body);
+    EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+    EXPECT_EQ(outcome["issue"][0]["code"], "too-costly");
+    EXPECT_NE(outcome["issue"][0]["diagnostics"].get<std::string>().find("at most 3 entries; this one has 4"),
+              std::string::npos)
+        << refused->body;
+    EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/limit-" + std::string(type) + "0")->status, 404);
+    bundle["entry"].erase(bundle["entry"].end() - 1);
+    auto accepted = c.Post("/" + instance_ + "/fhir", bundle.dump(), "application/fhir+json");
+    ASSERT_EQ(accepted->status, 200) << accepted->body;
+    EXPECT_EQ(parseJson(accepted->body)["entry"].size(), 3u);
+    EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/limit-" + std::string(type) + "2")->status, 200);
+  }
+}

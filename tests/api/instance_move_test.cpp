@@ -189,7 +189,7 @@ class HeldLock {
 // `state`; returns what it printed. Each state is held for the kill by a lock the move waits for:
 // copying, by the transaction locking a search index table its slot waits for; streaming, by the
 // source's marker table; frozen, by the target's copy of a table its comparison reads; switched,
-// by a source table that dropping the old copy needs.
+// by a source table that dropping the old copy needs (killed once the stream is gone).
 std::string killMoveAt(const std::string& instance, const std::string& source, const std::string& target,
                        const std::string& state) {
   const std::string schema = schemaOf(instance);
@@ -212,6 +212,11 @@ std::string killMoveAt(const std::string& instance, const std::string& source, c
   }
   for (int i = 0; i < 3000 && moveState(instance) != state; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const bool reached = moveState(instance) == state;
+  if (state == "switched") {
+    // Killed where the hold stops it: the stream already dropped, the old copy not yet.
+    for (int i = 0; i < 3000 && trimmed(psql(targetUrl, "SELECT count(*) FROM pg_subscription WHERE subname = '" + helper + "'")) != "0"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::system(("pkill -9 -f 'instance move " + instance + " '").c_str());
   move.join();
   hold.reset();

@@ -60,9 +60,13 @@ void waitCaughtUp(db::RawConnection& source, db::RawConnection& target, const st
   }
 }
 
+bool subscribed(db::RawConnection& target, const std::string& name) {
+  return target.exec("SELECT 1 FROM pg_subscription WHERE subname = " + target.literal(name)).rows() > 0;
+}
+
 void dropStream(db::RawConnection& source, db::RawConnection& target, const std::string& name) {
   const std::string quoted = db::quoteIdentifier(name);
-  if (target.exec("SELECT 1 FROM pg_subscription WHERE subname = " + target.literal(name)).rows() > 0) {
+  if (subscribed(target, name)) {
     // Detached from its slot first: dropping the slot through the subscription would hang when
     // both are on one server, and fails when the source is unreachable.
     target.exec("ALTER SUBSCRIPTION " + quoted + " DISABLE");

@@ -41,6 +41,9 @@ void subscribe(db::RawConnection& target, const std::string& name, const std::st
 void waitCaughtUp(db::RawConnection& source, db::RawConnection& target, const std::string& name,
                   std::chrono::milliseconds timeout);
 
+// Whether the target's subscription still exists (dropStream removes it first).
+bool subscribed(db::RawConnection& target, const std::string& name);
+
 // Removes the subscription, slot and publication, whichever exist.
 void dropStream(db::RawConnection& source, db::RawConnection& target, const std::string& name);
 

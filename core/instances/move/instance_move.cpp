@@ -343,9 +343,12 @@ class Mover {
 
   void finishSwitched() {
     waitPropagation();
-    // A write that was under way when the freeze began still reaches the target.
-    waitCaughtUp(source_, target_, name_, std::chrono::seconds(30));
-    syncDerivedRows(source_, target_, name_, tablesOf(source_, instance_.schema, schemasOf(source_, instance_.schema)));
+    // A write that was under way when the freeze began still reaches the target. A resumed move
+    // whose stream is gone caught up before dropping it.
+    if (subscribed(target_, name_)) {
+      waitCaughtUp(source_, target_, name_, std::chrono::seconds(30));
+      syncDerivedRows(source_, target_, name_, tablesOf(source_, instance_.schema, schemasOf(source_, instance_.schema)));
+    }
     progress_("dropping the copy on '" + record_.source + "'");
     dropStream(source_, target_, name_);
     dropSchemas(source_, schemasOf(source_, instance_.schema));
