@@ -1,4 +1,9 @@
 // GET /metrics: Prometheus text format, behind the admin key.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "core/clock.h"
 #include "core/db/pipelined_connection.h"
 #include "core/db/session_pool.h"
@@ -22,36 +27,39 @@ std::string prometheusLabel(const std::string& value) {
   return out;
 }
 
+// One metric: its HELP and TYPE lines, then its samples (labels as written, "" for none).
+std::string metric(const std::string& name, const char* type, const char* help,
+                   const std::vector<std::pair<std::string, std::string>>& samples) {
+  std::string out = "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  for (const auto& [labels, value] : samples) out += name + labels + " " + value + "\n";
+  return out;
+}
+
+std::string metric(const std::string& name, const char* type, const char* help, uint64_t value) {
+  return metric(name, type, help, {{"", std::to_string(value)}});
+}
+
 // The process's database connections: its budget and what is open and in use.
 std::string connectionMetrics(const ConnectionBudget& budget) {
   const auto pool = db::SessionPool::process().figures();
-  std::string text =
-      "# HELP flint_db_connections_max PostgreSQL connections this process opens at most (--max-db-connections).\n"
-      "# TYPE flint_db_connections_max gauge\n"
-      "flint_db_connections_max " + std::to_string(budget.total()) + "\n"
-      "# HELP flint_db_sessions_max Sessions its threads may borrow at once, over all databases.\n"
-      "# TYPE flint_db_sessions_max gauge\n"
-      "flint_db_sessions_max " + std::to_string(pool.limit) + "\n"
-      "# HELP flint_db_sessions_open Sessions open, by database.\n"
-      "# TYPE flint_db_sessions_open gauge\n";
-  for (const auto& d : pool.databases)
-    text += "flint_db_sessions_open{database=\"" + prometheusLabel(d.database) + "\"} " + std::to_string(d.open) + "\n";
-  text +=
-      "# HELP flint_db_sessions_in_use Sessions borrowed by a thread, by database.\n"
-      "# TYPE flint_db_sessions_in_use gauge\n";
-  for (const auto& d : pool.databases)
-    text += "flint_db_sessions_in_use{database=\"" + prometheusLabel(d.database) + "\"} " + std::to_string(d.inUse) + "\n";
-  text +=
-      "# HELP flint_db_session_waits_total Borrows that waited for a session to be given back.\n"
-      "# TYPE flint_db_session_waits_total counter\n"
-      "flint_db_session_waits_total " + std::to_string(pool.waits) + "\n"
-      "# HELP flint_db_session_exhausted_total Borrows that waited in vain (answered 503).\n"
-      "# TYPE flint_db_session_exhausted_total counter\n"
-      "flint_db_session_exhausted_total " + std::to_string(pool.exhausted) + "\n"
-      "# HELP flint_db_read_connections_open Pipelined connections the reactors read by id on.\n"
-      "# TYPE flint_db_read_connections_open gauge\n"
-      "flint_db_read_connections_open " + std::to_string(db::PipelinedConnection::openCount()) + "\n";
-  return text;
+  std::vector<std::pair<std::string, std::string>> open, inUse;
+  for (const auto& d : pool.databases) {
+    const std::string labels = "{database=\"" + prometheusLabel(d.database) + "\"}";
+    open.emplace_back(labels, std::to_string(d.open));
+    inUse.emplace_back(labels, std::to_string(d.inUse));
+  }
+  return metric("flint_db_connections_max", "gauge",
+                "PostgreSQL connections this process opens at most (--max-db-connections).", budget.total()) +
+         metric("flint_db_sessions_max", "gauge", "Sessions its threads may borrow at once, over all databases.",
+                pool.limit) +
+         metric("flint_db_sessions_open", "gauge", "Sessions open, by database.", open) +
+         metric("flint_db_sessions_in_use", "gauge", "Sessions borrowed by a thread, by database.", inUse) +
+         metric("flint_db_session_waits_total", "counter", "Borrows that waited for a session to be given back.",
+                pool.waits) +
+         metric("flint_db_session_exhausted_total", "counter", "Borrows that waited in vain (answered 503).",
+                pool.exhausted) +
+         metric("flint_db_read_connections_open", "gauge", "Pipelined connections the reactors read by id on.",
+                db::PipelinedConnection::openCount());
 }
 
 }  // namespace
@@ -66,15 +74,13 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
   auto& session = db::Session::forThisThread(config_.databaseUrl);
   const auto summary = reviews(session).summary(developer::utcDay(epochSeconds()));
   std::string text =
-      "# HELP flint_developer_requests_open Developer access requests whose verification or enablement deadline runs.\n"
-      "# TYPE flint_developer_requests_open gauge\n"
-      "flint_developer_requests_open " + std::to_string(summary.open) + "\n"
-      "# HELP flint_developer_requests_overdue Open requests past their deadline (business days).\n"
-      "# TYPE flint_developer_requests_overdue gauge\n"
-      "flint_developer_requests_overdue " + std::to_string(summary.overdue) + "\n"
-      "# HELP flint_developer_requests_due_soon Open requests due within two business days.\n"
-      "# TYPE flint_developer_requests_due_soon gauge\n"
-      "flint_developer_requests_due_soon " + std::to_string(summary.dueSoon) + "\n" + connectionMetrics(budget_);
+      metric("flint_developer_requests_open", "gauge",
+             "Developer access requests whose verification or enablement deadline runs.", summary.open) +
+      metric("flint_developer_requests_overdue", "gauge", "Open requests past their deadline (business days).",
+             summary.overdue) +
+      metric("flint_developer_requests_due_soon", "gauge", "Open requests due within two business days.",
+             summary.dueSoon) +
+      connectionMetrics(budget_);
   http::HttpResponse r;
   r.contentType = "text/plain; version=0.0.4";
   r.body = std::move(text);

@@ -89,4 +89,12 @@ nlohmann::json exportManifest(const std::string& statusPath, const std::string& 
   return nullptr;
 }
 
+std::string versionOf(const httplib::Result& res) {
+  if (!res || res->status != 200) return "status " + (res ? std::to_string(res->status) : std::string("none"));
+  const nlohmann::json body = nlohmann::json::parse(res->body);
+  if (body["resourceType"] == "Bundle")
+    return body.contains("entry") ? body["entry"][0]["resource"]["meta"]["versionId"].get<std::string>() : "none";
+  return body["meta"]["versionId"];
+}
+
 }  // namespace flint::testing

@@ -3,6 +3,8 @@
 // clusters 'a' and 'b'.
 #pragma once
 
+#include <httplib.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -28,6 +30,8 @@ std::string createOn(const std::string& cluster, const std::string& prefix);
 // Kicks off an export of `instance`'s Patients; returns the path of its status URL (empty when
 // not accepted).
 std::string kickOffPatientExport(const std::string& instance, const std::string& token);
+// The versionId a read (or a search's first entry) answered, or what was answered instead.
+std::string versionOf(const httplib::Result& res);
 // Polls an export's status until it completes (for about 20 s); its manifest, or null.
 nlohmann::json exportManifest(const std::string& statusPath, const std::string& token);
 

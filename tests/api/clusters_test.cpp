@@ -241,14 +241,6 @@ void standbyControl(const std::string& action) {
   if (std::system(command.c_str()) != 0) throw std::runtime_error("pg_ctl " + action + " failed on the standby");
 }
 
-std::string versionOf(const httplib::Result& res) {
-  if (!res || res->status != 200) return "status " + (res ? std::to_string(res->status) : std::string("none"));
-  const json body = json::parse(res->body);
-  if (body["resourceType"] == "Bundle")
-    return body.contains("entry") ? body["entry"][0]["resource"]["meta"]["versionId"].get<std::string>() : "none";
-  return body["meta"]["versionId"];
-}
-
 // Reads go to A's streaming standby; a read presenting the LSN of the caller's last write waits for
 // the standby to replay it or is served by the primary; a standby too far behind, or stopped, is
 // skipped at once.

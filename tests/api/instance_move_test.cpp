@@ -504,15 +504,6 @@ TEST(InstanceMove, AMoveThatCannotBeMadeIsRefusedWithTheReasonAndChangesNothing)
   EXPECT_EQ(moveLeftovers(world().a), "0 0 0 0");
 }
 
-// A versionId as read, or what was answered instead.
-std::string versionRead(const httplib::Result& res) {
-  if (!res || res->status != 200) return "status " + (res ? std::to_string(res->status) : std::string("none"));
-  const json body = json::parse(res->body);
-  if (body["resourceType"] == "Bundle")
-    return body.contains("entry") ? body["entry"][0]["resource"]["meta"]["versionId"].get<std::string>() : "none";
-  return body["meta"]["versionId"];
-}
-
 // Once moved, an instance is read from its new cluster's replicas only when they have replayed the
 // position of the switch: a replica that stopped replaying after the copy never serves a version
 // older than the one written before the move, whether a read presents no position or one from
@@ -562,12 +553,12 @@ TEST(InstanceMove, AMovedInstanceIsReadFromAReplicaOnlyOnceItHasReplayedTheSwitc
   auto fromB = bearer(token);
   fromB.emplace("X-Flint-LSN", "b:0/1");
   // The process meets cluster A here; its poller then finds the standby up within the lag bound.
-  EXPECT_EQ(versionRead(c.Get(path, bearer(token))), "2");
+  EXPECT_EQ(versionOf(c.Get(path, bearer(token))), "2");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(versionRead(c.Get(path, bearer(token))), "2") << "read by id";
-    EXPECT_EQ(versionRead(c.Get("/" + backend.instance + "/fhir/Patient?_id=floor", bearer(token))), "2") << "search";
-    EXPECT_EQ(versionRead(c.Get(path, fromB)), "2") << "a position from the cluster it left";
+    EXPECT_EQ(versionOf(c.Get(path, bearer(token))), "2") << "read by id";
+    EXPECT_EQ(versionOf(c.Get("/" + backend.instance + "/fhir/Patient?_id=floor", bearer(token))), "2") << "search";
+    EXPECT_EQ(versionOf(c.Get(path, fromB)), "2") << "a position from the cluster it left";
   }
   // Written on A, the position names A and reads presenting it see the write.
   patient["name"][0]["family"] = "After";
@@ -577,7 +568,7 @@ TEST(InstanceMove, AMovedInstanceIsReadFromAReplicaOnlyOnceItHasReplayedTheSwitc
   EXPECT_EQ(position.rfind("a:", 0), 0u) << position;
   auto fromA = bearer(token);
   fromA.emplace("X-Flint-LSN", position);
-  EXPECT_EQ(versionRead(c.Get(path, fromA)), "3");
+  EXPECT_EQ(versionOf(c.Get(path, fromA)), "3");
 }
 
 }  // namespace
