@@ -12,6 +12,7 @@ namespace flint::server {
 
 struct ConnectionBudget {
   size_t neededSessions = 0;   // what the threads need to all work at once
+  size_t backgroundSessions = 0;  // of those, the background tasks'
   size_t sessions = 0;         // the SessionPool's limit
   size_t reactors = 0;
   size_t readsPerReactor = 0;  // pipelined connections each reactor may keep
