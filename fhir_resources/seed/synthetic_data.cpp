@@ -1,6 +1,7 @@
 #include "fhir_resources/seed/synthetic_data.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <future>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "fhir_resources/service/stored_form.h"
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/bulk_load.h"
+#include "fhir_resources/storage/resource_number.h"
 #include "fhir_resources/storage/resource_repository.h"
 
 namespace flint::fhir {
@@ -32,7 +34,8 @@ constexpr size_t kBatchResources = 5000;
 // per generating thread.
 class BatchSink : public ResourceSink {
  public:
-  explicit BatchSink(BackgroundLoader& loader) : loader_(loader) {}
+  // `numbers`: the sequence part of the next resource's number, shared by the sinks of one load.
+  BatchSink(BackgroundLoader& loader, std::atomic<int64_t>& numbers) : loader_(loader), numbers_(numbers) {}
   BatchSink(const BatchSink&) = delete;
   BatchSink& operator=(const BatchSink&) = delete;
 
@@ -43,7 +46,7 @@ class BatchSink : public ResourceSink {
     ResourceRow row{type, random_->uuid(), 1, nowMillis(), false, "POST", "", {}};
     IndexRows index = extractIndexRows(resource);
     row.content = storedForm(resource, row.id, row.versionId, row.lastUpdated);
-    batch_.add(row, index);
+    batch_.add(row, index, resourceNumber(patientPart(type, row.id, index), numbers_.fetch_add(1)));
     summary_.byType[type]++;
     summary_.resources++;
     if (batch_.resources() >= kBatchResources) loader_.submit(std::exchange(batch_, BulkBatch::sizedLike(batch_)));
@@ -58,6 +61,7 @@ class BatchSink : public ResourceSink {
 
  private:
   BackgroundLoader& loader_;
+  std::atomic<int64_t>& numbers_;
   Random* random_ = nullptr;
   BulkBatch batch_;
   SeedSummary summary_;
@@ -129,7 +133,7 @@ class Generator {
   Generator(ResourceRepository& repo, const SeedOptions& options) : seed_(options.seed), loader_(repo) {}
 
   SeedSummary run(int patients) {
-    BatchSink shared(loader_);
+    BatchSink shared(loader_, numbers_);
     Random practiceRandom = Random::stream(seed_, 0);
     shared.drawIdsFrom(practiceRandom);
     const Practice practice = generatePractice(shared, practiceRandom, patients);
@@ -138,7 +142,7 @@ class Generator {
     std::vector<std::future<SeedSummary>> parts;
     for (int t = 0; t < std::min(threads, std::max(patients, 1)); ++t)
       parts.push_back(std::async(std::launch::async, [&, t] {
-        BatchSink sink(loader_);
+        BatchSink sink(loader_, numbers_);
         for (int i = t; i < patients; i += threads) {
           Random random = Random::stream(seed_, uint64_t(i) + 1);
           sink.drawIdsFrom(random);
@@ -167,6 +171,9 @@ class Generator {
  private:
   uint64_t seed_;
   BackgroundLoader loader_;
+  // The load fills an empty instance's copies, so numbering starts over; the swap moves the
+  // instance's sequence past it (BulkLoad::swapIn).
+  std::atomic<int64_t> numbers_{1};
 };
 
 }  // namespace

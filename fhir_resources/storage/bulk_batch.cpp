@@ -7,22 +7,24 @@ namespace {
 
 enum TableIndex { kResources, kToken, kString, kReference, kDate, kNumber, kComposite };
 
-// A tuple of an index table, started with the resource's id (its parameter key implies the type).
-db::BinaryCopyRows& keyed(BulkBatch::Table& table, const ResourceRow& row) {
-  return table.rows.row(static_cast<int16_t>(table.columns.size())).text(row.id);
+// A tuple of an index table, started with the resource's number.
+db::BinaryCopyRows& keyed(BulkBatch::Table& table, int64_t number) {
+  return table.rows.row(static_cast<int16_t>(table.columns.size())).int8(number);
 }
 
 }  // namespace
 
 BulkBatch::BulkBatch()
-    : tables_{{{"resources", {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "method"}, {}},
-               {"search_token", {"id", "param_key", "system", "code", "text_norm"}, {}},
-               {"search_string", {"id", "param_key", "value_norm", "value"}, {}},
-               {"search_reference", {"id", "param_key", "target_type", "target_id", "url"}, {}},
-               {"search_date", {"id", "param_key", "low", "high"}, {}},
-               {"search_number", {"id", "param_key", "value", "system", "code"}, {}},
+    : tables_{{{"resources",
+                {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "method", "rid"},
+                {}},
+               {"search_token", {"rid", "param_key", "system", "code", "text_norm"}, {}},
+               {"search_string", {"rid", "param_key", "value_norm", "value"}, {}},
+               {"search_reference", {"rid", "param_key", "target_type", "target_id", "url"}, {}},
+               {"search_date", {"rid", "param_key", "low", "high"}, {}},
+               {"search_number", {"rid", "param_key", "value", "system", "code"}, {}},
                {"search_composite",
-                {"id", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm", "low", "high"},
+                {"rid", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm", "low", "high"},
                 {}}}} {}
 
 BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
@@ -34,7 +36,7 @@ BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
   return next;
 }
 
-void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
+void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t number) {
   auto param = [&](const std::string& name) { return paramKey(row.type, name); };
   // A first version has no history row: resource_history holds superseded versions (docs/storage.md).
   auto& resources = tables_[kResources];
@@ -45,21 +47,22 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index) {
       .int8(row.lastUpdated)
       .boolean(false)
       .text(row.content)
-      .text(row.method);
+      .text(row.method)
+      .int8(number);
   for (const auto& t : index.tokens)
-    keyed(tables_[kToken], row).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
-  for (const auto& s : index.strings) keyed(tables_[kString], row).int4(param(s.param)).text(s.normalized).text(s.exact);
+    keyed(tables_[kToken], number).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
+  for (const auto& s : index.strings) keyed(tables_[kString], number).int4(param(s.param)).text(s.normalized).text(s.exact);
   for (const auto& r : index.references)
-    keyed(tables_[kReference], row)
+    keyed(tables_[kReference], number)
         .int4(param(r.param))
         .textOrNull(r.targetType)
         .textOrNull(r.targetId)
         .textOrNull(r.url);
-  for (const auto& d : index.dates) keyed(tables_[kDate], row).int4(param(d.param)).int8(d.low).int8(d.high);
+  for (const auto& d : index.dates) keyed(tables_[kDate], number).int4(param(d.param)).int8(d.low).int8(d.high);
   for (const auto& n : index.numbers)
-    keyed(tables_[kNumber], row).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);
+    keyed(tables_[kNumber], number).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);
   for (const auto& c : index.composites) {
-    auto& out = keyed(tables_[kComposite], row).int4(param(c.param)).textOrNull(c.keySystem).text(c.keyCode);
+    auto& out = keyed(tables_[kComposite], number).int4(param(c.param)).textOrNull(c.keySystem).text(c.keyCode);
     out.textOrNull(c.system).textOrNull(c.code);
     if (c.value.empty()) out.null();
     else out.numeric(c.value);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,8 @@ class BulkBatch {
   BulkBatch();
   // An empty batch with room for as much as `previous` held, so that filling it copies nothing.
   static BulkBatch sizedLike(const BulkBatch& previous);
-  // Adds a first version with its index entries.
-  void add(const ResourceRow& row, const IndexRows& index);
+  // Adds a first version with its index entries, under its number (resource_number.h).
+  void add(const ResourceRow& row, const IndexRows& index, int64_t number);
   size_t resources() const { return resources_; }
   const std::array<Table, 7>& tables() const { return tables_; }
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "fhir_resources/storage/bulk_batch.h"
+#include "fhir_resources/storage/resource_number.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 
 namespace flint::fhir {
@@ -204,6 +205,11 @@ void BulkLoad::swapIn() {
               ".resource_history)")[0]
           .as<bool>())
     throw std::runtime_error("instance '" + live_.name + "' received resources during the load; nothing was loaded");
+  // The copies were numbered from 1 (resource_number.h): the instance's own numbers go on after them.
+  const std::string sequence = quotedLive_ + ".resource_rid";
+  w.exec1("SELECT setval('" + sequence + "', greatest((SELECT last_value FROM " + sequence +
+          "), (SELECT max(rid & " + std::to_string((int64_t{1} << kResourceNumberSequenceBits) - 1) + ") FROM " +
+          quotedStaged_ + ".resources)))");
   w.exec0("DROP TABLE " + live);
   for (const auto& table : tables_)
     w.exec0("ALTER TABLE " + quotedStaged_ + "." + db::quoteIdentifier(table) + " SET SCHEMA " + quotedLive_);

@@ -9,6 +9,7 @@
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 #include "fhir_resources/storage/param_key.h"
+#include "fhir_resources/storage/resource_number.h"
 
 namespace flint::fhir {
 namespace {
@@ -49,68 +50,26 @@ std::string keyMatch(std::vector<std::string>& params, const std::vector<int32_t
   return keys.size() == 1 ? " = " + list : " IN (" + list + ")";
 }
 
-// A PostgreSQL int[] literal of `keys`.
-std::string pgKeyArray(const std::vector<int32_t>& keys) {
-  std::string out = "{";
-  for (int32_t key : keys) out += (out.size() > 1 ? "," : "") + std::to_string(key);
-  return out + "}";
-}
-
-// paramKeysOf(type) as a statement parameter, built once.
-const std::string& keysOfType(const std::string& type) {
-  static const std::unordered_map<std::string, std::string> byType = [] {
-    std::unordered_map<std::string, std::string> out;
-    for (const auto& t : Definitions::get().resourceTypes()) out[t] = pgKeyArray(paramKeysOf(t));
-    return out;
-  }();
-  static const std::string none = "{}";
-  auto it = byType.find(type);
-  return it == byType.end() ? none : it->second;
-}
-
-// The resource type of index rows `x` whose keys are among `keysByType` (each type's own), as
-// SQL: the one the row's key belongs to. For one type, the type itself only in a plan made for
-// the query's values (`planned`): as a constant, it lets the planner merge-join a condition's
-// entries (ordered by id) with the type's resources, which suits a broad condition but, in a
-// plan made once for any values, would walk all of the type's resources where an anchored
-// search must probe them by its few matching ids.
-std::string typeOfRows(std::vector<std::string>& params, const std::map<std::string, std::vector<int32_t>>& keysByType,
-                       bool planned, const std::string& alias = "x") {
-  if (planned && keysByType.size() == 1) return bind(params, keysByType.begin()->first) + "::text";
-  std::string sql = "CASE";
-  for (const auto& [type, keys] : keysByType)
-    sql += " WHEN " + alias + ".param_key" + keyMatch(params, keys) + " THEN " + bind(params, type) + "::text";
-  return keysByType.empty() ? "NULL::text" : sql + " END";
-}
-
-// Index rows `x` of some parameters of some types: the predicate selecting them, and each
-// type's keys among them (index rows carry no type; their parameter key implies it).
-struct Entries {
-  std::string where;
-  std::map<std::string, std::vector<int32_t>> keysByType;
-};
-
-// The entries of `names` of `types` (a type without such a parameter simply has no entries
-// under its key). A typed reference parameter's entries are those of the parameter it narrows
-// that point at its target type (param_aliases.h).
-Entries entriesOf(std::vector<std::string>& params, const std::vector<std::string>& types,
-                  const std::vector<std::string>& names, bool references) {
+// The predicate selecting index rows `x` of some parameters of some types (a type without such
+// a parameter simply has no entries under its key). A typed reference parameter's entries are
+// those of the parameter it narrows that point at its target type (param_aliases.h).
+std::string entriesOf(std::vector<std::string>& params, const std::vector<std::string>& types,
+                      const std::vector<std::string>& names, bool references) {
   std::vector<int32_t> keys;
-  std::map<std::string, std::vector<int32_t>> keysByTarget, keysByType;
+  std::map<std::string, std::vector<int32_t>> keysByTarget;
   for (const auto& type : types)
     for (const auto& name : names) {
       auto typed = references ? typedReferencesOf(type, name) : std::nullopt;
       const int32_t key = paramKey(type, typed ? typed->param : name);
       if (typed) keysByTarget[typed->targetType].push_back(key);
       else keys.push_back(key);
-      keysByType[type].push_back(key);
     }
-  if (keysByTarget.empty()) return {"x.param_key" + keyMatch(params, keys), keysByType};
+  if (keysByTarget.empty()) return "x.param_key" + keyMatch(params, keys);
   std::string any = keys.empty() ? "" : "x.param_key" + keyMatch(params, keys);
   for (const auto& [target, typedKeys] : keysByTarget)
     any += (any.empty() ? "" : " OR ") + std::string("(x.param_key") + keyMatch(params, typedKeys) +
            " AND x.target_type = " + bind(params, target) + ")";
-  return {keys.empty() && keysByTarget.size() == 1 ? any : "(" + any + ")", keysByType};
+  return keys.empty() && keysByTarget.size() == 1 ? any : "(" + any + ")";
 }
 
 // The stored parameter and target type that hold `type`'s references of `param` to
@@ -124,54 +83,58 @@ std::optional<std::pair<std::string, std::string>> storedReferences(const std::s
 }
 
 // A resource's search index entries are written by one statement with the version itself: $1
-// and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays).
+// and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays);
+// CTE n gives the resource's number.
 const std::string kIndexInserts =
-    " i1 AS (INSERT INTO {s}.search_token (id, param_key, system, code, text_norm)"
-    "  SELECT $2, p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
-    " i2 AS (INSERT INTO {s}.search_string (id, param_key, value_norm, value)"
-    "  SELECT $2, p, n, v FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, n, v)),"
-    " i3 AS (INSERT INTO {s}.search_reference (id, param_key, target_type, target_id, url)"
-    "  SELECT $2, p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[]) AS u(p, t, i, x)),"
-    " i4 AS (INSERT INTO {s}.search_date (id, param_key, low, high)"
-    "  SELECT $2, p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
-    " i5 AS (INSERT INTO {s}.search_number (id, param_key, value, system, code)"
-    "  SELECT $2, p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[]) AS u(p, v, s, c)),"
-    " i6 AS (INSERT INTO {s}.search_composite (id, param_key, key_system, key_code, system, code, value,"
-    "  value_norm, low, high) SELECT $2, p, ks, kc, s, c, v, n, l, h FROM unnest($21::int[], $22::text[],"
-    "  $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
-    "  AS u(p, ks, kc, s, c, v, n, l, h))";
-// An earlier version's entries go first (a first version has none, so its plan skips this):
-// those under the id whose keys are the type's (`keys` binds paramKeysOf), as another type's
-// resource may have the same id.
-std::string indexDeletes(const std::string& keys) {
+    " i1 AS (INSERT INTO {s}.search_token (rid, param_key, system, code, text_norm)"
+    "  SELECT (SELECT rid FROM n), p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
+    " i2 AS (INSERT INTO {s}.search_string (rid, param_key, value_norm, value)"
+    "  SELECT (SELECT rid FROM n), p, v, x FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, v, x)),"
+    " i3 AS (INSERT INTO {s}.search_reference (rid, param_key, target_type, target_id, url)"
+    "  SELECT (SELECT rid FROM n), p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[])"
+    "  AS u(p, t, i, x)),"
+    " i4 AS (INSERT INTO {s}.search_date (rid, param_key, low, high)"
+    "  SELECT (SELECT rid FROM n), p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
+    " i5 AS (INSERT INTO {s}.search_number (rid, param_key, value, system, code)"
+    "  SELECT (SELECT rid FROM n), p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[])"
+    "  AS u(p, v, s, c)),"
+    " i6 AS (INSERT INTO {s}.search_composite (rid, param_key, key_system, key_code, system, code, value,"
+    "  value_norm, low, high) SELECT (SELECT rid FROM n), p, ks, kc, s, c, v, x, l, h FROM unnest($21::int[],"
+    "  $22::text[], $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
+    "  AS u(p, ks, kc, s, c, v, x, l, h))";
+// An earlier version's entries go first (a first version has none, so its plan skips this). Every
+// CTE reads the tables as they were before the statement, so these leave the new entries alone.
+std::string indexDeletes() {
   std::string sql;
   int n = 0;
   for (const char* table : {"search_token", "search_string", "search_reference", "search_date", "search_number",
                             "search_composite"})
-    sql += " d" + std::to_string(++n) + " AS (DELETE FROM {s}." + table + " WHERE id = $2 AND param_key = ANY(" + keys +
-           "::int[])),";
+    sql += " d" + std::to_string(++n) + " AS (DELETE FROM {s}." + table + " WHERE rid = (SELECT rid FROM n)),";
   return sql;
 }
 // A first version: the current row only ($30 to $34 are its version, time, deleted flag,
-// content and method). A concurrent first write of the same id fails on the primary key and is
-// retried by the service, which then sees this one.
+// content and method; $35 the patient part of its number, resource_number.h). A concurrent first
+// write of the same id fails on the primary key and is retried by the service, which then sees
+// this one.
 const std::string kFirstVersion =
-    " r AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method)"
-    "  VALUES ($1, $2, $30, $31, $32, $33, $34)),";
-// A later version (its resource locked by the write; $35 binds its type's keys): the version it
-// supersedes moves to the history, and the current row becomes the new one. Every CTE reads the
+    " n AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method, rid)"
+    "  VALUES ($1, $2, $30, $31, $32, $33, $34, $35::bigint << " +
+    std::to_string(kResourceNumberSequenceBits) +
+    " | nextval('{s}.resource_rid')) RETURNING rid),";
+// A later version (its resource locked by the write): the version it supersedes moves to the
+// history, and the current row becomes the new one, keeping its number. Every CTE reads the
 // rows as they were before the statement, so the history gets the old current row.
 const std::string kNextVersion =
     " k AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
     "  SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resources"
     "  WHERE resource_type = $1 AND id = $2),"
-    " r AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32, content = $33, method = $34"
-    "  WHERE resource_type = $1 AND id = $2),";
-// Reindexing rewrites the entries alone; the type, which their keys ($30) imply, stays $1 so
-// that the entries' parameters keep their numbers.
-const std::string kIndexReplace = "WITH" + indexDeletes("$30") + kIndexInserts + " SELECT $1::text";
+    " n AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32, content = $33, method = $34"
+    "  WHERE resource_type = $1 AND id = $2 RETURNING rid),";
+// Reindexing rewrites the entries alone.
+const std::string kIndexReplace = "WITH n AS (SELECT rid FROM {s}.resources WHERE resource_type = $1 AND id = $2)," +
+                                  indexDeletes() + kIndexInserts + " SELECT 1";
 const std::string kPutFirst = "WITH" + kFirstVersion + kIndexInserts + " SELECT 1";
-const std::string kPutNext = "WITH" + kNextVersion + indexDeletes("$35") + kIndexInserts + " SELECT 1";
+const std::string kPutNext = "WITH" + kNextVersion + indexDeletes() + kIndexInserts + " SELECT 1";
 // A version's content: the current row's, or its history row's.
 const std::string kVersionContent =
     " LEFT JOIN {s}.resources c ON h.current AND c.resource_type = h.resource_type AND c.id = h.id"
@@ -318,17 +281,14 @@ std::optional<ResourceRow> ResourceRepository::versionAt(const std::string& type
 
 namespace {
 
-// The value a resource sorts by for one key, and the SQL type it compares as. `entries` are
-// the key's index rows for the searched types; with several, those of the resource's own type.
-std::pair<std::string, const char*> sortExpression(std::vector<std::string>& params, const SortKey& k,
-                                                   const std::string& schema, const Entries& entries,
-                                                   bool severalTypes) {
+// The value a resource sorts by for one key, and the SQL type it compares as. `entries` select
+// the key's index rows for the searched types (a resource's rows are its type's).
+std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::string& schema,
+                                                   const std::string& entries) {
   const char* agg = k.descending ? "max" : "min";
-  const std::string ownType =
-      severalTypes ? " AND " + typeOfRows(params, entries.keysByType, false) + " = r.resource_type" : "";
   auto fromIndex = [&](const char* table, const std::string& column) {
     return std::string("(SELECT ") + agg + "(" + column + ") FROM " + schema + "." + table +
-           " x WHERE x.id = r.id AND " + entries.where + ownType + ")";
+           " x WHERE x.rid = r.rid AND " + entries + ")";
   };
   switch (k.source) {
     case SortKey::Source::LastUpdated: return {"r.last_updated", "bigint"};
@@ -346,13 +306,12 @@ std::pair<std::string, const char*> sortExpression(std::vector<std::string>& par
 
 std::vector<std::pair<std::string, std::string>> ResourceRepository::referencedBy(
     const std::string& type, const std::vector<std::string>& ids, const std::vector<std::string>& targetTypes) {
-  // A resource's rows are those under its id with its type's keys (rows name no type).
   static const char* sql =
-      "SELECT DISTINCT target_type, target_id FROM {s}.search_reference"
-      " WHERE id = ANY($1::text[]) AND param_key = ANY($2::int[]) AND target_type = ANY($3::text[])";
+      "SELECT DISTINCT x.target_type, x.target_id FROM {s}.resources r JOIN {s}.search_reference x ON x.rid = r.rid"
+      " WHERE r.resource_type = $1 AND r.id = ANY($2::text[]) AND x.target_type = ANY($3::text[])";
   const auto& name = statement("referencedBy", sql);
   auto r = session_.run([&](pqxx::transaction_base& tx) {
-    return tx.exec_prepared(name, pgTextArray(ids), pgKeyArray(referenceKeysOf(type)), pgTextArray(targetTypes));
+    return tx.exec_prepared(name, type, pgTextArray(ids), pgTextArray(targetTypes));
   });
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(r.size());
@@ -421,10 +380,8 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, Li
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    auto [expression, cast] =
-        sortExpression(params, k, quotedSchema_,
-                       entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference),
-                       query.types.size() > 1);
+    auto [expression, cast] = sortExpression(
+        k, quotedSchema_, entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference));
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
@@ -503,9 +460,8 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
         break;
       }
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
-  return " FROM (SELECT DISTINCT d.resource_type, d.id FROM (" +
-         conditionSubquery(*driver, query.types, params, generic) + ") d) r" +
-         whereClause(query, params, "r", generic, driver);
+  return " FROM (SELECT DISTINCT d.rid FROM (" + conditionSubquery(*driver, query.types, params, generic) + ") d) dr JOIN " +
+         quotedSchema_ + ".resources r ON r.rid = dr.rid" + whereClause(query, params, "r", generic, driver);
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
@@ -537,47 +493,30 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     }
   }
   if (const auto& reach = query.referencedFrom) {
-    // The patient's compartment: (type, id) of the resources whose membership parameters
-    // reference the patient. What they and the patient reference are the rows of their own
-    // reference parameters (index rows name no type: their keys tell whose they are).
+    // The patient's compartment: the resources whose membership parameters reference the
+    // patient. What they and the patient reference are their reference rows.
     const std::string patient = param(reach->patientId);
-    std::map<std::string, std::vector<int32_t>> memberKeys;
-    std::vector<std::string> memberTypes;
-    std::vector<int32_t> referenceKeys;
+    std::vector<int32_t> memberKeys;
     for (const auto& [type, name] : reach->members)
-      if (auto stored = storedReferences(type, name, "Patient"))
-        memberKeys[type].push_back(paramKey(type, stored->first));
-    std::vector<int32_t> allMemberKeys;
-    for (const auto& [type, keys] : memberKeys) {
-      allMemberKeys.insert(allMemberKeys.end(), keys.begin(), keys.end());
-      for (int32_t key : referenceKeysOf(type)) {
-        memberTypes.push_back(type);
-        referenceKeys.push_back(key);
-      }
-    }
-    const std::string members = "SELECT " + typeOfRows(params, memberKeys, false, "m") +
-                                " AS resource_type, m.id FROM " + quotedSchema_ +
-                                ".search_reference m WHERE m.param_key" + keyMatch(params, allMemberKeys) +
-                                " AND m.target_id = " + patient + " AND m.target_type = 'Patient'";
-    const std::string ownReferences =
-        "ref.id = " + patient + " AND ref.param_key = ANY(" + bind(params, pgKeyArray(referenceKeysOf("Patient"))) +
-        "::int[])";
-    const std::string membersReferences = "(ref.id, ref.param_key) IN (SELECT mm.id, k.key FROM (" + members +
-                                          ") mm JOIN unnest(" + bind(params, pgTextArray(memberTypes)) + "::text[], " +
-                                          bind(params, pgKeyArray(referenceKeys)) +
-                                          "::int[]) AS k(type, key) ON k.type = mm.resource_type)";
-    const std::string referenced = "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ +
-                                   ".search_reference ref WHERE ref.target_type" + types + " AND ((" + ownReferences +
-                                   ") OR " + membersReferences + ")";
-    sql += " AND (" + a + ".resource_type, " + a + ".id) IN (" + referenced;
-    if (reach->wholeRecord) sql += " UNION ALL SELECT 'Patient', " + patient + " UNION ALL " + members;
+      if (auto stored = storedReferences(type, name, "Patient")) memberKeys.push_back(paramKey(type, stored->first));
+    const std::string members = "SELECT m.rid FROM " + quotedSchema_ + ".search_reference m WHERE m.param_key" +
+                                keyMatch(params, memberKeys) + " AND m.target_id = " + patient +
+                                " AND m.target_type = 'Patient'";
+    const std::string patientRow = a + ".resource_type = 'Patient' AND " + a + ".id = " + patient;
+    const std::string referenced =
+        "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ + ".search_reference ref WHERE ref.target_type" +
+        types + " AND (ref.rid = (SELECT p.rid FROM " + quotedSchema_ +
+        ".resources p WHERE p.resource_type = 'Patient' AND p.id = " + patient + ") OR ref.rid IN (" + members + "))";
+    sql += " AND ((" + a + ".resource_type, " + a + ".id) IN (" + referenced + ")";
+    if (reach->wholeRecord) sql += " OR (" + patientRow + ") OR " + a + ".rid IN (" + members + ")";
     sql += ")";
   }
   for (const auto& c : query.conditions) {
     if (&c == driver) continue;
     const std::string scope = c.onlyForType.empty() ? "" : a + ".resource_type <> " + param(c.onlyForType) + " OR ";
-    sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
-           conditionSubquery(c, query.types, params, generic) + "))";
+    const std::string key = c.reverse ? "(" + a + ".resource_type, " + a + ".id)" : a + ".rid";
+    sql += " AND (" + scope + key + (c.negate ? " NOT IN (" : " IN (") + conditionSubquery(c, query.types, params, generic) +
+           "))";
   }
   return sql;
 }
@@ -586,37 +525,34 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                                                   std::vector<std::string>& params, bool generic) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   if (!c.linked.empty()) {
-    // Each linked query selects live resources of its own type; their union is the other end.
+    // Each linked query selects live resources of its own type; their union is the other end,
+    // by number where the rows at hand are theirs (_has), else by type and id (a chain's targets).
     std::string others;
     std::vector<std::string> linkedTypes;
     for (const auto& q : c.linked) {
       const std::string alias = "l" + std::to_string(params.size());
-      others += (others.empty() ? "" : " UNION ALL ") + std::string("SELECT ") + alias + ".resource_type, " + alias +
-                ".id FROM " + quotedSchema_ + ".resources " + alias + whereClause(*q, params, alias, generic);
+      const std::string key = c.reverse ? alias + ".rid" : alias + ".resource_type, " + alias + ".id";
+      others += std::string(others.empty() ? "" : " UNION ALL ") + "SELECT " + key + " FROM " + quotedSchema_ + ".resources " +
+                alias + whereClause(*q, params, alias, generic);
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
     const std::string table = quotedSchema_ + ".search_reference x";
-    if (c.reverse) {
-      const Entries from = entriesOf(params, linkedTypes, c.params, true);
-      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " + from.where + " AND x.target_type" +
-             typeMatch(params, types) + " AND (" + typeOfRows(params, from.keysByType, !generic) + ", x.id) IN (" +
-             others + ")";
-    }
-    const Entries entries = entriesOf(params, types, c.params, true);
-    return "SELECT " + typeOfRows(params, entries.keysByType, !generic) + ", x.id FROM " + table + " WHERE " +
-           entries.where + " AND x.target_type" + typeMatch(params, linkedTypes) +
-           " AND (x.target_type, x.target_id) IN (" + others + ")";
+    if (c.reverse)
+      return "SELECT x.target_type, x.target_id FROM " + table + " WHERE " +
+             entriesOf(params, linkedTypes, c.params, true) + " AND x.target_type" + typeMatch(params, types) +
+             " AND x.rid IN (" + others + ")";
+    return "SELECT x.rid FROM " + table + " WHERE " + entriesOf(params, types, c.params, true) + " AND x.target_type" +
+           typeMatch(params, linkedTypes) + " AND (x.target_type, x.target_id) IN (" + others + ")";
   }
   static const char* tables[] = {"search_token", "search_string", "search_reference", "search_date", "search_number",
                                  "search_composite"};
   const bool references = c.table == IndexCondition::Table::Reference;
-  const Entries entries = entriesOf(params, types, c.params, references);
-  std::string sub = "SELECT " + typeOfRows(params, entries.keysByType, !generic) + " AS resource_type, x.id FROM " +
-                    quotedSchema_ + "." + tables[static_cast<int>(c.table)] + " x WHERE " + entries.where;
+  std::string sub = "SELECT x.rid FROM " + quotedSchema_ + "." + tables[static_cast<int>(c.table)] + " x WHERE " +
+                    entriesOf(params, types, c.params, references);
   if (c.anyOf.empty()) return sub;
   std::string any;
   for (const auto& m : c.anyOf) {
-    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references).where + " AND ";
+    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references) + " AND ";
     size_t next = 0;
     for (char ch : m.sql) {
       if (ch == '?') predicate += param(m.values.at(next++));
@@ -668,11 +604,12 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
-      " {s}.search_reference x WHERE x.id = ANY($1::text[]) AND x.param_key = $2"
-      " AND x.target_type IS NOT NULL AND ($3 = '' OR x.target_type = $3)) ORDER BY r.resource_type, r.id LIMIT ",
+      " {s}.resources s JOIN {s}.search_reference x ON x.rid = s.rid WHERE s.resource_type = $4"
+      " AND s.id = ANY($1::text[]) AND x.param_key = $2 AND x.target_type IS NOT NULL"
+      " AND ($3 = '' OR x.target_type = $3)) ORDER BY r.resource_type, r.id LIMIT ",
       quotedSchema_);
   return rows(sql + std::to_string(limit),
-              {pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second}, false);
+              {pgTextArray(ids), std::to_string(paramKey(type, stored->first)), stored->second, type}, false);
 }
 
 std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sourceType, const std::string& param,
@@ -682,7 +619,7 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
   if (!stored) return {};
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
-      " WHERE r.resource_type = $1 AND NOT r.deleted AND r.id IN (SELECT x.id FROM {s}.search_reference x"
+      " WHERE r.resource_type = $1 AND NOT r.deleted AND r.rid IN (SELECT x.rid FROM {s}.search_reference x"
       " WHERE x.param_key = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
       " ORDER BY r.id LIMIT ",
       quotedSchema_);
@@ -697,18 +634,17 @@ std::vector<std::string> ResourceRepository::referencingIds(const std::string& s
   auto stored = storedReferences(sourceType, param, targetType);
   if (!stored) return {};
   static const char* all =
-      "SELECT DISTINCT id FROM {s}.search_reference WHERE param_key = $1 AND target_type = $2"
-      " AND target_id = ANY($3::text[])";
+      "SELECT DISTINCT r.id FROM {s}.search_reference x JOIN {s}.resources r ON r.rid = x.rid"
+      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::text[])";
   static const char* latest =
-      "SELECT DISTINCT id FROM (SELECT DISTINCT ON (x.target_id) x.id FROM {s}.search_reference x"
-      " JOIN {s}.resources r ON r.resource_type = $4 AND r.id = x.id"
+      "SELECT DISTINCT id FROM (SELECT DISTINCT ON (x.target_id) r.id FROM {s}.search_reference x"
+      " JOIN {s}.resources r ON r.rid = x.rid"
       " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::text[])"
-      " ORDER BY x.target_id, r.last_updated DESC, x.id DESC) l";
+      " ORDER BY x.target_id, r.last_updated DESC, r.id DESC) l";
   const int key = paramKey(sourceType, stored->first);
   auto r = session_.run([&](pqxx::transaction_base& tx) {
     if (latestPerTarget)
-      return tx.exec_prepared(statement("latestReferencingIds", latest), key, stored->second, pgTextArray(ids),
-                              sourceType);
+      return tx.exec_prepared(statement("latestReferencingIds", latest), key, stored->second, pgTextArray(ids));
     return tx.exec_prepared(statement("referencingIds", all), key, stored->second, pgTextArray(ids));
   });
   std::vector<std::string> out;
@@ -742,8 +678,7 @@ void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std
   pqxx::work tx(session_.connection());
   for (size_t i = 0; i < rows.size(); ++i)
     tx.exec_prepared(statement("index_replace", kIndexReplace.c_str()), rows[i].type, rows[i].id,
-                     pqxx::prepare::make_dynamic_params(pgIndexArrays(rows[i].type, index[i])),
-                     keysOfType(rows[i].type));
+                     pqxx::prepare::make_dynamic_params(pgIndexArrays(rows[i].type, index[i])));
   tx.commit();
 }
 
@@ -791,6 +726,18 @@ ResourceRepository::DeferredCreates::~DeferredCreates() {
   if (deferredCreates == this) deferredCreates = nullptr;
 }
 
+int64_t ResourceRepository::DeferredCreates::nextSequenceValue() {
+  // A block at a time: one round trip per 64 creates rather than one each.
+  if (numbers_.empty()) {
+    const auto& name = repo_.statement("rid_block", "SELECT nextval('{s}.resource_rid') FROM generate_series(1, 64)");
+    auto r = repo_.session_.ambient()->exec_prepared(name);
+    for (auto it = r.rbegin(); it != r.rend(); ++it) numbers_.push_back((*it)[0].as<int64_t>());
+  }
+  const int64_t value = numbers_.back();
+  numbers_.pop_back();
+  return value;
+}
+
 void ResourceRepository::DeferredCreates::flush() {
   if (batch_->resources() > 0) repo_.bulkInsert(*batch_);
   batch_ = std::make_unique<BulkBatch>();
@@ -798,21 +745,22 @@ void ResourceRepository::DeferredCreates::flush() {
 
 void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* index) {
   static const IndexRows nothing;
+  const IndexRows& entries = index != nullptr ? *index : nothing;
   if (DeferredCreates* deferred = deferredCreates; deferred != nullptr && row.versionId == 1 && !row.deleted &&
       own_ == std::nullopt && &deferred->repo_.session_ == &repo_.session_ && deferred->repo_.schema_ == repo_.schema_) {
-    deferred->batch_->add(row, index != nullptr ? *index : nothing);
+    deferred->batch_->add(row, entries, resourceNumber(patientPart(row.type, row.id, entries), deferred->nextSequenceValue()));
     return;
   }
-  const auto arrays = pgIndexArrays(row.type, index != nullptr ? *index : nothing);
+  const auto arrays = pgIndexArrays(row.type, entries);
   const char* content = row.deleted ? nullptr : row.content.c_str();
   if (row.versionId == 1)
     tx_.exec_prepared(repo_.statement("put_first", kPutFirst.c_str()), row.type, row.id,
                       pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
-                      row.method);
+                      row.method, patientPart(row.type, row.id, entries));
   else
     tx_.exec_prepared(repo_.statement("put_next", kPutNext.c_str()), row.type, row.id,
                       pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
-                      row.method, keysOfType(row.type));
+                      row.method);
 }
 
 }  // namespace flint::fhir

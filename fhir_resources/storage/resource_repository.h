@@ -203,8 +203,11 @@ class ResourceRepository {
 
    private:
     friend class ResourceRepository;
+    // The sequence part of the next held create's number.
+    int64_t nextSequenceValue();
     ResourceRepository& repo_;
     std::unique_ptr<BulkBatch> batch_;
+    std::vector<int64_t> numbers_;  // taken from the instance's sequence, next last
   };
   // Current, non-deleted resources of `type` (all types if empty) after `afterKey` ("type/id"), for reindexing.
   std::vector<ResourceRow> scan(const std::string& type, const std::string& afterType, const std::string& afterId,

@@ -265,7 +265,7 @@ TEST_F(Bundles, TransactionCreatesStoreDecimalsAsSingleCreatesDo) {
   auto stored = [&](const std::string& table, const std::string& tag) {
     return psql(url, "SELECT string_agg(v.param_key || '=' || v.value::text, ' ' ORDER BY v.param_key, v.value::text) FROM " +
                          schema + "." + table + " v JOIN " + schema +
-                         ".search_token t ON t.id = v.id AND t.code = '" + tag + "' WHERE v.value IS NOT NULL");
+                         ".search_token t ON t.rid = v.rid AND t.code = '" + tag + "' WHERE v.value IS NOT NULL");
   };
   for (const char* table : {"search_number", "search_composite"}) {
     const std::string bulk = stored(table, "bulk");
@@ -275,7 +275,7 @@ TEST_F(Bundles, TransactionCreatesStoreDecimalsAsSingleCreatesDo) {
   std::string list;
   for (const auto& d : decimals) list += (list.empty() ? "'" : ", '") + d + "'";
   EXPECT_EQ(psql(url, "SELECT string_agg(v.value::text, ' ' ORDER BY v.value::text) FROM " + schema +
-                          ".search_number v JOIN " + schema + ".search_token t ON t.id = v.id AND t.code = 'bulk'"
+                          ".search_number v JOIN " + schema + ".search_token t ON t.rid = v.rid AND t.code = 'bulk'"
                           " WHERE v.param_key = ('x' || left(md5('Observation.value-quantity'), 8))::bit(32)::int"),
             psql(url, "SELECT string_agg(d::numeric::text, ' ' ORDER BY d::numeric::text) FROM unnest(ARRAY[" + list +
                           "]) d"));

@@ -194,14 +194,14 @@ TEST(Clusters, MigrationsReachInstanceSchemasOnEveryCluster) {
   const std::string onB = createOn("b", "migrated");
   const std::string schema = schemaOf(onB);
   // As if the instance had been created before the last migration.
-  psql(world().b, "DROP TABLE " + schema + ".export_progress; UPDATE " + schema + ".schema_version SET version = 22");
-  psql(world().control, "UPDATE flint.instances SET schema_version = 22 WHERE name = '" + onB + "'");
+  unmigrateResourceNumbers(world().b, schema);
+  psql(world().control, "UPDATE flint.instances SET schema_version = 23 WHERE name = '" + onB + "'");
   std::string out;
   ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
-  EXPECT_EQ(trimmed(psql(world().b, "SELECT to_regclass('" + schema + ".export_progress') IS NOT NULL")), "t");
+  EXPECT_EQ(trimmed(psql(world().b, "SELECT to_regclass('" + schema + ".resource_rid') IS NOT NULL")), "t");
   EXPECT_EQ(trimmed(psql(world().b, "SELECT version FROM " + schema + ".schema_version")),
             trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")));
-  EXPECT_NE(trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")), "22");
+  EXPECT_NE(trimmed(psql(world().control, "SELECT schema_version FROM flint.instances WHERE name = '" + onB + "'")), "23");
 }
 
 // Export reads go where the instance's reads go (A: its standby, once it has replayed the

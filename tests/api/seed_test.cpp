@@ -296,7 +296,7 @@ TEST(Seed, ResourcesWrittenDuringTheLoadAreKeptAndTheLoadFails) {
   const bool swapWaits = eventually(
       "SELECT count(*) FROM pg_locks WHERE relation = '" + schema + ".resources'::regclass AND NOT granted", "1");
   writer.send("INSERT INTO " + schema + ".resources (resource_type, id, version_id, last_updated, deleted, content,"
-              " method) VALUES ('Patient', 'written-meanwhile', 1, 0, false, '{}', 'POST'); COMMIT;");
+              " method, rid) VALUES ('Patient', 'written-meanwhile', 1, 0, false, '{}', 'POST', 1); COMMIT;");
   writer.close();
   seed.join();
   ASSERT_TRUE(swapWaits);

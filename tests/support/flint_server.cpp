@@ -139,6 +139,23 @@ std::string psql(const std::string& url, const std::string& sql) {
   return out;
 }
 
+void unmigrateResourceNumbers(const std::string& url, const std::string& schema) {
+  std::string sql = "BEGIN; ALTER TABLE " + schema + ".resources DROP CONSTRAINT resources_pkey;"
+                    " ALTER TABLE " + schema + ".resources ADD PRIMARY KEY (resource_type, id)"
+                    " INCLUDE (last_updated, deleted, content_bytes);";
+  for (const char* table : {"search_token", "search_string", "search_reference", "search_date", "search_number",
+                            "search_composite"}) {
+    const std::string t = schema + "." + table;
+    sql += " CREATE TABLE " + t + "_old AS SELECT r.id, x.* FROM " + t + " x JOIN " + schema +
+           ".resources r ON r.rid = x.rid; DROP TABLE " + t + "; ALTER TABLE " + t + "_old RENAME TO " + table +
+           "; ALTER TABLE " + t + " DROP COLUMN rid;";
+  }
+  sql += " ALTER TABLE " + schema + ".resources DROP COLUMN rid; DROP SEQUENCE " + schema + ".resource_rid;"
+         " UPDATE " + schema + ".schema_version SET version = 23; COMMIT;";
+  const std::string out = psql(url, sql);
+  if (out.find("ERROR") != std::string::npos) throw std::runtime_error("could not unmigrate " + schema + ": " + out);
+}
+
 std::string createInstance(const std::string& prefix, const FlintServer& server) {
   std::string name = uniqueInstanceName(prefix);
   auto c = client(server);

@@ -51,6 +51,10 @@ int runFlint(const std::vector<std::string>& args, std::string* output = nullptr
 // Runs `sql` (no double quotes) with psql on `url`; its unaligned output and any error text.
 std::string psql(const std::string& url, const std::string& sql);
 
+// Turns instance schema `schema` on `url` back into what instance migration 23 left (index rows
+// keyed by resource id, no resource numbers), as an instance created before migration 24 is.
+void unmigrateResourceNumbers(const std::string& url, const std::string& schema);
+
 // A fresh instance name, unique across test binaries running at once.
 std::string uniqueInstanceName(const std::string& prefix);
 // Creates an open-access instance (no authorization: the suites that test FHIR semantics) through

@@ -21,12 +21,12 @@ void noteChangedResources(db::RawConnection& target, const std::string& name, co
   const std::string helper = db::quoteIdentifier(name);
   const std::string resources = db::quoteIdentifier(schema) + ".resources";
   target.exec("CREATE SCHEMA IF NOT EXISTS " + helper + ";"
-              "CREATE TABLE IF NOT EXISTS " + helper + ".changed (seq bigserial PRIMARY KEY, id text COLLATE \"C\" NOT NULL);"
-              "CREATE TABLE IF NOT EXISTS " + helper + ".changed_ids (id text COLLATE \"C\" PRIMARY KEY);"
+              "CREATE TABLE IF NOT EXISTS " + helper + ".changed (seq bigserial PRIMARY KEY, rid bigint NOT NULL);"
+              "CREATE TABLE IF NOT EXISTS " + helper + ".changed_ids (rid bigint PRIMARY KEY);"
               "CREATE OR REPLACE FUNCTION " + helper + ".note_change() RETURNS trigger LANGUAGE plpgsql AS $$\n"
               "BEGIN\n"
-              "  INSERT INTO " + helper + ".changed (id) VALUES (CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END);\n"
-              "  INSERT INTO " + helper + ".changed_ids (id) VALUES (CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END)\n"
+              "  INSERT INTO " + helper + ".changed (rid) VALUES (CASE TG_OP WHEN 'DELETE' THEN OLD.rid ELSE NEW.rid END);\n"
+              "  INSERT INTO " + helper + ".changed_ids (rid) VALUES (CASE TG_OP WHEN 'DELETE' THEN OLD.rid ELSE NEW.rid END)\n"
               "    ON CONFLICT DO NOTHING;\n"
               "  RETURN NULL;\n"
               "END $$;"
@@ -42,20 +42,20 @@ long long syncDerivedRows(db::RawConnection& source, db::RawConnection& target, 
   const std::string changed = db::quoteIdentifier(name) + ".changed";
   long long synced = 0;
   for (;;) {
-    auto batch = target.exec("SELECT seq, id FROM " + changed + " ORDER BY seq LIMIT " + std::to_string(kBatch));
+    auto batch = target.exec("SELECT seq, rid FROM " + changed + " ORDER BY seq LIMIT " + std::to_string(kBatch));
     if (batch.rows() == 0) return synced;
-    std::string ids = "(";
-    for (int i = 0; i < batch.rows(); ++i) ids += std::string(i ? "," : "") + source.literal(batch.value(i, 1));
-    ids += ")";
+    std::string rids = "(";
+    for (int i = 0; i < batch.rows(); ++i) rids += std::string(i ? "," : "") + std::to_string(std::stoll(batch.value(i, 1)));
+    rids += ")";
     const std::string last = batch.value(batch.rows() - 1, 0);
     source.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     target.exec("BEGIN");
     try {
       for (const auto& t : tables) {
         if (!t.derived) continue;
-        target.exec("DELETE FROM " + t.qualified + " WHERE id IN " + ids);
+        target.exec("DELETE FROM " + t.qualified + " WHERE rid IN " + rids);
         db::streamCopy(source,
-                       "COPY (SELECT " + t.columns + " FROM " + t.qualified + " WHERE id IN " + ids +
+                       "COPY (SELECT " + t.columns + " FROM " + t.qualified + " WHERE rid IN " + rids +
                            ") TO STDOUT (FORMAT binary)",
                        target, "COPY " + t.qualified + " (" + t.columns + ") FROM STDIN (FORMAT binary)");
       }

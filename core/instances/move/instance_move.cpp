@@ -295,7 +295,7 @@ class Mover {
       failIfDifferent({"the instance's tables changed during the move (a plugin installed or removed?)"});
     // The source learns the target's list of changed resources, for their index rows.
     db::RawConnection sourceSide(sourceUrl_);
-    sourceSide.exec("CREATE TEMP TABLE changed_ids (id text COLLATE \"C\" PRIMARY KEY)");
+    sourceSide.exec("CREATE TEMP TABLE changed_ids (rid bigint PRIMARY KEY)");
     db::streamCopy(target_, "COPY " + changedIds + " TO STDOUT (FORMAT binary)", sourceSide,
                    "COPY changed_ids FROM STDIN (FORMAT binary)");
     sourceSide.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

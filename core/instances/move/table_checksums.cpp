@@ -46,7 +46,7 @@ std::map<std::string, TableSum> tableSums(db::RawConnection& conn, const std::ve
   for (const auto& t : tables) {
     std::string hashed = "true";
     if (!scope.changedSince.empty())
-      hashed = t.derived ? "id IN (SELECT id FROM " + scope.changedIds + ")" : writtenAfter(scope.changedSince);
+      hashed = t.derived ? "rid IN (SELECT rid FROM " + scope.changedIds + ")" : writtenAfter(scope.changedSince);
     auto r = conn.exec("SELECT count(*), coalesce(sum(" + rowHash(t) + ") FILTER (WHERE " + hashed + "), 0) FROM " +
                        t.qualified + (t.qualified == scope.auditTable ? " WHERE id < " + std::to_string(scope.auditFloor) : ""));
     out[t.qualified] = {std::stoll(r.value(0, 0)), r.value(0, 1)};

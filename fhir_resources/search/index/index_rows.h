@@ -80,7 +80,9 @@ IndexRows extractIndexRows(const json::Value& resource);
 // 2: typed references (param_aliases.h) are no longer stored apart; their old rows, which no
 //    search reads any more, go when the instance is reindexed.
 // 3: Group.name (bulk export clients find Groups by name).
-inline constexpr int kSearchIndexVersion = 3;
+// 4: rows name their resource by number (instance migration 24), which dropped the rows of ids
+//    that two live resources of different types share.
+inline constexpr int kSearchIndexVersion = 4;
 
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).
