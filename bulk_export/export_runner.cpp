@@ -54,16 +54,21 @@ Step resourcesStep(fhir::ResourceRepository& repo, ExportFiles& files, const Exp
     referenced = files.references(job.id, type, job.afterId, kStepResources);
     if (referenced.empty()) return step;
   }
-  // The step's keys come from the indexes alone (with several _typeFilters, the first any of
-  // them finds); their rows are then read in the table's physical order, for their lengths.
-  std::vector<std::string> keys;
+  // The step's keys come from the indexes alone, in the order of the resources' numbers (with
+  // several _typeFilters, the first any of them finds); their rows are then read in the table's
+  // physical order, for their lengths.
+  std::vector<std::pair<int64_t, std::string>> found;
   for (const auto& query : stepQueries(job, type, access, baseUrl, kStepResources, referenced))
-    for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys)) keys.push_back(std::move(key.id));
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  if (keys.size() > static_cast<size_t>(kStepResources)) keys.resize(kStepResources);
-  step.lastId = referenced.empty() ? (keys.empty() ? "" : keys.back()) : referenced.back();
-  if (keys.empty()) return step;
+    for (auto& key : repo.list(query, fhir::ResourceRepository::ListedContent::Keys))
+      found.emplace_back(key.number, std::move(key.id));
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  if (found.size() > static_cast<size_t>(kStepResources)) found.resize(kStepResources);
+  step.lastId = referenced.empty() ? (found.empty() ? "" : std::to_string(found.back().first)) : referenced.back();
+  if (found.empty()) return step;
+  std::vector<std::string> keys;
+  keys.reserve(found.size());
+  for (auto& [number, id] : found) keys.push_back(std::move(id));
   // With _elements the length is the reduced resource's, so the resource itself is read.
   const auto elements = elementsFor(job.elements, type);
   const auto listed = elements ? fhir::ResourceRepository::ListedContent::Full : fhir::ResourceRepository::ListedContent::Size;

@@ -82,7 +82,12 @@ fhir::ResourceQuery baseQuery(const ExportJob& job, const std::string& type, int
   fhir::ResourceQuery query;
   query.types = {type};
   query.limit = limit;
-  if (!job.afterId.empty()) query.cursor = fhir::Cursor{false, {}, type, job.afterId};
+  // A type's own resources are walked by number; a supporting type's by the ids recorded.
+  if (!job.afterId.empty() && !exportsReferencedOnly(job, type)) {
+    if (job.afterId.find_first_not_of("0123456789") != std::string::npos)
+      throw std::runtime_error("the job was started by an older Flint, which walked resources by id; export again");
+    query.cursor = fhir::Cursor{false, {}, std::stoll(job.afterId)};
+  }
   if (job.since) query.lastUpdated.push_back({fhir::InstantBound::Op::AtLeast, *job.since + 1, 0});
   if (exportsReferencedOnly(job, type)) {
     query.ids = referenced;

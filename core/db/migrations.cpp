@@ -799,6 +799,7 @@ CREATE SEQUENCE resource_rid;
 ALTER TABLE resources ADD COLUMN rid bigint NOT NULL DEFAULT nextval('resource_rid');
 ALTER TABLE resources ALTER COLUMN rid DROP DEFAULT;
 CREATE UNIQUE INDEX resources_rid ON resources (rid) INCLUDE (resource_type, id);
+CREATE INDEX resources_type_rid ON resources (resource_type, rid) WHERE NOT deleted;
 ALTER TABLE resources DROP CONSTRAINT resources_pkey,
   ADD CONSTRAINT resources_pkey PRIMARY KEY (resource_type, id) INCLUDE (last_updated, deleted, content_bytes, rid);
 CREATE TEMP TABLE flint_rid_of ON COMMIT DROP AS

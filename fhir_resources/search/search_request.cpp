@@ -1,5 +1,7 @@
 #include "fhir_resources/search/search_request.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <iterator>
 #include <set>
@@ -148,8 +150,8 @@ ParsedSearch parseSearch(const std::vector<std::string>& types, const Params& pa
   return s;
 }
 
-// Cursors: "a" (continue after) or "b" (end before), "~Type/id", then "~v<value>" or "~n" (no
-// value) for each sort key, with "~" and "\" inside values escaped by "\".
+// Cursors: "a" (continue after) or "b" (end before), "~<number>" (the resource's), then
+// "~v<value>" or "~n" (no value) for each sort key, with "~" and "\" inside values escaped by "\".
 Cursor decodeCursor(const std::string& text, size_t sortKeys) {
   auto bad = [] { return FhirError(400, "invalid", "malformed paging cursor", kCursorParam); };
   std::vector<std::string> fields(1);
@@ -161,11 +163,9 @@ Cursor decodeCursor(const std::string& text, size_t sortKeys) {
   if (fields.size() != sortKeys + 2 || (fields[0] != "a" && fields[0] != "b")) throw bad();
   Cursor c;
   c.before = fields[0] == "b";
-  size_t slash = fields[1].find('/');
-  if (slash == std::string::npos) throw bad();
-  c.type = fields[1].substr(0, slash);
-  c.id = fields[1].substr(slash + 1);
-  if (!Definitions::get().isResourceType(c.type) || !isValidId(c.id)) throw bad();
+  const char* end = fields[1].data() + fields[1].size();
+  auto [stop, error] = std::from_chars(fields[1].data(), end, c.number);
+  if (error != std::errc() || stop != end || c.number < 0) throw bad();
   for (size_t i = 2; i < fields.size(); ++i) {
     if (fields[i] == "n") c.sortValues.emplace_back();
     else if (!fields[i].empty() && fields[i][0] == 'v') c.sortValues.emplace_back(fields[i].substr(1));
@@ -175,7 +175,7 @@ Cursor decodeCursor(const std::string& text, size_t sortKeys) {
 }
 
 std::string encodeCursor(const ResourceRow& row, bool before) {
-  std::string out = std::string(before ? "b" : "a") + "~" + row.type + "/" + row.id;
+  std::string out = std::string(before ? "b" : "a") + "~" + std::to_string(row.number);
   for (const auto& v : row.sortValues) {
     if (!v) {
       out += "~n";

@@ -204,17 +204,22 @@ namespace {
 // most Observations) a generic plan hashes every match before it can stop at the page, so the
 // search is planned for its values, which costs a millisecond or two. Chains and _has are too:
 // how selective each side is decides their plan.
+// Whether `c` matches a few resources whatever its values: a reference, a string (a name
+// prefix), an identifier.
+bool anchors(const IndexCondition& c) {
+  if (!c.linked.empty() || c.negate || c.anyOf.empty()) return false;
+  const bool identifiers = std::all_of(c.params.begin(), c.params.end(), [](const std::string& p) {
+    return p == "identifier" || p.find(':') != std::string::npos;
+  });
+  return c.table == IndexCondition::Table::Reference || c.table == IndexCondition::Table::String ||
+         (c.table == IndexCondition::Table::Token && identifiers);
+}
+
 bool genericPlanFits(const ResourceQuery& query) {
   bool anchored = query.conditions.empty() || !query.ids.empty() || query.referencedFrom.has_value();
   for (const auto& c : query.conditions) {
     if (!c.linked.empty()) return false;
-    if (c.negate || c.anyOf.empty()) continue;
-    const bool identifiers = std::all_of(c.params.begin(), c.params.end(), [](const std::string& p) {
-      return p == "identifier" || p.find(':') != std::string::npos;
-    });
-    if (c.table == IndexCondition::Table::Reference || c.table == IndexCondition::Table::String ||
-        (c.table == IndexCondition::Table::Token && identifiers))
-      anchored = true;
+    if (anchors(c)) anchored = true;
   }
   return anchored;
 }
@@ -387,15 +392,15 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, Li
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
     order += "s.k" + n + ((k.descending != backwards) ? " DESC" : " ASC") + (backwards ? " NULLS FIRST, " : " NULLS LAST, ");
   }
-  const char* direction = backwards ? " DESC" : " ASC";
-  order += std::string("s.resource_type") + direction + ", s.id" + direction;
-  // Keys first, content last: the page's keys come from indexes alone (the primary key covers
-  // type, id, last_updated and deleted), and only the rows on the page are read from the table.
-  std::string sql = "SELECT * FROM (SELECT r.resource_type, r.id" + columns + from + ") s";
+  order += std::string("s.rid") + (backwards ? " DESC" : " ASC");
+  // Keys first, content last: the page's keys come from indexes alone, and only the rows on the
+  // page are read from the table. By number, a broad search's conditions (their entries ordered
+  // by number under each value) merge with each other and stop at the page's end.
+  std::string sql = "SELECT * FROM (SELECT r.rid" + columns + from + ") s";
   if (const auto& c = query.cursor) {
     if (c->sortValues.size() != query.sort.size()) throw std::invalid_argument("cursor does not fit the sort keys");
     // Strictly past the cursor in this walk's order: for some key i, equal on every key before
-    // it and past it on key i; or equal on all keys and past it in (type, id).
+    // it and past it on key i; or equal on all keys and past it in number.
     std::string equalSoFar, past;
     for (size_t i = 0; i < query.sort.size(); ++i) {
       const std::string k = "s.k" + std::to_string(i);
@@ -407,28 +412,35 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, Li
       past += (past.empty() ? "(" : " OR (") + equalSoFar + beyond + ")";
       equalSoFar += (v ? k + " = " + value : k + " IS NULL") + " AND ";
     }
-    past += (past.empty() ? "(" : " OR (") + equalSoFar + "(s.resource_type, s.id) " + (backwards ? "<" : ">") + " (" +
-            param(c->type) + ", " + param(c->id) + "))";
+    past += (past.empty() ? "(" : " OR (") + equalSoFar + "s.rid " + (backwards ? "< " : "> ") +
+            param(std::to_string(c->number)) + "::bigint)";
     sql += " WHERE " + past;
   }
   sql += " ORDER BY " + order + " LIMIT " + std::to_string(query.limit);
   std::string sortColumns;
   for (size_t i = 0; i < query.sort.size(); ++i) sortColumns += ", s.t" + std::to_string(i) + ", s.k" + std::to_string(i);
   std::vector<ResourceRow> out;
+  // The page's resources by number: their type and id from the number's index alone.
   if (listed == ListedContent::Keys) {
+    sql = "SELECT c.resource_type, c.id, s.rid FROM (" + sql + ") s JOIN " + quotedSchema_ +
+          ".resources c ON c.rid = s.rid ORDER BY " + order;
     auto r = execute(sql, params, generic);
     out.reserve(r.size());
-    for (const auto& row : r) out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    for (const auto& row : r) {
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+      out.back().number = row[2].as<int64_t>();
+    }
     return out;
   }
-  sql = "SELECT s.resource_type, s.id, c.version_id, c.last_updated, c.deleted, c.content" + sortColumns + " FROM (" + sql +
-        ") s JOIN " + quotedSchema_ + ".resources c ON c.resource_type = s.resource_type AND c.id = s.id ORDER BY " + order;
+  sql = "SELECT c.resource_type, c.id, c.version_id, c.last_updated, c.deleted, c.content, s.rid" + sortColumns +
+        " FROM (" + sql + ") s JOIN " + quotedSchema_ + ".resources c ON c.rid = s.rid ORDER BY " + order;
   auto r = execute(sql, params, generic);
   out.reserve(r.size());
   for (const auto& row : r) {
     out.push_back(rowFrom(row, false));
+    out.back().number = row[6].as<int64_t>();
     for (size_t i = 0; i < query.sort.size(); ++i) {
-      const auto& field = row[static_cast<int>(6 + 2 * i)];
+      const auto& field = row[static_cast<int>(7 + 2 * i)];
       out.back().sortValues.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.as<std::string>()));
     }
   }
@@ -444,32 +456,47 @@ int64_t ResourceRepository::count(const ResourceQuery& query) {
 }
 
 std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic) {
-  // A string condition (a name prefix, say) is answered by hashing all its entries whatever the
-  // plan; driving the query from them, rather than probing the resources for each, halves the
-  // work. Index entries exist only for live resources. Other kinds keep the resources table in
-  // front, where a generic plan can walk it in id order and stop at the page's end.
+  // A search with a condition on index entries is driven from one (one that anchors it, if
+  // any): entries exist only for live resources, and those of a value are ordered by number, so
+  // a broad search merges its conditions' entries and stops at the page's end, and an anchored
+  // one starts from its few. What only the resources table says (ids, _lastUpdated, a
+  // compartment, a condition on one of several types) is checked by looking each resource up by
+  // number (the lateral subquery cannot be flattened, so no estimate turns it into a walk of all
+  // the type's resources). Without such a condition, the type's live resources are walked by number.
   const IndexCondition* driver = nullptr;
-  const bool needsResourceRow = !query.lastUpdated.empty() ||
-                                std::any_of(query.sort.begin(), query.sort.end(), [](const SortKey& k) {
-                                  return k.source == SortKey::Source::LastUpdated;
-                                });
-  if (!needsResourceRow)
-    for (const auto& c : query.conditions)
-      if (c.table == IndexCondition::Table::String && !c.negate && c.onlyForType.empty() && c.linked.empty()) {
-        driver = &c;
-        break;
-      }
+  for (const auto& c : query.conditions)
+    if (c.onlyForType.empty() && !c.negate && !c.reverse && !c.anyOf.empty() && (driver == nullptr || anchors(c)) &&
+        (driver == nullptr || !anchors(*driver)))
+      driver = &c;
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
-  return " FROM (SELECT DISTINCT d.rid FROM (" + conditionSubquery(*driver, query.types, params, generic) + ") d) dr JOIN " +
-         quotedSchema_ + ".resources r ON r.rid = dr.rid" + whereClause(query, params, "r", generic, driver);
+  const bool needsResources =
+      !query.ids.empty() || !query.lastUpdated.empty() || query.referencedFrom.has_value() ||
+      std::any_of(query.sort.begin(), query.sort.end(),
+                  [](const SortKey& k) { return k.source == SortKey::Source::LastUpdated || k.source == SortKey::Source::Id; }) ||
+      std::any_of(query.conditions.begin(), query.conditions.end(),
+                  [](const IndexCondition& c) { return !c.onlyForType.empty() || c.reverse; });
+  const std::string numbers =
+      " FROM (SELECT DISTINCT d.rid FROM (" + conditionSubquery(*driver, query.types, params, generic) + ") d)";
+  if (!needsResources) return numbers + " r" + whereClause(query, params, "r", generic, driver, false);
+  return numbers + " dr CROSS JOIN LATERAL (SELECT * FROM " + quotedSchema_ +
+         ".resources l WHERE l.rid = dr.rid OFFSET 0) r" + whereClause(query, params, "r", generic, driver);
 }
 
 std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vector<std::string>& params,
-                                            const std::string& alias, bool generic, const IndexCondition* driver) {
+                                            const std::string& alias, bool generic, const IndexCondition* driver,
+                                            bool resources) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
+  const std::string& a = alias;
+  if (!resources) {
+    std::string sql = query.matchesNothing ? " WHERE false" : " WHERE true";
+    for (const auto& c : query.conditions)
+      if (&c != driver)
+        sql += std::string(" AND ") + a + ".rid" + (c.negate ? " NOT IN (" : " IN (") +
+               conditionSubquery(c, query.types, params, generic) + ")";
+    return sql;
+  }
   // " = $n" for one type, so that the planner's statistics apply; " = ANY($n)" for several.
   const std::string types = typeMatch(params, query.types);
-  const std::string& a = alias;
   std::string sql = " WHERE " + a + ".resource_type" + types;
   if (driver == nullptr) sql += " AND NOT " + a + ".deleted";
   if (query.matchesNothing) sql += " AND false";

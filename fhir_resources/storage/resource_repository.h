@@ -29,6 +29,7 @@ struct ResourceRow {
   std::string content;      // the resource's JSON text; empty when deleted
   int64_t contentBytes = 0;  // its length, when only that was asked for (ListedContent::Size)
   std::vector<std::optional<std::string>> sortValues;  // search results: the values the query sorted by
+  int64_t number = 0;  // search results: the resource's number (resource_number.h), their last sort key
 };
 
 // A half-open range condition on last_updated, as a search prefix reduces to.
@@ -65,7 +66,7 @@ struct IndexCondition {
 
 // One key results are ordered by: a column, or a search parameter (a resource's lowest value
 // ascending, highest descending; resources without a value last). Ties fall to the next key,
-// then to type and id.
+// then to the resources' numbers.
 struct SortKey {
   enum class Source { LastUpdated, Id, Token, String, Reference, Date, Number } source;
   std::vector<std::string> params;  // the index rows' params holding the sort parameter's values
@@ -73,12 +74,11 @@ struct SortKey {
 };
 
 // A keyset position: a page continues strictly after (or, `before`, ends strictly before) the
-// resource with these sort values (none where it had no value), type and id.
+// resource with these sort values (none where it had no value) and number.
 struct Cursor {
   bool before = false;
   std::vector<std::optional<std::string>> sortValues;
-  std::string type;
-  std::string id;
+  int64_t number = 0;
 };
 
 // Resources that some resource of a patient's compartment (or the patient's own record)
@@ -98,7 +98,7 @@ struct ResourceQuery {
   std::vector<IndexCondition> conditions;
   std::optional<ReferencedFromPatient> referencedFrom;
   bool matchesNothing = false;         // e.g. _id values that are not ids
-  std::vector<SortKey> sort;           // empty: by type and id
+  std::vector<SortKey> sort;           // empty: by number (resource_number.h)
   std::optional<Cursor> cursor;
   // With a `before` cursor rows come back in reverse order, nearest the cursor first.
   int limit = 20;
@@ -243,10 +243,11 @@ class ResourceRepository {
   // The SQL of a search is shaped for the plan it runs with: `generic`, one made once for any
   // values (genericPlanFits), else one made for these.
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters; when
-  // `driver` (one of its conditions) already chose the rows, without it and the live-row check.
+  // `driver` (one of its conditions) already chose the rows, without it and the live-row check;
+  // without `resources`, `alias` is the driver's numbers alone, and only conditions are checked.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
-                          bool generic, const IndexCondition* driver = nullptr);
-  // " FROM ... WHERE ..." of a search's page or count: its resources as `r` (type and id).
+                          bool generic, const IndexCondition* driver = nullptr, bool resources = true);
+  // " FROM ... WHERE ..." of a search's page or count: the numbers of its resources as `r.rid`.
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic);
   // A subquery of (resource_type, id) pairs of resources of `types` that satisfy `c`.
   std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
