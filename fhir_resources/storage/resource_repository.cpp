@@ -205,9 +205,14 @@ namespace {
 // search is planned for its values, which costs a millisecond or two. Chains and _has are too:
 // how selective each side is decides their plan.
 // Whether `c` matches a few resources whatever its values: a reference, a string (a name
-// prefix), an identifier.
+// prefix), an identifier, or a chain to resources that such a condition finds.
 bool anchors(const IndexCondition& c) {
-  if (!c.linked.empty() || c.negate || c.anyOf.empty()) return false;
+  if (c.negate || c.reverse) return false;
+  if (!c.linked.empty())
+    return std::all_of(c.linked.begin(), c.linked.end(), [](const std::shared_ptr<ResourceQuery>& q) {
+      return !q->ids.empty() || std::any_of(q->conditions.begin(), q->conditions.end(), anchors);
+    });
+  if (c.anyOf.empty()) return false;
   const bool identifiers = std::all_of(c.params.begin(), c.params.end(), [](const std::string& p) {
     return p == "identifier" || p.find(':') != std::string::npos;
   });
@@ -465,7 +470,8 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
   // the type's resources). Without such a condition, the type's live resources are walked by number.
   const IndexCondition* driver = nullptr;
   for (const auto& c : query.conditions)
-    if (c.onlyForType.empty() && !c.negate && !c.reverse && !c.anyOf.empty() && (driver == nullptr || anchors(c)) &&
+    if (c.onlyForType.empty() && !c.negate && !c.reverse && (!c.anyOf.empty() || !c.linked.empty()) &&
+        (driver == nullptr || anchors(c)) &&
         (driver == nullptr || !anchors(*driver)))
       driver = &c;
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
@@ -552,15 +558,18 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                                                   std::vector<std::string>& params, bool generic) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   if (!c.linked.empty()) {
-    // Each linked query selects live resources of its own type; their union is the other end,
-    // by number where the rows at hand are theirs (_has), else by type and id (a chain's targets).
+    // Each linked query selects live resources of its own type, as a search of its own would
+    // (so from its conditions' entries alone where it can, which the planner estimates far
+    // better than those entries' share of all resources); their union is the other end, by
+    // number where the rows at hand are theirs (_has), else by type and id (a chain's targets).
     std::string others;
     std::vector<std::string> linkedTypes;
     for (const auto& q : c.linked) {
-      const std::string alias = "l" + std::to_string(params.size());
-      const std::string key = c.reverse ? alias + ".rid" : alias + ".resource_type, " + alias + ".id";
-      others += std::string(others.empty() ? "" : " UNION ALL ") + "SELECT " + key + " FROM " + quotedSchema_ + ".resources " +
-                alias + whereClause(*q, params, alias, generic);
+      const std::string numbers = "SELECT r.rid" + fromClause(*q, params, generic);
+      others += std::string(others.empty() ? "" : " UNION ALL ") +
+                (c.reverse ? numbers
+                           : "SELECT t.resource_type, t.id FROM " + quotedSchema_ + ".resources t WHERE t.rid IN (" +
+                                 numbers + ")");
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
     const std::string table = quotedSchema_ + ".search_reference x";
