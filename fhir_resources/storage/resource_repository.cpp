@@ -460,7 +460,8 @@ int64_t ResourceRepository::count(const ResourceQuery& query) {
   return r[0][0].as<int64_t>();
 }
 
-std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic) {
+std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
+                                           bool unique) {
   // A search with a condition on index entries is driven from one (one that anchors it, if
   // any): entries exist only for live resources, and those of a value are ordered by number, so
   // a broad search merges its conditions' entries and stops at the page's end, and an anchored
@@ -481,8 +482,8 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
                   [](const SortKey& k) { return k.source == SortKey::Source::LastUpdated || k.source == SortKey::Source::Id; }) ||
       std::any_of(query.conditions.begin(), query.conditions.end(),
                   [](const IndexCondition& c) { return !c.onlyForType.empty() || c.reverse; });
-  const std::string numbers =
-      " FROM (SELECT DISTINCT d.rid FROM (" + conditionSubquery(*driver, query.types, params, generic) + ") d)";
+  const std::string numbers = std::string(" FROM (SELECT ") + (unique ? "DISTINCT " : "") + "d.rid FROM (" +
+                              conditionSubquery(*driver, query.types, params, generic) + ") d)";
   if (!needsResources) return numbers + " r" + whereClause(query, params, "r", generic, driver, false);
   return numbers + " dr CROSS JOIN LATERAL (SELECT * FROM " + quotedSchema_ +
          ".resources l WHERE l.rid = dr.rid OFFSET 0) r" + whereClause(query, params, "r", generic, driver);
@@ -565,7 +566,7 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
     std::string others;
     std::vector<std::string> linkedTypes;
     for (const auto& q : c.linked) {
-      const std::string numbers = "SELECT r.rid" + fromClause(*q, params, generic);
+      const std::string numbers = "SELECT r.rid" + fromClause(*q, params, generic, false);
       others += std::string(others.empty() ? "" : " UNION ALL ") +
                 (c.reverse ? numbers
                            : "SELECT t.resource_type, t.id FROM " + quotedSchema_ + ".resources t WHERE t.rid IN (" +

@@ -247,8 +247,10 @@ class ResourceRepository {
   // without `resources`, `alias` is the driver's numbers alone, and only conditions are checked.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
                           bool generic, const IndexCondition* driver = nullptr, bool resources = true);
-  // " FROM ... WHERE ..." of a search's page or count: the numbers of its resources as `r.rid`.
-  std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic);
+  // " FROM ... WHERE ..." of a search's page or count: the numbers of its resources as `r.rid`,
+  // each once unless not `unique` (for IN (...), where the planner may then probe them one by one).
+  std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
+                         bool unique = true);
   // A subquery of (resource_type, id) pairs of resources of `types` that satisfy `c`.
   std::string conditionSubquery(const IndexCondition& c, const std::vector<std::string>& types,
                                 std::vector<std::string>& params, bool generic);
