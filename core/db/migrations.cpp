@@ -793,7 +793,10 @@ CREATE TABLE export_progress (
       // high bits are its patient compartment's (fhir_resources/storage/resource_number.h), so a
       // patient's resources are neighbours in every index by number. Rows of an id that two live
       // resources share cannot be told apart here and are dropped: such instances are reindexed
-      // (`flint reindex --outdated`, which `flint serve` asks for).
+      // (`flint reindex --outdated`, which `flint serve` asks for). The token statistics keep the
+      // thousand commonest parameter-and-code pairs: with a hundred, a code on 0.2% of the rows
+      // (a Condition category among a million resources) was taken for six rows, and a _has
+      // scanned all of them for each of a patient's Conditions instead of probing each.
       {24, "index rows keyed by resource number", R"SQL(
 CREATE SEQUENCE resource_rid;
 ALTER TABLE resources ADD COLUMN rid bigint NOT NULL DEFAULT nextval('resource_rid');
@@ -846,6 +849,7 @@ CREATE INDEX search_number_resource ON search_number (rid);
 CREATE INDEX search_composite_key ON search_composite (param_key, key_code, rid);
 CREATE INDEX search_composite_resource ON search_composite (rid);
 CREATE STATISTICS search_token_stats (mcv, dependencies) ON param_key, code FROM search_token;
+ALTER STATISTICS search_token_stats SET STATISTICS 1000;
 CREATE STATISTICS search_reference_stats (mcv, dependencies) ON param_key, target_type FROM search_reference;
 CREATE STATISTICS search_number_stats (mcv, dependencies) ON param_key, code FROM search_number;
 CREATE STATISTICS search_composite_stats (mcv, dependencies) ON param_key, key_code FROM search_composite;

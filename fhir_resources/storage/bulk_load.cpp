@@ -118,11 +118,15 @@ void BulkLoad::createTables() {
   // Definitions name their tables schema-qualified (" ON i1.search_token", " FROM i1.search_token").
   const std::string restaged = "' ' || quote_ident($1) || '.', ' ' || quote_ident($2) || '.'";
   for (const auto& row : tx->exec_params(
-           "SELECT replace(pg_get_statisticsobjdef(s.oid), " + restaged + "), quote_ident(s.stxname)"
+           "SELECT replace(pg_get_statisticsobjdef(s.oid), " + restaged + "), quote_ident(s.stxname), s.stxstattarget"
            " FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid"
            " WHERE c.relnamespace = $1::regnamespace AND c.relname = ANY($3::text[])",
            live_.schema, staged_.schema, tables)) {
     tx->exec0(row[0].as<std::string>());
+    // Nor are targets part of the definition.
+    if (row[2].as<int>() >= 0)
+      tx->exec0("ALTER STATISTICS " + quotedStaged_ + "." + row[1].as<std::string>() + " SET STATISTICS " +
+                row[2].as<std::string>());
     finishing_.push_back("ALTER STATISTICS " + quotedStaged_ + "." + row[1].as<std::string>() + " SET SCHEMA " +
                          quotedLive_);
   }

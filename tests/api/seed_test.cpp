@@ -74,7 +74,7 @@ std::string catalogOf(const std::string& schema) {
                   strip("pg_get_constraintdef(c.oid)") +
                   " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE t.relnamespace = " + s +
                   "::regnamespace UNION ALL SELECT 'statistics ' || " + strip("pg_get_statisticsobjdef(x.oid)") +
-                  " FROM pg_statistic_ext x WHERE x.stxnamespace = " + s +
+                  " || ' target ' || x.stxstattarget::text FROM pg_statistic_ext x WHERE x.stxnamespace = " + s +
                   "::regnamespace UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' ||"
                   " format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' ' ||"
                   " coalesce(a.attcompression::text, '') || ' ' || a.attcollation::regcollation::text || ' ' ||"
@@ -248,6 +248,7 @@ TEST(Seed, LeavesTheSchemaAsMigratedWithStatisticsAndNothingStaged) {
   EXPECT_NE(catalog.find("index CREATE UNIQUE INDEX resources_pkey ON S.resources"), std::string::npos) << catalog;
   EXPECT_NE(catalog.find("constraint resources resources_pkey PRIMARY KEY"), std::string::npos) << catalog;
   EXPECT_NE(catalog.find("statistics CREATE STATISTICS S.search_token_stats"), std::string::npos) << catalog;
+  EXPECT_NE(catalog.find("FROM S.search_token target 1000"), std::string::npos) << catalog;
   EXPECT_EQ(catalog, catalogOf(schemaOf(fresh)));
   EXPECT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "_load'")),
             "0");
