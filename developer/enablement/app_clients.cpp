@@ -102,7 +102,10 @@ std::vector<RemovedClient> AppClients::removeEverywhere(const RequestRow& app) {
 std::vector<RemovedClient> AppClients::syncInstance(const instances::Instance& instance) {
   RequestStore store(tx());
   std::vector<RemovedClient> removed;
-  for (const auto& app : store.enabled("patient-directed")) {
+  // Locked: a revocation running meanwhile either commits first (the app is no longer enabled
+  // here) or waits for this transaction and then removes what it placed. Unlocked, an instance
+  // created during a revocation kept the revoked app.
+  for (const auto& app : store.enabled("patient-directed", true)) {
     if (servesPatientApps(instance)) {
       place(app, instance, patientAppKind(app), kPatientAppScope, "platform");
     } else {

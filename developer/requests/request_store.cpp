@@ -71,8 +71,9 @@ std::vector<RequestRow> RequestStore::open() {
   return select("q.status IN ('received', 'verified') AND q.id > $1::bigint ORDER BY q.received_at, q.id", "0");
 }
 
-std::vector<RequestRow> RequestStore::enabled(const std::string& accessModel) {
-  return select("q.status = 'enabled' AND q.access_model = $1 ORDER BY q.id", accessModel);
+std::vector<RequestRow> RequestStore::enabled(const std::string& accessModel, bool locked) {
+  return select(std::string("q.status = 'enabled' AND q.access_model = $1 ORDER BY q.id") + (locked ? " FOR SHARE OF q" : ""),
+                accessModel);
 }
 
 void RequestStore::setStatus(long long id, const std::string& status) {

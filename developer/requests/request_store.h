@@ -48,8 +48,10 @@ class RequestStore {
   std::optional<RequestRow> byId(long long id, bool forUpdate = false);
   // Requests whose deadlines still run (received or verified), oldest first.
   std::vector<RequestRow> open();
-  // Enabled apps of one access model (patient-directed or population).
-  std::vector<RequestRow> enabled(const std::string& accessModel);
+  // Enabled apps of one access model (patient-directed or population); `locked`, each held
+  // (FOR SHARE) until the transaction ends, so a decision on one (which locks it FOR UPDATE)
+  // waits for what is done with it, or is seen done first.
+  std::vector<RequestRow> enabled(const std::string& accessModel, bool locked = false);
   // Moves the request to `status`, stamping the time that status records.
   void setStatus(long long id, const std::string& status);
   void setClientId(long long id, const std::string& clientId);
