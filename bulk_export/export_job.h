@@ -35,8 +35,8 @@ struct ExportJob {
   JobState state = JobState::Queued;
   int attempt = 0;  // raised by every claim: a step commits only under the attempt that claimed it
   // Progress: the type being exported (past the last type, with _since: the deletions of type
-  // typeIndex - types.size()), how far it got (the last resource number listed of a type, or the
-  // last id of a supporting type or of deletions), the file being filled.
+  // typeIndex - types.size()), how far it got ("#" and the last resource number listed of a
+  // type, or the last id of a supporting type or of deletions), the file being filled.
   int typeIndex = 0;
   std::string afterId;
   int fileSeq = 0;

@@ -64,7 +64,7 @@ Step resourcesStep(fhir::ResourceRepository& repo, ExportFiles& files, const Exp
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
   if (found.size() > static_cast<size_t>(kStepResources)) found.resize(kStepResources);
-  step.lastId = referenced.empty() ? (found.empty() ? "" : std::to_string(found.back().first)) : referenced.back();
+  step.lastId = referenced.empty() ? (found.empty() ? "" : "#" + std::to_string(found.back().first)) : referenced.back();
   if (found.empty()) return step;
   std::vector<std::string> keys;
   keys.reserve(found.size());

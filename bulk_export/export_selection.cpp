@@ -82,11 +82,13 @@ fhir::ResourceQuery baseQuery(const ExportJob& job, const std::string& type, int
   fhir::ResourceQuery query;
   query.types = {type};
   query.limit = limit;
-  // A type's own resources are walked by number; a supporting type's by the ids recorded.
+  // A type's own resources are walked by number ("#<number>", which no id can be); a supporting
+  // type's by the ids recorded.
   if (!job.afterId.empty() && !exportsReferencedOnly(job, type)) {
-    if (job.afterId.find_first_not_of("0123456789") != std::string::npos)
+    if (job.afterId[0] != '#' || job.afterId.size() < 2 ||
+        job.afterId.find_first_not_of("0123456789", 1) != std::string::npos)
       throw std::runtime_error("the job was started by an older Flint, which walked resources by id; export again");
-    query.cursor = fhir::Cursor{false, {}, std::stoll(job.afterId)};
+    query.cursor = fhir::Cursor{false, {}, std::stoll(job.afterId.substr(1))};
   }
   if (job.since) query.lastUpdated.push_back({fhir::InstantBound::Op::AtLeast, *job.since + 1, 0});
   if (exportsReferencedOnly(job, type)) {

@@ -1,8 +1,7 @@
 #include "fhir_resources/search/search_request.h"
 
-#include <charconv>
-
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <set>
 

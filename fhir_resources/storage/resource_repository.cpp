@@ -197,13 +197,6 @@ std::vector<std::optional<ResourceRow>> ResourceRepository::currentRowsFrom(cons
 
 namespace {
 
-// Whether a plan made once for any values (db::Session's default) serves this search. Such a
-// plan assumes each condition matches a few rows, as it cannot see the value. That holds for a
-// condition naming one resource (a reference, an _id), an identifier or a name prefix, from
-// whose few rows the page is found; without one (Observation?status=final, which may match
-// most Observations) a generic plan hashes every match before it can stop at the page, so the
-// search is planned for its values, which costs a millisecond or two. Chains and _has are too:
-// how selective each side is decides their plan.
 // Whether `c` matches a few resources whatever its values: a reference, a string (a name
 // prefix), an identifier, or a chain to resources that such a condition finds.
 bool anchors(const IndexCondition& c) {
@@ -220,6 +213,13 @@ bool anchors(const IndexCondition& c) {
          (c.table == IndexCondition::Table::Token && identifiers);
 }
 
+// Whether a plan made once for any values (db::Session's default) serves this search. Such a
+// plan assumes each condition matches a few rows, as it cannot see the value. That holds for a
+// condition naming one resource (a reference, an _id), an identifier or a name prefix, from
+// whose few rows the page is found; without one (Observation?status=final, which may match
+// most Observations) a generic plan hashes every match before it can stop at the page, so the
+// search is planned for its values, which costs a millisecond or two. Chains and _has are too:
+// how selective each side is decides their plan.
 bool genericPlanFits(const ResourceQuery& query) {
   bool anchored = query.conditions.empty() || !query.ids.empty() || query.referencedFrom.has_value();
   for (const auto& c : query.conditions) {
@@ -466,15 +466,14 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
   // any): entries exist only for live resources, and those of a value are ordered by number, so
   // a broad search merges its conditions' entries and stops at the page's end, and an anchored
   // one starts from its few. What only the resources table says (ids, _lastUpdated, a
-  // compartment, a condition on one of several types) is checked by looking each resource up by
+  // compartment, _has, a condition on one of several types) is checked by looking each resource up by
   // number (the lateral subquery cannot be flattened, so no estimate turns it into a walk of all
   // the type's resources). Without such a condition, the type's live resources are walked by number.
   const IndexCondition* driver = nullptr;
-  for (const auto& c : query.conditions)
-    if (c.onlyForType.empty() && !c.negate && !c.reverse && (!c.anyOf.empty() || !c.linked.empty()) &&
-        (driver == nullptr || anchors(c)) &&
-        (driver == nullptr || !anchors(*driver)))
-      driver = &c;
+  for (const auto& c : query.conditions) {
+    const bool canDrive = c.onlyForType.empty() && !c.negate && !c.reverse && (!c.anyOf.empty() || !c.linked.empty());
+    if (canDrive && (driver == nullptr || (anchors(c) && !anchors(*driver)))) driver = &c;
+  }
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
   const bool needsResources =
       !query.ids.empty() || !query.lastUpdated.empty() || query.referencedFrom.has_value() ||
