@@ -1,7 +1,6 @@
 #include "fhir_resources/storage/resource_number.h"
 
 #include <algorithm>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -14,18 +13,21 @@ namespace {
 constexpr uint64_t kPatientParts = (uint64_t{1} << 22) - 1;
 
 // The parameters `type`'s references to its patient are stored under: its Patient compartment
-// membership parameters, or the broader ones a typed membership parameter reads.
+// membership parameters, or the broader ones a typed membership parameter reads. Built once for
+// every type, as each create asks.
 const std::vector<std::string>& storedMembershipParams(const std::string& type) {
-  static std::mutex mutex;
-  static std::unordered_map<std::string, std::vector<std::string>> byType;
-  std::lock_guard lock(mutex);
-  auto [it, added] = byType.try_emplace(type);
-  if (added)
-    for (const auto& param : Definitions::get().patientCompartmentParams(type)) {
-      auto typed = typedReferencesOf(type, param);
-      it->second.push_back(typed ? typed->param : param);
-    }
-  return it->second;
+  static const std::unordered_map<std::string, std::vector<std::string>> byType = [] {
+    std::unordered_map<std::string, std::vector<std::string>> out;
+    for (const auto& t : Definitions::get().resourceTypes())
+      for (const auto& param : Definitions::get().patientCompartmentParams(t)) {
+        auto typed = typedReferencesOf(t, param);
+        out[t].push_back(typed ? typed->param : param);
+      }
+    return out;
+  }();
+  static const std::vector<std::string> none;
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
 }
 
 uint64_t fnv1a(const std::string& text) {
