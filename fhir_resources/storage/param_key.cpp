@@ -6,9 +6,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "fhir_resources/definitions/definitions.h"
-#include "fhir_resources/search/index/index_rows.h"
-
 namespace flint::fhir {
 namespace {
 
@@ -35,39 +32,5 @@ int32_t paramKey(std::string_view type, std::string_view param) {
   if (it == known.end()) it = known.emplace(name, digestKey(name)).first;
   return it->second;
 }
-
-namespace {
-
-// Each type's keys, all of them or those of reference parameters only.
-struct TypeKeys {
-  std::unordered_map<std::string, std::vector<int32_t>> all, references;
-};
-
-const TypeKeys& typeKeys() {
-  static const TypeKeys keys = [] {
-    TypeKeys out;
-    for (const auto& t : Definitions::get().resourceTypes())
-      for (const auto* def : indexedSearchParams(t)) {
-        for (const char* suffix : {"", kOfTypeSuffix, kIdentifierSuffix, kCanonicalSuffix})
-          out.all[t].push_back(digestKey(t + "." + def->code + suffix));
-        if (def->type == "reference") out.references[t].push_back(digestKey(t + "." + def->code));
-      }
-    return out;
-  }();
-  return keys;
-}
-
-const std::vector<int32_t>& keysIn(const std::unordered_map<std::string, std::vector<int32_t>>& byType,
-                                   const std::string& type) {
-  static const std::vector<int32_t> none;
-  auto it = byType.find(type);
-  return it == byType.end() ? none : it->second;
-}
-
-}  // namespace
-
-const std::vector<int32_t>& paramKeysOf(const std::string& type) { return keysIn(typeKeys().all, type); }
-
-const std::vector<int32_t>& referenceKeysOf(const std::string& type) { return keysIn(typeKeys().references, type); }
 
 }  // namespace flint::fhir

@@ -349,6 +349,10 @@ TEST_F(SearchParams, SortWithKeysetPaging) {
   EXPECT_EQ(status("Observation?_sort=code:text"), 400);
   EXPECT_EQ(status("Observation?_sort=date&_cursor=garbage"), 400);
   EXPECT_EQ(status("Observation?_sort=date&_cursor=a~Observation/o1"), 400);  // a cursor without the sort value
+  // A cursor's position is a resource number: not negative, not past 64 bits, digits only.
+  for (const char* bad : {"a~-1", "a~99999999999999999999", "a~12x", "a~", "c~12"})
+    EXPECT_EQ(status(std::string("Observation?_cursor=") + bad), 400) << bad;
+  EXPECT_EQ(status("Observation?_cursor=a~12"), 200);
 }
 
 // previous links walk back over exactly the pages next links walked forward, sorted or not,

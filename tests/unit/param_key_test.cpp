@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <set>
 #include <string>
 
 #include "fhir_resources/definitions/definitions.h"
@@ -30,17 +29,4 @@ TEST(ParamKey, DistinctForEveryIndexedParameter) {
         ++names;
       }
   EXPECT_GT(names, 4000u);
-}
-
-// A resource's rows are told apart from another type's resource with the same id by these.
-TEST(ParamKey, KeysOfATypeAreThoseOfItsIndexedParametersInEveryForm) {
-  const auto& keys = paramKeysOf("Observation");
-  const std::set<int32_t> set(keys.begin(), keys.end());
-  EXPECT_EQ(set.size(), keys.size());
-  for (const char* param : {"code", "subject", "patient", "identifier:of-type", "subject:identifier",
-                            "value-quantity:canonical", "combo-code-value-quantity:canonical", "_profile"})
-    EXPECT_TRUE(set.count(paramKey("Observation", param))) << param;
-  EXPECT_FALSE(set.count(paramKey("Patient", "name")));
-  EXPECT_EQ(keys.size(), 4 * indexedSearchParams("Observation").size());
-  EXPECT_TRUE(paramKeysOf("NoSuchType").empty());
 }
