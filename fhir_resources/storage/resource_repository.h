@@ -244,9 +244,16 @@ class ResourceRepository {
   // values (genericPlanFits), else one made for these.
   // " WHERE ..." selecting the query's resources (as `alias`), appending its parameters; when
   // `driver` (one of its conditions) already chose the rows, without it and the live-row check;
-  // without `resources`, `alias` is the driver's numbers alone, and only conditions are checked.
+  // without `resources`, `alias` is the driver's numbers alone, and only conditions are checked;
+  // `probeReverse` checks each _has by looking up the resource's linked entries.
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
-                          bool generic, const IndexCondition* driver = nullptr, bool resources = true);
+                          bool generic, const IndexCondition* driver = nullptr, bool resources = true,
+                          bool probeReverse = false);
+  // " FROM ... WHERE ..." of a page drawn from at most `walk` of the searched types' resources
+  // after the cursor, in number order, each probed for the query's conditions.
+  std::string walkClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic, int walk);
+  // A page of `list`, from at most `probeWalk` resources walked by number (walkClause) if set.
+  std::vector<ResourceRow> page(const ResourceQuery& query, ListedContent listed, int probeWalk);
   // " FROM ... WHERE ..." of a search's page or count: the numbers of its resources as `r.rid`,
   // each once unless not `unique` (for IN (...), where the planner may then probe them one by one).
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,

@@ -158,6 +158,59 @@ TEST_F(SearchParams, ReverseChaining) {
   EXPECT_EQ(status("Patient?_has:Organization:partof:name=x"), 400);  // cannot point at a Patient
 }
 
+// A _has that most resources satisfy is answered by probing resources in number order, one
+// that few satisfy from the linked resources: both give the same pages as the plain search's
+// order, whether the qualifying resources come first, last, or in between.
+TEST(ReverseChainingPages, MostOrFewQualifying) {
+  const std::string instance = createInstance("hasp");
+  auto c = client();
+  json bundle = {{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", json::array()}};
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    bundle["entry"].push_back({{"resource", {{"resourceType", "Patient"}, {"id", id}}},
+                               {"request", {{"method", "PUT"}, {"url", "Patient/" + id}}}});
+  }
+  ASSERT_EQ(c.Post("/" + instance + "/fhir", bundle.dump(), "application/fhir+json")->status, 200);
+  std::vector<std::string> order;  // the patients in the order searches give them
+  for (const auto& e : entriesOf(followPages(c, "/" + instance + "/fhir/Patient?_count=100")))
+    order.push_back(e["resource"]["id"]);
+  ASSERT_EQ(order.size(), 30u);
+  // Every patient but the fourth has a "common" reading; only the last one a "rare" one, and
+  // only the first and last an "ends" one.
+  bundle["entry"] = json::array();
+  auto reading = [&](const std::string& patient, const std::string& code) {
+    bundle["entry"].push_back(
+        {{"resource", {{"resourceType", "Observation"}, {"status", "final"},
+                       {"code", {{"coding", {{{"system", "urn:test"}, {"code", code}}}}}},
+                       {"subject", {{"reference", "Patient/" + patient}}}}},
+         {"request", {{"method", "POST"}, {"url", "Observation"}}}});
+  };
+  for (size_t i = 0; i < order.size(); ++i)
+    if (i != 3) reading(order[i], "common");
+  reading(order.back(), "rare");
+  reading(order.front(), "ends");
+  reading(order.back(), "ends");
+  ASSERT_EQ(c.Post("/" + instance + "/fhir", bundle.dump(), "application/fhir+json")->status, 200);
+  auto paged = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    for (const auto& e : entriesOf(followPages(c, "/" + instance + "/fhir/" + query, 40))) ids.push_back(e["resource"]["id"]);
+    return ids;
+  };
+  std::vector<std::string> common = order;
+  common.erase(common.begin() + 3);
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_count=4"), common);
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_count=1"), common);
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=rare&_count=1"), std::vector<std::string>{order.back()});
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=ends&_count=1"),
+            (std::vector<std::string>{order.front(), order.back()}));
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=none&_count=1"), std::vector<std::string>{});
+  // Two _has: each must hold; `:not` inside one is about the linked resource (a reading not rare).
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_has:Observation:subject:code:not=rare&_count=3"),
+            common);
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_count=3&_has:Observation:subject:code=rare"),
+            std::vector<std::string>{order.back()});
+}
+
 TEST_F(SearchParams, PatientEverything) {
   auto record = [&](const std::string& query) {
     Ids out;
