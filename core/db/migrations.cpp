@@ -854,6 +854,12 @@ CREATE STATISTICS search_reference_stats (mcv, dependencies) ON param_key, targe
 CREATE STATISTICS search_number_stats (mcv, dependencies) ON param_key, code FROM search_number;
 CREATE STATISTICS search_composite_stats (mcv, dependencies) ON param_key, key_code FROM search_composite;
 )SQL"},
+      // Dated tokens' entries (fhir_resources/search/index/dated_tokens.h) in the order of their
+      // -date sort, latest end first: search index version 5 writes them.
+      {25, "composite entries by date", R"SQL(
+CREATE INDEX search_composite_dated ON search_composite (param_key, key_code, high DESC NULLS LAST, rid)
+  WHERE high IS NOT NULL;
+)SQL"},
   };
   return migrations;
 }

@@ -28,6 +28,9 @@ struct Instance {
   // production app's.
   bool sandbox = false;
   std::string schema;
+  // What the search index entries were last written as (fhir_resources kSearchIndexVersion):
+  // searches use no entries an older version did not write.
+  int searchIndexVersion = 0;
   // The data cluster holding the schema, its primary's connection string (for 'main', the control
   // database's, as the process reading the instance reached it) and its streaming replicas.
   std::string cluster = "main";

@@ -20,7 +20,7 @@ const char* kColumns =
     " WHERE c.name = cluster),"
     " (SELECT m.state || E'\\n' || m.target || E'\\n' || coalesce(c.database_url, '') FROM flint.instance_moves m"
     " JOIN flint.clusters c ON c.name = m.target WHERE m.instance_id = id),"
-    " coalesce(read_floor_lsn, '0/0')::text";
+    " coalesce(read_floor_lsn, '0/0')::text, search_index_version";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
@@ -58,6 +58,7 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
     if (i.writesFrozen()) i.auditDatabaseUrl = targetUrl.empty() ? controlUrl : targetUrl;
   }
   i.readFloorLsn = parseLsn(r[17].as<std::string>()).value_or(0);
+  i.searchIndexVersion = r[18].as<int>();
   return i;
 }
 

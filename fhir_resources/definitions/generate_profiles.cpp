@@ -178,6 +178,8 @@ int main(int argc, char** argv) {
     terminology.addBundle(load(r4 / "v3-codesystems.json"));
     json packages = json::array();
     json profiles = json::array();
+    // The parameter combinations the servers' CapabilityStatements name, per resource type.
+    std::map<std::string, std::set<std::vector<std::string>>> combinations;
     for (int i = 3; i < argc; ++i) {
       std::vector<fs::path> files;
       for (const auto& f : fs::directory_iterator(argv[i])) files.push_back(f.path());
@@ -186,6 +188,17 @@ int main(int argc, char** argv) {
       for (const auto& f : files) {
         const std::string name = f.filename().string();
         if (name.rfind("ValueSet-", 0) == 0 || name.rfind("CodeSystem-", 0) == 0) terminology.add(load(f));
+        if (name == "CapabilityStatement-us-core-server.json")
+          for (const auto& rest : load(f).value("rest", json::array()))
+            for (const auto& resource : rest.value("resource", json::array()))
+              for (const auto& ext : resource.value("extension", json::array())) {
+                if (ext.value("url", "").find("search-parameter-combination") == std::string::npos) continue;
+                std::vector<std::string> required;
+                for (const auto& part : ext.value("extension", json::array()))
+                  if (part.value("url", "") == "required") required.push_back(part.value("valueString", ""));
+                std::sort(required.begin(), required.end());
+                combinations[resource.value("type", "")].insert(required);
+              }
         if (name.rfind("StructureDefinition-", 0) == 0) {
           json sd = load(f);
           if (sd.value("kind", "") != "logical") profiles.push_back(compactProfile(sd));
@@ -221,7 +234,10 @@ int main(int argc, char** argv) {
     out << "],\n\"valueSets\":{";
     size_t n = 0;
     for (const auto& [url, codes] : valueSets.items()) out << (n++ ? ",\n" : "\n") << json(url).dump() << ":" << codes.dump();
-    out << "},\n\"valueSetsNotExpanded\":" << notExpanded.dump() << "}\n";
+    out << "},\n\"valueSetsNotExpanded\":" << notExpanded.dump() << ",\n\"searchCombinations\":{";
+    n = 0;
+    for (const auto& [type, sets] : combinations) out << (n++ ? ",\n" : "\n") << json(type).dump() << ":" << json(sets).dump();
+    out << "}}\n";
   } catch (const std::exception& e) {
     std::cerr << "generate_profiles: " << e.what() << "\n";
     return 1;

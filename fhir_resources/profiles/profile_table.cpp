@@ -95,6 +95,8 @@ ProfileTable::ProfileTable() {
     if (latest == nullptr || latest->version < profile->version) latest = profile.get();
     profiles_.push_back(std::move(profile));
   }
+  for (const auto& [type, combinations] : doc["searchCombinations"].items())
+    searchCombinations_[type] = combinations.get<std::vector<std::vector<std::string>>>();
   for (const auto& [url, codes] : doc["valueSets"].items()) {
     auto& set = valueSets_[url];
     for (const std::string& code : codes) {
@@ -102,6 +104,12 @@ ProfileTable::ProfileTable() {
       set.insert(code.substr(code.find('|')));  // "|code", for elements of type code, which carry no system
     }
   }
+}
+
+const std::vector<std::vector<std::string>>& ProfileTable::searchCombinations(const std::string& type) const {
+  static const std::vector<std::vector<std::string>> none;
+  auto it = searchCombinations_.find(type);
+  return it == searchCombinations_.end() ? none : it->second;
 }
 
 const Profile* ProfileTable::find(std::string_view url) const {

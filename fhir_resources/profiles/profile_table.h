@@ -85,6 +85,8 @@ class ProfileTable {
   const std::vector<std::unique_ptr<Profile>>& profiles() const { return profiles_; }
   // The US Core versions in the table, e.g. 6.1.0 and 7.0.0.
   const std::vector<std::string>& versions() const { return versions_; }
+  // The search parameter combinations the US Core server CapabilityStatements name for `type`.
+  const std::vector<std::vector<std::string>>& searchCombinations(const std::string& type) const;
   // "system|code" for every code of a required binding's value set, or null when the value set
   // cannot be enumerated offline (then its codes are not checked).
   const std::unordered_set<std::string>* valueSet(std::string_view url) const;
@@ -97,6 +99,7 @@ class ProfileTable {
   std::vector<std::unique_ptr<Profile>> profiles_;
   std::unordered_map<std::string, const Profile*> byCanonical_;  // url|version and url (latest)
   std::vector<std::string> versions_;
+  std::unordered_map<std::string, std::vector<std::vector<std::string>>> searchCombinations_;
   std::unordered_map<std::string, std::unordered_set<std::string>> valueSets_;
 };
 

@@ -9,6 +9,7 @@
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 #include "fhir_resources/storage/param_key.h"
+#include "fhir_resources/search/index/dated_tokens.h"
 #include "fhir_resources/storage/resource_number.h"
 
 namespace flint::fhir {
@@ -155,7 +156,10 @@ std::string versions(const std::string& filter, const std::string& schema, const
 }  // namespace
 
 ResourceRepository::ResourceRepository(db::Session& session, const instances::Instance& instance)
-    : session_(session), schema_(instance.schema), quotedSchema_(db::quoteIdentifier(instance.schema)) {}
+    : session_(session),
+      schema_(instance.schema),
+      quotedSchema_(db::quoteIdentifier(instance.schema)),
+      searchIndexVersion_(instance.searchIndexVersion) {}
 
 const std::string& ResourceRepository::statement(const char* name, const char* sqlTemplate) {
   return session_.preparedIn(schema_, name, sqlTemplate);
@@ -381,6 +385,18 @@ std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, 
 
 namespace {
 
+// `m` as SQL on index rows `x` of `types`, its values appended to `params`.
+std::string matchPredicate(const IndexMatch& m, const std::vector<std::string>& types, std::vector<std::string>& params,
+                           bool references) {
+  std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references) + " AND ";
+  size_t next = 0;
+  for (char ch : m.sql) {
+    if (ch == '?') predicate += bind(params, m.values.at(next++));
+    else predicate += ch;
+  }
+  return predicate;
+}
+
 // Whether a search can be driven from `c`'s index entries (fromClause).
 bool canDrive(const IndexCondition& c) {
   return c.onlyForType.empty() && !c.negate && !c.reverse && (!c.anyOf.empty() || !c.linked.empty());
@@ -398,22 +414,62 @@ bool probesFirst(const ResourceQuery& query) {
          std::any_of(query.conditions.begin(), query.conditions.end(), [](const IndexCondition& c) { return c.reverse; });
 }
 
+// The condition of a search for one code of a dated token (dated_tokens.h) sorted newest first
+// by that token's date, with nothing more selective: Observation?category=laboratory&_sort=-date
+// otherwise reads every laboratory result's date before it can take the newest. Its entries
+// name the match's system and code as the composite key's.
+std::optional<std::pair<const IndexCondition*, IndexMatch>> datedWalk(const ResourceQuery& query) {
+  if (query.sort.size() != 1 || query.types.size() != 1 || !query.ids.empty() || query.referencedFrom) return std::nullopt;
+  const SortKey& key = query.sort[0];
+  if (key.source != SortKey::Source::Date || !key.descending || key.params.size() != 1) return std::nullopt;
+  if (query.cursor && (query.cursor->before || !query.cursor->sortValues[0])) return std::nullopt;
+  if (std::any_of(query.conditions.begin(), query.conditions.end(), anchors)) return std::nullopt;
+  for (const auto& c : query.conditions) {
+    if (c.table != IndexCondition::Table::Token || !canDrive(c) || !c.linked.empty() || c.params.size() != 1 ||
+        c.anyOf.size() != 1 || !c.anyOf[0].params.empty())
+      continue;
+    const DatedToken* pair = datedToken(query.types[0], c.params[0], key.params[0]);
+    const std::string& sql = c.anyOf[0].sql;
+    std::string keyed;
+    if (sql == "x.code = ?") keyed = "x.key_code = ?";
+    else if (sql == "x.system IS NULL AND x.code = ?") keyed = "x.key_system IS NULL AND x.key_code = ?";
+    else if (sql == "x.system = ? AND x.code = ?") keyed = "x.key_system = ? AND x.key_code = ?";
+    if (pair != nullptr && !keyed.empty()) return std::make_pair(&c, IndexMatch{keyed, c.anyOf[0].values, {pair->entry}});
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, ListedContent listed) {
-  // The walk probes at most a few pages' worth of resources; when that does not fill the page,
-  // the qualifying resources are few and the whole search finds them faster.
+  // Each walk reads a bounded part of the search's order; when that does not fill the page (the
+  // qualifying resources are few, or some have no value for the sort), the whole search runs.
+  // Both give the same order, so the page is the same either way.
   if (probesFirst(query)) {
-    auto rows = page(query, listed, 5 * query.limit);
+    auto rows = page(query, listed, [&](std::vector<std::string>& params, bool generic) {
+      return Walk{walkClause(query, params, generic, 5 * query.limit), ""};
+    });
     if (rows.size() >= static_cast<size_t>(query.limit)) return rows;
   }
-  return page(query, listed, 0);
+  if (auto walk = searchIndexVersion_ >= kDatedTokenEntriesSince ? datedWalk(query) : std::nullopt) {
+    auto rows = page(query, listed, [&](std::vector<std::string>& params, bool generic) {
+      return datedClause(query, *walk->first, walk->second, params, generic);
+    });
+    // A resource with the code twice (in two systems) has an entry for each, one after the other.
+    rows.erase(std::unique(rows.begin(), rows.end(),
+                           [](const ResourceRow& a, const ResourceRow& b) { return a.number == b.number; }),
+               rows.end());
+    if (rows.size() >= static_cast<size_t>(query.limit)) return rows;
+  }
+  return page(query, listed, nullptr);
 }
 
-std::vector<ResourceRow> ResourceRepository::page(const ResourceQuery& query, ListedContent listed, int probeWalk) {
+std::vector<ResourceRow> ResourceRepository::page(const ResourceQuery& query, ListedContent listed,
+                                                  const WalkBuilder& walker) {
   std::vector<std::string> params;
   const bool generic = genericPlanFits(query);
-  const std::string from = probeWalk > 0 ? walkClause(query, params, generic, probeWalk) : fromClause(query, params, generic);
+  const Walk walk = walker ? walker(params, generic) : Walk{fromClause(query, params, generic), ""};
+  const std::string& from = walk.from;
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   // A `before` cursor walks the order backwards: every direction flips, nulls come first.
   const bool backwards = query.cursor && query.cursor->before;
@@ -421,8 +477,11 @@ std::vector<ResourceRow> ResourceRepository::page(const ResourceQuery& query, Li
   std::vector<const char*> casts;
   for (size_t i = 0; i < query.sort.size(); ++i) {
     const SortKey& k = query.sort[i];
-    auto [expression, cast] = sortExpression(
-        k, quotedSchema_, entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference));
+    auto [expression, cast] =
+        i == 0 && !walk.sorted.empty()
+            ? std::pair<std::string, const char*>{walk.sorted, "bigint"}
+            : sortExpression(k, quotedSchema_,
+                             entriesOf(params, query.types, k.params, k.source == SortKey::Source::Reference));
     casts.push_back(cast);
     const std::string n = std::to_string(i);
     columns += ", (" + expression + ")::text AS t" + n + ", " + expression + " AS k" + n;
@@ -504,17 +563,38 @@ std::string ResourceRepository::fromClause(const ResourceQuery& query, std::vect
   for (const auto& c : query.conditions)
     if (canDrive(c) && (driver == nullptr || (anchors(c) && !anchors(*driver)))) driver = &c;
   if (driver == nullptr) return " FROM " + quotedSchema_ + ".resources r" + whereClause(query, params, "r", generic);
+  const std::string numbers = std::string(" FROM (SELECT ") + (unique ? "DISTINCT " : "") + "d.rid FROM (" +
+                              conditionSubquery(*driver, query.types, params, generic) + ") d)";
+  return fromNumbers(query, params, generic, numbers, driver);
+}
+
+std::string ResourceRepository::fromNumbers(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
+                                            const std::string& numbers, const IndexCondition* driver,
+                                            std::string* numbersAlias) {
   const bool needsResources =
       !query.ids.empty() || !query.lastUpdated.empty() || query.referencedFrom.has_value() ||
       std::any_of(query.sort.begin(), query.sort.end(),
                   [](const SortKey& k) { return k.source == SortKey::Source::LastUpdated || k.source == SortKey::Source::Id; }) ||
       std::any_of(query.conditions.begin(), query.conditions.end(),
                   [](const IndexCondition& c) { return !c.onlyForType.empty() || c.reverse; });
-  const std::string numbers = std::string(" FROM (SELECT ") + (unique ? "DISTINCT " : "") + "d.rid FROM (" +
-                              conditionSubquery(*driver, query.types, params, generic) + ") d)";
+  if (numbersAlias != nullptr) *numbersAlias = needsResources ? "dr" : "r";
   if (!needsResources) return numbers + " r" + whereClause(query, params, "r", generic, driver, false);
   return numbers + " dr CROSS JOIN LATERAL (SELECT * FROM " + quotedSchema_ +
          ".resources l WHERE l.rid = dr.rid OFFSET 0) r" + whereClause(query, params, "r", generic, driver);
+}
+
+ResourceRepository::Walk ResourceRepository::datedClause(const ResourceQuery& query, const IndexCondition& condition,
+                                                         const IndexMatch& entries, std::vector<std::string>& params,
+                                                         bool generic) {
+  // The entries' latest ends (the resources' -date values), from the cursor's on; the page's
+  // condition on the cursor then skips those at it already listed.
+  std::string walked = "SELECT x.rid, x.high AS sorted FROM " + quotedSchema_ + ".search_composite x WHERE " +
+                       matchPredicate(entries, query.types, params, false) + " AND x.high IS NOT NULL";
+  if (query.cursor) walked += " AND x.high <= " + bind(params, *query.cursor->sortValues[0]) + "::bigint";
+  Walk walk;
+  walk.from = fromNumbers(query, params, generic, " FROM (" + walked + ")", &condition, &walk.sorted);
+  walk.sorted += ".sorted";
+  return walk;
 }
 
 std::string ResourceRepository::walkClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
@@ -632,15 +712,7 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
                     entriesOf(params, types, c.params, references);
   if (c.anyOf.empty()) return sub;
   std::string any;
-  for (const auto& m : c.anyOf) {
-    std::string predicate = m.params.empty() ? "" : entriesOf(params, types, m.params, references) + " AND ";
-    size_t next = 0;
-    for (char ch : m.sql) {
-      if (ch == '?') predicate += param(m.values.at(next++));
-      else predicate += ch;
-    }
-    any += (any.empty() ? "(" : " OR (") + predicate + ")";
-  }
+  for (const auto& m : c.anyOf) any += (any.empty() ? "(" : " OR (") + matchPredicate(m, types, params, references) + ")";
   return sub + " AND (" + any + ")";
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -249,11 +250,26 @@ class ResourceRepository {
   std::string whereClause(const ResourceQuery& query, std::vector<std::string>& params, const std::string& alias,
                           bool generic, const IndexCondition* driver = nullptr, bool resources = true,
                           bool probeReverse = false);
+  // The FROM clause of a page read from a bounded part of the search's order, and the column
+  // holding the first sort key's value where the walk reads it (else empty).
+  struct Walk {
+    std::string from;
+    std::string sorted;
+  };
+  using WalkBuilder = std::function<Walk(std::vector<std::string>& params, bool generic)>;
   // " FROM ... WHERE ..." of a page drawn from at most `walk` of the searched types' resources
   // after the cursor, in number order, each probed for the query's conditions.
   std::string walkClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic, int walk);
-  // A page of `list`, from at most `probeWalk` resources walked by number (walkClause) if set.
-  std::vector<ResourceRow> page(const ResourceQuery& query, ListedContent listed, int probeWalk);
+  // A page drawn from the dated token entries `entries` in their date order, latest first,
+  // standing for `condition`.
+  Walk datedClause(const ResourceQuery& query, const IndexCondition& condition, const IndexMatch& entries,
+                   std::vector<std::string>& params, bool generic);
+  // fromClause's end: `numbers` (" FROM (subquery)" of the numbers `driver` chose) checked for
+  // the rest of the query; `numbersAlias` gets the alias the subquery was given.
+  std::string fromNumbers(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
+                          const std::string& numbers, const IndexCondition* driver, std::string* numbersAlias = nullptr);
+  // A page of `list`, from `walker`'s walk if set.
+  std::vector<ResourceRow> page(const ResourceQuery& query, ListedContent listed, const WalkBuilder& walker);
   // " FROM ... WHERE ..." of a search's page or count: the numbers of its resources as `r.rid`,
   // each once unless not `unique` (for IN (...), where the planner may then probe them one by one).
   std::string fromClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
@@ -270,6 +286,7 @@ class ResourceRepository {
   db::Session& session_;
   std::string schema_;
   std::string quotedSchema_;
+  int searchIndexVersion_;
 };
 
 }  // namespace flint::fhir

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "tests/support/flint_server.h"
@@ -154,4 +155,44 @@ TEST(Reindex, AnInstanceFromBeforeResourceNumbersKeepsItsEntriesAndReindexingRes
   EXPECT_EQ(total("Observation?category=laboratory"), 1);
   EXPECT_EQ(total("Observation?patient=p1"), 5);
   EXPECT_NE(trimmed(psql(url, "SELECT search_index_version FROM flint.instances WHERE name = '" + instance + "'")), "3");
+}
+
+// Entries of dated tokens (search index version 5) exist only for resources indexed since: an
+// instance indexed before sorts its searches without them, and uses them once reindexing wrote
+// them for every resource.
+TEST(Reindex, DatedEntriesAreReadOnlyOnceReindexingWroteThemAll) {
+  const std::string instance = createInstance("dated");
+  const std::string base = "/" + instance + "/fhir/";
+  auto c = client();
+  for (const auto& [id, when] : std::vector<std::pair<std::string, std::string>>{
+           {"o1", "2024-01-01"}, {"o2", "2024-02-01"}, {"o3", "2024-03-01"}}) {
+    json o = {{"resourceType", "Observation"}, {"id", id}, {"status", "final"}, {"effectiveDateTime", when},
+              {"category", {{{"coding", {{{"code", "laboratory"}}}}}}}, {"code", {{"text", "x"}}}};
+    ASSERT_EQ(c.Put(base + "Observation/" + id, o.dump(), "application/fhir+json")->status, 201);
+  }
+  const std::string url = databaseUrl();
+  const std::string schema = trimmed(psql(url, "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+  const std::string dated = "('x' || left(md5('Observation.category@date'), 8))::bit(32)::int";
+  const std::string count = "SELECT count(*) FROM " + schema + ".search_composite WHERE param_key = " + dated;
+  ASSERT_EQ(trimmed(psql(url, count)), "3");
+  // As an older Flint left it: the newest written before its entries existed.
+  psql(url, "DELETE FROM " + schema + ".search_composite WHERE param_key = " + dated + " AND rid = (SELECT rid FROM " +
+                schema + ".resources WHERE id = 'o3')");
+  psql(url, "UPDATE flint.instances SET search_index_version = 4 WHERE name = '" + instance + "'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the servers' instance cache lives a second
+  auto newestFirst = [&] {
+    std::vector<std::string> ids;
+    for (const auto& e : entriesOf(followPages(c, base + "Observation?category=laboratory&_sort=-date&_count=1", 10)))
+      ids.push_back(e["resource"]["id"]);
+    return ids;
+  };
+  const std::vector<std::string> expected = {"o3", "o2", "o1"};
+  EXPECT_EQ(newestFirst(), expected);
+
+  std::string out;
+  ASSERT_EQ(runFlint({"reindex", "--outdated"}, &out), 0) << out;
+  EXPECT_EQ(trimmed(psql(url, count)), "3");
+  EXPECT_EQ(trimmed(psql(url, "SELECT search_index_version FROM flint.instances WHERE name = '" + instance + "'")), "5");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(newestFirst(), expected);
 }

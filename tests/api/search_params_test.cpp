@@ -873,3 +873,57 @@ TEST(ReferenceUrls, AbsoluteAndLogicalUrlsAreFoundAsWritten) {
   EXPECT_EQ(found("subject:missing=false"), (Ids{"a1", "a2", "a3", "a4"}));
   EXPECT_EQ(found("subject:missing=true"), Ids{});
 }
+
+// One code of a token that US Core pairs with a date (Observation's category and code with its
+// date), sorted newest first, is read from that code's entries in date order: the pages are
+// those of the sort's definition — latest end first (an open period first of all), ties by
+// number, each resource once, those without a date last — after updates and deletes too.
+TEST(DatedTokenSort, PagesFollowTheLatestEndOfEachResource) {
+  const std::string instance = createInstance("dated");
+  const std::string base = "/" + instance + "/fhir/";
+  auto c = client();
+  const std::string categories = "http://terminology.hl7.org/CodeSystem/observation-category";
+  auto put = [&](const std::string& id, const std::string& status, json category, json effective) {
+    json o = {{"resourceType", "Observation"}, {"id", id}, {"status", status},
+              {"category", json::array({{{"coding", category}}})},
+              {"code", {{"coding", {{{"system", "http://loinc.org"}, {"code", "2345-7"}}}}}}};
+    for (const auto& [k, v] : effective.items()) o[k] = v;
+    auto r = c.Put(base + "Observation/" + id, o.dump(), "application/fhir+json");
+    ASSERT_TRUE(r->status == 200 || r->status == 201) << r->body;
+  };
+  const json lab = {{{"system", categories}, {"code", "laboratory"}}};
+  put("mar", "final", lab, {{"effectiveDateTime", "2024-03-01T08:00:00Z"}});
+  put("jan", "final", lab, {{"effectiveDateTime", "2024-01-15"}});
+  put("open", "final", lab, {{"effectivePeriod", {{"start", "2020-01-01"}}}});  // still going: latest of all
+  put("feb", "final", lab, {{"effectivePeriod", {{"start", "2023-01-01"}, {"end", "2024-02-10"}}}});
+  put("twice", "final", {{{"system", categories}, {"code", "laboratory"}}, {{"system", "urn:local"}, {"code", "laboratory"}}},
+      {{"effectiveDateTime", "2024-02-20"}});
+  put("undated", "final", lab, json::object());
+  put("prelim", "preliminary", lab, {{"effectiveDateTime", "2024-02-25"}});
+  put("vital", "final", {{{"system", categories}, {"code", "vital-signs"}}}, {{"effectiveDateTime", "2025-01-01"}});
+  auto walk = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    for (const auto& e : entriesOf(followPages(c, base + query, 20))) ids.push_back(e["resource"]["id"]);
+    return ids;
+  };
+  using Order = std::vector<std::string>;
+  const Order all = {"open", "mar", "prelim", "twice", "feb", "jan", "undated"};
+  EXPECT_EQ(walk("Observation?category=laboratory&_sort=-date&_count=2"), all);
+  EXPECT_EQ(walk("Observation?category=laboratory&_sort=-date&_count=1"), all);
+  EXPECT_EQ(walk("Observation?category=laboratory&_sort=-date"), all);
+  EXPECT_EQ(walk("Observation?category=" + categories + "%7Claboratory&_sort=-date&_count=3"), all);
+  EXPECT_EQ(walk("Observation?category=urn:local%7Claboratory&_sort=-date&_count=1"), Order{"twice"});
+  EXPECT_EQ(walk("Observation?category=%7Claboratory&_sort=-date"), Order{});
+  EXPECT_EQ(walk("Observation?category=laboratory&status=final&_sort=-date&_count=2"),
+            (Order{"open", "mar", "twice", "feb", "jan", "undated"}));
+  EXPECT_EQ(walk("Observation?code=2345-7&_sort=-date&_count=4"),
+            (Order{"open", "vital", "mar", "prelim", "twice", "feb", "jan", "undated"}));
+  // Ascending and _id-limited searches take the general path; the order is the same reversed.
+  EXPECT_EQ(walk("Observation?category=laboratory&_sort=date&_count=2"),
+            (Order{"open", "feb", "jan", "twice", "prelim", "mar", "undated"}));
+  // An update moves its entry; a delete removes it.
+  put("jan", "final", lab, {{"effectiveDateTime", "2026-06-01"}});
+  ASSERT_EQ(c.Delete(base + "Observation/mar")->status, 204);
+  EXPECT_EQ(walk("Observation?category=laboratory&_sort=-date&_count=2"),
+            (Order{"open", "jan", "prelim", "twice", "feb", "undated"}));
+}

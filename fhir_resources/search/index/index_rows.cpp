@@ -7,6 +7,7 @@
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/date_range.h"
 #include "fhir_resources/search/fhirpath/path_expression.h"
+#include "fhir_resources/search/index/dated_tokens.h"
 #include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/ucum_units.h"
 
@@ -259,6 +260,24 @@ void composites(IndexRows& rows, const IndexedParam& p, const PathNode& context)
   }
 }
 
+// For each dated token pair (dated_tokens.h) with both sides present, one composite entry per
+// code of the token carrying the resource's range of the date: its earliest start and latest
+// end, the values it sorts by ascending and descending.
+void datedTokenEntries(IndexRows& rows, const std::string& type) {
+  for (const auto& pair : datedTokens(type)) {
+    std::optional<int64_t> low, high;
+    for (const auto& d : rows.dates)
+      if (d.param == pair.date) {
+        low = low ? std::min(*low, d.low) : d.low;
+        high = high ? std::max(*high, d.high) : d.high;
+      }
+    if (!low) continue;
+    for (const auto& t : rows.tokens)
+      if (t.param == pair.token && !t.code.empty())
+        rows.composites.push_back({pair.entry, t.system, t.code, "", "", "", "", low, high});
+  }
+}
+
 // Latin-1 Supplement and Latin Extended-A letters, U+00C0 to U+017F, without their accents.
 const char* kUnaccented =
     "AAAAAAACEEEEIIII" "DNOOOOO*OUUUUYTs" "aaaaaaaceeeeiiii" "dnooooo/ouuuuyty"
@@ -321,6 +340,7 @@ IndexRows extractIndexRows(const json::Value& resource) {
       else if (kind == "composite") composites(rows, *p, node);
     }
   }
+  datedTokenEntries(rows, type);
   return rows;
 }
 

@@ -82,7 +82,9 @@ IndexRows extractIndexRows(const json::Value& resource);
 // 3: Group.name (bulk export clients find Groups by name).
 // 4: rows name their resource by number (instance migration 24), which dropped the rows of ids
 //    that two live resources of different types share.
-inline constexpr int kSearchIndexVersion = 4;
+// 5: entries of dated tokens (dated_tokens.h), which sorted searches walk only from this version.
+inline constexpr int kSearchIndexVersion = 5;
+inline constexpr int kDatedTokenEntriesSince = 5;
 
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).
