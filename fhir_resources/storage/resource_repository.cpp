@@ -5,11 +5,11 @@
 #include <unordered_map>
 
 #include "fhir_resources/definitions/definitions.h"
+#include "fhir_resources/search/index/dated_tokens.h"
 #include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/index_rows_sql.h"
 #include "fhir_resources/storage/param_key.h"
-#include "fhir_resources/search/index/dated_tokens.h"
 #include "fhir_resources/storage/resource_number.h"
 
 namespace flint::fhir {
@@ -591,10 +591,9 @@ ResourceRepository::Walk ResourceRepository::datedClause(const ResourceQuery& qu
   std::string walked = "SELECT x.rid, x.high AS sorted FROM " + quotedSchema_ + ".search_composite x WHERE " +
                        matchPredicate(entries, query.types, params, false) + " AND x.high IS NOT NULL";
   if (query.cursor) walked += " AND x.high <= " + bind(params, *query.cursor->sortValues[0]) + "::bigint";
-  Walk walk;
-  walk.from = fromNumbers(query, params, generic, " FROM (" + walked + ")", &condition, &walk.sorted);
-  walk.sorted += ".sorted";
-  return walk;
+  std::string alias;
+  std::string from = fromNumbers(query, params, generic, " FROM (" + walked + ")", &condition, &alias);
+  return {std::move(from), alias + ".sorted"};
 }
 
 std::string ResourceRepository::walkClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,
