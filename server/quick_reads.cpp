@@ -119,7 +119,7 @@ void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir
     if (result.ok()) {
       std::vector<const fhir::FhirRequest*> requests;
       for (const auto& read : fetch.reads) requests.push_back(&read.req);
-      answers = fhir::answerPlainReads(result, requests, keys);
+      answers = fhir::answerPlainReads(result, *fetch.reads.front().instance, requests, keys);
     } else {
       answers.assign(count, fhir::databaseFailureResponse(result.sqlState()));
     }

@@ -17,6 +17,8 @@ class BinaryCopyRows {
   // Starts a tuple of `fields` values.
   BinaryCopyRows& row(int16_t fields);
   BinaryCopyRows& text(std::string_view value);
+  // A bytea value: in the binary format, its bytes as they are, like text's.
+  BinaryCopyRows& bytes(std::string_view value) { return text(value); }
   BinaryCopyRows& null();
   // `value` as text, or NULL when empty.
   BinaryCopyRows& textOrNull(std::string_view value) { return value.empty() ? null() : text(value); }

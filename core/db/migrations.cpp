@@ -309,6 +309,20 @@ CREATE TABLE flint.instance_moves (
       {17, "read floor", R"SQL(
 ALTER TABLE flint.instances ADD COLUMN read_floor_lsn pg_lsn;
 )SQL"},
+      // The dictionaries each instance's resource JSON is compressed with
+      // (fhir_resources/storage/stored_content.h), by the number zstd gives a dictionary. They hold
+      // fragments of the instance's data, so they go with the instance. Here rather than in the
+      // instance's schema, every process loads them with the instance itself (InstanceCache) and
+      // never needs the data cluster to read a resource's JSON.
+      {18, "content dictionaries", R"SQL(
+CREATE TABLE flint.content_dictionaries (
+  instance_id bigint NOT NULL REFERENCES flint.instances (id) ON DELETE CASCADE,
+  number bigint NOT NULL,
+  dictionary bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (instance_id, number)
+);
+)SQL"},
   };
   return migrations;
 }
@@ -859,6 +873,26 @@ CREATE STATISTICS search_composite_stats (mcv, dependencies) ON param_key, key_c
       {25, "composite entries by date", R"SQL(
 CREATE INDEX search_composite_dated ON search_composite (param_key, key_code, high DESC NULLS LAST, rid)
   WHERE high IS NOT NULL;
+)SQL"},
+      // Resource JSON is stored compressed by the server (fhir_resources/storage/stored_content.h):
+      // PostgreSQL compresses nothing under about 2 kB, which is most resources. Rows written
+      // before stay as they were (JSON text as bytes); content_bytes, the JSON's length, is now
+      // written with each version rather than computed from the stored bytes. Stored values are
+      // zstd frames already: out of line when large, not compressed a second time. A schema
+      // whose version was set back past this one by hand (as tests of migration 24 do) keeps its
+      // bytea content: compressed JSON has no text form to go back to.
+      {26, "resource content compressed by the server", R"SQL(
+DO $$
+BEGIN
+  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'resources'::regclass AND attname = 'content')
+      = 'text'::regtype THEN
+    ALTER TABLE resources ALTER COLUMN content_bytes DROP EXPRESSION;
+    ALTER TABLE resources ALTER COLUMN content TYPE bytea USING convert_to(content, 'UTF8');
+    ALTER TABLE resource_history ALTER COLUMN content TYPE bytea USING convert_to(content, 'UTF8');
+    ALTER TABLE resources ALTER COLUMN content SET STORAGE EXTERNAL;
+    ALTER TABLE resource_history ALTER COLUMN content SET STORAGE EXTERNAL;
+  END IF;
+END $$;
 )SQL"},
   };
   return migrations;

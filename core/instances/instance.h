@@ -3,12 +3,22 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace flint::instances {
+
+// The dictionaries an instance's stored resource JSON is compressed with
+// (fhir_resources/storage/stored_content.h), by the number zstd gives each, and the one new
+// versions are compressed with (0: none). A dictionary, once made, never changes or goes.
+struct ContentDictionaries {
+  std::map<uint32_t, std::shared_ptr<const std::string>> byNumber;
+  uint32_t forWrites = 0;
+};
 
 struct Instance {
   long long id = 0;
@@ -53,6 +63,7 @@ struct Instance {
   // Which US Core profiles a written resource must conform to: off, claimed (those in its
   // meta.profile) or required (resources of US Core types must conform to a US Core profile).
   std::string profileValidation = "claimed";
+  std::shared_ptr<const ContentDictionaries> contentDictionaries = std::make_shared<const ContentDictionaries>();
 };
 
 struct NewInstance {

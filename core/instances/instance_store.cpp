@@ -1,5 +1,6 @@
 #include "core/instances/instance_store.h"
 
+#include <mutex>
 #include <regex>
 #include <sstream>
 
@@ -20,13 +21,56 @@ const char* kColumns =
     " WHERE c.name = cluster),"
     " (SELECT m.state || E'\\n' || m.target || E'\\n' || coalesce(c.database_url, '') FROM flint.instance_moves m"
     " JOIN flint.clusters c ON c.name = m.target WHERE m.instance_id = id),"
-    " coalesce(read_floor_lsn, '0/0')::text, search_index_version";
+    " coalesce(read_floor_lsn, '0/0')::text, search_index_version,"
+    " (SELECT string_agg(d.number::text, ',') FROM flint.content_dictionaries d WHERE d.instance_id = id),"
+    // A dictionary is written with only once every process has had time to load it (InstanceCache
+    // re-reads instances every second): a process must never meet JSON it cannot decompress.
+    " (SELECT d.number FROM flint.content_dictionaries d WHERE d.instance_id = id"
+    "  AND d.created_at < now() - interval '10 seconds' ORDER BY d.created_at DESC, d.number LIMIT 1)";
 
 // The connection string of the database `conn` reached: the control database, which is where
 // cluster 'main' keeps its instances' schemas. Flint opens every connection as a pqxx::connection.
 const std::string& controlUrlOf(pqxx::connection_base& conn) { return static_cast<pqxx::connection&>(conn).options(); }
 
-Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
+// Dictionaries, immutable, are loaded once per process: by instance id and number.
+std::mutex dictionariesMutex;
+std::map<std::pair<long long, uint32_t>, std::shared_ptr<const std::string>> loadedDictionaries;
+
+// The instance's dictionaries `numbers` (comma-separated), those not yet loaded read on `tx`.
+std::shared_ptr<const ContentDictionaries> dictionariesOf(pqxx::transaction_base& tx, long long instance,
+                                                          const std::string& numbers, uint32_t forWrites) {
+  auto out = std::make_shared<ContentDictionaries>();
+  out->forWrites = forWrites;
+  std::string missing;
+  {
+    std::lock_guard lock(dictionariesMutex);
+    std::istringstream list(numbers);
+    for (std::string n; std::getline(list, n, ',');) {
+      const auto number = static_cast<uint32_t>(std::stoul(n));
+      auto at = loadedDictionaries.find({instance, number});
+      if (at != loadedDictionaries.end())
+        out->byNumber.emplace(number, at->second);
+      else
+        missing += (missing.empty() ? "{" : ",") + n;
+    }
+  }
+  if (missing.empty()) return out;
+  auto rows = tx.exec_params(
+      "SELECT number, dictionary FROM flint.content_dictionaries WHERE instance_id = $1 AND number = ANY($2::bigint[])",
+      instance, missing + "}");
+  std::lock_guard lock(dictionariesMutex);
+  for (const auto& row : rows) {
+    const auto number = row[0].as<uint32_t>();
+    const pqxx::binarystring bytes(row[1]);
+    auto& loaded = loadedDictionaries[{instance, number}];
+    if (!loaded) loaded = std::make_shared<const std::string>(bytes.str());
+    out->byNumber.emplace(number, loaded);
+  }
+  return out;
+}
+
+Instance fromRow(const pqxx::row& r, pqxx::transaction_base& tx) {
+  const std::string& controlUrl = controlUrlOf(tx.conn());
   Instance i;
   i.id = r[0].as<long long>();
   i.name = r[1].as<std::string>();
@@ -59,6 +103,8 @@ Instance fromRow(const pqxx::row& r, const std::string& controlUrl) {
   }
   i.readFloorLsn = parseLsn(r[17].as<std::string>()).value_or(0);
   i.searchIndexVersion = r[18].as<int>();
+  i.contentDictionaries =
+      dictionariesOf(tx, i.id, r[19].is_null() ? "" : r[19].as<std::string>(), r[20].is_null() ? 0 : r[20].as<uint32_t>());
   return i;
 }
 
@@ -156,7 +202,7 @@ Instance createInstance(pqxx::connection& conn, const NewInstance& request, cons
   } catch (const pqxx::unique_violation&) {
     throw InstanceError("instance '" + request.name + "' already exists", true);
   }
-  Instance created = fromRow(row, controlUrlOf(tx.conn()));
+  Instance created = fromRow(row, tx);
   int version;
   if (created.cluster == kMainCluster) {
     version = db::migrateInstanceSchema(tx, created.schema, 0);
@@ -182,7 +228,7 @@ std::vector<Instance> listInstances(pqxx::connection& conn) {
 std::vector<Instance> listInstances(pqxx::transaction_base& tx) {
   std::vector<Instance> out;
   for (const auto& r : tx.exec(std::string("SELECT ") + kColumns + " FROM flint.instances ORDER BY name"))
-    out.push_back(fromRow(r, controlUrlOf(tx.conn())));
+    out.push_back(fromRow(r, tx));
   return out;
 }
 
@@ -190,7 +236,7 @@ std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& 
   pqxx::nontransaction tx(conn);
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE name = $1", name);
   if (r.empty()) return std::nullopt;
-  return fromRow(r[0], controlUrlOf(tx.conn()));
+  return fromRow(r[0], tx);
 }
 
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
@@ -201,7 +247,7 @@ std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {
 std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id) {
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE id = $1", id);
   if (r.empty()) return std::nullopt;
-  return fromRow(r[0], controlUrlOf(tx.conn()));
+  return fromRow(r[0], tx);
 }
 
 bool setInstanceDisabled(pqxx::connection& conn, const std::string& name, bool disabled, const std::string& actor) {
@@ -253,7 +299,7 @@ std::optional<Instance> updateInstance(pqxx::connection& conn, const std::string
       name, changes.organizationName, changes.organizationNpi, changes.organizationAddress,
       changes.organizationLocations, changes.organizationPartOf, changes.patientPortal, changes.profileValidation);
   tx.commit();
-  return fromRow(row, controlUrlOf(tx.conn()));
+  return fromRow(row, tx);
 }
 
 std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version) {
@@ -262,7 +308,7 @@ std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version
   for (const auto& r : tx.exec_params(std::string("SELECT ") + kColumns +
                                           " FROM flint.instances WHERE search_index_version < $1 ORDER BY name",
                                       version))
-    out.push_back(fromRow(r, controlUrlOf(tx.conn())));
+    out.push_back(fromRow(r, tx));
   return out;
 }
 
@@ -270,6 +316,17 @@ void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int ver
   pqxx::work tx(conn);
   tx.exec_params0("UPDATE flint.instances SET search_index_version = $2 WHERE id = $1", instanceId, version);
   tx.commit();
+}
+
+bool addContentDictionary(pqxx::connection& conn, long long instanceId, uint32_t number, const std::string& dictionary,
+                          bool usableNow) {
+  pqxx::work tx(conn);
+  auto r = tx.exec_params(
+      "INSERT INTO flint.content_dictionaries (instance_id, number, dictionary, created_at)"
+      " VALUES ($1, $2, $3, CASE WHEN $4 THEN now() - interval '10 seconds' ELSE now() END) ON CONFLICT DO NOTHING",
+      instanceId, static_cast<int64_t>(number), pqxx::binarystring(dictionary), usableNow);
+  tx.commit();
+  return r.affected_rows() == 1;
 }
 
 }  // namespace flint::instances

@@ -74,12 +74,13 @@ NewSandbox SandboxService::create(const Account& account, const std::string& nam
     options.patients = patients;
     options.seed = static_cast<uint64_t>(row.id);
     auto& data = instances::primarySession(instance);
-    const auto seeded = fhir::seedInstance(instance.databaseUrl, data, instance, options);
+    const auto withDictionary = fhir::withSeedDictionary(session_.connection(), instance, options);
+    const auto seeded = fhir::seedInstance(instance.databaseUrl, data, withDictionary, options);
 
     NewSandbox created;
     {
       db::Transaction dataTx(data);
-      created.logins = auth::createSeededLogins(data, instance, seeded.firstPatientId, "test-", randomPassword);
+      created.logins = auth::createSeededLogins(data, withDictionary, seeded.firstPatientId, "test-", randomPassword);
       dataTx.commit();
     }
     db::Transaction tx(session_);

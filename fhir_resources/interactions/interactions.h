@@ -19,7 +19,7 @@ FhirResponse vreadInteraction(FhirContext& ctx, const FhirRequest& req, const st
 // their answers from its result, `keys[i]` planned from `requests[i]`.
 std::optional<RowKey> plainRead(const FhirRequest& req, const Access& access);
 db::Statement plainReadsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
-std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result,
+std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result, const instances::Instance& instance,
                                            const std::vector<const FhirRequest*>& requests,
                                            const std::vector<RowKey>& keys);
 FhirResponse createInteraction(FhirContext& ctx, const FhirRequest& req, const std::string& type);

@@ -71,10 +71,15 @@ db::Statement plainReadsStatement(const instances::Instance& instance, const std
   return ResourceRepository::currentRowsStatement(instance, keys);
 }
 
-std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result,
+std::vector<FhirResponse> answerPlainReads(const db::StatementResult& result, const instances::Instance& instance,
                                            const std::vector<const FhirRequest*>& requests,
                                            const std::vector<RowKey>& keys) {
-  auto rows = ResourceRepository::currentRowsFrom(result, keys.size());
+  std::vector<std::optional<ResourceRow>> rows;
+  try {
+    rows = ResourceRepository::currentRowsFrom(result, keys.size(), instance);
+  } catch (const std::exception&) {
+    return std::vector<FhirResponse>(keys.size(), failureResponse());
+  }
   std::vector<FhirResponse> responses;
   responses.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {

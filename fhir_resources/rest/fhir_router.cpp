@@ -9,6 +9,7 @@
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/rest/resource_id.h"
+#include "fhir_resources/storage/stored_content.h"
 #include "fhir_resources/search/search_access.h"
 
 namespace flint::fhir {
@@ -162,6 +163,10 @@ FhirResponse failureResponse() {
   } catch (const FhirError& e) {
     return errorResponse(e);
   } catch (const db::ConnectionsExhausted& e) {
+    auto r = errorResponse(503, "transient", e.what());
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  } catch (const ContentDictionaryUnknown& e) {
     auto r = errorResponse(503, "transient", e.what());
     r.headers.emplace_back("Retry-After", "1");
     return r;

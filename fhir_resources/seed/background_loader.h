@@ -4,6 +4,7 @@
 
 #include <future>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "fhir_resources/storage/bulk_batch.h"
@@ -26,8 +27,8 @@ class BackgroundLoader {
   void submit(BulkBatch batch) {
     std::lock_guard lock(mutex_);
     wait();
-    batch_ = std::move(batch);
-    loading_ = std::async(std::launch::async, [this] { repo_.bulkInsert(batch_); });
+    batch_.emplace(std::move(batch));
+    loading_ = std::async(std::launch::async, [this] { repo_.bulkInsert(*batch_); });
   }
 
   // Waits for the batch in flight and rethrows its failure.
@@ -43,7 +44,7 @@ class BackgroundLoader {
 
   std::mutex mutex_;
   ResourceRepository& repo_;
-  BulkBatch batch_;
+  std::optional<BulkBatch> batch_;
   std::future<void> loading_;
 };
 

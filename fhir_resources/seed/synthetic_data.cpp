@@ -20,7 +20,9 @@
 #include "fhir_resources/storage/bulk_batch.h"
 #include "fhir_resources/storage/bulk_load.h"
 #include "fhir_resources/storage/resource_number.h"
+#include "core/instances/instance_store.h"
 #include "fhir_resources/storage/resource_repository.h"
+#include "fhir_resources/storage/stored_content.h"
 
 namespace flint::fhir {
 namespace {
@@ -35,7 +37,9 @@ constexpr size_t kBatchResources = 5000;
 class BatchSink : public ResourceSink {
  public:
   // `numbers`: the sequence part of the next resource's number, shared by the sinks of one load.
-  BatchSink(BackgroundLoader& loader, std::atomic<int64_t>& numbers) : loader_(loader), numbers_(numbers) {}
+  BatchSink(BackgroundLoader& loader, std::atomic<int64_t>& numbers,
+            std::shared_ptr<const instances::ContentDictionaries> dictionaries)
+      : loader_(loader), numbers_(numbers), dictionaries_(dictionaries), batch_(std::move(dictionaries)) {}
   BatchSink(const BatchSink&) = delete;
   BatchSink& operator=(const BatchSink&) = delete;
 
@@ -55,7 +59,7 @@ class BatchSink : public ResourceSink {
 
   // Hands over what is left and returns what this sink stored.
   SeedSummary finish() {
-    if (batch_.resources() > 0) loader_.submit(std::exchange(batch_, BulkBatch()));
+    if (batch_.resources() > 0) loader_.submit(std::exchange(batch_, BulkBatch(dictionaries_)));
     return summary_;
   }
 
@@ -63,8 +67,24 @@ class BatchSink : public ResourceSink {
   BackgroundLoader& loader_;
   std::atomic<int64_t>& numbers_;
   Random* random_ = nullptr;
+  std::shared_ptr<const instances::ContentDictionaries> dictionaries_;
   BulkBatch batch_;
   SeedSummary summary_;
+};
+
+// Keeps each resource's JSON as it would be stored.
+class SampleSink : public ResourceSink {
+ public:
+  explicit SampleSink(Random& ids) : ids_(ids) {}
+  std::string add(const std::string& type, Value resource) override {
+    std::string id = ids_.uuid();
+    samples.push_back(storedForm(resource, id, 1, nowMillis()));
+    return id;
+  }
+  std::vector<std::string> samples;
+
+ private:
+  Random& ids_;
 };
 
 // US Core Provenance: who authored the patient's record, on whose behalf, and who sent it.
@@ -130,10 +150,12 @@ void merge(SeedSummary& into, const SeedSummary& part) {
 // records and the data set is still the same for the same seed.
 class Generator {
  public:
-  Generator(ResourceRepository& repo, const SeedOptions& options) : seed_(options.seed), loader_(repo) {}
+  Generator(ResourceRepository& repo, const SeedOptions& options,
+            std::shared_ptr<const instances::ContentDictionaries> dictionaries)
+      : seed_(options.seed), dictionaries_(std::move(dictionaries)), loader_(repo) {}
 
   SeedSummary run(int patients) {
-    BatchSink shared(loader_, numbers_);
+    BatchSink shared(loader_, numbers_, dictionaries_);
     Random practiceRandom = Random::stream(seed_, 0);
     shared.drawIdsFrom(practiceRandom);
     const Practice practice = generatePractice(shared, practiceRandom, patients);
@@ -142,7 +164,7 @@ class Generator {
     std::vector<std::future<SeedSummary>> parts;
     for (int t = 0; t < std::min(threads, std::max(patients, 1)); ++t)
       parts.push_back(std::async(std::launch::async, [&, t] {
-        BatchSink sink(loader_, numbers_);
+        BatchSink sink(loader_, numbers_, dictionaries_);
         for (int i = t; i < patients; i += threads) {
           Random random = Random::stream(seed_, uint64_t(i) + 1);
           sink.drawIdsFrom(random);
@@ -170,6 +192,7 @@ class Generator {
 
  private:
   uint64_t seed_;
+  std::shared_ptr<const instances::ContentDictionaries> dictionaries_;
   BackgroundLoader loader_;
   // The load fills an empty instance's copies, so numbering starts over; the swap moves the
   // instance's sequence past it (BulkLoad::swapIn).
@@ -189,6 +212,30 @@ void generateDataSet(ResourceSink& sink, const SeedOptions& options) {
   groups(sink, practice, patientIds);
 }
 
+instances::Instance withSeedDictionary(pqxx::connection& control, const instances::Instance& instance,
+                                       const SeedOptions& options) {
+  // 30 patients' records are some 3 MB of JSON: enough for a dictionary, trained in a fraction of a second.
+  SeedOptions sample = options;
+  sample.patients = std::min(options.patients, 30);
+  sample.seed = ~options.seed;
+  Random ids = Random::stream(sample.seed, 0);
+  SampleSink sink(ids);
+  generateDataSet(sink, sample);
+  TrainedDictionary trained;
+  try {
+    trained = trainContentDictionary(sink.samples);
+  } catch (const std::runtime_error&) {
+    return instance;
+  }
+  instances::addContentDictionary(control, instance.id, trained.number, trained.bytes, false);
+  auto dictionaries = std::make_shared<instances::ContentDictionaries>(*instance.contentDictionaries);
+  dictionaries->byNumber.emplace(trained.number, std::make_shared<const std::string>(std::move(trained.bytes)));
+  dictionaries->forWrites = trained.number;
+  instances::Instance out = instance;
+  out.contentDictionaries = std::move(dictionaries);
+  return out;
+}
+
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,
                          const SeedOptions& options) {
   if (options.patients < 0) throw std::runtime_error("--patients must not be negative");
@@ -205,7 +252,7 @@ SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, c
     db::Transaction tx(session);
     load.createTables();
     ResourceRepository staged(session, load.staged());
-    summary = Generator(staged, options).run(options.patients);
+    summary = Generator(staged, options, instance.contentDictionaries).run(options.patients);
     tx.commit();
   }
   std::vector<std::unique_ptr<db::Session>> more;

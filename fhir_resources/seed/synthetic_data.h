@@ -31,6 +31,12 @@ class ResourceSink;
 // the sink's): for checks of the data that need no database.
 void generateDataSet(seed::ResourceSink& sink, const SeedOptions& options);
 
+// `instance` with a content dictionary (fhir_resources/storage/stored_content.h) for the data set
+// `options` describes, trained on records drawn from another seed (as an instance's earlier data
+// would be) and recorded for the instance on `control`; as it was when the sample is too small.
+instances::Instance withSeedDictionary(pqxx::connection& control, const instances::Instance& instance,
+                                       const SeedOptions& options);
+
 // Refuses (std::runtime_error) an instance that already holds resources. `session` is on
 // `databaseUrl`, where the indexes are built on more connections too.
 SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, const instances::Instance& instance,

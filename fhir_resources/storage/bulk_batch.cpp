@@ -1,6 +1,7 @@
 #include "fhir_resources/storage/bulk_batch.h"
 
 #include "fhir_resources/storage/param_key.h"
+#include "fhir_resources/storage/stored_content.h"
 
 namespace flint::fhir {
 namespace {
@@ -14,9 +15,10 @@ db::BinaryCopyRows& keyed(BulkBatch::Table& table, int64_t number) {
 
 }  // namespace
 
-BulkBatch::BulkBatch()
-    : tables_{{{"resources",
-                {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "method", "rid"},
+BulkBatch::BulkBatch(std::shared_ptr<const instances::ContentDictionaries> dictionaries)
+    : dictionaries_(std::move(dictionaries)),
+      tables_{{{"resources",
+                {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "content_bytes", "method", "rid"},
                 {}},
                {"search_token", {"rid", "param_key", "system", "code", "text_norm"}, {}},
                {"search_string", {"rid", "param_key", "value_norm", "value"}, {}},
@@ -28,7 +30,7 @@ BulkBatch::BulkBatch()
                 {}}}} {}
 
 BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
-  BulkBatch next;
+  BulkBatch next(previous.dictionaries_);
   for (size_t i = 0; i < next.tables_.size(); ++i) {
     const size_t used = previous.tables_[i].rows.tuples().size();
     next.tables_[i].rows.reserve(used + used / 8);
@@ -46,7 +48,8 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t numb
       .int8(row.versionId)
       .int8(row.lastUpdated)
       .boolean(false)
-      .text(row.content)
+      .bytes(packContent(row.content, *dictionaries_))
+      .int4(static_cast<int32_t>(row.content.size()))
       .text(row.method)
       .int8(number);
   for (const auto& t : index.tokens)

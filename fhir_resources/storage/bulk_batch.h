@@ -22,7 +22,8 @@ class BulkBatch {
     db::BinaryCopyRows rows;
   };
 
-  BulkBatch();
+  // Content is compressed with `dictionaries.forWrites` (stored_content.h).
+  explicit BulkBatch(std::shared_ptr<const instances::ContentDictionaries> dictionaries);
   // An empty batch with room for as much as `previous` held, so that filling it copies nothing.
   static BulkBatch sizedLike(const BulkBatch& previous);
   // Adds a first version with its index entries, under its number (resource_number.h).
@@ -31,6 +32,7 @@ class BulkBatch {
   const std::array<Table, 7>& tables() const { return tables_; }
 
  private:
+  std::shared_ptr<const instances::ContentDictionaries> dictionaries_;
   std::array<Table, 7> tables_;
   size_t resources_ = 0;
 };

@@ -75,7 +75,7 @@ BulkLoad::BulkLoad(db::Session& session, const instances::Instance& instance)
   staged_.schema = instance.schema + "_load";
   quotedLive_ = db::quoteIdentifier(live_.schema);
   quotedStaged_ = db::quoteIdentifier(staged_.schema);
-  const BulkBatch batch;
+  const BulkBatch batch(instance.contentDictionaries);
   for (const auto& table : batch.tables()) tables_.push_back(table.name);
   const bool claimed = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_params1(std::string("SELECT pg_try_advisory_lock(") + kClaim + ")", live_.schema)[0].as<bool>();

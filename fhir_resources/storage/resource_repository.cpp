@@ -4,6 +4,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/db/bytea_text.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/search/index/dated_tokens.h"
 #include "fhir_resources/search/index/param_aliases.h"
@@ -11,11 +12,14 @@
 #include "fhir_resources/storage/index_rows_sql.h"
 #include "fhir_resources/storage/param_key.h"
 #include "fhir_resources/storage/resource_number.h"
+#include "fhir_resources/storage/stored_content.h"
 
 namespace flint::fhir {
 namespace {
 
-ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
+// `sizeOnly`: the sixth column is the JSON's length instead of its stored form.
+ResourceRow rowFrom(const pqxx::row& r, const instances::ContentDictionaries& dictionaries, bool withMethod,
+                    bool sizeOnly = false) {
   ResourceRow out;
   out.type = r[0].as<std::string>();
   out.id = r[1].as<std::string>();
@@ -27,7 +31,11 @@ ResourceRow rowFrom(const pqxx::row& r, bool withMethod) {
   } else {
     out.deleted = r[4].as<bool>();
   }
-  if (!r[5].is_null()) out.content = r[5].as<std::string>();
+  if (r[5].is_null()) return out;
+  if (sizeOnly)
+    out.contentBytes = r[5].as<int64_t>();
+  else
+    out.content = unpackContent(db::byteaFromText({r[5].c_str(), r[5].size()}), dictionaries);
   return out;
 }
 
@@ -114,23 +122,25 @@ std::string indexDeletes() {
   return sql;
 }
 // A first version: the current row only ($30 to $34 are its version, time, deleted flag,
-// content and method; $35 the patient part of its number, resource_number.h). A concurrent first
+// stored content and method; $35 the patient part of its number, resource_number.h; $36 the
+// JSON's length. A deleted version passes no content, and length 0). A concurrent first
 // write of the same id fails on the primary key and is retried by the service, which then sees
 // this one.
 const std::string kFirstVersion =
-    " n AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method, rid)"
-    "  VALUES ($1, $2, $30, $31, $32, $33, $34, $35::bigint << " +
+    " n AS (INSERT INTO {s}.resources (resource_type, id, version_id, last_updated, deleted, content, method,"
+    "  content_bytes, rid) VALUES ($1, $2, $30, $31, $32, nullif($33, ''::bytea), $34, nullif($36, 0), $35::bigint << " +
     std::to_string(kResourceNumberSequenceBits) +
     " | nextval('{s}.resource_rid')) RETURNING rid),";
 // A later version (its resource locked by the write): the version it supersedes moves to the
-// history, and the current row becomes the new one, keeping its number. Every CTE reads the
-// rows as they were before the statement, so the history gets the old current row.
+// history, and the current row becomes the new one, keeping its number ($35: the JSON's length).
+// Every CTE reads the rows as they were before the statement, so the history gets the old current row.
 const std::string kNextVersion =
     " k AS (INSERT INTO {s}.resource_history (resource_type, id, version_id, last_updated, method, content)"
     "  SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resources"
     "  WHERE resource_type = $1 AND id = $2),"
-    " n AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32, content = $33, method = $34"
-    "  WHERE resource_type = $1 AND id = $2 RETURNING rid),";
+    " n AS (UPDATE {s}.resources SET version_id = $30, last_updated = $31, deleted = $32,"
+    "  content = nullif($33, ''::bytea), method = $34, content_bytes = nullif($35, 0) WHERE resource_type = $1 AND id = $2"
+    "  RETURNING rid),";
 // Reindexing rewrites the entries alone.
 const std::string kIndexReplace = "WITH n AS (SELECT rid FROM {s}.resources WHERE resource_type = $1 AND id = $2)," +
                                   indexDeletes() + kIndexInserts + " SELECT 1";
@@ -159,7 +169,8 @@ ResourceRepository::ResourceRepository(db::Session& session, const instances::In
     : session_(session),
       schema_(instance.schema),
       quotedSchema_(db::quoteIdentifier(instance.schema)),
-      searchIndexVersion_(instance.searchIndexVersion) {}
+      searchIndexVersion_(instance.searchIndexVersion),
+      dictionaries_(instance.contentDictionaries) {}
 
 const std::string& ResourceRepository::statement(const char* name, const char* sqlTemplate) {
   return session_.preparedIn(schema_, name, sqlTemplate);
@@ -183,7 +194,9 @@ db::Statement ResourceRepository::currentRowsStatement(const instances::Instance
 }
 
 std::vector<std::optional<ResourceRow>> ResourceRepository::currentRowsFrom(const db::StatementResult& result,
-                                                                             size_t count) {
+                                                                             size_t count,
+                                                                             const instances::Instance& instance) {
+  const auto& dictionaries = *instance.contentDictionaries;
   std::vector<std::optional<ResourceRow>> rows(count);
   for (int i = 0; i < result.rows(); ++i) {
     ResourceRow row;
@@ -192,7 +205,7 @@ std::vector<std::optional<ResourceRow>> ResourceRepository::currentRowsFrom(cons
     row.versionId = std::stoll(std::string(result.text(i, 2)));
     row.lastUpdated = std::stoll(std::string(result.text(i, 3)));
     row.deleted = result.text(i, 4) == "t";
-    if (!result.isNull(i, 5)) row.content = result.text(i, 5);
+    if (!result.isNull(i, 5)) row.content = unpackContent(db::byteaFromText(result.text(i, 5)), dictionaries);
     const size_t position = std::stoul(std::string(result.text(i, 6)));
     if (position >= 1 && position <= count) rows[position - 1] = std::move(row);
   }
@@ -258,7 +271,7 @@ std::vector<ResourceRow> ResourceRepository::rows(const std::string& sql, const 
   auto r = execute(sql, params, true);
   std::vector<ResourceRow> out;
   out.reserve(r.size());
-  for (const auto& row : r) out.push_back(rowFrom(row, history));
+  for (const auto& row : r) out.push_back(rowFrom(row, *dictionaries_, history));
   return out;
 }
 
@@ -268,7 +281,7 @@ std::optional<ResourceRow> ResourceRepository::current(const std::string& type, 
                                " WHERE resource_type = $1 AND id = $2");
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id); });
   if (r.empty()) return std::nullopt;
-  return rowFrom(r[0], false);
+  return rowFrom(r[0], *dictionaries_, false);
 }
 
 std::optional<ResourceRow> ResourceRepository::version(const std::string& type, const std::string& id,
@@ -279,7 +292,7 @@ std::optional<ResourceRow> ResourceRepository::version(const std::string& type, 
   const auto& name = statement("version", sql.c_str());
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, versionId); });
   if (r.empty()) return std::nullopt;
-  return rowFrom(r[0], true);
+  return rowFrom(r[0], *dictionaries_, true);
 }
 
 std::optional<ResourceRow> ResourceRepository::versionAt(const std::string& type, const std::string& id,
@@ -290,7 +303,7 @@ std::optional<ResourceRow> ResourceRepository::versionAt(const std::string& type
   const auto& name = statement("versionAt", sql);
   auto r = session_.run([&](pqxx::transaction_base& tx) { return tx.exec_prepared(name, type, id, atMillis); });
   if (r.empty()) return std::nullopt;
-  return rowFrom(r[0], true);
+  return rowFrom(r[0], *dictionaries_, true);
 }
 
 namespace {
@@ -357,7 +370,7 @@ std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, 
       " WHERE resource_type = $1 AND id = ANY($2::text[])";
   // Everything the primary key holds, and no version: an index-only scan.
   static const char* sized =
-      "SELECT resource_type, id, 0, last_updated, deleted, content_bytes::text FROM {s}.resources"
+      "SELECT resource_type, id, 0, last_updated, deleted, content_bytes FROM {s}.resources"
       " WHERE resource_type = $1 AND id = ANY($2::text[])";
   const bool size = listed == ListedContent::Size;
   const auto& name = size ? statement("currentSizesOf", sized) : statement("currentOf", full);
@@ -368,18 +381,12 @@ std::vector<ResourceRow> ResourceRepository::currentOf(const std::string& type, 
   std::vector<std::optional<ResourceRow>> ordered(ids.size());
   for (const auto& row : r) {
     auto at = position.find(std::string_view(row[1].c_str(), row[1].size()));
-    if (at != position.end()) ordered[at->second] = rowFrom(row, false);
+    if (at != position.end()) ordered[at->second] = rowFrom(row, *dictionaries_, false, size);
   }
   std::vector<ResourceRow> out;
   out.reserve(r.size());
-  for (auto& row : ordered) {
-    if (!row) continue;
-    if (size) {
-      row->contentBytes = row->content.empty() ? 0 : std::stoll(row->content);
-      row->content.clear();
-    }
-    out.push_back(std::move(*row));
-  }
+  for (auto& row : ordered)
+    if (row) out.push_back(std::move(*row));
   return out;
 }
 
@@ -532,7 +539,7 @@ std::vector<ResourceRow> ResourceRepository::page(const ResourceQuery& query, Li
   auto r = execute(sql, params, generic);
   out.reserve(r.size());
   for (const auto& row : r) {
-    out.push_back(rowFrom(row, false));
+    out.push_back(rowFrom(row, *dictionaries_, false));
     out.back().number = row[6].as<int64_t>();
     for (size_t i = 0; i < query.sort.size(); ++i) {
       const auto& field = row[static_cast<int>(7 + 2 * i)];
@@ -860,7 +867,7 @@ std::optional<CurrentState> ResourceRepository::WriteTx::lockCurrent(const std::
       " FOR UPDATE");
   auto r = tx_.exec_prepared(name, type, id);
   if (r.empty()) return std::nullopt;
-  content = r[0][3].is_null() ? std::string() : r[0][3].as<std::string>();
+  content = r[0][3].is_null() ? std::string() : unpackContent(db::byteaFromText({r[0][3].c_str(), r[0][3].size()}), *repo_.dictionaries_);
   return CurrentState{r[0][0].as<int64_t>(), r[0][1].as<int64_t>(), r[0][2].as<bool>()};
 }
 
@@ -869,7 +876,7 @@ thread_local ResourceRepository::DeferredCreates* deferredCreates = nullptr;
 }  // namespace
 
 ResourceRepository::DeferredCreates::DeferredCreates(ResourceRepository& repo)
-    : repo_(repo), batch_(std::make_unique<BulkBatch>()) {
+    : repo_(repo), batch_(std::make_unique<BulkBatch>(repo.dictionaries_)) {
   if (repo.session_.ambient() == nullptr) throw std::logic_error("DeferredCreates needs a db::Transaction");
   deferredCreates = this;
 }
@@ -892,7 +899,7 @@ int64_t ResourceRepository::DeferredCreates::nextSequenceValue() {
 
 void ResourceRepository::DeferredCreates::flush() {
   if (batch_->resources() > 0) repo_.bulkInsert(*batch_);
-  batch_ = std::make_unique<BulkBatch>();
+  batch_ = std::make_unique<BulkBatch>(repo_.dictionaries_);
 }
 
 void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* index) {
@@ -904,15 +911,16 @@ void ResourceRepository::WriteTx::put(const ResourceRow& row, const IndexRows* i
     return;
   }
   const auto arrays = pgIndexArrays(row.type, entries);
-  const char* content = row.deleted ? nullptr : row.content.c_str();
+  const pqxx::binarystring content(row.deleted ? std::string() : packContent(row.content, *repo_.dictionaries_));
+  const int64_t bytes = row.deleted ? 0 : static_cast<int64_t>(row.content.size());
   if (row.versionId == 1)
     tx_.exec_prepared(repo_.statement("put_first", kPutFirst.c_str()), row.type, row.id,
                       pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
-                      row.method, patientPart(row.type, row.id, entries));
+                      row.method, patientPart(row.type, row.id, entries), bytes);
   else
     tx_.exec_prepared(repo_.statement("put_next", kPutNext.c_str()), row.type, row.id,
                       pqxx::prepare::make_dynamic_params(arrays), row.versionId, row.lastUpdated, row.deleted, content,
-                      row.method);
+                      row.method, bytes);
 }
 
 }  // namespace flint::fhir

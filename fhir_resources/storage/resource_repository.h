@@ -146,7 +146,8 @@ class ResourceRepository {
   // it on a connection of its own (db::PipelinedConnection), and its result's rows in the order
   // of the keys (none where a resource is unknown).
   static db::Statement currentRowsStatement(const instances::Instance& instance, const std::vector<RowKey>& keys);
-  static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count);
+  static std::vector<std::optional<ResourceRow>> currentRowsFrom(const db::StatementResult& result, size_t count,
+                                                                 const instances::Instance& instance);
   // What is read of each resource: its row with the JSON, the row with only the JSON's length in
   // bytes and no version (from the primary key alone), or only its type and id (from the
   // indexes alone).
@@ -287,6 +288,7 @@ class ResourceRepository {
   std::string schema_;
   std::string quotedSchema_;
   int searchIndexVersion_;
+  std::shared_ptr<const instances::ContentDictionaries> dictionaries_;
 };
 
 }  // namespace flint::fhir

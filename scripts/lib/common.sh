@@ -10,7 +10,7 @@ die() { log "error: $*"; exit 1; }
 # Debian packages for building, running and testing Flint.
 FLINT_PACKAGES=(g++ cmake make pkg-config ccache git ca-certificates
   libpistache-dev libpqxx-dev libhttp-parser-dev liburiparser-dev nlohmann-json3-dev
-  libcpp-httplib-dev libcurl4-openssl-dev libgtest-dev libssl-dev zlib1g-dev libjemalloc-dev postgresql-15 wrk)
+  libcpp-httplib-dev libcurl4-openssl-dev libgtest-dev libssl-dev zlib1g-dev libzstd-dev libjemalloc-dev postgresql-15 wrk)
 
 ensure_packages() {
   local missing=() p

@@ -41,7 +41,8 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
   try {
     refuseWhileMoving(session.connection(), *instance);
     db::Session data(instance->databaseUrl);
-    auto summary = fhir::seedInstance(instance->databaseUrl, data, *instance, options);
+    const auto seeded = fhir::withSeedDictionary(session.connection(), *instance, options);
+    auto summary = fhir::seedInstance(instance->databaseUrl, data, seeded, options);
     instances::setSearchIndexVersion(session.connection(), instance->id, fhir::kSearchIndexVersion);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << "seeded " << summary.resources << " resources into " << instanceName << " in " << seconds << " s ("
@@ -49,7 +50,7 @@ int seedCommand(const Config& config, const std::vector<std::string>& args) {
     for (const auto& [type, n] : summary.byType) std::cout << " " << type << "=" << n;
     std::cout << std::endl;
     // The demo sign-ins documented in README, created once; later seeds leave them be.
-    const auto logins = auth::createSeededLogins(data, *instance, summary.firstPatientId, "demo-",
+    const auto logins = auth::createSeededLogins(data, seeded, summary.firstPatientId, "demo-",
                                                  [](const std::string& username) { return username + "-password"; });
     for (const auto& login : logins)
       std::cout << "demo login " << login.username << " / " << login.password << " (" << login.fhirUser << ")\n";
