@@ -27,6 +27,8 @@ commands:
                              load deterministic synthetic patients into an instance
   reindex [--instance NAME | --outdated] [--type TYPE]
                              rebuild search indexes (online, in batches)
+  compress --instance NAME   train a dictionary for the instance's stored JSON on a sample of it,
+                             then store every version compressed with it (online, in batches)
   export list|cancel --instance NAME [JOB]
                              an instance's Bulk Data exports; cancel deletes one and its files
   directory show | directory changes [--instance NAME] [--limit N]
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
     if (command == "keys") return flint::server::keysCommand(config, rest);
     if (command == "seed") return flint::server::seedCommand(config, rest);
     if (command == "reindex") return flint::server::reindexCommand(config, rest);
+    if (command == "compress") return flint::server::compressCommand(config, rest);
     if (command == "export") return flint::server::exportCommand(config, rest);
     if (command == "directory") return flint::server::directoryCommand(config, rest);
     if (command == "plugin") return flint::server::pluginCommand(config, rest);

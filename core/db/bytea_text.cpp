@@ -35,4 +35,15 @@ std::string byteaFromText(std::string_view text) {
   return std::string(reinterpret_cast<const char*>(bytes.get()), length);
 }
 
+std::string byteaText(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + 2 * bytes.size());
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 }  // namespace flint::db

@@ -833,6 +833,54 @@ std::vector<ResourceRow> ResourceRepository::scan(const std::string& type, const
   return rows(sql, params, false);
 }
 
+std::vector<std::string> ResourceRepository::sampleContent(int count) {
+  auto r = session_.run([&](pqxx::transaction_base& tx) {
+    const double rows = tx.exec(db::expandSchema("SELECT reltuples FROM pg_class WHERE oid = '{s}.resources'::regclass",
+                                                 quotedSchema_))[0][0]
+                            .as<double>();
+    // Twice the share asked for: pages hold deleted rows too, and the sample's size varies.
+    const double percent = std::clamp(200.0 * count / std::max(rows, 1.0), 0.0001, 100.0);
+    return tx.exec_params(db::expandSchema("SELECT content FROM {s}.resources TABLESAMPLE SYSTEM ($1)"
+                                           " WHERE NOT deleted LIMIT $2",
+                                           quotedSchema_),
+                          percent, count);
+  });
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(unpackContent(db::byteaFromText({row[0].c_str(), row[0].size()}), *dictionaries_));
+  return out;
+}
+
+std::vector<ResourceRow> ResourceRepository::scanHistory(const std::string& afterType, const std::string& afterId,
+                                                         int64_t afterVersion, int limit) {
+  const std::string sql = db::expandSchema(
+      "SELECT resource_type, id, version_id, last_updated, method, content FROM {s}.resource_history"
+      " WHERE (resource_type, id, version_id) > ($1, $2, $3::bigint) AND content IS NOT NULL"
+      " ORDER BY resource_type, id, version_id LIMIT " + std::to_string(limit),
+      quotedSchema_);
+  return rows(sql, {afterType, afterId, std::to_string(afterVersion)}, true);
+}
+
+void ResourceRepository::repack(const std::vector<ResourceRow>& rows, bool history) {
+  static const char* current =
+      "UPDATE {s}.resources r SET content = u.c FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])"
+      " AS u(t, i, v, c) WHERE r.resource_type = u.t AND r.id = u.i AND r.version_id = u.v";
+  static const char* superseded =
+      "UPDATE {s}.resource_history r SET content = u.c FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])"
+      " AS u(t, i, v, c) WHERE r.resource_type = u.t AND r.id = u.i AND r.version_id = u.v";
+  std::vector<std::string> types, ids, versions, contents;
+  for (const auto& row : rows) {
+    types.push_back(row.type);
+    ids.push_back(row.id);
+    versions.push_back(std::to_string(row.versionId));
+    contents.push_back(db::byteaText(packContent(row.content, *dictionaries_)));
+  }
+  const auto& name = history ? statement("repack_history", superseded) : statement("repack", current);
+  session_.run([&](pqxx::transaction_base& tx) {
+    return tx.exec_prepared(name, pgTextArray(types), pgTextArray(ids), pgTextArray(versions), pgTextArray(contents));
+  });
+}
+
 void ResourceRepository::reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index) {
   pqxx::work tx(session_.connection());
   for (size_t i = 0; i < rows.size(); ++i)

@@ -217,6 +217,17 @@ class ResourceRepository {
   // Replaces the index entries of each resource, in one transaction.
   void reindex(const std::vector<ResourceRow>& rows, const std::vector<IndexRows>& index);
 
+  // About `count` current resources' JSON from pages of the table picked at random: what a
+  // content dictionary is trained on (stored_content.h).
+  std::vector<std::string> sampleContent(int count);
+  // Superseded versions with content after (type, id, version) in that order, for repacking.
+  std::vector<ResourceRow> scanHistory(const std::string& afterType, const std::string& afterId, int64_t afterVersion,
+                                       int limit);
+  // Stores the rows' content again as the instance's dictionary for writes compresses it now, in
+  // one transaction; `history`: rows of resource_history. A current row that has meanwhile moved
+  // on to a later version is left as it is (that version was written compressed as now).
+  void repack(const std::vector<ResourceRow>& rows, bool history);
+
   // Every write goes through one of these, so whatever must change with a resource (search
   // indexes, later) changes in the same transaction.
   class WriteTx {

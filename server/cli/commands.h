@@ -19,6 +19,7 @@ int userCommand(const Config& config, const std::vector<std::string>& args);
 int keysCommand(const Config& config, const std::vector<std::string>& args);
 int seedCommand(const Config& config, const std::vector<std::string>& args);
 int reindexCommand(const Config& config, const std::vector<std::string>& args);
+int compressCommand(const Config& config, const std::vector<std::string>& args);
 int exportCommand(const Config& config, const std::vector<std::string>& args);
 int directoryCommand(const Config& config, const std::vector<std::string>& args);
 int pluginCommand(const Config& config, const std::vector<std::string>& args);
