@@ -446,6 +446,23 @@ std::optional<std::pair<const IndexCondition*, IndexMatch>> datedWalk(const Reso
   return std::nullopt;
 }
 
+// The condition of a search by one string prefix and nothing else (Patient?name=davis). A
+// prefix's entries are ordered by value, then number, so a page in number order read every match
+// first (9,771 for a family name at 10 M resources, against 977 at 1 M); walked value by value
+// instead, each value's entries from the cursor on up to a page, the page costs at most a page
+// per value. Only alone: another condition could reject a value's first entries and leave later
+// ones, past the walk, that belong on the page.
+const IndexCondition* prefixWalk(const ResourceQuery& query) {
+  if (query.conditions.size() != 1 || !query.sort.empty() || (query.cursor && query.cursor->before) ||
+      !query.ids.empty() || !query.lastUpdated.empty() || query.referencedFrom || query.matchesNothing)
+    return nullptr;
+  const IndexCondition& c = query.conditions[0];
+  const bool prefix = c.table == IndexCondition::Table::String && canDrive(c) && c.linked.empty() &&
+                      c.anyOf.size() == 1 && c.anyOf[0].params.empty() &&
+                      c.anyOf[0].sql == "x.value_norm >= ? AND x.value_norm < ? AND x.value_norm LIKE ?";
+  return prefix ? &c : nullptr;
+}
+
 }  // namespace
 
 std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, ListedContent listed) {
@@ -455,6 +472,12 @@ std::vector<ResourceRow> ResourceRepository::list(const ResourceQuery& query, Li
   if (probesFirst(query)) {
     auto rows = page(query, listed, [&](std::vector<std::string>& params, bool generic) {
       return Walk{walkClause(query, params, generic, 5 * query.limit), ""};
+    });
+    if (rows.size() >= static_cast<size_t>(query.limit)) return rows;
+  }
+  if (const IndexCondition* prefix = prefixWalk(query)) {
+    auto rows = page(query, listed, [&](std::vector<std::string>& params, bool generic) {
+      return Walk{prefixClause(query, *prefix, params, generic), ""};
     });
     if (rows.size() >= static_cast<size_t>(query.limit)) return rows;
   }
@@ -601,6 +624,27 @@ ResourceRepository::Walk ResourceRepository::datedClause(const ResourceQuery& qu
   std::string alias;
   std::string from = fromNumbers(query, params, generic, " FROM (" + walked + ")", &condition, &alias);
   return {std::move(from), alias + ".sorted"};
+}
+
+std::string ResourceRepository::prefixClause(const ResourceQuery& query, const IndexCondition& condition,
+                                             std::vector<std::string>& params, bool generic) {
+  // The prefix's values one by one, each the least after the one before (a B-tree probe each),
+  // up to one past the cap; then, per value, its first page of numbers after the cursor.
+  constexpr int kMostValues = 64;
+  const std::vector<std::string>& bounds = condition.anyOf[0].values;
+  const std::string table = quotedSchema_ + ".search_string x WHERE ";
+  const std::string keys = entriesOf(params, query.types, condition.params, false);
+  const std::string low = bind(params, bounds[0]), high = bind(params, bounds[1]), like = bind(params, bounds[2]);
+  std::string after = query.cursor ? " AND x.rid > " + bind(params, std::to_string(query.cursor->number)) + "::bigint" : "";
+  std::string walked =
+      "WITH RECURSIVE v(val, n) AS (SELECT (SELECT min(x.value_norm) FROM " + table + keys + " AND x.value_norm >= " +
+      low + " AND x.value_norm < " + high + "), 1 UNION ALL SELECT (SELECT min(x.value_norm) FROM " + table + keys +
+      " AND x.value_norm > v.val AND x.value_norm < " + high + "), v.n + 1 FROM v WHERE v.val IS NOT NULL AND v.n <= " +
+      std::to_string(kMostValues) + ") SELECT DISTINCT e.rid FROM v CROSS JOIN LATERAL (SELECT DISTINCT x.rid FROM " +
+      table + keys + " AND x.value_norm = v.val" + after + " ORDER BY x.rid LIMIT " + std::to_string(query.limit) +
+      ") e WHERE v.val LIKE " + like + " AND NOT EXISTS (SELECT 1 FROM v WHERE v.n > " + std::to_string(kMostValues) +
+      " AND v.val IS NOT NULL)";
+  return fromNumbers(query, params, generic, " FROM (" + walked + ")", &condition);
 }
 
 std::string ResourceRepository::walkClause(const ResourceQuery& query, std::vector<std::string>& params, bool generic,

@@ -276,6 +276,10 @@ class ResourceRepository {
   // standing for `condition`.
   Walk datedClause(const ResourceQuery& query, const IndexCondition& condition, const IndexMatch& entries,
                    std::vector<std::string>& params, bool generic);
+  // " FROM ..." of a page drawn from the string prefix `condition`'s entries value by value, each
+  // value's in number order from the cursor on; nothing when the prefix has over 64 values.
+  std::string prefixClause(const ResourceQuery& query, const IndexCondition& condition,
+                           std::vector<std::string>& params, bool generic);
   // fromClause's end: `numbers` (" FROM (subquery)" of the numbers `driver` chose) checked for
   // the rest of the query; `numbersAlias` gets the alias the subquery was given.
   std::string fromNumbers(const ResourceQuery& query, std::vector<std::string>& params, bool generic,

@@ -211,6 +211,55 @@ TEST(ReverseChainingPages, MostOrFewQualifying) {
             std::vector<std::string>{order.back()});
 }
 
+TEST(StringPrefixPages, ValueByValueInNumberOrder) {
+  const std::string instance = createInstance("prefixp");
+  auto c = client();
+  // 30 patients whose names start with "abe" in five ways (some twice, in family and given
+  // name), and 70 more whose family names give "ab" over 64 values.
+  const std::vector<std::vector<std::string>> names = {
+      {"Abe"}, {"Abel", "Abelard"}, {"Abernathy"}, {"Abe", "Abe"}, {"Abel"}, {"Ab"}};
+  json bundle = {{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", json::array()}};
+  std::map<std::string, std::vector<std::string>> namesOf;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    const auto& n = i < 30 ? names[i % names.size()] : std::vector<std::string>{"Ab" + std::to_string(i)};
+    json name = {{"family", n[0]}};
+    if (n.size() > 1) name["given"] = {n[1]};
+    namesOf[id] = n;
+    bundle["entry"].push_back({{"resource", {{"resourceType", "Patient"}, {"id", id}, {"name", {name}}}},
+                               {"request", {{"method", "PUT"}, {"url", "Patient/" + id}}}});
+  }
+  ASSERT_EQ(c.Post("/" + instance + "/fhir", bundle.dump(), "application/fhir+json")->status, 200);
+  std::vector<std::string> order;
+  for (const auto& e : entriesOf(followPages(c, "/" + instance + "/fhir/Patient?_count=100")))
+    order.push_back(e["resource"]["id"]);
+  ASSERT_EQ(order.size(), 100u);
+  auto expected = [&](const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const auto& id : order)
+      for (std::string n : namesOf[id]) {
+        for (auto& ch : n) ch = static_cast<char>(std::tolower(ch));
+        if (n.rfind(prefix, 0) == 0) {
+          out.push_back(id);
+          break;
+        }
+      }
+    return out;
+  };
+  auto paged = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    for (const auto& e : entriesOf(followPages(c, "/" + instance + "/fhir/" + query, 200))) ids.push_back(e["resource"]["id"]);
+    return ids;
+  };
+  for (const char* prefix : {"abe", "abel", "ab", "aber"})
+    for (int count : {1, 2, 7, 50}) {
+      const std::string query = std::string("Patient?name=") + prefix + "&_count=" + std::to_string(count);
+      EXPECT_EQ(paged(query), expected(prefix)) << query;
+    }
+  EXPECT_EQ(paged("Patient?family=abel&_count=3"), expected("abel"));
+  EXPECT_EQ(paged("Patient?name=abz&_count=3"), std::vector<std::string>{});
+}
+
 TEST_F(SearchParams, PatientEverything) {
   auto record = [&](const std::string& query) {
     Ids out;
