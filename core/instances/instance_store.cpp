@@ -318,15 +318,12 @@ void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int ver
   tx.commit();
 }
 
-bool addContentDictionary(pqxx::connection& conn, long long instanceId, uint32_t number, const std::string& dictionary,
-                          bool usableNow) {
+void addContentDictionary(pqxx::connection& conn, long long instanceId, uint32_t number, const std::string& dictionary) {
   pqxx::work tx(conn);
-  auto r = tx.exec_params(
-      "INSERT INTO flint.content_dictionaries (instance_id, number, dictionary, created_at)"
-      " VALUES ($1, $2, $3, CASE WHEN $4 THEN now() - interval '10 seconds' ELSE now() END) ON CONFLICT DO NOTHING",
-      instanceId, static_cast<int64_t>(number), pqxx::binarystring(dictionary), usableNow);
+  tx.exec_params("INSERT INTO flint.content_dictionaries (instance_id, number, dictionary) VALUES ($1, $2, $3)"
+                 " ON CONFLICT DO NOTHING",
+                 instanceId, static_cast<int64_t>(number), pqxx::binarystring(dictionary));
   tx.commit();
-  return r.affected_rows() == 1;
 }
 
 }  // namespace flint::instances

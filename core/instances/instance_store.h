@@ -31,9 +31,7 @@ std::vector<Instance> instancesIndexedBefore(pqxx::connection& conn, int version
 void setSearchIndexVersion(pqxx::connection& conn, long long instanceId, int version);
 
 // Records a dictionary for the instance's resource JSON (ContentDictionaries), which writes use
-// from ten seconds on (`usableNow`: at once, for a load no other process reads yet); false when
-// the instance has one of that number already.
-bool addContentDictionary(pqxx::connection& conn, long long instanceId, uint32_t number, const std::string& dictionary,
-                          bool usableNow);
+// from ten seconds on; one of the same number recorded before stays as it is.
+void addContentDictionary(pqxx::connection& conn, long long instanceId, uint32_t number, const std::string& dictionary);
 
 }  // namespace flint::instances

@@ -227,7 +227,7 @@ instances::Instance withSeedDictionary(pqxx::connection& control, const instance
   } catch (const std::runtime_error&) {
     return instance;
   }
-  instances::addContentDictionary(control, instance.id, trained.number, trained.bytes, false);
+  instances::addContentDictionary(control, instance.id, trained.number, trained.bytes);
   auto dictionaries = std::make_shared<instances::ContentDictionaries>(*instance.contentDictionaries);
   dictionaries->byNumber.emplace(trained.number, std::make_shared<const std::string>(std::move(trained.bytes)));
   dictionaries->forWrites = trained.number;

@@ -123,7 +123,7 @@ std::string indexDeletes() {
 }
 // A first version: the current row only ($30 to $34 are its version, time, deleted flag,
 // stored content and method; $35 the patient part of its number, resource_number.h; $36 the
-// JSON's length. A deleted version passes no content, and length 0). A concurrent first
+// JSON's length; a deleted version passes no content and length 0). A concurrent first
 // write of the same id fails on the primary key and is retried by the service, which then sees
 // this one.
 const std::string kFirstVersion =
@@ -635,7 +635,7 @@ std::string ResourceRepository::prefixClause(const ResourceQuery& query, const I
   const std::string table = quotedSchema_ + ".search_string x WHERE ";
   const std::string keys = entriesOf(params, query.types, condition.params, false);
   const std::string low = bind(params, bounds[0]), high = bind(params, bounds[1]), like = bind(params, bounds[2]);
-  std::string after = query.cursor ? " AND x.rid > " + bind(params, std::to_string(query.cursor->number)) + "::bigint" : "";
+  const std::string after = query.cursor ? " AND x.rid > " + bind(params, std::to_string(query.cursor->number)) + "::bigint" : "";
   std::string walked =
       "WITH RECURSIVE v(val, n) AS (SELECT (SELECT min(x.value_norm) FROM " + table + keys + " AND x.value_norm >= " +
       low + " AND x.value_norm < " + high + "), 1 UNION ALL SELECT (SELECT min(x.value_norm) FROM " + table + keys +
@@ -906,12 +906,12 @@ std::vector<ResourceRow> ResourceRepository::scanHistory(const std::string& afte
 }
 
 void ResourceRepository::repack(const std::vector<ResourceRow>& rows, bool history) {
-  static const char* current =
-      "UPDATE {s}.resources r SET content = u.c FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])"
-      " AS u(t, i, v, c) WHERE r.resource_type = u.t AND r.id = u.i AND r.version_id = u.v";
-  static const char* superseded =
-      "UPDATE {s}.resource_history r SET content = u.c FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])"
-      " AS u(t, i, v, c) WHERE r.resource_type = u.t AND r.id = u.i AND r.version_id = u.v";
+  auto sql = [](const char* table) {
+    return std::string("UPDATE {s}.") + table +
+           " r SET content = u.c FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])"
+           " AS u(t, i, v, c) WHERE r.resource_type = u.t AND r.id = u.i AND r.version_id = u.v";
+  };
+  static const std::string current = sql("resources"), superseded = sql("resource_history");
   std::vector<std::string> types, ids, versions, contents;
   for (const auto& row : rows) {
     types.push_back(row.type);
@@ -919,7 +919,8 @@ void ResourceRepository::repack(const std::vector<ResourceRow>& rows, bool histo
     versions.push_back(std::to_string(row.versionId));
     contents.push_back(db::byteaText(packContent(row.content, *dictionaries_)));
   }
-  const auto& name = history ? statement("repack_history", superseded) : statement("repack", current);
+  const auto& name =
+      history ? statement("repack_history", superseded.c_str()) : statement("repack", current.c_str());
   session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_prepared(name, pgTextArray(types), pgTextArray(ids), pgTextArray(versions), pgTextArray(contents));
   });

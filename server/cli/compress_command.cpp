@@ -54,7 +54,7 @@ int compressCommand(const Config& config, const std::vector<std::string>& args) 
       return 1;
     }
   }
-  instances::addContentDictionary(session.connection(), instance.id, trained.number, trained.bytes, false);
+  instances::addContentDictionary(session.connection(), instance.id, trained.number, trained.bytes);
   std::cout << "dictionary " << trained.number << " trained on " << sampled << " resources of " << instance.name
             << "; waiting until every server writes with it" << std::endl;
   const auto current = onceWrittenWith(session.connection(), instance.id, trained.number);
