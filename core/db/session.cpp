@@ -13,7 +13,10 @@ std::atomic<int> statementTimeoutMs{0};
 std::vector<std::string> Session::setupStatements() {
   // Searches are prepared by shape (preparedText); planning one took longer than running it
   // (about 2-4 ms against 1), and PostgreSQL's own choice kept re-planning every execution.
-  std::vector<std::string> sql{"SET plan_cache_mode = force_generic_plan"};
+  // No parallel workers: Flint's statements read a page or a batch, and starting a worker took
+  // 20-30 ms where the whole statement needed 1 (a generic plan of an anchored _has at ten million
+  // resources, which overestimated its anchor's rows and went parallel).
+  std::vector<std::string> sql{"SET plan_cache_mode = force_generic_plan", "SET max_parallel_workers_per_gather = 0"};
   if (int ms = statementTimeoutMs.load(); ms > 0) sql.push_back("SET statement_timeout = " + std::to_string(ms));
   return sql;
 }

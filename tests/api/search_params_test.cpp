@@ -209,6 +209,14 @@ TEST(ReverseChainingPages, MostOrFewQualifying) {
             common);
   EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_count=3&_has:Observation:subject:code=rare"),
             std::vector<std::string>{order.back()});
+  // Anchored by the patients' own ids (a plan made once, each patient's readings probed in turn).
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=rare&_id=" + order.back()), std::vector<std::string>{order.back()});
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=rare&_id=" + order.front()), std::vector<std::string>{});
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=common&_id=" + order[3] + "," + order[4]),
+            std::vector<std::string>{order[4]});
+  EXPECT_EQ(paged("Patient?_has:Observation:subject:code=ends&_has:Observation:subject:code:not=rare&_id=" +
+                  order.front() + "," + order[1]),
+            std::vector<std::string>{order.front()});
 }
 
 TEST(StringPrefixPages, ValueByValueInNumberOrder) {
