@@ -44,6 +44,10 @@ struct Digested {
 };
 
 const Digested& digested(const std::string& dictionary) {
+  // Every stored row is packed or unpacked with one: each thread remembers those it has used, so
+  // the shared map's lock is taken once per thread and dictionary, not once per row.
+  thread_local std::unordered_map<const std::string*, const Digested*> used;
+  if (auto at = used.find(&dictionary); at != used.end()) return *at->second;
   static std::mutex mutex;
   static std::unordered_map<const std::string*, std::unique_ptr<Digested>> byAddress;
   std::lock_guard lock(mutex);
@@ -57,6 +61,7 @@ const Digested& digested(const std::string& dictionary) {
       throw std::runtime_error("a content dictionary could not be loaded");
     }
   }
+  used.emplace(&dictionary, entry.get());
   return *entry;
 }
 
