@@ -299,6 +299,18 @@ TEST(Seed, StoresJsonCompressedWithADictionaryOfTheInstancesOwn) {
   const std::string newId = json::parse(posted->body)["id"];
   EXPECT_EQ(storedFormOf(schemaOf(other), "Patient", newId), "zstd");
   EXPECT_EQ(c.Get("/" + other + "/fhir/Patient/" + newId)->body, posted->body);
+
+  // JSON compressed with a dictionary the server does not know (here: one taken away) is never
+  // answered wrongly: a read by id and a search both say to retry.
+  psql(databaseUrl(), "DELETE FROM flint.content_dictionaries WHERE instance_id ="
+                      " (SELECT id FROM flint.instances WHERE name = '" + inst + "')");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  for (const std::string path : {"/Patient/" + id, "/Patient?_id=" + id}) {
+    auto unknown = c.Get("/" + inst + "/fhir" + path);
+    EXPECT_EQ(unknown->status, 503) << path << ": " << unknown->body;
+    EXPECT_EQ(unknown->get_header_value("Retry-After"), "1") << path;
+    EXPECT_EQ(json::parse(unknown->body)["resourceType"], "OperationOutcome") << path;
+  }
 }
 
 TEST(Compress, StoresEveryVersionOfAnInstanceFilledThroughTheApiWithADictionaryOfItsOwn) {
