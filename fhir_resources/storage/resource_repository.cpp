@@ -235,17 +235,21 @@ bool anchors(const IndexCondition& c) {
 // condition naming one resource (a reference, an _id), an identifier or a name prefix, from
 // whose few rows the page is found; without one (Observation?status=final, which may match
 // most Observations) a generic plan hashes every match before it can stop at the page, so the
-// search is planned for its values, which costs a millisecond or two. Chains are too: how
-// selective each side is decides their plan. A _has is planned once as well when a condition of
-// the search's own anchors it, and is then checked for each anchored resource alone, its linked
+// search is planned for its values, which costs a millisecond or two. So is a chain to resources
+// that no condition anchors: how selective each side is decides its plan. A chain to anchored
+// resources (Observation?patient.identifier=X&category=laboratory) anchors the search itself:
+// planning it for its values took 1.1 of its 1.4 ms at ten million, and the plan made once
+// starts from the identifier too. A _has is planned once as well when a condition of the
+// search's own anchors it, and is then checked for each anchored resource alone, its linked
 // resources probed one by one (whereClause, conditionSubquery): a generic plan of the _has as a
 // join hashed every linked resource (Patient?_has:Condition:patient:category=health-concern
 // &identifier=X, 24 ms at ten million), and planning it for its values took 1.4 of its 1.5 ms.
 bool genericPlanFits(const ResourceQuery& query) {
   bool anchored = query.conditions.empty() || !query.ids.empty() || query.referencedFrom.has_value();
   for (const auto& c : query.conditions) {
-    if (!c.linked.empty() && !c.reverse) return false;
-    if (c.linked.empty() && anchors(c)) anchored = true;
+    const bool chain = !c.linked.empty() && !c.reverse;
+    if (chain && !anchors(c)) return false;
+    if ((chain || c.linked.empty()) && anchors(c)) anchored = true;
   }
   return anchored;
 }
