@@ -7,6 +7,7 @@
 #include "fhir_resources/search/index/index_rows.h"
 #include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/ucum_units.h"
+#include "fhir_resources/storage/param_key.h"
 
 namespace flint::fhir {
 namespace {
@@ -63,16 +64,33 @@ std::vector<std::string> withCanonical(const std::vector<std::string>& params) {
                                             " parameter '" + def.code + "'", def.code);
 }
 
-// `columns` prefixes the system and code columns: "x." or, for a composite's key, "x.key_".
-IndexMatch tokenMatch(const std::string& raw, bool text, const std::string& columns = "x.") {
+// Where a table holds a token's system and code: tokens and composites' key tokens have their
+// systems keyed (systemKey); a composite's token value holds its system as text.
+struct TokenColumns {
+  std::string system, code;
+  bool keyedSystem;
+};
+const TokenColumns kTokenTable{"x.system_key", "x.code", true};
+const TokenColumns kCompositeKey{"x.key_system_key", "x.key_code", true};
+const TokenColumns kCompositeValue{"x.system", "x.code", false};
+
+IndexMatch systemMatch(const TokenColumns& columns, const std::string& system) {
+  if (columns.keyedSystem) return {columns.system + " = ?::bigint", {std::to_string(systemKey(system))}};
+  return {columns.system + " = ?", {system}};
+}
+
+IndexMatch tokenMatch(const std::string& raw, bool text, const TokenColumns& columns = kTokenTable) {
   if (text) return prefixMatch("x.text_norm", normalizeForSearch(unescape(raw)));
-  const std::string system = columns + "system", code = columns + "code";
+  const std::string& code = columns.code;
   auto parts = splitUnescaped(raw, '|');
   if (!parts) return {code + " = ?", {unescape(raw)}};
   std::string systemValue = unescape(parts->first), codeValue = unescape(parts->second);
-  if (systemValue.empty()) return {system + " IS NULL AND " + code + " = ?", {codeValue}};
-  if (codeValue.empty()) return {system + " = ?", {systemValue}};
-  return {system + " = ? AND " + code + " = ?", {systemValue, codeValue}};
+  if (systemValue.empty()) return {columns.system + " IS NULL AND " + code + " = ?", {codeValue}};
+  IndexMatch m = systemMatch(columns, systemValue);
+  if (codeValue.empty()) return m;
+  m.sql += " AND " + code + " = ?";
+  m.values.push_back(codeValue);
+  return m;
 }
 
 // `:of-type=typeSystem|typeCode|value`: identifiers with that type coding and value.
@@ -81,8 +99,10 @@ IndexMatch ofTypeMatch(const SearchParamDef& def, const std::string& raw) {
   auto second = first ? splitUnescaped(first->second, '|') : std::nullopt;
   if (!second || second->second.empty())
     throw FhirError(400, "invalid", ":of-type takes system|code|value", def.code);
-  return {"x.system = ? AND x.code = ?",
-          {unescape(first->first) + "|" + unescape(second->first), unescape(second->second)}};
+  IndexMatch m = systemMatch(kTokenTable, unescape(first->first) + "|" + unescape(second->first));
+  m.sql += " AND x.code = ?";
+  m.values.push_back(unescape(second->second));
+  return m;
 }
 
 // Plain: the same URI. :below, URIs that start with the value; :above, URIs the value starts with.
@@ -241,9 +261,9 @@ IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
   auto parts = splitUnescaped(raw, '$');
   if (!parts || parts->first.empty() || parts->second.empty())
     throw FhirError(400, "invalid", "'" + raw + "' is not a composite value (code$value)", def.code);
-  IndexMatch key = tokenMatch(parts->first, false, "x.key_");
+  IndexMatch key = tokenMatch(parts->first, false, kCompositeKey);
   const std::string& kind = def.components.at(1).type;
-  IndexMatch value = kind == "token"      ? tokenMatch(parts->second, false)
+  IndexMatch value = kind == "token"      ? tokenMatch(parts->second, false, kCompositeValue)
                      : kind == "quantity" ? quantityMatch(def, parts->second)
                      : kind == "date"     ? dateMatch(def, parts->second)
                                           : stringMatch(parts->second, "");

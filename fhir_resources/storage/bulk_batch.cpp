@@ -13,6 +13,11 @@ db::BinaryCopyRows& keyed(BulkBatch::Table& table, int64_t number) {
   return table.rows.row(static_cast<int16_t>(table.columns.size())).int8(number);
 }
 
+// A token's system as its key (param_key.h), or NULL for none.
+db::BinaryCopyRows& systemOrNull(db::BinaryCopyRows& rows, const std::string& system) {
+  return system.empty() ? rows.null() : rows.int8(systemKey(system));
+}
+
 }  // namespace
 
 BulkBatch::BulkBatch(std::shared_ptr<const instances::ContentDictionaries> dictionaries)
@@ -20,13 +25,13 @@ BulkBatch::BulkBatch(std::shared_ptr<const instances::ContentDictionaries> dicti
       tables_{{{"resources",
                 {"resource_type", "id", "version_id", "last_updated", "deleted", "content", "content_bytes", "method", "rid"},
                 {}},
-               {"search_token", {"rid", "param_key", "system", "code", "text_norm"}, {}},
+               {"search_token", {"rid", "param_key", "system_key", "code", "text_norm"}, {}},
                {"search_string", {"rid", "param_key", "value_norm", "value"}, {}},
                {"search_reference", {"rid", "param_key", "target_type", "target_id", "url"}, {}},
                {"search_date", {"rid", "param_key", "low", "high"}, {}},
                {"search_number", {"rid", "param_key", "value", "system", "code"}, {}},
                {"search_composite",
-                {"rid", "param_key", "key_system", "key_code", "system", "code", "value", "value_norm", "low", "high"},
+                {"rid", "param_key", "key_system_key", "key_code", "system", "code", "value", "value_norm", "low", "high"},
                 {}}}} {}
 
 BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
@@ -53,7 +58,7 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t numb
       .text(row.method)
       .int8(number);
   for (const auto& t : index.tokens)
-    keyed(tables_[kToken], number).int4(param(t.param)).textOrNull(t.system).textOrNull(t.code).textOrNull(t.text);
+    systemOrNull(keyed(tables_[kToken], number).int4(param(t.param)), t.system).textOrNull(t.code).textOrNull(t.text);
   for (const auto& s : index.strings) keyed(tables_[kString], number).int4(param(s.param)).text(s.normalized).text(s.exact);
   for (const auto& r : index.references)
     keyed(tables_[kReference], number)
@@ -65,7 +70,7 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t numb
   for (const auto& n : index.numbers)
     keyed(tables_[kNumber], number).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);
   for (const auto& c : index.composites) {
-    auto& out = keyed(tables_[kComposite], number).int4(param(c.param)).textOrNull(c.keySystem).text(c.keyCode);
+    auto& out = systemOrNull(keyed(tables_[kComposite], number).int4(param(c.param)), c.keySystem).text(c.keyCode);
     out.textOrNull(c.system).textOrNull(c.code);
     if (c.value.empty()) out.null();
     else out.numeric(c.value);

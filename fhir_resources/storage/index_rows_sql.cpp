@@ -57,8 +57,16 @@ std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows&
     for (const auto& e : entries) values.push_back(std::to_string(paramKey(type, e.param)));
     return pgTextArray(values);
   };
+  auto systemKeys = [](const auto& entries, auto member) {
+    std::vector<std::string> values;
+    for (const auto& e : entries) {
+      const std::string& system = e.*member;
+      values.push_back(system.empty() ? "" : std::to_string(systemKey(system)));
+    }
+    return pgTextArray(values);
+  };
   return {keys(index.tokens),
-          column(index.tokens, &TokenEntry::system),
+          systemKeys(index.tokens, &TokenEntry::system),
           column(index.tokens, &TokenEntry::code),
           column(index.tokens, &TokenEntry::text),
           keys(index.strings),
@@ -76,7 +84,7 @@ std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows&
           column(index.numbers, &NumberEntry::system),
           column(index.numbers, &NumberEntry::code),
           keys(index.composites),
-          column(index.composites, &CompositeEntry::keySystem),
+          systemKeys(index.composites, &CompositeEntry::keySystem),
           column(index.composites, &CompositeEntry::keyCode),
           column(index.composites, &CompositeEntry::system),
           column(index.composites, &CompositeEntry::code),

@@ -95,8 +95,8 @@ std::optional<std::pair<std::string, std::string>> storedReferences(const std::s
 // and $2 are the resource's type and id, $3 to $29 the entries' columns as arrays (pgIndexArrays);
 // CTE n gives the resource's number.
 const std::string kIndexInserts =
-    " i1 AS (INSERT INTO {s}.search_token (rid, param_key, system, code, text_norm)"
-    "  SELECT (SELECT rid FROM n), p, s, c, t FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
+    " i1 AS (INSERT INTO {s}.search_token (rid, param_key, system_key, code, text_norm)"
+    "  SELECT (SELECT rid FROM n), p, s, c, t FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[]) AS u(p, s, c, t)),"
     " i2 AS (INSERT INTO {s}.search_string (rid, param_key, value_norm, value)"
     "  SELECT (SELECT rid FROM n), p, v, x FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, v, x)),"
     " i3 AS (INSERT INTO {s}.search_reference (rid, param_key, target_type, target_id, url)"
@@ -107,9 +107,9 @@ const std::string kIndexInserts =
     " i5 AS (INSERT INTO {s}.search_number (rid, param_key, value, system, code)"
     "  SELECT (SELECT rid FROM n), p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[])"
     "  AS u(p, v, s, c)),"
-    " i6 AS (INSERT INTO {s}.search_composite (rid, param_key, key_system, key_code, system, code, value,"
+    " i6 AS (INSERT INTO {s}.search_composite (rid, param_key, key_system_key, key_code, system, code, value,"
     "  value_norm, low, high) SELECT (SELECT rid FROM n), p, ks, kc, s, c, v, x, l, h FROM unnest($21::int[],"
-    "  $22::text[], $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
+    "  $22::bigint[], $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
     "  AS u(p, ks, kc, s, c, v, x, l, h))";
 // An earlier version's entries go first (a first version has none, so its plan skips this). Every
 // CTE reads the tables as they were before the statement, so these leave the new entries alone.
@@ -447,8 +447,8 @@ std::optional<std::pair<const IndexCondition*, IndexMatch>> datedWalk(const Reso
     const std::string& sql = c.anyOf[0].sql;
     std::string keyed;
     if (sql == "x.code = ?") keyed = "x.key_code = ?";
-    else if (sql == "x.system IS NULL AND x.code = ?") keyed = "x.key_system IS NULL AND x.key_code = ?";
-    else if (sql == "x.system = ? AND x.code = ?") keyed = "x.key_system = ? AND x.key_code = ?";
+    else if (sql == "x.system_key IS NULL AND x.code = ?") keyed = "x.key_system_key IS NULL AND x.key_code = ?";
+    else if (sql == "x.system_key = ?::bigint AND x.code = ?") keyed = "x.key_system_key = ?::bigint AND x.key_code = ?";
     if (pair != nullptr && !keyed.empty()) return std::make_pair(&c, IndexMatch{keyed, c.anyOf[0].values, {pair->entry}});
   }
   return std::nullopt;

@@ -365,6 +365,75 @@ TEST(Compress, StoresEveryVersionOfAnInstanceFilledThroughTheApiWithADictionaryO
   EXPECT_EQ(json::parse(search->body)["entry"].size(), 10u);
 }
 
+// Instance migration 27 keys the token systems of rows written before, as the server keys the
+// systems it writes and searches for: set back to migration 26's layout (systems as text), an
+// instance finds the same resources by system after `flint migrate`, and its schema is a new one's.
+TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
+  const std::string inst = createInstance("systems");
+  const std::string fresh = createInstance("systems-fresh");
+  const std::string schema = schemaOf(inst);
+  auto c = client();
+  const std::string base = "/" + inst + "/fhir/";
+  const std::string category = "http://terminology.hl7.org/CodeSystem/observation-category";
+  json patient = {{"resourceType", "Patient"},
+                  {"id", "p1"},
+                  {"identifier", {{{"system", "urn:mrn"}, {"value", "m1"}}}},
+                  {"gender", "female"}};
+  ASSERT_EQ(c.Put(base + "Patient/p1", patient.dump(), "application/fhir+json")->status, 201);
+  json observation = {{"resourceType", "Observation"},
+                      {"id", "o1"},
+                      {"status", "final"},
+                      {"category", {{{"coding", {{{"system", category}, {"code", "vital-signs"}}}}}}},
+                      {"code", {{"coding", {{{"system", "http://loinc.org"}, {"code", "8867-4"}}}}}},
+                      {"subject", {{"reference", "Patient/p1"}}},
+                      {"effectiveDateTime", "2024-03-01T08:30:00Z"}};
+  ASSERT_EQ(c.Put(base + "Observation/o1", observation.dump(), "application/fhir+json")->status, 201);
+
+  auto text = [](const std::string& column) {
+    std::string sql = "CASE " + column;
+    for (const char* system : {"urn:mrn", "http://loinc.org", "http://terminology.hl7.org/CodeSystem/observation-category"})
+      sql += std::string(" WHEN ('x' || left(md5('") + system + "'), 16))::bit(64)::bigint THEN '" + system + "'";
+    return sql + " END";
+  };
+  const std::string t = schema + ".search_token", k = schema + ".search_composite";
+  const std::string setBack =
+      "BEGIN; DROP INDEX " + schema + ".search_token_code, " + schema + ".search_token_resource;"
+      " ALTER TABLE " + t + " ALTER COLUMN system_key TYPE text USING " + text("system_key") + ";"
+      " ALTER TABLE " + t + " RENAME COLUMN system_key TO system;"
+      " CREATE INDEX search_token_code ON " + t + " (param_key, code, rid) INCLUDE (system);"
+      " CREATE INDEX search_token_resource ON " + t + " (rid, param_key, code);"
+      " ALTER TABLE " + k + " ALTER COLUMN key_system_key TYPE text USING " + text("key_system_key") + ";"
+      " ALTER TABLE " + k + " RENAME COLUMN key_system_key TO key_system;"
+      " UPDATE " + schema + ".schema_version SET version = 26;"
+      " UPDATE flint.instances SET schema_version = 26 WHERE name = '" + inst + "'; COMMIT;";
+  const std::string setBackOut = psql(databaseUrl(), setBack);
+  ASSERT_EQ(setBackOut.find("ERROR"), std::string::npos) << setBackOut;
+  ASSERT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + t + " WHERE system = 'urn:mrn'")), "1");
+  std::string out;
+  ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
+  EXPECT_EQ(catalogOf(schema), catalogOf(schemaOf(fresh)));
+
+  auto ids = [&](const std::string& query) {
+    auto res = c.Get(base + query);
+    std::set<std::string> found;
+    if (!res || res->status != 200) return std::set<std::string>{"status " + std::to_string(res ? res->status : 0)};
+    for (const auto& e : json::parse(res->body).value("entry", json::array())) found.insert(e["resource"]["id"]);
+    return found;
+  };
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(ids("Patient?identifier=urn:mrn|m1"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient?identifier=urn:mrn|"), Ids{"p1"});
+  EXPECT_EQ(ids("Patient?identifier=urn:other|m1"), Ids{});
+  EXPECT_EQ(ids("Patient?identifier=|m1"), Ids{});
+  EXPECT_EQ(ids("Patient?gender=|female"), Ids{"p1"});
+  EXPECT_EQ(ids("Observation?code=http://loinc.org|8867-4"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?code=http://snomed.info/sct|8867-4"), Ids{});
+  // The category's dated entries (a composite key) serve the newest-first walk.
+  EXPECT_EQ(ids("Observation?category=" + category + "|vital-signs&_sort=-date"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?category=http://loinc.org|vital-signs&_sort=-date"), Ids{});
+  EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|m1"), Ids{"o1"});
+}
+
 TEST(Seed, DifferentSeedsGiveDifferentDataAndReseedingIsRefused) {
   std::string a = createInstance("seed-c");
   std::string b = createInstance("seed-d");

@@ -150,6 +150,12 @@ void unmigrateResourceNumbers(const std::string& url, const std::string& schema)
            ".resources r ON r.rid = x.rid; DROP TABLE " + t + "; ALTER TABLE " + t + "_old RENAME TO " + table +
            "; ALTER TABLE " + t + " DROP COLUMN rid;";
   }
+  // Systems are not recoverable from their keys (migration 27); the tests that set an instance
+  // back search by code alone.
+  sql += " ALTER TABLE " + schema + ".search_token ALTER COLUMN system_key TYPE text USING NULL;"
+         " ALTER TABLE " + schema + ".search_token RENAME COLUMN system_key TO system;"
+         " ALTER TABLE " + schema + ".search_composite ALTER COLUMN key_system_key TYPE text USING NULL;"
+         " ALTER TABLE " + schema + ".search_composite RENAME COLUMN key_system_key TO key_system;";
   sql += " ALTER TABLE " + schema + ".resources DROP COLUMN rid; DROP SEQUENCE " + schema + ".resource_rid;"
          " UPDATE " + schema + ".schema_version SET version = 23; COMMIT;";
   const std::string out = psql(url, sql);

@@ -16,6 +16,14 @@ TEST(ParamKey, MatchesTheSqlForm) {
   EXPECT_EQ(paramKey("Observation", "code"), -753784239);
 }
 
+// The values PostgreSQL gives for ('x' || left(md5(system), 16))::bit(64)::bigint, which
+// migration 27 keyed the systems of rows written before with.
+TEST(SystemKey, MatchesTheSqlForm) {
+  EXPECT_EQ(systemKey("http://loinc.org"), -1904428789296998436);
+  EXPECT_EQ(systemKey("urn:oid:2.16.840.1.113883.19.5"), 7807242585681551665);
+  EXPECT_NE(systemKey("http://loinc.org/"), systemKey("http://loinc.org"));
+}
+
 // Index rows carry the key alone, so no two parameters the definitions give may share one.
 TEST(ParamKey, DistinctForEveryIndexedParameter) {
   std::map<int32_t, std::string> seen;
