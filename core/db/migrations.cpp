@@ -894,12 +894,15 @@ BEGIN
   END IF;
 END $$;
 )SQL"},
-      // Token systems are kept as 64-bit keys (fhir_resources/storage/param_key.h): a system URI
-      // was 37 bytes on average, in the row and again in the code index. A resource's token rows
+      // Systems (of tokens, composites' parts and quantities' units) are kept as 64-bit keys
+      // (fhir_resources/storage/param_key.h): a system URI was 37 bytes on average, in the row
+      // and, for tokens, again in the code index. A resource's token rows
       // are found by number alone (8 bytes a key, deduplicated, where the key with parameter and
       // code was 58): a probe for one parameter and code descends the code index, whose key ends
-      // in the number. Idempotent like migration 26.
-      {27, "token systems keyed, token rows found by number alone", R"SQL(
+      // in the number. Type history and _lastUpdated find resources by type and time without
+      // their ids in the index (37 bytes an entry), as resource_history_type_updated always has:
+      // ties in time are few and sorted as they are read. Idempotent like migration 26.
+      {27, "systems keyed, token rows found by number alone", R"SQL(
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'search_token'::regclass AND attname = 'system') THEN
@@ -908,9 +911,15 @@ BEGIN
     ALTER TABLE search_token RENAME COLUMN system TO system_key;
     CREATE INDEX search_token_code ON search_token (param_key, code, rid) INCLUDE (system_key);
     CREATE INDEX search_token_resource ON search_token (rid);
-    ALTER TABLE search_composite ALTER COLUMN key_system TYPE bigint
-      USING ('x' || left(md5(key_system), 16))::bit(64)::bigint;
+    ALTER TABLE search_composite
+      ALTER COLUMN key_system TYPE bigint USING ('x' || left(md5(key_system), 16))::bit(64)::bigint,
+      ALTER COLUMN system TYPE bigint USING ('x' || left(md5(system), 16))::bit(64)::bigint;
     ALTER TABLE search_composite RENAME COLUMN key_system TO key_system_key;
+    ALTER TABLE search_composite RENAME COLUMN system TO system_key;
+    ALTER TABLE search_number ALTER COLUMN system TYPE bigint USING ('x' || left(md5(system), 16))::bit(64)::bigint;
+    ALTER TABLE search_number RENAME COLUMN system TO system_key;
+    DROP INDEX resources_type_updated;
+    CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
   END IF;
 END $$;
 )SQL"},

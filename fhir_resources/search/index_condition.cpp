@@ -64,19 +64,15 @@ std::vector<std::string> withCanonical(const std::vector<std::string>& params) {
                                             " parameter '" + def.code + "'", def.code);
 }
 
-// Where a table holds a token's system and code: tokens and composites' key tokens have their
-// systems keyed (systemKey); a composite's token value holds its system as text.
+// Where a table holds a token's system (as its key, systemKey) and code.
 struct TokenColumns {
   std::string system, code;
-  bool keyedSystem;
 };
-const TokenColumns kTokenTable{"x.system_key", "x.code", true};
-const TokenColumns kCompositeKey{"x.key_system_key", "x.key_code", true};
-const TokenColumns kCompositeValue{"x.system", "x.code", false};
+const TokenColumns kTokenTable{"x.system_key", "x.code"};
+const TokenColumns kCompositeKey{"x.key_system_key", "x.key_code"};
 
 IndexMatch systemMatch(const TokenColumns& columns, const std::string& system) {
-  if (columns.keyedSystem) return {columns.system + " = ?::bigint", {std::to_string(systemKey(system))}};
-  return {columns.system + " = ?", {system}};
+  return {columns.system + " = ?::bigint", {std::to_string(systemKey(system))}};
 }
 
 IndexMatch tokenMatch(const std::string& raw, bool text, const TokenColumns& columns = kTokenTable) {
@@ -249,8 +245,8 @@ IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
     m.values.push_back(code);
   }
   if (!system.empty()) {
-    m.sql += " AND x.system = ?";
-    m.values.push_back(system);
+    m.sql += " AND x.system_key = ?::bigint";
+    m.values.push_back(std::to_string(systemKey(system)));
   }
   return m;
 }
@@ -263,7 +259,7 @@ IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
     throw FhirError(400, "invalid", "'" + raw + "' is not a composite value (code$value)", def.code);
   IndexMatch key = tokenMatch(parts->first, false, kCompositeKey);
   const std::string& kind = def.components.at(1).type;
-  IndexMatch value = kind == "token"      ? tokenMatch(parts->second, false, kCompositeValue)
+  IndexMatch value = kind == "token"      ? tokenMatch(parts->second, false)
                      : kind == "quantity" ? quantityMatch(def, parts->second)
                      : kind == "date"     ? dateMatch(def, parts->second)
                                           : stringMatch(parts->second, "");

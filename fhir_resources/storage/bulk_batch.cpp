@@ -29,9 +29,9 @@ BulkBatch::BulkBatch(std::shared_ptr<const instances::ContentDictionaries> dicti
                {"search_string", {"rid", "param_key", "value_norm", "value"}, {}},
                {"search_reference", {"rid", "param_key", "target_type", "target_id", "url"}, {}},
                {"search_date", {"rid", "param_key", "low", "high"}, {}},
-               {"search_number", {"rid", "param_key", "value", "system", "code"}, {}},
+               {"search_number", {"rid", "param_key", "value", "system_key", "code"}, {}},
                {"search_composite",
-                {"rid", "param_key", "key_system_key", "key_code", "system", "code", "value", "value_norm", "low", "high"},
+                {"rid", "param_key", "key_system_key", "key_code", "system_key", "code", "value", "value_norm", "low", "high"},
                 {}}}} {}
 
 BulkBatch BulkBatch::sizedLike(const BulkBatch& previous) {
@@ -68,10 +68,10 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t numb
         .textOrNull(r.url);
   for (const auto& d : index.dates) keyed(tables_[kDate], number).int4(param(d.param)).int8(d.low).int8(d.high);
   for (const auto& n : index.numbers)
-    keyed(tables_[kNumber], number).int4(param(n.param)).numeric(n.value).textOrNull(n.system).textOrNull(n.code);
+    systemOrNull(keyed(tables_[kNumber], number).int4(param(n.param)).numeric(n.value), n.system).textOrNull(n.code);
   for (const auto& c : index.composites) {
     auto& out = systemOrNull(keyed(tables_[kComposite], number).int4(param(c.param)), c.keySystem).text(c.keyCode);
-    out.textOrNull(c.system).textOrNull(c.code);
+    systemOrNull(out, c.system).textOrNull(c.code);
     if (c.value.empty()) out.null();
     else out.numeric(c.value);
     out.textOrNull(c.valueNorm);

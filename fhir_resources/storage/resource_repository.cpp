@@ -104,12 +104,12 @@ const std::string kIndexInserts =
     "  AS u(p, t, i, x)),"
     " i4 AS (INSERT INTO {s}.search_date (rid, param_key, low, high)"
     "  SELECT (SELECT rid FROM n), p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
-    " i5 AS (INSERT INTO {s}.search_number (rid, param_key, value, system, code)"
-    "  SELECT (SELECT rid FROM n), p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::text[], $20::text[])"
+    " i5 AS (INSERT INTO {s}.search_number (rid, param_key, value, system_key, code)"
+    "  SELECT (SELECT rid FROM n), p, v, s, c FROM unnest($17::int[], $18::numeric[], $19::bigint[], $20::text[])"
     "  AS u(p, v, s, c)),"
-    " i6 AS (INSERT INTO {s}.search_composite (rid, param_key, key_system_key, key_code, system, code, value,"
+    " i6 AS (INSERT INTO {s}.search_composite (rid, param_key, key_system_key, key_code, system_key, code, value,"
     "  value_norm, low, high) SELECT (SELECT rid FROM n), p, ks, kc, s, c, v, x, l, h FROM unnest($21::int[],"
-    "  $22::bigint[], $23::text[], $24::text[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
+    "  $22::bigint[], $23::text[], $24::bigint[], $25::text[], $26::numeric[], $27::text[], $28::bigint[], $29::bigint[])"
     "  AS u(p, ks, kc, s, c, v, x, l, h))";
 // An earlier version's entries go first (a first version has none, so its plan skips this). Every
 // CTE reads the tables as they were before the statement, so these leave the new entries alone.

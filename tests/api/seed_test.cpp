@@ -386,24 +386,30 @@ TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
                       {"category", {{{"coding", {{{"system", category}, {"code", "vital-signs"}}}}}}},
                       {"code", {{"coding", {{{"system", "http://loinc.org"}, {"code", "8867-4"}}}}}},
                       {"subject", {{"reference", "Patient/p1"}}},
-                      {"effectiveDateTime", "2024-03-01T08:30:00Z"}};
+                      {"effectiveDateTime", "2024-03-01T08:30:00Z"},
+                      {"valueQuantity", {{"value", 72}, {"system", "http://unitsofmeasure.org"}, {"code", "/min"}}}};
   ASSERT_EQ(c.Put(base + "Observation/o1", observation.dump(), "application/fhir+json")->status, 201);
 
   auto text = [](const std::string& column) {
     std::string sql = "CASE " + column;
-    for (const char* system : {"urn:mrn", "http://loinc.org", "http://terminology.hl7.org/CodeSystem/observation-category"})
+    for (const char* system : {"urn:mrn", "http://loinc.org", "http://terminology.hl7.org/CodeSystem/observation-category",
+                               "http://unitsofmeasure.org"})
       sql += std::string(" WHEN ('x' || left(md5('") + system + "'), 16))::bit(64)::bigint THEN '" + system + "'";
     return sql + " END";
   };
-  const std::string t = schema + ".search_token", k = schema + ".search_composite";
+  const std::string t = schema + ".search_token", k = schema + ".search_composite", n = schema + ".search_number";
   const std::string setBack =
       "BEGIN; DROP INDEX " + schema + ".search_token_code, " + schema + ".search_token_resource;"
       " ALTER TABLE " + t + " ALTER COLUMN system_key TYPE text USING " + text("system_key") + ";"
       " ALTER TABLE " + t + " RENAME COLUMN system_key TO system;"
       " CREATE INDEX search_token_code ON " + t + " (param_key, code, rid) INCLUDE (system);"
       " CREATE INDEX search_token_resource ON " + t + " (rid, param_key, code);"
-      " ALTER TABLE " + k + " ALTER COLUMN key_system_key TYPE text USING " + text("key_system_key") + ";"
+      " ALTER TABLE " + k + " ALTER COLUMN key_system_key TYPE text USING " + text("key_system_key") + ","
+      " ALTER COLUMN system_key TYPE text USING " + text("system_key") + ";"
       " ALTER TABLE " + k + " RENAME COLUMN key_system_key TO key_system;"
+      " ALTER TABLE " + k + " RENAME COLUMN system_key TO system;"
+      " ALTER TABLE " + n + " ALTER COLUMN system_key TYPE text USING " + text("system_key") + ";"
+      " ALTER TABLE " + n + " RENAME COLUMN system_key TO system;"
       " UPDATE " + schema + ".schema_version SET version = 26;"
       " UPDATE flint.instances SET schema_version = 26 WHERE name = '" + inst + "'; COMMIT;";
   const std::string setBackOut = psql(databaseUrl(), setBack);
@@ -432,6 +438,10 @@ TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
   EXPECT_EQ(ids("Observation?category=" + category + "|vital-signs&_sort=-date"), Ids{"o1"});
   EXPECT_EQ(ids("Observation?category=http://loinc.org|vital-signs&_sort=-date"), Ids{});
   EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|m1"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?value-quantity=72|http://unitsofmeasure.org|/min"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?value-quantity=72|http://example.org/units|/min"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-quantity=http://loinc.org|8867-4$72|http://unitsofmeasure.org|/min"), Ids{"o1"});
+  EXPECT_EQ(ids("Observation?code-value-quantity=http://loinc.org|8867-4$72|http://example.org/units|/min"), Ids{});
 }
 
 TEST(Seed, DifferentSeedsGiveDifferentDataAndReseedingIsRefused) {

@@ -152,10 +152,12 @@ void unmigrateResourceNumbers(const std::string& url, const std::string& schema)
   }
   // Systems are not recoverable from their keys (migration 27); the tests that set an instance
   // back search by code alone.
-  sql += " ALTER TABLE " + schema + ".search_token ALTER COLUMN system_key TYPE text USING NULL;"
-         " ALTER TABLE " + schema + ".search_token RENAME COLUMN system_key TO system;"
-         " ALTER TABLE " + schema + ".search_composite ALTER COLUMN key_system_key TYPE text USING NULL;"
-         " ALTER TABLE " + schema + ".search_composite RENAME COLUMN key_system_key TO key_system;";
+  for (const auto& [table, column] : {std::pair{"search_token", "system"}, {"search_composite", "key_system"},
+                                      {"search_composite", "system"}, {"search_number", "system"}}) {
+    const std::string t = schema + "." + table, c = column;
+    sql += " ALTER TABLE " + t + " ALTER COLUMN " + c + "_key TYPE text USING NULL; ALTER TABLE " + t +
+           " RENAME COLUMN " + c + "_key TO " + c + ";";
+  }
   sql += " ALTER TABLE " + schema + ".resources DROP COLUMN rid; DROP SEQUENCE " + schema + ".resource_rid;"
          " UPDATE " + schema + ".schema_version SET version = 23; COMMIT;";
   const std::string out = psql(url, sql);
