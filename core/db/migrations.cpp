@@ -899,9 +899,12 @@ END $$;
       // and, for tokens, again in the code index. A resource's token rows
       // are found by number alone (8 bytes a key, deduplicated, where the key with parameter and
       // code was 58): a probe for one parameter and code descends the code index, whose key ends
-      // in the number. Type history and _lastUpdated find resources by type and time without
+      // in the number. Composite entries with dates (the dated tokens' entries, over half of
+      // them) are read by search_composite_dated alone and leave search_composite_key. Type history and _lastUpdated find resources by type and time without
       // their ids in the index (37 bytes an entry), as resource_history_type_updated always has:
-      // ties in time are few and sorted as they are read. Idempotent like migration 26.
+      // ties in time are few and sorted as they are read. resources_rid leaves out the type and
+      // id (52 of its 60 bytes an entry): the few callers that need them by number (a chain's
+      // targets) read a heap page each. Idempotent like migration 26.
       {27, "systems keyed, token rows found by number alone", R"SQL(
 DO $$
 BEGIN
@@ -918,8 +921,12 @@ BEGIN
     ALTER TABLE search_composite RENAME COLUMN system TO system_key;
     ALTER TABLE search_number ALTER COLUMN system TYPE bigint USING ('x' || left(md5(system), 16))::bit(64)::bigint;
     ALTER TABLE search_number RENAME COLUMN system TO system_key;
+    DROP INDEX search_composite_key;
+    CREATE INDEX search_composite_key ON search_composite (param_key, key_code, rid) WHERE high IS NULL;
     DROP INDEX resources_type_updated;
     CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
+    DROP INDEX resources_rid;
+    CREATE UNIQUE INDEX resources_rid ON resources (rid);
   END IF;
 END $$;
 )SQL"},

@@ -251,6 +251,14 @@ IndexMatch quantityMatch(const SearchParamDef& def, const std::string& raw) {
   return m;
 }
 
+// Composite entries with a date (a date-valued composite's, and the dated tokens') are indexed
+// by key code and date (search_composite_dated), the others by key code alone (search_composite_key,
+// partial since migration 27): each composite condition says which its entries are, so the
+// planner can use its index.
+std::string compositeEntries(const SearchParamDef& def) {
+  return def.components.at(1).type == "date" ? "x.high IS NOT NULL" : "x.high IS NULL";
+}
+
 // `key$value`: the key token and the value paired with it in the same element, the value
 // matched as its component's kind would be on its own.
 IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
@@ -263,7 +271,7 @@ IndexMatch compositeMatch(const SearchParamDef& def, const std::string& raw) {
                      : kind == "quantity" ? quantityMatch(def, parts->second)
                      : kind == "date"     ? dateMatch(def, parts->second)
                                           : stringMatch(parts->second, "");
-  key.sql += " AND " + value.sql;
+  key.sql += " AND " + value.sql + " AND " + compositeEntries(def);
   key.values.insert(key.values.end(), value.values.begin(), value.values.end());
   key.params = std::move(value.params);
   return key;
@@ -297,6 +305,7 @@ IndexCondition indexCondition(const SearchParamDef& def, const std::string& modi
     if (value != "true" && value != "false")
       throw FhirError(400, "invalid", ":missing takes true or false", def.code);
     c.negate = value == "true";
+    if (t == "composite") c.anyOf.push_back({compositeEntries(def), {}});
     return c;
   }
   // Modifiers kept as token entries of their own (see index_rows.h).

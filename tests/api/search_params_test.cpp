@@ -732,6 +732,12 @@ TEST_F(SearchParams, Composite) {
   EXPECT_EQ(ids("Observation?code-value-string=8251-1$sad"), Ids{});
   EXPECT_EQ(ids("Observation?code-value-date=21112-8$ge2024-01-01"), Ids{"born"});
   EXPECT_EQ(ids("Observation?code-value-date=21112-8$lt2024"), Ids{});
+  EXPECT_EQ(ids("Observation?code-value-date=21112-8$ne2024-03-01"), Ids{"born"});
+  // Entries with a date and without are indexed apart; :missing reads the parameter's own kind.
+  EXPECT_EQ(ids("Observation?code-value-date:missing=false&_id=bp1,bp2,hb,smoke1,smoke2,note,born"), Ids{"born"});
+  EXPECT_EQ(ids("Observation?code-value-string:missing=false&_id=bp1,bp2,hb,smoke1,smoke2,note,born"), Ids{"note"});
+  EXPECT_EQ(ids("Observation?code-value-date:missing=true&_id=bp1,bp2,hb,smoke1,smoke2,note,born"),
+            (Ids{"bp1", "bp2", "hb", "smoke1", "smoke2", "note"}));
 
   put("hb", R"("code":)" + loinc("718-7") + R"(,"valueQuantity":{"value":12,"system":"http://unitsofmeasure.org","code":"g/dL"})");
   EXPECT_EQ(ids("Observation?code-value-quantity=718-7$gt13"), Ids{});
