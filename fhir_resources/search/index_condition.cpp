@@ -147,14 +147,17 @@ IndexMatch dateMatch(const SearchParamDef& def, const std::string& raw) {
   auto range = parseDateRange(text);
   if (!range) throw FhirError(400, "invalid", "'" + raw + "' is not a FHIR date", def.code);
   std::string lo = std::to_string(range->low), hi = std::to_string(range->high);
-  // Stored values are ranges too ([low, high)). eq/ne compare whole ranges; gt/lt/ge/le ask
-  // whether any part of the value lies beyond/within the bound; sa/eb whether all of it does.
+  // Stored values are ranges too ([low, high)), compared as R4 says (search.html#prefix): eq,
+  // the searched range contains the value's; ne, it does not; gt/lt, part of the value lies
+  // after/before the searched range; ge/le, that or eq, which comes to the value starting
+  // within or after it (ending within or before it) or reaching past its end (start); sa/eb,
+  // all of the value lies after/before it.
   if (prefix == "eq") return {"x.low >= ?::bigint AND x.high <= ?::bigint", {lo, hi}};
   if (prefix == "ne") return {"NOT (x.low >= ?::bigint AND x.high <= ?::bigint)", {lo, hi}};
   if (prefix == "gt") return {"x.high > ?::bigint", {hi}};
   if (prefix == "lt") return {"x.low < ?::bigint", {lo}};
-  if (prefix == "ge") return {"x.high > ?::bigint", {lo}};
-  if (prefix == "le") return {"x.low < ?::bigint", {hi}};
+  if (prefix == "ge") return {"(x.low >= ?::bigint OR x.high > ?::bigint)", {lo, hi}};
+  if (prefix == "le") return {"(x.high <= ?::bigint OR x.low < ?::bigint)", {hi, lo}};
   if (prefix == "sa") return {"x.low >= ?::bigint", {hi}};
   if (prefix == "eb") return {"x.high <= ?::bigint", {lo}};
   if (prefix == "ap") {

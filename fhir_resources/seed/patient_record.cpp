@@ -123,6 +123,12 @@ class Writer {
   Value subject() const { return ref("Patient", record_.patientId); }
   int ageIn(int year) const { return year - birthYear_; }
   // A day in [fromYear, toYear], never before the patient's birth.
+  // The start of a period averaged up to the last encounter: a day of the year before it.
+  std::string averagingStart() {
+    const int year = std::stoi(lastEncounterDate_.substr(0, 4)) - 1;
+    return randomDate(year, year);
+  }
+
   std::string randomDate(int fromYear, int toYear) {
     const int from = std::max(fromYear, birthYear_);
     return date(rnd_.between(from, std::max(toYear, from)), rnd_.between(1, 12), rnd_.between(1, 28));
@@ -500,7 +506,7 @@ class Writer {
                                   codeable(kLoinc, "96607-7", "Blood pressure panel mean systolic and mean diastolic"),
                                   lastEncounterDate_);
       average.erase("effectiveDateTime");
-      average.set("effectivePeriod", obj({{"start", str(randomDate(2023, 2023))}, {"end", str(lastEncounterDate_)}}));
+      average.set("effectivePeriod", obj({{"start", str(averagingStart())}, {"end", str(lastEncounterDate_)}}));
       average.set("component",
                   arr({obj({{"code", codeable(kLoinc, "96608-5", "Systolic blood pressure mean")},
                             {"valueQuantity", quantity(std::to_string(rnd_.between(110, 150)), "mm[Hg]")}}),
@@ -827,7 +833,7 @@ class Writer {
                                 codeable(kLoinc, "96607-7", "Blood pressure panel mean systolic and mean diastolic"),
                                 lastEncounterDate_);
     average.erase("effectiveDateTime");
-    average.set("effectivePeriod", obj({{"start", str(randomDate(2023, 2023))}, {"end", str(lastEncounterDate_)}}));
+    average.set("effectivePeriod", obj({{"start", str(averagingStart())}, {"end", str(lastEncounterDate_)}}));
     average.set("component", arr({obj({{"code", codeable(kLoinc, "96608-5", "Systolic blood pressure mean")},
                                        {"valueQuantity", quantity("128", "mm[Hg]")}}),
                                   obj({{"code", codeable(kLoinc, "96609-3", "Diastolic blood pressure mean")},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -935,6 +936,100 @@ TEST(ReferenceUrls, AbsoluteAndLogicalUrlsAreFoundAsWritten) {
   EXPECT_EQ(found("subject=p9&_id=a2,a3"), (Ids{"a2", "a3"}));
   EXPECT_EQ(found("subject:missing=false"), (Ids{"a1", "a2", "a3", "a4"}));
   EXPECT_EQ(found("subject:missing=true"), Ids{});
+}
+
+// R4's date prefixes (search.html#prefix) compare two ranges: the searched value's at its
+// precision and the stored value's at its own (a Period from its start's to its end's, open
+// ends unbounded). Every prefix is tried with values given to the year, month, day and second
+// against values stored at each precision and Periods closed and open, and the answer must be
+// what the ranges give; the expectation is computed here from the ranges alone.
+namespace {
+
+using Millis = int64_t;
+constexpr Millis kUnbounded = Millis{1} << 62;
+
+struct Range {
+  Millis low, high;  // [low, high)
+};
+
+// "YYYY", "YYYY-MM", "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ" as the instants it covers.
+Range rangeOf(const std::string& v) {
+  using namespace std::chrono;
+  const int y = std::stoi(v.substr(0, 4));
+  const unsigned m = v.size() >= 7 ? std::stoul(v.substr(5, 2)) : 1, d = v.size() >= 10 ? std::stoul(v.substr(8, 2)) : 1;
+  const year_month_day day{year{y}, month{m}, std::chrono::day{d}};
+  auto at = [](year_month_day date) { return Millis(sys_days{date}.time_since_epoch() / milliseconds(1)); };
+  if (v.size() == 4) return {at(day), at(year_month_day{year{y + 1}, January, std::chrono::day{1}})};
+  if (v.size() == 7) return {at(day), at(year_month_day{day.year() / day.month() / 1} + months{1})};
+  if (v.size() == 10) return {at(day), at(day) + 86400000};
+  const Millis t = at(day) + ((std::stoi(v.substr(11, 2)) * 60 + std::stoi(v.substr(14, 2))) * 60 + std::stoi(v.substr(17, 2))) * Millis{1000};
+  return {t, t + 1000};
+}
+
+bool expectedMatch(const std::string& prefix, Range search, Range target) {
+  const bool eq = search.low <= target.low && target.high <= search.high;
+  const bool above = target.high > search.high;  // overlaps what follows the searched range
+  const bool below = target.low < search.low;    // overlaps what precedes it
+  if (prefix == "eq") return eq;
+  if (prefix == "ne") return !eq;
+  if (prefix == "gt") return above;
+  if (prefix == "lt") return below;
+  if (prefix == "ge") return above || eq;
+  if (prefix == "le") return below || eq;
+  if (prefix == "sa") return target.low >= search.high;
+  if (prefix == "eb") return target.high <= search.low;
+  // ap, Flint's choice: overlapping the searched range widened by a tenth of its span each way.
+  const Millis span = (search.high - search.low) / 10 + 1;
+  return target.low < search.high + span && target.high > search.low - span;
+}
+
+}  // namespace
+
+TEST(DatePrefixes, EveryPrefixAgainstEveryPrecisionFollowsTheRanges) {
+  const std::string instance = createInstance("dates");
+  auto c = client();
+  struct Stored {
+    std::string id;
+    json effective;  // effectiveDateTime or effectivePeriod
+    Range range;
+  };
+  auto period = [](const std::string& start, const std::string& end) {
+    json p = json::object();
+    if (!start.empty()) p["start"] = start;
+    if (!end.empty()) p["end"] = end;
+    return p;
+  };
+  const std::vector<Stored> stored = {
+      {"year", "2024", rangeOf("2024")},
+      {"month", "2024-03", rangeOf("2024-03")},
+      {"day", "2024-03-15", rangeOf("2024-03-15")},
+      {"second", "2024-03-15T10:30:00Z", rangeOf("2024-03-15T10:30:00Z")},
+      {"closed", period("2024-03-10", "2024-03-20"), {rangeOf("2024-03-10").low, rangeOf("2024-03-20").high}},
+      {"open-end", period("2024-03-15T10:30:00Z", ""), {rangeOf("2024-03-15T10:30:00Z").low, kUnbounded}},
+      {"open-start", period("", "2024-03"), {-kUnbounded, rangeOf("2024-03").high}},
+      {"straddle", period("2023-06", "2024-06"), {rangeOf("2023-06").low, rangeOf("2024-06").high}},
+  };
+  for (const auto& s : stored) {
+    json o = {{"resourceType", "Observation"}, {"id", s.id}, {"status", "final"}, {"code", {{"text", "x"}}}};
+    o[s.effective.is_string() ? "effectiveDateTime" : "effectivePeriod"] = s.effective;
+    auto res = c.Put("/" + instance + "/fhir/Observation/" + s.id, o.dump(), "application/fhir+json");
+    ASSERT_EQ(res->status, 201) << res->body;
+  }
+  const std::vector<std::string> searched = {"2023", "2024", "2025", "2024-02", "2024-03", "2024-04",
+                                             "2024-03-14", "2024-03-15", "2024-03-16", "2024-03-15T10:29:59Z",
+                                             "2024-03-15T10:30:00Z", "2024-03-15T10:30:01Z"};
+  for (const char* prefix : {"eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"})
+    for (const auto& value : searched) {
+      Ids expected;
+      for (const auto& s : stored)
+        if (expectedMatch(prefix, rangeOf(value), s.range)) expected.insert(s.id);
+      const std::string query = "/" + instance + "/fhir/Observation?date=" + prefix + value + "&_count=100";
+      auto res = c.Get(query);
+      ASSERT_EQ(res->status, 200) << query << "\n" << res->body;
+      Ids found;
+      for (const auto& e : parseJson(res->body).value("entry", json::array())) found.insert(e["resource"]["id"]);
+      EXPECT_EQ(found, expected) << query;
+    }
 }
 
 // One code of a token that US Core pairs with a date (Observation's category and code with its

@@ -282,7 +282,9 @@ class UsCoreSearch : public ::testing::Test {
     for (const auto& res : results) {
       EXPECT_EQ(res["resourceType"], type);
       foundSample |= res["id"] == r["id"];
-      for (const auto& [p, v] : params) EXPECT_TRUE(matches(res, type, p, v)) << p << "=" << v << " not met by " << res["id"];
+      for (const auto& [p, v] : params)
+        EXPECT_TRUE(matches(res, type, p, v)) << p << "=" << v << " not met by " << res["id"] << " "
+                                              << json(valuesOf(res, sourceOf(type, p))).dump();
     }
     EXPECT_TRUE(foundSample) << query(params);
     if (!byPatient) return;
