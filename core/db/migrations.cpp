@@ -896,15 +896,16 @@ END $$;
 )SQL"},
       // Systems (of tokens, composites' parts and quantities' units) are kept as 64-bit keys
       // (fhir_resources/storage/param_key.h): a system URI was 37 bytes on average, in the row
-      // and, for tokens, again in the code index. A resource's token rows
-      // are found by number alone (8 bytes a key, deduplicated, where the key with parameter and
-      // code was 58): a probe for one parameter and code descends the code index, whose key ends
-      // in the number. Composite entries with dates (the dated tokens' entries, over half of
-      // them) are read by search_composite_dated alone and leave search_composite_key. Type history and _lastUpdated find resources by type and time without
-      // their ids in the index (37 bytes an entry), as resource_history_type_updated always has:
-      // ties in time are few and sorted as they are read. resources_rid leaves out the type and
-      // id (52 of its 60 bytes an entry): the few callers that need them by number (a chain's
-      // targets) read a heap page each. Idempotent like migration 26.
+      // and, for tokens, again in the code index. A resource's token rows are found by number
+      // alone (8 bytes a key, deduplicated, where the key with parameter and code was 58): a
+      // probe for one parameter and code descends the code index, whose key ends in the number.
+      // Composite entries with dates (the dated tokens' entries, over half of them) are read by
+      // search_composite_dated alone and leave search_composite_key. Type history and
+      // _lastUpdated find resources by type and time without their ids in the index (37 bytes an
+      // entry), as resource_history_type_updated always has: ties in time are few and sorted as
+      // they are read. resources_rid leaves out the type and id (52 of its 60 bytes an entry):
+      // the few callers that need them by number (a chain's targets) read a heap page each.
+      // Idempotent like migration 26.
       {27, "systems keyed, token rows found by number alone", R"SQL(
 DO $$
 BEGIN

@@ -122,13 +122,12 @@ class Writer {
   }
   Value subject() const { return ref("Patient", record_.patientId); }
   int ageIn(int year) const { return year - birthYear_; }
-  // A day in [fromYear, toYear], never before the patient's birth.
   // The start of a period averaged up to the last encounter: a day of the year before it.
   std::string averagingStart() {
     const int year = std::stoi(lastEncounterDate_.substr(0, 4)) - 1;
     return randomDate(year, year);
   }
-
+  // A day in [fromYear, toYear], never before the patient's birth.
   std::string randomDate(int fromYear, int toYear) {
     const int from = std::max(fromYear, birthYear_);
     return date(rnd_.between(from, std::max(toYear, from)), rnd_.between(1, 12), rnd_.between(1, 28));

@@ -1,6 +1,6 @@
 // The integers that name, in the index tables, one search parameter of one resource type (their
 // indexes lead with it, so building and probing them compares one int4 instead of two strings)
-// and a token's system (8 bytes where the URI was 37 on average, in the rows and their index).
+// and a system of codes or units (8 bytes where the URI was 37 on average, in rows and indexes).
 #pragma once
 
 #include <cstdint>
