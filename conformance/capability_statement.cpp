@@ -69,6 +69,12 @@ Value resourceEntry(const std::string& type, const fhir::SupportedFeatures& feat
       if (def->code == name) add(*def);
   for (const auto* def : fhir::indexedSearchParams(type)) add(*def);
   r.set("searchParam", std::move(params));
+  std::string unsupported;
+  for (const auto* def : fhir::unsupportedSearchParams(type)) unsupported += (unsupported.empty() ? "" : ", ") + def->code;
+  if (!unsupported.empty())
+    r.set("documentation", Value::string("Search parameters of the specification that Flint does not support (a search "
+                                         "naming one is refused under Prefer: handling=strict, else reported and "
+                                         "ignored): " + unsupported + "."));
   Value includes = Value::array();
   for (const auto* def : fhir::indexedSearchParams(type))
     if (def->type == "reference") includes.push(Value::string(type + ":" + def->code));

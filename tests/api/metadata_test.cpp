@@ -50,6 +50,10 @@ TEST(Metadata, DescribesTheInstancesFhirApi) {
     EXPECT_TRUE(params.count(p)) << p;
   // Parameter types not indexed yet are not claimed; deceased's expression is outside the subset.
   EXPECT_FALSE(params.count("deceased"));
+  const std::string unsupported = patient.value("documentation", "");
+  EXPECT_NE(unsupported.find("deceased"), std::string::npos) << unsupported;
+  EXPECT_NE(unsupported.find("_text"), std::string::npos) << unsupported;
+  EXPECT_EQ(unsupported.find("birthdate"), std::string::npos) << unsupported;
   EXPECT_FALSE(params.count("_text"));
   EXPECT_EQ(patient["searchParam"][0]["definition"], "http://hl7.org/fhir/SearchParameter/Resource-id");
   EXPECT_TRUE(params.count("_profile"));  // uri

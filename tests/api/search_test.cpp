@@ -112,6 +112,11 @@ TEST_F(Search, UnsupportedParametersAreReportedNotSilentlyIgnored) {
   auto strict = c_.Get("/" + instance_ + "/fhir/Patient?no-such-param=x", {{"Prefer", "handling=strict"}});
   EXPECT_EQ(strict->status, 400);
   EXPECT_EQ(parseJson(strict->body)["resourceType"], "OperationOutcome");
+  // A parameter of the specification whose expression Flint does not evaluate exactly is refused
+  // the same way, never answered approximately.
+  auto deceased = c_.Get("/" + instance_ + "/fhir/Patient?deceased=true", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(deceased->status, 400);
+  EXPECT_NE(deceased->body.find("deceased"), std::string::npos) << deceased->body;
 }
 
 TEST_F(Search, PostSearchTakesAFormBody) {

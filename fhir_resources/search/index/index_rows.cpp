@@ -1,5 +1,6 @@
 #include "fhir_resources/search/index/index_rows.h"
 
+#include <algorithm>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -291,6 +292,22 @@ const std::vector<const SearchParamDef*>& indexedSearchParams(const std::string&
     std::unordered_map<std::string, std::vector<const SearchParamDef*>> out;
     for (const auto& t : Definitions::get().resourceTypes())
       for (const auto& p : indexedParams(t)) out[t].push_back(p.def);
+    return out;
+  }();
+  static const std::vector<const SearchParamDef*> none;
+  auto it = byType.find(type);
+  return it == byType.end() ? none : it->second;
+}
+
+const std::vector<const SearchParamDef*>& unsupportedSearchParams(const std::string& type) {
+  static const std::unordered_map<std::string, std::vector<const SearchParamDef*>> byType = [] {
+    std::unordered_map<std::string, std::vector<const SearchParamDef*>> out;
+    for (const auto& t : Definitions::get().resourceTypes()) {
+      const auto& indexed = indexedSearchParams(t);
+      for (const auto* p : Definitions::get().searchParams(t))
+        if (p->code != "_id" && p->code != "_lastUpdated" && std::find(indexed.begin(), indexed.end(), p) == indexed.end())
+          out[t].push_back(p);
+    }
     return out;
   }();
   static const std::vector<const SearchParamDef*> none;

@@ -89,6 +89,11 @@ inline constexpr int kDatedTokenEntriesSince = 5;
 struct SearchParamDef;
 // The search parameters of `type` whose values are indexed (and so can be searched).
 const std::vector<const SearchParamDef*>& indexedSearchParams(const std::string& type);
+// The search parameters the definitions give `type` that Flint does not search: their expression
+// is beyond the FHIRPath it evaluates exactly (fhirpath/path_expression.h; Patient's deceased),
+// their type is special, or they have none (_text, _content). A search naming one is refused
+// under Prefer: handling=strict, else reported in the Bundle and ignored, never approximated.
+const std::vector<const SearchParamDef*>& unsupportedSearchParams(const std::string& type);
 
 // Lower case with Latin accents removed, so "Müller" and "muller" match.
 std::string normalizeForSearch(const std::string& text);
