@@ -136,8 +136,12 @@ bool App::answersQuickly(const http::HttpRequest& request) {
 
 http::HttpResponse App::handle(const http::HttpRequest& request) {
   if (request.rejectStatus != 0) {
-    auto r = outcomeResponse(request.rejectStatus, request.rejectStatus == 413 ? "too-costly" : "invalid",
+    auto r = outcomeResponse(request.rejectStatus,
+                             request.rejectStatus == 413   ? "too-costly"
+                             : request.rejectStatus == 503 ? "transient"
+                                                           : "invalid",
                              request.rejectReason);
+    if (request.rejectStatus == 503) r.headers.push_back({"Retry-After", "1"});
     r.close = true;
     return r;
   }

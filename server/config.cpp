@@ -54,6 +54,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--listen", {"FLINT_LISTEN", [&](const std::string& v) { c.listen = v; }}},
       {"--public-url", {"FLINT_PUBLIC_URL", [&](const std::string& v) { c.publicUrl = v; }}},
       {"--workers", {"FLINT_WORKERS", [&](const std::string& v) { c.workers = positive("--workers", v); }}},
+      {"--max-queued-requests",
+       {"FLINT_MAX_QUEUED_REQUESTS",
+        [&](const std::string& v) { c.maxQueuedRequests = positive("--max-queued-requests", v); }}},
       {"--max-bundle-entries",
        {"FLINT_MAX_BUNDLE_ENTRIES",
         [&](const std::string& v) { c.maxBundleEntries = positive("--max-bundle-entries", v); }}},
@@ -174,6 +177,8 @@ const char* configHelp() {
   --listen HOST:PORT     FLINT_LISTEN           address to serve on (127.0.0.1:8080)
   --public-url URL       FLINT_PUBLIC_URL       external base URL (http://HOST:PORT as bound)
   --workers N            FLINT_WORKERS          request worker threads (4)
+  --max-queued-requests N FLINT_MAX_QUEUED_REQUESTS  connections waiting for a worker at most; a
+                                                request beyond gets 503 with Retry-After at once (512)
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one
                                                 per core)
   --max-db-connections N FLINT_MAX_DB_CONNECTIONS  PostgreSQL connections this process opens at most,

@@ -47,6 +47,7 @@ int serveCommand(const Config& config) {
   options.host = config.host();
   options.port = config.port();
   options.workerThreads = config.workers;
+  options.maxQueuedRequests = config.maxQueuedRequests;
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
   options.lingering = {std::chrono::seconds(config.lingerSeconds), config.lingerBytes};

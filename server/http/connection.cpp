@@ -152,8 +152,21 @@ bool Connection::onPlaintext(const char* data, size_t len) {
     busy_ = true;
     if (isQuick(pending_.front())) return true;
   }
-  workers_.submit([self = shared_from_this()] { self->drain(); });
+  if (!workers_.offer([self = shared_from_this()] { self->drain(); })) shed();
   return false;
+}
+
+void Connection::shed() {
+  HttpRequest request;
+  {
+    std::lock_guard lock(mutex_);
+    request = std::move(pending_.front());
+    pending_.clear();
+  }
+  request.rejectStatus = 503;
+  request.rejectReason = "the server is at capacity: every worker is busy and its queue is full; retry shortly";
+  request.keepAlive = false;
+  respond(request, handler_(request), false);
 }
 
 std::vector<HttpRequest> Connection::takeQuick() {

@@ -87,6 +87,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   bool onPlaintext(const char* data, size_t len);
   bool isQuick(const HttpRequest& request) const { return quick_.accepts && quick_.accepts(request); }
+  // Reactor, when the workers' queue is full: answers the first waiting request 503 at once
+  // (nothing reaches the database) and closes, as the rest cannot be answered in order.
+  void shed();
   // Worker: answers the pending requests in order.
   void drain();
   // Sends the response to `request`; false when the connection is done (the socket shut).

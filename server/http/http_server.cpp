@@ -170,7 +170,7 @@ HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler)
 HttpServer::~HttpServer() { stop(); }
 
 uint16_t HttpServer::bind() {
-  workers_ = std::make_unique<WorkerPool>(options_.workerThreads);
+  workers_ = std::make_unique<WorkerPool>(options_.workerThreads, options_.maxQueuedRequests);
   Pistache::Address address(options_.host, Pistache::Port(options_.port));
   listener_ = std::make_unique<Pistache::Tcp::Listener>(address);
   listener_->init(options_.reactorThreads,

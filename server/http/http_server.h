@@ -20,6 +20,9 @@ struct HttpServerOptions {
   uint16_t port = 8080;
   size_t reactorThreads = 1;
   size_t workerThreads = 4;
+  // Connections with requests waiting for a worker at most; a request beyond is answered 503 at
+  // once (0: no bound).
+  size_t maxQueuedRequests = 512;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
   Lingering lingering;

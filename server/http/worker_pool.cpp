@@ -7,7 +7,7 @@
 
 namespace flint::http {
 
-WorkerPool::WorkerPool(size_t threads) {
+WorkerPool::WorkerPool(size_t threads, size_t maxQueued) : maxQueued_(maxQueued) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -19,6 +19,16 @@ void WorkerPool::submit(std::function<void()> task) {
     tasks_.push_back(std::move(task));
   }
   ready_.notify_one();
+}
+
+bool WorkerPool::offer(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (maxQueued_ != 0 && tasks_.size() >= maxQueued_) return false;
+    tasks_.push_back(std::move(task));
+  }
+  ready_.notify_one();
+  return true;
 }
 
 void WorkerPool::stop() {

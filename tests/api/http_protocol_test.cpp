@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "tests/support/flint_server.h"
@@ -333,5 +334,49 @@ TEST(HttpProtocol, ReadsSurviveTheirDatabaseConnectionBeingCut) {
     if (!servedAgain) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(servedAgain);
+  EXPECT_TRUE(server.alive());
+}
+
+// Load shedding: with the one worker busy and the one queue place taken, a new request gets 503
+// with Retry-After and an OperationOutcome at once (not after the work ahead of it); /health,
+// which the reactor answers, keeps flowing; the held requests then complete, and the server
+// serves normally again.
+TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
+  FlintServer server({"--workers", "1", "--max-queued-requests", "1"});
+  const std::string instance = createInstance("shed", server);
+  std::string schema = psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'");
+  schema.erase(schema.find_last_not_of("\n ") + 1);
+  // Searches by name wait for this lock.
+  HeldLock held(databaseUrl(), schema + ".search_string", "ACCESS EXCLUSIVE");
+  auto search = [&](const std::string& name) {
+    auto c = client(server);
+    c.set_read_timeout(30);
+    auto res = c.Get("/" + instance + "/fhir/Patient?name=" + name);
+    return res ? res->status : 0;
+  };
+  auto first = std::async(std::launch::async, search, "a");
+  const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%search_string%'";
+  for (int i = 0; i < 500 && psql(databaseUrl(), waiting).rfind("1", 0) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(psql(databaseUrl(), waiting).rfind("1", 0), 0u) << "the worker is not held";
+  auto second = std::async(std::launch::async, search, "b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto shed = client(server).Get("/" + instance + "/fhir/Patient?name=c");
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status, 503) << shed->body;
+  EXPECT_LT(waited, std::chrono::seconds(1));
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  const auto outcome = parseJson(shed->body);
+  EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+  EXPECT_EQ(outcome["issue"][0]["code"], "transient");
+  EXPECT_EQ(client(server).Get("/health")->status, 200);
+
+  held.release();
+  EXPECT_EQ(first.get(), 200);
+  EXPECT_EQ(second.get(), 200);
+  EXPECT_EQ(search("c"), 200);
   EXPECT_TRUE(server.alive());
 }

@@ -150,41 +150,6 @@ long long instanceId(const std::string& instance) {
   return std::stoll(trimmed(psql(world().control, "SELECT id FROM flint.instances WHERE name = '" + instance + "'")));
 }
 
-// A transaction on `url` holding `table` locked in `mode` until it is released (at most 20 s).
-class HeldLock {
- public:
-  HeldLock(const std::string& url, const std::string& table, const std::string& mode)
-      : url_(url), tag_("held lock " + std::to_string(++serial())) {
-    thread_ = std::thread([this, table, mode] {
-      try {
-        psql(url_, "BEGIN; LOCK TABLE " + table + " IN " + mode + " MODE; SELECT pg_sleep(20), '" + tag_ + "'; COMMIT");
-      } catch (const std::exception&) {
-        // Cancelled: released.
-      }
-    });
-    for (int i = 0; i < 2000 && trimmed(psql(url_, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
-                                                       "''; COMMIT' AND state = 'active'")) != "1";
-         ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ~HeldLock() { release(); }
-  void release() {
-    if (!thread_.joinable()) return;
-    psql(url_, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
-                   "''; COMMIT' AND pid <> pg_backend_pid()");
-    thread_.join();
-  }
-
- private:
-  static int& serial() {
-    static int n = 0;
-    return n;
-  }
-  std::string url_;
-  std::string tag_;
-  std::thread thread_;
-};
-
 // Starts `flint instance move` in the background and kills it (SIGKILL) once the move reaches
 // `state`; returns what it printed. Each state is held for the kill by a lock the move waits for:
 // copying, by the transaction locking a search index table its slot waits for; streaming, by the

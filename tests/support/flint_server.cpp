@@ -139,6 +139,32 @@ std::string psql(const std::string& url, const std::string& sql) {
   return out;
 }
 
+HeldLock::HeldLock(const std::string& url, const std::string& table, const std::string& mode) : url_(url) {
+  static std::atomic<int> serial{0};
+  tag_ = "held lock " + std::to_string(getpid()) + "-" + std::to_string(++serial);
+  thread_ = std::thread([this, table, mode] {
+    try {
+      psql(url_, "BEGIN; LOCK TABLE " + table + " IN " + mode + " MODE; SELECT pg_sleep(20), '" + tag_ + "'; COMMIT");
+    } catch (const std::exception&) {
+      // Cancelled: released.
+    }
+  });
+  auto active = [&] {
+    std::string out = psql(url_, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
+                                     "''; COMMIT' AND state = 'active'");
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out == "1";
+  };
+  for (int i = 0; i < 2000 && !active(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+void HeldLock::release() {
+  if (!thread_.joinable()) return;
+  psql(url_, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%" + tag_ +
+                 "''; COMMIT' AND pid <> pg_backend_pid()");
+  thread_.join();
+}
+
 void unmigrateResourceNumbers(const std::string& url, const std::string& schema) {
   std::string sql = "BEGIN; ALTER TABLE " + schema + ".resources DROP CONSTRAINT resources_pkey;"
                     " ALTER TABLE " + schema + ".resources ADD PRIMARY KEY (resource_type, id)"

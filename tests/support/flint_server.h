@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace flint::testing {
@@ -50,6 +51,21 @@ int runFlint(const std::vector<std::string>& args, std::string* output = nullptr
 
 // Runs `sql` (no double quotes) with psql on `url`; its unaligned output and any error text.
 std::string psql(const std::string& url, const std::string& sql);
+
+// A transaction on `url` holding `table` locked in `mode` until it is released (at most 20 s).
+class HeldLock {
+ public:
+  HeldLock(const std::string& url, const std::string& table, const std::string& mode);
+  ~HeldLock() { release(); }
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+  void release();
+
+ private:
+  std::string url_;
+  std::string tag_;
+  std::thread thread_;
+};
 
 // Turns instance schema `schema` on `url` back into what instance migration 23 left (index rows
 // keyed by resource id, no resource numbers), as an instance created before migration 24 is.
