@@ -437,6 +437,8 @@ TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
   // The category's dated entries (a composite key) serve the newest-first walk.
   EXPECT_EQ(ids("Observation?category=" + category + "|vital-signs&_sort=-date"), Ids{"o1"});
   EXPECT_EQ(ids("Observation?category=http://loinc.org|vital-signs&_sort=-date"), Ids{});
+  EXPECT_EQ(ids("Observation?category=|vital-signs&_sort=-date"), Ids{});
+  EXPECT_EQ(ids("Observation?category=vital-signs&_sort=-date"), Ids{"o1"});
   EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|m1"), Ids{"o1"});
   EXPECT_EQ(ids("Observation?value-quantity=72|http://unitsofmeasure.org|/min"), Ids{"o1"});
   EXPECT_EQ(ids("Observation?value-quantity=72|http://example.org/units|/min"), Ids{});
