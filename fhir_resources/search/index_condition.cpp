@@ -8,6 +8,7 @@
 #include "fhir_resources/search/index/param_aliases.h"
 #include "fhir_resources/search/ucum_units.h"
 #include "fhir_resources/storage/param_key.h"
+#include "fhir_resources/storage/target_id.h"
 
 namespace flint::fhir {
 namespace {
@@ -133,9 +134,9 @@ IndexMatch referenceMatch(const SearchParamDef& def, const std::string& raw, con
   if (!type.empty()) {
     if (!Definitions::get().isResourceType(type))
       throw FhirError(400, "invalid", "'" + type + "' is not a resource type", def.code);
-    return {"x.target_type = ? AND x.target_id = ?", {type, id}};
+    return {"x.target_type = ? AND x.target_id = ?::bytea", {type, storedTargetIdParam(id)}};
   }
-  return {"x.target_id = ?", {id}};
+  return {"x.target_id = ?::bytea", {storedTargetIdParam(id)}};
 }
 
 IndexMatch dateMatch(const SearchParamDef& def, const std::string& raw) {

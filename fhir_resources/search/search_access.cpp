@@ -6,7 +6,7 @@
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/param_condition.h"
 #include "fhir_resources/search/search_request.h"
-#include "fhir_resources/storage/index_rows_sql.h"
+#include "fhir_resources/storage/target_id.h"
 
 namespace flint::fhir {
 namespace {
@@ -41,9 +41,11 @@ void restrictToPatientCompartments(ResourceQuery& query, const std::vector<std::
   if (patientIds.empty())
     membership.anyOf.push_back({"x.target_type = 'Patient'", {}});
   else if (patientIds.size() == 1)
-    membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ?", {patientIds.front()}});
+    membership.anyOf.push_back(
+        {"x.target_type = 'Patient' AND x.target_id = ?::bytea", {storedTargetIdParam(patientIds.front())}});
   else
-    membership.anyOf.push_back({"x.target_type = 'Patient' AND x.target_id = ANY(?::text[])", {pgTextArray(patientIds)}});
+    membership.anyOf.push_back(
+        {"x.target_type = 'Patient' AND x.target_id = ANY(?::bytea[])", {storedTargetIdsParam(patientIds)}});
   query.conditions.push_back(std::move(membership));
 }
 

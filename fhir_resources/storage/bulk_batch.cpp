@@ -2,6 +2,7 @@
 
 #include "fhir_resources/storage/param_key.h"
 #include "fhir_resources/storage/stored_content.h"
+#include "fhir_resources/storage/target_id.h"
 
 namespace flint::fhir {
 namespace {
@@ -60,12 +61,12 @@ void BulkBatch::add(const ResourceRow& row, const IndexRows& index, int64_t numb
   for (const auto& t : index.tokens)
     systemOrNull(keyed(tables_[kToken], number).int4(param(t.param)), t.system).textOrNull(t.code).textOrNull(t.text);
   for (const auto& s : index.strings) keyed(tables_[kString], number).int4(param(s.param)).text(s.normalized).text(s.exact);
-  for (const auto& r : index.references)
-    keyed(tables_[kReference], number)
-        .int4(param(r.param))
-        .textOrNull(r.targetType)
-        .textOrNull(r.targetId)
-        .textOrNull(r.url);
+  for (const auto& r : index.references) {
+    auto& out = keyed(tables_[kReference], number).int4(param(r.param)).textOrNull(r.targetType);
+    if (r.targetId.empty()) out.null();
+    else out.bytes(storedTargetId(r.targetId));
+    out.textOrNull(r.url);
+  }
   for (const auto& d : index.dates) keyed(tables_[kDate], number).int4(param(d.param)).int8(d.low).int8(d.high);
   for (const auto& n : index.numbers)
     systemOrNull(keyed(tables_[kNumber], number).int4(param(n.param)).numeric(n.value), n.system).textOrNull(n.code);

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "fhir_resources/storage/param_key.h"
+#include "fhir_resources/storage/target_id.h"
 
 namespace flint::fhir {
 namespace {
@@ -65,6 +66,11 @@ std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows&
     }
     return pgTextArray(values);
   };
+  auto targetIds = [](const auto& entries) {
+    std::vector<std::string> values;
+    for (const auto& e : entries) values.push_back(e.targetId.empty() ? "" : storedTargetIdParam(e.targetId));
+    return pgTextArray(values);
+  };
   return {keys(index.tokens),
           systemKeys(index.tokens, &TokenEntry::system),
           column(index.tokens, &TokenEntry::code),
@@ -74,7 +80,7 @@ std::vector<std::string> pgIndexArrays(const std::string& type, const IndexRows&
           column(index.strings, &StringEntry::exact),
           keys(index.references),
           column(index.references, &ReferenceEntry::targetType),
-          column(index.references, &ReferenceEntry::targetId),
+          targetIds(index.references),
           column(index.references, &ReferenceEntry::url),
           keys(index.dates),
           integers(index.dates, &DateEntry::low),

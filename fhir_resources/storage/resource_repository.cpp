@@ -13,6 +13,7 @@
 #include "fhir_resources/storage/param_key.h"
 #include "fhir_resources/storage/resource_number.h"
 #include "fhir_resources/storage/stored_content.h"
+#include "fhir_resources/storage/target_id.h"
 
 namespace flint::fhir {
 namespace {
@@ -100,7 +101,7 @@ const std::string kIndexInserts =
     " i2 AS (INSERT INTO {s}.search_string (rid, param_key, value_norm, value)"
     "  SELECT (SELECT rid FROM n), p, v, x FROM unnest($7::int[], $8::text[], $9::text[]) AS u(p, v, x)),"
     " i3 AS (INSERT INTO {s}.search_reference (rid, param_key, target_type, target_id, url)"
-    "  SELECT (SELECT rid FROM n), p, t, i, x FROM unnest($10::int[], $11::text[], $12::text[], $13::text[])"
+    "  SELECT (SELECT rid FROM n), p, t, i, x FROM unnest($10::int[], $11::text[], $12::bytea[], $13::text[])"
     "  AS u(p, t, i, x)),"
     " i4 AS (INSERT INTO {s}.search_date (rid, param_key, low, high)"
     "  SELECT (SELECT rid FROM n), p, l, h FROM unnest($14::int[], $15::bigint[], $16::bigint[]) AS u(p, l, h)),"
@@ -332,7 +333,7 @@ std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::
     case SortKey::Source::Number: return {fromIndex("search_number", "x.value"), "numeric"};
     case SortKey::Source::Token: return {fromIndex("search_token", "x.code"), "text"};
     case SortKey::Source::String: return {fromIndex("search_string", "x.value_norm"), "text"};
-    case SortKey::Source::Reference: return {fromIndex("search_reference", "x.target_id"), "text"};
+    case SortKey::Source::Reference: return {fromIndex("search_reference", targetIdSql("x.target_id")), "text"};
   }
   return {"NULL", "text"};
 }
@@ -341,10 +342,10 @@ std::pair<std::string, const char*> sortExpression(const SortKey& k, const std::
 
 std::vector<std::pair<std::string, std::string>> ResourceRepository::referencedBy(
     const std::string& type, const std::vector<std::string>& ids, const std::vector<std::string>& targetTypes) {
-  static const char* sql =
-      "SELECT DISTINCT x.target_type, x.target_id FROM {s}.resources r JOIN {s}.search_reference x ON x.rid = r.rid"
-      " WHERE r.resource_type = $1 AND r.id = ANY($2::text[]) AND x.target_type = ANY($3::text[])";
-  const auto& name = statement("referencedBy", sql);
+  static const std::string sql = "SELECT DISTINCT x.target_type, " + targetIdSql("x.target_id") +
+                                 " FROM {s}.resources r JOIN {s}.search_reference x ON x.rid = r.rid"
+                                 " WHERE r.resource_type = $1 AND r.id = ANY($2::text[]) AND x.target_type = ANY($3::text[])";
+  const auto& name = statement("referencedBy", sql.c_str());
   auto r = session_.run([&](pqxx::transaction_base& tx) {
     return tx.exec_prepared(name, type, pgTextArray(ids), pgTextArray(targetTypes));
   });
@@ -705,15 +706,17 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
     // The patient's compartment: the resources whose membership parameters reference the
     // patient. What they and the patient reference are their reference rows.
     const std::string patient = param(reach->patientId);
+    const std::string patientTarget = param(storedTargetIdParam(reach->patientId)) + "::bytea";
     std::vector<int32_t> memberKeys;
     for (const auto& [type, name] : reach->members)
       if (auto stored = storedReferences(type, name, "Patient")) memberKeys.push_back(paramKey(type, stored->first));
     const std::string members = "SELECT m.rid FROM " + quotedSchema_ + ".search_reference m WHERE m.param_key" +
-                                keyMatch(params, memberKeys) + " AND m.target_id = " + patient +
+                                keyMatch(params, memberKeys) + " AND m.target_id = " + patientTarget +
                                 " AND m.target_type = 'Patient'";
     const std::string patientRow = a + ".resource_type = 'Patient' AND " + a + ".id = " + patient;
     const std::string referenced =
-        "SELECT ref.target_type, ref.target_id FROM " + quotedSchema_ + ".search_reference ref WHERE ref.target_type" +
+        "SELECT ref.target_type, " + targetIdSql("ref.target_id") + " FROM " + quotedSchema_ +
+        ".search_reference ref WHERE ref.target_type" +
         types + " AND (ref.rid = (SELECT p.rid FROM " + quotedSchema_ +
         ".resources p WHERE p.resource_type = 'Patient' AND p.id = " + patient + ") OR ref.rid IN (" + members + "))";
     sql += " AND ((" + a + ".resource_type, " + a + ".id) IN (" + referenced + ")";
@@ -727,12 +730,13 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
       // OFFSET 0 keeps the EXISTS a subplan run per row, which looks up this resource's entries.
       sql += " AND (" + scope + (c.negate ? "NOT " : "") + "EXISTS (SELECT 1 FROM (" +
              conditionSubquery(c, query.types, params, generic) + ") h WHERE h.target_type = " + a +
-             ".resource_type AND h.target_id = " + a + ".id OFFSET 0))";
+             ".resource_type AND h.target_id = " + storedTargetIdSql(a + ".id") + " OFFSET 0))";
       continue;
     }
     const std::string key = c.reverse ? "(" + a + ".resource_type, " + a + ".id)" : a + ".rid";
-    sql += " AND (" + scope + key + (c.negate ? " NOT IN (" : " IN (") + conditionSubquery(c, query.types, params, generic) +
-           "))";
+    std::string subquery = conditionSubquery(c, query.types, params, generic);
+    if (c.reverse) subquery = "SELECT h.target_type, " + targetIdSql("h.target_id") + " FROM (" + subquery + ") h";
+    sql += " AND (" + scope + key + (c.negate ? " NOT IN (" : " IN (") + subquery + "))";
   }
   return sql;
 }
@@ -751,8 +755,8 @@ std::string ResourceRepository::conditionSubquery(const IndexCondition& c, const
       const std::string numbers = "SELECT r.rid" + fromClause(*q, params, generic, false);
       others += std::string(others.empty() ? "" : " UNION ALL ") +
                 (c.reverse ? numbers
-                           : "SELECT t.resource_type, t.id FROM " + quotedSchema_ + ".resources t WHERE t.rid IN (" +
-                                 numbers + ")");
+                           : "SELECT t.resource_type, " + storedTargetIdSql("t.id") + " FROM " + quotedSchema_ +
+                                 ".resources t WHERE t.rid IN (" + numbers + ")");
       linkedTypes.insert(linkedTypes.end(), q->types.begin(), q->types.end());
     }
     const std::string table = quotedSchema_ + ".search_reference x";
@@ -817,7 +821,7 @@ std::vector<ResourceRow> ResourceRepository::referencedBy(const std::string& typ
   if (!stored) return {};
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
-      " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, x.target_id FROM"
+      " WHERE NOT r.deleted AND (r.resource_type, r.id) IN (SELECT x.target_type, " + targetIdSql("x.target_id") + " FROM"
       " {s}.resources s JOIN {s}.search_reference x ON x.rid = s.rid WHERE s.resource_type = $4"
       " AND s.id = ANY($1::text[]) AND x.param_key = $2 AND x.target_type IS NOT NULL"
       " AND ($3 = '' OR x.target_type = $3)) ORDER BY r.resource_type, r.id LIMIT ",
@@ -834,11 +838,12 @@ std::vector<ResourceRow> ResourceRepository::referencing(const std::string& sour
   std::string sql = db::expandSchema(
       "SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM {s}.resources r"
       " WHERE r.resource_type = $1 AND NOT r.deleted AND r.rid IN (SELECT x.rid FROM {s}.search_reference x"
-      " WHERE x.param_key = $2 AND x.target_type = $3 AND x.target_id = ANY($4::text[]))"
+      " WHERE x.param_key = $2 AND x.target_type = $3 AND x.target_id = ANY($4::bytea[]))"
       " ORDER BY r.id LIMIT ",
       quotedSchema_);
   return rows(sql + std::to_string(limit),
-              {sourceType, std::to_string(paramKey(sourceType, stored->first)), stored->second, pgTextArray(ids)}, false);
+              {sourceType, std::to_string(paramKey(sourceType, stored->first)), stored->second, storedTargetIdsParam(ids)},
+              false);
 }
 
 std::vector<std::string> ResourceRepository::referencingIds(const std::string& sourceType, const std::string& param,
@@ -849,17 +854,17 @@ std::vector<std::string> ResourceRepository::referencingIds(const std::string& s
   if (!stored) return {};
   static const char* all =
       "SELECT DISTINCT r.id FROM {s}.search_reference x JOIN {s}.resources r ON r.rid = x.rid"
-      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::text[])";
+      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::bytea[])";
   static const char* latest =
       "SELECT DISTINCT id FROM (SELECT DISTINCT ON (x.target_id) r.id FROM {s}.search_reference x"
       " JOIN {s}.resources r ON r.rid = x.rid"
-      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::text[])"
+      " WHERE x.param_key = $1 AND x.target_type = $2 AND x.target_id = ANY($3::bytea[])"
       " ORDER BY x.target_id, r.last_updated DESC, r.id DESC) l";
   const int key = paramKey(sourceType, stored->first);
   auto r = session_.run([&](pqxx::transaction_base& tx) {
     if (latestPerTarget)
-      return tx.exec_prepared(statement("latestReferencingIds", latest), key, stored->second, pgTextArray(ids));
-    return tx.exec_prepared(statement("referencingIds", all), key, stored->second, pgTextArray(ids));
+      return tx.exec_prepared(statement("latestReferencingIds", latest), key, stored->second, storedTargetIdsParam(ids));
+    return tx.exec_prepared(statement("referencingIds", all), key, stored->second, storedTargetIdsParam(ids));
   });
   std::vector<std::string> out;
   out.reserve(r.size());

@@ -446,6 +446,78 @@ TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
   EXPECT_EQ(ids("Observation?code-value-quantity=http://loinc.org|8867-4$72|http://example.org/units|/min"), Ids{});
 }
 
+// Every way a search reads reference targets, on ids of each stored form (a lower-case UUID's
+// 16 bytes, an upper-case UUID's and other ids' own bytes, a 16-character id's with a zero byte
+// after), in an instance written by this server and one whose rows migration 28 converted.
+TEST(Migration, KeepsTheReferenceTargetsOfRowsWrittenBefore) {
+  const std::vector<std::string> patients = {"0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9",
+                                             "abcdefghij012345", "p1"};
+  const std::string migrated = createInstance("targets"), fresh = createInstance("targets-fresh");
+  auto c = client();
+  for (const auto& inst : {migrated, fresh})
+    for (size_t i = 0; i < patients.size(); ++i) {
+      const std::string base = "/" + inst + "/fhir/", n = std::to_string(i);
+      json patient = {{"resourceType", "Patient"},
+                      {"id", patients[i]},
+                      {"identifier", {{{"system", "urn:mrn"}, {"value", "m" + n}}}}};
+      ASSERT_EQ(c.Put(base + "Patient/" + patients[i], patient.dump(), "application/fhir+json")->status, 201);
+      json observation = {{"resourceType", "Observation"},
+                          {"id", "o" + n},
+                          {"status", "final"},
+                          {"code", {{"coding", {{{"system", "http://loinc.org"}, {"code", "code-" + n}}}}}},
+                          {"subject", {{"reference", "Patient/" + patients[i]}}}};
+      ASSERT_EQ(c.Put(base + "Observation/o" + n, observation.dump(), "application/fhir+json")->status, 201);
+    }
+  const std::string schema = schemaOf(migrated), r = schema + ".search_reference";
+  const std::string setBack =
+      "BEGIN; ALTER TABLE " + r + " ALTER COLUMN target_id TYPE text USING CASE"
+      " WHEN length(target_id) = 16 THEN encode(target_id, 'hex')::uuid::text"
+      " WHEN get_byte(target_id, length(target_id) - 1) = 0 THEN convert_from(substring(target_id FROM 1 FOR 16), 'UTF8')"
+      " ELSE convert_from(target_id, 'UTF8') END;"
+      " UPDATE " + schema + ".schema_version SET version = 27;"
+      " UPDATE flint.instances SET schema_version = 27 WHERE name = '" + migrated + "'; COMMIT;";
+  const std::string setBackOut = psql(databaseUrl(), setBack);
+  ASSERT_EQ(setBackOut.find("ERROR"), std::string::npos) << setBackOut;
+  ASSERT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + r + " WHERE target_id = 'abcdefghij012345'")), "1");
+  std::string out;
+  ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
+  EXPECT_EQ(catalogOf(schema), catalogOf(schemaOf(fresh)));
+
+  using Ids = std::set<std::string>;
+  for (const auto& inst : {migrated, fresh}) {
+    SCOPED_TRACE(inst);
+    auto ids = [&](const std::string& query) {
+      auto res = c.Get("/" + inst + "/fhir/" + query);
+      Ids found;
+      if (!res || res->status != 200) return Ids{"status " + std::to_string(res ? res->status : 0)};
+      for (const auto& e : json::parse(res->body).value("entry", json::array()))
+        found.insert(e["resource"]["resourceType"].get<std::string>() + "/" + e["resource"]["id"].get<std::string>());
+      return found;
+    };
+    for (size_t i = 0; i < patients.size(); ++i) {
+      const std::string n = std::to_string(i), o = "Observation/o" + n, p = "Patient/" + patients[i];
+      EXPECT_EQ(ids("Observation?subject=" + p), Ids{o});
+      EXPECT_EQ(ids("Observation?patient=" + patients[i]), Ids{o});
+      EXPECT_EQ(ids("Observation?patient.identifier=urn:mrn|m" + n), Ids{o});
+      EXPECT_EQ(ids("Patient?_has:Observation:patient:code=code-" + n), Ids{p});
+      EXPECT_EQ(ids("Patient?identifier=m" + n + "&_has:Observation:patient:code=code-" + n), Ids{p});
+      EXPECT_EQ(ids("Observation?_id=o" + n + "&_include=Observation:patient"), (Ids{o, p}));
+      EXPECT_EQ(ids("Patient?_id=" + patients[i] + "&_revinclude=Observation:patient"), (Ids{o, p}));
+      EXPECT_EQ(ids(p + "/Observation"), Ids{o});
+      EXPECT_EQ(ids(p + "/$everything"), (Ids{o, p}));
+    }
+    EXPECT_EQ(ids("Observation?patient=0a1b2c3d-4e5f-6071-8293-A4B5C6D7E8F9"), Ids{});
+    EXPECT_EQ(ids("Observation?patient=abcdefghij01234"), Ids{});
+    // Sorted by the target's id as text, whatever form it is stored in.
+    auto sorted = json::parse(c.Get("/" + inst + "/fhir/Observation?_sort=patient")->body);
+    std::vector<std::string> order;
+    for (const auto& e : sorted["entry"]) order.push_back(e["resource"]["subject"]["reference"]);
+    EXPECT_EQ(order, (std::vector<std::string>{"Patient/0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9",
+                                               "Patient/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+                                               "Patient/abcdefghij012345", "Patient/p1"}));
+  }
+}
+
 TEST(Seed, DifferentSeedsGiveDifferentDataAndReseedingIsRefused) {
   std::string a = createInstance("seed-c");
   std::string b = createInstance("seed-d");

@@ -184,6 +184,11 @@ void unmigrateResourceNumbers(const std::string& url, const std::string& schema)
     sql += " ALTER TABLE " + t + " ALTER COLUMN " + c + "_key TYPE text USING NULL; ALTER TABLE " + t +
            " RENAME COLUMN " + c + "_key TO " + c + ";";
   }
+  // Target ids back as text (migration 28): UUIDs from their 16 bytes, others as they were.
+  sql += " ALTER TABLE " + schema + ".search_reference ALTER COLUMN target_id TYPE text USING CASE"
+         " WHEN length(target_id) = 16 THEN encode(target_id, 'hex')::uuid::text"
+         " WHEN get_byte(target_id, length(target_id) - 1) = 0 THEN convert_from(substring(target_id FROM 1 FOR 16), 'UTF8')"
+         " ELSE convert_from(target_id, 'UTF8') END;";
   sql += " ALTER TABLE " + schema + ".resources DROP COLUMN rid; DROP SEQUENCE " + schema + ".resource_rid;"
          " UPDATE " + schema + ".schema_version SET version = 23; COMMIT;";
   const std::string out = psql(url, sql);
