@@ -670,12 +670,23 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
                                             bool resources, bool probeReverse) {
   auto param = [&](std::string value) { return bind(params, std::move(value)); };
   const std::string& a = alias;
+  // Whether the resource is [not] among condition c's numbers. In a plan made once for a search
+  // an anchor drives, each anchored resource probes c's entries (OFFSET 0 keeps the EXISTS a
+  // subplan run per row): such a plan cannot see how few the anchor gives, nor how many c's value
+  // has, and once costed a merge with all of a common code's entries (44,271 laboratory results
+  // at a million resources, 3.8 ms) below a few dozen probes (0.4 ms).
+  const bool probe = generic && driver != nullptr && anchors(*driver);
+  auto numbered = [&](const IndexCondition& c) {
+    const std::string subquery = conditionSubquery(c, query.types, params, generic);
+    if (probe)
+      return std::string(c.negate ? "NOT " : "") + "EXISTS (SELECT 1 FROM (" + subquery + ") e WHERE e.rid = " + a +
+             ".rid OFFSET 0)";
+    return a + ".rid" + (c.negate ? " NOT IN (" : " IN (") + subquery + ")";
+  };
   if (!resources) {
     std::string sql = query.matchesNothing ? " WHERE false" : " WHERE true";
     for (const auto& c : query.conditions)
-      if (&c != driver)
-        sql += std::string(" AND ") + a + ".rid" + (c.negate ? " NOT IN (" : " IN (") +
-               conditionSubquery(c, query.types, params, generic) + ")";
+      if (&c != driver) sql += " AND " + numbered(c);
     return sql;
   }
   // " = $n" for one type, so that the planner's statistics apply; " = ANY($n)" for several.
@@ -733,10 +744,13 @@ std::string ResourceRepository::whereClause(const ResourceQuery& query, std::vec
              ".resource_type AND h.target_id = " + storedTargetIdSql(a + ".id") + " OFFSET 0))";
       continue;
     }
-    const std::string key = c.reverse ? "(" + a + ".resource_type, " + a + ".id)" : a + ".rid";
-    std::string subquery = conditionSubquery(c, query.types, params, generic);
-    if (c.reverse) subquery = "SELECT h.target_type, " + targetIdSql("h.target_id") + " FROM (" + subquery + ") h";
-    sql += " AND (" + scope + key + (c.negate ? " NOT IN (" : " IN (") + subquery + "))";
+    if (!c.reverse) {
+      sql += " AND (" + scope + numbered(c) + ")";
+      continue;
+    }
+    sql += " AND (" + scope + "(" + a + ".resource_type, " + a + ".id)" + (c.negate ? " NOT IN (" : " IN (") +
+           "SELECT h.target_type, " + targetIdSql("h.target_id") + " FROM (" +
+           conditionSubquery(c, query.types, params, generic) + ") h))";
   }
   return sql;
 }
