@@ -27,6 +27,8 @@ class AuthServer {
   // AuthorizationUnavailable when revocations cannot be checked.
   std::shared_ptr<const VerifiedToken> verifyBearer(db::Session& session, const instances::Instance& instance,
                                                     std::string_view authorization);
+  // Milliseconds since this process last read the revocation log (/metrics).
+  int64_t revocationLagMillis() const { return revocations_.millisSinceRead(); }
   // Every token of the client stops working at once, on every server process.
   void revokeClient(const instances::Instance& instance, const std::string& clientId);
   // The population apps practices authorise on their practice-apps page; that page answers 404

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 
 #include "auth/scopes/scope.h"
 #include "bulk_export/as_of.h"
@@ -12,6 +11,7 @@
 #include "core/db/session_pool.h"
 #include "core/instances/data_routing.h"
 #include "core/instances/instance_store.h"
+#include "core/log/log.h"
 #include "fhir_resources/rest/fhir_error.h"
 #include "fhir_resources/search/search_access.h"
 #include "fhir_resources/storage/resource_repository.h"
@@ -150,7 +150,7 @@ void ExportRunner::run() {
         worked = runJob(*job);
       }
     } catch (const std::exception& e) {
-      std::cerr << "export runner: " << e.what() << std::endl;
+      log::error("export runner failed", {{"error", log::redacted(e.what())}});
     }
     if (worked) continue;
     std::unique_lock lock(mutex_);

@@ -118,6 +118,16 @@ int JobStore::activeCount(long long instanceId, const std::string& clientId) {
       .as<int>();
 }
 
+std::vector<std::pair<std::string, int64_t>> JobStore::countByState() {
+  pqxx::nontransaction tx(session_.connection());
+  auto r = tx.exec(
+      "SELECT s.state, count(j.id) FROM unnest(ARRAY['queued', 'running', 'completed', 'failed']) AS s(state)"
+      " LEFT JOIN flint.export_jobs j ON j.state = s.state GROUP BY s.state ORDER BY s.state");
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const auto& row : r) out.emplace_back(row[0].as<std::string>(), row[1].as<int64_t>());
+  return out;
+}
+
 std::optional<ExportJob> JobStore::find(long long instanceId, const std::string& jobId) {
   pqxx::nontransaction tx(session_.connection());
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.export_jobs WHERE id = $1 AND instance_id = $2",

@@ -20,6 +20,8 @@ class JobStore {
   void create(const ExportJob& job);
   // Exports of `clientId` on the instance still queued or running.
   int activeCount(long long instanceId, const std::string& clientId);
+  // Jobs of every instance by state (queued, running, completed, failed; each named, 0 when none).
+  std::vector<std::pair<std::string, int64_t>> countByState();
   std::optional<ExportJob> find(long long instanceId, const std::string& jobId);
   // The instance's exports, newest first (at most `limit`).
   std::vector<ExportJob> list(long long instanceId, int limit);

@@ -1,9 +1,8 @@
 #include "directory/service_directory.h"
 
-#include <iostream>
-#include <typeinfo>
 
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 
 namespace flint::directory {
 namespace {
@@ -49,8 +48,8 @@ bool ServiceDirectory::refresh() noexcept {
     position_ = now;
     return true;
   } catch (const std::exception& e) {
-    // Only the kind of failure: a connection error may name the database's host and user.
-    std::cerr << "directory: change log unavailable: " << typeid(e).name() << std::endl;
+    // Redacted: a connection error names the database's host and user in quotes.
+    log::warning("directory change log unavailable", {{"error", log::redacted(e.what())}});
     return false;
   }
 }

@@ -11,8 +11,10 @@
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 #include "developer/mail/mail_relay.h"
 #include "server/responses.h"
+#include "server/route_pattern.h"
 
 namespace flint::server {
 
@@ -80,20 +82,6 @@ http::HttpResponse App::corsPreflight(const http::HttpRequest& request) {
 
 namespace {
 
-// The path with what names a particular thing replaced, so that a log line says which route
-// failed without carrying identifiers or values.
-std::string routePattern(const std::vector<std::string>& s) {
-  static const std::set<std::string> topLevel = {"admin", "developer", "directory", "docs", "health", "metrics"};
-  if (s.empty()) return "/";
-  if (topLevel.count(s[0])) return "/" + s[0] + (s.size() > 1 ? "/" + s[1] + (s.size() > 2 ? "/..." : "") : "");
-  std::string out = "/{instance}";
-  if (s.size() > 1) out += "/" + s[1];
-  if (s.size() > 2) out += s[1] == "fhir" && !s[2].empty() && std::isupper(static_cast<unsigned char>(s[2][0])) ? "/" + s[2] : "/...";
-  if (s.size() > 3) out += "/{id}";
-  if (s.size() > 4) out += "/...";
-  return out;
-}
-
 // A request that may change an instance's data (anything but reading and searching).
 bool changesData(const http::HttpRequest& request) {
   const auto& m = request.method;
@@ -112,12 +100,29 @@ http::HttpResponse App::writesFrozen(bool oauth) {
   return r;
 }
 
-void App::logError(const http::HttpRequest& request, int status, const std::string& message) const {
+http::HttpResponse App::auditUnavailable(bool oauth) {
+  // Not logged per request: the trail's failure and recovery are (audit_log.h).
+  const std::string message = "this instance's audit trail cannot be written right now, so it serves nothing; retry shortly";
+  auto r = oauth ? jsonResponse(503, R"({"error":"temporarily_unavailable","error_description":")" + message + "\"}")
+                 : outcomeResponse(503, "transient", message);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+void App::logError(const http::HttpRequest& request, int status, const std::string& message) {
   const auto& s = request.segments;
-  const bool instanceRoute = s.size() > 1 && routePattern(s).rfind("/{instance}", 0) == 0;
-  std::cerr << "flint: error request=" << request.requestId << " instance=" << (instanceRoute ? s[0] : "-")
-            << " route=" << request.method << " " << routePattern(s) << " status=" << status << " error=" << message
-            << std::endl;
+  const std::string route = routePattern(s);
+  const bool instanceRoute = s.size() > 1 && route.rfind("/{instance}", 0) == 0;
+  log::error("request failed", {{"request", request.requestId},
+                                {"instance", instanceRoute ? s[0] : "-"},
+                                {"route", request.method + " " + route},
+                                {"status", std::to_string(status)},
+                                {"error", message}});
+}
+
+void App::observe(const http::HttpRequest& request, int status) {
+  requests_.record(request.method, routePattern(request.segments), status,
+                   std::chrono::steady_clock::now() - request.received);
 }
 
 bool App::answersQuickly(const http::HttpRequest& request) {
@@ -156,6 +161,7 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     if (s.size() >= 2 && (s[1] == "custom-data" || s[1] == "companion")) {
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      if (!audit_.accepting(*instance)) return auditUnavailable(false);
       if (instance->writesFrozen() && changesData(request)) return writesFrozen(false);
       return s[1] == "companion" ? handleCompanion(request, *instance) : handleCustomData(request, *instance);
     }
@@ -163,6 +169,11 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
       if (request.method == "OPTIONS") return corsPreflight(request);
       auto instance = instances_.find(s[0]);
       if (!instance) return outcomeResponse(404, "not-found", "there is no instance named '" + s[0] + "'");
+      if (!audit_.accepting(*instance)) {
+        auto r = auditUnavailable(s[1] == "auth");
+        allowAnyOrigin(r);
+        return r;
+      }
       if (instance->writesFrozen() && changesData(request)) {
         auto r = writesFrozen(s[1] == "auth");
         allowAnyOrigin(r);
@@ -186,7 +197,7 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     logError(request, 503, "the database is unavailable");
     return outcomeResponse(503, "transient", "the database is unavailable; retry later");
   } catch (const std::exception& e) {
-    logError(request, 500, e.what());
+    logError(request, 500, log::redacted(e.what()));
     return outcomeResponse(500, "exception", "internal server error (request " + request.requestId + ")");
   }
   return outcomeResponse(404, "not-found", "nothing is served at this path");

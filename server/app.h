@@ -31,6 +31,7 @@
 #include "server/http/http_request.h"
 #include "server/http/http_response.h"
 #include "server/practice_apps_provider.h"
+#include "server/request_metrics.h"
 
 namespace flint::server {
 
@@ -39,6 +40,8 @@ class App {
   // `budget`: the process's database connections, as /metrics reports them.
   App(Config config, ConnectionBudget budget);
   http::HttpResponse handle(const http::HttpRequest& request);
+  // Counts an answer as it goes out, whoever gave it (/metrics).
+  void observe(const http::HttpRequest& request, int status);
   // Requests answered by one indexed lookup (a FHIR read or vread, the health check, a custom
   // data row by key whose namespace access this process remembers): the server answers these on
   // its reactor threads (QuickReads) rather than handing them to a worker.
@@ -72,9 +75,12 @@ class App {
   // 503 + Retry-After for a change to an instance whose move has frozen writes (`oauth`: as an
   // RFC 6749 error, for the authorization server's endpoints).
   static http::HttpResponse writesFrozen(bool oauth);
+  // 503 + Retry-After for a request to an instance whose audit trail cannot be written (fail
+  // closed: nothing it serves goes unrecorded), as an RFC 6749 error for `oauth`.
+  static http::HttpResponse auditUnavailable(bool oauth);
   // One line on stderr for a failed request: its id, instance, route pattern, status and the
   // error's message (never query values, tokens or bodies).
-  void logError(const http::HttpRequest& request, int status, const std::string& message) const;
+  static void logError(const http::HttpRequest& request, int status, const std::string& message);
   http::HttpResponse handleFhir(const http::HttpRequest& request, const instances::Instance& instance);
   // Runs `req` as the token allows: a read where the instance's reads go (a replica in bounds
   // that has replayed the caller's X-Flint-LSN, once more on the primary should that fail), else
@@ -171,9 +177,12 @@ class App {
   const std::string& capabilityStatement(const std::string& baseUrl, const std::string& authBase);
   void auditAccess(const instances::Instance& instance, const fhir::FhirRequest& req, int status,
                    const auth::VerifiedToken* token);
+  // A batch's or transaction's entry, as an access of its own.
+  void auditEntry(const instances::Instance& instance, const fhir::EntryAccess& entry, const auth::VerifiedToken* token);
 
   Config config_;
   ConnectionBudget budget_;
+  RequestMetrics requests_;
   fhir::FhirSettings settings_;
   instances::InstanceCache instances_;
   instances::ReplicaRouter replicas_;

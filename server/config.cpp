@@ -57,6 +57,12 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--max-queued-requests",
        {"FLINT_MAX_QUEUED_REQUESTS",
         [&](const std::string& v) { c.maxQueuedRequests = positive("--max-queued-requests", v); }}},
+      {"--log-format",
+       {"FLINT_LOG_FORMAT",
+        [&](const std::string& v) {
+          if (v != "text" && v != "json") throw std::invalid_argument("--log-format is text or json");
+          c.logJson = v == "json";
+        }}},
       {"--max-bundle-entries",
        {"FLINT_MAX_BUNDLE_ENTRIES",
         [&](const std::string& v) { c.maxBundleEntries = positive("--max-bundle-entries", v); }}},
@@ -179,6 +185,8 @@ const char* configHelp() {
   --workers N            FLINT_WORKERS          request worker threads (4)
   --max-queued-requests N FLINT_MAX_QUEUED_REQUESTS  connections waiting for a worker at most; a
                                                 request beyond gets 503 with Retry-After at once (512)
+  --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
+                                                json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one
                                                 per core)
   --max-db-connections N FLINT_MAX_DB_CONNECTIONS  PostgreSQL connections this process opens at most,

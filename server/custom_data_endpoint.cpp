@@ -73,7 +73,7 @@ std::optional<custom_data::QuickRowRead> App::customRowRead(const http::HttpRequ
   const auto& s = request.segments;
   if (s.size() != 6 || s[1] != "custom-data" || s[3] != "models") return std::nullopt;
   auto instance = instances_.peek(s[0]);
-  if (!instance) return std::nullopt;
+  if (!instance || !audit_.accepting(*instance)) return std::nullopt;
   auto rows = rowRequestOf(request);
   return rows ? custom_data::quickRowRead(*instance, *rows) : std::nullopt;
 }

@@ -93,6 +93,17 @@ http::HttpResponse fhirHttpResponse(const http::HttpRequest& request, Format for
   return response;
 }
 
+// The token's client, user and patient on `event`, and the launch context beside the patient: the
+// note (encounter) an app was opened in.
+void attribute(audit::AuditEvent& event, const auth::VerifiedToken* token) {
+  if (!token) return;
+  event.clientId = token->claims.clientId;
+  event.userId = token->claims.userId;
+  event.patientId = token->claims.patient;
+  if (!token->claims.encounter.empty())
+    event.detail = "encounter=" + token->claims.encounter + (event.detail.empty() ? "" : ";" + event.detail);
+}
+
 }  // namespace
 
 const fhir::Access& App::unrestrictedAccess() {
@@ -110,14 +121,20 @@ void App::auditAccess(const instances::Instance& instance, const fhir::FhirReque
   for (const auto& segment : req.segments) event.target += (event.target.empty() ? "" : "/") + segment;
   for (const auto& [name, value] : req.params) event.detail += (event.detail.empty() ? "" : ",") + name;
   event.outcome = status;
-  if (token) {
-    event.clientId = token->claims.clientId;
-    event.userId = token->claims.userId;
-    event.patientId = token->claims.patient;
-    // The launch context beside the patient: the note (encounter) an app was opened in.
-    if (!token->claims.encounter.empty())
-      event.detail = "encounter=" + token->claims.encounter + (event.detail.empty() ? "" : ";" + event.detail);
-  }
+  attribute(event, token);
+  audit_.record(std::move(event));
+}
+
+void App::auditEntry(const instances::Instance& instance, const fhir::EntryAccess& entry,
+                     const auth::VerifiedToken* token) {
+  auto event = audit::eventOf(instance);
+  event.kind = "fhir";
+  event.action = entry.method + " " + (entry.target.empty() ? "/" : entry.target.substr(0, entry.target.find('/')));
+  event.target = entry.target;
+  event.detail = "bundle entry";
+  for (size_t i = 0; i < entry.paramNames.size(); ++i) event.detail += (i == 0 ? ";" : ",") + entry.paramNames[i];
+  event.outcome = entry.status;
+  attribute(event, token);
   audit_.record(std::move(event));
 }
 
@@ -169,7 +186,9 @@ http::HttpResponse App::handleFhir(const http::HttpRequest& request, const insta
       result = runFhir(request, instance, req, token ? token->access : unrestrictedAccess());
     }
     auditAccess(instance, req, result.status, token.get());
+    for (const auto& entry : result.entries) auditEntry(instance, entry, token.get());
   }
+  if (result.status >= 500) logError(request, result.status, result.failure);
   return fhirHttpResponse(request, format, std::move(result));
 }
 
@@ -209,7 +228,8 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   if (s.size() < 4 || s[1] != "fhir") return std::nullopt;
   PlainRead read;
   read.instance = instances_.find(s[0]);
-  if (!read.instance) return std::nullopt;
+  // An instance whose trail cannot be written is answered by a worker (503).
+  if (!read.instance || !audit_.accepting(*read.instance)) return std::nullopt;
   const Format format = negotiate(request);
   if (format == Format::NotAcceptable) return std::nullopt;
   read.plainJson = format == Format::PlainJson;
@@ -233,6 +253,7 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
 http::HttpResponse App::answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
                                         fhir::FhirResponse result) {
   auditAccess(*read.instance, read.req, result.status, read.token.get());
+  if (result.status >= 500) logError(request, result.status, result.failure);
   auto response = fhirHttpResponse(request, read.plainJson ? Format::PlainJson : Format::FhirJson, std::move(result));
   allowAnyOrigin(response);
   return response;

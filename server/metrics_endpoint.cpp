@@ -1,31 +1,22 @@
 // GET /metrics: Prometheus text format, behind the admin key.
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/clock.h"
+#include "bulk_export/job_store.h"
 #include "core/db/pipelined_connection.h"
 #include "core/db/session_pool.h"
 #include "server/app.h"
+#include "server/http/server_figures.h"
 #include "server/responses.h"
 
 namespace flint::server {
 namespace {
-
-// A label value as the text format writes it.
-std::string prometheusLabel(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
 
 // One metric: its HELP and TYPE lines, then its samples (labels as written, "" for none).
 std::string metric(const std::string& name, const char* type, const char* help,
@@ -62,6 +53,29 @@ std::string connectionMetrics(const ConnectionBudget& budget) {
                 db::PipelinedConnection::openCount());
 }
 
+std::string secondsText(int64_t millis) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(millis) / 1000);
+  return buf;
+}
+
+std::string auditMetrics(const std::map<std::string, size_t>& queued, const std::vector<std::string>& failing) {
+  auto labels = [](const std::string& instance) { return "{instance=\"" + prometheusLabel(instance) + "\"}"; };
+  std::vector<std::pair<std::string, std::string>> depth, refused;
+  for (const auto& [instance, count] : queued) depth.emplace_back(labels(instance), std::to_string(count));
+  for (const auto& instance : failing) refused.emplace_back(labels(instance), "1");
+  return metric("flint_audit_queue_depth", "gauge",
+                "Audit events waiting to be written, by instance (instances with none are not listed).", depth) +
+         metric("flint_audit_failing", "gauge",
+                "Instances whose audit trail cannot be written, and which are refused (503) until it can.", refused);
+}
+
+std::string exportMetrics(const std::vector<std::pair<std::string, int64_t>>& byState) {
+  std::vector<std::pair<std::string, std::string>> samples;
+  for (const auto& [state, count] : byState) samples.emplace_back("{state=\"" + state + "\"}", std::to_string(count));
+  return metric("flint_export_jobs", "gauge", "Bulk Data export jobs of every instance, by state.", samples);
+}
+
 }  // namespace
 
 http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
@@ -80,7 +94,18 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              summary.overdue) +
       metric("flint_developer_requests_due_soon", "gauge", "Open requests due within two business days.",
              summary.dueSoon) +
-      connectionMetrics(budget_);
+      connectionMetrics(budget_) + requests_.prometheus() +
+      metric("flint_http_worker_queue_depth", "gauge", "Connections waiting for a worker.",
+             static_cast<uint64_t>(std::max<int64_t>(0, http::serverFigures().queued.load()))) +
+      metric("flint_http_shed_total", "counter",
+             "Requests answered 503 at once because the workers' queue was full (--max-queued-requests).",
+             http::serverFigures().shed.load()) +
+      auditMetrics(audit_.queuedByInstance(), audit_.failingInstances()) +
+      metric("flint_revocation_follower_lag_seconds", "gauge",
+             "Time since this process last read the revocation log (it reads every 200 ms; over 2 s it refuses "
+             "tokens).",
+             {{"", secondsText(auth_.revocationLagMillis())}}) +
+      exportMetrics(bulk::JobStore(session).countByState());
   http::HttpResponse r;
   r.contentType = "text/plain; version=0.0.4";
   r.body = std::move(text);

@@ -1,10 +1,10 @@
 #include "auth/tokens/revocation_list.h"
 
-#include <iostream>
 #include <pqxx/pqxx>
 
 #include "core/clock.h"
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 
 namespace flint::auth {
 namespace {
@@ -65,7 +65,9 @@ bool RevocationList::isRevoked(const AccessTokenClaims& c) const {
          revoked_.count({c.instanceId, static_cast<int>(RevocationKind::Client), c.clientId});
 }
 
-bool RevocationList::isCurrent() const { return steadyMs() - lastSuccessMs_.load() < kStaleAfterMs; }
+bool RevocationList::isCurrent() const { return millisSinceRead() < kStaleAfterMs; }
+
+int64_t RevocationList::millisSinceRead() const { return steadyMs() - lastSuccessMs_.load(); }
 
 void RevocationList::record(pqxx::connection& conn, long long instanceId, RevocationKind kind,
                             const std::string& subject, int64_t until) {
@@ -120,7 +122,7 @@ void RevocationList::run() {
       poll();
       lastSuccessMs_ = steadyMs();
     } catch (const std::exception& e) {
-      std::cerr << "revocation log unavailable: " << typeid(e).name() << "\n";
+      log::warning("revocation log unavailable", {{"error", log::redacted(e.what())}});
     }
     std::unique_lock lock(stopMutex_);
     if (stopSignal_.wait_for(lock, kPollInterval, [this] { return stopping_; })) return;

@@ -34,6 +34,9 @@ class RevocationList {
   bool isRevoked(const AccessTokenClaims& claims) const;
   // False when the log has not been read successfully within the last two seconds.
   bool isCurrent() const;
+  // Milliseconds since the log was last read successfully (what a revocation elsewhere may wait
+  // at most, beyond the poll interval, before this process refuses its tokens).
+  int64_t millisSinceRead() const;
 
   // Records a revocation in the control database for every process (and this one at once).
   // `until`: seconds since the epoch after which no token it concerns can still be valid. Callers

@@ -1,20 +1,23 @@
 #include "core/audit/audit_log.h"
 
 #include <ctime>
-#include <iostream>
 #include <optional>
 #include <map>
-#include <set>
 #include <vector>
 
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 #include "core/text/storable_text.h"
 
 namespace flint::audit {
 namespace {
 
-constexpr size_t kMaxQueued = 100000;
+// Per instance: beyond it the instance's requests are refused until its trail catches up.
+constexpr size_t kMaxQueued = 50000;
 constexpr auto kBatchInterval = std::chrono::milliseconds(200);
+constexpr auto kRetryInterval = std::chrono::seconds(1);
+// How long the last write at shutdown retries an instance whose writes fail.
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
 std::string timestamp(std::chrono::system_clock::time_point at) {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
@@ -30,12 +33,18 @@ std::string timestamp(std::chrono::system_clock::time_point at) {
 
 std::optional<std::string> orNull(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
 
+// The database holding the instance's trail: its cluster's primary, or where a move sends it.
+const std::string& trailDatabaseOf(const instances::Instance& instance) {
+  return instance.auditDatabaseUrl.empty() ? instance.databaseUrl : instance.auditDatabaseUrl;
+}
+
 }  // namespace
 
 AuditEvent eventOf(const instances::Instance& instance) {
   AuditEvent event;
+  event.instance = instance.name;
   event.schema = instance.schema;
-  event.databaseUrl = instance.auditDatabaseUrl.empty() ? instance.databaseUrl : instance.auditDatabaseUrl;
+  event.databaseUrl = trailDatabaseOf(instance);
   return event;
 }
 
@@ -52,95 +61,148 @@ AuditLog::~AuditLog() {
   thread_.join();
 }
 
+std::string AuditLog::keyOf(const std::string& databaseUrl, const std::string& schema) {
+  return databaseUrl + '\n' + schema;
+}
+
 void AuditLog::record(AuditEvent event) {
   // Text from a request (a path with invalid UTF-8 or NUL) would fail its whole batch on every
-  // retry, stalling the trail and, once the queue is full, every request.
+  // retry, stalling the instance's trail.
   for (std::string* field :
        {&event.kind, &event.action, &event.clientId, &event.patientId, &event.target, &event.detail})
     if (!text::isStorableText(*field)) *field = text::storableText(*field);
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [this] { return queue_.size() < kMaxQueued || stopping_; });
-  queue_.push_back(std::move(event));
-  ++recorded_;
+  std::lock_guard lock(mutex_);
+  auto& trail = trails_[keyOf(event.databaseUrl, event.schema)];
+  if (trail.schema.empty()) {
+    trail.instance = event.instance;
+    trail.schema = event.schema;
+    trail.databaseUrl = event.databaseUrl;
+  }
+  // Never refused here: the request has happened. Requests of an instance whose queue is full
+  // are refused before they run (accepting), so the queue exceeds its bound by those in flight.
+  trail.queue.push_back(std::move(event));
+  ++trail.recorded;
+}
+
+bool AuditLog::accepting(const instances::Instance& instance) const {
+  const std::string key = keyOf(trailDatabaseOf(instance), instance.schema);
+  std::lock_guard lock(mutex_);
+  auto it = trails_.find(key);
+  return it == trails_.end() || (!it->second.failing && it->second.queue.size() < kMaxQueued);
 }
 
 void AuditLog::flush() {
   std::unique_lock lock(mutex_);
-  const uint64_t target = recorded_;
+  std::map<std::string, uint64_t> targets;
+  for (const auto& [key, trail] : trails_) targets[key] = trail.recorded;
   wake_.notify_all();
-  drained_.wait(lock, [&] { return written_ >= target; });
+  drained_.wait(lock, [&] {
+    for (const auto& [key, target] : targets) {
+      const Trail& trail = trails_.at(key);
+      if (trail.written < target && !trail.failing) return false;
+    }
+    return true;
+  });
+}
+
+std::map<std::string, size_t> AuditLog::queuedByInstance() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, size_t> out;
+  for (const auto& [key, trail] : trails_)
+    if (!trail.queue.empty()) out[trail.instance] += trail.queue.size();
+  return out;
+}
+
+std::vector<std::string> AuditLog::failingInstances() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [key, trail] : trails_)
+    if (trail.failing) out.push_back(trail.instance);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::deque<AuditEvent>>> AuditLog::takeDue(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, std::deque<AuditEvent>>> due;
+  std::lock_guard lock(mutex_);
+  for (auto& [key, trail] : trails_) {
+    if (trail.queue.empty() || (trail.failing && trail.retryAt > now && !all)) continue;
+    due.emplace_back(key, std::move(trail.queue));
+    trail.queue.clear();
+  }
+  return due;
+}
+
+void AuditLog::settle(const std::string& key, std::deque<AuditEvent> events, const std::optional<std::string>& error) {
+  std::lock_guard lock(mutex_);
+  Trail& trail = trails_.at(key);
+  if (!error) {
+    if (trail.failing) log::info("audit trail written again; the instance is served", {{"instance", trail.instance}});
+    trail.written += events.size();
+    trail.failing = false;
+    return;
+  }
+  if (!trail.failing)
+    log::error("audit events not written; the instance is refused until they are",
+               {{"instance", trail.instance}, {"events", std::to_string(events.size())}, {"error", *error}});
+  trail.failing = true;
+  trail.retryAt = std::chrono::steady_clock::now() + kRetryInterval;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) trail.queue.push_front(std::move(*it));
 }
 
 void AuditLog::run() {
+  std::optional<std::chrono::steady_clock::time_point> giveUpAt;
   for (;;) {
-    std::deque<AuditEvent> batch;
     bool stop;
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, kBatchInterval, [this] { return stopping_; });
-      batch.swap(queue_);
       stop = stopping_;
     }
-    size_t count = batch.size();
-    if (count > 0) {
-      // Events that could not be written are retried from the front of the queue, so a database
-      // hiccup loses nothing; those of other databases are written all the same, once.
-      auto failed = write(batch);
-      if (!failed.empty()) {
-        count -= failed.size();
+    if (stop && !giveUpAt) giveUpAt = std::chrono::steady_clock::now() + kShutdownGrace;
+    bool failed = false;
+    for (auto& [key, events] : takeDue(stop)) {
+      Trail trail;
+      {
         std::lock_guard lock(mutex_);
-        written_ += count;
-        for (auto it = failed.rbegin(); it != failed.rend(); ++it) queue_.push_front(std::move(*it));
-        if (stop) return;
-        continue;
+        const Trail& t = trails_.at(key);
+        trail.instance = t.instance;
+        trail.schema = t.schema;
+        trail.databaseUrl = t.databaseUrl;
       }
-    }
-    {
-      std::lock_guard lock(mutex_);
-      written_ += count;
+      const auto error = write(trail, events);
+      failed = failed || error.has_value();
+      settle(key, std::move(events), error);
     }
     drained_.notify_all();
-    if (stop) {
-      std::lock_guard lock(mutex_);
-      if (queue_.empty()) return;
+    if (!stop) continue;
+    if (!failed) return;
+    if (std::chrono::steady_clock::now() >= *giveUpAt) {
+      for (const auto& [instance, count] : queuedByInstance())
+        log::error("audit events not written at shutdown", {{"instance", instance}, {"events", std::to_string(count)}});
+      return;
     }
+    std::this_thread::sleep_for(kBatchInterval);
   }
 }
 
-std::deque<AuditEvent> AuditLog::write(std::deque<AuditEvent>& batch) {
-  std::map<std::string, std::map<std::string, std::vector<const AuditEvent*>>> byDatabase;
-  for (const auto& e : batch) byDatabase[e.databaseUrl][e.schema].push_back(&e);
-  std::set<std::string> failedDatabases;
-  for (const auto& [url, bySchema] : byDatabase) {
-    try {
-      db::SessionScope scope;
-      writeTo(db::Session::forThisThread(url).connection(), bySchema);
-    } catch (const std::exception& e) {
-      failedDatabases.insert(url);
-      std::cerr << "audit events could not be written to one database; retrying: " << typeid(e).name() << "\n";
-    }
-  }
-  std::deque<AuditEvent> failed;
-  if (!failedDatabases.empty())
-    for (auto& e : batch)
-      if (failedDatabases.count(e.databaseUrl) != 0) failed.push_back(std::move(e));
-  return failed;
-}
-
-void AuditLog::writeTo(pqxx::connection& conn,
-                       const std::map<std::string, std::vector<const AuditEvent*>>& bySchema) {
-  pqxx::work tx(conn);
-  for (const auto& [schema, events] : bySchema) {
-    pqxx::stream_to out(tx, db::quoteIdentifier(schema) + ".audit_events",
+std::optional<std::string> AuditLog::write(const Trail& trail, const std::deque<AuditEvent>& events) {
+  try {
+    db::SessionScope scope;
+    pqxx::work tx(db::Session::forThisThread(trail.databaseUrl).connection());
+    pqxx::stream_to out(tx, db::quoteIdentifier(trail.schema) + ".audit_events",
                         std::vector<std::string>{"at", "kind", "action", "outcome", "client_id", "user_id", "patient_id",
                                                  "target", "detail"});
-    for (const AuditEvent* e : events)
-      out << std::make_tuple(timestamp(e->at), e->kind, e->action, e->outcome, orNull(e->clientId),
-                             e->userId ? std::optional<int64_t>(e->userId) : std::nullopt, orNull(e->patientId),
-                             orNull(e->target), orNull(e->detail));
+    for (const AuditEvent& e : events)
+      out << std::make_tuple(timestamp(e.at), e.kind, e.action, e.outcome, orNull(e.clientId),
+                             e.userId ? std::optional<int64_t>(e.userId) : std::nullopt, orNull(e.patientId),
+                             orNull(e.target), orNull(e.detail));
     out.complete();
+    tx.commit();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return log::redacted(e.what());
   }
-  tx.commit();
 }
 
 }  // namespace flint::audit

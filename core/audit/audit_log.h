@@ -1,7 +1,9 @@
 // The audit trail: events are queued by request threads and written in batches (COPY) by one
-// background thread into the instance's audit_events table on its cluster, so auditing costs a
-// request no database round trip. The queue is bounded: when the database falls behind, requests
-// wait rather than events being lost.
+// background thread, each instance's into its own audit_events table in a transaction of its own,
+// so auditing costs a request no database round trip and one instance's fault touches that
+// instance alone. Recording never blocks: an instance whose events cannot be written, or whose
+// queue is full, stops `accepting` (its requests are refused) until its trail is written again;
+// what was queued is kept and retried, never dropped.
 #pragma once
 
 #include <chrono>
@@ -11,8 +13,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -21,7 +25,8 @@
 namespace flint::audit {
 
 struct AuditEvent {
-  std::string schema;       // the instance's schema
+  std::string instance;     // the instance's name
+  std::string schema;       // and schema
   std::string databaseUrl;  // and the database holding it (its cluster's primary)
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
   std::string kind;    // fhir | token | login | consent | revoke | manage | introspect | ...
@@ -40,26 +45,45 @@ AuditEvent eventOf(const instances::Instance& instance);
 class AuditLog {
  public:
   AuditLog();
-  ~AuditLog();  // writes what is queued, then stops
+  // Writes everything queued (an instance whose writes fail is retried for a few seconds, then
+  // what could not be written is reported in the log), then stops.
+  ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
   void record(AuditEvent event);
-  // Blocks until everything recorded so far is written (tests, shutdown).
+  // Whether `instance`'s trail takes events: false while its last write failed (until a retry
+  // succeeds) or while its queue is full. Its requests are then refused rather than unrecorded.
+  bool accepting(const instances::Instance& instance) const;
+  // Blocks until everything recorded so far is written, except for instances whose writes fail.
   void flush();
+  // Events waiting to be written, and the instances whose trail cannot be written, by name (/metrics).
+  std::map<std::string, size_t> queuedByInstance() const;
+  std::vector<std::string> failingInstances() const;
 
  private:
+  // One instance's trail: its table's database and schema, and what waits for it.
+  struct Trail {
+    std::string instance, schema, databaseUrl;
+    std::deque<AuditEvent> queue;
+    uint64_t recorded = 0, written = 0;
+    bool failing = false;
+    std::chrono::steady_clock::time_point retryAt;
+  };
+  static std::string keyOf(const std::string& databaseUrl, const std::string& schema);
   void run();
-  // Writes each database's events in a transaction of their own; returns those not written.
-  std::deque<AuditEvent> write(std::deque<AuditEvent>& batch);
-  void writeTo(pqxx::connection& conn, const std::map<std::string, std::vector<const AuditEvent*>>& bySchema);
+  // Writes one trail's events in a transaction of its own; why not, when they could not be.
+  static std::optional<std::string> write(const Trail& trail, const std::deque<AuditEvent>& events);
+  // Takes the events due to be written now (every trail's at shutdown), keyed by trail.
+  std::vector<std::pair<std::string, std::deque<AuditEvent>>> takeDue(bool all);
+  // Counts written events, or puts back those that could not be written (`error`), ahead of those
+  // recorded since, and refuses the instance until a retry succeeds.
+  void settle(const std::string& key, std::deque<AuditEvent> events, const std::optional<std::string>& error);
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<AuditEvent> queue_;
-  uint64_t recorded_ = 0;
-  uint64_t written_ = 0;
+  std::map<std::string, Trail> trails_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -1,8 +1,8 @@
 #include "core/tasks/periodic_task.h"
 
-#include <iostream>
 
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 
 namespace flint::tasks {
 
@@ -26,7 +26,7 @@ void PeriodicTask::run() {
       db::SessionScope scope;
       work_();
     } catch (const std::exception& e) {
-      std::cerr << "flint: " << name_ << " failed: " << e.what() << std::endl;
+      log::error("periodic task failed", {{"task", name_}, {"error", log::redacted(e.what())}});
     }
     lock.lock();
   }

@@ -184,6 +184,21 @@ std::string header(const FhirResponse& r, const char* name) {
   return "";
 }
 
+// What entry `request` did, for the audit trail: a create names the resource it made (from its
+// Location), anything else its own path.
+EntryAccess entryAccess(const std::string& baseUrl, const FhirRequest& request, const FhirResponse& response) {
+  EntryAccess access{request.method, "", {}, response.status};
+  std::string location = header(response, "Location");
+  if (location.rfind(baseUrl + "/", 0) == 0) {
+    location.erase(0, baseUrl.size() + 1);
+    access.target = location.substr(0, location.find("/_history/"));
+  } else {
+    for (const auto& segment : request.segments) access.target += (access.target.empty() ? "" : "/") + segment;
+  }
+  for (const auto& [name, value] : request.params) access.paramNames.push_back(name);
+  return access;
+}
+
 }  // namespace
 
 FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
@@ -296,6 +311,10 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
   }
   FhirResponse response;
   response.body = out.finish();
+  for (const auto& e : entries) {
+    if (setupErrors[e.index]) continue;
+    response.entries.push_back(entryAccess(req.baseUrl, e.request, responses[e.index]));
+  }
   return response;
 }
 

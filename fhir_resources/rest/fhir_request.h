@@ -30,10 +30,24 @@ struct FhirRequest {
   std::string assignedId;
 };
 
+// One entry of a batch or transaction that ran, for the audit trail: its interaction, what it
+// concerned (type and id, a created resource's included), its search's parameter names, its status.
+struct EntryAccess {
+  std::string method;
+  std::string target;  // "Patient/123", "Observation" (a search or create), "" (the base)
+  std::vector<std::string> paramNames;
+  int status = 0;
+};
+
 struct FhirResponse {
   int status = 200;
   std::string body;  // JSON text; empty for none
   std::vector<std::pair<std::string, std::string>> headers;
+  // Why a 5xx answer failed, for the server's log only (redacted, log.h; never sent).
+  std::string failure;
+  // A batch's or transaction's entries, each audited as an access of its own (none when a
+  // transaction failed: nothing it asked for happened).
+  std::vector<EntryAccess> entries;
 };
 
 struct FhirSettings {

@@ -1,9 +1,8 @@
 #include "fhir_resources/rest/fhir_router.h"
 
-#include <iostream>
-#include <typeinfo>
 
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
 #include "core/url/query_string.h"
 #include "fhir_resources/definitions/definitions.h"
 #include "fhir_resources/interactions/interactions.h"
@@ -150,11 +149,20 @@ FhirResponse errorResponse(int status, const std::string& code, const std::strin
   return response;
 }
 
-FhirResponse databaseFailureResponse(const std::string& sqlState) {
-  if (sqlState.empty()) return errorResponse(503, "transient", "the database is unavailable; retry later");
-  if (sqlState == "57014") return errorResponse(503, "timeout", "the request took too long and was cancelled");
-  std::cerr << "database error in FHIR interaction: SQLSTATE " << sqlState << "\n";
-  return errorResponse(500, "exception", "internal server error");
+FhirResponse databaseFailureResponse(const std::string& sqlState, const std::string& message) {
+  if (sqlState.empty()) {
+    auto r = errorResponse(503, "transient", "the database is unavailable; retry later");
+    r.failure = "the database is unavailable";
+    return r;
+  }
+  if (sqlState == "57014") {
+    auto r = errorResponse(503, "timeout", "the request took too long and was cancelled");
+    r.failure = "statement timeout";
+    return r;
+  }
+  auto r = errorResponse(500, "exception", "internal server error");
+  r.failure = "SQLSTATE " + sqlState + (message.empty() ? "" : ": " + message);
+  return r;
 }
 
 FhirResponse failureResponse() {
@@ -165,19 +173,21 @@ FhirResponse failureResponse() {
   } catch (const db::ConnectionsExhausted& e) {
     auto r = errorResponse(503, "transient", e.what());
     r.headers.emplace_back("Retry-After", "1");
+    r.failure = e.what();
     return r;
   } catch (const ContentDictionaryUnknown& e) {
     auto r = errorResponse(503, "transient", e.what());
     r.headers.emplace_back("Retry-After", "1");
+    r.failure = e.what();
     return r;
   } catch (const pqxx::broken_connection&) {
     return databaseFailureResponse("");
   } catch (const pqxx::sql_error& e) {
-    return databaseFailureResponse(e.sqlstate());
+    return databaseFailureResponse(e.sqlstate(), log::redacted(e.what()));
   } catch (const std::exception& e) {
-    // The message may hold data from the request; log only the failure's kind.
-    std::cerr << "internal error in FHIR interaction: " << typeid(e).name() << "\n";
-    return errorResponse(500, "exception", "internal server error");
+    auto r = errorResponse(500, "exception", "internal server error");
+    r.failure = log::redacted(e.what());
+    return r;
   }
 }
 

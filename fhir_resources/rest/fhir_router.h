@@ -14,8 +14,9 @@ FhirResponse errorResponse(const FhirError& error);
 // Inside a catch block: the response to the exception being handled — a FhirError's own, 503 for
 // an unreachable database or a cancelled statement, else 500.
 FhirResponse failureResponse();
-// The response to a failed statement: its SQLSTATE, or "" when the database could not be reached.
-FhirResponse databaseFailureResponse(const std::string& sqlState);
+// The response to a failed statement: its SQLSTATE, or "" when the database could not be reached;
+// `message` (the error's, redacted) goes to the log with a 500.
+FhirResponse databaseFailureResponse(const std::string& sqlState, const std::string& message = "");
 
 // An OperationOutcome response for a failure outside the interactions (unknown instance, ...).
 FhirResponse errorResponse(int status, const std::string& code, const std::string& diagnostics);

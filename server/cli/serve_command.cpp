@@ -5,6 +5,7 @@
 #include "core/db/session_pool.h"
 #include "core/instances/cluster_store.h"
 #include "core/instances/instance_store.h"
+#include "core/log/log.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
 #include "server/quick_reads.h"
@@ -21,6 +22,7 @@ int serveCommand(const Config& config) {
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
+  log::setFormat(config.logJson ? log::Format::Json : log::Format::Text);
   std::shared_ptr<const http::TlsContext> tls;
   if (!config.tlsCert.empty()) tls = std::make_shared<http::TlsContext>(config.tlsCert, config.tlsKey);
   size_t readDatabases = 0;
@@ -28,8 +30,9 @@ int serveCommand(const Config& config) {
     pqxx::connection conn(config.databaseUrl);
     db::migrateAll(conn);
     for (const auto& instance : instances::instancesIndexedBefore(conn, fhir::kSearchIndexVersion))
-      std::cerr << "flint: instance '" << instance.name << "' was indexed by an older Flint; searches added since "
-                << "miss its older resources until `flint reindex --outdated` (online)" << std::endl;
+      log::warning("instance indexed by an older Flint: searches added since miss its older resources until "
+                   "`flint reindex --outdated` (online)",
+                   {{"instance", instance.name}});
     for (const auto& cluster : instances::listClusters(conn)) readDatabases += 1 + cluster.replicaUrls.size();
   }
   ConnectionBudget budget;
@@ -54,6 +57,7 @@ int serveCommand(const Config& config) {
   options.tls = tls;
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };
+  options.observe = [&app](const http::HttpRequest& r, int status) { app->observe(r, status); };
   options.quick.makeAnswerer = [&app, &budget] { return std::make_unique<QuickReads>(*app, budget.readsPerReactor); };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();

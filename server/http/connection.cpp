@@ -9,6 +9,8 @@
 #include <map>
 #include <thread>
 
+#include "server/http/server_figures.h"
+
 namespace flint::http {
 namespace {
 
@@ -87,8 +89,14 @@ LingerReaper& lingerReaper() {
 }  // namespace
 
 Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
-                       WorkerPool& workers, const TlsContext* tls, Lingering lingering)
-    : fd_(socketFd), parser_(maxBodyBytes), handler_(handler), quick_(quick), workers_(workers), lingering_(lingering) {
+                       const RequestObserver& observe, WorkerPool& workers, const TlsContext* tls, Lingering lingering)
+    : fd_(socketFd),
+      parser_(maxBodyBytes),
+      handler_(handler),
+      quick_(quick),
+      observe_(observe),
+      workers_(workers),
+      lingering_(lingering) {
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
 }
 
@@ -163,6 +171,7 @@ void Connection::shed() {
     request = std::move(pending_.front());
     pending_.clear();
   }
+  ++serverFigures().shed;
   request.rejectStatus = 503;
   request.rejectReason = "the server is at capacity: every worker is busy and its queue is full; retry shortly";
   request.keepAlive = false;
@@ -203,6 +212,7 @@ bool Connection::answerQuick(const std::vector<HttpRequest>& requests, std::vect
 }
 
 bool Connection::respond(const HttpRequest& request, const HttpResponse& response, bool mayBlock) {
+  if (observe_) observe_(request, response.status);
   const bool keepAlive = request.keepAlive && !response.close;
   bool written = false;
   try {

@@ -29,6 +29,8 @@
 namespace flint::http {
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Told of every answer as it goes out (its request and status), whoever answered it.
+using RequestObserver = std::function<void(const HttpRequest&, int status)>;
 
 // Answers the quick requests of one reactor thread (reads by id), those that arrive in one round
 // of its event loop together, possibly later: handing each to a worker and back would cost more
@@ -68,7 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `tls` is null for plain HTTP.
   Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& handler, const QuickRequests& quick,
-             WorkerPool& workers, const TlsContext* tls, Lingering lingering);
+             const RequestObserver& observe, WorkerPool& workers, const TlsContext* tls, Lingering lingering);
   ~Connection();
 
   // Called on the reactor thread with newly received bytes. True when quick requests now wait
@@ -114,6 +116,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestParser parser_;
   const RequestHandler& handler_;
   const QuickRequests& quick_;
+  const RequestObserver& observe_;
   WorkerPool& workers_;
   std::mutex mutex_;
   std::deque<HttpRequest> pending_;

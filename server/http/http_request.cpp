@@ -9,6 +9,7 @@
 namespace flint::http {
 
 void assignRequestId(HttpRequest& request) {
+  request.received = std::chrono::steady_clock::now();
   const std::string_view given = request.header("x-request-id");
   const bool wellFormed = !given.empty() && given.size() <= 64 &&
                           std::all_of(given.begin(), given.end(), [](unsigned char c) {

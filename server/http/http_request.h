@@ -1,6 +1,7 @@
 // An HTTP/1.1 request as the parser hands it to a worker: path and query already split and decoded.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct HttpRequest {
   // Names the request in its response (X-Request-Id) and in the log: the client's own when
   // well-formed (1 to 64 of A-Z a-z 0-9 . _ : -), else one made up.
   std::string requestId;
+  std::chrono::steady_clock::time_point received;  // when it was read whole
   // Set when the request could not be accepted as sent (malformed target, ...).
   int rejectStatus = 0;
   std::string rejectReason;
@@ -37,7 +39,7 @@ struct HttpRequest {
   }
 };
 
-// Sets request.requestId from its X-Request-Id header, or a new one.
+// Sets request.requestId from its X-Request-Id header, or a new one, and request.received to now.
 void assignRequestId(HttpRequest& request);
 
 // The media type of a Content-Type or Accept item, parameters and spaces removed, lower case.

@@ -28,6 +28,7 @@ struct HttpServerOptions {
   Lingering lingering;
   // Requests the reactor threads answer themselves (see QuickRequests). Unset: none.
   QuickRequests quick;
+  RequestObserver observe;  // unset: none
 };
 
 class HttpServer {

@@ -1,11 +1,15 @@
 #include "server/http/worker_pool.h"
 
-#include <iostream>
-#include <typeinfo>
-
 #include "core/db/session_pool.h"
+#include "core/log/log.h"
+#include "server/http/server_figures.h"
 
 namespace flint::http {
+
+ServerFigures& serverFigures() {
+  static ServerFigures figures;
+  return figures;
+}
 
 WorkerPool::WorkerPool(size_t threads, size_t maxQueued) : maxQueued_(maxQueued) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -18,6 +22,7 @@ void WorkerPool::submit(std::function<void()> task) {
     std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(task));
   }
+  ++serverFigures().queued;
   ready_.notify_one();
 }
 
@@ -27,6 +32,7 @@ bool WorkerPool::offer(std::function<void()> task) {
     if (maxQueued_ != 0 && tasks_.size() >= maxQueued_) return false;
     tasks_.push_back(std::move(task));
   }
+  ++serverFigures().queued;
   ready_.notify_one();
   return true;
 }
@@ -53,13 +59,14 @@ void WorkerPool::run() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
+    --serverFigures().queued;
     // A task that throws must not take the process down with it. The database sessions it
     // borrowed go back to the process's pool when it ends.
     try {
       db::SessionScope scope;
       task();
     } catch (const std::exception& e) {
-      std::cerr << "worker task failed: " << typeid(e).name() << "\n";
+      log::error("worker task failed", {{"error", log::redacted(e.what())}});
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "tests/support/flint_server.h"
 #include "tests/support/tls_client.h"
 
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,7 +35,7 @@ std::string withDatabase(std::string url, const std::string& db) {
   return url.replace(at, end == std::string::npos ? std::string::npos : end - at, "dbname=" + db);
 }
 
-FlintServer::FlintServer(const std::vector<std::string>& extraArgs) {
+FlintServer::FlintServer(const std::vector<std::string>& extraArgs, const std::string& logFile) {
   std::vector<std::string> args = {flintBinary(), "serve", "--listen", "127.0.0.1:0", "--admin-key", kAdminKey};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   int out[2];
@@ -42,6 +43,12 @@ FlintServer::FlintServer(const std::vector<std::string>& extraArgs) {
   pid_ = fork();
   if (pid_ == 0) {
     dup2(out[1], STDOUT_FILENO);
+    if (!logFile.empty()) {
+      int log = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log < 0) _exit(126);
+      dup2(log, STDERR_FILENO);
+      close(log);
+    }
     close(out[0]);
     close(out[1]);
     std::vector<char*> argv;

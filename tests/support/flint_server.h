@@ -18,10 +18,11 @@ std::string databaseUrl();
 // `url` (a keyword connection string) naming database `db` instead.
 std::string withDatabase(std::string url, const std::string& db);
 
-// A `flint serve` process on a free loopback port; stopped (SIGTERM) on destruction.
+// A `flint serve` process on a free loopback port; stopped (SIGTERM) on destruction. Its stderr
+// (the log) goes to `logFile` when one is named.
 class FlintServer {
  public:
-  explicit FlintServer(const std::vector<std::string>& extraArgs = {});
+  explicit FlintServer(const std::vector<std::string>& extraArgs = {}, const std::string& logFile = "");
   ~FlintServer();
   FlintServer(const FlintServer&) = delete;
   FlintServer& operator=(const FlintServer&) = delete;
