@@ -1,9 +1,7 @@
 #include "server/app.h"
 
 #include <cctype>
-#include <set>
 #include <fstream>
-#include <iostream>
 
 #include "conformance/api_docs.h"
 #include "conformance/capability_statement.h"
@@ -34,6 +32,7 @@ App::App(Config config, ConnectionBudget budget)
   settings_.maxCount = config_.maxCount;
   settings_.conditionalDeleteMultiple = config_.conditionalDeleteMultiple;
   settings_.maxBundleEntries = config_.maxBundleEntries;
+  settings_.bundleTimeBudgetMs = config_.bundleTimeBudgetMs;
   if (!config_.termsOfUseFile.empty()) {
     std::ifstream in(config_.termsOfUseFile);
     if (!in) throw std::runtime_error("cannot read the Terms of Use file " + config_.termsOfUseFile);
@@ -90,23 +89,24 @@ bool changesData(const http::HttpRequest& request) {
   return !(m == "POST" && s.size() >= 3 && s[1] == "fhir" && s.back() == "_search");
 }
 
-}  // namespace
-
-http::HttpResponse App::writesFrozen(bool oauth) {
-  const std::string message = "this instance is moving to another database and takes no changes for a moment; retry";
+// 503 + Retry-After: 1 saying `message`: an RFC 6749 error for the authorization server's
+// endpoints (`oauth`), else an OperationOutcome.
+http::HttpResponse unavailable(bool oauth, const std::string& message) {
   auto r = oauth ? jsonResponse(503, R"({"error":"temporarily_unavailable","error_description":")" + message + "\"}")
                  : outcomeResponse(503, "transient", message);
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
+}  // namespace
+
+http::HttpResponse App::writesFrozen(bool oauth) {
+  return unavailable(oauth, "this instance is moving to another database and takes no changes for a moment; retry");
+}
+
 http::HttpResponse App::auditUnavailable(bool oauth) {
   // Not logged per request: the trail's failure and recovery are (audit_log.h).
-  const std::string message = "this instance's audit trail cannot be written right now, so it serves nothing; retry shortly";
-  auto r = oauth ? jsonResponse(503, R"({"error":"temporarily_unavailable","error_description":")" + message + "\"}")
-                 : outcomeResponse(503, "transient", message);
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
+  return unavailable(oauth, "this instance's audit trail cannot be written right now, so it serves nothing; retry shortly");
 }
 
 void App::logError(const http::HttpRequest& request, int status, const std::string& message) {

@@ -63,6 +63,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
           if (v != "text" && v != "json") throw std::invalid_argument("--log-format is text or json");
           c.logJson = v == "json";
         }}},
+      {"--bundle-time-budget-ms",
+       {"FLINT_BUNDLE_TIME_BUDGET_MS",
+        [&](const std::string& v) { c.bundleTimeBudgetMs = int(positive("--bundle-time-budget-ms", v)); }}},
       {"--max-bundle-entries",
        {"FLINT_MAX_BUNDLE_ENTRIES",
         [&](const std::string& v) { c.maxBundleEntries = positive("--max-bundle-entries", v); }}},
@@ -203,6 +206,9 @@ const char* configHelp() {
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)
   --max-bundle-entries N FLINT_MAX_BUNDLE_ENTRIES  entries a batch or transaction may hold; a larger
                                                 one gets 413 before any entry runs (10000)
+  --bundle-time-budget-ms N FLINT_BUNDLE_TIME_BUDGET_MS  how long a batch or transaction may run: a
+                                                transaction beyond is rolled back (503), a batch's
+                                                entries not started by then get 503 (60000)
   --conditional-delete M FLINT_CONDITIONAL_DELETE single (default) or multiple matches per delete
   --statement-timeout-ms N FLINT_STATEMENT_TIMEOUT_MS database time per statement before 503 (30000)
   --replica-max-lag-ms N FLINT_REPLICA_MAX_LAG_MS a streaming replica further behind its primary

@@ -31,6 +31,7 @@ struct Config {
   int defaultCount = 20;       // --default-count, FLINT_DEFAULT_COUNT
   int maxCount = 1000;         // --max-count, FLINT_MAX_COUNT
   size_t maxBundleEntries = 10000;  // --max-bundle-entries, FLINT_MAX_BUNDLE_ENTRIES
+  int bundleTimeBudgetMs = 60000;   // --bundle-time-budget-ms, FLINT_BUNDLE_TIME_BUDGET_MS
   bool conditionalDeleteMultiple = false;  // --conditional-delete single|multiple, FLINT_CONDITIONAL_DELETE
   int statementTimeoutMs = 30000;  // --statement-timeout-ms, FLINT_STATEMENT_TIMEOUT_MS
   int replicaMaxLagMs = 1000;      // --replica-max-lag-ms, FLINT_REPLICA_MAX_LAG_MS

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/clock.h"
 #include "bulk_export/job_store.h"
+#include "core/clock.h"
 #include "core/db/pipelined_connection.h"
 #include "core/db/session_pool.h"
 #include "server/app.h"

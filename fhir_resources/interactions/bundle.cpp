@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <map>
 
@@ -251,6 +252,9 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
   }
 
   std::vector<FhirResponse> responses(entries.size());
+  // The first entry always runs: a budget is for how many more may follow.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ctx.settings.bundleTimeBudgetMs);
+  const std::string budget = "its time budget of " + std::to_string(ctx.settings.bundleTimeBudgetMs) + " ms";
   if (transaction) {
     db::Transaction tx(ctx.session);
     auto byFullUrl = assignIds(ctx, entries);
@@ -267,6 +271,10 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
     ResourceRepository repo(ctx.session, ctx.instance);
     std::optional<ResourceRepository::DeferredCreates> creates;
     for (Entry* e : order) {
+      if (e != order.front() && std::chrono::steady_clock::now() > deadline)
+        throw FhirError(503, "timeout",
+                        "the transaction ran past " + budget + " before Bundle.entry[" + std::to_string(e->index) +
+                            "]; nothing was written (split it, or raise --bundle-time-budget-ms)");
       const auto& s = e->request.segments;
       const bool create = e->request.method == "POST" && s.size() == 1 && Definitions::get().isResourceType(s[0]) &&
                           e->request.ifNoneExist.empty();
@@ -291,6 +299,10 @@ FhirResponse bundleInteraction(FhirContext& ctx, const FhirRequest& req) {
     for (auto& e : entries) {
       if (setupErrors[e.index]) {
         responses[e.index] = errorResponse(*setupErrors[e.index]);
+        continue;
+      }
+      if (e.index > 0 && std::chrono::steady_clock::now() > deadline) {
+        responses[e.index] = errorResponse(503, "timeout", "not run: the batch ran past " + budget);
         continue;
       }
       try {

@@ -55,6 +55,9 @@ struct FhirSettings {
   int maxCount = 1000;    // larger _count values are reduced to this
   bool conditionalDeleteMultiple = false;  // a conditional delete may delete several (up to maxCount)
   size_t maxBundleEntries = 10000;  // a larger batch or transaction is refused (413) before any entry runs
+  // How long a batch or transaction may run: a transaction past it is rolled back (503), a batch's
+  // entries not started by then are answered 503 (each statement has its own timeout besides).
+  int bundleTimeBudgetMs = 60000;
 };
 
 // What an interaction runs against: one instance, through the calling worker's database session,

@@ -1,6 +1,5 @@
 #include "fhir_resources/rest/fhir_router.h"
 
-
 #include "core/db/session_pool.h"
 #include "core/log/log.h"
 #include "core/url/query_string.h"

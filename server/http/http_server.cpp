@@ -30,8 +30,9 @@ class TcpHandler : public Pistache::Tcp::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
-    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick, options_.observe, workers_,
-                                                         options_.tls.get(), options_.lingering);
+    connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick,
+                                                         options_.observe, workers_, options_.tls.get(),
+                                                         options_.lingering);
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {

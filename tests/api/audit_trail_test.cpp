@@ -18,11 +18,6 @@ namespace {
 
 const httplib::Headers kAdmin = {{"Authorization", std::string("Bearer ") + kAdminKey}};
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 std::string schemaOf(const std::string& instance) {
   return trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
 }

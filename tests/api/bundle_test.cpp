@@ -308,3 +308,34 @@ TEST_F(Bundles, ABundleBeyondTheEntryLimitIsRefusedBeforeAnyEntryRuns) {
     EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/limit-" + std::string(type) + "2")->status, 200);
   }
 }
+
+// A Bundle that runs past --bundle-time-budget-ms: a transaction is rolled back whole with 503
+// (timeout); a batch answers the entries it had no time to start 503 and keeps what ran.
+TEST_F(Bundles, ABundlePastItsTimeBudgetStopsAndATransactionOfItLeavesNoTrace) {
+  FlintServer hasty({"--bundle-time-budget-ms", "1"});
+  auto c = client(hasty);
+  json transaction = {{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", json::array()}};
+  json batch = {{"resourceType", "Bundle"}, {"type", "batch"}, {"entry", json::array()}};
+  for (int i = 0; i < 60; ++i) {
+    const std::string id = "budget-" + std::to_string(i);
+    transaction["entry"].push_back(entry("PUT", "Patient/" + id, {{"resourceType", "Patient"}, {"id", id}}));
+    batch["entry"].push_back(entry("PUT", "Patient/batch-" + id, {{"resourceType", "Patient"}, {"id", "batch-" + id}}));
+  }
+  auto refused = c.Post("/" + instance_ + "/fhir", transaction.dump(), "application/fhir+json");
+  ASSERT_EQ(refused->status, 503) << refused->body;
+  const json outcome = parseJson(refused->body);
+  EXPECT_EQ(outcome["issue"][0]["code"], "timeout");
+  EXPECT_NE(outcome["issue"][0]["diagnostics"].get<std::string>().find("time budget of 1 ms"), std::string::npos);
+  for (int i = 0; i < 60; i += 10)
+    EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/budget-" + std::to_string(i))->status, 404) << i;
+
+  auto partial = c.Post("/" + instance_ + "/fhir", batch.dump(), "application/fhir+json");
+  ASSERT_EQ(partial->status, 200) << partial->body;
+  const json entries = parseJson(partial->body)["entry"];
+  ASSERT_EQ(entries.size(), 60u);
+  EXPECT_EQ(entries[0]["response"]["status"], "201") << "an entry started within the budget runs";
+  EXPECT_EQ(entries[59]["response"]["status"], "503");
+  EXPECT_EQ(entries[59]["response"]["outcome"]["issue"][0]["code"], "timeout");
+  EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/batch-budget-0")->status, 200);
+  EXPECT_EQ(c.Get("/" + instance_ + "/fhir/Patient/batch-budget-59")->status, 404);
+}

@@ -36,11 +36,6 @@ const World& world() {
   return w;
 }
 
-std::string trimmed(std::string text) {
-  text.erase(text.find_last_not_of("\n") + 1);
-  return text;
-}
-
 std::string schemaOf(const std::string& instance) {
   return trimmed(psql(world().control, "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
 }

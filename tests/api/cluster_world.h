@@ -21,7 +21,6 @@ const World& world();
 void registerClusters();
 
 std::string requiredEnv(const char* name);
-std::string trimmed(std::string text);
 std::string schemaOf(const std::string& instance);
 std::string clusterOf(const std::string& instance);
 bool hasSchema(const std::string& url, const std::string& schema);

@@ -22,11 +22,6 @@ std::map<std::string, PromFamily> scrape(const FlintServer& server = sharedServe
   return parsePrometheusText(res->body);
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 TEST(Metrics, ParseAsPrometheusTextAndCountEveryAnswerByRouteAndStatusClass) {

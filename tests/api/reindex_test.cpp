@@ -11,15 +11,6 @@
 using namespace flint::testing;
 using nlohmann::json;
 
-namespace {
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-}  // namespace
-
 TEST(Reindex, RebuildsLostEntriesOnlineAndMarksTheInstanceCurrent) {
   const std::string instance = createInstance("reidx");
   const std::string base = "/" + instance + "/fhir/";

@@ -53,11 +53,6 @@ std::map<std::string, json> snapshot(const std::string& inst) {
   return out;
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 std::string schemaOf(const std::string& instance) {
   return trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
 }

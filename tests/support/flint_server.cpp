@@ -146,6 +146,11 @@ std::string psql(const std::string& url, const std::string& sql) {
   return out;
 }
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 HeldLock::HeldLock(const std::string& url, const std::string& table, const std::string& mode) : url_(url) {
   static std::atomic<int> serial{0};
   tag_ = "held lock " + std::to_string(getpid()) + "-" + std::to_string(++serial);

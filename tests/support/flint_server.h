@@ -52,6 +52,8 @@ int runFlint(const std::vector<std::string>& args, std::string* output = nullptr
 
 // Runs `sql` (no double quotes) with psql on `url`; its unaligned output and any error text.
 std::string psql(const std::string& url, const std::string& sql);
+// `s` without its trailing newlines and spaces (psql's output as a value).
+std::string trimmed(std::string s);
 
 // A transaction on `url` holding `table` locked in `mode` until it is released (at most 20 s).
 class HeldLock {
