@@ -41,6 +41,12 @@ std::shared_ptr<const VerifiedToken> AuthServer::verifyBearer(db::Session& sessi
   return token ? tokens_.verify(session, instance, *token) : nullptr;
 }
 
+std::shared_ptr<const VerifiedToken> AuthServer::verifyBearerRemembered(const instances::Instance& instance,
+                                                                        std::string_view authorization) {
+  auto token = bearerToken(authorization);
+  return token ? tokens_.verifyRemembered(instance, *token) : nullptr;
+}
+
 void AuthServer::revokeClient(const instances::Instance& instance, const std::string& clientId) {
   revocations_.revoke(instance.id, RevocationKind::Client, clientId, epochSeconds() + kMaxAccessTokenSeconds);
 }

@@ -27,6 +27,10 @@ class AuthServer {
   // AuthorizationUnavailable when revocations cannot be checked.
   std::shared_ptr<const VerifiedToken> verifyBearer(db::Session& session, const instances::Instance& instance,
                                                     std::string_view authorization);
+  // verifyBearer() for a reactor thread, which must not wait: the token when memory alone can
+  // verify it, else null (and a worker's verifyBearer decides).
+  std::shared_ptr<const VerifiedToken> verifyBearerRemembered(const instances::Instance& instance,
+                                                              std::string_view authorization);
   // Milliseconds since this process last read the revocation log (/metrics).
   int64_t revocationLagMillis() const { return revocations_.millisSinceRead(); }
   // Every token of the client stops working at once, on every server process.

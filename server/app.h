@@ -56,6 +56,8 @@ class App {
     fhir::RowKey key;
     std::string readUrl;  // the replica (or the primary) to read it from
   };
+  // The answer when the request itself is all it needs (the health check), for a reactor thread.
+  std::optional<http::HttpResponse> immediateAnswer(const http::HttpRequest& request) const;
   // `request` as a plain read (see fhir::plainRead); nullopt for anything else, which handle()
   // answers (and reports the errors of).
   std::optional<PlainRead> plainRead(const http::HttpRequest& request);

@@ -15,10 +15,11 @@ size_t backgroundThreads(const Config& config) { return 5 + (config.smtpUrl.empt
 ConnectionBudget connectionBudget(const Config& config, size_t readDatabases) {
   ConnectionBudget budget;
   // A request worker or export job may hold a session on the control database and one on its
-  // instance's cluster at once; a reactor borrows one for an instance it has not cached yet.
+  // instance's cluster at once; a reactor never borrows one (what needs a session it hands to a
+  // worker).
   budget.backgroundSessions = backgroundThreads(config);
-  budget.neededSessions = 2 * config.workers + 2 * static_cast<size_t>(config.exportWorkers) +
-                          config.reactorThreads + budget.backgroundSessions;
+  budget.neededSessions =
+      2 * config.workers + 2 * static_cast<size_t>(config.exportWorkers) + budget.backgroundSessions;
   budget.reactors = config.reactorThreads;
   const size_t databases = std::max<size_t>(1, readDatabases);
   if (config.maxDbConnections == 0) {
@@ -44,9 +45,8 @@ ConnectionBudget connectionBudget(const Config& config, size_t readDatabases) {
 std::string ConnectionBudget::describe(const Config& config) const {
   return std::to_string(sessions) + " sessions (" + std::to_string(neededSessions) + " needed: 2 for each of " +
          std::to_string(config.workers) + " workers and " + std::to_string(config.exportWorkers) +
-         " export workers, 1 for each of " + std::to_string(reactors) + " reactors and " +
-         std::to_string(backgroundSessions) +
-         " background tasks) and " + std::to_string(readsPerReactor) + " read connection" +
+         " export workers, " + std::to_string(backgroundSessions) + " for background tasks) and " +
+         std::to_string(readsPerReactor) + " read connection" +
          (readsPerReactor == 1 ? "" : "s") + " per reactor";
 }
 

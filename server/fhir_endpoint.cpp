@@ -227,20 +227,15 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   const auto& s = request.segments;
   if (s.size() < 4 || s[1] != "fhir") return std::nullopt;
   PlainRead read;
-  read.instance = instances_.find(s[0]);
-  // An instance whose trail cannot be written is answered by a worker (503).
+  // An instance not cached (or whose trail cannot be written: 503) is answered by a worker.
+  read.instance = instances_.peek(s[0]);
   if (!read.instance || !audit_.accepting(*read.instance)) return std::nullopt;
   const Format format = negotiate(request);
   if (format == Format::NotAcceptable) return std::nullopt;
   read.plainJson = format == Format::PlainJson;
   read.req = fhirRequestFrom(request, config_.publicUrl + "/" + read.instance->name + "/fhir");
   if (!read.instance->openAccess || !request.header("authorization").empty()) {
-    auto& session = instances::primarySession(*read.instance);
-    try {
-      read.token = auth_.verifyBearer(session, *read.instance, request.header("authorization"));
-    } catch (const auth::AuthorizationUnavailable&) {
-      return std::nullopt;
-    }
+    read.token = auth_.verifyBearerRemembered(*read.instance, request.header("authorization"));
     if (!read.token) return std::nullopt;
   }
   auto key = fhir::plainRead(read.req, read.token ? read.token->access : unrestrictedAccess());

@@ -7,14 +7,29 @@
 #include "core/db/session_pool.h"
 #include "fhir_resources/interactions/interactions.h"
 #include "fhir_resources/rest/fhir_router.h"
+#include "server/http/server_figures.h"
 
 namespace flint::server {
 namespace {
 
 // After a failed attempt to connect, the next waits this long; meanwhile reads are answered 503.
 constexpr auto kReconnectInterval = std::chrono::seconds(1);
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+// A read by id takes milliseconds; a connection whose oldest statement has waited this long
+// belongs to a server that stopped answering (stopped, or unreachable without a reset), and its
+// reads are answered 503 rather than held.
+constexpr auto kResultTimeout = std::chrono::seconds(30);
+constexpr auto kTick = std::chrono::milliseconds(1000);
+// The descriptors that stay open as long as the answerer; a connection's serial counts on from these.
+constexpr uint64_t kHandbacksSerial = 1;
+constexpr uint64_t kTimerSerial = 2;
 
 }  // namespace
+
+QuickReads::QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections)
+    : app_(app), workers_(workers), maxConnections_(maxConnections), timer_(kTick), nextSerial_(kTimerSerial) {
+  db::SessionPool::forbidThisThread();
+}
 
 // Plain reads of one instance in one round, fetched by one statement from one server.
 struct QuickReads::Fetch {
@@ -24,13 +39,15 @@ struct QuickReads::Fetch {
   std::vector<size_t> positions;  // in the round
 };
 
-void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
-  // An instance not yet cached is looked up on a session borrowed for this round only.
-  db::SessionScope scope;
-  Round& round = rounds_.emplace_back();
+void QuickReads::start(uint64_t number, const std::vector<const http::HttpRequest*>& requests) {
+  Round& round = rounds_[number];
   round.responses.resize(requests.size());
   std::map<std::string, Fetch> byInstance;
   for (size_t i = 0; i < requests.size(); ++i) {
+    if (auto answer = app_.immediateAnswer(*requests[i])) {
+      round.responses[i] = std::move(*answer);
+      continue;
+    }
     std::optional<App::PlainRead> read;
     try {
       read = app_.plainRead(*requests[i]);
@@ -41,7 +58,7 @@ void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
       if (auto row = app_.customRowRead(*requests[i])) {
         sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
       } else {
-        round.responses[i] = app_.handle(*requests[i]);
+        handOff(round, i, *requests[i]);
       }
       continue;
     }
@@ -52,6 +69,34 @@ void QuickReads::start(const std::vector<const http::HttpRequest*>& requests) {
     fetch.positions.push_back(i);
   }
   for (auto& [where, fetch] : byInstance) send(round, std::make_shared<Fetch>(std::move(fetch)));
+  checkDeadlines();
+}
+
+void QuickReads::handOff(Round& round, size_t position, const http::HttpRequest& request) {
+  ++round.waiting;
+  auto handbacks = handbacks_;
+  // The request is copied: should this thread stop first, the worker still has it.
+  const bool queued = workers_.offer([this, &round, position, handbacks, &app = app_, request] {
+    http::HttpResponse response;
+    response.status = 500;
+    response.close = true;
+    try {
+      response = app.handle(request);
+    } catch (const std::exception&) {
+    }
+    handbacks->push([&round, position, response = std::move(response)]() mutable {
+      round.responses[position] = std::move(response);
+      --round.waiting;
+    });
+  });
+  if (!queued) {
+    http::HttpRequest shed = request;
+    shed.rejectStatus = 503;
+    shed.rejectReason = "the server is at capacity: every worker is busy and its queue is full; retry shortly";
+    ++http::serverFigures().shed;
+    round.responses[position] = app_.handle(shed);
+    --round.waiting;
+  }
 }
 
 void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
@@ -129,7 +174,11 @@ void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir
   }
 }
 
-std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) {
+std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> QuickReads::collect(bool readable) {
+  if (readable) {
+    timer_.acknowledge();
+    for (auto& apply : handbacks_->take()) apply();
+  }
   for (auto& [url, link] : links_) {
     if (link.connection) link.connection->receive(readable);
     // A broken connection is closed now, which also takes its socket off the reactor's watch.
@@ -139,16 +188,33 @@ std::vector<std::vector<http::HttpResponse>> QuickReads::collect(bool readable) 
   auto retries = std::move(deferred_);
   deferred_.clear();
   for (auto& retry : retries) retry();
-  std::vector<std::vector<http::HttpResponse>> finished;
-  while (!rounds_.empty() && rounds_.front().waiting == 0) {
-    finished.push_back(std::move(rounds_.front().responses));
-    rounds_.pop_front();
+  std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> finished;
+  for (auto it = rounds_.begin(); it != rounds_.end();) {
+    if (it->second.waiting != 0) {
+      ++it;
+      continue;
+    }
+    finished.emplace_back(it->first, std::move(it->second.responses));
+    it = rounds_.erase(it);
   }
+  checkDeadlines();
   return finished;
 }
 
+void QuickReads::checkDeadlines() {
+  const auto now = std::chrono::steady_clock::now();
+  bool waiting = !rounds_.empty();
+  for (auto& [url, link] : links_) {
+    if (!link.connection) continue;
+    link.connection->expire(now, kResultTimeout);
+    // The reads it failed are answered at the next collect(), which the timer brings.
+    waiting = waiting || !link.connection->idle() || link.connection->broken();
+  }
+  timer_.arm(waiting);
+}
+
 std::vector<http::QuickAnswerer::Watched> QuickReads::descriptors() const {
-  std::vector<Watched> out;
+  std::vector<Watched> out{{handbacks_->fd(), kHandbacksSerial}, {timer_.fd(), kTimerSerial}};
   for (const auto& [url, link] : links_)
     if (link.connection && !link.connection->broken()) out.push_back({link.connection->socket(), link.serial});
   return out;
@@ -169,27 +235,35 @@ db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl, 
     link.lastUse = now;
     return link.connection.get();
   }
-  if (now - link.lastFailure < kReconnectInterval) return nullptr;
+  busy = link.opening;
+  if (link.opening || now - link.lastFailure < kReconnectInterval) return nullptr;
   link.connection.reset();
-  if (!makeRoom()) {
-    busy = true;
-    return nullptr;
-  }
+  busy = true;
+  if (!makeRoom()) return nullptr;
+  link.opening = true;
   link.lastUse = now;
-  auto fresh = std::make_unique<db::PipelinedConnection>(databaseUrl, "flint reads " + std::to_string(::getpid()));
-  if (fresh->broken()) {
-    link.lastFailure = now;
-    return nullptr;
-  }
-  link.connection = std::move(fresh);
-  link.serial = ++nextSerial_;
-  return link.connection.get();
+  // Links stay in the map for good, so the reference holds when the worker hands back.
+  workers_.submit([this, &link, handbacks = handbacks_, databaseUrl] {
+    auto fresh = std::make_shared<db::PipelinedConnection>(
+        databaseUrl, "flint reads " + std::to_string(::getpid()), kConnectTimeout);
+    handbacks->push([this, &link, fresh] {
+      link.opening = false;
+      if (fresh->broken()) {
+        link.lastFailure = std::chrono::steady_clock::now();
+        return;
+      }
+      link.connection = fresh;
+      link.serial = ++nextSerial_;
+    });
+  });
+  return nullptr;
 }
 
 bool QuickReads::makeRoom() {
   size_t open = 0;
   Link* oldestIdle = nullptr;
   for (auto& [url, link] : links_) {
+    if (link.opening) ++open;
     if (!link.connection) continue;
     ++open;
     if (link.connection->idle() && (oldestIdle == nullptr || link.lastUse < oldestIdle->lastUse)) oldestIdle = &link;

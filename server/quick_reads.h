@@ -1,11 +1,11 @@
 // Answers a reactor thread's quick requests: plain reads by id go to the instance's cluster on the
 // thread's own pipelined connection to it, one statement per instance and round (custom data
-// rows: one per row), several rounds in flight, so the thread never waits for PostgreSQL; anything
-// else is answered by App::handle.
+// rows: one per row), several rounds in flight. The thread never waits: connections are opened by
+// a worker, and whatever needs more than a remembered instance and token (an instance or token not
+// yet cached, a patient-restricted scope, any failure) is answered by App::handle on a worker.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,29 +15,35 @@
 #include "core/db/pipelined_connection.h"
 #include "server/app.h"
 #include "server/http/connection.h"
+#include "server/http/handbacks.h"
+#include "server/http/reactor_timer.h"
 
 namespace flint::server {
 
 class QuickReads : public http::QuickAnswerer {
  public:
   // `maxConnections`: the pipelined connections this thread may keep open at once; beyond them, the
-  // least recently used idle one is closed for a database it has none to.
-  QuickReads(App& app, size_t maxConnections) : app_(app), maxConnections_(maxConnections) {}
+  // least recently used idle one is closed for a database it has none to. Made on the reactor
+  // thread, which from then on may not borrow a database session.
+  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections);
 
-  void start(const std::vector<const http::HttpRequest*>& requests) override;
-  std::vector<std::vector<http::HttpResponse>> collect(bool readable) override;
+  void start(uint64_t round, const std::vector<const http::HttpRequest*>& requests) override;
+  std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> collect(bool readable) override;
   std::vector<Watched> descriptors() const override;
 
  private:
   struct Round {
     std::vector<http::HttpResponse> responses;
-    size_t waiting = 0;  // statements sent and not yet answered
+    size_t waiting = 0;  // statements and hand-offs not yet answered
   };
   struct Fetch;
-  // The connection to `databaseUrl`, reopened after it broke (after a failed attempt, a second
-  // later); null while it cannot be, or (`busy`) while all this thread may keep have statements
-  // in flight.
+  // The connection to `databaseUrl`; null while it cannot be had (after a failed attempt, for a
+  // second), or (`busy`) while a worker opens it or all this thread may keep have statements in
+  // flight.
   db::PipelinedConnection* connection(const std::string& databaseUrl, bool& busy);
+  // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
+  // workers' queue is full.
+  void handOff(Round& round, size_t position, const http::HttpRequest& request);
   // Sends `retry` once a connection comes free; the round waits for it meanwhile.
   void defer(Round& round, std::function<void()> retry);
   void send(Round& round, std::shared_ptr<Fetch> fetch);
@@ -47,19 +53,25 @@ class QuickReads : public http::QuickAnswerer {
               const db::StatementResult& result);
 
   struct Link {
-    std::unique_ptr<db::PipelinedConnection> connection;
+    std::shared_ptr<db::PipelinedConnection> connection;
+    bool opening = false;  // by a worker
     uint64_t serial = 0;
     std::chrono::steady_clock::time_point lastFailure{};
     std::chrono::steady_clock::time_point lastUse{};
   };
   // Closes the least recently used idle connection to make room; false when every one is busy.
   bool makeRoom();
+  // Fails what has waited too long on a connection; keeps the timer ticking while anything waits.
+  void checkDeadlines();
 
   App& app_;
+  http::WorkerPool& workers_;
   size_t maxConnections_;
+  std::shared_ptr<http::Handbacks> handbacks_ = std::make_shared<http::Handbacks>();
+  http::ReactorTimer timer_;
   std::map<std::string, Link> links_;  // by database URL
   uint64_t nextSerial_ = 0;
-  std::deque<Round> rounds_;  // oldest first
+  std::map<uint64_t, Round> rounds_;  // by number; a node stays put until erased
   std::vector<std::function<void()>> deferred_;
 };
 

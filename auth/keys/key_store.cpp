@@ -72,13 +72,16 @@ std::shared_ptr<const InstanceKeys> KeyStore::load(db::Session& session, const i
 }
 
 std::shared_ptr<const InstanceKeys> KeyStore::keysFor(db::Session& session, const instances::Instance& instance) {
-  {
-    std::lock_guard lock(mutex_);
-    auto it = byInstance_.find(instance.id);
-    if (it != byInstance_.end() && std::chrono::steady_clock::now() - it->second.loaded < kCacheFor)
-      return it->second.keys;
-  }
-  return load(session, instance);
+  auto keys = loadedKeys(instance);
+  return keys ? keys : load(session, instance);
+}
+
+std::shared_ptr<const InstanceKeys> KeyStore::loadedKeys(const instances::Instance& instance) {
+  std::lock_guard lock(mutex_);
+  auto it = byInstance_.find(instance.id);
+  if (it != byInstance_.end() && std::chrono::steady_clock::now() - it->second.loaded < kCacheFor)
+    return it->second.keys;
+  return nullptr;
 }
 
 std::shared_ptr<const InstanceKeys> KeyStore::reload(db::Session& session, const instances::Instance& instance) {

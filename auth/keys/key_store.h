@@ -30,6 +30,8 @@ class KeyStore {
  public:
   // Loads (or, the first time ever, creates) the instance's keys; later calls are served from memory.
   std::shared_ptr<const InstanceKeys> keysFor(db::Session& session, const instances::Instance& instance);
+  // The keys loaded in the last minute, without asking the database; null when there are none.
+  std::shared_ptr<const InstanceKeys> loadedKeys(const instances::Instance& instance);
   // Loads the keys again now, unless a reload was forced in the last few seconds: for a token
   // signed by a key another process has just added (and so that garbage tokens cannot make every
   // request query the database).

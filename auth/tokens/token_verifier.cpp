@@ -14,25 +14,43 @@ constexpr size_t kMaxCachedTokens = 50000;
 std::shared_ptr<const VerifiedToken> TokenVerifier::verify(db::Session& session, const instances::Instance& instance,
                                                            std::string_view token) {
   if (!revocations_.isCurrent()) throw AuthorizationUnavailable();
-  const int64_t now = epochSeconds();
+  if (auto verdict = remembered(instance, token)) return *verdict;
+  auto claims = claimsOf(session, instance, token);
+  if (!claims || revocations_.isRevoked(*claims)) return nullptr;
+  return remember(token, std::move(*claims));
+}
+
+std::shared_ptr<const VerifiedToken> TokenVerifier::verifyRemembered(const instances::Instance& instance,
+                                                                     std::string_view token) {
+  if (!revocations_.isCurrent()) return nullptr;
+  if (auto verdict = remembered(instance, token)) return *verdict;
+  auto keys = keys_.loadedKeys(instance);
+  if (!keys) return nullptr;
+  auto claims = verifyAccessToken(*keys, instance.id, token, epochSeconds());
+  if (!claims || revocations_.isRevoked(*claims)) return nullptr;
+  return remember(token, std::move(*claims));
+}
+
+// The instance is checked on every use, so a token cached for one instance never opens another.
+std::optional<std::shared_ptr<const VerifiedToken>> TokenVerifier::remembered(const instances::Instance& instance,
+                                                                              std::string_view token) {
   std::shared_ptr<const VerifiedToken> cached;
   {
     std::shared_lock lock(mutex_);
     auto it = cache_.find(token);
-    if (it != cache_.end()) cached = it->second;
+    if (it == cache_.end()) return std::nullopt;
+    cached = it->second;
   }
-  // The instance is checked on every use, so a token cached for one instance never opens another.
-  if (cached) {
-    if (cached->claims.instanceId == instance.id && cached->claims.expiresAt > now &&
-        !revocations_.isRevoked(cached->claims))
-      return cached;
-    return nullptr;
-  }
-  auto claims = claimsOf(session, instance, token);
-  if (!claims || revocations_.isRevoked(*claims)) return nullptr;
+  if (cached->claims.instanceId == instance.id && cached->claims.expiresAt > epochSeconds() &&
+      !revocations_.isRevoked(cached->claims))
+    return cached;
+  return std::shared_ptr<const VerifiedToken>();
+}
+
+std::shared_ptr<const VerifiedToken> TokenVerifier::remember(std::string_view token, AccessTokenClaims claims) {
   auto verified = std::make_shared<VerifiedToken>();
-  verified->access = accessOf(parseScopes(claims->scope), claims->patient);
-  verified->claims = std::move(*claims);
+  verified->access = accessOf(parseScopes(claims.scope), claims.patient);
+  verified->claims = std::move(claims);
   std::unique_lock lock(mutex_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
   cache_.emplace(std::string(token), verified);

@@ -37,6 +37,9 @@ class TokenVerifier {
   // been revoked. Throws AuthorizationUnavailable when revocations are not known to be current.
   std::shared_ptr<const VerifiedToken> verify(db::Session& session, const instances::Instance& instance,
                                               std::string_view token);
+  // verify() for a thread that must not wait: without asking the database (keys loaded in the last
+  // minute, or the token seen before). Null whenever that cannot say yes; verify() then decides.
+  std::shared_ptr<const VerifiedToken> verifyRemembered(const instances::Instance& instance, std::string_view token);
   // The claims of a token this instance issued and that has not expired, revoked or not.
   std::optional<AccessTokenClaims> claimsOf(db::Session& session, const instances::Instance& instance,
                                             std::string_view token);
@@ -47,6 +50,11 @@ class TokenVerifier {
     using is_transparent = void;
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
   };
+  // The token seen before: its verdict (null: refused), or nullopt when it is new.
+  std::optional<std::shared_ptr<const VerifiedToken>> remembered(const instances::Instance& instance,
+                                                                 std::string_view token);
+  std::shared_ptr<const VerifiedToken> remember(std::string_view token, AccessTokenClaims claims);
+
   KeyStore& keys_;
   RevocationList& revocations_;
   std::shared_mutex mutex_;

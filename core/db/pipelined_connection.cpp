@@ -1,7 +1,5 @@
 #include "core/db/pipelined_connection.h"
 
-#include <poll.h>
-
 #include <atomic>
 
 #include "core/db/session.h"
@@ -9,25 +7,27 @@
 namespace flint::db {
 namespace {
 
-constexpr int kSendTimeoutMs = 30000;
 std::atomic<size_t> opened{0};
+
+PGconn* connect(const std::string& url, const std::string& applicationName, std::chrono::seconds timeout) {
+  // dbname is expanded as a connection string or URL; the keywords after it override what it says.
+  const std::string seconds = std::to_string(timeout.count());
+  const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
+  const char* values[] = {url.c_str(), applicationName.c_str(), seconds.c_str(), nullptr};
+  return PQconnectdbParams(keywords, values, 1);
+}
 
 }  // namespace
 
-PipelinedConnection::PipelinedConnection(const std::string& url, const std::string& applicationName)
-    : conn_(PQconnectdb(url.c_str())) {
+PipelinedConnection::PipelinedConnection(const std::string& url, const std::string& applicationName,
+                                         std::chrono::seconds connectTimeout)
+    : conn_(connect(url, applicationName, connectTimeout)) {
   ++opened;
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
     return;
   }
-  auto setup = Session::setupStatements();
-  char* quoted = PQescapeLiteral(conn_, applicationName.c_str(), applicationName.size());
-  if (quoted != nullptr) {
-    setup.push_back(std::string("SET application_name = ") + quoted);
-    PQfreemem(quoted);
-  }
-  for (const auto& sql : setup) {
+  for (const auto& sql : Session::setupStatements()) {
     PGresult* r = PQexec(conn_, sql.c_str());
     const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
@@ -52,6 +52,7 @@ void PipelinedConnection::send(const Statement& statement, Callback done) {
     done(StatementResult(nullptr));
     return;
   }
+  const auto now = std::chrono::steady_clock::now();
   // Each statement is followed by its own sync, so that one failing aborts no other.
   if (!prepared_.count(statement.name)) {
     if (!PQsendPrepare(conn_, statement.name.c_str(), statement.sql.c_str(), 0, nullptr) || !PQpipelineSync(conn_)) {
@@ -59,7 +60,7 @@ void PipelinedConnection::send(const Statement& statement, Callback done) {
       return fail();
     }
     prepared_.insert(statement.name);
-    pending_.push_back({nullptr, statement.name});
+    pending_.push_back({nullptr, statement.name, Pending::Stage::Result, nullptr, now});
   }
   std::vector<const char*> values;
   values.reserve(statement.params.size());
@@ -67,13 +68,17 @@ void PipelinedConnection::send(const Statement& statement, Callback done) {
   const bool sent = PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()), values.data(),
                                         nullptr, nullptr, 0) &&
                     PQpipelineSync(conn_);
-  pending_.push_back({std::move(done)});
+  pending_.push_back({std::move(done), {}, Pending::Stage::Result, nullptr, now});
   if (!sent || !flush()) fail();
+}
+
+void PipelinedConnection::expire(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration limit) {
+  if (!broken_ && !pending_.empty() && now - pending_.front().sent > limit) fail();
 }
 
 void PipelinedConnection::receive(bool socketReadable) {
   if (broken_) return;
-  if (socketReadable && !PQconsumeInput(conn_)) return fail();
+  if (!flush() || (socketReadable && !PQconsumeInput(conn_))) return fail();
   // Per statement, libpq hands out its result, a null marking the statement's end, then the sync.
   while (!pending_.empty() && !PQisBusy(conn_)) {
     PGresult* r = PQgetResult(conn_);
@@ -103,18 +108,9 @@ void PipelinedConnection::receive(bool socketReadable) {
   }
 }
 
-bool PipelinedConnection::flush() {
-  for (;;) {
-    const int r = PQflush(conn_);
-    if (r == 0) return true;
-    if (r < 0) return false;
-    // The socket is full: wait for it, reading meanwhile so that the server, blocked on sending
-    // results, can go on reading statements.
-    pollfd p{socket(), POLLOUT | POLLIN, 0};
-    if (::poll(&p, 1, kSendTimeoutMs) <= 0) return false;
-    if ((p.revents & POLLIN) && !PQconsumeInput(conn_)) return false;
-  }
-}
+// What the socket does not take now stays with libpq and goes at the next receive(): the server
+// reads on while it sends results, which wakes the loop to read them.
+bool PipelinedConnection::flush() { return PQflush(conn_) >= 0; }
 
 void PipelinedConnection::fail() {
   broken_ = true;

@@ -1,12 +1,14 @@
 // A PostgreSQL connection that an event loop drives without ever waiting on it: prepared
 // statements go out in libpq's pipeline mode, several may be in flight, and their results come
-// back in order once the loop sees the socket readable.
+// back in order once the loop sees the socket readable. Opening one waits for the server, so it is
+// opened off the event loop and handed to it.
 #pragma once
 
 #include <libpq-fe.h>
 
 #include "core/db/pg_result.h"
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -31,9 +33,9 @@ class PipelinedConnection {
  public:
   using Callback = std::function<void(const StatementResult&)>;
 
-  // Connects (blocking, once), runs the session set-up every Flint connection runs and names the
-  // connection `applicationName` (as pg_stat_activity shows it).
-  PipelinedConnection(const std::string& url, const std::string& applicationName);
+  // Connects (blocking, at most `connectTimeout`), runs the session set-up every Flint connection
+  // runs and names the connection `applicationName` (as pg_stat_activity shows it).
+  PipelinedConnection(const std::string& url, const std::string& applicationName, std::chrono::seconds connectTimeout);
   ~PipelinedConnection();
   PipelinedConnection(const PipelinedConnection&) = delete;
   PipelinedConnection& operator=(const PipelinedConnection&) = delete;
@@ -49,9 +51,13 @@ class PipelinedConnection {
   // Sends `statement` (preparing it first when this connection has not yet); `done` is called
   // from receive() once its result is in. On a broken connection `done` runs at once, failed.
   void send(const Statement& statement, Callback done);
-  // Calls back every statement that has finished, in order; `socketReadable`: read what the
-  // server sent first (else only what was already read).
+  // Sends what the socket would not take before, then calls back every statement that has
+  // finished, in order; `socketReadable`: read what the server sent first (else only what was
+  // already read).
   void receive(bool socketReadable);
+  // Breaks the connection (failing what waits on it) when its oldest statement has waited longer
+  // than `limit`: a server that stopped answering must not hold its callers forever.
+  void expire(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration limit);
 
  private:
   struct Pending {
@@ -59,7 +65,9 @@ class PipelinedConnection {
     std::string preparing;   // the statement being prepared
     enum class Stage { Result, End, Sync } stage = Stage::Result;
     PGresult* result = nullptr;
+    std::chrono::steady_clock::time_point sent;
   };
+  // Hands libpq's output to the socket as far as it takes it, never waiting; false on failure.
   bool flush();
   void fail();
 

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <stdexcept>
 #include <unordered_map>
 
 namespace flint::db {
@@ -24,6 +25,7 @@ struct Borrowed {
 };
 
 thread_local Borrowed borrowed;
+thread_local bool forbidden = false;
 
 SessionPool::Closing closing(const std::string& url, std::unique_ptr<Session> session) {
   SessionPool::Closing out;
@@ -44,7 +46,10 @@ void SessionPool::setLimit(size_t sessions) {
   limit_ = sessions;
 }
 
+void SessionPool::forbidThisThread() { forbidden = true; }
+
 std::unique_ptr<Session> SessionPool::borrow(const std::string& url, std::chrono::milliseconds wait) {
+  if (forbidden) throw std::logic_error("a database session was asked for on a thread that must not wait on one");
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::unique_lock lock(mutex_);
   bool waited = false;

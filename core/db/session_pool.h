@@ -35,7 +35,11 @@ class SessionPool {
   // The most recently used idle session on `url`, else a new one. At the limit, the least recently
   // used idle session of another database is closed to make room; with none idle, this waits up to
   // `wait` for one to come back, then throws ConnectionsExhausted.
+  // Throws std::logic_error on a thread that forbade it.
   std::unique_ptr<Session> borrow(const std::string& url, std::chrono::milliseconds wait = std::chrono::seconds(5));
+  // From now on, borrowing on this thread is a defect that throws: a reactor thread, which must
+  // never wait on a database, says so once.
+  static void forbidThisThread();
   // A broken session is closed; an idle one is closed after a minute unused.
   void giveBack(std::unique_ptr<Session> session);
 

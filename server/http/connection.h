@@ -34,18 +34,22 @@ using RequestObserver = std::function<void(const HttpRequest&, int status)>;
 
 // Answers the quick requests of one reactor thread (reads by id), those that arrive in one round
 // of its event loop together, possibly later: handing each to a worker and back would cost more
-// than the answer, and answered together they share database round trips. Answers come out of
-// collect() in the order their rounds were started.
+// than the answer, and answered together they share database round trips. A round's answers come
+// out of collect() as soon as all are in, whatever older rounds still wait for (a connection has
+// at most one round at a time, so its answers stay in order).
 class QuickAnswerer {
  public:
   virtual ~QuickAnswerer() = default;
-  // `requests` stay valid until their round's answers are collected.
-  virtual void start(const std::vector<const HttpRequest*>& requests) = 0;
-  // The answers of the rounds finished since the last call, oldest first; `readable`: the
-  // descriptor has something to read.
-  virtual std::vector<std::vector<HttpResponse>> collect(bool readable) = 0;
+  // Starts round `round` (numbered by the caller); `requests` stay valid until its answers are
+  // collected.
+  virtual void start(uint64_t round, const std::vector<const HttpRequest*>& requests) = 0;
+  // The answers of the rounds finished since the last call, by round; `readable`: a descriptor
+  // has something to read.
+  virtual std::vector<std::pair<uint64_t, std::vector<HttpResponse>>> collect(bool readable) = 0;
   // A descriptor the reactor watches, calling collect(true) once one is readable. `serial` is
   // new for every descriptor opened, so a new one that reuses a closed one's number is watched too.
+  // The answerer is expected to keep a timer among them while anything waits, so that collect()
+  // runs even when nothing else happens.
   struct Watched {
     int fd;
     uint64_t serial;
@@ -54,8 +58,11 @@ class QuickAnswerer {
 };
 
 struct QuickRequests {
-  std::function<bool(const HttpRequest&)> accepts;                // unset: none are quick
-  std::function<std::unique_ptr<QuickAnswerer>()> makeAnswerer;  // one per reactor thread
+  // Decides on the reactor thread, so it must never wait (on a database or anything else).
+  std::function<bool(const HttpRequest&)> accepts;  // unset: none are quick
+  // One per reactor thread, made on it before its first request; what the answerer cannot answer
+  // without waiting it hands to `workers`.
+  std::function<std::unique_ptr<QuickAnswerer>(WorkerPool& workers)> makeAnswerer;
 };
 
 // How long and how much a connection keeps reading (and discarding) after an answer that ends it,

@@ -30,6 +30,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
+    if (!answerer_ && options_.quick.makeAnswerer) answerer_ = options_.quick.makeAnswerer(workers_);
     connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick,
                                                          options_.observe, workers_, options_.tls.get(),
                                                          options_.lingering);
@@ -70,7 +71,8 @@ class TcpHandler : public Pistache::Tcp::Handler {
 
   void startRounds() {
     while (!waiting_.empty()) {
-      Round& round = inFlight_.emplace_back();
+      const uint64_t number = ++rounds_;
+      Round& round = inFlight_[number];
       std::vector<const HttpRequest*> requests;
       while (!waiting_.empty() && requests.size() < kMaxQuickRound) {
         round.connections.push_back(std::move(waiting_.front()));
@@ -79,17 +81,17 @@ class TcpHandler : public Pistache::Tcp::Handler {
       }
       for (const auto& taken : round.requests)
         for (const auto& r : taken) requests.push_back(&r);
-      if (!answerer_) answerer_ = options_.quick.makeAnswerer();
-      answerer_->start(requests);
+      answerer_->start(number, requests);
     }
   }
 
   // Sends the answers of finished rounds; true when connections wait with quick requests again.
   bool deliver(bool readable) {
     if (!answerer_) return false;
-    for (auto& responses : answerer_->collect(readable)) {
-      Round round = std::move(inFlight_.front());
-      inFlight_.pop_front();
+    for (auto& [number, responses] : answerer_->collect(readable)) {
+      auto node = inFlight_.extract(number);
+      if (node.empty()) continue;
+      Round& round = node.mapped();
       size_t count = 0;
       for (const auto& r : round.requests) count += r.size();
       if (responses.size() != count) {
@@ -113,7 +115,8 @@ class TcpHandler : public Pistache::Tcp::Handler {
   WorkerPool& workers_;
   std::unordered_map<Pistache::Tcp::Peer*, std::shared_ptr<Connection>> connections_;
   std::deque<std::shared_ptr<Connection>> waiting_;  // connections with quick requests at the front
-  std::deque<Round> inFlight_;                       // rounds started, oldest first
+  std::unordered_map<uint64_t, Round> inFlight_;     // rounds started, by number
+  uint64_t rounds_ = 0;
   std::unique_ptr<QuickAnswerer> answerer_;
 };
 

@@ -359,10 +359,10 @@ TEST(Clusters, AProcessStaysWithinItsConnectionBudgetAcrossClusters) {
   registerClusters();
   std::string out;
   EXPECT_EQ(runFlint({"serve", "--workers", "3", "--reactor-threads", "2", "--export-workers", "0",
-                      "--max-db-connections", "14"},
+                      "--max-db-connections", "12"},
                      &out),
             2);
-  EXPECT_NE(out.find("--max-db-connections 14 is below the 15 this configuration needs"), std::string::npos) << out;
+  EXPECT_NE(out.find("--max-db-connections 12 is below the 13 this configuration needs"), std::string::npos) << out;
 
   std::vector<std::unique_ptr<Backend>> backends;
   std::vector<std::string> tokens;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/flint_server.h"
+#include "tests/support/stalling_proxy.h"
 #include "tests/support/tls_client.h"
 
 using namespace flint::testing;
@@ -378,5 +379,65 @@ TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
   EXPECT_EQ(first.get(), 200);
   EXPECT_EQ(second.get(), 200);
   EXPECT_EQ(search("c"), 200);
+  EXPECT_TRUE(server.alive());
+}
+
+namespace {
+
+// How long GET /health takes, or a minute when it fails.
+std::chrono::milliseconds healthTime(const FlintServer& server) {
+  const auto start = std::chrono::steady_clock::now();
+  auto c = client(server);
+  c.set_read_timeout(5);
+  auto res = c.Get("/health");
+  if (!res || res->status != 200) return std::chrono::minutes(1);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+}  // namespace
+
+// One network thread serves every connection; while PostgreSQL answers nothing, requests that
+// need it wait (on workers), and everything else on that thread keeps flowing.
+TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--workers", "4"});
+  const std::string instance = createInstance("stall", server);
+  const std::string patient = "/" + instance + "/fhir/Patient/p";
+  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
+  auto read = [&server](const std::string& path) {
+    auto c = client(server);
+    c.set_read_timeout(30);
+    auto res = c.Get(path);
+    return res ? res->status : 0;
+  };
+
+  // An instance this process has not cached is looked up by a worker.
+  proxy.hold();
+  auto unknown = std::async(std::launch::async, read, "/nosuchinstance/fhir/Patient/p");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LT(healthTime(server), std::chrono::milliseconds(1000));
+  EXPECT_LT(healthTime(server), std::chrono::milliseconds(1000));
+  EXPECT_EQ(unknown.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout) << "answered without the database";
+  proxy.release();
+  EXPECT_EQ(unknown.get(), 404);
+
+  // The network thread's own connection, lost, is opened again by a worker.
+  ASSERT_EQ(read(patient), 200);
+  ASSERT_EQ(read(patient), 200);
+  proxy.cut();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  proxy.hold();
+  auto cached = std::async(std::launch::async, read, patient);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LT(healthTime(server), std::chrono::milliseconds(1000));
+  EXPECT_LT(healthTime(server), std::chrono::milliseconds(1000));
+  proxy.release();
+  // The audit trail's connection was cut too, and the instance is refused (503) until its events
+  // are written again: the read may have come before or after.
+  const int answered = cached.get();
+  EXPECT_TRUE(answered == 200 || answered == 503) << answered;
+  int status = 0;
+  for (int i = 0; i < 50 && (status = read(patient)) != 200; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(status, 200);
   EXPECT_TRUE(server.alive());
 }
