@@ -76,7 +76,7 @@ void QuickReads::handOff(Round& round, size_t position, const http::HttpRequest&
   ++round.waiting;
   auto handbacks = handbacks_;
   // The request is copied: should this thread stop first, the worker still has it.
-  const bool queued = workers_.offer([this, &round, position, handbacks, &app = app_, request] {
+  const bool queued = workers_.offer([&round, position, handbacks, &app = app_, request] {
     http::HttpResponse response;
     response.status = 500;
     response.close = true;
