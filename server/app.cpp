@@ -100,6 +100,10 @@ http::HttpResponse unavailable(bool oauth, const std::string& message) {
 
 }  // namespace
 
+http::HttpResponse App::readsBacklogged() {
+  return unavailable(false, "the server is at capacity: reads already wait too long for the database; retry shortly");
+}
+
 http::HttpResponse App::writesFrozen(bool oauth) {
   return unavailable(oauth, "this instance is moving to another database and takes no changes for a moment; retry");
 }

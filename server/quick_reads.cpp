@@ -26,8 +26,14 @@ constexpr uint64_t kTimerSerial = 2;
 
 }  // namespace
 
-QuickReads::QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections)
-    : app_(app), workers_(workers), maxConnections_(maxConnections), timer_(kTick), nextSerial_(kTimerSerial) {
+QuickReads::QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections,
+                       std::chrono::milliseconds maxReadWait)
+    : app_(app),
+      workers_(workers),
+      maxConnections_(maxConnections),
+      maxReadWait_(maxReadWait),
+      timer_(kTick),
+      nextSerial_(kTimerSerial) {
   db::SessionPool::forbidThisThread();
 }
 
@@ -112,6 +118,11 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
   }
   if (busy) return defer(round, [this, &round, fetch] { send(round, fetch); });
   if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
+  if (backlogged(*connection)) {
+    for (size_t position : fetch->positions) round.responses[position] = App::readsBacklogged();
+    http::serverFigures().shed += fetch->positions.size();
+    return;
+  }
   ++round.waiting;
   // Rounds stay where they are until collected, and a round is collected only once nothing it
   // sent is waiting: the reference stays valid until the call back.
@@ -137,6 +148,11 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
     return;
   }
+  if (backlogged(*connection)) {
+    round.responses[position] = App::readsBacklogged();
+    ++http::serverFigures().shed;
+    return;
+  }
   ++round.waiting;
   connection->send(read->statement, [&round, position, read](const db::StatementResult& result) {
     auto& response = round.responses[position];
@@ -149,6 +165,10 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
     }
     --round.waiting;
   });
+}
+
+bool QuickReads::backlogged(const db::PipelinedConnection& connection) const {
+  return connection.oldestWait(std::chrono::steady_clock::now()) > maxReadWait_;
 }
 
 void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,

@@ -24,8 +24,10 @@ class QuickReads : public http::QuickAnswerer {
  public:
   // `maxConnections`: the pipelined connections this thread may keep open at once; beyond them, the
   // least recently used idle one is closed for a database it has none to. Made on the reactor
-  // thread, which from then on may not borrow a database session.
-  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections);
+  // thread, which from then on may not borrow a database session. A read is answered 503 at once
+  // when the oldest statement on its connection has waited longer than `maxReadWait`: queued
+  // behind that backlog it would wait as long, and under overload the backlog would only grow.
+  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds maxReadWait);
 
   void start(uint64_t round, const std::vector<const http::HttpRequest*>& requests) override;
   std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> collect(bool readable) override;
@@ -41,6 +43,8 @@ class QuickReads : public http::QuickAnswerer {
   // second), or (`busy`) while a worker opens it or all this thread may keep have statements in
   // flight.
   db::PipelinedConnection* connection(const std::string& databaseUrl, bool& busy);
+  // The connection to send a read on has a backlog older than maxReadWait_.
+  bool backlogged(const db::PipelinedConnection& connection) const;
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
   // workers' queue is full.
   void handOff(Round& round, size_t position, const http::HttpRequest& request);
@@ -67,6 +71,7 @@ class QuickReads : public http::QuickAnswerer {
   App& app_;
   http::WorkerPool& workers_;
   size_t maxConnections_;
+  std::chrono::milliseconds maxReadWait_;
   std::shared_ptr<http::Handbacks> handbacks_ = std::make_shared<http::Handbacks>();
   http::ReactorTimer timer_;
   std::map<std::string, Link> links_;  // by database URL

@@ -58,6 +58,11 @@ class PipelinedConnection {
   // Breaks the connection (failing what waits on it) when its oldest statement has waited longer
   // than `limit`: a server that stopped answering must not hold its callers forever.
   void expire(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration limit);
+  // How long the oldest statement still in flight has waited (zero when idle): the backlog a
+  // statement sent now would queue behind.
+  std::chrono::steady_clock::duration oldestWait(std::chrono::steady_clock::time_point now) const {
+    return pending_.empty() ? std::chrono::steady_clock::duration::zero() : now - pending_.front().sent;
+  }
 
  private:
   struct Pending {

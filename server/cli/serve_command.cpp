@@ -58,8 +58,9 @@ int serveCommand(const Config& config) {
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };
   options.observe = [&app](const http::HttpRequest& r, int status) { app->observe(r, status); };
-  options.quick.makeAnswerer = [&app, &budget](http::WorkerPool& workers) {
-    return std::make_unique<QuickReads>(*app, workers, budget.readsPerReactor);
+  options.quick.makeAnswerer = [&app, &budget, &config](http::WorkerPool& workers) {
+    return std::make_unique<QuickReads>(*app, workers, budget.readsPerReactor,
+                                        std::chrono::milliseconds(config.maxReadWaitMs));
   };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();

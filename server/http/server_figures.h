@@ -9,7 +9,7 @@ namespace flint::http {
 
 struct ServerFigures {
   std::atomic<int64_t> queued{0};  // connections waiting for a worker
-  std::atomic<uint64_t> shed{0};   // requests answered 503 at once, the queue being full
+  std::atomic<uint64_t> shed{0};   // requests answered 503 at once: the worker queue full, or reads backlogged
 };
 
 ServerFigures& serverFigures();

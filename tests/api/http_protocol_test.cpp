@@ -441,3 +441,45 @@ TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
   EXPECT_EQ(status, 200);
   EXPECT_TRUE(server.alive());
 }
+
+// Overload on reads by id: a read that would queue behind statements already waiting longer than
+// --max-read-wait-ms on its database connection is answered 503 at once (Retry-After, an
+// OperationOutcome, the connection kept), rather than waiting out the backlog; the reads accepted
+// before are answered, and reads are served again as soon as the backlog clears.
+TEST(HttpProtocol, AReadBehindABackloggedDatabaseConnectionIsShedAtOnce) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--max-read-wait-ms", "100"});
+  const std::string instance = createInstance("backlog", server);
+  const std::string patient = "/" + instance + "/fhir/Patient/p";
+  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
+  auto read = [&server, &patient] {
+    auto c = client(server);
+    c.set_read_timeout(30);
+    auto res = c.Get(patient);
+    return res ? res->status : 0;
+  };
+  ASSERT_EQ(read(), 200);
+  // Within the instance cache's second, so the reads stay on the network thread.
+  proxy.hold();
+  auto accepted = std::async(std::launch::async, read);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto c = client(server);
+  auto shed = c.Get(patient);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status, 503) << shed->body;
+  EXPECT_LT(waited, std::chrono::milliseconds(500));
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  EXPECT_NE(shed->get_header_value("Connection"), "close");
+  const auto outcome = parseJson(shed->body);
+  EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+  EXPECT_EQ(outcome["issue"][0]["code"], "transient");
+  EXPECT_EQ(accepted.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout) << "answered without the database";
+
+  proxy.release();
+  EXPECT_EQ(accepted.get(), 200);
+  EXPECT_EQ(read(), 200);
+  EXPECT_TRUE(server.alive());
+}
