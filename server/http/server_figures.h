@@ -1,5 +1,5 @@
 // What the process's HTTP server is doing, for /metrics: the work waiting for a worker and the
-// requests shed because that queue was full. One server runs per process.
+// requests shed under overload. One server runs per process.
 #pragma once
 
 #include <atomic>
