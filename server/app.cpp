@@ -101,7 +101,10 @@ http::HttpResponse unavailable(bool oauth, const std::string& message) {
 }  // namespace
 
 http::HttpResponse App::readsBacklogged() {
-  return unavailable(false, "the server is at capacity: reads already wait too long for the database; retry shortly");
+  // Made once: under overload every cycle spent on a shed read is taken from an accepted one.
+  static const http::HttpResponse shed =
+      unavailable(false, "the server is at capacity: reads wait too long to be answered; retry shortly");
+  return shed;
 }
 
 http::HttpResponse App::writesFrozen(bool oauth) {

@@ -71,8 +71,8 @@ class App {
   std::optional<custom_data::QuickRowRead> customRowRead(const http::HttpRequest& request);
   // The HTTP answer to `read` given its statement's result.
   static http::HttpResponse answerCustomRowRead(const custom_data::QuickRowRead& read, const db::StatementResult& result);
-  // 503 + Retry-After for a read shed because the reads before it on its database connection
-  // have waited too long already; the connection stays open.
+  // 503 + Retry-After for a read shed because it has waited too long (ReadAdmission); the
+  // connection stays open.
   static http::HttpResponse readsBacklogged();
 
  private:

@@ -60,6 +60,9 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--max-read-wait-ms",
        {"FLINT_MAX_READ_WAIT_MS",
         [&](const std::string& v) { c.maxReadWaitMs = int(positive("--max-read-wait-ms", v)); }}},
+      {"--read-wait-target-ms",
+       {"FLINT_READ_WAIT_TARGET_MS",
+        [&](const std::string& v) { c.readWaitTargetMs = int(positive("--read-wait-target-ms", v)); }}},
       {"--log-format",
        {"FLINT_LOG_FORMAT",
         [&](const std::string& v) {
@@ -191,9 +194,13 @@ const char* configHelp() {
   --workers N            FLINT_WORKERS          request worker threads (4)
   --max-queued-requests N FLINT_MAX_QUEUED_REQUESTS  connections waiting for a worker at most; a
                                                 request beyond gets 503 with Retry-After at once (512)
-  --max-read-wait-ms N   FLINT_MAX_READ_WAIT_MS  a read by id meeting reads that have waited longer on
-                                                its database connection gets 503 with Retry-After at
+  --max-read-wait-ms N   FLINT_MAX_READ_WAIT_MS  a read by id that has waited longer (since it reached
+                                                the machine, plus the wait of the reads ahead of it on
+                                                its database connection) gets 503 with Retry-After at
                                                 once (50)
+  --read-wait-target-ms N FLINT_READ_WAIT_TARGET_MS  once one has, the server is overloaded and reads
+                                                are held to this wait until none has exceeded it for
+                                                --max-read-wait-ms (5)
   --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
                                                 json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one

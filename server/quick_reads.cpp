@@ -27,11 +27,11 @@ constexpr uint64_t kTimerSerial = 2;
 }  // namespace
 
 QuickReads::QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections,
-                       std::chrono::milliseconds maxReadWait)
+                       std::chrono::milliseconds maxReadWait, std::chrono::milliseconds targetReadWait)
     : app_(app),
       workers_(workers),
       maxConnections_(maxConnections),
-      maxReadWait_(maxReadWait),
+      admission_(maxReadWait, targetReadWait),
       timer_(kTick),
       nextSerial_(kTimerSerial) {
   db::SessionPool::forbidThisThread();
@@ -62,10 +62,17 @@ void QuickReads::start(uint64_t number, const std::vector<const http::HttpReques
     }
     if (!read) {
       if (auto row = app_.customRowRead(*requests[i])) {
-        sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
+        if (admit(*requests[i], row->databaseUrl))
+          sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
+        else
+          round.responses[i] = App::readsBacklogged();
       } else {
         handOff(round, i, *requests[i]);
       }
+      continue;
+    }
+    if (!admit(*requests[i], read->readUrl)) {
+      round.responses[i] = App::readsBacklogged();
       continue;
     }
     auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
@@ -118,11 +125,6 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
   }
   if (busy) return defer(round, [this, &round, fetch] { send(round, fetch); });
   if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
-  if (backlogged(*connection)) {
-    for (size_t position : fetch->positions) round.responses[position] = App::readsBacklogged();
-    http::serverFigures().shed += fetch->positions.size();
-    return;
-  }
   ++round.waiting;
   // Rounds stay where they are until collected, and a round is collected only once nothing it
   // sent is waiting: the reference stays valid until the call back.
@@ -148,11 +150,6 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
     return;
   }
-  if (backlogged(*connection)) {
-    round.responses[position] = App::readsBacklogged();
-    ++http::serverFigures().shed;
-    return;
-  }
   ++round.waiting;
   connection->send(read->statement, [&round, position, read](const db::StatementResult& result) {
     auto& response = round.responses[position];
@@ -167,8 +164,15 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
   });
 }
 
-bool QuickReads::backlogged(const db::PipelinedConnection& connection) const {
-  return connection.oldestWait(std::chrono::steady_clock::now()) > maxReadWait_;
+bool QuickReads::admit(const http::HttpRequest& request, const std::string& databaseUrl) {
+  const auto now = std::chrono::steady_clock::now();
+  auto waited = now - request.received;
+  auto link = links_.find(databaseUrl);
+  if (link != links_.end() && link->second.connection && !link->second.connection->broken())
+    waited += link->second.connection->oldestWait(now);
+  if (admission_.admit(waited, now)) return true;
+  ++http::serverFigures().shed;
+  return false;
 }
 
 void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,

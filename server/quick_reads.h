@@ -17,6 +17,7 @@
 #include "server/http/connection.h"
 #include "server/http/handbacks.h"
 #include "server/http/reactor_timer.h"
+#include "server/read_admission.h"
 
 namespace flint::server {
 
@@ -25,9 +26,11 @@ class QuickReads : public http::QuickAnswerer {
   // `maxConnections`: the pipelined connections this thread may keep open at once; beyond them, the
   // least recently used idle one is closed for a database it has none to. Made on the reactor
   // thread, which from then on may not borrow a database session. A read is answered 503 at once
-  // when the oldest statement on its connection has waited longer than `maxReadWait`: queued
-  // behind that backlog it would wait as long, and under overload the backlog would only grow.
-  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds maxReadWait);
+  // when it has waited too long, counting from when it reached the machine and adding what the
+  // statements ahead of it on its connection have waited (ReadAdmission: `maxReadWait` for a
+  // burst, `targetReadWait` under overload): under overload the wait would only grow.
+  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds maxReadWait,
+             std::chrono::milliseconds targetReadWait);
 
   void start(uint64_t round, const std::vector<const http::HttpRequest*>& requests) override;
   std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> collect(bool readable) override;
@@ -43,8 +46,8 @@ class QuickReads : public http::QuickAnswerer {
   // second), or (`busy`) while a worker opens it or all this thread may keep have statements in
   // flight.
   db::PipelinedConnection* connection(const std::string& databaseUrl, bool& busy);
-  // The connection to send a read on has a backlog older than maxReadWait_.
-  bool backlogged(const db::PipelinedConnection& connection) const;
+  // Whether `request`, a read from `databaseUrl`, still goes there; counts it when shed.
+  bool admit(const http::HttpRequest& request, const std::string& databaseUrl);
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
   // workers' queue is full.
   void handOff(Round& round, size_t position, const http::HttpRequest& request);
@@ -71,7 +74,7 @@ class QuickReads : public http::QuickAnswerer {
   App& app_;
   http::WorkerPool& workers_;
   size_t maxConnections_;
-  std::chrono::milliseconds maxReadWait_;
+  ReadAdmission admission_;
   std::shared_ptr<http::Handbacks> handbacks_ = std::make_shared<http::Handbacks>();
   http::ReactorTimer timer_;
   std::map<std::string, Link> links_;  // by database URL

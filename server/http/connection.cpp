@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -104,13 +105,13 @@ Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Connection::onBytes(const char* data, size_t len) {
+bool Connection::onBytes(const char* data, size_t len, std::chrono::steady_clock::time_point arrived) {
   if (lingerStarted_) {
     lingerBytes_ += len;
     if (lingerBytes_ > lingering_.bytes || std::chrono::steady_clock::now() > lingerUntil_) abandon();
     return false;
   }
-  if (!tls_) return onPlaintext(data, len);
+  if (!tls_) return onPlaintext(data, len, arrived);
   std::string plaintext;
   TlsSession::Status status;
   {
@@ -127,10 +128,10 @@ bool Connection::onBytes(const char* data, size_t len) {
     shutdownSocket();
     return false;
   }
-  return !plaintext.empty() && onPlaintext(plaintext.data(), plaintext.size());
+  return !plaintext.empty() && onPlaintext(plaintext.data(), plaintext.size(), arrived);
 }
 
-bool Connection::onPlaintext(const char* data, size_t len) {
+bool Connection::onPlaintext(const char* data, size_t len, std::chrono::steady_clock::time_point arrived) {
   std::deque<HttpRequest> ready;
   bool ok;
   bool sendContinue;
@@ -138,6 +139,7 @@ bool Connection::onPlaintext(const char* data, size_t len) {
     std::lock_guard lock(mutex_);
     if (failed_) return false;
     ok = parser_.feed(data, len, ready);
+    for (auto& r : ready) r.received = std::min(r.received, arrived);
     // A 100 Continue belongs to the request being received: it may only go out once every
     // earlier request has had its final response.
     sendContinue = parser_.takeExpectContinue() && ready.empty() && pending_.empty() && !busy_;

@@ -80,9 +80,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
              const RequestObserver& observe, WorkerPool& workers, const TlsContext* tls, Lingering lingering);
   ~Connection();
 
-  // Called on the reactor thread with newly received bytes. True when quick requests now wait
-  // at the front for the reactor's round (takeQuick, then answerQuick).
-  bool onBytes(const char* data, size_t len);
+  // Called on the reactor thread with newly received bytes, which reached the machine at
+  // `arrived`. True when quick requests now wait at the front for the reactor's round
+  // (takeQuick, then answerQuick).
+  bool onBytes(const char* data, size_t len, std::chrono::steady_clock::time_point arrived);
   // Reactor: the leading quick requests, taken out of the queue.
   std::vector<HttpRequest> takeQuick();
   // Reactor: sends the answers to what takeQuick gave, in order, then carries on with the rest;
@@ -94,7 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void abandon();
 
  private:
-  bool onPlaintext(const char* data, size_t len);
+  bool onPlaintext(const char* data, size_t len, std::chrono::steady_clock::time_point arrived);
   bool isQuick(const HttpRequest& request) const { return quick_.accepts && quick_.accepts(request); }
   // Reactor, when the workers' queue is full: answers the first waiting request 503 at once
   // (nothing reaches the database) and closes, as the rest cannot be answered in order.

@@ -21,7 +21,8 @@ struct HttpRequest {
   // Names the request in its response (X-Request-Id) and in the log: the client's own when
   // well-formed (1 to 64 of A-Z a-z 0-9 . _ : -), else one made up.
   std::string requestId;
-  std::chrono::steady_clock::time_point received;  // when it was read whole
+  // When its last bytes reached the machine, as the kernel stamped them (else when it was read).
+  std::chrono::steady_clock::time_point received;
   // Set when the request could not be accepted as sent (malformed target, ...).
   int rejectStatus = 0;
   std::string rejectReason;

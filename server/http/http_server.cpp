@@ -6,9 +6,13 @@
 #include <pistache/transport.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <deque>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "server/http/arrival_times.h"
 
 namespace flint::http {
 namespace {
@@ -30,6 +34,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
     int fd = ::dup(peer->fd());
     if (fd < 0) return;
+    stampArrivals(fd);
     if (!answerer_ && options_.quick.makeAnswerer) answerer_ = options_.quick.makeAnswerer(workers_);
     connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick,
                                                          options_.observe, workers_, options_.tls.get(),
@@ -37,8 +42,14 @@ class TcpHandler : public Pistache::Tcp::Handler {
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    auto it = connections_.find(peer.get());
-    if (it != connections_.end() && it->second->onBytes(buffer, len)) waiting_.push_back(it->second);
+    onArrival(buffer, len, peer.get(), std::chrono::steady_clock::now());
+  }
+
+  // Bytes read by the transport itself, with when they reached the machine.
+  void onArrival(const char* buffer, size_t len, Pistache::Tcp::Peer* peer,
+                 std::chrono::steady_clock::time_point arrived) {
+    auto it = connections_.find(peer);
+    if (it != connections_.end() && it->second->onBytes(buffer, len, arrived)) waiting_.push_back(it->second);
   }
 
   void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
@@ -130,20 +141,28 @@ class RoundTransport : public Pistache::Tcp::Transport {
     bool readable = false;
     std::vector<Pistache::Polling::Event> others;
     for (const auto& entry : fds) {
-      if (watched_.count(static_cast<int>(entry.getTag().value())) != 0) {
+      const int fd = static_cast<int>(entry.getTag().value());
+      if (watched_.count(fd) != 0) {
         readable = true;
         continue;
       }
       Pistache::Polling::Event event(entry.getTag());
-      if (entry.isReadable()) event.flags.setFlag(Pistache::Polling::NotifyOn::Read);
+      bool forward = entry.isWritable() || entry.isHangup();
+      // A peer's bytes are read here, with their arrival stamps. Pistache reads its own queues and
+      // timers, and a peer's end (or failure), which it answers by closing the peer.
+      if (entry.isReadable()) {
+        auto peer = peers.find(fd);
+        if (peer == peers.end() || !receiveAll(peer->second.get())) {
+          event.flags.setFlag(Pistache::Polling::NotifyOn::Read);
+          forward = true;
+        }
+      }
+      if (!forward) continue;
       if (entry.isWritable()) event.flags.setFlag(Pistache::Polling::NotifyOn::Write);
       if (entry.isHangup()) event.flags.setFlag(Pistache::Polling::NotifyOn::Hangup);
       others.push_back(std::move(event));
     }
-    if (!readable)
-      Transport::onReady(fds);
-    else if (!others.empty())
-      Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
+    if (!others.empty()) Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
     handler_->pump(readable);
     // A closed descriptor is off the watch already (the kernel drops it); one with a new serial
     // is a new one to watch.
@@ -162,8 +181,23 @@ class RoundTransport : public Pistache::Tcp::Transport {
   }
 
  private:
+  // Reads all the peer has sent (its socket is watched edge-triggered); false when it ended or failed.
+  bool receiveAll(Pistache::Tcp::Peer* peer) {
+    for (;;) {
+      std::chrono::steady_clock::time_point arrived;
+      const ssize_t n = receiveStamped(peer->fd(), buffer_.data(), buffer_.size(), arrived);
+      if (n > 0) {
+        handler_->onArrival(buffer_.data(), static_cast<size_t>(n), peer, arrived);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+
   std::shared_ptr<TcpHandler> handler_;
   std::unordered_map<int, uint64_t> watched_;  // descriptor -> serial
+  std::array<char, 16384> buffer_;
 };
 
 }  // namespace

@@ -483,3 +483,48 @@ TEST(HttpProtocol, AReadBehindABackloggedDatabaseConnectionIsShedAtOnce) {
   EXPECT_EQ(read(), 200);
   EXPECT_TRUE(server.alive());
 }
+
+// Under overload reads are held to --read-wait-target-ms: a backlog that a burst may wait out
+// (within --max-read-wait-ms) is shed at once while the server is overloaded, that is, until
+// --max-read-wait-ms has passed with no read waiting beyond the target.
+TEST(HttpProtocol, UnderOverloadReadsAreHeldToTheTargetWait) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--max-read-wait-ms", "400",
+                      "--read-wait-target-ms", "50"});
+  const std::string instance = createInstance("overloaded", server);
+  const std::string patient = "/" + instance + "/fhir/Patient/p";
+  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
+  auto read = [&server, &patient] {
+    auto c = client(server);
+    c.set_read_timeout(30);
+    auto res = c.Get(patient);
+    return res ? res->status : 0;
+  };
+  // Each step comes within the instance cache's second after a read that reloaded it, so that
+  // the reads stay on the network thread.
+  auto freshCache = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    EXPECT_EQ(read(), 200);
+  };
+  // A read that meets a backlog of `backlogMs` on the held connection; its status, and whether it
+  // was answered before the database was released.
+  auto behindBacklog = [&](int backlogMs) {
+    proxy.hold();
+    auto ahead = std::async(std::launch::async, read);
+    std::this_thread::sleep_for(std::chrono::milliseconds(backlogMs));
+    auto behind = std::async(std::launch::async, read);
+    const bool answeredHeld = behind.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
+    proxy.release();
+    EXPECT_EQ(ahead.get(), 200);
+    return std::make_pair(behind.get(), answeredHeld);
+  };
+
+  freshCache();
+  EXPECT_EQ(behindBacklog(150), std::make_pair(200, false)) << "a burst's wait, within the maximum";
+  freshCache();
+  EXPECT_EQ(behindBacklog(450), std::make_pair(503, true)) << "beyond the maximum: overloaded from here";
+  EXPECT_EQ(behindBacklog(100), std::make_pair(503, true)) << "overloaded: beyond the target";
+  freshCache();
+  EXPECT_EQ(behindBacklog(150), std::make_pair(200, false)) << "after 400 ms without a wait beyond the target";
+  EXPECT_TRUE(server.alive());
+}
