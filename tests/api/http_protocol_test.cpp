@@ -27,6 +27,21 @@ std::string patientWithPadding(size_t bytes) {
   return R"({"resourceType":"Patient","name":[{"family":")" + std::string(bytes, 'x') + R"("}]})";
 }
 
+// Patient "p" in a new instance called `name`: its path.
+std::string createPatient(const std::string& name, FlintServer& server) {
+  const std::string patient = "/" + createInstance(name, server) + "/fhir/Patient/p";
+  EXPECT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
+  return patient;
+}
+
+// GET `path` on a new connection that waits up to 30 s for the answer: its status, 0 for none.
+int readStatus(FlintServer& server, const std::string& path) {
+  auto c = client(server);
+  c.set_read_timeout(30);
+  auto res = c.Get(path);
+  return res ? res->status : 0;
+}
+
 }  // namespace
 
 TEST(HttpProtocol, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
@@ -401,15 +416,8 @@ std::chrono::milliseconds healthTime(const FlintServer& server) {
 TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
   StallingProxy proxy(databaseUrl());
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--workers", "4"});
-  const std::string instance = createInstance("stall", server);
-  const std::string patient = "/" + instance + "/fhir/Patient/p";
-  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
-  auto read = [&server](const std::string& path) {
-    auto c = client(server);
-    c.set_read_timeout(30);
-    auto res = c.Get(path);
-    return res ? res->status : 0;
-  };
+  const std::string patient = createPatient("stall", server);
+  auto read = [&server](const std::string& path) { return readStatus(server, path); };
 
   // An instance this process has not cached is looked up by a worker.
   proxy.hold();
@@ -449,15 +457,8 @@ TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
 TEST(HttpProtocol, AReadBehindABackloggedDatabaseConnectionIsShedAtOnce) {
   StallingProxy proxy(databaseUrl());
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--max-read-wait-ms", "100"});
-  const std::string instance = createInstance("backlog", server);
-  const std::string patient = "/" + instance + "/fhir/Patient/p";
-  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
-  auto read = [&server, &patient] {
-    auto c = client(server);
-    c.set_read_timeout(30);
-    auto res = c.Get(patient);
-    return res ? res->status : 0;
-  };
+  const std::string patient = createPatient("backlog", server);
+  auto read = [&server, &patient] { return readStatus(server, patient); };
   ASSERT_EQ(read(), 200);
   // Within the instance cache's second, so the reads stay on the network thread.
   proxy.hold();
@@ -491,15 +492,8 @@ TEST(HttpProtocol, UnderOverloadReadsAreHeldToTheTargetWait) {
   StallingProxy proxy(databaseUrl());
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--max-read-wait-ms", "400",
                       "--read-wait-target-ms", "50"});
-  const std::string instance = createInstance("overloaded", server);
-  const std::string patient = "/" + instance + "/fhir/Patient/p";
-  ASSERT_EQ(client(server).Put(patient, R"({"resourceType":"Patient","id":"p"})", "application/fhir+json")->status, 201);
-  auto read = [&server, &patient] {
-    auto c = client(server);
-    c.set_read_timeout(30);
-    auto res = c.Get(patient);
-    return res ? res->status : 0;
-  };
+  const std::string patient = createPatient("overloaded", server);
+  auto read = [&server, &patient] { return readStatus(server, patient); };
   // Each step comes within the instance cache's second after a read that reloaded it, so that
   // the reads stay on the network thread.
   auto freshCache = [&] {
