@@ -10,6 +10,8 @@
 namespace flint::http {
 
 // Asks the kernel to stamp what arrives on the socket `fd`; without it, reads count from when read.
+// The kernel turns stamping on for the machine lazily when a first socket asks, so the bytes of
+// the first moments may also go unstamped.
 void stampArrivals(int fd);
 
 // recv() without waiting; when it read something, `arrived` gets when the last of those bytes

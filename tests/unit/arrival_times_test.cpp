@@ -34,14 +34,20 @@ std::pair<int, int> tcpPair() {
 TEST(ArrivalTimes, BytesCountFromWhenTheyReachedTheMachine) {
   auto [sender, receiver] = tcpPair();
   stampArrivals(receiver);
-  const auto sent = Clock::now();
-  ASSERT_EQ(::send(sender, "GET / HTTP/1.1\r\n", 16, 0), 16);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  char buffer[64];
-  Clock::time_point arrived;
-  ASSERT_EQ(receiveStamped(receiver, buffer, sizeof buffer, arrived), 16);
-  EXPECT_GE(arrived, sent - std::chrono::milliseconds(5));
-  EXPECT_LT(arrived, sent + std::chrono::milliseconds(100)) << "counted from the read, 200 ms later";
+  // The kernel turns receive stamps on for the machine lazily when a first socket asks for them,
+  // so the very first bytes may go unstamped (and count from the read); the next may not.
+  bool countedFromArrival = false;
+  for (int attempt = 0; attempt < 2 && !countedFromArrival; ++attempt) {
+    const auto sent = Clock::now();
+    ASSERT_EQ(::send(sender, "GET / HTTP/1.1\r\n", 16, 0), 16);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    char buffer[64];
+    Clock::time_point arrived;
+    ASSERT_EQ(receiveStamped(receiver, buffer, sizeof buffer, arrived), 16);
+    EXPECT_GE(arrived, sent - std::chrono::milliseconds(5));
+    countedFromArrival = arrived < sent + std::chrono::milliseconds(100);
+  }
+  EXPECT_TRUE(countedFromArrival) << "counted from the read, 200 ms later";
   ::close(sender);
   ::close(receiver);
 }
