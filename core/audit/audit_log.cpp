@@ -1,5 +1,6 @@
 #include "core/audit/audit_log.h"
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <map>
@@ -15,6 +16,10 @@ namespace {
 // Per instance: beyond it the instance's requests are refused until its trail catches up.
 constexpr size_t kMaxQueued = 50000;
 constexpr auto kBatchInterval = std::chrono::milliseconds(200);
+// A trail holding this many events is written at once: a busy instance's writes then come as many
+// short COPYs rather than one long one every interval, which on a small machine holds a core long
+// enough for the reads queued behind it to wait past their bound.
+constexpr size_t kBatchEvents = 256;
 constexpr auto kRetryInterval = std::chrono::seconds(1);
 // How long the last write at shutdown retries an instance whose writes fail.
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
@@ -82,6 +87,11 @@ void AuditLog::record(AuditEvent event) {
   // are refused before they run (accepting), so the queue exceeds its bound by those in flight.
   trail.queue.push_back(std::move(event));
   ++trail.recorded;
+  // A failing trail waits for its retry time whatever it holds.
+  if (!trail.failing && trail.queue.size() >= kBatchEvents && !batchReady_) {
+    batchReady_ = true;
+    wake_.notify_one();
+  }
 }
 
 bool AuditLog::accepting(const instances::Instance& instance) const {
@@ -121,12 +131,12 @@ std::vector<std::string> AuditLog::failingInstances() const {
   return out;
 }
 
-std::vector<std::pair<std::string, std::deque<AuditEvent>>> AuditLog::takeDue(bool all) {
+std::vector<std::pair<std::string, std::deque<AuditEvent>>> AuditLog::takeDue(bool all, size_t atLeast) {
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, std::deque<AuditEvent>>> due;
   std::lock_guard lock(mutex_);
   for (auto& [key, trail] : trails_) {
-    if (trail.queue.empty() || (trail.failing && trail.retryAt > now && !all)) continue;
+    if (trail.queue.size() < std::max<size_t>(atLeast, 1) || (trail.failing && trail.retryAt > now && !all)) continue;
     due.emplace_back(key, std::move(trail.queue));
     trail.queue.clear();
   }
@@ -152,16 +162,22 @@ void AuditLog::settle(const std::string& key, std::deque<AuditEvent> events, con
 
 void AuditLog::run() {
   std::optional<std::chrono::steady_clock::time_point> giveUpAt;
+  auto nextRound = std::chrono::steady_clock::now() + kBatchInterval;
   for (;;) {
     bool stop;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, kBatchInterval, [this] { return stopping_; });
+      wake_.wait_until(lock, nextRound, [this] { return stopping_ || batchReady_; });
+      batchReady_ = false;
       stop = stopping_;
     }
     if (stop && !giveUpAt) giveUpAt = std::chrono::steady_clock::now() + kShutdownGrace;
+    // Every trail is written each interval; in between, only those holding a full batch.
+    const auto now = std::chrono::steady_clock::now();
+    const bool round = stop || now >= nextRound;
+    if (round) nextRound = now + kBatchInterval;
     bool failed = false;
-    for (auto& [key, events] : takeDue(stop)) {
+    for (auto& [key, events] : takeDue(stop, round ? 1 : kBatchEvents)) {
       Trail trail;
       {
         std::lock_guard lock(mutex_);

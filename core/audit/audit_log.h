@@ -74,8 +74,9 @@ class AuditLog {
   void run();
   // Writes one trail's events in a transaction of its own; why not, when they could not be.
   static std::optional<std::string> write(const Trail& trail, const std::deque<AuditEvent>& events);
-  // Takes the events due to be written now (every trail's at shutdown), keyed by trail.
-  std::vector<std::pair<std::string, std::deque<AuditEvent>>> takeDue(bool all);
+  // Takes the events due to be written now (every trail's at shutdown), keyed by trail: of the
+  // trails holding at least `atLeast`.
+  std::vector<std::pair<std::string, std::deque<AuditEvent>>> takeDue(bool all, size_t atLeast);
   // Counts written events, or puts back those that could not be written (`error`), ahead of those
   // recorded since, and refuses the instance until a retry succeeds.
   void settle(const std::string& key, std::deque<AuditEvent> events, const std::optional<std::string>& error);
@@ -85,6 +86,7 @@ class AuditLog {
   std::condition_variable drained_;
   std::map<std::string, Trail> trails_;
   bool stopping_ = false;
+  bool batchReady_ = false;  // a trail holds a full batch: written without waiting for the interval
   std::thread thread_;
 };
 
