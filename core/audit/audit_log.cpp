@@ -1,6 +1,5 @@
 #include "core/audit/audit_log.h"
 
-#include <algorithm>
 #include <ctime>
 #include <optional>
 #include <map>
@@ -136,7 +135,7 @@ std::vector<std::pair<std::string, std::deque<AuditEvent>>> AuditLog::takeDue(bo
   std::vector<std::pair<std::string, std::deque<AuditEvent>>> due;
   std::lock_guard lock(mutex_);
   for (auto& [key, trail] : trails_) {
-    if (trail.queue.size() < std::max<size_t>(atLeast, 1) || (trail.failing && trail.retryAt > now && !all)) continue;
+    if (trail.queue.size() < atLeast || (trail.failing && trail.retryAt > now && !all)) continue;
     due.emplace_back(key, std::move(trail.queue));
     trail.queue.clear();
   }

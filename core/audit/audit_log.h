@@ -75,7 +75,7 @@ class AuditLog {
   // Writes one trail's events in a transaction of its own; why not, when they could not be.
   static std::optional<std::string> write(const Trail& trail, const std::deque<AuditEvent>& events);
   // Takes the events due to be written now (every trail's at shutdown), keyed by trail: of the
-  // trails holding at least `atLeast`.
+  // trails holding at least `atLeast` (1 or more).
   std::vector<std::pair<std::string, std::deque<AuditEvent>>> takeDue(bool all, size_t atLeast);
   // Counts written events, or puts back those that could not be written (`error`), ahead of those
   // recorded since, and refuses the instance until a retry succeeds.
