@@ -19,6 +19,11 @@ namespace {
 
 // At most this many quick requests make one round; more are split.
 constexpr size_t kMaxQuickRound = 64;
+// Connections the kernel completes before they are accepted. Pistache's default, 128, is soon
+// exceeded when many clients connect at once (a surge, or all of them again after a restart); the
+// kernel then drops their SYNs and each waits a second for its retransmission. Capped by
+// net.core.somaxconn.
+constexpr int kListenBacklog = 4096;
 
 // Pistache clones this handler once per reactor thread, so everything in it is only ever touched
 // by that thread.
@@ -213,7 +218,8 @@ uint16_t HttpServer::bind() {
   listener_ = std::make_unique<Pistache::Tcp::Listener>(address);
   listener_->init(options_.reactorThreads,
                   Pistache::Flags<Pistache::Tcp::Options>(Pistache::Tcp::Options::ReuseAddr) |
-                      Pistache::Tcp::Options::NoDelay);
+                      Pistache::Tcp::Options::NoDelay,
+                  "", kListenBacklog);
   auto handler = std::make_shared<TcpHandler>(options_, handler_, *workers_);
   listener_->setHandler(handler);
   listener_->setTransportFactory([handler] { return std::make_shared<RoundTransport>(handler); });

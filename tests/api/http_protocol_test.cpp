@@ -1,8 +1,14 @@
 // The HTTP/1.1 layer as clients rely on it: keep-alive, pipelining, repeated query parameters,
 // bodies larger than a few KB, limits and malformed requests; and reads by id answered together.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <chrono>
@@ -394,6 +400,58 @@ TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
   EXPECT_EQ(first.get(), 200);
   EXPECT_EQ(second.get(), 200);
   EXPECT_EQ(search("c"), 200);
+  EXPECT_TRUE(server.alive());
+}
+
+// Many clients connecting at once (a surge, or all of them again after a restart) are queued by
+// the kernel until the server accepts them; with too short a listen backlog their SYNs are dropped
+// and each waits a second or more for its retransmission.
+TEST(HttpProtocol, ASurgeOfNewConnectionsIsQueuedUntilAccepted) {
+  FlintServer server;
+  ASSERT_EQ(client(server).Get("/health")->status, 200);
+  constexpr int kSurge = 600;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(uint16_t(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // Stopped, the server accepts nothing: whatever connects is held in its listen backlog.
+  ASSERT_EQ(kill(server.pid(), SIGSTOP), 0);
+  std::vector<int> sockets;
+  for (int i = 0; i < kSurge; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    sockets.push_back(fd);
+    const int rc = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS);
+  }
+  std::vector<pollfd> polls;
+  for (int fd : sockets) polls.push_back({fd, POLLOUT, 0});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  int connected = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    connected = 0;
+    poll(polls.data(), polls.size(), 50);
+    for (const auto& p : polls) connected += (p.revents & POLLOUT) ? 1 : 0;
+    if (connected == kSurge) break;
+  }
+  ASSERT_EQ(kill(server.pid(), SIGCONT), 0);
+  EXPECT_EQ(connected, kSurge) << "connections beyond the listen backlog waited for a SYN retransmission";
+
+  const std::string request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  int answered = 0;
+  for (int fd : sockets) {
+    const int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    timeval timeout{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char head[12] = {};
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size()) &&
+        recv(fd, head, sizeof head, MSG_WAITALL) == ssize_t(sizeof head) &&
+        std::string(head, sizeof head) == "HTTP/1.1 200")
+      ++answered;
+    close(fd);
+  }
+  EXPECT_EQ(answered, kSurge);
   EXPECT_TRUE(server.alive());
 }
 
