@@ -48,6 +48,8 @@ App::App(Config config, ConnectionBudget budget)
   practiceApps_ = std::make_unique<PracticeAppsProvider>(
       [this] { return reviews(db::Session::forThisThread(config_.databaseUrl)); });
   auth_.setPracticeApps(practiceApps_.get());
+  instanceRefresh_ = std::make_unique<tasks::PeriodicTask>("instance cache", instances_.ttl() / 4,
+                                                          [this] { instances_.refreshAhead(); });
   sandboxSweep_ = std::make_unique<tasks::PeriodicTask>("sandbox sweep", std::chrono::minutes(5), [this] {
     developer::SandboxService(db::Session::forThisThread(config_.databaseUrl), sandboxSettings_).sweep(epochSeconds());
   });

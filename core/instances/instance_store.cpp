@@ -6,6 +6,7 @@
 
 #include "core/db/migrations.h"
 #include "core/db/session_pool.h"
+#include "core/db/text_array.h"
 #include "core/instances/cluster_store.h"
 #include "core/instances/replica_router.h"
 #include "core/json/json_parser.h"
@@ -237,6 +238,16 @@ std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& 
   auto r = tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE name = $1", name);
   if (r.empty()) return std::nullopt;
   return fromRow(r[0], tx);
+}
+
+std::vector<Instance> findInstances(pqxx::connection& conn, const std::vector<std::string>& names) {
+  pqxx::nontransaction tx(conn);
+  std::vector<Instance> out;
+  for (const auto& r :
+       tx.exec_params(std::string("SELECT ") + kColumns + " FROM flint.instances WHERE name = ANY($1::text[])",
+                      db::textArray(names)))
+    out.push_back(fromRow(r, tx));
+  return out;
 }
 
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id) {

@@ -16,6 +16,8 @@ std::vector<Instance> listInstances(pqxx::connection& conn);
 // Inside a transaction the caller has open.
 std::vector<Instance> listInstances(pqxx::transaction_base& tx);
 std::optional<Instance> findInstance(pqxx::connection& conn, const std::string& name);
+// Those of `names` that exist, in no particular order.
+std::vector<Instance> findInstances(pqxx::connection& conn, const std::vector<std::string>& names);
 std::optional<Instance> findInstanceById(pqxx::connection& conn, long long id);
 std::optional<Instance> findInstanceById(pqxx::transaction_base& tx, long long id);
 // Returns false when there is no such instance.

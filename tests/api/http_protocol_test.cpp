@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "tests/support/flint_server.h"
@@ -403,6 +404,48 @@ TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
   EXPECT_TRUE(server.alive());
 }
 
+// The instance cache's answers expire every second; one in use is reloaded ahead of time on a
+// thread of its own, so reads of a busy instance never wait for a worker to look it up again
+// (here the only worker is held and its queue full: such a read would be shed).
+TEST(HttpProtocol, ReadsOfABusyInstanceNeverWaitForItsLookup) {
+  FlintServer server({"--workers", "1", "--max-queued-requests", "1", "--reactor-threads", "1"});
+  const std::string patient = createPatient("lookup", server);
+  // The network thread's own connection for reads is opened by a worker, before it is held.
+  ASSERT_EQ(client(server).Get(patient)->status, 200);
+  const std::string instance = patient.substr(1, patient.find('/', 1) - 1);
+  const std::string schema =
+      trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+  HeldLock held(databaseUrl(), schema + ".search_string", "ACCESS EXCLUSIVE");
+  auto search = [&](const std::string& name) {
+    auto c = client(server);
+    c.set_read_timeout(30);
+    auto res = c.Get("/" + instance + "/fhir/Patient?name=" + name);
+    return res ? res->status : 0;
+  };
+  auto first = std::async(std::launch::async, search, "a");
+  const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%search_string%'";
+  for (int i = 0; i < 500 && trimmed(psql(databaseUrl(), waiting)) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto second = std::async(std::launch::async, search, "b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(client(server).Get("/" + instance + "/fhir/Patient?name=c")->status, 503) << "the worker is not held";
+
+  auto reader = client(server);
+  std::map<int, int> statuses;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < until) {
+    auto res = reader.Get(patient);
+    ++statuses[res ? res->status : 0];
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(statuses.size(), 1u) << "answers other than 200: " << ::testing::PrintToString(statuses);
+  EXPECT_GT(statuses[200], 50);
+
+  held.release();
+  EXPECT_EQ(first.get(), 200);
+  EXPECT_EQ(second.get(), 200);
+}
+
 // Many clients connecting at once (a surge, or all of them again after a restart) are queued by
 // the kernel until the server accepts them; with too short a listen backlog their SYNs are dropped
 // and each waits a second or more for its retransmission.
@@ -553,9 +596,10 @@ TEST(HttpProtocol, UnderOverloadReadsAreHeldToTheTargetWait) {
   const std::string patient = createPatient("overloaded", server);
   auto read = [&server, &patient] { return readStatus(server, patient); };
   // Each step comes within the instance cache's second after a read that reloaded it, so that
-  // the reads stay on the network thread.
+  // the reads stay on the network thread even though the held database holds the cache's reload
+  // too. Unused for 2 s, the instance is no longer reloaded ahead and has expired.
   auto freshCache = [&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));
     EXPECT_EQ(read(), 200);
   };
   // A read that meets a backlog of `backlogMs` on the held connection; its status, and whether it
