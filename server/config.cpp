@@ -200,7 +200,7 @@ const char* configHelp() {
                                                 once (50)
   --read-wait-target-ms N FLINT_READ_WAIT_TARGET_MS  once one has, the server is overloaded and reads
                                                 are held to this wait until none has exceeded it for
-                                                --max-read-wait-ms (5)
+                                                a second (20)
   --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
                                                 json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one

@@ -18,20 +18,20 @@ struct Step {
 
 TEST(ReadAdmission, BurstsMayWaitUpToTheMaximumButUnderOverloadOnlyTheTarget) {
   const ReadAdmission::Clock::time_point start{};
-  ReadAdmission admission(milliseconds(50), milliseconds(5));
+  ReadAdmission admission(milliseconds(50), milliseconds(20), milliseconds(1000));
   const Step steps[] = {
       {0, 1, true, "a short wait"},
       {10, 40, true, "a burst: beyond the target, within the maximum"},
       {20, 50, true, "exactly the maximum"},
       {30, 51, false, "beyond the maximum: shed, and the server is overloaded from here"},
-      {40, 10, false, "overloaded: beyond the target is shed"},
-      {45, 5, true, "overloaded, within the target"},
+      {40, 21, false, "overloaded: beyond the target is shed"},
+      {45, 20, true, "overloaded, within the target"},
       {60, 2, true, "overloaded, within the target"},
-      {89, 6, false, "still overloaded: 50 ms have not passed since the last read beyond the target"},
-      {138, 3, true, "within the target"},
-      {140, 30, true, "50 ms without a read beyond the target: bursts may wait again"},
-      {150, 5000, false, "far beyond the maximum"},
-      {199, 6, false, "overloaded again"},
+      {1039, 25, false, "still overloaded: a second has not passed since the last read beyond the target"},
+      {2038, 3, true, "within the target"},
+      {2040, 30, true, "a second without a read beyond the target: bursts may wait again"},
+      {2050, 5000, false, "far beyond the maximum"},
+      {2999, 21, false, "overloaded again"},
   };
   for (const auto& step : steps)
     EXPECT_EQ(admission.admit(milliseconds(step.waited), start + milliseconds(step.at)), step.admitted)
