@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -360,6 +361,38 @@ TEST(HttpProtocol, ReadsSurviveTheirDatabaseConnectionBeingCut) {
   EXPECT_TRUE(server.alive());
 }
 
+namespace {
+
+// GET a search by name of `instance` on a new connection that waits up to 30 s: its status.
+int searchStatus(FlintServer& server, const std::string& instance, const std::string& name) {
+  auto c = client(server);
+  c.set_read_timeout(30);
+  auto res = c.Get("/" + instance + "/fhir/Patient?name=" + name);
+  return res ? res->status : 0;
+}
+
+// With `--workers 1 --max-queued-requests 1` and `instance`'s search_string table locked: takes the
+// one worker with a search that waits for the lock, then the one queue place with another. Their
+// statuses, once the lock is released.
+std::pair<std::future<int>, std::future<int>> occupyTheWorkerAndItsQueue(FlintServer& server,
+                                                                         const std::string& instance) {
+  auto first = std::async(std::launch::async, searchStatus, std::ref(server), instance, "a");
+  const std::string waiting =
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%search_string%'";
+  for (int i = 0; i < 500 && trimmed(psql(databaseUrl(), waiting)) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(trimmed(psql(databaseUrl(), waiting)), "1") << "the worker is not held";
+  auto second = std::async(std::launch::async, searchStatus, std::ref(server), instance, "b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return {std::move(first), std::move(second)};
+}
+
+std::string schemaOf(const std::string& instance) {
+  return trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
+}
+
+}  // namespace
+
 // Load shedding: with the one worker busy and the one queue place taken, a new request gets 503
 // with Retry-After and an OperationOutcome at once (not after the work ahead of it); /health,
 // which the reactor answers, keeps flowing; the held requests then complete, and the server
@@ -367,23 +400,9 @@ TEST(HttpProtocol, ReadsSurviveTheirDatabaseConnectionBeingCut) {
 TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
   FlintServer server({"--workers", "1", "--max-queued-requests", "1"});
   const std::string instance = createInstance("shed", server);
-  std::string schema = psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'");
-  schema.erase(schema.find_last_not_of("\n ") + 1);
   // Searches by name wait for this lock.
-  HeldLock held(databaseUrl(), schema + ".search_string", "ACCESS EXCLUSIVE");
-  auto search = [&](const std::string& name) {
-    auto c = client(server);
-    c.set_read_timeout(30);
-    auto res = c.Get("/" + instance + "/fhir/Patient?name=" + name);
-    return res ? res->status : 0;
-  };
-  auto first = std::async(std::launch::async, search, "a");
-  const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%search_string%'";
-  for (int i = 0; i < 500 && psql(databaseUrl(), waiting).rfind("1", 0) != 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(psql(databaseUrl(), waiting).rfind("1", 0), 0u) << "the worker is not held";
-  auto second = std::async(std::launch::async, search, "b");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  HeldLock held(databaseUrl(), schemaOf(instance) + ".search_string", "ACCESS EXCLUSIVE");
+  auto [first, second] = occupyTheWorkerAndItsQueue(server, instance);
 
   const auto start = std::chrono::steady_clock::now();
   auto shed = client(server).Get("/" + instance + "/fhir/Patient?name=c");
@@ -400,7 +419,7 @@ TEST(HttpProtocol, AFullWorkerQueueIsAnswered503AtOnceAndTheServerRecovers) {
   held.release();
   EXPECT_EQ(first.get(), 200);
   EXPECT_EQ(second.get(), 200);
-  EXPECT_EQ(search("c"), 200);
+  EXPECT_EQ(searchStatus(server, instance, "c"), 200);
   EXPECT_TRUE(server.alive());
 }
 
@@ -413,22 +432,9 @@ TEST(HttpProtocol, ReadsOfABusyInstanceNeverWaitForItsLookup) {
   // The network thread's own connection for reads is opened by a worker, before it is held.
   ASSERT_EQ(client(server).Get(patient)->status, 200);
   const std::string instance = patient.substr(1, patient.find('/', 1) - 1);
-  const std::string schema =
-      trimmed(psql(databaseUrl(), "SELECT schema_name FROM flint.instances WHERE name = '" + instance + "'"));
-  HeldLock held(databaseUrl(), schema + ".search_string", "ACCESS EXCLUSIVE");
-  auto search = [&](const std::string& name) {
-    auto c = client(server);
-    c.set_read_timeout(30);
-    auto res = c.Get("/" + instance + "/fhir/Patient?name=" + name);
-    return res ? res->status : 0;
-  };
-  auto first = std::async(std::launch::async, search, "a");
-  const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%search_string%'";
-  for (int i = 0; i < 500 && trimmed(psql(databaseUrl(), waiting)) != "1"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  auto second = std::async(std::launch::async, search, "b");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(client(server).Get("/" + instance + "/fhir/Patient?name=c")->status, 503) << "the worker is not held";
+  HeldLock held(databaseUrl(), schemaOf(instance) + ".search_string", "ACCESS EXCLUSIVE");
+  auto [first, second] = occupyTheWorkerAndItsQueue(server, instance);
+  ASSERT_EQ(searchStatus(server, instance, "c"), 503) << "the worker is not held";
 
   auto reader = client(server);
   std::map<int, int> statuses;
