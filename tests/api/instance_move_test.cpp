@@ -62,7 +62,7 @@ class Writers {
       auto read = c.Get("/" + instance_ + "/fhir/Patient/" + id, {{"Authorization", "Bearer " + token_}, {"X-Flint-LSN", lsn}});
       if (!read || read->status != expected) {
         std::lock_guard lock(mutex_);
-        unexpected_.push_back("read: " + (read ? std::to_string(read->status) : "none") + " for " + id);
+        unexpected_.push_back("read: " + (read ? std::to_string(read->status) + " " + read->body : "none") + " for " + id);
       }
     }
   }
