@@ -8,12 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <atomic>
 #include <chrono>
-#include <future>
+#include <csignal>
 #include <functional>
+#include <future>
 #include <map>
 #include <thread>
 
