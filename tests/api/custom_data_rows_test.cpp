@@ -161,15 +161,21 @@ TEST_F(CustomDataRows, GetByKeyOnTheReactorAnswersAsTheWorkerDoes) {
   auto created = c_.Post(url("Everything"), key(writeKey_), body, "application/json");
   ASSERT_EQ(created->status, 201) << created->body;
   const std::string rowUrl = url("Everything", "/" + std::to_string(json::parse(created->body)["dbid"].get<long long>()));
-  auto first = c_.Get(rowUrl, key(readKey_));
-  auto again = c_.Get(rowUrl, key(readKey_));
-  ASSERT_EQ(again->status, 200) << again->body;
-  EXPECT_EQ(again->body, first->body);
-  EXPECT_EQ(again->body, created->body);
-  EXPECT_EQ(again->get_header_value("Content-Type"), "application/json");
-  const std::string lastQuick = psqlValue(
-      "SELECT string_agg(query, ' ') FROM pg_stat_activity WHERE application_name LIKE 'flint reads %'");
-  EXPECT_NE(lastQuick.find("\"everything\" WHERE \"dbid\" = $1"), std::string::npos) << lastQuick;
+  // The first get may fall to a worker, which then remembers the access; so may one that meets the
+  // second-long memory of the access or instance as it lapses. Three in a row cannot all.
+  std::string lastQuick;
+  for (int attempt = 0; attempt < 3 && lastQuick.find("\"everything\" WHERE \"dbid\" = $1") == std::string::npos;
+       ++attempt) {
+    auto got = c_.Get(rowUrl, key(readKey_));
+    ASSERT_EQ(got->status, 200) << got->body;
+    EXPECT_EQ(got->body, created->body);
+    EXPECT_EQ(got->get_header_value("Content-Type"), "application/json");
+    lastQuick = psqlValue(
+        "SELECT string_agg(query, ' ') FROM pg_stat_activity WHERE application_name LIKE 'flint reads %'");
+  }
+  EXPECT_NE(lastQuick.find("\"everything\" WHERE \"dbid\" = $1"), std::string::npos)
+      << lastQuick << "\n"
+      << c_.Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}})->body;
 
   auto missing = c_.Get(url("Everything", "/987654321"), key(readKey_));
   EXPECT_EQ(missing->status, 404);
