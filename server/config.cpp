@@ -57,12 +57,12 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--max-queued-requests",
        {"FLINT_MAX_QUEUED_REQUESTS",
         [&](const std::string& v) { c.maxQueuedRequests = positive("--max-queued-requests", v); }}},
-      {"--max-read-wait-ms",
-       {"FLINT_MAX_READ_WAIT_MS",
-        [&](const std::string& v) { c.maxReadWaitMs = int(positive("--max-read-wait-ms", v)); }}},
       {"--read-wait-target-ms",
        {"FLINT_READ_WAIT_TARGET_MS",
         [&](const std::string& v) { c.readWaitTargetMs = int(positive("--read-wait-target-ms", v)); }}},
+      {"--read-overload-after-ms",
+       {"FLINT_READ_OVERLOAD_AFTER_MS",
+        [&](const std::string& v) { c.readOverloadAfterMs = int(positive("--read-overload-after-ms", v)); }}},
       {"--log-format",
        {"FLINT_LOG_FORMAT",
         [&](const std::string& v) {
@@ -194,13 +194,15 @@ const char* configHelp() {
   --workers N            FLINT_WORKERS          request worker threads (4)
   --max-queued-requests N FLINT_MAX_QUEUED_REQUESTS  connections waiting for a worker at most; a
                                                 request beyond gets 503 with Retry-After at once (512)
-  --max-read-wait-ms N   FLINT_MAX_READ_WAIT_MS  a read by id that has waited longer (since it reached
-                                                the machine, plus the wait of the reads ahead of it on
-                                                its database connection) gets 503 with Retry-After at
-                                                once (50)
-  --read-wait-target-ms N FLINT_READ_WAIT_TARGET_MS  once one has, the server is overloaded and reads
-                                                are held to this wait until none has exceeded it for
-                                                a second (20)
+  --read-wait-target-ms N FLINT_READ_WAIT_TARGET_MS  the wait of a read by id (since it reached the
+                                                machine, plus the wait of the reads ahead of it on its
+                                                database connection) that a server keeping up stays
+                                                within (20)
+  --read-overload-after-ms N FLINT_READ_OVERLOAD_AFTER_MS  once reads one after another have waited
+                                                beyond the target for this long, the server is
+                                                overloaded: reads beyond the target get 503 with
+                                                Retry-After at once, until as long again passes with
+                                                none beyond it (50)
   --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
                                                 json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one

@@ -99,7 +99,7 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              static_cast<uint64_t>(std::max<int64_t>(0, http::serverFigures().queued.load()))) +
       metric("flint_http_shed_total", "counter",
              "Requests answered 503 at once under overload: the workers' queue full (--max-queued-requests) "
-             "or reads by id that waited too long (--max-read-wait-ms, --read-wait-target-ms).",
+             "or reads by id beyond the target wait while overloaded (--read-wait-target-ms, --read-overload-after-ms).",
              http::serverFigures().shed.load()) +
       auditMetrics(audit_.queuedByInstance(), audit_.failingInstances()) +
       metric("flint_revocation_follower_lag_seconds", "gauge",

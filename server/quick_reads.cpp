@@ -27,61 +27,65 @@ constexpr uint64_t kTimerSerial = 2;
 }  // namespace
 
 QuickReads::QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections,
-                       std::chrono::milliseconds maxReadWait, std::chrono::milliseconds targetReadWait)
+                       std::chrono::milliseconds targetReadWait, std::chrono::milliseconds readOverloadAfter)
     : app_(app),
       workers_(workers),
       maxConnections_(maxConnections),
-      admission_(maxReadWait, targetReadWait),
+      admission_(targetReadWait, readOverloadAfter),
       timer_(kTick),
       nextSerial_(kTimerSerial) {
   db::SessionPool::forbidThisThread();
 }
 
-// Plain reads of one instance in one round, fetched by one statement from one server.
+// Plain reads of one instance that arrived together, fetched by one statement from one server.
 struct QuickReads::Fetch {
   std::string url;  // a replica, or the instance's primary
   std::vector<const http::HttpRequest*> requests;
   std::vector<App::PlainRead> reads;
-  std::vector<size_t> positions;  // in the round
+  // Where each answer goes: a round, and the position in it. Rounds stay where they are until
+  // collected, and a round is collected only once nothing it sent is waiting.
+  std::vector<std::pair<Round*, size_t>> slots;
 };
 
-void QuickReads::start(uint64_t number, const std::vector<const http::HttpRequest*>& requests) {
-  Round& round = rounds_[number];
-  round.responses.resize(requests.size());
+void QuickReads::start(const std::vector<http::QuickAnswerer::Round>& started) {
   std::map<std::string, Fetch> byInstance;
-  for (size_t i = 0; i < requests.size(); ++i) {
-    if (auto answer = app_.immediateAnswer(*requests[i])) {
-      round.responses[i] = std::move(*answer);
-      continue;
-    }
-    std::optional<App::PlainRead> read;
-    try {
-      read = app_.plainRead(*requests[i]);
-    } catch (const std::exception&) {
-      // handle() meets the same failure and answers it.
-    }
-    if (!read) {
-      if (auto row = app_.customRowRead(*requests[i])) {
-        if (admit(*requests[i], row->databaseUrl))
-          sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
-        else
-          round.responses[i] = App::readsBacklogged();
-      } else {
-        handOff(round, i, *requests[i]);
+  for (const auto& [number, requests] : started) {
+    Round& round = rounds_[number];
+    round.responses.resize(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (auto answer = app_.immediateAnswer(*requests[i])) {
+        round.responses[i] = std::move(*answer);
+        continue;
       }
-      continue;
+      std::optional<App::PlainRead> read;
+      try {
+        read = app_.plainRead(*requests[i]);
+      } catch (const std::exception&) {
+        // handle() meets the same failure and answers it.
+      }
+      if (!read) {
+        if (auto row = app_.customRowRead(*requests[i])) {
+          if (admit(*requests[i], row->databaseUrl))
+            sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
+          else
+            round.responses[i] = App::readsBacklogged();
+        } else {
+          handOff(round, i, *requests[i]);
+        }
+        continue;
+      }
+      if (!admit(*requests[i], read->readUrl)) {
+        round.responses[i] = App::readsBacklogged();
+        continue;
+      }
+      auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
+      fetch.url = read->readUrl;
+      fetch.requests.push_back(requests[i]);
+      fetch.reads.push_back(std::move(*read));
+      fetch.slots.emplace_back(&round, i);
     }
-    if (!admit(*requests[i], read->readUrl)) {
-      round.responses[i] = App::readsBacklogged();
-      continue;
-    }
-    auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
-    fetch.url = read->readUrl;
-    fetch.requests.push_back(requests[i]);
-    fetch.reads.push_back(std::move(*read));
-    fetch.positions.push_back(i);
   }
-  for (auto& [where, fetch] : byInstance) send(round, std::make_shared<Fetch>(std::move(fetch)));
+  for (auto& [where, fetch] : byInstance) send(std::make_shared<Fetch>(std::move(fetch)));
   checkDeadlines();
 }
 
@@ -112,7 +116,7 @@ void QuickReads::handOff(Round& round, size_t position, const http::HttpRequest&
   }
 }
 
-void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
+void QuickReads::send(std::shared_ptr<Fetch> fetch) {
   std::vector<fhir::RowKey> keys;
   for (const auto& read : fetch->reads) keys.push_back(read.key);
   const std::string& primary = fetch->reads.front().instance->databaseUrl;
@@ -123,29 +127,29 @@ void QuickReads::send(Round& round, std::shared_ptr<Fetch> fetch) {
     fetch->url = primary;
     connection = this->connection(primary, busy);
   }
-  if (busy) return defer(round, [this, &round, fetch] { send(round, fetch); });
-  if (connection == nullptr) return answer(round, *fetch, {}, db::StatementResult(nullptr));
-  ++round.waiting;
-  // Rounds stay where they are until collected, and a round is collected only once nothing it
-  // sent is waiting: the reference stays valid until the call back.
+  std::vector<Round*> rounds;
+  for (const auto& [round, position] : fetch->slots) rounds.push_back(round);
+  if (busy) return defer(rounds, [this, fetch] { send(fetch); });
+  if (connection == nullptr) return answer(*fetch, {}, db::StatementResult(nullptr));
+  for (auto* round : rounds) ++round->waiting;
   connection->send(fhir::plainReadsStatement(*fetch->reads.front().instance, keys),
-                   [this, &round, fetch, keys, primary](const db::StatementResult& result) {
+                   [this, fetch, keys, primary, rounds](const db::StatementResult& result) {
                      if (!result.ok() && fetch->url != primary) {
                        // A replica that failed (down, or a read cancelled by replay): the primary answers.
                        app_.replicaFailed(fetch->url);
                        fetch->url = primary;
-                       send(round, fetch);
+                       send(fetch);
                      } else {
-                       answer(round, *fetch, keys, result);
+                       answer(*fetch, keys, result);
                      }
-                     --round.waiting;
+                     for (auto* round : rounds) --round->waiting;
                    });
 }
 
 void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {
   bool busy = false;
   auto* connection = this->connection(read->databaseUrl, busy);
-  if (busy) return defer(round, [this, &round, position, read] { sendRow(round, position, read); });
+  if (busy) return defer({&round}, [this, &round, position, read] { sendRow(round, position, read); });
   if (connection == nullptr) {
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
     return;
@@ -175,13 +179,12 @@ bool QuickReads::admit(const http::HttpRequest& request, const std::string& data
   return false;
 }
 
-void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,
-                        const db::StatementResult& result) {
+void QuickReads::answer(const Fetch& fetch, const std::vector<fhir::RowKey>& keys, const db::StatementResult& result) {
   const size_t count = fetch.reads.size();
   // Should answering fail (out of memory or similar), these stay 500s that close the connection.
-  for (size_t position : fetch.positions) {
-    round.responses[position].status = 500;
-    round.responses[position].close = true;
+  for (const auto& [round, position] : fetch.slots) {
+    round->responses[position].status = 500;
+    round->responses[position].close = true;
   }
   std::vector<fhir::FhirResponse> answers;
   try {
@@ -192,8 +195,10 @@ void QuickReads::answer(Round& round, const Fetch& fetch, const std::vector<fhir
     } else {
       answers.assign(count, fhir::databaseFailureResponse(result.sqlState()));
     }
-    for (size_t k = 0; k < count; ++k)
-      round.responses[fetch.positions[k]] = app_.answerPlainRead(*fetch.requests[k], fetch.reads[k], std::move(answers[k]));
+    for (size_t k = 0; k < count; ++k) {
+      const auto& [round, position] = fetch.slots[k];
+      round->responses[position] = app_.answerPlainRead(*fetch.requests[k], fetch.reads[k], std::move(answers[k]));
+    }
   } catch (const std::exception&) {
   }
 }
@@ -244,10 +249,10 @@ std::vector<http::QuickAnswerer::Watched> QuickReads::descriptors() const {
   return out;
 }
 
-void QuickReads::defer(Round& round, std::function<void()> retry) {
-  ++round.waiting;
-  deferred_.push_back([&round, retry = std::move(retry)] {
-    --round.waiting;
+void QuickReads::defer(std::vector<Round*> rounds, std::function<void()> retry) {
+  for (auto* round : rounds) ++round->waiting;
+  deferred_.push_back([rounds = std::move(rounds), retry = std::move(retry)] {
+    for (auto* round : rounds) --round->waiting;
     retry();
   });
 }

@@ -1,8 +1,9 @@
 // Answers a reactor thread's quick requests: plain reads by id go to the instance's cluster on the
-// thread's own pipelined connection to it, one statement per instance and round (custom data
-// rows: one per row), several rounds in flight. The thread never waits: connections are opened by
-// a worker, and whatever needs more than a remembered instance and token (an instance or token not
-// yet cached, a patient-restricted scope, any failure) is answered by App::handle on a worker.
+// thread's own pipelined connection to it, one statement per instance for the reads that arrive
+// together (custom data rows: one per row), several rounds in flight. The thread never waits:
+// connections are opened by a worker, and whatever needs more than a remembered instance and token
+// (an instance or token not yet cached, a patient-restricted scope, any failure) is answered by
+// App::handle on a worker.
 #pragma once
 
 #include <chrono>
@@ -25,14 +26,14 @@ class QuickReads : public http::QuickAnswerer {
  public:
   // `maxConnections`: the pipelined connections this thread may keep open at once; beyond them, the
   // least recently used idle one is closed for a database it has none to. Made on the reactor
-  // thread, which from then on may not borrow a database session. A read is answered 503 at once
-  // when it has waited too long, counting from when it reached the machine and adding what the
-  // statements ahead of it on its connection have waited (ReadAdmission: `maxReadWait` for a
-  // burst, `targetReadWait` under overload): under overload the wait would only grow.
-  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds maxReadWait,
-             std::chrono::milliseconds targetReadWait);
+  // thread, which from then on may not borrow a database session. Under overload a read is
+  // answered 503 at once when it has waited beyond the target, counting from when it reached the
+  // machine and adding what the statements ahead of it on its connection have waited
+  // (ReadAdmission): there the wait would only grow.
+  QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds targetReadWait,
+             std::chrono::milliseconds readOverloadAfter);
 
-  void start(uint64_t round, const std::vector<const http::HttpRequest*>& requests) override;
+  void start(const std::vector<http::QuickAnswerer::Round>& rounds) override;
   std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> collect(bool readable) override;
   std::vector<Watched> descriptors() const override;
 
@@ -51,13 +52,12 @@ class QuickReads : public http::QuickAnswerer {
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
   // workers' queue is full.
   void handOff(Round& round, size_t position, const http::HttpRequest& request);
-  // Sends `retry` once a connection comes free; the round waits for it meanwhile.
-  void defer(Round& round, std::function<void()> retry);
-  void send(Round& round, std::shared_ptr<Fetch> fetch);
+  // Sends `retry` once a connection comes free; the rounds wait for it meanwhile.
+  void defer(std::vector<Round*> rounds, std::function<void()> retry);
+  void send(std::shared_ptr<Fetch> fetch);
   void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
-  // Fills the round's responses for `fetch` from the statement's result.
-  void answer(Round& round, const Fetch& fetch, const std::vector<fhir::RowKey>& keys,
-              const db::StatementResult& result);
+  // Fills the responses of `fetch`'s rounds from the statement's result.
+  void answer(const Fetch& fetch, const std::vector<fhir::RowKey>& keys, const db::StatementResult& result);
 
   struct Link {
     std::shared_ptr<db::PipelinedConnection> connection;

@@ -1,16 +1,23 @@
 #include "server/read_admission.h"
 
-#include <algorithm>
-
 namespace flint::server {
 
-ReadAdmission::ReadAdmission(Clock::duration maxWait, Clock::duration targetWait, Clock::duration calm)
-    : maxWait_(maxWait), targetWait_(std::min(targetWait, maxWait)), calm_(calm) {}
+ReadAdmission::ReadAdmission(Clock::duration targetWait, Clock::duration overloadAfter)
+    : targetWait_(targetWait), overloadAfter_(overloadAfter) {}
 
 bool ReadAdmission::admit(Clock::duration waited, Clock::time_point now) {
-  const bool overloaded = now < overloadedUntil_;
-  if (waited <= targetWait_ || (waited <= maxWait_ && !overloaded)) return true;
-  overloadedUntil_ = now + calm_;
+  const bool followsOn = now - lastRead_ <= targetWait_;
+  lastRead_ = now;
+  if (waited <= targetWait_) {
+    above_ = false;
+    return true;
+  }
+  if (now >= overloadedUntil_) {
+    if (!above_ || !followsOn) aboveSince_ = now;
+    above_ = true;
+    if (now - aboveSince_ < overloadAfter_) return true;
+  }
+  overloadedUntil_ = now + overloadAfter_;
   return false;
 }
 

@@ -1,12 +1,13 @@
 // Decides whether a read by id still goes to its database or is shed with 503, by how long it has
-// waited (controlled delay, as in CoDel): a burst may wait up to `maxWait`, but once a read has
-// waited longer the server is overloaded, and reads are held to `targetWait` until `calm` passes
-// with none waiting beyond it. Under overload the queue then stays short instead of standing at
-// `maxWait`, so the reads accepted keep their latency and the shed ones are told at once. The
-// target sits above the waits of a server that keeps up (on a busy 2-core machine their p99 is
-// 10-20 ms), or a single stall would leave it shedding reads it could answer for as long as that
-// tail kept reaching past the target; so it can afford a calm of a second, long enough that a
-// sustained overload is not let back to `maxWait` between its waves.
+// waited: a controlled delay, as in CoDel. Reads may wait beyond `targetWait` for a while (a burst,
+// or a stall that has passed) without loss; only once reads taken one after another have all waited
+// beyond it for `overloadAfter` is the queue standing and the server overloaded. Reads are then
+// held to the target until as long again passes with none beyond it, so the queue stays short, the
+// reads accepted keep their latency and the shed ones are told at once; under a sustained overload
+// a read beyond the target comes every millisecond, so that does not end it. A read that met a
+// delay alone (a paused machine, one slow statement) is answered, not shed: shedding it would spare
+// nobody any wait. The target sits above the waits of a server that keeps up (on a busy 2-core
+// machine their p99 is 10-20 ms), or after a stall it would shed reads it could answer.
 #pragma once
 
 #include <chrono>
@@ -17,16 +18,21 @@ class ReadAdmission {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ReadAdmission(Clock::duration maxWait, Clock::duration targetWait, Clock::duration calm = std::chrono::seconds(1));
+  ReadAdmission(Clock::duration targetWait, Clock::duration overloadAfter);
 
   // `waited`: since the read reached the machine, plus what the statements ahead of it on its
   // database connection have waited already.
   bool admit(Clock::duration waited, Clock::time_point now);
 
  private:
-  Clock::duration maxWait_;
   Clock::duration targetWait_;
-  Clock::duration calm_;
+  Clock::duration overloadAfter_;
+  Clock::time_point lastRead_{};
+  // Since when the reads taken have waited beyond the target, each within the target of the one
+  // before (a gap longer than that means the queue was served, not standing); unset when the last
+  // read taken was within the target.
+  bool above_ = false;
+  Clock::time_point aboveSince_{};
   Clock::time_point overloadedUntil_{};
 };
 

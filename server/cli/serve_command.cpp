@@ -60,8 +60,8 @@ int serveCommand(const Config& config) {
   options.observe = [&app](const http::HttpRequest& r, int status) { app->observe(r, status); };
   options.quick.makeAnswerer = [&app, &budget, &config](http::WorkerPool& workers) {
     return std::make_unique<QuickReads>(*app, workers, budget.readsPerReactor,
-                                        std::chrono::milliseconds(config.maxReadWaitMs),
-                                        std::chrono::milliseconds(config.readWaitTargetMs));
+                                        std::chrono::milliseconds(config.readWaitTargetMs),
+                                        std::chrono::milliseconds(config.readOverloadAfterMs));
   };
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();

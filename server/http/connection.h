@@ -32,17 +32,21 @@ using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Told of every answer as it goes out (its request and status), whoever answered it.
 using RequestObserver = std::function<void(const HttpRequest&, int status)>;
 
-// Answers the quick requests of one reactor thread (reads by id), those that arrive in one round
+// Answers the quick requests of one reactor thread (reads by id), those that arrive in one turn
 // of its event loop together, possibly later: handing each to a worker and back would cost more
-// than the answer, and answered together they share database round trips. A round's answers come
-// out of collect() as soon as all are in, whatever older rounds still wait for (a connection has
-// at most one round at a time, so its answers stay in order).
+// than the answer, and answered together they share database round trips. Each connection's
+// quick requests make a round, whose answers come out of collect() as soon as its own are in,
+// whatever other rounds still wait for: a read waiting on one database holds back nothing that
+// arrived with it (a connection has at most one round at a time, so its answers stay in order).
 class QuickAnswerer {
  public:
+  struct Round {
+    uint64_t number;  // given by the caller
+    std::vector<const HttpRequest*> requests;  // valid until the round's answers are collected
+  };
   virtual ~QuickAnswerer() = default;
-  // Starts round `round` (numbered by the caller); `requests` stay valid until its answers are
-  // collected.
-  virtual void start(uint64_t round, const std::vector<const HttpRequest*>& requests) = 0;
+  // Starts `rounds`, which arrived together and whose reads may be fetched together.
+  virtual void start(const std::vector<Round>& rounds) = 0;
   // The answers of the rounds finished since the last call, by round; `readable`: a descriptor
   // has something to read.
   virtual std::vector<std::pair<uint64_t, std::vector<HttpResponse>>> collect(bool readable) = 0;

@@ -17,8 +17,9 @@
 namespace flint::http {
 namespace {
 
-// At most this many quick requests make one round; more are split.
-constexpr size_t kMaxQuickRound = 64;
+// At most this many quick requests (from connections that arrived together) are started at once;
+// more are split.
+constexpr size_t kMaxQuickBatch = 64;
 // Connections the kernel completes before they are accepted. Pistache's default, 128, is soon
 // exceeded when many clients connect at once (a surge, or all of them again after a restart); the
 // kernel then drops their SYNs and each waits a second for its retransmission. Capped by
@@ -81,23 +82,25 @@ class TcpHandler : public Pistache::Tcp::Handler {
 
  private:
   struct Round {
-    std::vector<std::shared_ptr<Connection>> connections;
-    std::vector<std::vector<HttpRequest>> requests;  // per connection
+    std::shared_ptr<Connection> connection;
+    std::vector<HttpRequest> requests;
   };
 
   void startRounds() {
     while (!waiting_.empty()) {
-      const uint64_t number = ++rounds_;
-      Round& round = inFlight_[number];
-      std::vector<const HttpRequest*> requests;
-      while (!waiting_.empty() && requests.size() < kMaxQuickRound) {
-        round.connections.push_back(std::move(waiting_.front()));
+      std::vector<QuickAnswerer::Round> started;
+      size_t count = 0;
+      while (!waiting_.empty() && count < kMaxQuickBatch) {
+        const uint64_t number = ++rounds_;
+        Round& round = inFlight_[number];
+        round.connection = std::move(waiting_.front());
         waiting_.pop_front();
-        round.requests.push_back(round.connections.back()->takeQuick());
+        round.requests = round.connection->takeQuick();
+        started.push_back({number, {}});
+        for (const auto& r : round.requests) started.back().requests.push_back(&r);
+        count += round.requests.size();
       }
-      for (const auto& taken : round.requests)
-        for (const auto& r : taken) requests.push_back(&r);
-      answerer_->start(number, requests);
+      answerer_->start(started);
     }
   }
 
@@ -108,20 +111,14 @@ class TcpHandler : public Pistache::Tcp::Handler {
       auto node = inFlight_.extract(number);
       if (node.empty()) continue;
       Round& round = node.mapped();
-      size_t count = 0;
-      for (const auto& r : round.requests) count += r.size();
-      if (responses.size() != count) {
-        // Out of memory or similar: these connections cannot continue in order.
+      if (responses.size() != round.requests.size()) {
+        // Out of memory or similar: this connection cannot continue in order.
         HttpResponse failed;
         failed.status = 500;
         failed.close = true;
-        responses.assign(count, failed);
+        responses.assign(round.requests.size(), failed);
       }
-      auto next = responses.begin();
-      for (size_t i = 0; i < round.connections.size(); ++i) {
-        if (round.connections[i]->answerQuick(round.requests[i], next)) waiting_.push_back(round.connections[i]);
-        next += static_cast<std::ptrdiff_t>(round.requests[i].size());
-      }
+      if (round.connection->answerQuick(round.requests, responses.begin())) waiting_.push_back(round.connection);
     }
     return !waiting_.empty();
   }
