@@ -622,7 +622,8 @@ TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
 namespace {
 
 // Reads by id sent `spacing` apart, each on a connection opened beforehand, while the database
-// is held: what each was answered, and whether before the database was released.
+// is held; it is released 300 ms after the last. What each was answered, and whether before the
+// release.
 struct HeldRead {
   int status = 0;
   bool answeredHeld = false;
