@@ -50,6 +50,8 @@ App::App(Config config, ConnectionBudget budget)
   auth_.setPracticeApps(practiceApps_.get());
   instanceRefresh_ = std::make_unique<tasks::PeriodicTask>("instance cache", instances_.ttl() / 4,
                                                           [this] { instances_.refreshAhead(); });
+  namespaceAccessRefresh_ = std::make_unique<tasks::PeriodicTask>(
+      "namespace access", custom_data::kNamespaceAccessTtl / 4, [] { custom_data::refreshNamespaceAccessAhead(); });
   sandboxSweep_ = std::make_unique<tasks::PeriodicTask>("sandbox sweep", std::chrono::minutes(5), [this] {
     developer::SandboxService(db::Session::forThisThread(config_.databaseUrl), sandboxSettings_).sweep(epochSeconds());
   });

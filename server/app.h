@@ -203,6 +203,7 @@ class App {
   developer::BusinessCalendar calendar_;
   developer::SandboxSettings sandboxSettings_;
   std::unique_ptr<tasks::PeriodicTask> instanceRefresh_;  // InstanceCache::refreshAhead
+  std::unique_ptr<tasks::PeriodicTask> namespaceAccessRefresh_;  // custom_data::refreshNamespaceAccessAhead
   std::unique_ptr<tasks::PeriodicTask> sandboxSweep_;  // reminders and expiry, every five minutes
   std::unique_ptr<tasks::PeriodicTask> mailRelay_;     // with --smtp-url, every second
   std::unique_ptr<PracticeAppsProvider> practiceApps_;

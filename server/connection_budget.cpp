@@ -7,8 +7,9 @@ namespace flint::server {
 namespace {
 
 // The threads that borrow one session each at a time: the audit writer, the revocation follower,
-// the directory, the replica poller and the sandbox sweep (and the mail relay, when configured).
-size_t backgroundThreads(const Config& config) { return 5 + (config.smtpUrl.empty() ? 0 : 1); }
+// the directory, the replica poller, the sandbox sweep, and the reloads of the instance cache and
+// of namespace accesses (and the mail relay, when configured).
+size_t backgroundThreads(const Config& config) { return 7 + (config.smtpUrl.empty() ? 0 : 1); }
 
 }  // namespace
 

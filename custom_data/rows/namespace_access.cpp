@@ -8,6 +8,7 @@
 #include "core/crypto/digest.h"
 #include "core/crypto/encoding.h"
 #include "core/db/session.h"
+#include "core/db/session_pool.h"
 #include "core/json/json_parser.h"
 #include "custom_data/manifest/plugin_manifest.h"
 #include "custom_data/rows/field_values.h"
@@ -29,11 +30,14 @@ const ModelDefinition& NamespaceAccess::model(const std::string& name) const {
 
 namespace {
 
-constexpr auto kAccessTtl = std::chrono::seconds(1);
-
 struct CachedAccess {
   std::shared_ptr<const NamespaceAccess> access;
   std::chrono::steady_clock::time_point loaded;
+  bool used = false;  // since it was loaded
+  // What reloads it: where the instance's data lives, its schema, and the key's hash.
+  std::string databaseUrl;
+  std::string instanceSchema;
+  std::string hash;
 };
 
 std::mutex& cacheMutex() {
@@ -48,10 +52,10 @@ std::unordered_map<std::string, CachedAccess>& cache() {
 
 std::string cachePrefix(const std::string& instanceSchema, const std::string& ns) { return instanceSchema + "\n" + ns + "\n"; }
 
-NamespaceAccess load(pqxx::transaction_base& tx, const instances::Instance& instance, const std::string& ns,
+NamespaceAccess load(pqxx::transaction_base& tx, const std::string& instanceSchema, const std::string& ns,
                      const std::string& hash) {
   if (!isValidNamespace(ns)) throw RowError(401, "NamespaceAccessError", "the key does not open namespace '" + ns + "'");
-  auto found = tx.exec_params("SELECT schema_name FROM " + db::quoteIdentifier(instance.schema) +
+  auto found = tx.exec_params("SELECT schema_name FROM " + db::quoteIdentifier(instanceSchema) +
                                   ".custom_data_namespaces WHERE name = $1",
                               ns);
   NamespaceAccess access;
@@ -97,7 +101,8 @@ std::optional<std::string> cacheKey(const std::string& instanceSchema, const std
 std::shared_ptr<const NamespaceAccess> remembered(const std::string& key) {
   std::lock_guard lock(cacheMutex());
   auto it = cache().find(key);
-  if (it == cache().end() || std::chrono::steady_clock::now() - it->second.loaded >= kAccessTtl) return nullptr;
+  if (it == cache().end() || std::chrono::steady_clock::now() - it->second.loaded >= kNamespaceAccessTtl) return nullptr;
+  it->second.used = true;
   return it->second.access;
 }
 
@@ -116,11 +121,53 @@ std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base
     throw RowError(401, "NamespaceAccessError", "a namespace key is required: Authorization: Namespace <key>");
   if (auto access = remembered(*key)) return access;
   const auto now = std::chrono::steady_clock::now();
-  auto access = std::make_shared<const NamespaceAccess>(load(tx, instance, ns, key->substr(key->rfind('\n') + 1) /* the key's hash */));
+  const std::string hash = key->substr(key->rfind('\n') + 1);
+  auto access = std::make_shared<const NamespaceAccess>(load(tx, instance.schema, ns, hash));
   std::lock_guard lock(cacheMutex());
   if (cache().size() > 10000) cache().clear();
-  cache()[*key] = {access, now};
+  cache()[*key] = {access, now, false, instance.databaseUrl, instance.schema, hash};
   return access;
+}
+
+void refreshNamespaceAccessAhead() {
+  struct Due {
+    std::string key;
+    CachedAccess entry;
+  };
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Due> due;
+  {
+    std::lock_guard lock(cacheMutex());
+    for (const auto& [key, entry] : cache())
+      if (entry.used && now - entry.loaded >= kNamespaceAccessTtl / 2) due.push_back({key, entry});
+  }
+  for (auto& [key, entry] : due) {
+    std::shared_ptr<const NamespaceAccess> fresh;
+    try {
+      // One session at a time, returned at once: this thread counts as one in the connection budget.
+      db::PooledSession session(entry.databaseUrl);
+      pqxx::read_transaction tx(session->connection());
+      fresh = std::make_shared<const NamespaceAccess>(load(tx, entry.instanceSchema, entry.access->ns, entry.hash));
+    } catch (const RowError&) {
+      // The key no longer opens the namespace (reset, or the plugin removed): forgotten, so the
+      // next request with it asks the database, which refuses it.
+    } catch (const std::exception&) {
+      // Left to expire; the request that then needs it meets the failure and reports it.
+      continue;
+    }
+    std::lock_guard lock(cacheMutex());
+    auto it = cache().find(key);
+    // Unless forgotten or reloaded by a request meanwhile, which may have seen a later state.
+    if (it == cache().end() || it->second.access != entry.access) continue;
+    if (!fresh) {
+      cache().erase(it);
+      continue;
+    }
+    entry.access = std::move(fresh);
+    entry.loaded = now;
+    entry.used = false;
+    it->second = std::move(entry);
+  }
 }
 
 }  // namespace flint::custom_data

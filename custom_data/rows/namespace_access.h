@@ -2,6 +2,7 @@
 // read_write access to one namespace of one instance, with the models declared in it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -28,10 +29,13 @@ struct NamespaceAccess {
   const ModelDefinition& model(const std::string& name) const;
 };
 
+// How long a process remembers a granted access without asking the database again.
+inline constexpr std::chrono::milliseconds kNamespaceAccessTtl{1000};
+
 // Throws RowError 401 when the key is missing, malformed or not one of this namespace's (an
 // unknown namespace answers the same, so keys cannot probe for names). A granted access is
-// remembered by the process for up to a second; installs, resets and drops in this process
-// forget it at once, other processes within that second.
+// remembered by the process for up to kNamespaceAccessTtl; installs, resets and drops in this
+// process forget it at once, other processes within that time.
 std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
                                                           const std::string& ns, std::string_view authorization);
 // The access `authorization` was granted within the last second, without asking the database (for
@@ -39,5 +43,9 @@ std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base
 std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const std::string& instanceSchema, const std::string& ns,
                                                                  std::string_view authorization);
 void forgetNamespaceAccess(const std::string& instanceSchema, const std::string& ns);
+// Reloads the remembered accesses used since they were loaded and half their time old, so that
+// reads by a key in use keep being answered on the reactors rather than falling to a worker once
+// a second; one the key no longer opens is forgotten. For a task every quarter of the time.
+void refreshNamespaceAccessAhead();
 
 }  // namespace flint::custom_data

@@ -619,6 +619,54 @@ TEST(HttpProtocol, ANetworkThreadNeverWaitsOnAStalledDatabase) {
   EXPECT_TRUE(server.alive());
 }
 
+// A namespace key's access is remembered for a second too, and reloaded ahead while in use, so
+// reads of custom data rows by key stay on the network thread however long they go on (here the
+// only worker is held and its queue full: a read falling to it would be shed).
+TEST(HttpProtocol, RowReadsWithABusyKeyNeverWaitForItsAccess) {
+  FlintServer server({"--workers", "1", "--max-queued-requests", "1", "--reactor-threads", "1"});
+  const std::string instance = createInstance("rowkey", server);
+  const nlohmann::json manifest = {
+      {"sdk_version", "0.203.0"}, {"plugin_version", "1.0.0"}, {"name", "rooms"}, {"description", "rows"},
+      {"components", {{"handlers", nlohmann::json::array()}}}, {"tags", nlohmann::json::object()}, {"license", ""},
+      {"readme", false}, {"custom_data", {{"namespace", "acme__rooms"}, {"access", "read_write"}}}};
+  const nlohmann::json install = {
+      {"manifest", manifest},
+      {"models", nlohmann::json::parse(R"({"models":[{"name":"Room","fields":[{"name":"name","type":"text"}]}]})")}};
+  auto installed = client(server).Post("/admin/instances/" + instance + "/plugins",
+                                       {{"Authorization", std::string("Bearer ") + kAdminKey}}, install.dump(),
+                                       "application/json");
+  ASSERT_EQ(installed->status, 201) << installed->body;
+  const auto keys = parseJson(installed->body)["keys"];
+  const httplib::Headers writer = {{"Authorization", "Namespace " + keys["namespace_read_write_access_key"].get<std::string>()}};
+  const httplib::Headers reader = {{"Authorization", "Namespace " + keys["namespace_read_access_key"].get<std::string>()}};
+  const std::string rooms = "/" + instance + "/custom-data/acme__rooms/models/Room";
+  auto created = client(server).Post(rooms, writer, R"({"name":"Blue"})", "application/json");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string row = rooms + "/" + std::to_string(parseJson(created->body)["dbid"].get<long long>());
+  // The first read is a worker's, which remembers the key's access; the second opens the network
+  // thread's connection (by a worker too), before the worker is held.
+  ASSERT_EQ(client(server).Get(row, reader)->status, 200);
+  ASSERT_EQ(client(server).Get(row, reader)->status, 200);
+  HeldLock held(databaseUrl(), schemaOf(instance) + ".search_string", "ACCESS EXCLUSIVE");
+  auto [first, second] = occupyTheWorkerAndItsQueue(server, instance);
+  ASSERT_EQ(searchStatus(server, instance, "c"), 503) << "the worker is not held";
+
+  auto c = client(server);
+  std::map<int, int> statuses;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < until) {
+    auto res = c.Get(row, reader);
+    ++statuses[res ? res->status : 0];
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(statuses.size(), 1u) << "answers other than 200: " << ::testing::PrintToString(statuses);
+  EXPECT_GT(statuses[200], 50);
+
+  held.release();
+  EXPECT_EQ(first.get(), 200);
+  EXPECT_EQ(second.get(), 200);
+}
+
 namespace {
 
 // Reads by id sent `spacing` apart, each on a connection opened beforehand, while the database
