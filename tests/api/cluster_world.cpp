@@ -27,8 +27,14 @@ const World& world() {
       psql(server, "DROP DATABASE IF EXISTS " + db);
       psql(server, "CREATE DATABASE " + db);
     }
-    World made{withDatabase(databaseUrl(), db), withDatabase(a, db),
-               withDatabase(requiredEnv("FLINT_TEST_CLUSTER_A_REPLICA_URL"), db), withDatabase(b, db)};
+    // The standby has the database only once it has replayed its creation, which on a busy machine
+    // can come after `cluster add` looks for it there.
+    const std::string replica = requiredEnv("FLINT_TEST_CLUSTER_A_REPLICA_URL");
+    const std::string created = trimmed(psql(a, "SELECT pg_current_wal_lsn()"));
+    const std::string replayed = "SELECT pg_last_wal_replay_lsn() >= '" + created + "'::pg_lsn";
+    for (int i = 0; i < 300 && trimmed(psql(replica, replayed)) != "t"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    World made{withDatabase(databaseUrl(), db), withDatabase(a, db), withDatabase(replica, db), withDatabase(b, db)};
     // Every server and command of this binary uses the control database of its own.
     setenv("FLINT_DATABASE_URL", made.control.c_str(), 1);
     return made;
