@@ -98,20 +98,24 @@ std::optional<std::string> cacheKey(const std::string& instanceSchema, const std
   return cachePrefix(instanceSchema, ns) + crypto::hexEncode(crypto::sha256(authorization.substr(scheme.size())));
 }
 
-std::shared_ptr<const NamespaceAccess> remembered(const std::string& key) {
+// Only as loaded from `databaseUrl`: once an instance has moved, what its old cluster said (which is
+// what reloads of the entry still ask) no longer counts.
+std::shared_ptr<const NamespaceAccess> remembered(const std::string& key, const std::string& databaseUrl) {
   std::lock_guard lock(cacheMutex());
   auto it = cache().find(key);
-  if (it == cache().end() || std::chrono::steady_clock::now() - it->second.loaded >= kNamespaceAccessTtl) return nullptr;
+  if (it == cache().end() || it->second.databaseUrl != databaseUrl ||
+      std::chrono::steady_clock::now() - it->second.loaded >= kNamespaceAccessTtl)
+    return nullptr;
   it->second.used = true;
   return it->second.access;
 }
 
 }  // namespace
 
-std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const std::string& instanceSchema, const std::string& ns,
+std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const instances::Instance& instance, const std::string& ns,
                                                                  std::string_view authorization) {
-  const auto key = cacheKey(instanceSchema, ns, authorization);
-  return key ? remembered(*key) : nullptr;
+  const auto key = cacheKey(instance.schema, ns, authorization);
+  return key ? remembered(*key, instance.databaseUrl) : nullptr;
 }
 
 std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
@@ -119,7 +123,7 @@ std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base
   const auto key = cacheKey(instance.schema, ns, authorization);
   if (!key)
     throw RowError(401, "NamespaceAccessError", "a namespace key is required: Authorization: Namespace <key>");
-  if (auto access = remembered(*key)) return access;
+  if (auto access = remembered(*key, instance.databaseUrl)) return access;
   const auto now = std::chrono::steady_clock::now();
   const std::string hash = key->substr(key->rfind('\n') + 1);
   auto access = std::make_shared<const NamespaceAccess>(load(tx, instance.schema, ns, hash));

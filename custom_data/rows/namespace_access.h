@@ -40,7 +40,7 @@ std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base
                                                           const std::string& ns, std::string_view authorization);
 // The access `authorization` was granted within the last second, without asking the database (for
 // a reactor thread, which must not wait); null when none is remembered.
-std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const std::string& instanceSchema, const std::string& ns,
+std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const instances::Instance& instance, const std::string& ns,
                                                                  std::string_view authorization);
 void forgetNamespaceAccess(const std::string& instanceSchema, const std::string& ns);
 // Reloads the remembered accesses used since they were loaded and half their time old, so that

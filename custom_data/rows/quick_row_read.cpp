@@ -11,7 +11,7 @@ std::optional<QuickRowRead> quickRowRead(const instances::Instance& instance, co
       !request.params.empty())
     return std::nullopt;
   QuickRowRead read;
-  read.access = rememberedNamespaceAccess(instance.schema, request.ns, request.authorization);
+  read.access = rememberedNamespaceAccess(instance, request.ns, request.authorization);
   if (!read.access) return std::nullopt;
   read.model = read.access->models.model(request.model);
   if (read.model == nullptr) return std::nullopt;
