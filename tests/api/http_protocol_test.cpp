@@ -710,6 +710,23 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
 
 }  // namespace
 
+// The admission settings refuse what is not a positive number of milliseconds, by flag or by
+// environment, and the flag they replaced is refused rather than ignored.
+TEST(HttpProtocol, ReadAdmissionSettingsAreChecked) {
+  std::string out;
+  for (const char* flag : {"--read-overload-after-ms", "--read-wait-target-ms"})
+    for (const char* value : {"0", "-5", "abc", ""}) {
+      EXPECT_EQ(runFlint({"serve", flag, value}, &out), 2) << flag << " " << value;
+      EXPECT_NE(out.find(std::string(flag) + " must be a positive whole number"), std::string::npos) << out;
+    }
+  setenv("FLINT_READ_OVERLOAD_AFTER_MS", "abc", 1);
+  EXPECT_EQ(runFlint({"serve"}, &out), 2);
+  unsetenv("FLINT_READ_OVERLOAD_AFTER_MS");
+  EXPECT_NE(out.find("--read-overload-after-ms must be a positive whole number, not 'abc'"), std::string::npos) << out;
+  EXPECT_EQ(runFlint({"serve", "--max-read-wait-ms", "50"}, &out), 2);
+  EXPECT_NE(out.find("unknown command or argument"), std::string::npos) << out;
+}
+
 // Overload on reads by id. A read that meets a backlog alone (a held database, a paused machine)
 // waits it out: shedding it would spare no one a wait. Once reads one after another have waited
 // beyond --read-wait-target-ms for --read-overload-after-ms, the server is overloaded: the reads
