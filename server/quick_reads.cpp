@@ -174,7 +174,9 @@ bool QuickReads::admit(const http::HttpRequest& request, const std::string& data
   auto link = links_.find(databaseUrl);
   if (link != links_.end() && link->second.connection && !link->second.connection->broken())
     waited += link->second.connection->oldestWait(now);
-  if (admission_.admit(waited, now)) return true;
+  else if (link != links_.end() && link->second.opening)
+    waited += now - link->second.openingSince;
+  if (admission_.admit(request.received, waited, now)) return true;
   ++http::serverFigures().shed;
   return false;
 }
@@ -270,6 +272,7 @@ db::PipelinedConnection* QuickReads::connection(const std::string& databaseUrl, 
   busy = true;
   if (!makeRoom()) return nullptr;
   link.opening = true;
+  link.openingSince = now;
   link.lastUse = now;
   // Links stay in the map for good, so the reference holds when the worker hands back.
   workers_.submit([this, &link, handbacks = handbacks_, databaseUrl] {

@@ -28,8 +28,8 @@ class QuickReads : public http::QuickAnswerer {
   // least recently used idle one is closed for a database it has none to. Made on the reactor
   // thread, which from then on may not borrow a database session. Under overload a read is
   // answered 503 at once when it has waited beyond the target, counting from when it reached the
-  // machine and adding what the statements ahead of it on its connection have waited
-  // (ReadAdmission): there the wait would only grow.
+  // machine and adding what the statements ahead of it on its connection have waited, or how long
+  // the connection has been opening (ReadAdmission): there the wait would only grow.
   QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds targetReadWait,
              std::chrono::milliseconds readOverloadAfter);
 
@@ -61,7 +61,8 @@ class QuickReads : public http::QuickAnswerer {
 
   struct Link {
     std::shared_ptr<db::PipelinedConnection> connection;
-    bool opening = false;  // by a worker
+    bool opening = false;  // by a worker, since openingSince: reads sent meanwhile wait at least as long
+    std::chrono::steady_clock::time_point openingSince{};
     uint64_t serial = 0;
     std::chrono::steady_clock::time_point lastFailure{};
     std::chrono::steady_clock::time_point lastUse{};

@@ -1,13 +1,16 @@
 #include "server/read_admission.h"
 
+#include <algorithm>
+
 namespace flint::server {
 
 ReadAdmission::ReadAdmission(Clock::duration targetWait, Clock::duration overloadAfter)
     : targetWait_(targetWait), overloadAfter_(overloadAfter) {}
 
-bool ReadAdmission::admit(Clock::duration waited, Clock::time_point now) {
-  const bool followsOn = now - lastRead_ <= targetWait_;
-  lastRead_ = now;
+bool ReadAdmission::admit(Clock::time_point arrived, Clock::duration waited, Clock::time_point now) {
+  // Reads from several connections are taken out of order; one that arrived before the latest follows on.
+  const bool followsOn = arrived - lastArrival_ <= targetWait_;
+  lastArrival_ = std::max(lastArrival_, arrived);
   if (waited <= targetWait_) {
     above_ = false;
     return true;

@@ -1,13 +1,16 @@
 // Decides whether a read by id still goes to its database or is shed with 503, by how long it has
 // waited: a controlled delay, as in CoDel. Reads may wait beyond `targetWait` for a while (a burst,
-// or a stall that has passed) without loss; only once reads taken one after another have all waited
-// beyond it for `overloadAfter` is the queue standing and the server overloaded. Reads are then
-// held to the target until as long again passes with none beyond it, so the queue stays short, the
-// reads accepted keep their latency and the shed ones are told at once; under a sustained overload
-// a read beyond the target comes every millisecond, so that does not end it. A read that met a
-// delay alone (a paused machine, one slow statement) is answered, not shed: shedding it would spare
-// nobody any wait. The target sits above the waits of a server that keeps up (on a busy 2-core
-// machine their p99 is 10-20 ms), or after a stall it would shed reads it could answer.
+// or a stall that has passed) without loss; only once reads that arrived one after another have all
+// waited beyond it for `overloadAfter` is the queue standing and the server overloaded. Reads are
+// then held to the target until as long again passes with none beyond it, so the queue stays
+// short, the reads accepted keep their latency and the shed ones are told at once; under a
+// sustained overload a read beyond the target comes every millisecond, so that does not end it. A
+// read that met a delay alone (a paused machine, one slow statement) is answered, not shed:
+// shedding it would spare nobody any wait. Whether reads came one after another is judged by when
+// they arrived, not by when they are taken: a network thread short of CPU takes the reads queued
+// in its sockets in batches far apart, and those gaps are the queue standing, not served. The
+// target sits above the waits of a server that keeps up (on a busy 2-core machine their p99 is
+// 10-20 ms), or after a stall it would shed reads it could answer.
 #pragma once
 
 #include <chrono>
@@ -20,17 +23,17 @@ class ReadAdmission {
 
   ReadAdmission(Clock::duration targetWait, Clock::duration overloadAfter);
 
-  // `waited`: since the read reached the machine, plus what the statements ahead of it on its
-  // database connection have waited already.
-  bool admit(Clock::duration waited, Clock::time_point now);
+  // `arrived`: when the read reached the machine; `waited`: since then, plus what it will wait for
+  // in any case (the statements ahead of it on its database connection, the connection opening).
+  bool admit(Clock::time_point arrived, Clock::duration waited, Clock::time_point now);
 
  private:
   Clock::duration targetWait_;
   Clock::duration overloadAfter_;
-  Clock::time_point lastRead_{};
-  // Since when the reads taken have waited beyond the target, each within the target of the one
-  // before (a gap longer than that means the queue was served, not standing); unset when the last
-  // read taken was within the target.
+  Clock::time_point lastArrival_{};
+  // Since when the reads taken have waited beyond the target, each having arrived within the
+  // target of the latest before it (a gap longer than that means the queue was served, not
+  // standing); unset when the last read taken was within the target.
   bool above_ = false;
   Clock::time_point aboveSince_{};
   Clock::time_point overloadedUntil_{};

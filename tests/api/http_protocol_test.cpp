@@ -784,3 +784,69 @@ TEST(HttpProtocol, ReadsStandingInABackloggedQueueAreShedAtOnce) {
   EXPECT_TRUE(server.alive());
 }
 
+// Reads that wait for the network thread's connection to open (here the database takes the
+// connection and never answers) wait as long as it has been opening: once they have stood beyond
+// the target for --read-overload-after-ms the later ones are shed, not all held until it opens.
+TEST(HttpProtocol, ReadsWaitingForTheirConnectionToOpenAreShedOnceTheyStandInAQueue) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
+                      "--read-overload-after-ms", "100"});
+  // Written by a worker, which leaves the instance cached and the network thread's connection unopened.
+  const std::string patient = createPatient("opening", server);
+  proxy.hold();
+  const auto reads = readsWhileHeld(server, proxy, patient, 40, std::chrono::milliseconds(5));
+  EXPECT_EQ(reads.front().status, 200) << "the first waits for the connection";
+  int shed = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& r = reads[i];
+    if (r.status == 200) continue;
+    ++shed;
+    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
+    EXPECT_TRUE(r.answeredHeld) << i << ": a shed read is told at once, not once the connection opens";
+  }
+  // 200 ms of reads, 120 ms of which may wait: about a third are shed.
+  EXPECT_GE(shed, 5);
+  EXPECT_EQ(readStatus(server, patient), 200) << "served once the connection opens";
+  EXPECT_TRUE(server.alive());
+}
+
+// A server short of CPU takes the reads queued in its sockets in batches far apart (here it is
+// stopped for 40 ms at a time), although they arrived 5 ms apart. Those gaps are the queue
+// standing, not served: once the reads have waited beyond the target for --read-overload-after-ms
+// the later ones are shed, as when they are taken as they come.
+TEST(HttpProtocol, ReadsTakenInBatchesFarApartAreShedOnceTheyStandInAQueue) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
+                      "--read-overload-after-ms", "100"});
+  const std::string patient = createPatient("batches", server);
+  // As above: the instance reloaded now, and the network thread's connection opened.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ASSERT_EQ(readStatus(server, patient), 200);
+  ASSERT_EQ(readStatus(server, patient), 200);
+  proxy.hold();
+  std::atomic<bool> starving{true};
+  std::thread starver([&] {
+    while (starving) {
+      kill(server.pid(), SIGSTOP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      kill(server.pid(), SIGCONT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  const auto reads = readsWhileHeld(server, proxy, patient, 60, std::chrono::milliseconds(5));
+  starving = false;
+  starver.join();
+  int shed = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& r = reads[i];
+    if (r.status == 200) continue;
+    ++shed;
+    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
+    EXPECT_TRUE(r.answeredHeld) << i << ": a shed read is told at once, not after the backlog";
+  }
+  // 300 ms of reads, 100 ms of which may wait, taken 43 ms apart: two thirds are shed.
+  EXPECT_GE(shed, 20);
+  EXPECT_EQ(readStatus(server, patient), 200) << "served again once the backlog clears";
+  EXPECT_TRUE(server.alive());
+}
+

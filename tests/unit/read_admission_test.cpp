@@ -2,59 +2,82 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace flint::server {
 namespace {
 
 using std::chrono::milliseconds;
 
-// Each step offers a read that has waited `waited` at `at` (ms from the start) and expects it
-// admitted or shed; the controller's state carries from step to step.
+// Each step takes at `at` (ms from the start) a read that arrived at `arrived` and expects it
+// admitted or shed; it has waited the difference. The controller's state carries from step to step.
 struct Step {
+  int arrived;
   int at;
-  int waited;
   bool admitted;
   const char* why;
 };
 
-TEST(ReadAdmission, ReadsMayWaitBeyondTheTargetUntilTheyHaveDoneSoOneAfterAnotherForTooLong) {
+void expectSteps(ReadAdmission& admission, const std::vector<Step>& steps) {
   const ReadAdmission::Clock::time_point start{};
-  ReadAdmission admission(milliseconds(20), milliseconds(50));
-  const Step steps[] = {
-      {0, 1, true, "a short wait"},
-      {100, 300, true, "a read that met a delay alone is answered: shedding it would spare no one a wait"},
-      {105, 25, true, "reads beyond the target one after another: a burst, for now"},
-      {115, 40, true, "a burst"},
-      {135, 30, true, "a burst, 35 ms after its first read"},
-      {150, 30, false, "one after another beyond the target for 50 ms: overloaded, shed"},
-      {155, 21, false, "overloaded: beyond the target is shed"},
-      {160, 20, true, "overloaded, within the target"},
-      {170, 2, true, "overloaded, within the target"},
-      {204, 25, false, "still overloaded: 50 ms have not passed since the last read beyond the target"},
-      {240, 22, false, "a sustained overload goes on: each read beyond the target extends it"},
-      {290, 3, true, "within the target"},
-      {291, 30, true, "50 ms without one beyond the target: reads may wait beyond it again"},
-      {310, 30, true, "a burst"},
-      {330, 30, true, "a burst, 39 ms after its first read"},
-      {335, 10, true, "within the target: the queue was served"},
-      {340, 30, true, "a new burst"},
-      {370, 30, true, "a new burst: a gap longer than the target means the queue was served in between"},
-      {390, 30, true, "a burst"},
-      {410, 30, true, "a burst, 40 ms after its first read"},
-      {420, 5000, false, "one after another beyond the target for 50 ms"},
-      {469, 21, false, "overloaded again"},
-  };
   for (const auto& step : steps)
-    EXPECT_EQ(admission.admit(milliseconds(step.waited), start + milliseconds(step.at)), step.admitted)
-        << "at " << step.at << " ms, waited " << step.waited << " ms: " << step.why;
+    EXPECT_EQ(admission.admit(start + milliseconds(step.arrived), milliseconds(step.at - step.arrived),
+                              start + milliseconds(step.at)),
+              step.admitted)
+        << "at " << step.at << " ms, arrived at " << step.arrived << " ms: " << step.why;
+}
+
+TEST(ReadAdmission, ReadsMayWaitBeyondTheTargetUntilTheyHaveDoneSoOneAfterAnotherForTooLong) {
+  ReadAdmission admission(milliseconds(20), milliseconds(50));
+  expectSteps(admission,
+              {
+                  {0, 1, true, "a short wait"},
+                  {100, 400, true, "a read that met a delay alone is answered: shedding it would spare no one a wait"},
+                  {405, 430, true, "reads beyond the target one after another: a burst, for now"},
+                  {410, 445, true, "a burst"},
+                  {420, 479, true, "a burst, 49 ms after its first read"},
+                  {425, 481, false, "one after another beyond the target for 50 ms: overloaded, shed"},
+                  {430, 482, false, "overloaded: beyond the target is shed"},
+                  {470, 485, true, "overloaded, within the target"},
+                  {498, 500, true, "overloaded, within the target"},
+                  {505, 530, false, "still overloaded: 50 ms have not passed since the last read beyond the target"},
+                  {550, 572, false, "a sustained overload goes on: each read beyond the target extends it"},
+                  {615, 618, true, "within the target"},
+                  {630, 660, true, "50 ms without one beyond the target: reads may wait beyond it again"},
+                  {640, 680, true, "a burst"},
+                  {650, 699, true, "a burst, 39 ms after its first read"},
+                  {690, 700, true, "within the target: the queue was served"},
+                  {695, 725, true, "a new burst"},
+                  {720, 755, true, "a new burst: a gap in arrivals longer than the target means the queue was served"},
+                  {725, 775, true, "a burst"},
+                  {730, 804, true, "a burst, 49 ms after its first read"},
+                  {735, 5000, false, "one after another beyond the target for 50 ms"},
+                  {5000, 5049, false, "still overloaded, whatever the gap: it waited beyond the target"},
+              });
 }
 
 // A client that sends one read at a time to a slow machine: each read waits beyond the target,
 // but none waits behind another, so none is shed however long it goes on.
 TEST(ReadAdmission, ReadsThatEachWaitAloneAreNeverShed) {
-  const ReadAdmission::Clock::time_point start{};
   ReadAdmission admission(milliseconds(20), milliseconds(50));
-  for (int at = 0; at < 2000; at += 30)
-    EXPECT_TRUE(admission.admit(milliseconds(25), start + milliseconds(at))) << "at " << at << " ms";
+  std::vector<Step> steps;
+  for (int arrived = 0; arrived < 2000; arrived += 30) steps.push_back({arrived, arrived + 25, true, "alone"});
+  expectSteps(admission, steps);
+}
+
+// A network thread short of CPU takes the reads queued in its sockets in batches, 30 ms apart,
+// although they arrived a millisecond apart: they stand in a queue, and once they have stood
+// beyond the target for 50 ms they are shed, whatever the gaps between the batches.
+TEST(ReadAdmission, ReadsTakenInBatchesFarApartAfterArrivingTogetherAreShed) {
+  ReadAdmission admission(milliseconds(20), milliseconds(50));
+  std::vector<Step> steps;
+  for (int batch = 0; batch < 4; ++batch)
+    for (int k = 0; k < 30; ++k) {
+      const int arrived = batch * 30 + k;
+      const int at = 100 + batch * 30;
+      steps.push_back({arrived, at, at < 150, at < 150 ? "the first 50 ms beyond the target" : "a standing queue"});
+    }
+  expectSteps(admission, steps);
 }
 
 }  // namespace
