@@ -101,6 +101,12 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              "Requests answered 503 at once under overload: the workers' queue full (--max-queued-requests) "
              "or reads by id beyond the target wait while overloaded (--read-wait-target-ms, --read-overload-after-ms).",
              http::serverFigures().shed.load()) +
+      metric("flint_read_statements_total", "counter",
+             "Statements the network threads sent to fetch reads by id. Reads that arrive while a connection "
+             "has two statements in flight go out together in the next, so under load each carries several.",
+             http::serverFigures().readStatements.load()) +
+      metric("flint_reads_fetched_total", "counter", "Reads by id those statements fetched.",
+             http::serverFigures().readsFetched.load()) +
       auditMetrics(audit_.queuedByInstance(), audit_.failingInstances()) +
       metric("flint_revocation_follower_lag_seconds", "gauge",
              "Time since this process last read the revocation log (it reads every 200 ms; over 2 s it refuses "

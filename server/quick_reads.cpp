@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <iterator>
 #include <map>
 
 #include "core/db/session_pool.h"
@@ -20,6 +21,10 @@ constexpr auto kConnectTimeout = std::chrono::seconds(10);
 // reads are answered 503 rather than held.
 constexpr auto kResultTimeout = std::chrono::seconds(30);
 constexpr auto kTick = std::chrono::milliseconds(1000);
+// Statements a connection has in flight before further reads wait to go out together: the server
+// has the next statement at hand while it answers one, and under load each carries many reads
+// rather than each read costing a statement of its own.
+constexpr size_t kStatementsInFlight = 2;
 // The descriptors that stay open as long as the answerer; a connection's serial counts on from these.
 constexpr uint64_t kHandbacksSerial = 1;
 constexpr uint64_t kTimerSerial = 2;
@@ -131,6 +136,9 @@ void QuickReads::send(std::shared_ptr<Fetch> fetch) {
   for (const auto& [round, position] : fetch->slots) rounds.push_back(round);
   if (busy) return defer(rounds, [this, fetch] { send(fetch); });
   if (connection == nullptr) return answer(*fetch, {}, db::StatementResult(nullptr));
+  if (connection->inFlight() >= kStatementsInFlight) return hold(std::move(fetch));
+  ++http::serverFigures().readStatements;
+  http::serverFigures().readsFetched += keys.size();
   for (auto* round : rounds) ++round->waiting;
   connection->send(fhir::plainReadsStatement(*fetch->reads.front().instance, keys),
                    [this, fetch, keys, primary, rounds](const db::StatementResult& result) {
@@ -144,6 +152,29 @@ void QuickReads::send(std::shared_ptr<Fetch> fetch) {
                      }
                      for (auto* round : rounds) --round->waiting;
                    });
+}
+
+void QuickReads::hold(std::shared_ptr<Fetch> fetch) {
+  for (const auto& [round, position] : fetch->slots) ++round->waiting;
+  auto& held = links_[fetch->url].held[fetch->reads.front().instance->schema];
+  if (!held) {
+    held = std::move(fetch);
+    return;
+  }
+  held->requests.insert(held->requests.end(), fetch->requests.begin(), fetch->requests.end());
+  std::move(fetch->reads.begin(), fetch->reads.end(), std::back_inserter(held->reads));
+  held->slots.insert(held->slots.end(), fetch->slots.begin(), fetch->slots.end());
+}
+
+void QuickReads::sendHeld() {
+  for (auto& [url, link] : links_) {
+    while (!link.held.empty() && (!link.connection || link.connection->inFlight() < kStatementsInFlight)) {
+      auto fetch = std::move(link.held.begin()->second);
+      link.held.erase(link.held.begin());
+      for (const auto& [round, position] : fetch->slots) --round->waiting;
+      send(std::move(fetch));
+    }
+  }
 }
 
 void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {
@@ -215,6 +246,7 @@ std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> QuickReads::co
     // A broken connection is closed now, which also takes its socket off the reactor's watch.
     if (link.connection && link.connection->broken()) link.connection.reset();
   }
+  sendHeld();
   // What waited for a connection goes out now that results came in (and freed some).
   auto retries = std::move(deferred_);
   deferred_.clear();

@@ -55,6 +55,10 @@ class QuickReads : public http::QuickAnswerer {
   // Sends `retry` once a connection comes free; the rounds wait for it meanwhile.
   void defer(std::vector<Round*> rounds, std::function<void()> retry);
   void send(std::shared_ptr<Fetch> fetch);
+  // Keeps `fetch` until its connection has room, merged with the reads of its instance kept before.
+  void hold(std::shared_ptr<Fetch> fetch);
+  // Sends what was kept for the connections that have room again (or are gone: then send() answers).
+  void sendHeld();
   void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
   // Fills the responses of `fetch`'s rounds from the statement's result.
   void answer(const Fetch& fetch, const std::vector<fhir::RowKey>& keys, const db::StatementResult& result);
@@ -66,6 +70,9 @@ class QuickReads : public http::QuickAnswerer {
     uint64_t serial = 0;
     std::chrono::steady_clock::time_point lastFailure{};
     std::chrono::steady_clock::time_point lastUse{};
+    // Reads kept while the connection has its fill of statements in flight, by instance schema:
+    // they go out together once one finishes, so under load a statement carries more reads.
+    std::map<std::string, std::shared_ptr<Fetch>> held;
   };
   // Closes the least recently used idle connection to make room; false when every one is busy.
   bool makeRoom();

@@ -45,6 +45,8 @@ class PipelinedConnection {
   bool broken() const { return broken_; }
   // Nothing sent is waiting for its result.
   bool idle() const { return pending_.empty(); }
+  // Statements sent and not yet finished (a preparation counts as one).
+  size_t inFlight() const { return pending_.size(); }
   // How many are open in this process (for /metrics).
   static size_t openCount();
 

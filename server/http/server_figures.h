@@ -1,5 +1,5 @@
-// What the process's HTTP server is doing, for /metrics: the work waiting for a worker and the
-// requests shed under overload. One server runs per process.
+// What the process's HTTP server is doing, for /metrics: the work waiting for a worker, the
+// requests shed under overload and how the network threads fetch reads. One server runs per process.
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,8 @@ namespace flint::http {
 struct ServerFigures {
   std::atomic<int64_t> queued{0};  // connections waiting for a worker
   std::atomic<uint64_t> shed{0};   // requests answered 503 at once: the worker queue full, or reads backlogged
+  std::atomic<uint64_t> readStatements{0};  // statements the network threads sent for reads by id
+  std::atomic<uint64_t> readsFetched{0};    // and the reads they carried
 };
 
 ServerFigures& serverFigures();

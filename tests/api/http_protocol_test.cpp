@@ -14,6 +14,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/flint_server.h"
@@ -808,6 +809,43 @@ TEST(HttpProtocol, ReadsWaitingForTheirConnectionToOpenAreShedOnceTheyStandInAQu
   EXPECT_GE(shed, 5);
   EXPECT_EQ(readStatus(server, patient), 200) << "served once the connection opens";
   EXPECT_TRUE(server.alive());
+}
+
+namespace {
+
+// A counter's value in the process's /metrics, -1 when it is not there.
+double counter(const FlintServer& server, const std::string& name) {
+  auto res = client(server).Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  if (!res || res->status != 200) return -1;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  return -1;
+}
+
+}  // namespace
+
+// Reads that arrive while the network thread's connection has two statements in flight wait for
+// one of them and then go out together in one statement: under load a statement carries many
+// reads instead of each read costing one, and the database keeps up with more.
+TEST(HttpProtocol, ReadsArrivingWhileStatementsAreInFlightGoOutTogether) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "10000",
+                      "--read-overload-after-ms", "10000"});
+  const std::string patient = createPatient("together", server);
+  ASSERT_EQ(readStatus(server, patient), 200) << "opens the network thread's connection";
+  const double statements = counter(server, "flint_read_statements_total");
+  const double reads = counter(server, "flint_reads_fetched_total");
+  ASSERT_GE(statements, 1);
+  proxy.hold();
+  const auto held = readsWhileHeld(server, proxy, patient, 10, std::chrono::milliseconds(5));
+  for (size_t i = 0; i < held.size(); ++i) {
+    EXPECT_EQ(held[i].status, 200) << i << ": " << held[i].body;
+    EXPECT_FALSE(held[i].answeredHeld) << i;
+  }
+  EXPECT_EQ(counter(server, "flint_reads_fetched_total") - reads, 10);
+  EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 3)
+      << "two in flight, then the eight that waited for them in one";
 }
 
 // A server short of CPU takes the reads queued in its sockets in batches far apart (here it is
