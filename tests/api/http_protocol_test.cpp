@@ -709,6 +709,20 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
   return reads;
 }
 
+// How many of `reads` were shed; each read not answered 200 must have been shed (503) at once,
+// while the database was still held.
+int shedWhileHeld(const std::vector<HeldRead>& reads) {
+  int shed = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& r = reads[i];
+    if (r.status == 200) continue;
+    ++shed;
+    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
+    EXPECT_TRUE(r.answeredHeld) << i << ": a shed read is told at once, not once the database answers";
+  }
+  return shed;
+}
+
 }  // namespace
 
 // The admission settings refuse what is not a positive number of milliseconds, by flag or by
@@ -797,14 +811,7 @@ TEST(HttpProtocol, ReadsWaitingForTheirConnectionToOpenAreShedOnceTheyStandInAQu
   proxy.hold();
   const auto reads = readsWhileHeld(server, proxy, patient, 40, std::chrono::milliseconds(5));
   EXPECT_EQ(reads.front().status, 200) << "the first waits for the connection";
-  int shed = 0;
-  for (size_t i = 0; i < reads.size(); ++i) {
-    const auto& r = reads[i];
-    if (r.status == 200) continue;
-    ++shed;
-    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
-    EXPECT_TRUE(r.answeredHeld) << i << ": a shed read is told at once, not once the connection opens";
-  }
+  const int shed = shedWhileHeld(reads);
   // 200 ms of reads, 120 ms of which may wait: about a third are shed.
   EXPECT_GE(shed, 5);
   EXPECT_EQ(readStatus(server, patient), 200) << "served once the connection opens";
@@ -874,14 +881,7 @@ TEST(HttpProtocol, ReadsTakenInBatchesFarApartAreShedOnceTheyStandInAQueue) {
   const auto reads = readsWhileHeld(server, proxy, patient, 60, std::chrono::milliseconds(5));
   starving = false;
   starver.join();
-  int shed = 0;
-  for (size_t i = 0; i < reads.size(); ++i) {
-    const auto& r = reads[i];
-    if (r.status == 200) continue;
-    ++shed;
-    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
-    EXPECT_TRUE(r.answeredHeld) << i << ": a shed read is told at once, not after the backlog";
-  }
+  const int shed = shedWhileHeld(reads);
   // 300 ms of reads, 100 ms of which may wait, taken 43 ms apart: two thirds are shed.
   EXPECT_GE(shed, 20);
   EXPECT_EQ(readStatus(server, patient), 200) << "served again once the backlog clears";
