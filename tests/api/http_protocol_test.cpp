@@ -678,8 +678,9 @@ struct HeldRead {
   bool answeredHeld = false;
   std::string retryAfter, connection, body;
 };
-std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, const std::string& path, int count,
+std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, const std::vector<std::string>& paths,
                                      std::chrono::milliseconds spacing) {
+  const int count = static_cast<int>(paths.size());
   std::vector<httplib::Client> clients;
   for (int i = 0; i < count; ++i) {
     clients.push_back(client(server));
@@ -694,7 +695,7 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
   for (int i = 0; i < count; ++i)
     senders.emplace_back([&, i] {
       std::this_thread::sleep_until(start + i * spacing);
-      auto res = clients[i].Get(path);
+      auto res = clients[i].Get(paths[i]);
       reads[i].answeredHeld = !released;
       if (!res) return;
       reads[i].status = res->status;
@@ -766,7 +767,7 @@ TEST(HttpProtocol, ReadsStandingInABackloggedQueueAreShedAtOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto alone = std::async(std::launch::async, read);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const auto reads = readsWhileHeld(server, proxy, patient, 40, std::chrono::milliseconds(5));
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(40, patient), std::chrono::milliseconds(5));
   EXPECT_EQ(ahead.get(), 200);
   EXPECT_EQ(alone.get(), 200) << "a read that met the backlog alone waits it out";
 
@@ -809,7 +810,7 @@ TEST(HttpProtocol, ReadsWaitingForTheirConnectionToOpenAreShedOnceTheyStandInAQu
   // Written by a worker, which leaves the instance cached and the network thread's connection unopened.
   const std::string patient = createPatient("opening", server);
   proxy.hold();
-  const auto reads = readsWhileHeld(server, proxy, patient, 40, std::chrono::milliseconds(5));
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(40, patient), std::chrono::milliseconds(5));
   EXPECT_EQ(reads.front().status, 200) << "the first waits for the connection";
   const int shed = shedWhileHeld(reads);
   // 200 ms of reads, 120 ms of which may wait: about a third are shed.
@@ -845,7 +846,7 @@ TEST(HttpProtocol, ReadsArrivingWhileStatementsAreInFlightGoOutTogether) {
   const double reads = counter(server, "flint_reads_fetched_total");
   ASSERT_GE(statements, 1);
   proxy.hold();
-  const auto held = readsWhileHeld(server, proxy, patient, 10, std::chrono::milliseconds(5));
+  const auto held = readsWhileHeld(server, proxy, std::vector<std::string>(10, patient), std::chrono::milliseconds(5));
   for (size_t i = 0; i < held.size(); ++i) {
     EXPECT_EQ(held[i].status, 200) << i << ": " << held[i].body;
     EXPECT_FALSE(held[i].answeredHeld) << i;
@@ -853,6 +854,35 @@ TEST(HttpProtocol, ReadsArrivingWhileStatementsAreInFlightGoOutTogether) {
   EXPECT_EQ(counter(server, "flint_reads_fetched_total") - reads, 10);
   EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 3)
       << "two in flight, then the eight that waited for them in one";
+}
+
+// Reads of two instances that wait behind the same connection go out merged per instance: each is
+// answered from its own instance's data, never the other's.
+TEST(HttpProtocol, ReadsOfTwoInstancesWaitingTogetherAreEachAnsweredFromTheirOwn) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "10000",
+                      "--read-overload-after-ms", "10000"});
+  std::vector<std::string> instances, patients;
+  for (const char* prefix : {"north", "south"}) {
+    instances.push_back(createInstance(prefix, server));
+    patients.push_back("/" + instances.back() + "/fhir/Patient/p");
+    auto put = client(server).Put(patients.back(),
+                                  R"({"resourceType":"Patient","id":"p","name":[{"family":")" + instances.back() + R"("}]})",
+                                  "application/fhir+json");
+    ASSERT_TRUE(put && put->status == 201) << (put ? put->body : httplib::to_string(put.error()));
+    ASSERT_EQ(readStatus(server, patients.back()), 200);
+  }
+  const double statements = counter(server, "flint_read_statements_total");
+  proxy.hold();
+  std::vector<std::string> paths;
+  for (int i = 0; i < 12; ++i) paths.push_back(patients[i % 2]);
+  const auto reads = readsWhileHeld(server, proxy, paths, std::chrono::milliseconds(5));
+  for (size_t i = 0; i < reads.size(); ++i) {
+    ASSERT_EQ(reads[i].status, 200) << i << ": " << reads[i].body;
+    EXPECT_EQ(parseJson(reads[i].body)["name"][0]["family"], instances[i % 2]) << i;
+  }
+  EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 4)
+      << "two in flight, then one for each instance's reads that waited";
 }
 
 // A server short of CPU takes the reads queued in its sockets in batches far apart (here it is
@@ -878,7 +908,7 @@ TEST(HttpProtocol, ReadsTakenInBatchesFarApartAreShedOnceTheyStandInAQueue) {
       std::this_thread::sleep_for(std::chrono::milliseconds(3));
     }
   });
-  const auto reads = readsWhileHeld(server, proxy, patient, 60, std::chrono::milliseconds(5));
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(60, patient), std::chrono::milliseconds(5));
   starving = false;
   starver.join();
   const int shed = shedWhileHeld(reads);
