@@ -25,6 +25,11 @@ constexpr auto kTick = std::chrono::milliseconds(1000);
 // has the next statement at hand while it answers one, and under load each carries many reads
 // rather than each read costing a statement of its own.
 constexpr size_t kStatementsInFlight = 2;
+// At most this many reads go in one statement: a statement's answers are made on the network
+// thread in one go, and a thousand of them (an overload's backlog merged) held it, and every
+// request behind it, for tens of milliseconds; they also came back as megabytes the thread had to
+// read before the database could go on.
+constexpr size_t kMaxReadsPerStatement = 64;
 // The descriptors that stay open as long as the answerer; a connection's serial counts on from these.
 constexpr uint64_t kHandbacksSerial = 1;
 constexpr uint64_t kTimerSerial = 2;
@@ -50,6 +55,7 @@ struct QuickReads::Fetch {
   // Where each answer goes: a round, and the position in it. Rounds stay where they are until
   // collected, and a round is collected only once nothing it sent is waiting.
   std::vector<std::pair<Round*, size_t>> slots;
+  std::chrono::steady_clock::time_point heldSince{};  // kept for a slot on the connection since
 };
 
 void QuickReads::start(const std::vector<http::QuickAnswerer::Round>& started) {
@@ -156,21 +162,26 @@ void QuickReads::send(std::shared_ptr<Fetch> fetch) {
 
 void QuickReads::hold(std::shared_ptr<Fetch> fetch) {
   for (const auto& [round, position] : fetch->slots) ++round->waiting;
-  auto& held = links_[fetch->url].held[fetch->reads.front().instance->schema];
-  if (!held) {
-    held = std::move(fetch);
+  auto& held = links_[fetch->url].held;
+  const auto& schema = fetch->reads.front().instance->schema;
+  for (auto it = held.rbegin(); it != held.rend(); ++it) {
+    Fetch& last = **it;
+    if (last.reads.front().instance->schema != schema) continue;
+    if (last.reads.size() + fetch->reads.size() > kMaxReadsPerStatement) break;
+    last.requests.insert(last.requests.end(), fetch->requests.begin(), fetch->requests.end());
+    std::move(fetch->reads.begin(), fetch->reads.end(), std::back_inserter(last.reads));
+    last.slots.insert(last.slots.end(), fetch->slots.begin(), fetch->slots.end());
     return;
   }
-  held->requests.insert(held->requests.end(), fetch->requests.begin(), fetch->requests.end());
-  std::move(fetch->reads.begin(), fetch->reads.end(), std::back_inserter(held->reads));
-  held->slots.insert(held->slots.end(), fetch->slots.begin(), fetch->slots.end());
+  fetch->heldSince = std::chrono::steady_clock::now();
+  held.push_back(std::move(fetch));
 }
 
 void QuickReads::sendHeld() {
   for (auto& [url, link] : links_) {
     while (!link.held.empty() && (!link.connection || link.connection->inFlight() < kStatementsInFlight)) {
-      auto fetch = std::move(link.held.begin()->second);
-      link.held.erase(link.held.begin());
+      auto fetch = std::move(link.held.front());
+      link.held.pop_front();
       for (const auto& [round, position] : fetch->slots) --round->waiting;
       send(std::move(fetch));
     }
@@ -207,6 +218,8 @@ bool QuickReads::admit(const http::HttpRequest& request, const std::string& data
     waited += link->second.connection->oldestWait(now);
   else if (link != links_.end() && link->second.opening)
     waited += now - link->second.openingSince;
+  // Reads kept for a slot go out in order: this one would follow them all.
+  if (link != links_.end() && !link->second.held.empty()) waited += now - link->second.held.front()->heldSince;
   if (admission_.admit(request.received, waited, now)) return true;
   ++http::serverFigures().shed;
   return false;

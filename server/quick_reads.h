@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,8 +29,9 @@ class QuickReads : public http::QuickAnswerer {
   // least recently used idle one is closed for a database it has none to. Made on the reactor
   // thread, which from then on may not borrow a database session. Under overload a read is
   // answered 503 at once when it has waited beyond the target, counting from when it reached the
-  // machine and adding what the statements ahead of it on its connection have waited, or how long
-  // the connection has been opening (ReadAdmission): there the wait would only grow.
+  // machine and adding what the statements ahead of it on its connection and the reads kept for
+  // it have waited, or how long the connection has been opening (ReadAdmission): there the wait
+  // would only grow.
   QuickReads(App& app, http::WorkerPool& workers, size_t maxConnections, std::chrono::milliseconds targetReadWait,
              std::chrono::milliseconds readOverloadAfter);
 
@@ -55,7 +57,7 @@ class QuickReads : public http::QuickAnswerer {
   // Sends `retry` once a connection comes free; the rounds wait for it meanwhile.
   void defer(std::vector<Round*> rounds, std::function<void()> retry);
   void send(std::shared_ptr<Fetch> fetch);
-  // Keeps `fetch` until its connection has room, merged with the reads of its instance kept before.
+  // Keeps `fetch` until its connection has room, merged with the reads of its instance kept last.
   void hold(std::shared_ptr<Fetch> fetch);
   // Sends what was kept for the connections that have room again (or are gone: then send() answers).
   void sendHeld();
@@ -70,9 +72,10 @@ class QuickReads : public http::QuickAnswerer {
     uint64_t serial = 0;
     std::chrono::steady_clock::time_point lastFailure{};
     std::chrono::steady_clock::time_point lastUse{};
-    // Reads kept while the connection has its fill of statements in flight, by instance schema:
-    // they go out together once one finishes, so under load a statement carries more reads.
-    std::map<std::string, std::shared_ptr<Fetch>> held;
+    // Reads kept while the connection has its fill of statements in flight, merged per instance
+    // up to kMaxReadsPerStatement, in the order they came: they go out as slots free, so under
+    // load a statement carries many reads, and no instance waits behind another's stream.
+    std::deque<std::shared_ptr<Fetch>> held;
   };
   // Closes the least recently used idle connection to make room; false when every one is busy.
   bool makeRoom();
