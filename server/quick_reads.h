@@ -7,8 +7,8 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
