@@ -213,13 +213,15 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
 bool QuickReads::admit(const http::HttpRequest& request, const std::string& databaseUrl) {
   const auto now = std::chrono::steady_clock::now();
   auto waited = now - request.received;
-  auto link = links_.find(databaseUrl);
-  if (link != links_.end() && link->second.connection && !link->second.connection->broken())
-    waited += link->second.connection->oldestWait(now);
-  else if (link != links_.end() && link->second.opening)
-    waited += now - link->second.openingSince;
-  // Reads kept for a slot go out in order: this one would follow them all.
-  if (link != links_.end() && !link->second.held.empty()) waited += now - link->second.held.front()->heldSince;
+  if (auto it = links_.find(databaseUrl); it != links_.end()) {
+    const Link& link = it->second;
+    if (link.connection && !link.connection->broken())
+      waited += link.connection->oldestWait(now);
+    else if (link.opening)
+      waited += now - link.openingSince;
+    // Reads kept for a slot go out in order: this one would follow them all.
+    if (!link.held.empty()) waited += now - link.held.front()->heldSince;
+  }
   if (admission_.admit(request.received, waited, now)) return true;
   ++http::serverFigures().shed;
   return false;

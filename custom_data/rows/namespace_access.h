@@ -38,7 +38,7 @@ inline constexpr std::chrono::milliseconds kNamespaceAccessTtl{1000};
 // process forget it at once, other processes within that time.
 std::shared_ptr<const NamespaceAccess> authorizeNamespace(pqxx::transaction_base& tx, const instances::Instance& instance,
                                                           const std::string& ns, std::string_view authorization);
-// The access `authorization` was granted within the last second, without asking the database (for
+// The access `authorization` was granted within kNamespaceAccessTtl, without asking the database (for
 // a reactor thread, which must not wait); null when none is remembered.
 std::shared_ptr<const NamespaceAccess> rememberedNamespaceAccess(const instances::Instance& instance, const std::string& ns,
                                                                  std::string_view authorization);

@@ -679,7 +679,7 @@ struct HeldRead {
   std::string retryAfter, connection, body;
 };
 std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, const std::vector<std::string>& paths,
-                                     std::chrono::milliseconds spacing) {
+                                     std::chrono::milliseconds spacing, const std::function<void()>& beforeRelease = {}) {
   const int count = static_cast<int>(paths.size());
   std::vector<httplib::Client> clients;
   for (int i = 0; i < count; ++i) {
@@ -704,6 +704,7 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
       reads[i].body = res->body;
     });
   std::this_thread::sleep_until(start + count * spacing + std::chrono::milliseconds(300));
+  if (beforeRelease) beforeRelease();
   released = true;
   proxy.release();
   for (auto& t : senders) t.join();
@@ -855,6 +856,42 @@ TEST(HttpProtocol, ReadsArrivingWhileStatementsAreInFlightGoOutTogether) {
   EXPECT_EQ(counter(server, "flint_reads_fetched_total") - reads, 100);
   EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 4)
       << "two in flight, then the 98 that waited for them in two of at most 64";
+}
+
+// The database drops the network thread's connection while reads wait for one of its two
+// statements: those two fail (503), and the reads kept for a slot go out on the next connection
+// once the database answers again (200). None is left unanswered.
+TEST(HttpProtocol, ReadsKeptForASlotAreAnsweredWhenTheConnectionDrops) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "10000",
+                      "--read-overload-after-ms", "10000"});
+  const std::string patient = createPatient("dropped", server);
+  ASSERT_EQ(readStatus(server, patient), 200) << "opens the network thread's connection";
+  proxy.hold();
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(10, patient), std::chrono::milliseconds(5), [&] {
+    proxy.cut();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  int answered = 0, failed = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (reads[i].status == 200) {
+      ++answered;
+      EXPECT_FALSE(reads[i].answeredHeld) << i << ": answered without the database";
+    } else {
+      ++failed;
+      EXPECT_EQ(reads[i].status, 503) << i << ": " << reads[i].body;
+    }
+  }
+  EXPECT_EQ(failed, 2) << "the two statements in flight when the connection dropped";
+  EXPECT_EQ(answered, 8) << "the reads kept for a slot, sent again on a new connection";
+  // The cut also failed the audit trail's write, so the instance is refused (503) until its retry.
+  int status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+    status = readStatus(server, patient);
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200) << "served again once the trail is written";
+  EXPECT_TRUE(server.alive());
 }
 
 // Reads of two instances that wait behind the same connection go out merged per instance: each is
