@@ -20,6 +20,12 @@ namespace {
 // At most this many quick requests (from connections that arrived together) are started at once;
 // more are split.
 constexpr size_t kMaxQuickBatch = 64;
+// A round of the event loop brings up to 1024 sockets. Were the database's answers taken and new
+// reads started only once all were read, a network thread behind its sockets (overload) would
+// take tens of milliseconds a round and send two statements in each: the reads it accepted waited
+// for seconds behind held statements while the database idled. So every this many sockets read,
+// the answerer's descriptors are served as well.
+constexpr size_t kPeersBetweenPumps = 64;
 // Connections the kernel completes before they are accepted. Pistache's default, 128, is soon
 // exceeded when many clients connect at once (a surge, or all of them again after a restart); the
 // kernel then drops their SYNs and each waits a second for its retransmission. Capped by
@@ -141,6 +147,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
 
   void onReady(const Pistache::Aio::FdSet& fds) override {
     bool readable = false;
+    size_t received = 0;
     std::vector<Pistache::Polling::Event> others;
     for (const auto& entry : fds) {
       const int fd = static_cast<int>(entry.getTag().value());
@@ -158,6 +165,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
           event.flags.setFlag(Pistache::Polling::NotifyOn::Read);
           forward = true;
         }
+        if (++received % kPeersBetweenPumps == 0) handler_->pump(true);
       }
       if (!forward) continue;
       if (entry.isWritable()) event.flags.setFlag(Pistache::Polling::NotifyOn::Write);
