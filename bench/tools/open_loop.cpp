@@ -4,9 +4,10 @@
 // free (up to --connections, 10000), as many independent clients would. A
 // request's latency counts from when it was due, so time spent waiting for a free connection is
 // not hidden. Prints, per phase, what was answered how and how fast, and the 100 ms windows of the
-// phases given by --windows.
+// phases given by --windows, and with --cpu N how busy core N was in each phase (the server's core
+// when it is pinned there: what its answers and refusals cost).
 //   open_loop --port P --prefix /bench/fhir --ids FILE --phase RATE:SECONDS ... [--connections N]
-//             [--windows PHASE]
+//             [--windows PHASE] [--cpu N]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,7 @@ struct Record {
   int64_t sent;
   int64_t done;
   int status;  // 0: no answer (the connection failed)
+  size_t connections;  // open when it was sent
 };
 
 struct Connection {
@@ -82,6 +85,25 @@ Parsed parseResponse(const std::string& in) {
   return p;
 }
 
+// Core `cpu`'s busy and total time so far, in clock ticks, from /proc/stat.
+std::pair<uint64_t, uint64_t> cpuTicks(int cpu) {
+  std::ifstream stat("/proc/stat");
+  const std::string name = "cpu" + std::to_string(cpu);
+  for (std::string line; std::getline(stat, line);) {
+    std::istringstream fields(line);
+    std::string label;
+    fields >> label;
+    if (label != name) continue;
+    uint64_t total = 0, idle = 0, value = 0;
+    for (int i = 0; fields >> value; ++i) {
+      total += value;
+      if (i == 3 || i == 4) idle += value;  // idle, iowait
+    }
+    return {total - idle, total};
+  }
+  return {0, 0};
+}
+
 double percentile(std::vector<int64_t>& values, double share) {
   if (values.empty()) return 0;
   const size_t k = std::min(values.size() - 1, static_cast<size_t>(share * values.size()));
@@ -91,8 +113,9 @@ double percentile(std::vector<int64_t>& values, double share) {
 
 class Generator {
  public:
-  Generator(int port, std::vector<std::string> paths, size_t maxConnections)
+  Generator(int port, std::vector<std::string> paths, size_t maxConnections, int cpu)
       : port_(port),
+        cpu_(cpu),
         paths_(std::move(paths)),
         maxConnections_(maxConnections),
         epoll_(epoll_create1(0)),
@@ -101,8 +124,11 @@ class Generator {
     connections_.reserve(maxConnections);
   }
 
-  // The records of every request, and when each phase began (then when the last ended).
-  std::vector<Record> run(const std::vector<Phase>& phases, std::vector<int64_t>& bounds) {
+  // The records of every request, and when each phase began (then when the last ended); `busy`:
+  // with a core to watch, the share of each phase it was busy.
+  std::vector<Record> run(const std::vector<Phase>& phases, std::vector<int64_t>& bounds, std::vector<double>& busy) {
+    std::vector<std::pair<uint64_t, uint64_t>> ticks;
+    if (cpu_ >= 0) ticks.push_back(cpuTicks(cpu_));
     const int64_t start = nowNs();
     int64_t at = start;
     bounds = {start};
@@ -119,11 +145,12 @@ class Generator {
         const int64_t due = phaseStart + static_cast<int64_t>(issuedInPhase * 1e9 / phases[phase].rate);
         if (due >= phaseEnd[phase]) {
           phaseStart = phaseEnd[phase++];
+          if (cpu_ >= 0) ticks.push_back(cpuTicks(cpu_));
           issuedInPhase = 0;
           continue;
         }
         if (due > now) break;
-        records_.push_back({static_cast<int>(phase), due, 0, 0, 0});
+        records_.push_back({static_cast<int>(phase), due, 0, 0, 0, 0});
         backlog_.push_back(records_.size() - 1);
         ++issuedInPhase;
       }
@@ -133,6 +160,10 @@ class Generator {
       epoll_event events[256];
       const int n = epoll_wait(epoll_, events, 256, 1);
       for (int i = 0; i < n; ++i) onEvent(connections_[events[i].data.u64], events[i].events);
+    }
+    for (size_t p = 0; p + 1 < ticks.size(); ++p) {
+      const uint64_t total = ticks[p + 1].second - ticks[p].second;
+      busy.push_back(total == 0 ? 0.0 : double(ticks[p + 1].first - ticks[p].first) / total);
     }
     return records_;
   }
@@ -153,6 +184,7 @@ class Generator {
       backlog_.pop_front();
       c->busy = true;
       c->record = record;
+      records_[record].connections = open_;
       c->out = "GET " + paths_[pick_(random_)] + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/fhir+json\r\n\r\n";
       c->written = 0;
       ++inFlight_;
@@ -262,6 +294,7 @@ class Generator {
   }
 
   int port_;
+  int cpu_;  // watched, or -1
   std::vector<std::string> paths_;
   size_t maxConnections_;
   int epoll_;
@@ -277,14 +310,18 @@ class Generator {
 
 // Per phase: what was asked for and answered; latencies in milliseconds, from when a request was
 // due (ok_sent_p99: from when it was written, leaving out the generator's own lag). ok_rate counts
-// the reads answered 200 while the phase lasted (whenever they were due).
-void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, int64_t begin, int64_t end) {
+// the reads answered 200 while the phase lasted (whenever they were due); connections_max the most
+// connections open when one of the phase's requests was sent; cpu_busy the share of the phase the
+// core given by --cpu was busy (0 without it).
+void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, int64_t begin, int64_t end,
+                 double busy) {
   std::vector<int64_t> accepted, acceptedSent, shedLatency;
-  size_t total = 0, ok = 0, shed = 0, other = 0, failed = 0, okDuring = 0;
+  size_t total = 0, ok = 0, shed = 0, other = 0, failed = 0, okDuring = 0, connections = 0;
   for (const auto& r : records) {
     if (r.status == 200 && r.done >= begin && r.done < end) ++okDuring;
     if (r.phase != phase) continue;
     ++total;
+    connections = std::max(connections, r.connections);
     if (r.status == 200) {
       ++ok;
       accepted.push_back(r.done - r.due);
@@ -299,12 +336,13 @@ void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, 
     }
   }
   std::printf("phase=%d offered_rate=%.0f seconds=%.0f requests=%zu ok=%zu shed=%zu other=%zu failed=%zu "
-              "ok_rate=%.0f shed_share=%.4f ok_p50=%.2f ok_p99=%.2f ok_max=%.2f ok_sent_p99=%.2f shed_p50=%.2f shed_p99=%.2f\n",
+              "ok_rate=%.0f shed_share=%.4f ok_p50=%.2f ok_p99=%.2f ok_max=%.2f ok_sent_p99=%.2f shed_p50=%.2f shed_p99=%.2f "
+              "connections_max=%zu cpu_busy=%.3f\n",
               phase, p.rate, p.seconds, total, ok, shed, other, failed, okDuring / p.seconds,
               total ? double(shed) / total : 0.0, percentile(accepted, 0.5), percentile(accepted, 0.99),
               accepted.empty() ? 0.0 : *std::max_element(accepted.begin(), accepted.end()) / 1e6,
               percentile(acceptedSent, 0.99),
-              percentile(shedLatency, 0.5), percentile(shedLatency, 0.99));
+              percentile(shedLatency, 0.5), percentile(shedLatency, 0.99), connections, busy);
 }
 
 // The phase's 100 ms windows (by when requests were due): answered, shed, p99 of the accepted.
@@ -341,6 +379,7 @@ int main(int argc, char** argv) {
   std::vector<Phase> phases;
   std::vector<int> windows;
   size_t connections = 10000;
+  int cpu = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--port") port = std::stoi(value);
@@ -348,6 +387,7 @@ int main(int argc, char** argv) {
     else if (flag == "--ids") idsFile = value;
     else if (flag == "--connections") connections = std::stoul(value);
     else if (flag == "--windows") windows.push_back(std::stoi(value));
+    else if (flag == "--cpu") cpu = std::stoi(value);
     else if (flag == "--phase") phases.push_back({std::stod(value), std::stod(value.substr(value.find(':') + 1))});
     else {
       std::cerr << "open_loop: unknown option " << flag << "\n";
@@ -362,11 +402,12 @@ int main(int argc, char** argv) {
     std::cerr << "usage: open_loop --port P --prefix /bench/fhir --ids FILE --phase RATE:SECONDS ...\n";
     return 2;
   }
-  Generator generator(port, paths, connections);
+  Generator generator(port, paths, connections, cpu);
   std::vector<int64_t> bounds;
-  const auto records = generator.run(phases, bounds);
+  std::vector<double> busy;
+  const auto records = generator.run(phases, bounds, busy);
   for (size_t p = 0; p < phases.size(); ++p)
-    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1]);
+    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1], p < busy.size() ? busy[p] : 0.0);
   for (int w : windows) reportWindows(records, w);
   return 0;
 }
