@@ -183,9 +183,33 @@ void QuickReads::sendHeld() {
       auto fetch = std::move(link.held.front());
       link.held.pop_front();
       for (const auto& [round, position] : fetch->slots) --round->waiting;
-      send(std::move(fetch));
+      if (link.connection) shedStale(*fetch, link.connection->oldestWait(std::chrono::steady_clock::now()));
+      if (!fetch->reads.empty()) send(std::move(fetch));
     }
   }
+}
+
+void QuickReads::shedStale(Fetch& fetch, std::chrono::steady_clock::duration ahead) {
+  const auto now = std::chrono::steady_clock::now();
+  size_t kept = 0;
+  for (size_t k = 0; k < fetch.reads.size(); ++k) {
+    const auto& request = *fetch.requests[k];
+    if (admission_.shedsKept(now - request.received + ahead, now)) {
+      const auto& [round, position] = fetch.slots[k];
+      round->responses[position] = App::readsBacklogged();
+      ++http::serverFigures().shed;
+      continue;
+    }
+    if (kept != k) {
+      fetch.requests[kept] = fetch.requests[k];
+      fetch.reads[kept] = std::move(fetch.reads[k]);
+      fetch.slots[kept] = fetch.slots[k];
+    }
+    ++kept;
+  }
+  fetch.requests.resize(kept);
+  fetch.reads.erase(fetch.reads.begin() + static_cast<std::ptrdiff_t>(kept), fetch.reads.end());
+  fetch.slots.resize(kept);
 }
 
 void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read) {

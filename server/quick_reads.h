@@ -61,6 +61,12 @@ class QuickReads : public http::QuickAnswerer {
   void hold(std::shared_ptr<Fetch> fetch);
   // Sends what was kept for the connections that have room again (or are gone: then send() answers).
   void sendHeld();
+  // Judges each read of `fetch` again as its slot frees, with `ahead` the wait of the statement
+  // before it: while the server sheds, one that has by now waited beyond the target is answered
+  // 503 and taken out (ReadAdmission::shedsKept), as CoDel drops at the head of its queue. A kept
+  // read's wait is only guessed when it is admitted (from the oldest kept), and at twice capacity
+  // reads admitted with a few milliseconds' wait went out 60 ms later, behind other kept ones.
+  void shedStale(Fetch& fetch, std::chrono::steady_clock::duration ahead);
   void sendRow(Round& round, size_t position, std::shared_ptr<const custom_data::QuickRowRead> read);
   // Fills the responses of `fetch`'s rounds from the statement's result.
   void answer(const Fetch& fetch, const std::vector<fhir::RowKey>& keys, const db::StatementResult& result);

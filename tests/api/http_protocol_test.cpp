@@ -894,6 +894,44 @@ TEST(HttpProtocol, ReadsKeptForASlotAreAnsweredWhenTheConnectionDrops) {
   EXPECT_TRUE(server.alive());
 }
 
+// Reads kept for a statement slot are judged again as the slot frees. Here the database is held
+// while reads come every 5 ms: the first two go out, the next are kept (accepted while the wait
+// may still be a burst, for --read-overload-after-ms), and the rest are shed at once. When the
+// database answers, the server is still shedding, and the kept reads, which have by then waited
+// far beyond the target, are answered 503 rather than sent: sent, they would take the place of
+// reads that have not waited. Only the two reads in flight reach the database.
+TEST(HttpProtocol, KeptReadsThatWaitedBeyondTheTargetAreShedWhenTheirSlotFrees) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
+                      "--read-overload-after-ms", "600"});
+  const std::string patient = createPatient("stale", server);
+  ASSERT_EQ(readStatus(server, patient), 200) << "opens the network thread's connection";
+  const double fetched = counter(server, "flint_reads_fetched_total");
+  proxy.hold();
+  // 750 ms of reads, released 300 ms after the last: the overload began about 620 ms in, and
+  // lasts until 600 ms after the last read shed.
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(150, patient), std::chrono::milliseconds(5));
+  int inFlight = 0, shedAtOnce = 0, shedAsTheSlotFreed = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& r = reads[i];
+    if (r.status == 200) {
+      ++inFlight;
+      EXPECT_FALSE(r.answeredHeld) << i << ": answered without the database";
+      continue;
+    }
+    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
+    EXPECT_EQ(r.retryAfter, "1") << i;
+    EXPECT_EQ(parseJson(r.body)["issue"][0]["code"], "transient") << i;
+    ++(r.answeredHeld ? shedAtOnce : shedAsTheSlotFreed);
+  }
+  EXPECT_EQ(inFlight, 2) << "the two statements in flight when the database was held";
+  EXPECT_GE(shedAsTheSlotFreed, 80) << "kept while the wait could still be a burst, then shed";
+  EXPECT_GE(shedAtOnce, 10) << "arrived once the server was shedding";
+  EXPECT_EQ(counter(server, "flint_reads_fetched_total") - fetched, 2) << "no kept read went to the database";
+  EXPECT_EQ(readStatus(server, patient), 200) << "a read that has not waited is answered";
+  EXPECT_TRUE(server.alive());
+}
+
 // Reads of two instances that wait behind the same connection go out merged per instance: each is
 // answered from its own instance's data, never the other's.
 TEST(HttpProtocol, ReadsOfTwoInstancesWaitingTogetherAreEachAnsweredFromTheirOwn) {
