@@ -406,10 +406,11 @@ TEST(Migration, KeysTheTokenSystemsOfRowsWrittenBefore) {
       " ALTER TABLE " + n + " ALTER COLUMN system_key TYPE text USING " + text("system_key") + ";"
       " ALTER TABLE " + n + " RENAME COLUMN system_key TO system;"
       " UPDATE " + schema + ".schema_version SET version = 26;"
-      " UPDATE flint.instances SET schema_version = 26 WHERE name = '" + inst + "'; COMMIT;";
-  const std::string setBackOut = psql(databaseUrl(), setBack);
-  ASSERT_EQ(setBackOut.find("ERROR"), std::string::npos) << setBackOut;
-  ASSERT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + t + " WHERE system = 'urn:mrn'")), "1");
+      " UPDATE flint.instances SET schema_version = 26 WHERE name = '" + inst + "';"
+      // Checked before the commit: any flint process starting meanwhile (another suite's server
+      // sharing the database) migrates every instance found behind, this one included.
+      " SELECT count(*) FROM " + t + " WHERE system = 'urn:mrn'; COMMIT;";
+  ASSERT_EQ(trimmed(psql(databaseUrl(), setBack)), "1") << "the set-back failed or lost the mrn's system";
   std::string out;
   ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
   EXPECT_EQ(catalogOf(schema), catalogOf(schemaOf(fresh)));
@@ -470,10 +471,10 @@ TEST(Migration, KeepsTheReferenceTargetsOfRowsWrittenBefore) {
       " WHEN get_byte(target_id, length(target_id) - 1) = 0 THEN convert_from(substring(target_id FROM 1 FOR 16), 'UTF8')"
       " ELSE convert_from(target_id, 'UTF8') END;"
       " UPDATE " + schema + ".schema_version SET version = 27;"
-      " UPDATE flint.instances SET schema_version = 27 WHERE name = '" + migrated + "'; COMMIT;";
-  const std::string setBackOut = psql(databaseUrl(), setBack);
-  ASSERT_EQ(setBackOut.find("ERROR"), std::string::npos) << setBackOut;
-  ASSERT_EQ(trimmed(psql(databaseUrl(), "SELECT count(*) FROM " + r + " WHERE target_id = 'abcdefghij012345'")), "1");
+      " UPDATE flint.instances SET schema_version = 27 WHERE name = '" + migrated + "';"
+      // Checked before the commit, as above: another flint process may migrate it at once.
+      " SELECT count(*) FROM " + r + " WHERE target_id = 'abcdefghij012345'; COMMIT;";
+  ASSERT_EQ(trimmed(psql(databaseUrl(), setBack)), "1") << "the set-back failed or lost the target";
   std::string out;
   ASSERT_EQ(runFlint({"migrate"}, &out), 0) << out;
   EXPECT_EQ(catalogOf(schema), catalogOf(schemaOf(fresh)));
