@@ -899,23 +899,28 @@ TEST(HttpProtocol, ReadsKeptForASlotAreAnsweredWhenTheConnectionDrops) {
 // may still be a burst, for --read-overload-after-ms), and the rest are shed at once. When the
 // database answers, the server is still shedding, and the kept reads, which have by then waited
 // far beyond the target, are answered 503 rather than sent: sent, they would take the place of
-// reads that have not waited. Only the two reads in flight reach the database.
+// reads that have not waited. No statement goes out after the two in flight.
 TEST(HttpProtocol, KeptReadsThatWaitedBeyondTheTargetAreShedWhenTheirSlotFrees) {
   StallingProxy proxy(databaseUrl());
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
-                      "--read-overload-after-ms", "600"});
+                      "--read-overload-after-ms", "400"});
   const std::string patient = createPatient("stale", server);
-  ASSERT_EQ(readStatus(server, patient), 200) << "opens the network thread's connection";
-  const double fetched = counter(server, "flint_reads_fetched_total");
+  // As above: the instance, expired, is loaded afresh by the first read (a worker's), so that it
+  // stays cached on the network thread for the second the database is held; the second read
+  // opens the network thread's connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ASSERT_EQ(readStatus(server, patient), 200);
+  ASSERT_EQ(readStatus(server, patient), 200);
+  const double statements = counter(server, "flint_read_statements_total");
   proxy.hold();
-  // 750 ms of reads, released 300 ms after the last: the overload began about 620 ms in, and
-  // lasts until 600 ms after the last read shed.
-  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(150, patient), std::chrono::milliseconds(5));
-  int inFlight = 0, shedAtOnce = 0, shedAsTheSlotFreed = 0;
+  // 500 ms of reads, released 300 ms after the last: the overload began about 420 ms in, and
+  // lasts until 400 ms after the last read shed.
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(100, patient), std::chrono::milliseconds(5));
+  int answered = 0, shedAtOnce = 0, shedAsTheSlotFreed = 0;
   for (size_t i = 0; i < reads.size(); ++i) {
     const auto& r = reads[i];
     if (r.status == 200) {
-      ++inFlight;
+      ++answered;
       EXPECT_FALSE(r.answeredHeld) << i << ": answered without the database";
       continue;
     }
@@ -924,10 +929,11 @@ TEST(HttpProtocol, KeptReadsThatWaitedBeyondTheTargetAreShedWhenTheirSlotFrees) 
     EXPECT_EQ(parseJson(r.body)["issue"][0]["code"], "transient") << i;
     ++(r.answeredHeld ? shedAtOnce : shedAsTheSlotFreed);
   }
-  EXPECT_EQ(inFlight, 2) << "the two statements in flight when the database was held";
-  EXPECT_GE(shedAsTheSlotFreed, 80) << "kept while the wait could still be a burst, then shed";
-  EXPECT_GE(shedAtOnce, 10) << "arrived once the server was shedding";
-  EXPECT_EQ(counter(server, "flint_reads_fetched_total") - fetched, 2) << "no kept read went to the database";
+  // Two statements carry two reads, or more when the senders bunch on a busy machine.
+  EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 2) << "no kept read went out";
+  EXPECT_GE(answered, 2);
+  EXPECT_GE(shedAsTheSlotFreed, 40) << "kept while the wait could still be a burst, then shed";
+  EXPECT_GE(shedAtOnce, 5) << "arrived once the server was shedding";
   EXPECT_EQ(readStatus(server, patient), 200) << "a read that has not waited is answered";
   EXPECT_TRUE(server.alive());
 }
