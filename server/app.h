@@ -61,6 +61,13 @@ class App {
   // `request` as a plain read (see fhir::plainRead); nullopt for anything else, which handle()
   // answers (and reports the errors of).
   std::optional<PlainRead> plainRead(const http::HttpRequest& request);
+  // The instance a FHIR request names when this process has no fresh answer cached for the name
+  // (which a reactor thread may not look up); nullopt when it has one (an instance or none of that
+  // name) or the request names none.
+  std::optional<std::string> uncachedInstance(const http::HttpRequest& request);
+  // Looks instance `name` up into the cache, for a worker: what a reactor thread's reads of an
+  // uncached instance wait for. A failure (the database unreachable) leaves it uncached.
+  void lookUpInstance(const std::string& name);
   // A read on replica `url` found it unreachable: reads go elsewhere until it is back.
   void replicaFailed(const std::string& url) { replicas_.reportDown(url); }
   // The HTTP answer to `read` given its FHIR answer; audited.

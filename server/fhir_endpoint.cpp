@@ -245,6 +245,20 @@ std::optional<App::PlainRead> App::plainRead(const http::HttpRequest& request) {
   return read;
 }
 
+std::optional<std::string> App::uncachedInstance(const http::HttpRequest& request) {
+  const auto& s = request.segments;
+  if (s.size() < 2 || s[1] != "fhir" || instances_.knows(s[0])) return std::nullopt;
+  return s[0];
+}
+
+void App::lookUpInstance(const std::string& name) {
+  try {
+    instances_.find(name);
+  } catch (const std::exception&) {
+    // The reads that waited for it go to the workers, which answer the failure.
+  }
+}
+
 http::HttpResponse App::answerPlainRead(const http::HttpRequest& request, const PlainRead& read,
                                         fhir::FhirResponse result) {
   auditAccess(*read.instance, read.req, result.status, read.token.get());

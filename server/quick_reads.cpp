@@ -63,41 +63,73 @@ void QuickReads::start(const std::vector<http::QuickAnswerer::Round>& started) {
   for (const auto& [number, requests] : started) {
     Round& round = rounds_[number];
     round.responses.resize(requests.size());
-    for (size_t i = 0; i < requests.size(); ++i) {
-      if (auto answer = app_.immediateAnswer(*requests[i])) {
-        round.responses[i] = std::move(*answer);
-        continue;
-      }
-      std::optional<App::PlainRead> read;
-      try {
-        read = app_.plainRead(*requests[i]);
-      } catch (const std::exception&) {
-        // handle() meets the same failure and answers it.
-      }
-      if (!read) {
-        if (auto row = app_.customRowRead(*requests[i])) {
-          if (admit(*requests[i], row->databaseUrl))
-            sendRow(round, i, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
-          else
-            round.responses[i] = App::readsBacklogged();
-        } else {
-          handOff(round, i, *requests[i]);
-        }
-        continue;
-      }
-      if (!admit(*requests[i], read->readUrl)) {
-        round.responses[i] = App::readsBacklogged();
-        continue;
-      }
-      auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
-      fetch.url = read->readUrl;
-      fetch.requests.push_back(requests[i]);
-      fetch.reads.push_back(std::move(*read));
-      fetch.slots.emplace_back(&round, i);
-    }
+    for (size_t i = 0; i < requests.size(); ++i) take(round, i, *requests[i], byInstance, false);
   }
   for (auto& [where, fetch] : byInstance) send(std::make_shared<Fetch>(std::move(fetch)));
   checkDeadlines();
+}
+
+void QuickReads::take(Round& round, size_t position, const http::HttpRequest& request,
+                      std::map<std::string, Fetch>& byInstance, bool lookedUp) {
+  if (auto answer = app_.immediateAnswer(request)) {
+    round.responses[position] = std::move(*answer);
+    return;
+  }
+  std::optional<App::PlainRead> read;
+  try {
+    read = app_.plainRead(request);
+  } catch (const std::exception&) {
+    // handle() meets the same failure and answers it.
+  }
+  if (!read) {
+    if (auto row = app_.customRowRead(request)) {
+      if (admit(request, row->databaseUrl))
+        sendRow(round, position, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
+      else
+        round.responses[position] = App::readsBacklogged();
+    } else if (auto name = lookedUp ? std::nullopt : app_.uncachedInstance(request)) {
+      awaitLookup(round, position, request, *name);
+    } else {
+      handOff(round, position, request);
+    }
+    return;
+  }
+  if (!admit(request, read->readUrl)) {
+    round.responses[position] = App::readsBacklogged();
+    return;
+  }
+  auto& fetch = byInstance[read->readUrl + "\n" + read->instance->schema];
+  fetch.url = read->readUrl;
+  fetch.requests.push_back(&request);
+  fetch.reads.push_back(std::move(*read));
+  fetch.slots.emplace_back(&round, position);
+}
+
+void QuickReads::awaitLookup(Round& round, size_t position, const http::HttpRequest& request,
+                             const std::string& name) {
+  ++round.waiting;
+  auto& waiting = lookups_[name];
+  waiting.push_back({&round, position, &request});
+  if (waiting.size() > 1) return;
+  auto handbacks = handbacks_;
+  const bool queued = workers_.offer([this, &app = app_, handbacks, name] {
+    app.lookUpInstance(name);
+    handbacks->push([this, name] { resumeAfterLookup(name); });
+  });
+  if (!queued) resumeAfterLookup(name);
+}
+
+void QuickReads::resumeAfterLookup(const std::string& name) {
+  auto it = lookups_.find(name);
+  if (it == lookups_.end()) return;
+  const auto waiting = std::move(it->second);
+  lookups_.erase(it);
+  std::map<std::string, Fetch> byInstance;
+  for (const auto& [round, position, request] : waiting) {
+    --round->waiting;
+    take(*round, position, *request, byInstance, true);
+  }
+  for (auto& [where, fetch] : byInstance) send(std::make_shared<Fetch>(std::move(fetch)));
 }
 
 void QuickReads::handOff(Round& round, size_t position, const http::HttpRequest& request) {

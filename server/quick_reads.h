@@ -1,9 +1,9 @@
 // Answers a reactor thread's quick requests: plain reads by id go to the instance's cluster on the
 // thread's own pipelined connection to it, one statement per instance for the reads that arrive
 // together (custom data rows: one per row), several rounds in flight. The thread never waits:
-// connections are opened by a worker, and whatever needs more than a remembered instance and token
-// (an instance or token not yet cached, a patient-restricted scope, any failure) is answered by
-// App::handle on a worker.
+// connections are opened by a worker, an instance not cached is looked up by one (its reads wait for
+// that lookup), and whatever needs more than a remembered instance and token (a token not yet
+// cached, a patient-restricted scope, any failure) is answered by App::handle on a worker.
 #pragma once
 
 #include <chrono>
@@ -45,6 +45,17 @@ class QuickReads : public http::QuickAnswerer {
     size_t waiting = 0;  // statements and hand-offs not yet answered
   };
   struct Fetch;
+  // Answers, starts or hands off request `position` of `round`; a read goes into `byInstance`, to
+  // be sent with the others of its instance. `lookedUp`: its instance has been looked up for it,
+  // so one still uncached goes to a worker.
+  void take(Round& round, size_t position, const http::HttpRequest& request, std::map<std::string, Fetch>& byInstance,
+            bool lookedUp);
+  // Keeps a read of instance `name`, which this process has not cached, until a worker has looked
+  // it up: the reads of an uncached instance wait for one lookup instead of each going to a worker,
+  // which in a burst (the first after a restart, or after the instance was idle) filled the
+  // workers' queue and was shed. Then the reads are taken again (resumeAfterLookup).
+  void awaitLookup(Round& round, size_t position, const http::HttpRequest& request, const std::string& name);
+  void resumeAfterLookup(const std::string& name);
   // The connection to `databaseUrl`; null while it cannot be had (after a failed attempt, for a
   // second), or (`busy`) while a worker opens it or all this thread may keep have statements in
   // flight.
@@ -98,6 +109,12 @@ class QuickReads : public http::QuickAnswerer {
   uint64_t nextSerial_ = 0;
   std::map<uint64_t, Round> rounds_;  // by number; a node stays put until erased
   std::vector<std::function<void()>> deferred_;
+  struct AwaitingLookup {
+    Round* round;
+    size_t position;
+    const http::HttpRequest* request;  // valid until the round is collected
+  };
+  std::map<std::string, std::vector<AwaitingLookup>> lookups_;  // by instance name
 };
 
 }  // namespace flint::server

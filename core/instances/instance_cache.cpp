@@ -21,6 +21,12 @@ std::shared_ptr<const Instance> InstanceCache::peek(const std::string& name) {
   return it->second.instance;
 }
 
+bool InstanceCache::knows(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(name);
+  return it != entries_.end() && fresh(it->second, std::chrono::steady_clock::now());
+}
+
 std::shared_ptr<const Instance> InstanceCache::find(const std::string& name) {
   const auto now = std::chrono::steady_clock::now();
   {

@@ -28,6 +28,8 @@ class InstanceCache {
   // The instance when the cache holds a fresh answer for it, without asking the database (for a
   // reactor thread, which must not wait); null otherwise.
   std::shared_ptr<const Instance> peek(const std::string& name);
+  // Whether the cache holds a fresh answer for `name`, that it is an instance or that it is none.
+  bool knows(const std::string& name);
   // Reloads, in one query, the answers used since they were loaded and past half their time.
   // Called every quarter of the time to live (by a task of its own): otherwise every answer in use
   // expired once a second, and until a worker had reloaded it (tens of milliseconds on a busy

@@ -894,6 +894,29 @@ TEST(HttpProtocol, ReadsKeptForASlotAreAnsweredWhenTheConnectionDrops) {
   EXPECT_TRUE(server.alive());
 }
 
+// Reads of an instance this process has not cached (the first after a restart, or after the
+// instance was idle) wait for one lookup of it by a worker, not each for a worker of its own:
+// here the only worker has a queue of one, and the lookup is held with the database, so reads
+// handed to the workers one by one would nearly all be shed. Then an unknown instance is still 404.
+TEST(HttpProtocol, ReadsOfAnUncachedInstanceWaitForOneLookup) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--workers", "1", "--max-queued-requests", "1",
+                      "--reactor-threads", "1"});
+  const std::string patient = createPatient("uncached", server);
+  ASSERT_EQ(readStatus(server, patient), 200) << "opens the network thread's connection";
+  // Unused for 2 s, the instance is no longer reloaded ahead and has expired.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  proxy.hold();
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(30, patient), std::chrono::milliseconds(1));
+  for (size_t i = 0; i < reads.size(); ++i) {
+    EXPECT_EQ(reads[i].status, 200) << i << ": " << reads[i].body;
+    EXPECT_FALSE(reads[i].answeredHeld) << i << ": answered without the database";
+  }
+  EXPECT_EQ(readStatus(server, "/nosuchinstance/fhir/Patient/p"), 404);
+  EXPECT_EQ(readStatus(server, "/nosuchinstance/fhir/Patient/p"), 404) << "known to be none";
+  EXPECT_TRUE(server.alive());
+}
+
 // Reads kept for a statement slot are judged again as the slot frees. Here the database is held
 // while reads come every 5 ms: the first two go out, the next are kept (accepted while the wait
 // may still be a burst, for --read-overload-after-ms), and the rest are shed at once. When the
