@@ -158,6 +158,7 @@ http::HttpResponse App::handle(const http::HttpRequest& request) {
     auto r = outcomeResponse(request.rejectStatus,
                              request.rejectStatus == 413   ? "too-costly"
                              : request.rejectStatus == 503 ? "transient"
+                             : request.rejectStatus == 408 ? "timeout"
                                                            : "invalid",
                              request.rejectReason);
     if (request.rejectStatus == 503) r.headers.push_back({"Retry-After", "1"});

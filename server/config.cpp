@@ -83,6 +83,15 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--linger-seconds",
        {"FLINT_LINGER_SECONDS", [&](const std::string& v) { c.lingerSeconds = int(positive("--linger-seconds", v)); }}},
       {"--linger-bytes", {"FLINT_LINGER_BYTES", [&](const std::string& v) { c.lingerBytes = positive("--linger-bytes", v); }}},
+      {"--idle-timeout-seconds",
+       {"FLINT_IDLE_TIMEOUT_SECONDS",
+        [&](const std::string& v) { c.idleTimeoutSeconds = int(positive("--idle-timeout-seconds", v)); }}},
+      {"--header-timeout-seconds",
+       {"FLINT_HEADER_TIMEOUT_SECONDS",
+        [&](const std::string& v) { c.headerTimeoutSeconds = int(positive("--header-timeout-seconds", v)); }}},
+      {"--request-timeout-seconds",
+       {"FLINT_REQUEST_TIMEOUT_SECONDS",
+        [&](const std::string& v) { c.requestTimeoutSeconds = int(positive("--request-timeout-seconds", v)); }}},
       {"--max-body-bytes",
        {"FLINT_MAX_BODY_BYTES", [&](const std::string& v) { c.maxBodyBytes = positive("--max-body-bytes", v); }}},
       {"--admin-key", {"FLINT_ADMIN_KEY", [&](const std::string& v) { c.adminKey = v; }}},
@@ -216,6 +225,14 @@ const char* configHelp() {
                                                 how long what the client still sends is read and
                                                 discarded, so that it gets the answer (5)
   --linger-bytes N       FLINT_LINGER_BYTES     and how much at most (67108864)
+  --idle-timeout-seconds N FLINT_IDLE_TIMEOUT_SECONDS  a connection on which no request begins for
+                                                this long (after it opened or its last answer)
+                                                is closed (60)
+  --header-timeout-seconds N FLINT_HEADER_TIMEOUT_SECONDS  a request whose headers are not all in
+                                                this long after its first byte gets 408 and its
+                                                connection closes (20)
+  --request-timeout-seconds N FLINT_REQUEST_TIMEOUT_SECONDS  the same for the whole request, body
+                                                included (300)
   --admin-key KEY        FLINT_ADMIN_KEY        bearer key for /admin (admin API off if unset)
   --default-count N      FLINT_DEFAULT_COUNT    search page size when _count is absent (20)
   --max-count N          FLINT_MAX_COUNT        largest page size (1000)

@@ -101,6 +101,15 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              "Requests answered 503 at once under overload: the workers' queue full (--max-queued-requests) "
              "or reads by id beyond the target wait while overloaded (--read-wait-target-ms, --read-overload-after-ms).",
              http::serverFigures().shed.load()) +
+      metric("flint_http_connections_open", "gauge", "Client connections open.",
+             static_cast<uint64_t>(std::max<int64_t>(0, http::serverFigures().connections.load()))) +
+      metric("flint_http_idle_closed_total", "counter",
+             "Connections closed because no request began on them within --idle-timeout-seconds.",
+             http::serverFigures().idleClosed.load()) +
+      metric("flint_http_request_timeouts_total", "counter",
+             "Requests answered 408 because their headers or their whole did not arrive in time "
+             "(--header-timeout-seconds, --request-timeout-seconds).",
+             http::serverFigures().requestsTimedOut.load()) +
       metric("flint_read_statements_total", "counter",
              "Statements the network threads sent to fetch reads by id. Reads that arrive while a connection "
              "has two statements in flight go out together in the next, so under load each carries several.",

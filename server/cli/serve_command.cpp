@@ -54,6 +54,8 @@ int serveCommand(const Config& config) {
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
   options.lingering = {std::chrono::seconds(config.lingerSeconds), config.lingerBytes};
+  options.deadlines = {std::chrono::seconds(config.idleTimeoutSeconds), std::chrono::seconds(config.headerTimeoutSeconds),
+                       std::chrono::seconds(config.requestTimeoutSeconds)};
   options.tls = tls;
   std::unique_ptr<App> app;
   options.quick.accepts = [&app](const http::HttpRequest& r) { return app->answersQuickly(r); };

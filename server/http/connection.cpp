@@ -97,6 +97,7 @@ Connection::Connection(int socketFd, size_t maxBodyBytes, const RequestHandler& 
       quick_(quick),
       observe_(observe),
       workers_(workers),
+      idleSince_(std::chrono::steady_clock::now()),
       lingering_(lingering) {
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(*tls);
 }
@@ -138,7 +139,9 @@ bool Connection::onPlaintext(const char* data, size_t len, std::chrono::steady_c
   {
     std::lock_guard lock(mutex_);
     if (failed_) return false;
+    const bool wasReceiving = parser_.receiving();
     ok = parser_.feed(data, len, ready);
+    if (parser_.receiving() && (!wasReceiving || !ready.empty())) requestBegan_ = arrived;
     for (auto& r : ready) r.received = std::min(r.received, arrived);
     // A 100 Continue belongs to the request being received: it may only go out once every
     // earlier request has had its final response.
@@ -200,6 +203,7 @@ bool Connection::answerQuick(const std::vector<HttpRequest>& requests, std::vect
     std::lock_guard lock(mutex_);
     if (!waitForPeer && (pending_.empty() || closed_)) {
       busy_ = false;
+      idleSince_ = std::chrono::steady_clock::now();
       return false;
     }
     if (!waitForPeer && isQuick(pending_.front())) return true;
@@ -256,6 +260,36 @@ void Connection::abandon() {
   busy_ = false;
 }
 
+void Connection::checkDeadlines(std::chrono::steady_clock::time_point now, const ClientDeadlines& deadlines) {
+  if (lingerStarted_) return;
+  HttpRequest late;
+  {
+    std::lock_guard lock(mutex_);
+    if (failed_ || busy_ || !pending_.empty()) return;
+    if (!parser_.receiving()) {
+      if (now - idleSince_ < deadlines.idle) return;
+      failed_ = true;
+      ++serverFigures().idleClosed;
+    } else {
+      const auto taken = now - requestBegan_;
+      const bool headersLate = !parser_.headersReceived() && taken >= deadlines.headers;
+      if (!headersLate && taken < deadlines.request) return;
+      failed_ = true;
+      busy_ = true;
+      ++serverFigures().requestsTimedOut;
+      const auto bound = std::chrono::duration_cast<std::chrono::seconds>(headersLate ? deadlines.headers
+                                                                                       : deadlines.request);
+      late.rejectStatus = 408;
+      late.rejectReason = std::string(headersLate ? "the request's headers" : "the whole request") +
+                          " did not arrive within " + std::to_string(bound.count()) + " s of its first byte";
+      late.keepAlive = false;
+      assignRequestId(late);
+    }
+  }
+  if (late.rejectStatus == 0) return abandon();
+  respond(late, handler_(late), false);
+}
+
 void Connection::drain() {
   for (;;) {
     HttpRequest request;
@@ -263,6 +297,7 @@ void Connection::drain() {
       std::lock_guard lock(mutex_);
       if (pending_.empty() || closed_) {
         busy_ = false;
+        idleSince_ = std::chrono::steady_clock::now();
         return;
       }
       request = std::move(pending_.front());

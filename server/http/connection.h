@@ -77,6 +77,17 @@ struct Lingering {
   size_t bytes = 64 * 1024 * 1024;
 };
 
+// How long a client may take, bounded as nginx and Node bound it: to begin a request on an idle
+// connection (just opened, or kept alive after an answer), to send a request's headers, and to
+// send a whole request, the last two from the request's first byte. Past the first the connection
+// is closed; past the others the client gets 408, then the close. Without them a client that opens
+// connections and never finishes a request (slowloris) holds their sockets and memory for good.
+struct ClientDeadlines {
+  std::chrono::milliseconds idle{60000};
+  std::chrono::milliseconds headers{20000};
+  std::chrono::milliseconds request{300000};
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `tls` is null for plain HTTP.
@@ -97,6 +108,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void onClosed() { closed_ = true; }
   // Gives up on the connection: shuts the socket and drops what is still pending.
   void abandon();
+  // Reactor, now and then: ends the connection if, while it was the client's turn (no answer
+  // owed), the client let one of its deadlines pass.
+  void checkDeadlines(std::chrono::steady_clock::time_point now, const ClientDeadlines& deadlines);
 
  private:
   bool onPlaintext(const char* data, size_t len, std::chrono::steady_clock::time_point arrived);
@@ -134,6 +148,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<HttpRequest> pending_;
   bool busy_ = false;
   bool failed_ = false;  // the parser gave up: answer what came before, then the error, then close
+  std::chrono::steady_clock::time_point idleSince_;     // the last answer went out (or the connection came)
+  std::chrono::steady_clock::time_point requestBegan_;  // the first byte of the request being received
 
   std::unique_ptr<TlsSession> tls_;
   std::mutex tlsMutex_;

@@ -6,13 +6,17 @@
 #include <pistache/transport.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <deque>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "server/http/arrival_times.h"
+#include "server/http/reactor_timer.h"
+#include "server/http/server_figures.h"
 
 namespace flint::http {
 namespace {
@@ -32,6 +36,13 @@ constexpr size_t kPeersBetweenPumps = 64;
 // net.core.somaxconn.
 constexpr int kListenBacklog = 4096;
 
+// How often a network thread checks its connections' deadlines: a quarter of the shortest, so
+// that none is overrun by much, but at most once a second (a check visits every connection).
+std::chrono::milliseconds deadlineCheckPeriod(const ClientDeadlines& d) {
+  const auto shortest = std::min({d.idle, d.headers, d.request});
+  return std::clamp(shortest / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+}
+
 // Pistache clones this handler once per reactor thread, so everything in it is only ever touched
 // by that thread.
 class TcpHandler : public Pistache::Tcp::Handler {
@@ -48,9 +59,12 @@ class TcpHandler : public Pistache::Tcp::Handler {
     if (fd < 0) return;
     stampArrivals(fd);
     if (!answerer_ && options_.quick.makeAnswerer) answerer_ = options_.quick.makeAnswerer(workers_);
+    if (!deadlineTimer_) deadlineTimer_ = std::make_unique<ReactorTimer>(deadlineCheckPeriod(options_.deadlines));
+    deadlineTimer_->arm(true);
     connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick,
                                                          options_.observe, workers_, options_.tls.get(),
                                                          options_.lingering);
+    ++serverFigures().connections;
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
@@ -69,6 +83,17 @@ class TcpHandler : public Pistache::Tcp::Handler {
     if (it == connections_.end()) return;
     it->second->onClosed();
     connections_.erase(it);
+    --serverFigures().connections;
+    if (connections_.empty()) deadlineTimer_->arm(false);
+  }
+
+  bool isDeadlineTimer(int fd) const { return deadlineTimer_ && deadlineTimer_->fd() == fd; }
+
+  // The deadline timer turned readable: ends the connections whose client let a deadline pass.
+  void checkDeadlines() {
+    deadlineTimer_->acknowledge();
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [peer, connection] : connections_) connection->checkDeadlines(now, options_.deadlines);
   }
 
   // After the reactor has read what a round of its event loop brought (`readable`: including the
@@ -82,8 +107,11 @@ class TcpHandler : public Pistache::Tcp::Handler {
     }
   }
 
+  // The descriptors to watch beside the peers': the answerer's and the deadline timer.
   std::vector<QuickAnswerer::Watched> descriptors() const {
-    return answerer_ ? answerer_->descriptors() : std::vector<QuickAnswerer::Watched>{};
+    auto watched = answerer_ ? answerer_->descriptors() : std::vector<QuickAnswerer::Watched>{};
+    if (deadlineTimer_) watched.push_back({deadlineTimer_->fd(), 0});
+    return watched;
   }
 
  private:
@@ -137,6 +165,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
   std::unordered_map<uint64_t, Round> inFlight_;     // rounds started, by number
   uint64_t rounds_ = 0;
   std::unique_ptr<QuickAnswerer> answerer_;
+  std::unique_ptr<ReactorTimer> deadlineTimer_;
 };
 
 // Pistache's transport, which also watches the quick answerer's descriptors and tells the handler
@@ -147,10 +176,15 @@ class RoundTransport : public Pistache::Tcp::Transport {
 
   void onReady(const Pistache::Aio::FdSet& fds) override {
     bool readable = false;
+    bool deadlinesDue = false;
     size_t received = 0;
     std::vector<Pistache::Polling::Event> others;
     for (const auto& entry : fds) {
       const int fd = static_cast<int>(entry.getTag().value());
+      if (handler_->isDeadlineTimer(fd)) {
+        deadlinesDue = true;
+        continue;
+      }
       if (watched_.count(fd) != 0) {
         readable = true;
         continue;
@@ -173,6 +207,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
       others.push_back(std::move(event));
     }
     if (!others.empty()) Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
+    if (deadlinesDue) handler_->checkDeadlines();
     handler_->pump(readable);
     // A closed descriptor is off the watch already (the kernel drops it); one with a new serial
     // is a new one to watch.

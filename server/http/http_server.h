@@ -26,6 +26,7 @@ struct HttpServerOptions {
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
   Lingering lingering;
+  ClientDeadlines deadlines;
   // Requests the reactor threads answer themselves (see QuickRequests). Unset: none.
   QuickRequests quick;
   RequestObserver observe;  // unset: none

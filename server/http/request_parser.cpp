@@ -93,6 +93,8 @@ int RequestParser::onMessageBegin(http_parser* p) {
   s->field_.clear();
   s->value_.clear();
   s->inValue_ = false;
+  s->receiving_ = true;
+  s->headersReceived_ = false;
   return 0;
 }
 
@@ -132,6 +134,7 @@ int RequestParser::onHeaderValue(http_parser* p, const char* at, size_t len) {
 int RequestParser::onHeadersComplete(http_parser* p) {
   auto* s = self(p);
   s->finishHeader();
+  s->headersReceived_ = true;
   s->current_.method = http_method_str(static_cast<http_method>(p->method));
   s->current_.keepAlive = http_should_keep_alive(p) != 0;
   // From this callback 1 would mean "no body"; any other non-zero value stops the parser.
@@ -164,6 +167,7 @@ int RequestParser::onBody(http_parser* p, const char* at, size_t len) {
 int RequestParser::onMessageComplete(http_parser* p) {
   auto* s = self(p);
   s->expectContinue_ = false;
+  s->receiving_ = false;
   splitTarget(s->current_);
   assignRequestId(s->current_);
   s->ready_->push_back(std::move(s->current_));

@@ -23,6 +23,10 @@ class RequestParser {
   const std::string& errorReason() const { return errorReason_; }
   // True after headers that carry "Expect: 100-continue" until the body arrives (the caller answers 100).
   bool takeExpectContinue();
+  // A request has begun (its first byte is in) and is not complete yet.
+  bool receiving() const { return receiving_; }
+  // ... and its headers are all in.
+  bool headersReceived() const { return headersReceived_; }
 
  private:
   static int onMessageBegin(http_parser* p);
@@ -44,6 +48,8 @@ class RequestParser {
   std::string value_;
   bool inValue_ = false;
   bool expectContinue_ = false;
+  bool receiving_ = false;
+  bool headersReceived_ = false;
   std::deque<HttpRequest>* ready_ = nullptr;
   int errorStatus_ = 0;
   std::string errorReason_;

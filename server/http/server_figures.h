@@ -1,5 +1,6 @@
 // What the process's HTTP server is doing, for /metrics: the work waiting for a worker, the
-// requests shed under overload and how the network threads fetch reads. One server runs per process.
+// requests shed under overload, how the network threads fetch reads, and the client connections.
+// One server runs per process.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,9 @@ struct ServerFigures {
   std::atomic<uint64_t> shed{0};   // requests answered 503 at once: the worker queue full, or reads backlogged
   std::atomic<uint64_t> readStatements{0};  // statements the network threads sent for reads by id
   std::atomic<uint64_t> readsFetched{0};    // and the reads they carried
+  std::atomic<int64_t> connections{0};      // client connections open
+  std::atomic<uint64_t> idleClosed{0};      // closed after the idle deadline (ClientDeadlines)
+  std::atomic<uint64_t> requestsTimedOut{0};  // answered 408: headers or request not in by their deadline
 };
 
 ServerFigures& serverFigures();

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/flint_server.h"
+#include "tests/support/prometheus_text.h"
 #include "tests/support/stalling_proxy.h"
 #include "tests/support/tls_client.h"
 
@@ -203,6 +204,110 @@ TEST(HttpProtocol, ATricklingClientIsCutOffAfterTheLingerBound) {
   EXPECT_TRUE(cut) << "the trickle was never cut off";
   EXPECT_GT(after, std::chrono::milliseconds(900)) << "cut before the bound";
   EXPECT_LT(after, std::chrono::seconds(4));
+  EXPECT_TRUE(server.alive());
+}
+
+namespace {
+
+// What a raw client got on one connection: the bytes, and how long after it connected the server
+// ended the connection (-1 ms: not by the end).
+struct Ending {
+  std::string received;
+  std::chrono::milliseconds closedAfter{-1};
+};
+
+// Connects, sends each step's bytes and then pauses for its milliseconds, reading all along, and
+// reads on until the server ends the connection or `within` has passed since connecting.
+Ending converse(int port, const std::vector<std::pair<std::string, int>>& steps, std::chrono::milliseconds within) {
+  const int fd = connectTcp(port);
+  const auto start = std::chrono::steady_clock::now();
+  Ending ending;
+  auto readUntil = [&](std::chrono::steady_clock::time_point until) {
+    while (ending.closedAfter.count() < 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, int(left.count())) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n > 0)
+        ending.received.append(buf, size_t(n));
+      else
+        ending.closedAfter = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    }
+  };
+  for (const auto& [bytes, pause] : steps) {
+    if (ending.closedAfter.count() >= 0) break;
+    send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    readUntil(std::chrono::steady_clock::now() + std::chrono::milliseconds(pause));
+  }
+  readUntil(start + within);
+  close(fd);
+  return ending;
+}
+
+}  // namespace
+
+// Each deadline a client can let pass (here 1 s idle, 1 s for headers, 3 s for a whole request):
+// connections nothing begins on are closed, requests that trickle in get 408, and a connection
+// in use, or waiting for the server's answer, is left alone whatever the time.
+TEST(HttpProtocol, ClientsThatLetADeadlinePassAreCutOff) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--idle-timeout-seconds", "1", "--header-timeout-seconds", "1",
+                      "--request-timeout-seconds", "3", "--admin-key", kAdminKey});
+  const std::string patient = createPatient("deadline", server);
+  const std::string health = "GET /health HTTP/1.1\r\nHost: t\r\n\r\n";
+  const auto within = std::chrono::milliseconds(7000);
+  auto talk = [&](std::vector<std::pair<std::string, int>> steps) {
+    return std::async(std::launch::async, converse, server.port(), std::move(steps), within);
+  };
+  proxy.hold();
+  auto silent = talk({});
+  auto keptAlive = talk({{health, 0}});
+  // Its last request goes at 2.1 s.
+  std::vector<std::pair<std::string, int>> inUse(8, {health, 300});
+  auto busy = talk(inUse);
+  std::vector<std::pair<std::string, int>> slowHeaders{{"GET /health HTTP/1.1\r\nHost: t\r\n", 200}};
+  for (int i = 0; i < 20; ++i) slowHeaders.push_back({"X-Slow: " + std::to_string(i) + "\r\n", 200});
+  auto headers = talk(slowHeaders);
+  std::vector<std::pair<std::string, int>> slowBody{
+      {"POST /x/fhir/Patient HTTP/1.1\r\nHost: t\r\nContent-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n", 200}};
+  for (int i = 0; i < 30; ++i) slowBody.push_back({" ", 200});
+  auto body = talk(slowBody);
+  auto waiting = talk({{"GET " + patient.substr(0, patient.rfind('/')) + "?_id=p HTTP/1.1\r\nHost: t\r\n\r\n", 0}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+  proxy.release();
+
+  auto between = [](const Ending& e, int fromMs, int toMs) {
+    return e.closedAfter >= std::chrono::milliseconds(fromMs) && e.closedAfter <= std::chrono::milliseconds(toMs);
+  };
+  const Ending s = silent.get();
+  EXPECT_TRUE(between(s, 900, 2600)) << s.closedAfter.count();
+  EXPECT_EQ(s.received, "");
+  const Ending k = keptAlive.get();
+  EXPECT_EQ(k.received.rfind("HTTP/1.1 200", 0), 0u) << k.received;
+  EXPECT_TRUE(between(k, 900, 2600)) << k.closedAfter.count();
+  const Ending b = busy.get();
+  EXPECT_EQ(countOf(b.received, "HTTP/1.1 200"), 8) << b.received;
+  EXPECT_TRUE(between(b, 2100 + 900, 2100 + 2600)) << "closed while in use, or never: " << b.closedAfter.count();
+  const Ending h = headers.get();
+  EXPECT_EQ(h.received.rfind("HTTP/1.1 408", 0), 0u) << h.received;
+  EXPECT_NE(h.received.find("\"code\":\"timeout\""), std::string::npos) << h.received;
+  EXPECT_NE(h.received.find("Connection: close"), std::string::npos) << h.received;
+  EXPECT_TRUE(between(h, 900, 2600)) << h.closedAfter.count();
+  const Ending d = body.get();
+  EXPECT_EQ(d.received.rfind("HTTP/1.1 408", 0), 0u) << "the header deadline does not apply to the body: " << d.received;
+  EXPECT_TRUE(between(d, 2900, 4600)) << d.closedAfter.count();
+  const Ending w = waiting.get();
+  EXPECT_EQ(w.received.rfind("HTTP/1.1 200", 0), 0u) << "cut while the server worked: " << w.received;
+  EXPECT_TRUE(between(w, 4000 + 900, 4000 + 2600)) << w.closedAfter.count();
+
+  auto metrics = client(server).Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  ASSERT_EQ(metrics->status, 200);
+  const auto families = parsePrometheusText(metrics->body);
+  EXPECT_EQ(promValue(families, "flint_http_request_timeouts_total", {}), 2);
+  EXPECT_GE(promValue(families, "flint_http_idle_closed_total", {}), 4);
+  EXPECT_GE(promValue(families, "flint_http_connections_open", {}), 1);
   EXPECT_TRUE(server.alive());
 }
 
