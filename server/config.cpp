@@ -83,6 +83,8 @@ Config loadConfig(const std::vector<std::string>& args, std::vector<std::string>
       {"--linger-seconds",
        {"FLINT_LINGER_SECONDS", [&](const std::string& v) { c.lingerSeconds = int(positive("--linger-seconds", v)); }}},
       {"--linger-bytes", {"FLINT_LINGER_BYTES", [&](const std::string& v) { c.lingerBytes = positive("--linger-bytes", v); }}},
+      {"--max-connections",
+       {"FLINT_MAX_CONNECTIONS", [&](const std::string& v) { c.maxConnections = positive("--max-connections", v); }}},
       {"--idle-timeout-seconds",
        {"FLINT_IDLE_TIMEOUT_SECONDS",
         [&](const std::string& v) { c.idleTimeoutSeconds = int(positive("--idle-timeout-seconds", v)); }}},
@@ -225,6 +227,10 @@ const char* configHelp() {
                                                 how long what the client still sends is read and
                                                 discarded, so that it gets the answer (5)
   --linger-bytes N       FLINT_LINGER_BYTES     and how much at most (67108864)
+  --max-connections N    FLINT_MAX_CONNECTIONS  client connections served at once; one beyond is
+                                                closed as soon as it is accepted (default: what the
+                                                descriptor limit allows, raised to its hard limit,
+                                                two per connection; printed at start-up)
   --idle-timeout-seconds N FLINT_IDLE_TIMEOUT_SECONDS  a connection on which no request begins for
                                                 this long (after it opened or its last answer)
                                                 is closed (60)

@@ -24,6 +24,9 @@ struct Config {
   size_t maxDbConnections = 0;
   // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per core.
   size_t reactorThreads = std::max(1u, std::thread::hardware_concurrency());
+  // --max-connections, FLINT_MAX_CONNECTIONS: client connections served at once (0: as many as the
+  // descriptor limit allows; see client_connection_limit.h).
+  size_t maxConnections = 0;
   size_t maxBodyBytes = 16 * 1024 * 1024;  // --max-body-bytes, FLINT_MAX_BODY_BYTES
   // After an answer that ends a connection (413 and the like), what the client still sends is
   // read and discarded for up to --linger-seconds and --linger-bytes, so that it gets the answer.

@@ -103,6 +103,11 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              http::serverFigures().shed.load()) +
       metric("flint_http_connections_open", "gauge", "Client connections open.",
              static_cast<uint64_t>(std::max<int64_t>(0, http::serverFigures().connections.load()))) +
+      metric("flint_http_connections_max", "gauge", "Client connections served at once at most (--max-connections).",
+             config_.maxConnections) +
+      metric("flint_http_connections_refused_total", "counter",
+             "Connections closed as soon as they were accepted: --max-connections were open.",
+             http::serverFigures().connectionsRefused.load()) +
       metric("flint_http_idle_closed_total", "counter",
              "Connections closed because no request began on them within --idle-timeout-seconds.",
              http::serverFigures().idleClosed.load()) +

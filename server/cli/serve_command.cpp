@@ -8,6 +8,7 @@
 #include "core/log/log.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
+#include "server/client_connection_limit.h"
 #include "server/quick_reads.h"
 #include "server/cli/commands.h"
 #include "server/http/http_server.h"
@@ -36,8 +37,10 @@ int serveCommand(const Config& config) {
     for (const auto& cluster : instances::listClusters(conn)) readDatabases += 1 + cluster.replicaUrls.size();
   }
   ConnectionBudget budget;
+  ClientConnectionLimit clients;
   try {
     budget = connectionBudget(config, readDatabases);
+    clients = clientConnectionLimit(config.maxConnections, budget.total());
   } catch (const std::invalid_argument& e) {
     std::cerr << "flint: " << e.what() << std::endl;
     return 2;
@@ -45,6 +48,8 @@ int serveCommand(const Config& config) {
   db::SessionPool::process().setLimit(budget.sessions);
   std::cout << "flint: at most " << budget.total() << " database connections: " << budget.describe(config)
             << std::endl;
+  std::cout << "flint: at most " << clients.connections << " client connections (descriptor limit "
+            << clients.descriptors << ")" << std::endl;
   db::Session::setStatementTimeout(config.statementTimeoutMs);
   http::HttpServerOptions options;
   options.host = config.host();
@@ -53,6 +58,7 @@ int serveCommand(const Config& config) {
   options.maxQueuedRequests = config.maxQueuedRequests;
   options.reactorThreads = config.reactorThreads;
   options.maxBodyBytes = config.maxBodyBytes;
+  options.maxConnections = clients.connections;
   options.lingering = {std::chrono::seconds(config.lingerSeconds), config.lingerBytes};
   options.deadlines = {std::chrono::seconds(config.idleTimeoutSeconds), std::chrono::seconds(config.headerTimeoutSeconds),
                        std::chrono::seconds(config.requestTimeoutSeconds)};
@@ -68,6 +74,7 @@ int serveCommand(const Config& config) {
   http::HttpServer server(options, [&app](const http::HttpRequest& r) { return app->handle(r); });
   const uint16_t port = server.bind();
   Config bound = config;
+  bound.maxConnections = clients.connections;
   if (bound.publicUrl.empty()) bound.publicUrl = (options.tls ? "https://" : "http://") + config.host() + ":" + std::to_string(port);
   app = std::make_unique<App>(bound, budget);
   server.start();

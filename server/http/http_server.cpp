@@ -4,6 +4,7 @@
 #include <pistache/peer.h>
 #include <pistache/tcp.h>
 #include <pistache/transport.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,8 +56,16 @@ class TcpHandler : public Pistache::Tcp::Handler {
   PROTOTYPE_OF(Pistache::Tcp::Handler, TcpHandler)
 
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    int fd = ::dup(peer->fd());
-    if (fd < 0) return;
+    const int64_t open = serverFigures().connections.fetch_add(1);
+    const bool room = options_.maxConnections == 0 || open < static_cast<int64_t>(options_.maxConnections);
+    const int fd = room ? ::dup(peer->fd()) : -1;
+    if (fd < 0) {
+      // Over the bound (or out of descriptors): the reactor sees the end and lets the peer go.
+      --serverFigures().connections;
+      ++serverFigures().connectionsRefused;
+      ::shutdown(peer->fd(), SHUT_RDWR);
+      return;
+    }
     stampArrivals(fd);
     if (!answerer_ && options_.quick.makeAnswerer) answerer_ = options_.quick.makeAnswerer(workers_);
     if (!deadlineTimer_) deadlineTimer_ = std::make_unique<ReactorTimer>(deadlineCheckPeriod(options_.deadlines));
@@ -64,7 +73,6 @@ class TcpHandler : public Pistache::Tcp::Handler {
     connections_[peer.get()] = std::make_shared<Connection>(fd, options_.maxBodyBytes, handler_, options_.quick,
                                                          options_.observe, workers_, options_.tls.get(),
                                                          options_.lingering);
-    ++serverFigures().connections;
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {

@@ -23,6 +23,8 @@ struct HttpServerOptions {
   // Connections with requests waiting for a worker at most; a request beyond is answered 503 at
   // once (0: no bound).
   size_t maxQueuedRequests = 512;
+  // Client connections open at once at most; one beyond is closed as soon as it is accepted (0: no bound).
+  size_t maxConnections = 0;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
   Lingering lingering;

@@ -311,6 +311,81 @@ TEST(HttpProtocol, ClientsThatLetADeadlinePassAreCutOff) {
   EXPECT_TRUE(server.alive());
 }
 
+namespace {
+
+// Sends a /health request on `fd` and reads the answer: its first line, or "" when the server
+// ended the connection, "timeout" when nothing came (the socket waits 5 s).
+std::string healthOn(int fd) {
+  const std::string request = "GET /health HTTP/1.1\r\nHost: t\r\n\r\n";
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  char buf[4096];
+  const ssize_t n = recv(fd, buf, sizeof buf, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return "timeout";
+  if (n <= 0) return "";
+  const std::string got(buf, size_t(n));
+  return got.substr(0, got.find("\r\n"));
+}
+
+}  // namespace
+
+// Connections beyond --max-connections are closed as soon as they are accepted, rather than left
+// to hang once the descriptors run out; the connections within it are served on, and a freed
+// place is taken by the next.
+TEST(HttpProtocol, ConnectionsBeyondTheBoundAreClosedAtOnce) {
+  FlintServer server({"--max-connections", "20", "--admin-key", kAdminKey});
+  std::vector<int> within;
+  for (int i = 0; i < 20; ++i) {
+    within.push_back(connectTcp(server.port()));
+    ASSERT_EQ(healthOn(within.back()), "HTTP/1.1 200 OK") << i;
+  }
+  for (int i = 0; i < 5; ++i) {
+    const int beyond = connectTcp(server.port());
+    EXPECT_EQ(healthOn(beyond), "") << i << ": not closed at once";
+    close(beyond);
+  }
+  for (int fd : within) EXPECT_EQ(healthOn(fd), "HTTP/1.1 200 OK");
+  for (int i = 0; i < 5; ++i) close(within[size_t(i)]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int i = 0; i < 4; ++i) {
+    const int next = connectTcp(server.port());
+    EXPECT_EQ(healthOn(next), "HTTP/1.1 200 OK") << i;
+    close(next);
+  }
+  auto metrics = client(server).Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  const auto families = parsePrometheusText(metrics->body);
+  EXPECT_EQ(promValue(families, "flint_http_connections_max", {}), 20);
+  EXPECT_EQ(promValue(families, "flint_http_connections_refused_total", {}), 5);
+  for (size_t i = 5; i < within.size(); ++i) close(within[i]);
+  EXPECT_TRUE(server.alive());
+
+  std::string out;
+  EXPECT_EQ(runFlint({"serve", "--max-connections", "100000000"}, &out), 2);
+  EXPECT_NE(out.find("not --max-connections 100000000; raise it (ulimit -n"), std::string::npos) << out;
+}
+
+// Without --max-connections the bound follows the descriptor limit (here 300), so clients can
+// never exhaust the descriptors: every connection is served or closed at once, none left hanging
+// unaccepted behind an acceptor failing for want of a descriptor.
+TEST(HttpProtocol, ConnectionsNeverHangForWantOfDescriptors) {
+  FlintServer server({}, "", 300);
+  std::vector<int> held;
+  int served = 0, closed = 0;
+  for (int i = 0; i < 200; ++i) {
+    held.push_back(connectTcp(server.port()));
+    const std::string answer = healthOn(held.back());
+    ASSERT_NE(answer, "timeout") << i << ": left hanging";
+    (answer.empty() ? closed : served) += 1;
+  }
+  EXPECT_GE(served, 50);
+  EXPECT_GE(closed, 50);
+  for (int fd : held) close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(readStatus(server, "/health"), 200);
+  EXPECT_TRUE(server.alive());
+}
+
 TEST(HttpProtocol, EveryResponseCarriesARequestId) {
   auto c = client();
   auto health = c.Get("/health");

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ std::string withDatabase(std::string url, const std::string& db) {
   return url.replace(at, end == std::string::npos ? std::string::npos : end - at, "dbname=" + db);
 }
 
-FlintServer::FlintServer(const std::vector<std::string>& extraArgs, const std::string& logFile) {
+FlintServer::FlintServer(const std::vector<std::string>& extraArgs, const std::string& logFile, int descriptorLimit) {
   std::vector<std::string> args = {flintBinary(), "serve", "--listen", "127.0.0.1:0", "--admin-key", kAdminKey};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   int out[2];
@@ -51,6 +52,10 @@ FlintServer::FlintServer(const std::vector<std::string>& extraArgs, const std::s
     }
     close(out[0]);
     close(out[1]);
+    if (descriptorLimit > 0) {
+      const rlimit limit{rlim_t(descriptorLimit), rlim_t(descriptorLimit)};
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(125);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -19,10 +19,12 @@ std::string databaseUrl();
 std::string withDatabase(std::string url, const std::string& db);
 
 // A `flint serve` process on a free loopback port; stopped (SIGTERM) on destruction. Its stderr
-// (the log) goes to `logFile` when one is named.
+// (the log) goes to `logFile` when one is named; `descriptorLimit`, when given, is its hard and
+// soft limit of open descriptors.
 class FlintServer {
  public:
-  explicit FlintServer(const std::vector<std::string>& extraArgs = {}, const std::string& logFile = "");
+  explicit FlintServer(const std::vector<std::string>& extraArgs = {}, const std::string& logFile = "",
+                       int descriptorLimit = 0);
   ~FlintServer();
   FlintServer(const FlintServer&) = delete;
   FlintServer& operator=(const FlintServer&) = delete;
