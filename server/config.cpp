@@ -233,7 +233,7 @@ const char* configHelp() {
                                                 two per connection; printed at start-up)
   --idle-timeout-seconds N FLINT_IDLE_TIMEOUT_SECONDS  a connection on which no request begins for
                                                 this long (after it opened or its last answer)
-                                                is closed (60)
+                                                is closed (75)
   --header-timeout-seconds N FLINT_HEADER_TIMEOUT_SECONDS  a request whose headers are not all in
                                                 this long after its first byte gets 408 and its
                                                 connection closes (20)

@@ -34,7 +34,7 @@ struct Config {
   size_t lingerBytes = 64 * 1024 * 1024;  // --linger-bytes, FLINT_LINGER_BYTES
   // How long a client may take to begin a request on an idle connection, to send its headers and
   // to send it whole (see ClientDeadlines).
-  int idleTimeoutSeconds = 60;      // --idle-timeout-seconds, FLINT_IDLE_TIMEOUT_SECONDS
+  int idleTimeoutSeconds = 75;      // --idle-timeout-seconds, FLINT_IDLE_TIMEOUT_SECONDS
   int headerTimeoutSeconds = 20;    // --header-timeout-seconds, FLINT_HEADER_TIMEOUT_SECONDS
   int requestTimeoutSeconds = 300;  // --request-timeout-seconds, FLINT_REQUEST_TIMEOUT_SECONDS
   std::string adminKey;        // --admin-key, FLINT_ADMIN_KEY (admin API off when empty)

@@ -83,7 +83,7 @@ struct Lingering {
 // is closed; past the others the client gets 408, then the close. Without them a client that opens
 // connections and never finishes a request (slowloris) holds their sockets and memory for good.
 struct ClientDeadlines {
-  std::chrono::milliseconds idle{60000};
+  std::chrono::milliseconds idle{75000};
   std::chrono::milliseconds headers{20000};
   std::chrono::milliseconds request{300000};
 };
