@@ -103,6 +103,28 @@ TEST(HttpProtocol, KeepAliveIsTheDefaultForHttp11AndCloseIsHonoured) {
   EXPECT_NE(http10.find("Connection: close"), std::string::npos);
 }
 
+// A client that shuts its side right after its request (its end arriving with the request's
+// bytes) has its connection closed at once, not held until the idle deadline.
+TEST(HttpProtocol, AClientThatShutsItsSideRightAfterItsRequestIsLetGoAtOnce) {
+  const std::string patient = createPatient("halfclose", sharedServer());
+  for (const std::string& target : {std::string("/health"), patient, patient.substr(0, patient.rfind('/'))}) {
+    for (int i = 0; i < 10; ++i) {
+      const int fd = connectTcp(sharedServer().port());
+      const std::string request = "GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n";
+      ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL), ssize_t(request.size()));
+      shutdown(fd, SHUT_WR);
+      const auto sent = std::chrono::steady_clock::now();
+      bool ended = false;
+      char buf[4096];
+      for (pollfd pfd{fd, POLLIN, 0}; !ended && poll(&pfd, 1, 3000) > 0;) ended = recv(fd, buf, sizeof buf, 0) <= 0;
+      close(fd);
+      EXPECT_TRUE(ended) << target << " " << i << ": the connection was kept";
+      EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(3)) << target << " " << i;
+    }
+  }
+  EXPECT_EQ(client().Get("/health")->status, 200);
+}
+
 TEST(HttpProtocol, RepeatedQueryParametersAreAllApplied) {
   std::string instance = createInstance("repeat");
   auto c = client();
