@@ -33,14 +33,15 @@ size_t raisedDescriptorLimit() {
 ClientConnectionLimit clientConnectionLimit(size_t requested, size_t databaseConnections) {
   ClientConnectionLimit limit;
   limit.descriptors = raisedDescriptorLimit();
-  const size_t reserved = databaseConnections + kReservedDescriptors + limit.descriptors / kUncountedShare;
-  const size_t room = limit.descriptors > reserved ? (limit.descriptors - reserved) / kDescriptorsPerConnection : 0;
+  const size_t reserved = kReservedDescriptors + limit.descriptors / kUncountedShare;
+  const size_t spare = databaseConnections + reserved;
+  const size_t room = limit.descriptors > spare ? (limit.descriptors - spare) / kDescriptorsPerConnection : 0;
   if (room == 0 || requested > room)
     throw std::invalid_argument(
         "the descriptor limit of " + std::to_string(limit.descriptors) + " fits at most " + std::to_string(room) +
         " client connections (" + std::to_string(kDescriptorsPerConnection) + " descriptors each, beside " +
-        std::to_string(databaseConnections) + " database connections and " +
-        std::to_string(kReservedDescriptors + limit.descriptors / kUncountedShare) + " reserved)" + (requested == 0 ? "" : ", not --max-connections " + std::to_string(requested)) +
+        std::to_string(databaseConnections) + " database connections and " + std::to_string(reserved) +
+        " reserved)" + (requested == 0 ? "" : ", not --max-connections " + std::to_string(requested)) +
         "; raise it (ulimit -n, systemd's LimitNOFILE)");
   limit.connections = requested == 0 ? room : requested;
   return limit;
