@@ -170,6 +170,29 @@ TEST(Tls, SilentClientsDoNotHoldUpOtherHandshakes) {
   for (int fd : silent) close(fd);
 }
 
+// A handshake counts as idle time: connections that never finish one (or never start one) are
+// closed at the idle deadline (here 1 s), as a plain connection that never sends a request is.
+TEST(Tls, StalledHandshakesAreClosedAtTheIdleDeadline) {
+  FlintServer server({"--tls-cert", certificate().certificateFile, "--tls-key", certificate().privateKeyFile,
+                      "--idle-timeout-seconds", "1"});
+  const char partialClientHello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
+  for (const bool started : {false, true}) {
+    const int fd = connectTcp(server.port());
+    const auto opened = std::chrono::steady_clock::now();
+    if (started) send(fd, partialClientHello, sizeof partialClientHello, MSG_NOSIGNAL);
+    char buf[256];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+    }
+    const auto after = std::chrono::steady_clock::now() - opened;
+    close(fd);
+    EXPECT_EQ(n, 0) << (started ? "a started handshake" : "no handshake") << ": not closed within 5 s";
+    EXPECT_GT(after, std::chrono::milliseconds(900));
+    EXPECT_LT(after, std::chrono::milliseconds(2600));
+  }
+  EXPECT_TRUE(server.alive());
+}
+
 TEST(Tls, RefusesToStartWithoutAMatchingKey) {
   std::string output;
   EXPECT_EQ(runFlint({"serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate().certificateFile}, &output), 2);
