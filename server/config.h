@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "core/system/available_cpus.h"
 
 namespace flint::server {
 
@@ -22,8 +23,9 @@ struct Config {
   // --max-db-connections, FLINT_MAX_DB_CONNECTIONS: PostgreSQL connections this process opens at
   // most, over all databases (0: what the configuration needs; see connection_budget.h).
   size_t maxDbConnections = 0;
-  // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per core.
-  size_t reactorThreads = std::max(1u, std::thread::hardware_concurrency());
+  // --reactor-threads, FLINT_REACTOR_THREADS; they also answer reads by id, so one per CPU this
+  // process may use: two on one core take turns at it and each answers in smaller batches.
+  size_t reactorThreads = system::availableCpus();
   // --max-connections, FLINT_MAX_CONNECTIONS: client connections served at once (0: as many as the
   // descriptor limit allows; see client_connection_limit.h).
   size_t maxConnections = 0;

@@ -6,11 +6,11 @@
 #include <future>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/json/json_value.h"
+#include "core/system/available_cpus.h"
 #include "fhir_resources/rest/instant.h"
 #include "fhir_resources/seed/background_loader.h"
 #include "fhir_resources/seed/fhir_builders.h"
@@ -160,7 +160,7 @@ class Generator {
     shared.drawIdsFrom(practiceRandom);
     const Practice practice = generatePractice(shared, practiceRandom, patients);
     std::vector<std::string> patientIds(patients);
-    const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+    const int threads = std::clamp(static_cast<int>(system::availableCpus()), 1, 4);
     std::vector<std::future<SeedSummary>> parts;
     for (int t = 0; t < std::min(threads, std::max(patients, 1)); ++t)
       parts.push_back(std::async(std::launch::async, [&, t] {
@@ -257,7 +257,7 @@ SeedSummary seedInstance(const std::string& databaseUrl, db::Session& session, c
   }
   std::vector<std::unique_ptr<db::Session>> more;
   std::vector<db::Session*> builders{&session};
-  while (builders.size() < std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 4))
+  while (builders.size() < std::clamp<size_t>(system::availableCpus(), 2, 4))
     builders.push_back(more.emplace_back(std::make_unique<db::Session>(databaseUrl)).get());
   load.buildIndexes(builders);
   load.swapIn();

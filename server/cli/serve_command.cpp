@@ -1,11 +1,13 @@
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 #include "core/db/migrations.h"
 #include "core/db/session_pool.h"
 #include "core/instances/cluster_store.h"
 #include "core/instances/instance_store.h"
 #include "core/log/log.h"
+#include "core/system/available_cpus.h"
 #include "fhir_resources/search/index/index_rows.h"
 #include "server/app.h"
 #include "server/client_connection_limit.h"
@@ -48,6 +50,9 @@ int serveCommand(const Config& config) {
   db::SessionPool::process().setLimit(budget.sessions);
   std::cout << "flint: at most " << budget.total() << " database connections: " << budget.describe(config)
             << std::endl;
+  std::cout << "flint: " << config.reactorThreads << " reactor thread" << (config.reactorThreads == 1 ? "" : "s")
+            << " and " << config.workers << " workers (" << system::availableCpus() << " of the machine's "
+            << std::thread::hardware_concurrency() << " CPUs available to this process)" << std::endl;
   std::cout << "flint: at most " << clients.connections << " client connections (descriptor limit "
             << clients.descriptors << ")" << std::endl;
   db::Session::setStatementTimeout(config.statementTimeoutMs);
