@@ -9,12 +9,9 @@ namespace flint::server {
 namespace {
 
 // Descriptors kept beside the database connections: the listener, the network threads' event
-// and timer descriptors, export files, outgoing HTTP (JWKS, domain checks) and mail; and an
-// eighth of the limit for connections accepted but not yet counted, which wait for a network
-// thread to take them (Pistache's acceptor accepts on while the threads are behind). Once the
-// descriptors run out, that acceptor spins on a failing accept() and takes a core.
+// and timer descriptors, export files, outgoing HTTP (JWKS, domain checks) and mail. Connections
+// are counted as they are accepted, so none holds a descriptor uncounted.
 constexpr size_t kReservedDescriptors = 128;
-constexpr size_t kUncountedShare = 8;
 constexpr size_t kDescriptorsPerConnection = 2;
 
 size_t raisedDescriptorLimit() {
@@ -33,14 +30,13 @@ size_t raisedDescriptorLimit() {
 ClientConnectionLimit clientConnectionLimit(size_t requested, size_t databaseConnections) {
   ClientConnectionLimit limit;
   limit.descriptors = raisedDescriptorLimit();
-  const size_t reserved = kReservedDescriptors + limit.descriptors / kUncountedShare;
-  const size_t spare = databaseConnections + reserved;
+  const size_t spare = databaseConnections + kReservedDescriptors;
   const size_t room = limit.descriptors > spare ? (limit.descriptors - spare) / kDescriptorsPerConnection : 0;
   if (room == 0 || requested > room)
     throw std::invalid_argument(
         "the descriptor limit of " + std::to_string(limit.descriptors) + " fits at most " + std::to_string(room) +
         " client connections (" + std::to_string(kDescriptorsPerConnection) + " descriptors each, beside " +
-        std::to_string(databaseConnections) + " database connections and " + std::to_string(reserved) +
+        std::to_string(databaseConnections) + " database connections and " + std::to_string(kReservedDescriptors) +
         " reserved)" + (requested == 0 ? "" : ", not --max-connections " + std::to_string(requested)) +
         "; raise it (ulimit -n, systemd's LimitNOFILE)");
   limit.connections = requested == 0 ? room : requested;

@@ -1,8 +1,8 @@
 // How many client connections one server process serves at once (--max-connections). Each holds
 // two descriptors (the network thread's and the one its answers are written on), beside the
 // database connections and a reserve for files, timers and outgoing requests. Were the descriptors
-// to run out, Pistache's acceptor would spin on a failing accept() and the connections behind it
-// would hang unserved; a bound below them refuses the excess at once instead.
+// to run out, connections would fail at random places; a bound below them makes the excess wait
+// for a place instead (Acceptor).
 #pragma once
 
 #include <cstddef>

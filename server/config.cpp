@@ -227,10 +227,11 @@ const char* configHelp() {
                                                 how long what the client still sends is read and
                                                 discarded, so that it gets the answer (5)
   --linger-bytes N       FLINT_LINGER_BYTES     and how much at most (67108864)
-  --max-connections N    FLINT_MAX_CONNECTIONS  client connections served at once; one beyond is
-                                                closed as soon as it is accepted (default: what the
-                                                descriptor limit allows, raised to its hard limit,
-                                                two per connection; printed at start-up)
+  --max-connections N    FLINT_MAX_CONNECTIONS  client connections served at once; those beyond
+                                                wait for a place, and are closed after a second
+                                                without one (default: what the descriptor limit
+                                                allows, raised to its hard limit, two per
+                                                connection; printed at start-up)
   --idle-timeout-seconds N FLINT_IDLE_TIMEOUT_SECONDS  a connection on which no request begins for
                                                 this long (after it opened or its last answer)
                                                 is closed (75)

@@ -106,7 +106,7 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
       metric("flint_http_connections_max", "gauge", "Client connections served at once at most (--max-connections).",
              config_.maxConnections) +
       metric("flint_http_connections_refused_total", "counter",
-             "Connections closed as soon as they were accepted: --max-connections were open.",
+             "Connections closed unserved: they waited a second for a place while --max-connections were open, or the descriptors ran out.",
              http::serverFigures().connectionsRefused.load()) +
       metric("flint_http_idle_closed_total", "counter",
              "Connections closed because no request began on them within --idle-timeout-seconds.",

@@ -1,6 +1,5 @@
 #include "server/http/http_server.h"
 
-#include <pistache/listener.h>
 #include <pistache/peer.h>
 #include <pistache/tcp.h>
 #include <pistache/transport.h>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/http/acceptor.h"
 #include "server/http/arrival_times.h"
 #include "server/http/reactor_timer.h"
 #include "server/http/server_figures.h"
@@ -56,14 +56,13 @@ class TcpHandler : public Pistache::Tcp::Handler {
 
   PROTOTYPE_OF(Pistache::Tcp::Handler, TcpHandler)
 
+  // The connection was counted when it was accepted (Acceptor).
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    const int64_t open = serverFigures().connections.fetch_add(1);
-    const bool room = options_.maxConnections == 0 || open < static_cast<int64_t>(options_.maxConnections);
-    const int fd = room ? ::dup(peer->fd()) : -1;
+    const int fd = ::dup(peer->fd());
     if (fd < 0) {
-      // Over the bound (or out of descriptors): closed by the transport once Pistache has done
-      // registering it (takeRefused), not when its end is next read, which a network thread
-      // behind its sockets does only after many more connections have taken descriptors.
+      // Out of descriptors: closed by the transport once Pistache has done registering it
+      // (takeRefused), not when its end is next read, which a network thread behind its sockets
+      // does only after many more connections have taken descriptors.
       --serverFigures().connections;
       ++serverFigures().connectionsRefused;
       refused_.push_back(peer);
@@ -281,25 +280,19 @@ HttpServer::~HttpServer() { stop(); }
 
 uint16_t HttpServer::bind() {
   workers_ = std::make_unique<WorkerPool>(options_.workerThreads, options_.maxQueuedRequests);
-  Pistache::Address address(options_.host, Pistache::Port(options_.port));
-  listener_ = std::make_unique<Pistache::Tcp::Listener>(address);
-  listener_->init(options_.reactorThreads,
-                  Pistache::Flags<Pistache::Tcp::Options>(Pistache::Tcp::Options::ReuseAddr) |
-                      Pistache::Tcp::Options::NoDelay,
-                  "", kListenBacklog);
-  auto handler = std::make_shared<TcpHandler>(options_, handler_, *workers_);
-  listener_->setHandler(handler);
-  listener_->setTransportFactory([handler] { return std::make_shared<RoundTransport>(handler); });
-  listener_->bind();
-  return static_cast<uint16_t>(listener_->getPort());
+  acceptor_ = std::make_unique<Acceptor>(options_.host, options_.port, kListenBacklog);
+  return acceptor_->port();
 }
 
-void HttpServer::start() { listener_->runThreaded(); }
+void HttpServer::start() {
+  auto handler = std::make_shared<TcpHandler>(options_, handler_, *workers_);
+  acceptor_->start(options_.reactorThreads, std::make_shared<RoundTransport>(handler), options_.maxConnections);
+}
 
 void HttpServer::stop() {
-  if (listener_) {
-    listener_->shutdown();
-    listener_.reset();
+  if (acceptor_) {
+    acceptor_->stop();
+    acceptor_.reset();
   }
   if (workers_) {
     workers_->stop();

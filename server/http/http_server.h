@@ -1,6 +1,6 @@
-// The HTTP/1.1 server: Pistache's TCP reactor accepts and reads, libhttp-parser parses, and a
-// worker pool runs the handler (the reactor itself answers the quick requests of each round of
-// its event loop together). Keep-alive, pipelining, large bodies and TLS are handled here.
+// The HTTP/1.1 server: an acceptor of its own takes connections, Pistache's TCP reactor reads,
+// libhttp-parser parses, and a worker pool runs the handler (the reactor itself answers the quick
+// requests of each round of its event loop together). Keep-alive, pipelining, large bodies and TLS are handled here.
 #pragma once
 
 #include <memory>
@@ -9,11 +9,9 @@
 #include "server/http/connection.h"
 #include "server/http/tls_context.h"
 
-namespace Pistache::Tcp {
-class Listener;
-}
-
 namespace flint::http {
+
+class Acceptor;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -23,7 +21,7 @@ struct HttpServerOptions {
   // Connections with requests waiting for a worker at most; a request beyond is answered 503 at
   // once (0: no bound).
   size_t maxQueuedRequests = 512;
-  // Client connections open at once at most; one beyond is closed as soon as it is accepted (0: no bound).
+  // Client connections open at once at most; those beyond wait for a place (Acceptor) (0: no bound).
   size_t maxConnections = 0;
   size_t maxBodyBytes = 16 * 1024 * 1024;
   std::shared_ptr<const TlsContext> tls;  // HTTPS when set
@@ -49,7 +47,7 @@ class HttpServer {
   HttpServerOptions options_;
   RequestHandler handler_;
   std::unique_ptr<WorkerPool> workers_;
-  std::unique_ptr<Pistache::Tcp::Listener> listener_;
+  std::unique_ptr<Acceptor> acceptor_;
 };
 
 }  // namespace flint::http

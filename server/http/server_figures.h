@@ -14,7 +14,7 @@ struct ServerFigures {
   std::atomic<uint64_t> readStatements{0};  // statements the network threads sent for reads by id
   std::atomic<uint64_t> readsFetched{0};    // and the reads they carried
   std::atomic<int64_t> connections{0};      // client connections open
-  std::atomic<uint64_t> connectionsRefused{0};  // closed at once: over --max-connections
+  std::atomic<uint64_t> connectionsRefused{0};  // closed unserved: no place came (Acceptor), or no descriptor
   std::atomic<uint64_t> idleClosed{0};      // closed after the idle deadline (ClientDeadlines)
   std::atomic<uint64_t> requestsTimedOut{0};  // answered 408: headers or request not in by their deadline
 };
