@@ -111,22 +111,25 @@ void Acceptor::stop() {
 }
 
 void Acceptor::run() {
-  auto refusedAt = std::chrono::steady_clock::now();
+  auto sweptAt = std::chrono::steady_clock::now();
   for (;;) {
     epoll_event events[2];
     // At the bound, whether a place has freed is looked at every kFullPoll.
     const int n = ::epoll_wait(epollFd_, events, 2, full_ ? static_cast<int>(kFullPoll.count()) : -1);
     for (int i = 0; i < n; ++i)
       if (events[i].data.fd == stopFd_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (!full_) refusedAt = now;
     const bool wasFull = full_;
     full_ = !acceptWithinBound();
-    if (full_ && wasFull && now - refusedAt >= kFullWait) {
-      refuseWaiting();
-      refusedAt = now;
-    }
     if (full_ != wasFull) watchListener(!full_);
+    if (!full_) continue;
+    // Those waiting are closed a second after the bound was reached, then every second.
+    const auto now = std::chrono::steady_clock::now();
+    if (!wasFull) {
+      sweptAt = now;
+    } else if (now - sweptAt >= kFullWait) {
+      refuseWaiting();
+      sweptAt = now;
+    }
   }
 }
 
