@@ -1,5 +1,6 @@
 #include "server/request_metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -37,13 +38,19 @@ std::string prometheusLabel(const std::string& value) {
 void RequestMetrics::record(const std::string& method, const std::string& route, int status,
                             std::chrono::nanoseconds took) {
   const double seconds = std::chrono::duration<double>(took).count();
-  const std::string& m = methodLabel(method);
-  const std::string statusClass = std::to_string(status / 100) + "xx";
+  const std::string_view m = methodLabel(method);
+  const char classDigits[] = {static_cast<char>('0' + std::clamp(status / 100, 0, 9)), 'x', 'x'};
+  const std::string_view statusClass(classDigits, sizeof classDigits);
   size_t bucket = 0;
   while (bucket < kBounds.size() && seconds > kBounds[bucket]) ++bucket;
   std::lock_guard lock(mutex_);
-  ++counts_[{m, route, statusClass}];
-  auto& l = latency_[{m, route}];
+  auto count = counts_.find(std::tuple<std::string_view, std::string_view, std::string_view>(m, route, statusClass));
+  if (count == counts_.end())
+    count = counts_.emplace(std::tuple<std::string, std::string, std::string>(m, route, statusClass), 0).first;
+  ++count->second;
+  auto latency = latency_.find(std::tuple<std::string_view, std::string_view>(m, route));
+  if (latency == latency_.end()) latency = latency_.emplace(std::tuple<std::string, std::string>(m, route), Latency{}).first;
+  auto& l = latency->second;
   if (bucket < kBounds.size()) ++l.buckets[bucket];
   ++l.count;
   l.sum += seconds;
@@ -64,7 +71,8 @@ std::string RequestMetrics::prometheus() const {
       "pattern.\n"
       "# TYPE flint_http_request_duration_seconds histogram\n";
   for (const auto& [key, l] : latency_) {
-    const std::string labels = "method=\"" + key.first + "\",route=\"" + prometheusLabel(key.second) + "\"";
+    const auto& [method, route] = key;
+    const std::string labels = "method=\"" + method + "\",route=\"" + prometheusLabel(route) + "\"";
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBounds.size(); ++i) {
       cumulative += l.buckets[i];

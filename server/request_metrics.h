@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace flint::server {
@@ -28,8 +29,9 @@ class RequestMetrics {
     double sum = 0;
   };
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> counts_;  // method, route, class
-  std::map<std::pair<std::string, std::string>, Latency> latency_;                 // method, route
+  // Looked up by views (std::less<>), so that recording a request copies no string.
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> counts_;  // method, route, class
+  std::map<std::tuple<std::string, std::string>, Latency, std::less<>> latency_;                // method, route
 };
 
 // A Prometheus label value, escaped as the text format requires.
