@@ -1,19 +1,17 @@
 #include "server/http/http_response.h"
 
-#include <atomic>
 #include <ctime>
-#include <mutex>
+#include <string_view>
 
 namespace flint::http {
 namespace {
 
-// The Date header changes once a second; format it once a second, not per response.
-std::string httpDateNow() {
-  static std::mutex mutex;
-  static std::time_t cachedAt = 0;
-  static std::string cached;
-  std::time_t now = std::time(nullptr);
-  std::lock_guard lock(mutex);
+// The Date header changes once a second: each thread that answers formats it once a second, and
+// no answer waits on another's.
+const std::string& httpDateNow() {
+  thread_local std::time_t cachedAt = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
   if (now != cachedAt) {
     std::tm tm{};
     gmtime_r(&now, &tm);
@@ -69,16 +67,18 @@ std::string serialize(const HttpResponse& response, bool keepAlive, const std::s
   out += "\r\nDate: ";
   out += httpDateNow();
   out += "\r\n";
-  if (!response.contentType.empty()) out += "Content-Type: " + response.contentType + "\r\n";
-  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
-  if (!requestId.empty()) out += "X-Request-Id: " + requestId + "\r\n";
+  const auto header = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  if (!response.contentType.empty()) header("Content-Type", response.contentType);
+  for (const auto& [name, value] : response.headers) header(name, value);
+  if (!requestId.empty()) header("X-Request-Id", requestId);
   const bool bodyless = response.status == 204 || response.status == 304 || response.status < 200;
   if (response.stream && response.streamLength < 0)
     out += "Transfer-Encoding: chunked\r\n";
   else if (!bodyless)
-    out += "Content-Length: " +
-           std::to_string(response.stream ? response.streamLength : static_cast<int64_t>(response.body.size())) +
-           "\r\n";
+    header("Content-Length",
+           std::to_string(response.stream ? response.streamLength : static_cast<int64_t>(response.body.size())));
   if (!keepAlive || response.close) out += "Connection: close\r\n";
   out += "\r\n";
   if (!bodyless) out += response.body;
