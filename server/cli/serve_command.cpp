@@ -51,7 +51,8 @@ int serveCommand(const Config& config) {
   std::cout << "flint: at most " << budget.total() << " database connections: " << budget.describe(config)
             << std::endl;
   std::cout << "flint: " << config.reactorThreads << " reactor thread" << (config.reactorThreads == 1 ? "" : "s")
-            << " and " << config.workers << " workers (" << system::availableCpus() << " of the machine's "
+            << " and " << config.workers << " worker" << (config.workers == 1 ? "" : "s") << " ("
+            << system::availableCpus() << " of the machine's "
             << std::thread::hardware_concurrency() << " CPUs available to this process)" << std::endl;
   std::cout << "flint: at most " << clients.connections << " client connections (descriptor limit "
             << clients.descriptors << ")" << std::endl;
