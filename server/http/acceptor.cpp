@@ -133,18 +133,25 @@ void Acceptor::run() {
   }
 }
 
+int Acceptor::acceptOne(sockaddr_storage* address) {
+  for (;;) {
+    socklen_t length = sizeof *address;
+    const int fd = ::accept4(listenFd_, reinterpret_cast<sockaddr*>(address), address ? &length : nullptr,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) return fd;
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) refuseWithSpare();
+    return -1;
+  }
+}
+
 bool Acceptor::acceptWithinBound() {
   auto& figures = serverFigures();
   for (;;) {
     if (maxConnections_ != 0 && figures.connections.load() >= static_cast<int64_t>(maxConnections_)) return false;
     sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    const int fd = ::accept4(listenFd_, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) refuseWithSpare();
-      return true;
-    }
+    const int fd = acceptOne(&address);
+    if (fd < 0) return true;
     ++figures.connections;
     auto peer = Pistache::Tcp::Peer::Create(fd, Pistache::Address::fromUnix(reinterpret_cast<sockaddr*>(&address)));
     std::static_pointer_cast<Pistache::Tcp::Transport>(transports_[next_++ % transports_.size()])->handleNewPeer(peer);
@@ -152,13 +159,7 @@ bool Acceptor::acceptWithinBound() {
 }
 
 void Acceptor::refuseWaiting() {
-  for (;;) {
-    const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) refuseWithSpare();
-      return;
-    }
+  for (int fd; (fd = acceptOne(nullptr)) >= 0;) {
     ++serverFigures().connectionsRefused;
     ::close(fd);
   }
@@ -179,10 +180,9 @@ void Acceptor::refuseWithSpare() {
       ++serverFigures().connectionsRefused;
       ::close(fd);
     }
-    spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (spareFd_ >= 0) return;
+  } else {
+    ::usleep(kOutOfDescriptorsPauseMs * 1000);
   }
-  ::usleep(kOutOfDescriptorsPauseMs * 1000);
   spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

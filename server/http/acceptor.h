@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <pistache/reactor.h>
+#include <sys/socket.h>
 
 namespace flint::http {
 
@@ -40,6 +41,9 @@ class Acceptor {
 
  private:
   void run();
+  // The next connection waiting (nullptr: its address unwanted), or -1 when none is, or none can
+  // be taken for want of descriptors (the one waiting is then closed with the spare's).
+  int acceptOne(sockaddr_storage* address);
   // Takes the connections waiting while there is room; false once the bound is reached.
   bool acceptWithinBound();
   // Closes every connection still waiting.
