@@ -347,11 +347,11 @@ void QuickReads::checkDeadlines() {
   timer_.arm(waiting);
 }
 
-std::vector<http::QuickAnswerer::Watched> QuickReads::descriptors() const {
-  std::vector<Watched> out{{handbacks_->fd(), kHandbacksSerial}, {timer_.fd(), kTimerSerial}};
+void QuickReads::descriptors(std::vector<Watched>& out) const {
+  out.push_back({handbacks_->fd(), kHandbacksSerial});
+  out.push_back({timer_.fd(), kTimerSerial});
   for (const auto& [url, link] : links_)
     if (link.connection && !link.connection->broken()) out.push_back({link.connection->socket(), link.serial});
-  return out;
 }
 
 void QuickReads::defer(std::vector<Round*> rounds, std::function<void()> retry) {

@@ -37,7 +37,7 @@ class QuickReads : public http::QuickAnswerer {
 
   void start(const std::vector<http::QuickAnswerer::Round>& rounds) override;
   std::vector<std::pair<uint64_t, std::vector<http::HttpResponse>>> collect(bool readable) override;
-  std::vector<Watched> descriptors() const override;
+  void descriptors(std::vector<Watched>& out) const override;
 
  private:
   struct Round {

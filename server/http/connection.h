@@ -57,8 +57,10 @@ class QuickAnswerer {
   struct Watched {
     int fd;
     uint64_t serial;
+    bool operator==(const Watched&) const = default;
   };
-  virtual std::vector<Watched> descriptors() const = 0;
+  // Appends them to `out`: asked at every turn of the event loop, so without allocating.
+  virtual void descriptors(std::vector<Watched>& out) const = 0;
 };
 
 struct QuickRequests {

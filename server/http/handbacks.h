@@ -2,6 +2,7 @@
 // (so only it touches its state), announced through an eventfd it watches for readability.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -19,13 +20,16 @@ class Handbacks {
   int fd() const { return fd_; }
   // Any thread: queues `apply` for the reactor.
   void push(std::function<void()> apply);
-  // Reactor: what was handed back since the last call, in order; clears the descriptor.
+  // Reactor: what was handed back since the last call, in order; clears the descriptor. Without a
+  // system call when nothing was: the reactor calls it whenever any of its descriptors is readable.
   std::vector<std::function<void()>> take();
 
  private:
   int fd_;
   std::mutex mutex_;
   std::vector<std::function<void()>> queued_;
+  // The descriptor was written since the last take(): one write announces all that follow it.
+  std::atomic<bool> signalled_{false};
 };
 
 }  // namespace flint::http

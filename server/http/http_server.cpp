@@ -120,11 +120,10 @@ class TcpHandler : public Pistache::Tcp::Handler {
     }
   }
 
-  // The descriptors to watch beside the peers': the answerer's and the deadline timer.
-  std::vector<QuickAnswerer::Watched> descriptors() const {
-    auto watched = answerer_ ? answerer_->descriptors() : std::vector<QuickAnswerer::Watched>{};
-    if (deadlineTimer_) watched.push_back({deadlineTimer_->fd(), 0});
-    return watched;
+  // The descriptors to watch beside the peers': the answerer's and the deadline timer (appended to `out`).
+  void descriptors(std::vector<QuickAnswerer::Watched>& out) const {
+    if (answerer_) answerer_->descriptors(out);
+    if (deadlineTimer_) out.push_back({deadlineTimer_->fd(), 0});
   }
 
  private:
@@ -199,7 +198,7 @@ class RoundTransport : public Pistache::Tcp::Transport {
         deadlinesDue = true;
         continue;
       }
-      if (watched_.count(fd) != 0) {
+      if (std::any_of(watched_.begin(), watched_.end(), [fd](const auto& w) { return w.fd == fd; })) {
         readable = true;
         continue;
       }
@@ -226,14 +225,13 @@ class RoundTransport : public Pistache::Tcp::Transport {
     handler_->pump(readable);
     // A closed descriptor is off the watch already (the kernel drops it); one with a new serial
     // is a new one to watch.
-    std::unordered_map<int, uint64_t> now;
-    for (const auto& [fd, serial] : handler_->descriptors()) {
-      auto was = watched_.find(fd);
-      if (was == watched_.end() || was->second != serial)
-        reactor()->registerFd(key(), fd, Pistache::Polling::NotifyOn::Read, Pistache::Polling::Mode::Level);
-      now.emplace(fd, serial);
-    }
-    watched_ = std::move(now);
+    current_.clear();
+    handler_->descriptors(current_);
+    if (current_ == watched_) return;
+    for (const auto& entry : current_)
+      if (std::find(watched_.begin(), watched_.end(), entry) == watched_.end())
+        reactor()->registerFd(key(), entry.fd, Pistache::Polling::NotifyOn::Read, Pistache::Polling::Mode::Level);
+    std::swap(watched_, current_);
   }
 
   std::shared_ptr<Pistache::Aio::Handler> clone() const override {
@@ -267,7 +265,9 @@ class RoundTransport : public Pistache::Tcp::Transport {
   }
 
   std::shared_ptr<TcpHandler> handler_;
-  std::unordered_map<int, uint64_t> watched_;  // descriptor -> serial
+  // The handler's descriptors watched, and (reused at each turn) those it has now; a handful.
+  std::vector<QuickAnswerer::Watched> watched_;
+  std::vector<QuickAnswerer::Watched> current_;
   std::array<char, 16384> buffer_;
 };
 

@@ -7,6 +7,14 @@
 #include <system_error>
 
 namespace flint::http {
+namespace {
+
+timespec toTimespec(std::chrono::nanoseconds d) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(d);
+  return {static_cast<time_t>(seconds.count()), static_cast<long>((d - seconds).count())};
+}
+
+}  // namespace
 
 ReactorTimer::ReactorTimer(std::chrono::milliseconds period)
     : fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)), period_(period) {
@@ -16,21 +24,27 @@ ReactorTimer::ReactorTimer(std::chrono::milliseconds period)
 ReactorTimer::~ReactorTimer() { ::close(fd_); }
 
 void ReactorTimer::arm(bool on) {
-  if (on == armed_) return;
+  wanted_ = on;
+  if (!on || running_) return;
   itimerspec spec{};
-  if (on) {
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(period_);
-    spec.it_interval.tv_sec = seconds.count();
-    spec.it_interval.tv_nsec = std::chrono::nanoseconds(period_ - seconds).count();
-    spec.it_value = spec.it_interval;
-  }
+  spec.it_interval = toTimespec(period_);
+  spec.it_value = spec.it_interval;
+  // Taken before the timer starts, so its first tick is never thought to be later than it is.
+  nextTick_ = std::chrono::steady_clock::now() + period_;
   ::timerfd_settime(fd_, 0, &spec, nullptr);
-  armed_ = on;
+  running_ = true;
 }
 
 void ReactorTimer::acknowledge() {
+  // steady_clock is CLOCK_MONOTONIC, the timer's clock, so a tick not yet due has not fired.
+  if (!running_ || std::chrono::steady_clock::now() < nextTick_) return;
   uint64_t expirations = 0;
-  [[maybe_unused]] auto read = ::read(fd_, &expirations, sizeof expirations);
+  if (::read(fd_, &expirations, sizeof expirations) <= 0) return;
+  nextTick_ += period_ * static_cast<int64_t>(expirations);
+  if (wanted_) return;
+  const itimerspec off{};
+  ::timerfd_settime(fd_, 0, &off, nullptr);
+  running_ = false;
 }
 
 }  // namespace flint::http
