@@ -75,6 +75,10 @@ void QuickReads::take(Round& round, size_t position, const http::HttpRequest& re
     round.responses[position] = std::move(*answer);
     return;
   }
+  if (shedOnArrival(request)) {
+    round.responses[position] = App::readsBacklogged();
+    return;
+  }
   std::optional<App::PlainRead> read;
   try {
     read = app_.plainRead(request);
@@ -264,6 +268,17 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
     }
     --round.waiting;
   });
+}
+
+bool QuickReads::shedOnArrival(const http::HttpRequest& request) {
+  if (request.rejectStatus != 0) return false;
+  const auto now = std::chrono::steady_clock::now();
+  const auto waited = now - request.received;
+  if (!admission_.shedsKept(waited, now)) return false;
+  // Shed, as it would be with its connection's wait added; and like any read shed, it prolongs the overload.
+  admission_.admit(request.received, waited, now);
+  ++http::serverFigures().shed;
+  return true;
 }
 
 bool QuickReads::admit(const http::HttpRequest& request, const std::string& databaseUrl) {

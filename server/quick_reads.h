@@ -60,6 +60,11 @@ class QuickReads : public http::QuickAnswerer {
   // second), or (`busy`) while a worker opens it or all this thread may keep have statements in
   // flight.
   db::PipelinedConnection* connection(const std::string& databaseUrl, bool& busy);
+  // Whether `request` is shed before anything is looked up for it: while the server sheds, one
+  // that has waited beyond the target in its socket alone is (what it would wait for on its
+  // database connection only adds), and under overload every cycle a refusal costs is taken from
+  // an answer. Counts it when shed.
+  bool shedOnArrival(const http::HttpRequest& request);
   // Whether `request`, a read from `databaseUrl`, still goes there; counts it when shed.
   bool admit(const http::HttpRequest& request, const std::string& databaseUrl);
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the

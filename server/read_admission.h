@@ -26,12 +26,12 @@ class ReadAdmission {
   // `arrived`: when the read reached the machine; `waited`: since then, plus what it will wait for
   // in any case (the statements ahead of it on its database connection, the connection opening).
   bool admit(Clock::time_point arrived, Clock::duration waited, Clock::time_point now);
-  // Whether a read admitted earlier and kept since for a statement slot, having by now waited
-  // `waited` (and what it will wait for in any case), is shed as it would go out: while the server
-  // sheds (an overload is current) one beyond the target is, as a new read would be. Sent, it
-  // would take the place of a read that has not waited. It neither starts nor prolongs an
-  // overload: a kept read was judged when it arrived, and once arrivals stop standing in the
-  // queue what was accepted before is answered.
+  // Whether a read that has by now waited `waited` is shed at once: while the server sheds (an
+  // overload is current) one beyond the target is. A read admitted earlier and kept since for a
+  // statement slot is judged so as it would go out (sent, it would take the place of a read that
+  // has not waited); a new one, before its further waits are known. It neither starts nor
+  // prolongs an overload: a kept read was judged when it arrived, and once arrivals stop standing
+  // in the queue what was accepted before is answered.
   bool shedsKept(Clock::duration waited, Clock::time_point now) const;
 
  private:

@@ -133,25 +133,22 @@ bool Connection::onBytes(const char* data, size_t len, std::chrono::steady_clock
 }
 
 bool Connection::onPlaintext(const char* data, size_t len, std::chrono::steady_clock::time_point arrived) {
-  std::deque<HttpRequest> ready;
-  bool ok;
   bool sendContinue;
+  bool toWorker = false;
+  bool quick = false;
   {
     std::lock_guard lock(mutex_);
     if (failed_) return false;
     const bool wasReceiving = parser_.receiving();
-    ok = parser_.feed(data, len, ready);
-    if (parser_.receiving() && (!wasReceiving || !ready.empty())) requestBegan_ = arrived;
-    for (auto& r : ready) r.received = std::min(r.received, arrived);
+    const size_t before = pending_.size();
+    const bool ok = parser_.feed(data, len, pending_);
+    const bool completed = pending_.size() > before;
+    if (parser_.receiving() && (!wasReceiving || completed)) requestBegan_ = arrived;
+    for (auto r = pending_.begin() + static_cast<std::ptrdiff_t>(before); r != pending_.end(); ++r)
+      r->received = std::min(r->received, arrived);
     // A 100 Continue belongs to the request being received: it may only go out once every
     // earlier request has had its final response.
-    sendContinue = parser_.takeExpectContinue() && ready.empty() && pending_.empty() && !busy_;
-  }
-  // Best effort and never blocking: a client that gets no 100 sends its body after a short wait.
-  if (sendContinue) transmit("HTTP/1.1 100 Continue\r\n\r\n", false);
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& r : ready) pending_.push_back(std::move(r));
+    sendContinue = parser_.takeExpectContinue() && !completed && pending_.empty() && !busy_;
     if (!ok || pending_.size() > kMaxPending) {
       failed_ = true;
       HttpRequest error;
@@ -161,12 +158,18 @@ bool Connection::onPlaintext(const char* data, size_t len, std::chrono::steady_c
       assignRequestId(error);
       pending_.push_back(std::move(error));
     }
-    if (busy_ || pending_.empty()) return false;
-    busy_ = true;
-    if (isQuick(pending_.front())) return true;
+    if (!busy_ && !pending_.empty()) {
+      busy_ = true;
+      quick = isQuick(pending_.front());
+      toWorker = !quick;
+    }
   }
-  if (!workers_.offer([self = shared_from_this()] { self->drain(); })) shed();
-  return false;
+  // Best effort and never blocking: a client that gets no 100 sends its body after a short wait.
+  // Sent before the requests are answered: the reactor answers quick ones after this returns, and
+  // the worker is called only below.
+  if (sendContinue) transmit("HTTP/1.1 100 Continue\r\n\r\n", false);
+  if (toWorker && !workers_.offer([self = shared_from_this()] { self->drain(); })) shed();
+  return quick;
 }
 
 void Connection::shed() {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 
 #include "core/crypto/digest.h"
 
@@ -23,9 +22,12 @@ void assignRequestId(HttpRequest& request) {
   // request on the read path.
   thread_local const std::string prefix = crypto::randomToken(9);
   thread_local uint64_t counter = 0;
-  char suffix[24];
-  std::snprintf(suffix, sizeof suffix, "-%llx", static_cast<unsigned long long>(++counter));
-  request.requestId = prefix + suffix;
+  char suffix[17];
+  char* end = suffix + sizeof suffix;
+  char* at = end;
+  for (uint64_t n = ++counter; n != 0 || at == end; n >>= 4) *--at = "0123456789abcdef"[n & 15];
+  request.requestId.reserve(prefix.size() + 1 + static_cast<size_t>(end - at));
+  request.requestId.assign(prefix).append(1, '-').append(at, end);
 }
 
 std::string mediaType(std::string_view header) {
