@@ -230,7 +230,7 @@ void QuickReads::shedStale(Fetch& fetch, std::chrono::steady_clock::duration ahe
   size_t kept = 0;
   for (size_t k = 0; k < fetch.reads.size(); ++k) {
     const auto& request = *fetch.requests[k];
-    if (admission_.shedsKept(now - request.received + ahead, now)) {
+    if (admission_.shedsAtOnce(now - request.received + ahead, now)) {
       const auto& [round, position] = fetch.slots[k];
       round->responses[position] = App::readsBacklogged();
       ++http::serverFigures().shed;
@@ -274,7 +274,7 @@ bool QuickReads::shedOnArrival(const http::HttpRequest& request) {
   if (request.rejectStatus != 0) return false;
   const auto now = std::chrono::steady_clock::now();
   const auto waited = now - request.received;
-  if (!admission_.shedsKept(waited, now)) return false;
+  if (!admission_.shedsAtOnce(waited, now)) return false;
   // Shed, as it would be with its connection's wait added; and like any read shed, it prolongs the overload.
   admission_.admit(request.received, waited, now);
   ++http::serverFigures().shed;

@@ -79,7 +79,7 @@ class QuickReads : public http::QuickAnswerer {
   void sendHeld();
   // Judges each read of `fetch` again as its slot frees, with `ahead` the wait of the statement
   // before it: while the server sheds, one that has by now waited beyond the target is answered
-  // 503 and taken out (ReadAdmission::shedsKept), as CoDel drops at the head of its queue. A kept
+  // 503 and taken out (ReadAdmission::shedsAtOnce), as CoDel drops at the head of its queue. A kept
   // read's wait is only guessed when it is admitted (from the oldest kept), and at twice capacity
   // reads admitted with a few milliseconds' wait went out 60 ms later, behind other kept ones.
   void shedStale(Fetch& fetch, std::chrono::steady_clock::duration ahead);

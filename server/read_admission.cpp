@@ -24,7 +24,7 @@ bool ReadAdmission::admit(Clock::time_point arrived, Clock::duration waited, Clo
   return false;
 }
 
-bool ReadAdmission::shedsKept(Clock::duration waited, Clock::time_point now) const {
+bool ReadAdmission::shedsAtOnce(Clock::duration waited, Clock::time_point now) const {
   return now < overloadedUntil_ && waited > targetWait_;
 }
 

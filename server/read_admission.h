@@ -32,7 +32,7 @@ class ReadAdmission {
   // has not waited); a new one, before its further waits are known. It neither starts nor
   // prolongs an overload: a kept read was judged when it arrived, and once arrivals stop standing
   // in the queue what was accepted before is answered.
-  bool shedsKept(Clock::duration waited, Clock::time_point now) const;
+  bool shedsAtOnce(Clock::duration waited, Clock::time_point now) const;
 
  private:
   Clock::duration targetWait_;

@@ -28,6 +28,18 @@ namespace {
 constexpr int kOutOfDescriptorsPauseMs = 50;
 // At the bound, how often the accepting thread looks whether a connection has ended.
 constexpr std::chrono::milliseconds kFullPoll{10};
+// Under this name a peer carries its write descriptor until the network thread takes it.
+constexpr const char* kWriteDescriptor = "flint.write-descriptor";
+
+struct OwnedDescriptor {
+  explicit OwnedDescriptor(int descriptor) : fd(descriptor) {}
+  OwnedDescriptor(const OwnedDescriptor&) = delete;
+  OwnedDescriptor& operator=(const OwnedDescriptor&) = delete;
+  ~OwnedDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd;
+};
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
@@ -63,6 +75,11 @@ int listenOn(std::string host, uint16_t port, int backlog) {
 }
 
 }  // namespace
+
+int takeWriteDescriptor(Pistache::Tcp::Peer& peer) {
+  auto owned = std::static_pointer_cast<OwnedDescriptor>(peer.tryGetData(kWriteDescriptor));
+  return owned ? std::exchange(owned->fd, -1) : -1;
+}
 
 Acceptor::Acceptor(const std::string& host, uint16_t port, int backlog) : listenFd_(listenOn(host, port, backlog)) {}
 
@@ -152,8 +169,16 @@ bool Acceptor::acceptWithinBound() {
     sockaddr_storage address{};
     const int fd = acceptOne(&address);
     if (fd < 0) return true;
+    const int writeFd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (writeFd < 0) {
+      // Out of descriptors: closing it refuses it, and frees one for the next waiting.
+      ++figures.connectionsRefused;
+      ::close(fd);
+      continue;
+    }
     ++figures.connections;
     auto peer = Pistache::Tcp::Peer::Create(fd, Pistache::Address::fromUnix(reinterpret_cast<sockaddr*>(&address)));
+    peer->putData(kWriteDescriptor, std::make_shared<OwnedDescriptor>(writeFd));
     std::static_pointer_cast<Pistache::Tcp::Transport>(transports_[next_++ % transports_.size()])->handleNewPeer(peer);
   }
 }
@@ -167,7 +192,7 @@ void Acceptor::refuseWaiting() {
 
 void Acceptor::watchListener(bool on) {
   epoll_event event{};
-  event.events = on ? EPOLLIN : 0;
+  event.events = on ? static_cast<uint32_t>(EPOLLIN) : 0u;
   event.data.fd = listenFd_;
   ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, listenFd_, &event);
 }

@@ -15,10 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include <pistache/peer.h>
 #include <pistache/reactor.h>
 #include <sys/socket.h>
 
 namespace flint::http {
+
+// The descriptor a connection's answers are written through (Connection): a duplicate of its
+// socket, made when the connection is accepted and taken, once, by the network thread it goes to.
+// Only the accepting thread takes descriptors for connections: a network thread taking its own
+// raced the spare (the number let go to accept a connection for closing went to the network
+// thread's duplicate instead, and the connection waited unanswered until another closed).
+int takeWriteDescriptor(Pistache::Tcp::Peer& peer);
 
 class Acceptor {
  public:

@@ -58,16 +58,7 @@ class TcpHandler : public Pistache::Tcp::Handler {
 
   // The connection was counted when it was accepted (Acceptor).
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    const int fd = ::dup(peer->fd());
-    if (fd < 0) {
-      // Out of descriptors: closed by the transport once Pistache has done registering it
-      // (takeRefused), not when its end is next read, which a network thread behind its sockets
-      // does only after many more connections have taken descriptors.
-      --serverFigures().connections;
-      ++serverFigures().connectionsRefused;
-      refused_.push_back(peer);
-      return;
-    }
+    const int fd = takeWriteDescriptor(*peer);
     stampArrivals(fd);
     if (!answerer_ && options_.quick.makeAnswerer) answerer_ = options_.quick.makeAnswerer(workers_);
     if (!deadlineTimer_) deadlineTimer_ = std::make_unique<ReactorTimer>(deadlineCheckPeriod(options_.deadlines));
@@ -96,9 +87,6 @@ class TcpHandler : public Pistache::Tcp::Handler {
     --serverFigures().connections;
     if (connections_.empty()) deadlineTimer_->arm(false);
   }
-
-  // The connections refused since the last call.
-  std::vector<std::shared_ptr<Pistache::Tcp::Peer>> takeRefused() { return std::exchange(refused_, {}); }
 
   bool isDeadlineTimer(int fd) const { return deadlineTimer_ && deadlineTimer_->fd() == fd; }
 
@@ -178,7 +166,6 @@ class TcpHandler : public Pistache::Tcp::Handler {
   uint64_t rounds_ = 0;
   std::unique_ptr<QuickAnswerer> answerer_;
   std::unique_ptr<ReactorTimer> deadlineTimer_;
-  std::vector<std::shared_ptr<Pistache::Tcp::Peer>> refused_;
 };
 
 // Pistache's transport, which also watches the quick answerer's descriptors and tells the handler
@@ -220,7 +207,6 @@ class RoundTransport : public Pistache::Tcp::Transport {
       others.push_back(std::move(event));
     }
     if (!others.empty()) Transport::onReady(Pistache::Aio::FdSet(std::move(others)));
-    for (const auto& peer : handler_->takeRefused()) removePeer(peer);
     if (deadlinesDue) handler_->checkDeadlines();
     handler_->pump(readable);
     // A closed descriptor is off the watch already (the kernel drops it); one with a new serial

@@ -86,12 +86,12 @@ TEST(ReadAdmission, ReadsTakenInBatchesFarApartAfterArrivingTogetherAreShed) {
 TEST(ReadAdmission, KeptReadsBeyondTheTargetAreShedOnlyWhileTheServerSheds) {
   ReadAdmission admission(milliseconds(20), milliseconds(50));
   const ReadAdmission::Clock::time_point start{};
-  EXPECT_FALSE(admission.shedsKept(milliseconds(500), start + milliseconds(10))) << "no overload";
+  EXPECT_FALSE(admission.shedsAtOnce(milliseconds(500), start + milliseconds(10))) << "no overload";
   expectSteps(admission, {{0, 30, true, "a burst"}, {5, 81, false, "beyond the target one after another for 50 ms"}});
-  EXPECT_TRUE(admission.shedsKept(milliseconds(40), start + milliseconds(90))) << "shedding, beyond the target";
-  EXPECT_FALSE(admission.shedsKept(milliseconds(15), start + milliseconds(90))) << "shedding, within the target";
-  EXPECT_TRUE(admission.shedsKept(milliseconds(500), start + milliseconds(130))) << "49 ms after the last read shed";
-  EXPECT_FALSE(admission.shedsKept(milliseconds(500), start + milliseconds(131)))
+  EXPECT_TRUE(admission.shedsAtOnce(milliseconds(40), start + milliseconds(90))) << "shedding, beyond the target";
+  EXPECT_FALSE(admission.shedsAtOnce(milliseconds(15), start + milliseconds(90))) << "shedding, within the target";
+  EXPECT_TRUE(admission.shedsAtOnce(milliseconds(500), start + milliseconds(130))) << "49 ms after the last read shed";
+  EXPECT_FALSE(admission.shedsAtOnce(milliseconds(500), start + milliseconds(131)))
       << "50 ms after the last read shed the overload is over: judging kept reads did not prolong it";
 }
 
