@@ -354,6 +354,26 @@ std::string answerOn(int fd) {
   return got.substr(0, got.find("\r\n"));
 }
 
+// Opens `count` connections (kept in `held`) and asks /health on each before reading any answer:
+// how many were served and how many the server ended. A connection left with neither (5 s) fails
+// the test and ends the count.
+std::pair<int, int> healthOnConnections(int port, int count, std::vector<int>& held) {
+  for (int i = 0; i < count; ++i) {
+    held.push_back(connectTcp(port));
+    sendHealth(held.back());
+  }
+  int served = 0, closed = 0;
+  for (size_t i = 0; i < held.size(); ++i) {
+    const std::string answer = answerOn(held[i]);
+    if (answer == "timeout") {
+      ADD_FAILURE() << "connection " << i << " left with no answer and no end";
+      break;
+    }
+    (answer.empty() ? closed : served) += 1;
+  }
+  return {served, closed};
+}
+
 std::string healthOn(int fd) {
   sendHealth(fd);
   return answerOn(fd);
@@ -427,16 +447,7 @@ TEST(HttpProtocol, ConnectionsBeyondTheBoundWaitForAPlaceOrAreClosed) {
 TEST(HttpProtocol, ConnectionsNeverHangForWantOfDescriptors) {
   FlintServer server({}, "", 300);
   std::vector<int> held;
-  for (int i = 0; i < 200; ++i) {
-    held.push_back(connectTcp(server.port()));
-    sendHealth(held.back());
-  }
-  int served = 0, closed = 0;
-  for (size_t i = 0; i < held.size(); ++i) {
-    const std::string answer = answerOn(held[i]);
-    ASSERT_NE(answer, "timeout") << i << ": left hanging";
-    (answer.empty() ? closed : served) += 1;
-  }
+  const auto [served, closed] = healthOnConnections(server.port(), 200, held);
   EXPECT_GE(served, 50);
   EXPECT_GE(closed, 50);
   for (int fd : held) close(fd);
@@ -454,24 +465,15 @@ TEST(HttpProtocol, ConnectionsAreClosedNotLeftWaitingWhenDescriptorsRunOut) {
   // Every network thread has made its descriptors (timers, answerer) before the limit drops.
   for (int i = 0; i < 8; ++i) ASSERT_EQ(readStatus(server, "/health"), 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto open = static_cast<rlim_t>(std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/fd"),
-                                                      std::filesystem::directory_iterator{}));
+  const std::filesystem::directory_iterator descriptors("/proc/" + std::to_string(server.pid()) + "/fd");
+  const auto open = static_cast<rlim_t>(std::distance(descriptors, std::filesystem::directory_iterator{}));
   rlimit before{};
   ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &before), 0);
   rlimit low = before;
   low.rlim_cur = open + 4;  // two connections (a socket and its duplicate each)
   ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
   std::vector<int> held;
-  for (int i = 0; i < 20; ++i) {
-    held.push_back(connectTcp(server.port()));
-    sendHealth(held.back());
-  }
-  int served = 0, closed = 0;
-  for (size_t i = 0; i < held.size(); ++i) {
-    const std::string answer = answerOn(held[i]);
-    ASSERT_NE(answer, "timeout") << i << ": left waiting";
-    (answer.empty() ? closed : served) += 1;
-  }
+  const auto [served, closed] = healthOnConnections(server.port(), 20, held);
   EXPECT_GE(closed, 10) << "served " << served;
   ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &before, nullptr), 0);
   for (int fd : held) close(fd);
@@ -487,7 +489,7 @@ TEST(HttpProtocol, EveryResponseCarriesARequestId) {
   EXPECT_GE(made.size(), 12u);
   EXPECT_NE(c.Get("/health")->get_header_value("X-Request-Id"), made) << "one per request";
   EXPECT_EQ(c.Get("/health", {{"X-Request-Id", "trace-42.a:b_c"}})->get_header_value("X-Request-Id"), "trace-42.a:b_c");
-  for (const std::string bad : {std::string("has space"), std::string(65, 'a'), std::string("semi;colon")})
+  for (const std::string& bad : {std::string("has space"), std::string(65, 'a'), std::string("semi;colon")})
     EXPECT_NE(c.Get("/health", {{"X-Request-Id", bad}})->get_header_value("X-Request-Id"), bad);
   const std::string instance = createInstance("reqid");
   auto read = c.Get("/" + instance + "/fhir/Patient/nobody", {{"X-Request-Id", "read-1"}});
@@ -627,7 +629,9 @@ TEST(HttpProtocol, ReadsSurviveTheirDatabaseConnectionBeingCut) {
     auto res = c.Get("/" + instance + "/fhir/Patient/kept");
     ASSERT_TRUE(res) << "no answer";
     ASSERT_TRUE(res->status == 200 || res->status == 503) << res->status << res->body;
-    if (res->status == 503) EXPECT_NE(res->body.find("OperationOutcome"), std::string::npos);
+    if (res->status == 503) {
+      EXPECT_NE(res->body.find("OperationOutcome"), std::string::npos);
+    }
     servedAgain = res->status == 200;
     if (!servedAgain) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
