@@ -75,7 +75,9 @@ void QuickReads::take(Round& round, size_t position, const http::HttpRequest& re
     round.responses[position] = std::move(*answer);
     return;
   }
-  if (shedOnArrival(request)) {
+  // One clock reading judges the read on arrival and, once looked up, with its connection's wait.
+  const auto now = std::chrono::steady_clock::now();
+  if (shedOnArrival(request, now)) {
     round.responses[position] = App::readsBacklogged();
     return;
   }
@@ -87,7 +89,7 @@ void QuickReads::take(Round& round, size_t position, const http::HttpRequest& re
   }
   if (!read) {
     if (auto row = app_.customRowRead(request)) {
-      if (admit(request, row->databaseUrl))
+      if (admit(request, row->databaseUrl, now))
         sendRow(round, position, std::make_shared<custom_data::QuickRowRead>(std::move(*row)));
       else
         round.responses[position] = App::readsBacklogged();
@@ -98,7 +100,7 @@ void QuickReads::take(Round& round, size_t position, const http::HttpRequest& re
     }
     return;
   }
-  if (!admit(request, read->readUrl)) {
+  if (!admit(request, read->readUrl, now)) {
     round.responses[position] = App::readsBacklogged();
     return;
   }
@@ -270,9 +272,8 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
   });
 }
 
-bool QuickReads::shedOnArrival(const http::HttpRequest& request) {
+bool QuickReads::shedOnArrival(const http::HttpRequest& request, std::chrono::steady_clock::time_point now) {
   if (request.rejectStatus != 0) return false;
-  const auto now = std::chrono::steady_clock::now();
   const auto waited = now - request.received;
   if (!admission_.shedsAtOnce(waited, now)) return false;
   // Shed, as it would be with its connection's wait added; and like any read shed, it prolongs the overload.
@@ -281,8 +282,8 @@ bool QuickReads::shedOnArrival(const http::HttpRequest& request) {
   return true;
 }
 
-bool QuickReads::admit(const http::HttpRequest& request, const std::string& databaseUrl) {
-  const auto now = std::chrono::steady_clock::now();
+bool QuickReads::admit(const http::HttpRequest& request, const std::string& databaseUrl,
+                       std::chrono::steady_clock::time_point now) {
   auto waited = now - request.received;
   if (auto it = links_.find(databaseUrl); it != links_.end()) {
     const Link& link = it->second;

@@ -64,9 +64,10 @@ class QuickReads : public http::QuickAnswerer {
   // that has waited beyond the target in its socket alone is (what it would wait for on its
   // database connection only adds), and under overload every cycle a refusal costs is taken from
   // an answer. Counts it when shed.
-  bool shedOnArrival(const http::HttpRequest& request);
-  // Whether `request`, a read from `databaseUrl`, still goes there; counts it when shed.
-  bool admit(const http::HttpRequest& request, const std::string& databaseUrl);
+  bool shedOnArrival(const http::HttpRequest& request, std::chrono::steady_clock::time_point now);
+  // Whether `request`, a read from `databaseUrl`, still goes there (judged at `now`); counts it when shed.
+  bool admit(const http::HttpRequest& request, const std::string& databaseUrl,
+             std::chrono::steady_clock::time_point now);
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
   // workers' queue is full.
   void handOff(Round& round, size_t position, const http::HttpRequest& request);

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server: an acceptor of its own takes connections, Pistache's TCP reactor reads,
 // libhttp-parser parses, and a worker pool runs the handler (the reactor itself answers the quick
-// requests of each round of its event loop together). Keep-alive, pipelining, large bodies and TLS are handled here.
+// requests of each round of its event loop together). Keep-alive, pipelining, large bodies and
+// TLS are handled here.
 #pragma once
 
 #include <memory>
