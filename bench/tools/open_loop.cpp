@@ -346,7 +346,8 @@ void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, 
 }
 
 // The phase's 100 ms windows (by when requests were due): answered, shed, p99 of the accepted
-// from when due and from when written (the difference is the generator's own lag).
+// from when due and from when written (the difference is the generator's own lag), the median
+// of the refused from when written, and the most connections open when one was written.
 void reportWindows(const std::vector<Record>& records, int phase) {
   int64_t start = -1;
   for (const auto& r : records)
@@ -355,26 +356,32 @@ void reportWindows(const std::vector<Record>& records, int phase) {
       break;
     }
   if (start < 0) return;
-  std::vector<std::vector<int64_t>> accepted, acceptedSent;
-  std::vector<size_t> shed;
+  std::vector<std::vector<int64_t>> accepted, acceptedSent, refusedSent;
+  std::vector<size_t> shed, connections;
   for (const auto& r : records) {
     if (r.phase != phase) continue;
     const size_t w = static_cast<size_t>((r.due - start) / 100'000'000);
     if (w >= accepted.size()) {
       accepted.resize(w + 1);
       acceptedSent.resize(w + 1);
+      refusedSent.resize(w + 1);
       shed.resize(w + 1);
+      connections.resize(w + 1);
     }
+    connections[w] = std::max(connections[w], r.connections);
     if (r.status == 200) {
       accepted[w].push_back(r.done - r.due);
       acceptedSent[w].push_back(r.done - r.sent);
     } else {
       ++shed[w];
+      if (r.status != 0) refusedSent[w].push_back(r.done - r.sent);
     }
   }
   for (size_t w = 0; w < accepted.size(); ++w)
-    std::printf("window phase=%d start_ms=%zu ok=%zu not_ok=%zu ok_p99=%.2f ok_sent_p99=%.2f\n", phase, w * 100,
-                accepted[w].size(), shed[w], percentile(accepted[w], 0.99), percentile(acceptedSent[w], 0.99));
+    std::printf("window phase=%d start_ms=%zu ok=%zu not_ok=%zu ok_p99=%.2f ok_sent_p99=%.2f refused_sent_p50=%.2f "
+                "connections=%zu\n",
+                phase, w * 100, accepted[w].size(), shed[w], percentile(accepted[w], 0.99),
+                percentile(acceptedSent[w], 0.99), percentile(refusedSent[w], 0.5), connections[w]);
 }
 
 }  // namespace
