@@ -3,11 +3,14 @@
 // server), one at a time per keep-alive connection, opening another connection whenever none is
 // free (up to --connections, 10000), as many independent clients would. A
 // request's latency counts from when it was due, so time spent waiting for a free connection is
-// not hidden. Prints, per phase, what was answered how and how fast, and the 100 ms windows of the
-// phases given by --windows, and with --cpu N how busy core N was in each phase (the server's core
-// when it is pinned there: what its answers and refusals cost).
+// not hidden, to when its answer reached the machine (the kernel's receive stamp), so the
+// generator's own lag in reading answers, when its core is busy (opening thousands of connections,
+// whose handshakes on loopback it pays for), is not counted as the server's. Prints, per phase,
+// what was answered how and how fast, and the 100 ms windows of the phases given by --windows, and
+// with --cpu N how busy core N was in each phase (the server's core when it is pinned there: what
+// its answers and refusals cost), with --generator-cpu M how busy the generator's core was.
 //   open_loop --port P --prefix /bench/fhir --ids FILE --phase RATE:SECONDS ... [--connections N]
-//             [--windows PHASE] [--cpu N]
+//             [--windows PHASE] [--cpu N] [--generator-cpu M]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -22,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -47,7 +51,8 @@ struct Record {
   int phase;
   int64_t due;
   int64_t sent;
-  int64_t done;
+  int64_t done;  // when the answer reached the machine (the kernel's receive stamp)
+  int64_t read;  // when the generator read it: later by the generator's own lag
   int status;  // 0: no answer (the connection failed)
   size_t connections;  // open when it was sent
 };
@@ -60,6 +65,7 @@ struct Connection {
   std::string out;
   size_t written = 0;
   std::string in;
+  int64_t arrived = 0;  // the receive stamp of the latest bytes read
 };
 
 // One HTTP/1.1 response at the start of `in`: its status, its whole length and whether the
@@ -83,6 +89,14 @@ Parsed parseResponse(const std::string& in) {
   p.status = std::stoi(in.substr(9, 3));
   p.length = end + 4 + body;
   return p;
+}
+
+// A socket's receive stamp (SO_TIMESTAMPNS, wall clock) as the steady clock of nowNs().
+int64_t steadyFromStamp(const timespec& stamp) {
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  const int64_t ago = (wall.tv_sec - stamp.tv_sec) * 1'000'000'000 + (wall.tv_nsec - stamp.tv_nsec);
+  return nowNs() - std::max<int64_t>(0, ago);
 }
 
 // Core `cpu`'s busy and total time so far, in clock ticks, from /proc/stat.
@@ -113,9 +127,9 @@ double percentile(std::vector<int64_t>& values, double share) {
 
 class Generator {
  public:
-  Generator(int port, std::vector<std::string> paths, size_t maxConnections, int cpu)
+  Generator(int port, std::vector<std::string> paths, size_t maxConnections, std::vector<int> cpus)
       : port_(port),
-        cpu_(cpu),
+        cpus_(std::move(cpus)),
         paths_(std::move(paths)),
         maxConnections_(maxConnections),
         epoll_(epoll_create1(0)),
@@ -125,10 +139,15 @@ class Generator {
   }
 
   // The records of every request, and when each phase began (then when the last ended); `busy`:
-  // with a core to watch, the share of each phase it was busy.
-  std::vector<Record> run(const std::vector<Phase>& phases, std::vector<int64_t>& bounds, std::vector<double>& busy) {
-    std::vector<std::pair<uint64_t, uint64_t>> ticks;
-    if (cpu_ >= 0) ticks.push_back(cpuTicks(cpu_));
+  // for each phase, the share of it each watched core was busy.
+  std::vector<Record> run(const std::vector<Phase>& phases, std::vector<int64_t>& bounds,
+                          std::vector<std::vector<double>>& busy) {
+    std::vector<std::vector<std::pair<uint64_t, uint64_t>>> ticks;
+    const auto tick = [&] {
+      ticks.emplace_back();
+      for (const int cpu : cpus_) ticks.back().push_back(cpuTicks(cpu));
+    };
+    tick();
     const int64_t start = nowNs();
     int64_t at = start;
     bounds = {start};
@@ -145,25 +164,29 @@ class Generator {
         const int64_t due = phaseStart + static_cast<int64_t>(issuedInPhase * 1e9 / phases[phase].rate);
         if (due >= phaseEnd[phase]) {
           phaseStart = phaseEnd[phase++];
-          if (cpu_ >= 0) ticks.push_back(cpuTicks(cpu_));
+          tick();
           issuedInPhase = 0;
           continue;
         }
         if (due > now) break;
-        records_.push_back({static_cast<int>(phase), due, 0, 0, 0, 0});
+        records_.push_back({static_cast<int>(phase), due, 0, 0, 0, 0, 0});
         backlog_.push_back(records_.size() - 1);
         ++issuedInPhase;
       }
       dispatch();
       if (phase == phases.size() && backlog_.empty() && inFlight_ == 0) break;
       if (now > drainUntil) break;
-      epoll_event events[256];
-      const int n = epoll_wait(epoll_, events, 256, 1);
+      epoll_event events[kEvents];
+      const int n = epoll_wait(epoll_, events, kEvents, 1);
+      caughtUp_ = n < kEvents;
       for (int i = 0; i < n; ++i) onEvent(connections_[events[i].data.u64], events[i].events);
     }
     for (size_t p = 0; p + 1 < ticks.size(); ++p) {
-      const uint64_t total = ticks[p + 1].second - ticks[p].second;
-      busy.push_back(total == 0 ? 0.0 : double(ticks[p + 1].first - ticks[p].first) / total);
+      busy.emplace_back();
+      for (size_t k = 0; k < cpus_.size(); ++k) {
+        const uint64_t total = ticks[p + 1][k].second - ticks[p][k].second;
+        busy.back().push_back(total == 0 ? 0.0 : double(ticks[p + 1][k].first - ticks[p][k].first) / total);
+      }
     }
     return records_;
   }
@@ -175,7 +198,7 @@ class Generator {
       if (!idle_.empty()) {
         c = &connections_[idle_.back()];
         idle_.pop_back();
-      } else if (open_ < maxConnections_) {
+      } else if (open_ < maxConnections_ && caughtUp_) {
         c = &open();
       } else {
         return;
@@ -205,6 +228,7 @@ class Generator {
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port_);
@@ -251,8 +275,22 @@ class Generator {
     char buffer[65536];
     bool ended = false;
     for (;;) {
-      const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+      iovec iov{buffer, sizeof buffer};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr message{};
+      message.msg_iov = &iov;
+      message.msg_iovlen = 1;
+      message.msg_control = control;
+      message.msg_controllen = sizeof control;
+      const ssize_t n = ::recvmsg(c.fd, &message, 0);
       if (n > 0) {
+        c.arrived = nowNs();
+        for (cmsghdr* m = CMSG_FIRSTHDR(&message); m != nullptr; m = CMSG_NXTHDR(&message, m))
+          if (m->cmsg_level == SOL_SOCKET && m->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec stamp;
+            std::memcpy(&stamp, CMSG_DATA(m), sizeof stamp);
+            c.arrived = steadyFromStamp(stamp);
+          }
         c.in.append(buffer, static_cast<size_t>(n));
         // A short read emptied the socket: spare the call that would say so.
         if (static_cast<size_t>(n) < sizeof buffer) break;
@@ -264,7 +302,8 @@ class Generator {
     const Parsed p = parseResponse(c.in);
     if (p.length != 0 && c.busy) {
       Record& r = records_[c.record];
-      r.done = nowNs();
+      r.read = nowNs();
+      r.done = std::min(c.arrived, r.read);
       r.status = p.status;
       c.busy = false;
       --inFlight_;
@@ -277,7 +316,7 @@ class Generator {
 
   void fail(Connection& c) {
     if (c.busy) {
-      records_[c.record].done = nowNs();
+      records_[c.record].done = records_[c.record].read = nowNs();
       records_[c.record].status = 0;
       --inFlight_;
     }
@@ -294,7 +333,14 @@ class Generator {
   }
 
   int port_;
-  int cpu_;  // watched, or -1
+  // A connection whose answer has arrived is free, read or not: another is opened only once every
+  // answer that has arrived has been read (the last wait brought fewer events than it could). Else
+  // a generator whose own core is busy (thousands of handshakes at a jump in load, paid for on
+  // loopback by the connecting side) took its lag in reading for the server's, and opened
+  // connections up to its limit, which made it later still.
+  static constexpr int kEvents = 256;
+  bool caughtUp_ = true;
+  std::vector<int> cpus_;  // watched: the server's (--cpu), then the generator's (--generator-cpu)
   std::vector<std::string> paths_;
   size_t maxConnections_;
   int epoll_;
@@ -309,19 +355,22 @@ class Generator {
 };
 
 // Per phase: what was asked for and answered; latencies in milliseconds, from when a request was
-// due (ok_sent_p99: from when it was written, leaving out the generator's own lag). ok_rate counts
-// the reads answered 200 while the phase lasted (whenever they were due); connections_max the most
-// connections open when one of the phase's requests was sent; cpu_busy the share of the phase the
-// core given by --cpu was busy (0 without it).
+// due to when its answer reached the machine (ok_sent_p99: from when it was written, leaving out
+// the generator's lag in sending). read_lag_p99: how long answers waited for the generator to read
+// them (its own lag, left out of the latencies). ok_rate counts the reads answered 200 while the
+// phase lasted (whenever they were due); connections_max the most connections open when one of the
+// phase's requests was sent; cpu_busy and generator_cpu_busy the share of the phase the cores given
+// by --cpu and --generator-cpu were busy (0 without them).
 void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, int64_t begin, int64_t end,
-                 double busy) {
-  std::vector<int64_t> accepted, acceptedSent, shedLatency;
+                 double busy, double generatorBusy) {
+  std::vector<int64_t> accepted, acceptedSent, shedLatency, readLag;
   size_t total = 0, ok = 0, shed = 0, other = 0, failed = 0, okDuring = 0, connections = 0;
   for (const auto& r : records) {
     if (r.status == 200 && r.done >= begin && r.done < end) ++okDuring;
     if (r.phase != phase) continue;
     ++total;
     connections = std::max(connections, r.connections);
+    if (r.status != 0) readLag.push_back(r.read - r.done);
     if (r.status == 200) {
       ++ok;
       accepted.push_back(r.done - r.due);
@@ -337,17 +386,19 @@ void reportPhase(const std::vector<Record>& records, int phase, const Phase& p, 
   }
   std::printf("phase=%d offered_rate=%.0f seconds=%.0f requests=%zu ok=%zu shed=%zu other=%zu failed=%zu "
               "ok_rate=%.0f shed_share=%.4f ok_p50=%.2f ok_p99=%.2f ok_max=%.2f ok_sent_p99=%.2f shed_p50=%.2f shed_p99=%.2f "
-              "connections_max=%zu cpu_busy=%.3f\n",
+              "connections_max=%zu cpu_busy=%.3f read_lag_p99=%.2f generator_cpu_busy=%.3f\n",
               phase, p.rate, p.seconds, total, ok, shed, other, failed, okDuring / p.seconds,
               total ? double(shed) / total : 0.0, percentile(accepted, 0.5), percentile(accepted, 0.99),
               accepted.empty() ? 0.0 : *std::max_element(accepted.begin(), accepted.end()) / 1e6,
               percentile(acceptedSent, 0.99),
-              percentile(shedLatency, 0.5), percentile(shedLatency, 0.99), connections, busy);
+              percentile(shedLatency, 0.5), percentile(shedLatency, 0.99), connections, busy,
+              percentile(readLag, 0.99), generatorBusy);
 }
 
 // The phase's 100 ms windows (by when requests were due): answered, shed, p99 of the accepted
 // from when due and from when written (the difference is the generator's own lag), the median
-// of the refused from when written, and the most connections open when one was written.
+// of the refused from when written, the most connections open when one was written, and the p99
+// of how long answers waited for the generator to read them.
 void reportWindows(const std::vector<Record>& records, int phase) {
   int64_t start = -1;
   for (const auto& r : records)
@@ -356,7 +407,7 @@ void reportWindows(const std::vector<Record>& records, int phase) {
       break;
     }
   if (start < 0) return;
-  std::vector<std::vector<int64_t>> accepted, acceptedSent, refusedSent;
+  std::vector<std::vector<int64_t>> accepted, acceptedSent, refusedSent, readLag;
   std::vector<size_t> shed, connections;
   for (const auto& r : records) {
     if (r.phase != phase) continue;
@@ -365,10 +416,12 @@ void reportWindows(const std::vector<Record>& records, int phase) {
       accepted.resize(w + 1);
       acceptedSent.resize(w + 1);
       refusedSent.resize(w + 1);
+      readLag.resize(w + 1);
       shed.resize(w + 1);
       connections.resize(w + 1);
     }
     connections[w] = std::max(connections[w], r.connections);
+    if (r.status != 0) readLag[w].push_back(r.read - r.done);
     if (r.status == 200) {
       accepted[w].push_back(r.done - r.due);
       acceptedSent[w].push_back(r.done - r.sent);
@@ -379,9 +432,10 @@ void reportWindows(const std::vector<Record>& records, int phase) {
   }
   for (size_t w = 0; w < accepted.size(); ++w)
     std::printf("window phase=%d start_ms=%zu ok=%zu not_ok=%zu ok_p99=%.2f ok_sent_p99=%.2f refused_sent_p50=%.2f "
-                "connections=%zu\n",
+                "connections=%zu read_lag_p99=%.2f\n",
                 phase, w * 100, accepted[w].size(), shed[w], percentile(accepted[w], 0.99),
-                percentile(acceptedSent[w], 0.99), percentile(refusedSent[w], 0.5), connections[w]);
+                percentile(acceptedSent[w], 0.99), percentile(refusedSent[w], 0.5), connections[w],
+                percentile(readLag[w], 0.99));
 }
 
 }  // namespace
@@ -392,7 +446,7 @@ int main(int argc, char** argv) {
   std::vector<Phase> phases;
   std::vector<int> windows;
   size_t connections = 10000;
-  int cpu = -1;
+  int cpu = -1, generatorCpu = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--port") port = std::stoi(value);
@@ -401,6 +455,7 @@ int main(int argc, char** argv) {
     else if (flag == "--connections") connections = std::stoul(value);
     else if (flag == "--windows") windows.push_back(std::stoi(value));
     else if (flag == "--cpu") cpu = std::stoi(value);
+    else if (flag == "--generator-cpu") generatorCpu = std::stoi(value);
     else if (flag == "--phase") phases.push_back({std::stod(value), std::stod(value.substr(value.find(':') + 1))});
     else {
       std::cerr << "open_loop: unknown option " << flag << "\n";
@@ -415,12 +470,18 @@ int main(int argc, char** argv) {
     std::cerr << "usage: open_loop --port P --prefix /bench/fhir --ids FILE --phase RATE:SECONDS ...\n";
     return 2;
   }
-  Generator generator(port, paths, connections, cpu);
+  std::vector<int> cpus;
+  for (const int c : {cpu, generatorCpu})
+    if (c >= 0) cpus.push_back(c);
+  Generator generator(port, paths, connections, cpus);
   std::vector<int64_t> bounds;
-  std::vector<double> busy;
+  std::vector<std::vector<double>> busy;
   const auto records = generator.run(phases, bounds, busy);
-  for (size_t p = 0; p < phases.size(); ++p)
-    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1], p < busy.size() ? busy[p] : 0.0);
+  for (size_t p = 0; p < phases.size(); ++p) {
+    const auto share = [&](int watched, size_t index) { return watched >= 0 && p < busy.size() ? busy[p][index] : 0.0; };
+    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1], share(cpu, 0),
+                share(generatorCpu, cpu >= 0 ? 1 : 0));
+  }
   for (int w : windows) reportWindows(records, w);
   return 0;
 }
