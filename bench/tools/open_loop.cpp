@@ -25,7 +25,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -33,6 +32,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "server/http/arrival_times.h"
 
 namespace {
 
@@ -89,14 +90,6 @@ Parsed parseResponse(const std::string& in) {
   p.status = std::stoi(in.substr(9, 3));
   p.length = end + 4 + body;
   return p;
-}
-
-// A socket's receive stamp (SO_TIMESTAMPNS, wall clock) as the steady clock of nowNs().
-int64_t steadyFromStamp(const timespec& stamp) {
-  timespec wall;
-  clock_gettime(CLOCK_REALTIME, &wall);
-  const int64_t ago = (wall.tv_sec - stamp.tv_sec) * 1'000'000'000 + (wall.tv_nsec - stamp.tv_nsec);
-  return nowNs() - std::max<int64_t>(0, ago);
 }
 
 // Core `cpu`'s busy and total time so far, in clock ticks, from /proc/stat.
@@ -228,7 +221,7 @@ class Generator {
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    flint::http::stampArrivals(c.fd);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port_);
@@ -275,22 +268,10 @@ class Generator {
     char buffer[65536];
     bool ended = false;
     for (;;) {
-      iovec iov{buffer, sizeof buffer};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-      msghdr message{};
-      message.msg_iov = &iov;
-      message.msg_iovlen = 1;
-      message.msg_control = control;
-      message.msg_controllen = sizeof control;
-      const ssize_t n = ::recvmsg(c.fd, &message, 0);
+      Clock::time_point arrived;
+      const ssize_t n = flint::http::receiveStamped(c.fd, buffer, sizeof buffer, arrived);
       if (n > 0) {
-        c.arrived = nowNs();
-        for (cmsghdr* m = CMSG_FIRSTHDR(&message); m != nullptr; m = CMSG_NXTHDR(&message, m))
-          if (m->cmsg_level == SOL_SOCKET && m->cmsg_type == SCM_TIMESTAMPNS) {
-            timespec stamp;
-            std::memcpy(&stamp, CMSG_DATA(m), sizeof stamp);
-            c.arrived = steadyFromStamp(stamp);
-          }
+        c.arrived = std::chrono::duration_cast<std::chrono::nanoseconds>(arrived.time_since_epoch()).count();
         c.in.append(buffer, static_cast<size_t>(n));
         // A short read emptied the socket: spare the call that would say so.
         if (static_cast<size_t>(n) < sizeof buffer) break;
