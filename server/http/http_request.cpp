@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "core/crypto/digest.h"
 
@@ -22,12 +23,10 @@ void assignRequestId(HttpRequest& request) {
   // request on the read path.
   thread_local const std::string prefix = crypto::randomToken(9);
   thread_local uint64_t counter = 0;
-  char suffix[17];
-  char* end = suffix + sizeof suffix;
-  char* at = end;
-  for (uint64_t n = ++counter; n != 0 || at == end; n >>= 4) *--at = "0123456789abcdef"[n & 15];
-  request.requestId.reserve(prefix.size() + 1 + static_cast<size_t>(end - at));
-  request.requestId.assign(prefix).append(1, '-').append(at, end);
+  char suffix[17] = {'-'};
+  char* end = std::to_chars(suffix + 1, suffix + sizeof suffix, ++counter, 16).ptr;
+  request.requestId.reserve(prefix.size() + static_cast<size_t>(end - suffix));
+  request.requestId.assign(prefix).append(suffix, end);
 }
 
 std::string mediaType(std::string_view header) {
