@@ -213,7 +213,7 @@ const char* configHelp() {
                                                 beyond the target for this long, the server is
                                                 overloaded: reads beyond the target get 503 with
                                                 Retry-After at once, until as long again passes with
-                                                none beyond it (10)
+                                                none beyond it (50)
   --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
                                                 json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one

@@ -18,7 +18,7 @@ struct Config {
   size_t workers = 4;          // --workers, FLINT_WORKERS
   size_t maxQueuedRequests = 512;  // --max-queued-requests, FLINT_MAX_QUEUED_REQUESTS
   int readWaitTargetMs = 20;       // --read-wait-target-ms, FLINT_READ_WAIT_TARGET_MS (see ReadAdmission)
-  int readOverloadAfterMs = 10;    // --read-overload-after-ms, FLINT_READ_OVERLOAD_AFTER_MS (see ReadAdmission)
+  int readOverloadAfterMs = 50;    // --read-overload-after-ms, FLINT_READ_OVERLOAD_AFTER_MS (see ReadAdmission)
   bool logJson = false;            // --log-format text|json, FLINT_LOG_FORMAT
   // --max-db-connections, FLINT_MAX_DB_CONNECTIONS: PostgreSQL connections this process opens at
   // most, over all databases (0: what the configuration needs; see connection_budget.h).
