@@ -211,9 +211,10 @@ const char* configHelp() {
                                                 within (20)
   --read-overload-after-ms N FLINT_READ_OVERLOAD_AFTER_MS  once reads one after another have waited
                                                 beyond the target for this long, the server is
-                                                overloaded: reads beyond the target get 503 with
-                                                Retry-After at once, until as long again passes with
-                                                none beyond it (50)
+                                                overloaded (after a fifth of it when the reads
+                                                waiting grew by 64 meanwhile): reads beyond the
+                                                target get 503 with Retry-After at once, until as
+                                                long again passes with none beyond it (50)
   --log-format F         FLINT_LOG_FORMAT       text (default: flint: LEVEL EVENT key=value ...) or
                                                 json (one JSON object per line) on stderr
   --reactor-threads N    FLINT_REACTOR_THREADS  network threads, which also answer reads by id (one

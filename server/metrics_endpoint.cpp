@@ -121,6 +121,9 @@ http::HttpResponse App::handleMetrics(const http::HttpRequest& req) {
              http::serverFigures().readStatements.load()) +
       metric("flint_reads_fetched_total", "counter", "Reads by id those statements fetched.",
              http::serverFigures().readsFetched.load()) +
+      metric("flint_reads_waiting", "gauge",
+             "Reads by id the network threads admitted and have not yet answered: their queue for the database.",
+             static_cast<uint64_t>(std::max<int64_t>(0, http::serverFigures().readsWaiting.load()))) +
       auditMetrics(audit_.queuedByInstance(), audit_.failingInstances()) +
       metric("flint_revocation_follower_lag_seconds", "gauge",
              "Time since this process last read the revocation log (it reads every 200 ms; over 2 s it refuses "

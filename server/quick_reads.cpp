@@ -236,6 +236,7 @@ void QuickReads::shedStale(Fetch& fetch, std::chrono::steady_clock::duration ahe
       const auto& [round, position] = fetch.slots[k];
       round->responses[position] = App::readsBacklogged();
       ++http::serverFigures().shed;
+      answered(1);
       continue;
     }
     if (kept != k) {
@@ -256,10 +257,12 @@ void QuickReads::sendRow(Round& round, size_t position, std::shared_ptr<const cu
   if (busy) return defer({&round}, [this, &round, position, read] { sendRow(round, position, read); });
   if (connection == nullptr) {
     round.responses[position] = App::answerCustomRowRead(*read, db::StatementResult(nullptr));
+    answered(1);
     return;
   }
   ++round.waiting;
-  connection->send(read->statement, [&round, position, read](const db::StatementResult& result) {
+  connection->send(read->statement, [this, &round, position, read](const db::StatementResult& result) {
+    answered(1);
     auto& response = round.responses[position];
     // Should answering fail (out of memory or similar), this stays a 500 that closes the connection.
     response.status = 500;
@@ -294,13 +297,22 @@ bool QuickReads::admit(const http::HttpRequest& request, const std::string& data
     // Reads kept for a slot go out in order: this one would follow them all.
     if (!link.held.empty()) waited += now - link.held.front()->heldSince;
   }
-  if (admission_.admit(request.received, waited, now)) return true;
+  if (admission_.admit(request.received, waited, now)) {
+    ++http::serverFigures().readsWaiting;
+    return true;
+  }
   ++http::serverFigures().shed;
   return false;
 }
 
+void QuickReads::answered(int64_t reads) {
+  admission_.answered(reads);
+  http::serverFigures().readsWaiting -= reads;
+}
+
 void QuickReads::answer(const Fetch& fetch, const std::vector<fhir::RowKey>& keys, const db::StatementResult& result) {
   const size_t count = fetch.reads.size();
+  answered(static_cast<int64_t>(count));
   // Should answering fail (out of memory or similar), these stay 500s that close the connection.
   for (const auto& [round, position] : fetch.slots) {
     round->responses[position].status = 500;

@@ -68,6 +68,8 @@ class QuickReads : public http::QuickAnswerer {
   // Whether `request`, a read from `databaseUrl`, still goes there (judged at `now`); counts it when shed.
   bool admit(const http::HttpRequest& request, const std::string& databaseUrl,
              std::chrono::steady_clock::time_point now);
+  // `reads` admitted have been answered (or shed after all): they no longer wait.
+  void answered(int64_t reads);
   // Has a worker answer request `position` of `round` with App::handle; at once 503 when the
   // workers' queue is full.
   void handOff(Round& round, size_t position, const http::HttpRequest& request);

@@ -13,12 +13,21 @@ bool ReadAdmission::admit(Clock::time_point arrived, Clock::duration waited, Clo
   lastArrival_ = std::max(lastArrival_, arrived);
   if (waited <= targetWait_) {
     above_ = false;
+    ++waiting_;
     return true;
   }
   if (now >= overloadedUntil_) {
-    if (!above_ || !followsOn) aboveSince_ = now;
+    if (!above_ || !followsOn) {
+      aboveSince_ = now;
+      waitingThen_ = waiting_;
+    }
     above_ = true;
-    if (now - aboveSince_ < overloadAfter_) return true;
+    const auto standing = now - aboveSince_;
+    const bool growing = standing >= overloadAfter_ / 5 && waiting_ - waitingThen_ >= kGrowthOfAnOverload;
+    if (standing < overloadAfter_ && !growing) {
+      ++waiting_;
+      return true;
+    }
   }
   overloadedUntil_ = now + overloadAfter_;
   return false;

@@ -13,6 +13,7 @@ struct ServerFigures {
   std::atomic<uint64_t> shed{0};   // requests answered 503 at once: the worker queue full, or reads backlogged
   std::atomic<uint64_t> readStatements{0};  // statements the network threads sent for reads by id
   std::atomic<uint64_t> readsFetched{0};    // and the reads they carried
+  std::atomic<int64_t> readsWaiting{0};     // reads by id the network threads admitted, not yet answered
   std::atomic<int64_t> connections{0};      // client connections open
   std::atomic<uint64_t> connectionsRefused{0};  // closed unserved: no place came (Acceptor), or no descriptor
   std::atomic<uint64_t> idleClosed{0};      // closed after the idle deadline (ClientDeadlines)

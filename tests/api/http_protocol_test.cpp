@@ -874,6 +874,16 @@ std::chrono::milliseconds healthTime(const FlintServer& server) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
 
+// A counter's or gauge's value in the process's /metrics, -1 when it is not there.
+double counter(const FlintServer& server, const std::string& name) {
+  auto res = client(server).Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  if (!res || res->status != 200) return -1;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  return -1;
+}
+
 }  // namespace
 
 // One network thread serves every connection; while PostgreSQL answers nothing, requests that
@@ -955,16 +965,18 @@ TEST(HttpProtocol, RowReadsWithABusyKeyNeverWaitForItsAccess) {
   held.release();
   EXPECT_EQ(first.get(), 200);
   EXPECT_EQ(second.get(), 200);
+  EXPECT_EQ(counter(server, "flint_reads_waiting"), 0) << "every row read admitted was answered";
 }
 
 namespace {
 
 // Reads by id sent `spacing` apart, each on a connection opened beforehand, while the database
-// is held; it is released 300 ms after the last. What each was answered, and whether before the
-// release.
+// is held; it is released 300 ms after the last. What each was answered, whether before the
+// release, and when it was sent.
 struct HeldRead {
   int status = 0;
   bool answeredHeld = false;
+  std::chrono::milliseconds sent{};  // after the first
   std::string retryAfter, connection, body;
 };
 std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, const std::vector<std::string>& paths,
@@ -984,6 +996,7 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
   for (int i = 0; i < count; ++i)
     senders.emplace_back([&, i] {
       std::this_thread::sleep_until(start + i * spacing);
+      reads[i].sent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
       auto res = clients[i].Get(paths[i]);
       reads[i].answeredHeld = !released;
       if (!res) return;
@@ -1109,20 +1122,6 @@ TEST(HttpProtocol, ReadsWaitingForTheirConnectionToOpenAreShedOnceTheyStandInAQu
   EXPECT_TRUE(server.alive());
 }
 
-namespace {
-
-// A counter's value in the process's /metrics, -1 when it is not there.
-double counter(const FlintServer& server, const std::string& name) {
-  auto res = client(server).Get("/metrics", {{"Authorization", std::string("Bearer ") + kAdminKey}});
-  if (!res || res->status != 200) return -1;
-  std::istringstream lines(res->body);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  return -1;
-}
-
-}  // namespace
-
 // Reads that arrive while the network thread's connection has two statements in flight wait for
 // one of them and then go out together, up to 64 in a statement: under load a statement carries
 // many reads instead of each read costing one, and the database keeps up with more, while no
@@ -1145,6 +1144,39 @@ TEST(HttpProtocol, ReadsArrivingWhileStatementsAreInFlightGoOutTogether) {
   EXPECT_EQ(counter(server, "flint_reads_fetched_total") - reads, 100);
   EXPECT_EQ(counter(server, "flint_read_statements_total") - statements, 4)
       << "two in flight, then the 98 that waited for them in two of at most 64";
+}
+
+// Reads fed faster than they are served: here a read a millisecond while the database is held.
+// Once they have stood beyond the target for a fifth of --read-overload-after-ms (200 ms) and the
+// reads waiting have grown by 64 meanwhile, clients that each wait for their answer cannot be
+// what feeds the queue, and the server sheds without waiting out the whole second: the reads
+// admitted meanwhile would all be answered late. When the database answers, every read admitted
+// has been answered and none is counted as waiting.
+TEST(HttpProtocol, AQueueFedFasterThanItIsServedIsShedBeforeTheWholeOverloadInterval) {
+  StallingProxy proxy(databaseUrl());
+  FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
+                      "--read-overload-after-ms", "1000"});
+  const std::string patient = createPatient("growing", server);
+  // As above: the instance reloaded now, and the network thread's connection opened.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ASSERT_EQ(readStatus(server, patient), 200);
+  ASSERT_EQ(readStatus(server, patient), 200);
+  proxy.hold();
+  const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(400, patient), std::chrono::milliseconds(1));
+  int shedAtOnce = 0;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& r = reads[i];
+    if (r.status == 200) continue;
+    EXPECT_EQ(r.status, 503) << i << ": " << r.body;
+    if (!r.answeredHeld) continue;
+    ++shedAtOnce;
+    // The reads of the first 220 ms are a burst whatever the queue (20 ms to wait beyond the
+    // target, 200 to stand so); 70 ms to spare for a busy machine.
+    EXPECT_GE(reads[i].sent.count(), 150) << i << ": shed before the queue had stood beyond the target for 200 ms";
+  }
+  EXPECT_GE(shedAtOnce, 50) << "the reads of the last of the 400 ms, shed at once";
+  EXPECT_EQ(readStatus(server, patient), 200) << "served again once the backlog clears";
+  EXPECT_EQ(counter(server, "flint_reads_waiting"), 0) << "every admitted read was answered";
 }
 
 // The database drops the network thread's connection while reads wait for one of its two
@@ -1225,8 +1257,9 @@ TEST(HttpProtocol, KeptReadsThatWaitedBeyondTheTargetAreShedWhenTheirSlotFrees) 
   ASSERT_EQ(readStatus(server, patient), 200);
   const double statements = counter(server, "flint_read_statements_total");
   proxy.hold();
-  // 500 ms of reads, released 300 ms after the last: the overload began about 420 ms in, and
-  // lasts until 400 ms after the last read shed.
+  // 500 ms of reads, released 300 ms after the last: the overload began about 340 ms in (64
+  // reads had joined the queue since it stood beyond the target, 20 ms in), and lasts until 400 ms
+  // after the last read shed.
   const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(100, patient), std::chrono::milliseconds(5));
   int answered = 0, shedAtOnce = 0, shedAsTheSlotFreed = 0;
   for (size_t i = 0; i < reads.size(); ++i) {

@@ -80,6 +80,46 @@ TEST(ReadAdmission, ReadsTakenInBatchesFarApartAfterArrivingTogetherAreShed) {
   expectSteps(admission, steps);
 }
 
+// Reads arriving ten a millisecond at a database that answers none of them: once they have stood
+// beyond the target for a fifth of the interval (10 ms) and the reads waiting have grown by
+// kGrowthOfAnOverload meanwhile, the queue is fed faster than it is served and the server is
+// overloaded, without waiting out the rest of the interval.
+TEST(ReadAdmission, AQueueGrowingBeyondTheTargetIsAnOverloadAfterAFifthOfTheInterval) {
+  ReadAdmission admission(milliseconds(20), milliseconds(50));
+  std::vector<Step> steps;
+  for (int arrived = 0; arrived < 20; ++arrived)
+    for (int k = 0; k < 10; ++k) {
+      const int at = arrived + 25;
+      steps.push_back({arrived, at, at < 35, at < 35 ? "beyond the target for less than 10 ms" : "a growing queue"});
+    }
+  expectSteps(admission, steps);
+}
+
+// Clients that each wait for their answer (here 40, each read waiting 25 ms) keep the queue from
+// growing beyond their number: however fast they come, they are a burst until the interval has
+// passed. The same reads not answered would be an overload after 10 ms.
+TEST(ReadAdmission, AQueueThatStaysWithinItsClientsIsABurstForTheWholeInterval) {
+  const ReadAdmission::Clock::time_point start{};
+  for (const bool answering : {true, false}) {
+    ReadAdmission admission(milliseconds(20), milliseconds(50));
+    int waiting = 0, admitted = 0;
+    for (int at = 25; at < 75; ++at)
+      for (int k = 0; k < 4; ++k) {
+        if (answering && waiting == 40) {
+          admission.answered(1);
+          --waiting;
+        }
+        if (!admission.admit(start + milliseconds(at - 25), milliseconds(25), start + milliseconds(at))) continue;
+        ++waiting;
+        ++admitted;
+      }
+    if (answering)
+      EXPECT_EQ(admitted, 200) << "every read of the 50 ms";
+    else
+      EXPECT_EQ(admitted, 64) << "the reads until the queue had grown by 64, over 16 ms";
+  }
+}
+
 // A read kept for a statement slot is judged again as it would go out: while the server sheds, one
 // beyond the target is shed too; before an overload, or once it has ended, it is answered. Judging
 // kept reads neither starts nor prolongs an overload.
