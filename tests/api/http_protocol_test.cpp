@@ -1013,6 +1013,16 @@ std::vector<HeldRead> readsWhileHeld(FlintServer& server, StallingProxy& proxy, 
   return reads;
 }
 
+// Readies `patient`'s server for reads while its database is held. Unused for 2 s, the instance is
+// no longer reloaded ahead and has expired; the first read reloads it (on a worker), so that the
+// reads that follow stay on the network thread for a second although the held database holds the
+// cache's reload too. The second opens the network thread's connection.
+void prepareForHeldReads(FlintServer& server, const std::string& patient) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ASSERT_EQ(readStatus(server, patient), 200);
+  ASSERT_EQ(readStatus(server, patient), 200);
+}
+
 // How many of `reads` were shed; each read not answered 200 must have been shed (503) at once,
 // while the database was still held.
 int shedWhileHeld(const std::vector<HeldRead>& reads) {
@@ -1058,13 +1068,7 @@ TEST(HttpProtocol, ReadsStandingInABackloggedQueueAreShedAtOnce) {
                       "--read-overload-after-ms", "100"});
   const std::string patient = createPatient("backlog", server);
   auto read = [&server, &patient] { return readStatus(server, patient); };
-  // Unused for 2 s, the instance is no longer reloaded ahead and has expired; the first read
-  // reloads it (on a worker), so that the reads below stay on the network thread for a second
-  // although the held database holds the cache's reload too. The second opens the network
-  // thread's connection.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ASSERT_EQ(read(), 200);
-  ASSERT_EQ(read(), 200);
+  prepareForHeldReads(server, patient);
   proxy.hold();
   auto ahead = std::async(std::launch::async, read);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -1157,10 +1161,7 @@ TEST(HttpProtocol, AQueueFedFasterThanItIsServedIsShedBeforeTheWholeOverloadInte
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
                       "--read-overload-after-ms", "1000"});
   const std::string patient = createPatient("growing", server);
-  // As above: the instance reloaded now, and the network thread's connection opened.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ASSERT_EQ(readStatus(server, patient), 200);
-  ASSERT_EQ(readStatus(server, patient), 200);
+  prepareForHeldReads(server, patient);
   proxy.hold();
   const auto reads = readsWhileHeld(server, proxy, std::vector<std::string>(400, patient), std::chrono::milliseconds(1));
   int shedAtOnce = 0;
@@ -1249,12 +1250,7 @@ TEST(HttpProtocol, KeptReadsThatWaitedBeyondTheTargetAreShedWhenTheirSlotFrees) 
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
                       "--read-overload-after-ms", "400"});
   const std::string patient = createPatient("stale", server);
-  // As above: the instance, expired, is loaded afresh by the first read (a worker's), so that it
-  // stays cached on the network thread for the second the database is held; the second read
-  // opens the network thread's connection.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ASSERT_EQ(readStatus(server, patient), 200);
-  ASSERT_EQ(readStatus(server, patient), 200);
+  prepareForHeldReads(server, patient);
   const double statements = counter(server, "flint_read_statements_total");
   proxy.hold();
   // 500 ms of reads, released 300 ms after the last: the overload began about 340 ms in (64
@@ -1321,10 +1317,7 @@ TEST(HttpProtocol, ReadsTakenInBatchesFarApartAreShedOnceTheyStandInAQueue) {
   FlintServer server({"--database-url", proxy.url(), "--reactor-threads", "1", "--read-wait-target-ms", "20",
                       "--read-overload-after-ms", "100"});
   const std::string patient = createPatient("batches", server);
-  // As above: the instance reloaded now, and the network thread's connection opened.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ASSERT_EQ(readStatus(server, patient), 200);
-  ASSERT_EQ(readStatus(server, patient), 200);
+  prepareForHeldReads(server, patient);
   proxy.hold();
   std::atomic<bool> starving{true};
   std::thread starver([&] {
