@@ -97,7 +97,7 @@ TEST(ReadAdmission, AQueueGrowingBeyondTheTargetIsAnOverloadAfterAFifthOfTheInte
 
 // Clients that each wait for their answer (here 40, each read waiting 25 ms) keep the queue from
 // growing beyond their number: however fast they come, they are a burst until the interval has
-// passed. The same reads not answered would be an overload after 10 ms.
+// passed. The same reads not answered are an overload once 64 have joined the queue (16 ms in).
 TEST(ReadAdmission, AQueueThatStaysWithinItsClientsIsABurstForTheWholeInterval) {
   const ReadAdmission::Clock::time_point start{};
   for (const bool answering : {true, false}) {
