@@ -92,8 +92,9 @@ Parsed parseResponse(const std::string& in) {
   return p;
 }
 
-// Core `cpu`'s busy and total time so far, in clock ticks, from /proc/stat.
+// Core `cpu`'s busy and total time so far, in clock ticks, from /proc/stat; none for -1.
 std::pair<uint64_t, uint64_t> cpuTicks(int cpu) {
+  if (cpu < 0) return {0, 0};
   std::ifstream stat("/proc/stat");
   const std::string name = "cpu" + std::to_string(cpu);
   for (std::string line; std::getline(stat, line);) {
@@ -321,7 +322,7 @@ class Generator {
   // connections up to its limit, which made it later still.
   static constexpr int kEvents = 256;
   bool caughtUp_ = true;
-  std::vector<int> cpus_;  // watched: the server's (--cpu), then the generator's (--generator-cpu)
+  std::vector<int> cpus_;  // the server's (--cpu), then the generator's (--generator-cpu); -1: not watched
   std::vector<std::string> paths_;
   size_t maxConnections_;
   int epoll_;
@@ -451,17 +452,13 @@ int main(int argc, char** argv) {
     std::cerr << "usage: open_loop --port P --prefix /bench/fhir --ids FILE --phase RATE:SECONDS ...\n";
     return 2;
   }
-  std::vector<int> cpus;
-  for (const int c : {cpu, generatorCpu})
-    if (c >= 0) cpus.push_back(c);
-  Generator generator(port, paths, connections, cpus);
+  Generator generator(port, paths, connections, {cpu, generatorCpu});
   std::vector<int64_t> bounds;
   std::vector<std::vector<double>> busy;
   const auto records = generator.run(phases, bounds, busy);
   for (size_t p = 0; p < phases.size(); ++p) {
-    const auto share = [&](int watched, size_t index) { return watched >= 0 && p < busy.size() ? busy[p][index] : 0.0; };
-    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1], share(cpu, 0),
-                share(generatorCpu, cpu >= 0 ? 1 : 0));
+    const std::vector<double> shares = p < busy.size() ? busy[p] : std::vector<double>{0.0, 0.0};
+    reportPhase(records, static_cast<int>(p), phases[p], bounds[p], bounds[p + 1], shares[0], shares[1]);
   }
   for (int w : windows) reportWindows(records, w);
   return 0;
