@@ -36,32 +36,36 @@ Contexts& contexts() {
   return c;
 }
 
-// A dictionary digested for each direction, made once per process: the dictionaries' bytes are
-// never freed (the instance store keeps them), so their address names them.
+// A dictionary digested for each direction, made once per process. It keeps the dictionary's bytes,
+// so that their address names them for good: a dictionary held only for a while (a sandbox's,
+// while it is seeded) and then freed could otherwise be followed by another at the same address,
+// which would be packed with the first one's digest and name a dictionary its instance lacks.
 struct Digested {
+  std::shared_ptr<const std::string> bytes;
   std::unique_ptr<ZSTD_CDict, size_t (*)(ZSTD_CDict*)> compress{nullptr, ZSTD_freeCDict};
   std::unique_ptr<ZSTD_DDict, size_t (*)(ZSTD_DDict*)> decompress{nullptr, ZSTD_freeDDict};
 };
 
-const Digested& digested(const std::string& dictionary) {
+const Digested& digested(const std::shared_ptr<const std::string>& dictionary) {
   // Every stored row is packed or unpacked with one: each thread remembers those it has used, so
   // the shared map's lock is taken once per thread and dictionary, not once per row.
   thread_local std::unordered_map<const std::string*, const Digested*> used;
-  if (auto at = used.find(&dictionary); at != used.end()) return *at->second;
+  if (auto at = used.find(dictionary.get()); at != used.end()) return *at->second;
   static std::mutex mutex;
   static std::unordered_map<const std::string*, std::unique_ptr<Digested>> byAddress;
   std::lock_guard lock(mutex);
-  auto& entry = byAddress[&dictionary];
+  auto& entry = byAddress[dictionary.get()];
   if (!entry) {
     entry = std::make_unique<Digested>();
-    entry->compress.reset(ZSTD_createCDict(dictionary.data(), dictionary.size(), kLevel));
-    entry->decompress.reset(ZSTD_createDDict(dictionary.data(), dictionary.size()));
+    entry->bytes = dictionary;
+    entry->compress.reset(ZSTD_createCDict(dictionary->data(), dictionary->size(), kLevel));
+    entry->decompress.reset(ZSTD_createDDict(dictionary->data(), dictionary->size()));
     if (!entry->compress || !entry->decompress) {
       entry.reset();
       throw std::runtime_error("a content dictionary could not be loaded");
     }
   }
-  used.emplace(&dictionary, entry.get());
+  used.emplace(dictionary.get(), entry.get());
   return *entry;
 }
 
@@ -81,7 +85,7 @@ std::string packContent(std::string_view json, const instances::ContentDictionar
   if (dictionaries.forWrites != 0) {
     auto at = dictionaries.byNumber.find(dictionaries.forWrites);
     if (at == dictionaries.byNumber.end()) throw std::logic_error("the dictionary for writes is not loaded");
-    ZSTD_CCtx_refCDict(c.compress.get(), digested(*at->second).compress.get());
+    ZSTD_CCtx_refCDict(c.compress.get(), digested(at->second).compress.get());
   }
   std::string out(ZSTD_compressBound(json.size()), '\0');
   const size_t n = ZSTD_compress2(c.compress.get(), out.data(), out.size(), json.data(), json.size());
@@ -100,7 +104,7 @@ std::string unpackContent(std::string_view stored, const instances::ContentDicti
     auto at = dictionaries.byNumber.find(number);
     if (at == dictionaries.byNumber.end())
       throw ContentDictionaryUnknown("stored resource content needs a dictionary not loaded yet; retry shortly");
-    dictionary = digested(*at->second).decompress.get();
+    dictionary = digested(at->second).decompress.get();
   }
   std::string out(size, '\0');
   const size_t n = ZSTD_decompress_usingDDict(contexts().decompress.get(), out.data(), out.size(), stored.data(),

@@ -73,6 +73,31 @@ TEST(StoredContent, ADictionaryTrainedOnOtherResourcesShrinksThemFurther) {
   EXPECT_THROW(unpackContent(packed, {}), ContentDictionaryUnknown);
 }
 
+// Dictionaries held only for a while (a sandbox's, seeded before its instance is read again) are
+// each used as themselves, although a later one may be made where an earlier one lay: packed with
+// the earlier one instead, the later instance's rows named a dictionary it does not have.
+TEST(StoredContent, ADictionaryMadeWhereAFreedOneLayIsUsedAsItself) {
+  std::vector<TrainedDictionary> trained;
+  for (size_t half = 0; half < 2; ++half) {
+    std::vector<std::string> samples;
+    for (size_t i = half; i < corpus().training.size(); i += 2) samples.push_back(corpus().training[i]);
+    trained.push_back(trainContentDictionary(samples));
+  }
+  ASSERT_NE(trained[0].number, trained[1].number);
+  const std::string& json = corpus().stored.back();
+  std::shared_ptr<const std::string> bytes;
+  for (int round = 0; round < 8; ++round) {
+    const TrainedDictionary& dictionary = trained[round % 2];
+    // Freed just before the next is made, which the allocator then likely puts in its place.
+    bytes.reset();
+    bytes = std::make_shared<const std::string>(dictionary.bytes);
+    instances::ContentDictionaries only;
+    only.byNumber.emplace(dictionary.number, bytes);
+    only.forWrites = dictionary.number;
+    EXPECT_EQ(unpackContent(packContent(json, only), only), json) << "round " << round;
+  }
+}
+
 TEST(StoredContent, DamagedContentIsAnError) {
   std::string packed = packContent(corpus().stored.front(), {});
   ASSERT_EQ(packed.substr(0, 4), kZstdMagic);
